@@ -1,0 +1,115 @@
+// Command workbench is the CLI and REPL of the workbench: see README.md and
+// `workbench help`.
+//
+// Each subcommand lives in its own file and registers itself in init, so
+// capabilities add commands without touching this one.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. run gets the arguments after the command name.
+type command struct {
+	name    string
+	usage   string // e.g. "store ls [--json]"
+	summary string
+	// run executes the command; a *usageError makes the process exit 2.
+	run func(ctx context.Context, e *env, args []string) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("workbench: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// usageError is a mistake in how the command was called (exit code 2).
+type usageError struct{ msg string }
+
+func (u *usageError) Error() string { return u.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()})))
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	name := "repl"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" {
+		if len(args) > 0 {
+			if c, ok := commands[args[0]]; ok {
+				e.commandHelp(c)
+				return 0
+			}
+		}
+		e.help()
+		return 0
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "workbench: unknown command %q\n\n", name)
+		e.help()
+		return 2
+	}
+	err := c.run(ctx, e, args)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "workbench %s: %v\nusage: workbench %s\n", c.name, err, c.usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "workbench %s: %v\n", c.name, err)
+		return 1
+	}
+}
+
+func logLevel() slog.Level {
+	if os.Getenv("WORKBENCH_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
+
+func (e *env) help() {
+	w := e.stderr
+	fmt.Fprintln(w, "workbench — research and trade markets from a Go REPL\n\nusage: workbench [COMMAND] [FLAGS]   (no command opens the REPL)\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nglobal flags (every command): --store DIR, --config FILE\n`workbench COMMAND --help` shows a command's flags.")
+}
+
+func (e *env) commandHelp(c *command) {
+	fmt.Fprintf(e.stderr, "usage: workbench %s\n\n%s\n", c.usage, c.summary)
+}
