@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the CLI in process and returns exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUnknownCommandIsAUsageError(t *testing.T) {
+	code, _, stderr := runCLI(t, "frobnicate")
+	if code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
+		t.Fatalf("code %d, stderr %q", code, stderr)
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for name, c := range commands {
+		if c.summary == "" || !strings.HasPrefix(c.usage, name) {
+			t.Errorf("command %s: summary %q, usage %q", name, c.summary, c.usage)
+		}
+		code, _, stderr := runCLI(t, "help", name)
+		if code != 0 || !strings.Contains(stderr, "usage: workbench "+c.usage) {
+			t.Errorf("help %s: code %d, %q", name, code, stderr)
+		}
+	}
+	code, _, stderr := runCLI(t, "--help")
+	if code != 0 || !strings.Contains(stderr, "demo") {
+		t.Fatalf("--help: code %d, %q", code, stderr)
+	}
+}
+
+func TestStoreDirPrecedence(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", filepath.Join(tmp, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(tmp, "nocfg"))
+	t.Setenv("WORKBENCH_STORE", "")
+	e := &env{}
+	if got, want := e.storeDir(), filepath.Join(tmp, "data", "workbench", "store"); got != want {
+		t.Errorf("default store %q, want %q", got, want)
+	}
+	t.Setenv("WORKBENCH_STORE", "/from/env")
+	if got := e.storeDir(); got != "/from/env" {
+		t.Errorf("env store %q", got)
+	}
+	cfg := filepath.Join(tmp, "c.toml")
+	if err := os.WriteFile(cfg, []byte("store = \"/from/config\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.configFlag = cfg
+	if err := e.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.storeDir(); got != "/from/config" {
+		t.Errorf("config store %q", got)
+	}
+	e.storeFlag = "/from/flag"
+	if got := e.storeDir(); got != "/from/flag" {
+		t.Errorf("flag store %q", got)
+	}
+}
+
+func TestBadConfigNamesFileAndKey(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(cfg, []byte("stroe = \"x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{configFlag: cfg}
+	err := e.loadConfig()
+	if err == nil || !strings.Contains(err.Error(), cfg) || !strings.Contains(err.Error(), "stroe") {
+		t.Fatalf("got %v", err)
+	}
+	if err := os.WriteFile(cfg, []byte("store = [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.loadConfig(); err == nil || !strings.Contains(err.Error(), cfg) {
+		t.Fatalf("broken TOML: got %v", err)
+	}
+}
