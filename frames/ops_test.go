@@ -229,11 +229,11 @@ func TestMergeNaNBarsAreIdentical(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	f := New(60, 6)
-	f.Add(0, 10, 12, 9, 11, 5)                  // ok
-	f.Add(60, 10, 12, 10.5, 11, 5)              // low above open
-	f.Add(60, 10, 10.5, 9, 11, -1)              // duplicate time, high below close, negative volume
+	f.Add(0, 10, 12, 9, 11, 5)                   // ok
+	f.Add(60, 10, 12, 10.5, 11, 5)               // low above open
+	f.Add(60, 10, 10.5, 9, 11, -1)               // duplicate time, high below close, negative volume
 	f.Add(30, math.NaN(), 12, 9, math.Inf(1), 5) // out of order, two non-finite
-	f.Add(240, 10, 8, 9, 10, 0)                 // high below max, low above high
+	f.Add(240, 10, 8, 9, 10, 0)                  // high below max, low above high
 	errs := f.Validate()
 	type key struct {
 		row   int
