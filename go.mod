@@ -37,6 +37,7 @@ require (
 	github.com/traefik/yaegi v0.16.1 // indirect
 	github.com/twpayne/go-geom v1.6.1 // indirect
 	golang.org/x/image v0.30.0 // indirect
+	golang.org/x/net v0.0.0-20210423184538-5f58ad60dda6 // indirect
 	golang.org/x/sys v0.38.0 // indirect
 	golang.org/x/term v0.27.0 // indirect
 	golang.org/x/text v0.28.0 // indirect

@@ -9,7 +9,7 @@ import (
 )
 
 // series builds a flat series at the given times; bar i has close 100+i.
-func series(period int64, times ...int64) *OHLCV {
+func bars(period int64, times ...int64) *OHLCV {
 	f := New(period, len(times))
 	for i, t := range times {
 		c := 100 + float64(i)
@@ -29,8 +29,8 @@ func steps(n int, step int64) []int64 {
 // The windows are piker's slice_from_time test cases (spec §2.1); piker
 // returns one extra sample before the start on uniform data, we must not.
 func TestSlicePikerCases(t *testing.T) {
-	uniform := series(60, steps(11, 60)...)
-	gappy := series(60, 0, 60, 120, 600, 660, 720)
+	uniform := bars(60, steps(11, 60)...)
+	gappy := bars(60, 0, 60, 120, 600, 660, 720)
 	cases := []struct {
 		f        *OHLCV
 		from, to int64
@@ -63,7 +63,7 @@ func TestSlicePikerCases(t *testing.T) {
 }
 
 func TestSliceIsAView(t *testing.T) {
-	f := series(60, steps(5, 60)...)
+	f := bars(60, steps(5, 60)...)
 	v := f.Slice(60, 180)
 	v.Close[0] = -1
 	if f.Close[1] != -1 {
@@ -80,7 +80,7 @@ func TestSliceIsAView(t *testing.T) {
 }
 
 func TestIndexOfAndSearch(t *testing.T) {
-	f := series(60, 0, 60, 120, 600)
+	f := bars(60, 0, 60, 120, 600)
 	for tm, want := range map[int64]int{0: 0, 60: 1, 600: 3, 61: -1, -1: -1, 700: -1} {
 		if got := f.IndexOf(tm); got != want {
 			t.Errorf("IndexOf(%d) = %d, want %d", tm, got, want)
@@ -117,8 +117,8 @@ func TestDetectPeriod(t *testing.T) {
 }
 
 func TestMergeAppendAndBackfill(t *testing.T) {
-	old := series(60, 0, 60, 120)
-	newer := series(60, 180, 240)
+	old := bars(60, 0, 60, 120)
+	newer := bars(60, 180, 240)
 	m, rep, err := old.Merge(newer, MergeOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestMergeAppendAndBackfill(t *testing.T) {
 }
 
 func TestMergeDuplicatesAndConflicts(t *testing.T) {
-	old := series(60, 0, 60, 120, 180)
+	old := bars(60, 0, 60, 120, 180)
 	newer := New(60, 3)
 	newer.Add(60, 101, 102, 100, 101, 10)  // identical to old[1]
 	newer.Add(120, 555, 556, 554, 555, 10) // conflicts with old[2]
@@ -174,7 +174,7 @@ func TestMergeDuplicatesAndConflicts(t *testing.T) {
 }
 
 func TestMergeUnsortedInputWithInternalDuplicates(t *testing.T) {
-	old := series(60, 120, 0, 60)
+	old := bars(60, 120, 0, 60)
 	newer := New(0, 3)
 	newer.Add(240, 1, 1, 1, 1, 1)
 	newer.Add(180, 2, 2, 2, 2, 2)
@@ -207,13 +207,13 @@ func TestMergeDedupesLikePiker(t *testing.T) {
 }
 
 func TestMergeErrors(t *testing.T) {
-	if _, _, err := series(60, 0).Merge(series(3600, 3600), MergeOptions{}); err == nil ||
+	if _, _, err := bars(60, 0).Merge(bars(3600, 3600), MergeOptions{}); err == nil ||
 		!strings.Contains(err.Error(), "1h") {
 		t.Errorf("period mismatch: %v", err)
 	}
-	bad := series(60, 0, 60)
+	bad := bars(60, 0, 60)
 	bad.Volume = bad.Volume[:1]
-	if _, _, err := series(60, 0).Merge(bad, MergeOptions{}); err == nil || !strings.Contains(err.Error(), "volume") {
+	if _, _, err := bars(60, 0).Merge(bad, MergeOptions{}); err == nil || !strings.Contains(err.Error(), "volume") {
 		t.Errorf("ragged columns: %v", err)
 	}
 }
