@@ -1,0 +1,1021 @@
+package paper
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/feeds"
+	"workbench/mkt"
+)
+
+// Config sets up an Engine.
+type Config struct {
+	// Markets the engine clears; orders for any other fqme are rejected.
+	Markets  []mkt.MktPair
+	Fees     FeeModel      // nil: no fees
+	Slippage SlippageModel // nil: no slippage beyond FillModel.ProbSlippage
+	Fill     FillModel
+	Latency  Latency
+	// Seed seeds the engine's random source (touch fills, random slippage).
+	Seed uint64
+}
+
+// Engine is the clearing engine: a deterministic state machine. Orders,
+// cancels, amends and market events go in; Reports come out (Reports).
+// It never reads a clock: time is the largest event time it has seen.
+type Engine struct {
+	cfg     Config
+	markets []*market
+	byFQME  map[string]*market
+	lastM   *market
+	orders  map[string]*order
+	seq     int
+	now     int64
+	ops     []op
+	out     []Report
+	spare   []Report
+	rng     *rand.Rand
+	// bar counts matched bars; touch draws are stamped with it so each order
+	// draws at most once per bar. barOpen is the open of the bar in progress.
+	bar, barOpen int64
+	dirtyM       []*market
+}
+
+type market struct {
+	fqme         string
+	pair         mkt.MktPair
+	tick         float64
+	tickD        decimal.Decimal
+	lot          float64
+	lotD         decimal.Decimal
+	bid, ask     float64
+	bidAvail     float64 // displayed size left in the current quote; +Inf unknown
+	askAvail     float64
+	hasQuote     bool
+	ticked       bool // has seen quotes or trades: bars no longer match here
+	orders       []*order
+	dirty        bool // some order in orders is done; compacted when the engine returns
+	inBar        bool // matching a bar: attached exits join its intrabar path
+}
+
+type order struct {
+	Order
+	seq       int
+	m         *market
+	lots      int64 // total size in lots
+	filled    int64
+	value     decimal.Decimal // Σ price·size of fills
+	px, stop  float64
+	live      int64
+	status    Status
+	triggered bool
+	// fresh: the order has not yet had its first look at the market, so a
+	// fill now takes liquidity, and IOC/FOK decide on it.
+	fresh     bool
+	touchBar  int64 // bar counter of the last touch draw, and its result
+	touchOK   bool
+	blocked   int64 // bar counter of a bar with no volume left for this order
+	parent    *order
+	sl, tp    *order // active exits attached to this order
+	oco       *order // an exit's sibling
+	nBrackets int
+}
+
+type opKind uint8
+
+const (
+	opLive opKind = iota
+	opCancel
+	opAmend
+)
+
+type op struct {
+	at          int64
+	seq         int
+	kind        opKind
+	o           *order
+	price, size decimal.Decimal
+}
+
+// defaultLot is the size step for markets without a size tick.
+var defaultLot = decimal.New(1, -8)
+
+// NewEngine returns an engine for cfg's markets.
+func NewEngine(cfg Config) (*Engine, error) {
+	e := &Engine{
+		cfg:    cfg,
+		byFQME: make(map[string]*market, len(cfg.Markets)),
+		orders: make(map[string]*order),
+		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+	}
+	for _, p := range cfg.Markets {
+		if err := e.AddMarket(p); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// AddMarket adds a market the engine clears.
+func (e *Engine) AddMarket(p mkt.MktPair) error {
+	fqme := p.FQME()
+	if _, dup := e.byFQME[fqme]; dup {
+		return fmt.Errorf("paper engine: market %s added twice", fqme)
+	}
+	m := &market{fqme: fqme, pair: p, tickD: p.PriceTick, lotD: p.SizeTick,
+		bidAvail: math.Inf(1), askAvail: math.Inf(1)}
+	if m.tickD.Sign() < 0 || m.lotD.Sign() < 0 {
+		return fmt.Errorf("paper engine: market %s: negative tick", fqme)
+	}
+	m.tick = m.tickD.InexactFloat64()
+	if m.lotD.IsZero() {
+		m.lotD = defaultLot
+	}
+	m.lot = m.lotD.InexactFloat64()
+	e.markets = append(e.markets, m)
+	e.byFQME[fqme] = m
+	return nil
+}
+
+func (e *Engine) market(fqme string) *market {
+	if e.lastM != nil && e.lastM.fqme == fqme {
+		return e.lastM
+	}
+	m := e.byFQME[fqme]
+	if m != nil {
+		e.lastM = m
+	}
+	return m
+}
+
+// Now is the engine's event time in epoch ns.
+func (e *Engine) Now() int64 { return e.now }
+
+// Reports returns what happened since the last call. The slice is reused:
+// it is valid until the call after next.
+func (e *Engine) Reports() []Report {
+	r := e.out
+	e.out, e.spare = e.spare[:0], r
+	return r
+}
+
+// RejectError is the error Submit, Cancel and Amend return for a refused
+// request; the same reason goes out as a Reject report.
+type RejectError struct {
+	OrderID, FQME, Reason string
+}
+
+func (r *RejectError) Error() string {
+	if r.OrderID == "" {
+		return fmt.Sprintf("order for %s rejected: %s", r.FQME, r.Reason)
+	}
+	return fmt.Sprintf("order %s (%s) rejected: %s", r.OrderID, r.FQME, r.Reason)
+}
+
+func (e *Engine) reject(id, fqme string, side Side, tag, reason string) error {
+	e.out = append(e.out, Report{Kind: Reject, Time: e.now, OrderID: id, FQME: fqme, Side: side, Reason: reason, Tag: tag})
+	return &RejectError{OrderID: id, FQME: fqme, Reason: reason}
+}
+
+// Submit validates o and accepts it, or rejects it with a reason and changes
+// nothing else. It returns the order's ID.
+func (e *Engine) Submit(o Order) (string, error) {
+	m := e.market(o.FQME)
+	if m == nil {
+		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, "unknown market")
+	}
+	if reason := e.validate(m, &o); reason != "" {
+		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, reason)
+	}
+	if o.ID == "" {
+		for {
+			o.ID = "o" + strconv.Itoa(e.seq+1)
+			if _, taken := e.orders[o.ID]; !taken {
+				break
+			}
+			e.seq++
+		}
+	} else if _, dup := e.orders[o.ID]; dup {
+		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, "duplicate order id")
+	}
+	e.seq++
+	in := &order{Order: o, seq: e.seq, m: m, lots: o.Size.Div(m.lotD).IntPart(), fresh: true,
+		px: o.Price.InexactFloat64(), stop: o.Stop.InexactFloat64(), status: Pending, live: e.now + e.cfg.Latency.Order}
+	e.orders[o.ID] = in
+	e.out = append(e.out, Report{Kind: Accepted, Time: e.now, OrderID: o.ID, FQME: o.FQME, Side: o.Side,
+		Remaining: o.Size, Tag: o.Tag})
+	if e.cfg.Latency.Order <= 0 {
+		e.activate(in, e.now)
+		e.compact()
+	} else {
+		e.schedule(op{at: in.live, kind: opLive, o: in})
+	}
+	return o.ID, nil
+}
+
+func (e *Engine) validate(m *market, o *Order) string {
+	if o.Side != Buy && o.Side != Sell {
+		return fmt.Sprintf("side %d is neither buy nor sell", o.Side)
+	}
+	if o.Type > StopLimit {
+		return fmt.Sprintf("unknown order type %d", o.Type)
+	}
+	if o.TIF > FOK {
+		return fmt.Sprintf("unknown time in force %d", o.TIF)
+	}
+	if r := checkSize(m, o.Size); r != "" {
+		return r
+	}
+	if o.Type == Limit || o.Type == StopLimit {
+		if r := checkPrice(m, "limit price", o.Price); r != "" {
+			return r
+		}
+	}
+	if o.Type == Stop || o.Type == StopLimit {
+		if r := checkPrice(m, "stop price", o.Stop); r != "" {
+			return r
+		}
+	}
+	if !o.StopLoss.IsZero() {
+		if r := checkPrice(m, "stop-loss price", o.StopLoss); r != "" {
+			return r
+		}
+	}
+	if !o.TakeProfit.IsZero() {
+		if r := checkPrice(m, "take-profit price", o.TakeProfit); r != "" {
+			return r
+		}
+	}
+	if !o.StopLoss.IsZero() && !o.TakeProfit.IsZero() {
+		if o.Side == Buy && !o.StopLoss.LessThan(o.TakeProfit) {
+			return "stop-loss must be below take-profit for a buy bracket"
+		}
+		if o.Side == Sell && !o.StopLoss.GreaterThan(o.TakeProfit) {
+			return "stop-loss must be above take-profit for a sell bracket"
+		}
+	}
+	return ""
+}
+
+func checkSize(m *market, s decimal.Decimal) string {
+	if s.Sign() <= 0 {
+		return fmt.Sprintf("size %s is not positive", s)
+	}
+	if err := m.pair.CheckSize(s); err != nil {
+		return err.Error()
+	}
+	if !s.Mod(m.lotD).IsZero() {
+		return fmt.Sprintf("size %s is not a multiple of the size tick %s", s, m.lotD)
+	}
+	return ""
+}
+
+func checkPrice(m *market, what string, p decimal.Decimal) string {
+	if p.Sign() <= 0 {
+		return fmt.Sprintf("%s %s is not positive", what, p)
+	}
+	if err := m.pair.CheckPrice(p); err != nil {
+		return what + ": " + err.Error()
+	}
+	return ""
+}
+
+// Cancel asks for an order to be cancelled; it takes effect after the cancel
+// latency, and the order may fill until then.
+func (e *Engine) Cancel(id string) error {
+	o := e.orders[id]
+	if o == nil {
+		return e.reject(id, "", 0, "", "cancel: unknown order")
+	}
+	if o.status.Done() {
+		return e.reject(id, o.FQME, o.Side, o.Tag, "cancel: order already "+o.status.String())
+	}
+	if e.cfg.Latency.Cancel <= 0 {
+		e.cancel(o, e.now, "cancelled")
+		e.compact()
+		return nil
+	}
+	e.schedule(op{at: e.now + e.cfg.Latency.Cancel, kind: opCancel, o: o})
+	return nil
+}
+
+// Amend changes an order's price (the limit price of a limit or stop-limit,
+// the trigger of a stop) and/or its total size; a zero leaves that field as it
+// is. The new size must exceed what has already filled. An amended price gives
+// the order a fresh look at the market (it takes liquidity if it has become
+// marketable). It takes effect after the cancel latency.
+func (e *Engine) Amend(id string, price, size decimal.Decimal) error {
+	o := e.orders[id]
+	if o == nil {
+		return e.reject(id, "", 0, "", "amend: unknown order")
+	}
+	if reason := e.checkAmend(o, price, size); reason != "" {
+		return e.reject(id, o.FQME, o.Side, o.Tag, reason)
+	}
+	if e.cfg.Latency.Cancel <= 0 {
+		e.amend(o, e.now, price, size)
+		e.compact()
+		return nil
+	}
+	e.schedule(op{at: e.now + e.cfg.Latency.Cancel, kind: opAmend, o: o, price: price, size: size})
+	return nil
+}
+
+func (e *Engine) checkAmend(o *order, price, size decimal.Decimal) string {
+	if o.status.Done() {
+		return "amend: order already " + o.status.String()
+	}
+	if !price.IsZero() {
+		what := "limit price"
+		if o.Type == Stop {
+			what = "stop price"
+		}
+		if o.Type == Market {
+			return "amend: a market order has no price"
+		}
+		if r := checkPrice(o.m, what, price); r != "" {
+			return "amend: " + r
+		}
+	}
+	if !size.IsZero() {
+		if r := checkSize(o.m, size); r != "" {
+			return "amend: " + r
+		}
+		if size.Div(o.m.lotD).IntPart() <= o.filled {
+			return fmt.Sprintf("amend: size %s does not exceed the filled %s", size, o.m.lotD.Mul(decimal.NewFromInt(o.filled)))
+		}
+	}
+	if price.IsZero() && size.IsZero() {
+		return "amend: nothing to change"
+	}
+	return ""
+}
+
+func (e *Engine) schedule(p op) {
+	e.seq++
+	p.seq = e.seq
+	i := len(e.ops)
+	e.ops = append(e.ops, p)
+	for i > 0 && (e.ops[i-1].at > p.at) {
+		e.ops[i] = e.ops[i-1]
+		i--
+	}
+	e.ops[i] = p
+}
+
+// Advance moves the engine's time to t (epoch ns) and applies the orders,
+// cancels and amends that have become due. Market events advance time
+// themselves; Advance is for a clock with no market data.
+func (e *Engine) Advance(t int64) {
+	e.advance(t)
+	e.compact()
+}
+
+func (e *Engine) advance(t int64) {
+	if t > e.now {
+		e.now = t
+	}
+	e.runOps(e.now)
+}
+
+func (e *Engine) runOps(upto int64) {
+	n := 0
+	for n < len(e.ops) && e.ops[n].at <= upto {
+		p := e.ops[n]
+		n++
+		switch p.kind {
+		case opLive:
+			if p.o.status == Pending {
+				e.out = append(e.out, Report{Kind: Live, Time: p.at, OrderID: p.o.ID, FQME: p.o.FQME, Side: p.o.Side, Tag: p.o.Tag,
+					Remaining: p.o.remaining()})
+				e.activate(p.o, p.at)
+			}
+		case opCancel:
+			if p.o.status.Done() {
+				e.out = append(e.out, Report{Kind: Reject, Time: p.at, OrderID: p.o.ID, FQME: p.o.FQME, Side: p.o.Side, Tag: p.o.Tag,
+					Reason: "cancel: order already " + p.o.status.String()})
+			} else {
+				e.cancel(p.o, p.at, "cancelled")
+			}
+		case opAmend:
+			if r := e.checkAmend(p.o, p.price, p.size); r != "" {
+				e.out = append(e.out, Report{Kind: Reject, Time: p.at, OrderID: p.o.ID, FQME: p.o.FQME, Side: p.o.Side, Tag: p.o.Tag, Reason: r})
+			} else {
+				e.amend(p.o, p.at, p.price, p.size)
+			}
+		}
+	}
+	if n > 0 {
+		e.ops = append(e.ops[:0], e.ops[n:]...)
+	}
+}
+
+func (o *order) remaining() decimal.Decimal {
+	return o.m.lotD.Mul(decimal.NewFromInt(o.lots - o.filled))
+}
+
+func (e *Engine) activate(o *order, t int64) {
+	o.status = Open
+	o.live = t
+	o.m.orders = append(o.m.orders, o)
+	if o.m.ticked {
+		e.matchTouch(o.m, o, t)
+	}
+}
+
+func (e *Engine) cancel(o *order, t int64, reason string) {
+	if o.status == Open {
+		e.markDirty(o.m)
+	}
+	o.status = Canceled
+	e.out = append(e.out, Report{Kind: Cancel, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
+		Remaining: o.remaining(), Reason: reason})
+	if o.oco != nil && o.oco.oco == o {
+		o.oco.oco = nil
+	}
+	o.oco = nil
+	if p := o.parent; p != nil {
+		if p.sl == o {
+			p.sl = nil
+		}
+		if p.tp == o {
+			p.tp = nil
+		}
+	}
+}
+
+func (e *Engine) amend(o *order, t int64, price, size decimal.Decimal) {
+	if !price.IsZero() {
+		if o.Type == Stop {
+			o.Stop, o.stop = price, price.InexactFloat64()
+		} else {
+			o.Price, o.px = price, price.InexactFloat64()
+		}
+		o.fresh = true
+		o.live = t
+	}
+	if !size.IsZero() {
+		o.Size = size
+		o.lots = size.Div(o.m.lotD).IntPart()
+	}
+	e.out = append(e.out, Report{Kind: Amended, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
+		Price: o.Price, Size: o.Size, Remaining: o.remaining()})
+	if o.status == Open && o.m.ticked {
+		e.matchTouch(o.m, o, t)
+	}
+}
+
+func (e *Engine) markDirty(m *market) {
+	if !m.dirty {
+		m.dirty = true
+		e.dirtyM = append(e.dirtyM, m)
+	}
+}
+
+// compact drops finished orders from the markets' order lists. It runs only
+// when control returns to the caller, never while a loop walks a list.
+func (e *Engine) compact() {
+	for _, m := range e.dirtyM {
+		compactMarket(m)
+	}
+	clear(e.dirtyM)
+	e.dirtyM = e.dirtyM[:0]
+}
+
+func compactMarket(m *market) {
+	k := 0
+	for _, o := range m.orders {
+		if o.status == Open {
+			m.orders[k] = o
+			k++
+		}
+	}
+	clear(m.orders[k:])
+	m.orders = m.orders[:k]
+	m.dirty = false
+}
+
+// Order returns an order's state.
+func (e *Engine) Order(id string) (OrderInfo, bool) {
+	o := e.orders[id]
+	if o == nil {
+		return OrderInfo{}, false
+	}
+	return o.info(), true
+}
+
+func (o *order) info() OrderInfo {
+	inf := OrderInfo{Order: o.Order, Status: o.status, Filled: o.m.lotD.Mul(decimal.NewFromInt(o.filled)), Triggered: o.triggered}
+	if o.filled > 0 {
+		inf.AvgPrice = o.value.Div(inf.Filled)
+	}
+	if o.parent != nil {
+		inf.Parent = o.parent.ID
+	}
+	return inf
+}
+
+// OpenOrders lists the orders that are pending or open, in submission order,
+// for one market or for all when fqme is empty.
+func (e *Engine) OpenOrders(fqme string) []OrderInfo {
+	var live []*order
+	for _, o := range e.orders {
+		if !o.status.Done() && (fqme == "" || o.FQME == fqme) {
+			live = append(live, o)
+		}
+	}
+	sortOrders(live)
+	out := make([]OrderInfo, len(live))
+	for i, o := range live {
+		out[i] = o.info()
+	}
+	return out
+}
+
+func sortOrders(os []*order) {
+	for i := 1; i < len(os); i++ {
+		for j := i; j > 0 && os[j].seq < os[j-1].seq; j-- {
+			os[j], os[j-1] = os[j-1], os[j]
+		}
+	}
+}
+
+// ErrUnknownMarket is returned for events of a market the engine does not clear.
+var ErrUnknownMarket = errors.New("unknown market")
+
+// OnQuote updates a market's top of book and matches its orders against it.
+func (e *Engine) OnQuote(q feeds.Quote) error {
+	e.advance(q.Time)
+	m := e.market(q.FQME)
+	if m == nil {
+		return fmt.Errorf("paper engine quote %s: %w", q.FQME, ErrUnknownMarket)
+	}
+	m.ticked, m.hasQuote = true, true
+	m.bid, m.ask = q.Bid, q.Ask
+	m.bidAvail, m.askAvail = displayed(q.BidSize), displayed(q.AskSize)
+	for i := 0; i < len(m.orders); i++ {
+		if o := m.orders[i]; o.status == Open {
+			e.matchTouch(m, o, e.now)
+		}
+	}
+	e.compact()
+	return nil
+}
+
+func displayed(size float64) float64 {
+	if size > 0 {
+		return size
+	}
+	return math.Inf(1)
+}
+
+// matchTouch matches one order against the market's current quote.
+func (e *Engine) matchTouch(m *market, o *order, t int64) {
+	if !m.hasQuote {
+		return
+	}
+	buy := o.Side == Buy
+	touch, avail := m.ask, m.askAvail
+	if !buy {
+		touch, avail = m.bid, m.bidAvail
+	}
+	if touch <= 0 || math.IsNaN(touch) {
+		return
+	}
+	if (o.Type == Stop || o.Type == StopLimit) && !o.triggered {
+		if buy && touch < o.stop || !buy && touch > o.stop {
+			return
+		}
+		e.trigger(o, t)
+	}
+	price, liq, ok := touch, Taker, true
+	if o.Type == Limit || o.Type == StopLimit {
+		through := buy && touch < o.px || !buy && touch > o.px
+		at := touch == o.px
+		switch {
+		case o.fresh:
+			ok = through || at
+		case through:
+			price, liq = o.px, Maker
+		case at:
+			price, liq, ok = o.px, Maker, e.touchFill(o, -1)
+		default:
+			ok = false
+		}
+	}
+	e.take(m, o, t, price, liq, ok, &avail, avail)
+	if buy {
+		m.askAvail = avail
+	} else {
+		m.bidAvail = avail
+	}
+}
+
+// take fills as much of o as avail (units) allows at price when ok, and then
+// settles its time in force if this was its first look.
+func (e *Engine) take(m *market, o *order, t int64, price float64, liq Liquidity, ok bool, avail *float64, volume float64) {
+	first := o.fresh
+	o.fresh = false
+	want := o.lots - o.filled
+	if ok {
+		lots := want
+		if !math.IsInf(*avail, 1) {
+			lots = min(lots, int64(*avail/m.lot+1e-9))
+		}
+		if first && o.TIF == FOK && lots < want {
+			e.cancel(o, t, "FOK: not fillable in full")
+			return
+		}
+		if lots > 0 {
+			*avail -= float64(lots) * m.lot
+			e.fill(o, t, price, lots, liq, volume)
+		}
+	}
+	if first && o.TIF != GTC && o.status == Open {
+		e.cancel(o, t, o.TIF.String()+": unfilled remainder")
+	}
+}
+
+func (e *Engine) trigger(o *order, t int64) {
+	o.triggered = true
+	o.fresh = true
+	e.out = append(e.out, Report{Kind: Triggered, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
+		Price: o.Stop, Remaining: o.remaining()})
+}
+
+// touchFill draws whether a touch fills o; on bars one draw per order per bar.
+func (e *Engine) touchFill(o *order, bar int64) bool {
+	if bar >= 0 && o.touchBar == bar {
+		return o.touchOK
+	}
+	p := e.cfg.Fill.ProbFillOnTouch
+	ok := p >= 1 || p > 0 && e.rng.Float64() < p
+	o.touchBar, o.touchOK = bar, ok
+	return ok
+}
+
+// OnTrade matches a market's orders against a print: resting limits fill at
+// their price when it trades through them (at a touch with
+// FillModel.ProbFillOnTouch), stops trigger, and in a market without quotes
+// marketable orders take the print.
+func (e *Engine) OnTrade(tr feeds.Trade) error {
+	e.advance(tr.Time)
+	m := e.market(tr.FQME)
+	if m == nil {
+		return fmt.Errorf("paper engine trade %s: %w", tr.FQME, ErrUnknownMarket)
+	}
+	m.ticked = true
+	avail := displayed(tr.Size)
+	p := tr.Price
+	for i := 0; i < len(m.orders); i++ {
+		o := m.orders[i]
+		if o.status != Open {
+			continue
+		}
+		buy := o.Side == Buy
+		if (o.Type == Stop || o.Type == StopLimit) && !o.triggered {
+			if buy && p < o.stop || !buy && p > o.stop {
+				continue
+			}
+			e.trigger(o, e.now)
+			if m.hasQuote {
+				e.matchTouch(m, o, e.now)
+				continue
+			}
+		}
+		price, liq, ok := p, Taker, true
+		if o.Type == Limit || o.Type == StopLimit {
+			through := buy && p < o.px || !buy && p > o.px
+			at := p == o.px
+			switch {
+			case o.fresh && !m.hasQuote:
+				ok = through || at
+			case o.fresh:
+				// A new order with a quote to look at has already had it.
+				ok = false
+			case through:
+				price, liq = o.px, Maker
+			case at:
+				price, liq, ok = o.px, Maker, e.touchFill(o, -1)
+			default:
+				ok = false
+			}
+		} else if m.hasQuote {
+			// Marketable orders take the quote, not the tape.
+			continue
+		}
+		e.take(m, o, e.now, price, liq, ok, &avail, avail)
+	}
+	e.compact()
+	return nil
+}
+
+// fill books lots of o at price (before slippage for takers) and runs the
+// consequences: status, bracket exits, OCO.
+func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidity, volume float64) {
+	m := o.m
+	buy := o.Side == Buy
+	if liq == Taker {
+		slip := 0.0
+		if e.cfg.Slippage != nil {
+			slip = e.cfg.Slippage.Slip(SlipInput{FQME: o.FQME, Side: o.Side, Price: price, Size: float64(lots) * m.lot,
+				Tick: m.tick, Volume: volume})
+		}
+		if p := e.cfg.Fill.ProbSlippage; p > 0 && m.tick > 0 && (p >= 1 || e.rng.Float64() < p) {
+			slip += m.tick
+		}
+		if buy {
+			price += slip
+		} else {
+			price -= slip
+		}
+		if o.Type == Limit || o.Type == StopLimit {
+			if buy && price > o.px {
+				price = o.px
+			}
+			if !buy && price < o.px {
+				price = o.px
+			}
+		}
+	}
+	pd := m.priceDecimal(price, o.Side)
+	sd := m.lotD.Mul(decimal.NewFromInt(lots))
+	fee := decimal.Zero
+	if e.cfg.Fees != nil {
+		fee = e.cfg.Fees.Fee(FeeInput{FQME: o.FQME, Side: o.Side, Price: pd, Size: sd, Liquidity: liq})
+	}
+	o.filled += lots
+	o.value = o.value.Add(pd.Mul(sd))
+	if o.filled >= o.lots {
+		o.status = Filled
+		e.markDirty(m)
+	}
+	e.out = append(e.out, Report{Kind: Fill, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
+		Price: pd, Size: sd, Fee: fee, Liquidity: liq, Remaining: o.remaining()})
+	if sib := o.oco; sib != nil && !sib.status.Done() {
+		sib.lots -= lots
+		if sib.lots <= sib.filled {
+			sib.lots = sib.filled
+			e.cancel(sib, t, "OCO: sibling "+o.ID+" filled")
+		} else {
+			sib.Size = m.lotD.Mul(decimal.NewFromInt(sib.lots))
+		}
+	}
+	if o.status == Filled && o.parent != nil {
+		if o.parent.sl == o {
+			o.parent.sl = nil
+		}
+		if o.parent.tp == o {
+			o.parent.tp = nil
+		}
+	}
+	if !o.StopLoss.IsZero() || !o.TakeProfit.IsZero() {
+		e.attach(o, t, lots)
+	}
+}
+
+// priceDecimal rounds a fill price to the market's tick, against the order
+// when it is off the tick (up for buys, down for sells).
+func (m *market) priceDecimal(p float64, side Side) decimal.Decimal {
+	if m.tick <= 0 {
+		return decimal.NewFromFloat(p)
+	}
+	x := p / m.tick
+	n := math.Round(x)
+	if math.Abs(x-n) > 1e-7 {
+		if side == Buy {
+			n = math.Ceil(x)
+		} else {
+			n = math.Floor(x)
+		}
+	}
+	return m.tickD.Mul(decimal.NewFromInt(int64(n)))
+}
+
+// attach adds lots to o's exits, creating them at the first fill (or after
+// the previous pair has finished).
+func (e *Engine) attach(o *order, t int64, lots int64) {
+	if o.sl != nil || o.tp != nil {
+		for _, c := range []*order{o.sl, o.tp} {
+			if c != nil {
+				c.lots += lots
+				c.Size = c.m.lotD.Mul(decimal.NewFromInt(c.lots))
+				e.out = append(e.out, Report{Kind: Amended, Time: t, OrderID: c.ID, FQME: c.FQME, Side: c.Side, Tag: c.Tag,
+					Price: c.Price, Size: c.Size, Remaining: c.remaining()})
+			}
+		}
+		return
+	}
+	o.nBrackets++
+	suffix := ""
+	if o.nBrackets > 1 {
+		suffix = strconv.Itoa(o.nBrackets)
+	}
+	size := o.m.lotD.Mul(decimal.NewFromInt(lots))
+	mk := func(name string, typ OrderType, price decimal.Decimal) *order {
+		e.seq++
+		c := &order{Order: Order{ID: o.ID + "." + name + suffix, FQME: o.FQME, Side: -o.Side, Type: typ, Size: size, Tag: o.Tag},
+			seq: e.seq, m: o.m, lots: lots, status: Open, live: t, parent: o, fresh: true}
+		if typ == Stop {
+			c.Stop, c.stop = price, price.InexactFloat64()
+		} else {
+			c.Price, c.px = price, price.InexactFloat64()
+		}
+		if o.m.inBar {
+			c.live = e.barOpen
+		}
+		e.orders[c.ID] = c
+		e.out = append(e.out, Report{Kind: Accepted, Time: t, OrderID: c.ID, FQME: c.FQME, Side: c.Side, Tag: c.Tag,
+			Remaining: size, Reason: "exit attached to " + o.ID})
+		c.m.orders = append(c.m.orders, c)
+		return c
+	}
+	if !o.StopLoss.IsZero() {
+		o.sl = mk("sl", Stop, o.StopLoss)
+	}
+	if !o.TakeProfit.IsZero() {
+		o.tp = mk("tp", Limit, o.TakeProfit)
+	}
+	if o.sl != nil && o.tp != nil {
+		o.sl.oco, o.tp.oco = o.tp, o.sl
+	}
+	if o.m.ticked && !o.m.inBar {
+		for _, c := range []*order{o.sl, o.tp} {
+			if c != nil && c.status == Open {
+				e.matchTouch(c.m, c, t)
+			}
+		}
+	}
+}
+
+// OnBar matches a closed bar against the orders of a market that has no
+// quotes or trades (bars of a ticked market are information only). Only
+// orders live at the bar's open take part: an order placed on a bar's close
+// trades on the next bar at the earliest.
+func (e *Engine) OnBar(b feeds.BarEvent) error {
+	open := b.OpenTime()
+	e.advance(open)
+	m := e.market(b.FQME)
+	if m == nil {
+		return fmt.Errorf("paper engine bar %s: %w", b.FQME, ErrUnknownMarket)
+	}
+	if !m.ticked && len(m.orders) > 0 {
+		e.matchBar(m, b, open)
+	}
+	e.advance(b.Time)
+	e.compact()
+	return nil
+}
+
+// barHit is the next thing that happens to an order on a bar's path.
+type barHit struct {
+	pos, price float64 // where on the path (0 open … 3 close) and at what price
+	trigger    bool    // the stop triggers here
+	fill       bool    // and/or fills here
+	liq        Liquidity
+}
+
+func (e *Engine) matchBar(m *market, b feeds.BarEvent, open int64) {
+	e.bar++
+	bar := e.bar
+	o0, hi, lo, cl := b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close
+	path := [4]float64{o0, hi, lo, cl}
+	if o0-lo < hi-o0 {
+		path = [4]float64{o0, lo, hi, cl}
+	}
+	span := float64(b.Time - open)
+	capLeft := math.Inf(1)
+	if s := e.cfg.Fill.VolumeShare; s > 0 {
+		capLeft = s * b.Bar.Volume
+	}
+	m.inBar, e.barOpen = true, open
+	pos, price := 0.0, o0
+	for {
+		var best *order
+		var hit barHit
+		for _, o := range m.orders {
+			if o.status != Open || o.live > open || o.blocked == bar {
+				continue
+			}
+			h, ok := e.scanBar(o, &path, pos, price, bar)
+			if ok && (best == nil || h.pos < hit.pos) {
+				best, hit = o, h
+			}
+		}
+		if best == nil {
+			break
+		}
+		pos, price = hit.pos, hit.price
+		t := open + int64(pos/3*span)
+		if hit.trigger {
+			e.trigger(best, t)
+		}
+		if !hit.fill {
+			continue
+		}
+		want := best.lots - best.filled
+		lots := want
+		if !math.IsInf(capLeft, 1) {
+			lots = min(lots, int64(capLeft/m.lot+1e-9))
+		}
+		if best.fresh && best.TIF == FOK && lots < want {
+			e.cancel(best, t, "FOK: not fillable in full")
+			continue
+		}
+		if lots <= 0 {
+			best.blocked = bar
+			continue
+		}
+		capLeft -= float64(lots) * m.lot
+		e.fill(best, t, hit.price, lots, hit.liq, b.Bar.Volume)
+		if best.status == Open {
+			best.blocked = bar
+		}
+	}
+	for _, o := range m.orders {
+		if o.status != Open || o.live > open || (o.Type == Stop || o.Type == StopLimit) && !o.triggered {
+			continue
+		}
+		if o.fresh && o.TIF != GTC {
+			e.cancel(o, open, o.TIF.String()+": unfilled remainder")
+		}
+		o.fresh = false
+	}
+	m.inBar = false
+}
+
+// scanBar finds the first event for o on the bar's path from (pos, p0) on.
+func (e *Engine) scanBar(o *order, path *[4]float64, pos, p0 float64, bar int64) (barHit, bool) {
+	buy := o.Side == Buy
+	if (o.Type == Stop || o.Type == StopLimit) && !o.triggered {
+		tp, tprice, ok := firstReach(path, pos, p0, o.stop, buy)
+		if !ok {
+			return barHit{}, false
+		}
+		// A stop becomes a market order at its trigger; a stop-limit waits for
+		// the next scan to look at its limit from here.
+		return barHit{pos: tp, price: tprice, trigger: true, fill: o.Type == Stop, liq: Taker}, true
+	}
+	if o.Type == Market || o.Type == Stop {
+		return barHit{pos: pos, price: p0, fill: true, liq: Taker}, true
+	}
+	// Limit, or a stop-limit that has triggered.
+	if buy && p0 < o.px || !buy && p0 > o.px || p0 == o.px && o.fresh {
+		liq := Maker
+		if o.fresh {
+			liq = Taker
+		}
+		return barHit{pos: pos, price: p0, fill: true, liq: liq}, true
+	}
+	if o.fresh && o.TIF != GTC {
+		return barHit{}, false
+	}
+	tp, _, ok := firstReach(path, pos, p0, o.px, !buy)
+	if !ok {
+		return barHit{}, false
+	}
+	if !beyond(path, tp, o.px, !buy) && !e.touchFill(o, bar) {
+		return barHit{}, false
+	}
+	return barHit{pos: tp, price: o.px, fill: true, liq: Maker}, true
+}
+
+// firstReach finds the first point at or after (pos, p0) where the path
+// reaches x going up (up) or down, and the price there: p0 itself when it is
+// already at or beyond x, else x.
+func firstReach(path *[4]float64, pos, p0, x float64, up bool) (float64, float64, bool) {
+	if up && p0 >= x || !up && p0 <= x {
+		return pos, p0, true
+	}
+	s0 := int(pos)
+	for s := s0; s < 3; s++ {
+		a, b := path[s], path[s+1]
+		if s == s0 {
+			a = p0
+		}
+		if up && a < x && b >= x || !up && a > x && b <= x {
+			from := path[s]
+			if path[s+1] == from {
+				return float64(s), x, true
+			}
+			return float64(s) + (x-from)/(path[s+1]-from), x, true
+		}
+	}
+	return 0, 0, false
+}
+
+// beyond reports whether the path after pos goes strictly past x (above it
+// when up), as opposed to only touching it.
+func beyond(path *[4]float64, pos, x float64, up bool) bool {
+	for s := int(pos) + 1; s < 4; s++ {
+		if up && path[s] > x || !up && path[s] < x {
+			return true
+		}
+	}
+	return false
+}
