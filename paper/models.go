@@ -18,8 +18,6 @@ type FeeInput struct {
 	Liquidity   Liquidity
 }
 
-var tenThousand = decimal.NewFromInt(10000)
-
 // Fees is the usual venue schedule: a basis-point rate on the notional that
 // depends on whether the fill made or took liquidity, plus a charge per unit
 // traded, with a minimum per fill. The zero value charges nothing.
@@ -37,7 +35,7 @@ func (f Fees) Fee(in FeeInput) decimal.Decimal {
 	}
 	fee := decimal.Zero
 	if !bps.IsZero() {
-		fee = in.Price.Mul(in.Size).Mul(bps).Div(tenThousand)
+		fee = in.Price.Mul(in.Size).Mul(bps).Shift(-4)
 	}
 	if !f.PerUnit.IsZero() {
 		fee = fee.Add(f.PerUnit.Mul(in.Size))

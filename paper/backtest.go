@@ -1,0 +1,384 @@
+package paper
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/feeds"
+	"workbench/frames"
+	"workbench/mkt"
+)
+
+// Series is one market's history for a backtest.
+type Series struct {
+	Market mkt.MktPair
+	Bars   *frames.OHLCV
+}
+
+// BacktestConfig describes a backtest. The same config, strategy and seed
+// give the same Result, byte for byte once written.
+type BacktestConfig struct {
+	Series []Series
+	// Cash is the account's starting cash, shared by all markets (default 100000).
+	Cash     decimal.Decimal
+	Fees     FeeModel
+	Slippage SlippageModel
+	Fill     FillModel
+	Latency  Latency
+	Seed     uint64
+	// Calendar names the markets' trading calendar for annualising returns:
+	// "crypto" (24/7), "us-equity" (252 days of 6.5 h), "cme" (252 days of
+	// 23 h); empty means the periods per year observed in the data.
+	Calendar string
+	// PeriodsPerYear, when positive, overrides the calendar.
+	PeriodsPerYear float64
+}
+
+// EquityCurve is the account's value after each distinct bar close.
+type EquityCurve struct {
+	Time  []int64 // epoch ns
+	Value []float64
+}
+
+// Result is what a backtest produced.
+type Result struct {
+	Config      BacktestConfig `json:"-"`
+	Markets     []string
+	Start, End  int64 // epoch ns: the first bar's open, the last bar's close
+	Bars        int
+	InitialCash decimal.Decimal
+	// FinalCash and the positions are exact sums over the fills.
+	FinalCash decimal.Decimal
+	Positions []PositionSummary
+	Orders    []OrderInfo
+	Rejects   []Report
+	Fills     []Report
+	Trades    []RoundTrip
+	Equity    EquityCurve
+	Stats     Stats
+}
+
+// PositionSummary is a market's position at the end of a backtest.
+type PositionSummary struct {
+	FQME      string
+	Size      decimal.Decimal
+	LastClose float64
+}
+
+type runMarket struct {
+	fqme          string
+	pair          mkt.MktPair
+	bars          *frames.OHLCV
+	next          int // bars[:next] have closed
+	pos           float64
+	pendingMarket float64 // signed size still to come from open market orders
+	lot           float64
+	lotD          decimal.Decimal
+}
+
+func (m *runMarket) sizeDecimal(units float64) decimal.Decimal {
+	n := math.Round(units / m.lot)
+	return m.lotD.Mul(decimal.NewFromInt(int64(n)))
+}
+
+type runner struct {
+	cfg   BacktestConfig
+	e     *Engine
+	mk    []*runMarket
+	by    map[string]*runMarket
+	lastM *runMarket
+	cash  float64
+	res   *Result
+	// exposed counts equity samples taken with a position open; lastExposed
+	// is the latest sample's flag (a sample is replaced when several markets
+	// close at once).
+	exposed     int
+	lastExposed bool
+	fill        FillHandler
+	ctx         *Context
+}
+
+func (r *runner) market(fqme string) *runMarket {
+	if r.lastM != nil && r.lastM.fqme == fqme {
+		return r.lastM
+	}
+	m := r.by[fqme]
+	if m != nil {
+		r.lastM = m
+	}
+	return m
+}
+
+func (r *runner) equity() float64 {
+	eq := r.cash
+	for _, m := range r.mk {
+		if m.pos != 0 && m.next > 0 {
+			eq += m.pos * m.bars.Close[m.next-1]
+		}
+	}
+	return eq
+}
+
+func (r *runner) inMarket() bool {
+	for _, m := range r.mk {
+		if m.pos != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) order(fqme string, signed float64, typ OrderType, price float64) (string, error) {
+	o := Order{FQME: fqme, Side: Buy, Type: typ}
+	if signed < 0 {
+		o.Side = Sell
+	}
+	m := r.market(fqme)
+	if m == nil {
+		o.Size = decimal.NewFromFloat(math.Abs(signed))
+	} else {
+		o.Size = m.sizeDecimal(math.Abs(signed))
+	}
+	switch typ {
+	case Limit:
+		o.Price = decimal.NewFromFloat(price)
+	case Stop:
+		o.Stop = decimal.NewFromFloat(price)
+	}
+	return r.submit(o)
+}
+
+func (r *runner) submit(o Order) (string, error) {
+	id, err := r.e.Submit(o)
+	if err == nil && o.Type == Market {
+		if m := r.market(o.FQME); m != nil {
+			m.pendingMarket += float64(o.Side) * o.Size.InexactFloat64()
+		}
+	}
+	r.drain()
+	return id, err
+}
+
+// drain books the engine's reports: fills move cash and positions; rejects
+// are kept for the report.
+func (r *runner) drain() {
+	rs := r.e.Reports()
+	for i := range rs {
+		rep := &rs[i]
+		switch rep.Kind {
+		case Fill:
+			m := r.market(rep.FQME)
+			sz := float64(rep.Side) * rep.Size.InexactFloat64()
+			m.pos += sz
+			if math.Abs(m.pos) < m.lot/2 {
+				m.pos = 0 // float dust of a position that is flat in decimal
+			}
+			r.cash -= sz*rep.Price.InexactFloat64() + rep.Fee.InexactFloat64()
+			if o, ok := r.e.orders[rep.OrderID]; ok && o.Type == Market {
+				m.pendingMarket -= sz
+			}
+			r.res.Fills = append(r.res.Fills, *rep)
+		case Cancel:
+			if o, ok := r.e.orders[rep.OrderID]; ok && o.Type == Market {
+				if m := r.market(rep.FQME); m != nil {
+					m.pendingMarket -= float64(rep.Side) * rep.Remaining.InexactFloat64()
+				}
+			}
+		case Reject:
+			r.res.Rejects = append(r.res.Rejects, *rep)
+		}
+	}
+	if r.fill != nil {
+		for i := range rs {
+			if rs[i].Kind == Fill {
+				r.fill.OnFill(r.ctx, rs[i])
+			}
+		}
+	}
+}
+
+// Backtest replays cfg's series through a clearing engine and s.
+func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
+	if len(cfg.Series) == 0 {
+		return nil, errors.New("backtest: no series")
+	}
+	if cfg.Cash.IsZero() {
+		cfg.Cash = decimal.NewFromInt(100000)
+	}
+	if cfg.Cash.Sign() < 0 {
+		return nil, fmt.Errorf("backtest: negative starting cash %s", cfg.Cash)
+	}
+	ecfg := Config{Fees: cfg.Fees, Slippage: cfg.Slippage, Fill: cfg.Fill, Latency: cfg.Latency, Seed: cfg.Seed}
+	rs := make([]feeds.ReplaySeries, len(cfg.Series))
+	r := &runner{cfg: cfg, by: make(map[string]*runMarket), cash: cfg.Cash.InexactFloat64()}
+	r.res = &Result{Config: cfg, InitialCash: cfg.Cash}
+	for i, sr := range cfg.Series {
+		fq := sr.Market.FQME()
+		if sr.Bars == nil || sr.Bars.Len() == 0 {
+			return nil, fmt.Errorf("backtest %s: no bars", fq)
+		}
+		ecfg.Markets = append(ecfg.Markets, sr.Market)
+		rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
+		m := &runMarket{fqme: fq, pair: sr.Market, bars: sr.Bars, lotD: sr.Market.SizeTick}
+		if m.lotD.IsZero() {
+			m.lotD = defaultLot
+		}
+		m.lot = m.lotD.InexactFloat64()
+		r.mk = append(r.mk, m)
+		r.by[fq] = m
+		r.res.Markets = append(r.res.Markets, fq)
+		r.res.Bars += sr.Bars.Len()
+	}
+	e, err := NewEngine(ecfg)
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	r.e = e
+	replay, err := feeds.NewReplay(rs...)
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	r.ctx = &Context{r: r}
+	r.fill, _ = s.(FillHandler)
+	start := int64(math.MaxInt64)
+	for _, sr := range cfg.Series {
+		start = min(start, sr.Bars.Time[0]*1e9)
+	}
+	r.res.Start = start
+	e.Advance(start)
+	if st, ok := s.(Starter); ok {
+		if err := st.Start(r.ctx); err != nil {
+			return nil, fmt.Errorf("backtest: strategy start: %w", err)
+		}
+		r.drain()
+	}
+	eq := &r.res.Equity
+	n := r.res.Bars
+	if len(cfg.Series) > 1 {
+		n = 0
+	}
+	eq.Time = make([]int64, 0, n)
+	eq.Value = make([]float64, 0, n)
+	for {
+		b, ok := replay.Next()
+		if !ok {
+			break
+		}
+		m := r.market(b.FQME)
+		if err := e.OnBar(b); err != nil {
+			return nil, fmt.Errorf("backtest: %w", err)
+		}
+		m.next = b.Index + 1
+		r.drain()
+		s.OnBar(r.ctx, b)
+		exp := r.inMarket()
+		if k := len(eq.Time); k > 0 && eq.Time[k-1] == b.Time {
+			eq.Value[k-1] = r.equity()
+			if r.lastExposed {
+				r.exposed--
+			}
+		} else {
+			eq.Time = append(eq.Time, b.Time)
+			eq.Value = append(eq.Value, r.equity())
+		}
+		if exp {
+			r.exposed++
+		}
+		r.lastExposed = exp
+		r.res.End = b.Time
+	}
+	if f, ok := s.(Finisher); ok {
+		f.Finish(r.ctx)
+		r.drain()
+	}
+	r.finish()
+	return r.res, nil
+}
+
+// finish settles the exact account from the fills and computes the report.
+func (r *runner) finish() {
+	res := r.res
+	cash := res.InitialCash
+	pos := make(map[string]decimal.Decimal)
+	for _, f := range res.Fills {
+		s := f.SignedSize()
+		cash = cash.Sub(s.Mul(f.Price)).Sub(f.Fee)
+		pos[f.FQME] = pos[f.FQME].Add(s)
+	}
+	res.FinalCash = cash
+	for _, m := range r.mk {
+		last := math.NaN()
+		if m.next > 0 {
+			last = m.bars.Close[m.next-1]
+		}
+		res.Positions = append(res.Positions, PositionSummary{FQME: m.fqme, Size: pos[m.fqme], LastClose: last})
+	}
+	var all []*order
+	for _, o := range r.e.orders {
+		all = append(all, o)
+	}
+	sortOrders(all)
+	for _, o := range all {
+		res.Orders = append(res.Orders, o.info())
+	}
+	res.Trades = RoundTrips(res.Fills)
+	res.Stats = computeStats(res, r.periodsPerYear(), r.exposed)
+}
+
+// periodsPerYear is the annualisation factor for per-sample returns.
+func (r *runner) periodsPerYear() float64 {
+	if r.cfg.PeriodsPerYear > 0 {
+		return r.cfg.PeriodsPerYear
+	}
+	period := int64(math.MaxInt64)
+	for _, s := range r.cfg.Series {
+		period = min(period, s.Bars.Period)
+	}
+	if p := CalendarPeriodsPerYear(r.cfg.Calendar, period); p > 0 {
+		return p
+	}
+	// Observed: samples per year of elapsed time.
+	eq := r.res.Equity
+	if len(eq.Time) < 2 {
+		return 0
+	}
+	years := float64(eq.Time[len(eq.Time)-1]-eq.Time[0]) / 1e9 / secondsPerYear
+	if years <= 0 {
+		return 0
+	}
+	return float64(len(eq.Time)-1) / years
+}
+
+const secondsPerYear = 365.25 * 86400
+
+// CalendarPeriodsPerYear is how many bars of period seconds a calendar has
+// in a year: crypto trades 365 days of 24 h; us-equity 252 sessions of 6.5 h;
+// cme 252 sessions of 23 h. Daily bars count sessions (252 a year, or 365 for
+// crypto); weekly and longer bars count calendar time. It is 0 for an
+// unknown calendar.
+func CalendarPeriodsPerYear(calendar string, period int64) float64 {
+	if period <= 0 {
+		return 0
+	}
+	var days, session float64
+	switch calendar {
+	case "crypto":
+		days, session = 365, 86400
+	case "us-equity":
+		days, session = 252, 6.5*3600
+	case "cme":
+		days, session = 252, 23*3600
+	default:
+		return 0
+	}
+	if period >= 7*86400 {
+		return secondsPerYear / float64(period)
+	}
+	if period >= 86400 {
+		return days * 86400 / float64(period)
+	}
+	return days * session / float64(period)
+}

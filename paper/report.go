@@ -1,0 +1,468 @@
+package paper
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/internal/atomicfile"
+)
+
+// RoundTrip is a position from flat back to flat in one market. A fill that
+// crosses zero closes one round trip and opens the next with the rest of its
+// size; its fee is split between them pro rata.
+type RoundTrip struct {
+	FQME string
+	Side Side // Buy for a long position, Sell for a short one
+	// Open and Close are the times of the first and last fill (epoch ns).
+	Open, Close int64
+	// Size is the total size entered; EntryPrice and ExitPrice are the
+	// size-weighted mean prices of the entries and the exits.
+	Size                  decimal.Decimal
+	EntryPrice, ExitPrice decimal.Decimal
+	Fees                  decimal.Decimal
+	// PnL is net of fees: side·(exit notional − entry notional) − fees.
+	PnL decimal.Decimal
+}
+
+// RoundTrips cuts a fill sequence (in time order) into round trips per
+// market. Positions still open at the end make no round trip.
+func RoundTrips(fills []Report) []RoundTrip {
+	type open struct {
+		t                     RoundTrip
+		pos, inQty, inN, outN decimal.Decimal
+		fees                  decimal.Decimal
+		active                bool
+	}
+	state := make(map[string]*open)
+	var out []RoundTrip
+	for _, f := range fills {
+		st := state[f.FQME]
+		if st == nil {
+			st = &open{}
+			state[f.FQME] = st
+		}
+		size, fee := f.Size, f.Fee
+		if st.active && int(f.Side) != st.pos.Sign() {
+			closeQty := decimal.Min(size, st.pos.Abs())
+			part := fee
+			if closeQty.LessThan(size) {
+				part = fee.Mul(closeQty).Div(size)
+			}
+			st.outN = st.outN.Add(closeQty.Mul(f.Price))
+			st.fees = st.fees.Add(part)
+			st.pos = st.pos.Add(closeQty.Mul(decimal.NewFromInt(int64(f.Side))))
+			st.t.Close = f.Time
+			if st.pos.IsZero() {
+				t := st.t
+				t.Size = st.inQty
+				t.EntryPrice = st.inN.Div(st.inQty)
+				t.ExitPrice = st.outN.Div(st.inQty)
+				t.Fees = st.fees
+				t.PnL = st.outN.Sub(st.inN).Mul(decimal.NewFromInt(int64(t.Side))).Sub(st.fees)
+				out = append(out, t)
+				*st = open{}
+			}
+			size, fee = size.Sub(closeQty), fee.Sub(part)
+			if size.IsZero() {
+				continue
+			}
+		}
+		if !st.active {
+			st.active = true
+			st.t = RoundTrip{FQME: f.FQME, Side: f.Side, Open: f.Time}
+		}
+		st.inQty = st.inQty.Add(size)
+		st.inN = st.inN.Add(size.Mul(f.Price))
+		st.fees = st.fees.Add(fee)
+		st.pos = st.pos.Add(size.Mul(decimal.NewFromInt(int64(f.Side))))
+		st.t.Close = f.Time
+	}
+	return out
+}
+
+// Num is a statistic that may be undefined (NaN, or infinite as a profit
+// factor without losses); it is written as null in JSON.
+type Num float64
+
+// MarshalJSON writes null for a non-finite value.
+func (n Num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+func (n Num) String() string {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "n/a"
+	}
+	return strconv.FormatFloat(f, 'f', 4, 64)
+}
+
+// Stats are a backtest's summary figures. Returns are per equity sample (one
+// per distinct bar close, the first measured from the starting cash);
+// annualised figures scale by PeriodsPerYear; the risk-free rate is 0.
+type Stats struct {
+	InitialEquity, FinalEquity Num
+	TotalReturn                Num // final/initial − 1
+	CAGR                       Num // (final/initial)^(1/years) − 1, years of 365.25 days
+	AnnualVol                  Num // sample standard deviation of returns · √PeriodsPerYear
+	Sharpe                     Num // mean/std · √PeriodsPerYear
+	// Sortino is mean/downside deviation · √PeriodsPerYear, the downside
+	// deviation being √(Σ min(r, 0)² / n).
+	Sortino     Num
+	MaxDrawdown Num // largest fall from a peak, as a fraction of the peak
+	// MaxDrawdownDuration is the seconds from that drawdown's peak until the
+	// equity first regained it (or until the end).
+	MaxDrawdownDuration int64
+	Calmar              Num // CAGR / MaxDrawdown
+	Trades, Wins        int
+	WinRate             Num // wins (PnL > 0) / round trips
+	ProfitFactor        Num // Σ winning PnL / |Σ losing PnL|
+	Expectancy          Num // mean PnL per round trip
+	Exposure            Num // share of equity samples with a position open
+	Turnover            Num // Σ |fill notional| / mean equity
+	Fees                decimal.Decimal
+	Fills               int
+	PeriodsPerYear      Num
+}
+
+func computeStats(res *Result, ppy float64, exposed int) Stats {
+	eq := res.Equity
+	init := res.InitialCash.InexactFloat64()
+	st := Stats{InitialEquity: Num(init), FinalEquity: Num(init), PeriodsPerYear: Num(ppy), Fills: len(res.Fills)}
+	if len(eq.Value) > 0 {
+		st.FinalEquity = Num(eq.Value[len(eq.Value)-1])
+	}
+	final := float64(st.FinalEquity)
+	st.TotalReturn = Num(final/init - 1)
+	years := float64(res.End-res.Start) / 1e9 / secondsPerYear
+	st.CAGR = Num(math.NaN())
+	if years > 0 && init > 0 {
+		if final <= 0 {
+			st.CAGR = -1
+		} else {
+			st.CAGR = Num(math.Pow(final/init, 1/years) - 1)
+		}
+	}
+	// Returns, mean, deviations.
+	n := len(eq.Value)
+	var sum, down float64
+	prev := init
+	for _, v := range eq.Value {
+		r := v/prev - 1
+		sum += r
+		if r < 0 {
+			down += r * r
+		}
+		prev = v
+	}
+	mean := sum / float64(n)
+	var ss float64
+	prev = init
+	for _, v := range eq.Value {
+		r := v/prev - 1 - mean
+		ss += r * r
+		prev = v
+	}
+	sd := math.NaN()
+	if n > 1 {
+		sd = math.Sqrt(ss / float64(n-1))
+	}
+	ann := math.Sqrt(ppy)
+	st.AnnualVol = Num(sd * ann)
+	st.Sharpe = Num(mean / sd * ann)
+	dd := math.Sqrt(down / float64(n))
+	st.Sortino = Num(mean / dd * ann)
+	if n == 0 {
+		st.AnnualVol, st.Sharpe, st.Sortino = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
+	}
+	mdd, dur := maxDrawdown(init, res.Start, eq, res.End)
+	st.MaxDrawdown, st.MaxDrawdownDuration = Num(mdd), dur
+	st.Calmar = Num(float64(st.CAGR) / mdd)
+	if mdd == 0 {
+		st.Calmar = Num(math.NaN())
+	}
+	// Trades.
+	st.Trades = len(res.Trades)
+	var gain, loss, total float64
+	for _, t := range res.Trades {
+		p := t.PnL.InexactFloat64()
+		total += p
+		if p > 0 {
+			st.Wins++
+			gain += p
+		} else {
+			loss -= p
+		}
+	}
+	st.WinRate, st.Expectancy, st.ProfitFactor = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
+	if st.Trades > 0 {
+		st.WinRate = Num(float64(st.Wins) / float64(st.Trades))
+		st.Expectancy = Num(total / float64(st.Trades))
+		st.ProfitFactor = Num(gain / loss)
+	}
+	st.Exposure = Num(math.NaN())
+	if n > 0 {
+		st.Exposure = Num(float64(exposed) / float64(n))
+	}
+	var notional, eqSum float64
+	st.Fees = decimal.Zero
+	for _, f := range res.Fills {
+		notional += f.Size.Mul(f.Price).InexactFloat64()
+		st.Fees = st.Fees.Add(f.Fee)
+	}
+	for _, v := range eq.Value {
+		eqSum += v
+	}
+	st.Turnover = Num(math.NaN())
+	if n > 0 && eqSum != 0 {
+		st.Turnover = Num(notional / (eqSum / float64(n)))
+	}
+	return st
+}
+
+// maxDrawdown is the largest fall from a running peak as a fraction of the
+// peak, over the starting value at start and the curve, and the seconds from
+// that fall's peak to the first sample back at or above it (or to end).
+func maxDrawdown(init float64, start int64, eq EquityCurve, end int64) (float64, int64) {
+	peak, peakT := init, start
+	mdd, mddPeak, mddPeakT := 0.0, init, start
+	trough := -1
+	for i, v := range eq.Value {
+		if v >= peak {
+			peak, peakT = v, eq.Time[i]
+			continue
+		}
+		if d := 1 - v/peak; d > mdd {
+			mdd, mddPeak, mddPeakT, trough = d, peak, peakT, i
+		}
+	}
+	if trough < 0 {
+		return 0, 0
+	}
+	for i := trough + 1; i < len(eq.Value); i++ {
+		if eq.Value[i] >= mddPeak {
+			return mdd, (eq.Time[i] - mddPeakT) / 1e9
+		}
+	}
+	return mdd, (end - mddPeakT) / 1e9
+}
+
+// FinalEquity is the exact final cash plus positions marked at their last close.
+func (res *Result) FinalEquity() decimal.Decimal {
+	eq := res.FinalCash
+	for _, p := range res.Positions {
+		if !p.Size.IsZero() && !math.IsNaN(p.LastClose) {
+			eq = eq.Add(p.Size.Mul(decimal.NewFromFloat(p.LastClose)))
+		}
+	}
+	return eq
+}
+
+type jsonFill struct {
+	Time      string          `json:"time"`
+	OrderID   string          `json:"order"`
+	FQME      string          `json:"fqme"`
+	Side      string          `json:"side"`
+	Price     decimal.Decimal `json:"price"`
+	Size      decimal.Decimal `json:"size"`
+	Fee       decimal.Decimal `json:"fee"`
+	Liquidity string          `json:"liquidity"`
+}
+
+type jsonTrade struct {
+	FQME       string          `json:"fqme"`
+	Side       string          `json:"side"`
+	Open       string          `json:"open"`
+	Close      string          `json:"close"`
+	Size       decimal.Decimal `json:"size"`
+	EntryPrice decimal.Decimal `json:"entry_price"`
+	ExitPrice  decimal.Decimal `json:"exit_price"`
+	Fees       decimal.Decimal `json:"fees"`
+	PnL        decimal.Decimal `json:"pnl"`
+}
+
+type jsonOrder struct {
+	ID       string          `json:"id"`
+	FQME     string          `json:"fqme"`
+	Side     string          `json:"side"`
+	Type     string          `json:"type"`
+	TIF      string          `json:"tif"`
+	Size     decimal.Decimal `json:"size"`
+	Price    decimal.Decimal `json:"price,omitzero"`
+	Stop     decimal.Decimal `json:"stop,omitzero"`
+	Status   string          `json:"status"`
+	Filled   decimal.Decimal `json:"filled"`
+	AvgPrice decimal.Decimal `json:"avg_price,omitzero"`
+	Parent   string          `json:"parent,omitempty"`
+}
+
+type jsonReject struct {
+	Time    string `json:"time"`
+	OrderID string `json:"order,omitempty"`
+	FQME    string `json:"fqme"`
+	Reason  string `json:"reason"`
+}
+
+type jsonPosition struct {
+	FQME      string          `json:"fqme"`
+	Size      decimal.Decimal `json:"size"`
+	LastClose Num             `json:"last_close"`
+}
+
+type jsonReport struct {
+	Markets     []string        `json:"markets"`
+	Start       string          `json:"start"`
+	End         string          `json:"end"`
+	Bars        int             `json:"bars"`
+	InitialCash decimal.Decimal `json:"initial_cash"`
+	FinalCash   decimal.Decimal `json:"final_cash"`
+	FinalEquity decimal.Decimal `json:"final_equity"`
+	Stats       jsonStats       `json:"stats"`
+	Positions   []jsonPosition  `json:"positions"`
+	Trades      []jsonTrade     `json:"trades"`
+	Fills       []jsonFill      `json:"fills"`
+	Orders      []jsonOrder     `json:"orders"`
+	Rejects     []jsonReject    `json:"rejects"`
+}
+
+type jsonStats struct {
+	InitialEquity       Num             `json:"initial_equity"`
+	FinalEquity         Num             `json:"final_equity"`
+	TotalReturn         Num             `json:"total_return"`
+	CAGR                Num             `json:"cagr"`
+	AnnualVol           Num             `json:"annual_volatility"`
+	Sharpe              Num             `json:"sharpe"`
+	Sortino             Num             `json:"sortino"`
+	MaxDrawdown         Num             `json:"max_drawdown"`
+	MaxDrawdownDuration int64           `json:"max_drawdown_seconds"`
+	Calmar              Num             `json:"calmar"`
+	Trades              int             `json:"trades"`
+	Wins                int             `json:"wins"`
+	WinRate             Num             `json:"win_rate"`
+	ProfitFactor        Num             `json:"profit_factor"`
+	Expectancy          Num             `json:"expectancy"`
+	Exposure            Num             `json:"exposure"`
+	Turnover            Num             `json:"turnover"`
+	Fees                decimal.Decimal `json:"fees"`
+	Fills               int             `json:"fills"`
+	PeriodsPerYear      Num             `json:"periods_per_year"`
+}
+
+func isoNs(t int64) string { return time.Unix(0, t).UTC().Format(time.RFC3339Nano) }
+
+func (res *Result) jsonReport() jsonReport {
+	s := res.Stats
+	j := jsonReport{
+		Markets: res.Markets, Start: isoNs(res.Start), End: isoNs(res.End), Bars: res.Bars,
+		InitialCash: res.InitialCash, FinalCash: res.FinalCash, FinalEquity: res.FinalEquity(),
+		Stats: jsonStats{s.InitialEquity, s.FinalEquity, s.TotalReturn, s.CAGR, s.AnnualVol, s.Sharpe, s.Sortino,
+			s.MaxDrawdown, s.MaxDrawdownDuration, s.Calmar, s.Trades, s.Wins, s.WinRate, s.ProfitFactor, s.Expectancy,
+			s.Exposure, s.Turnover, s.Fees, s.Fills, s.PeriodsPerYear},
+		Positions: []jsonPosition{}, Trades: []jsonTrade{}, Fills: []jsonFill{}, Orders: []jsonOrder{}, Rejects: []jsonReject{},
+	}
+	for _, p := range res.Positions {
+		j.Positions = append(j.Positions, jsonPosition{p.FQME, p.Size, Num(p.LastClose)})
+	}
+	for _, t := range res.Trades {
+		j.Trades = append(j.Trades, jsonTrade{t.FQME, t.Side.String(), isoNs(t.Open), isoNs(t.Close), t.Size,
+			t.EntryPrice, t.ExitPrice, t.Fees, t.PnL})
+	}
+	for _, f := range res.Fills {
+		j.Fills = append(j.Fills, jsonFill{isoNs(f.Time), f.OrderID, f.FQME, f.Side.String(), f.Price, f.Size, f.Fee,
+			f.Liquidity.String()})
+	}
+	for _, o := range res.Orders {
+		j.Orders = append(j.Orders, jsonOrder{o.ID, o.FQME, o.Side.String(), o.Type.String(), o.TIF.String(), o.Size,
+			o.Price, o.Stop, o.Status.String(), o.Filled, o.AvgPrice, o.Parent})
+	}
+	for _, r := range res.Rejects {
+		j.Rejects = append(j.Rejects, jsonReject{isoNs(r.Time), r.OrderID, r.FQME, r.Reason})
+	}
+	return j
+}
+
+// WriteJSON writes the report (everything but the equity curve) as indented JSON.
+func (res *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res.jsonReport())
+}
+
+// WriteEquityCSV writes the equity curve as time,equity rows (RFC 3339, float).
+func (res *Result) WriteEquityCSV(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("time,equity\n")
+	buf := make([]byte, 0, 64)
+	for i, t := range res.Equity.Time {
+		buf = time.Unix(0, t).UTC().AppendFormat(buf[:0], time.RFC3339)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, res.Equity.Value[i], 'f', -1, 64)
+		buf = append(buf, '\n')
+		bw.Write(buf)
+	}
+	return bw.Flush()
+}
+
+// WriteText writes a human summary of the statistics.
+func (res *Result) WriteText(w io.Writer) error {
+	s := res.Stats
+	pct := func(n Num) string {
+		if math.IsNaN(float64(n)) || math.IsInf(float64(n), 0) {
+			return "n/a"
+		}
+		return strconv.FormatFloat(float64(n)*100, 'f', 2, 64) + "%"
+	}
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "backtest %v\n", res.Markets)
+	fmt.Fprintf(bw, "  period          %s .. %s (%d bars)\n", isoNs(res.Start), isoNs(res.End), res.Bars)
+	fmt.Fprintf(bw, "  equity          %s -> %s\n", res.InitialCash.StringFixed(2), res.FinalEquity().StringFixed(2))
+	fmt.Fprintf(bw, "  total return    %s\n", pct(s.TotalReturn))
+	fmt.Fprintf(bw, "  CAGR            %s\n", pct(s.CAGR))
+	fmt.Fprintf(bw, "  volatility      %s a year\n", pct(s.AnnualVol))
+	fmt.Fprintf(bw, "  Sharpe          %s\n", s.Sharpe)
+	fmt.Fprintf(bw, "  Sortino         %s\n", s.Sortino)
+	fmt.Fprintf(bw, "  max drawdown    %s over %s\n", pct(s.MaxDrawdown), time.Duration(s.MaxDrawdownDuration)*time.Second)
+	fmt.Fprintf(bw, "  Calmar          %s\n", s.Calmar)
+	fmt.Fprintf(bw, "  round trips     %d, %d won (%s)\n", s.Trades, s.Wins, pct(s.WinRate))
+	fmt.Fprintf(bw, "  profit factor   %s\n", s.ProfitFactor)
+	fmt.Fprintf(bw, "  expectancy      %s a trade\n", s.Expectancy)
+	fmt.Fprintf(bw, "  exposure        %s\n", pct(s.Exposure))
+	fmt.Fprintf(bw, "  turnover        %s x mean equity\n", s.Turnover)
+	fmt.Fprintf(bw, "  fills / fees    %d / %s\n", s.Fills, s.Fees.StringFixed(2))
+	for _, p := range res.Positions {
+		if !p.Size.IsZero() {
+			fmt.Fprintf(bw, "  open position   %s %s\n", p.FQME, p.Size)
+		}
+	}
+	if len(res.Rejects) > 0 {
+		fmt.Fprintf(bw, "  rejected        %d (first: %s)\n", len(res.Rejects), res.Rejects[0].Reason)
+	}
+	return bw.Flush()
+}
+
+// WriteFiles writes report.json, report.txt and equity.csv into dir,
+// each atomically.
+func (res *Result) WriteFiles(dir string) error {
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{{"report.json", res.WriteJSON}, {"report.txt", res.WriteText}, {"equity.csv", res.WriteEquityCSV}} {
+		path := filepath.Join(dir, f.name)
+		if err := atomicfile.Write(path, 0o644, f.write); err != nil {
+			return fmt.Errorf("backtest report %s: %w", path, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package paper
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/feeds"
+	"workbench/frames"
+)
+
+// Strategy decides orders from what it has seen. OnBar runs once per closed
+// bar, after the engine has matched that bar, so the strategy sees its own
+// fills up to the bar's close and nothing later.
+//
+// A strategy may also implement Starter, FillHandler and Finisher. Scripts
+// that cannot declare methods on a compiled interface can fill in a Funcs.
+type Strategy interface {
+	OnBar(c *Context, b feeds.BarEvent)
+}
+
+// Starter is a Strategy that prepares itself before the first bar.
+type Starter interface {
+	Start(c *Context) error
+}
+
+// FillHandler is a Strategy told of each of its fills.
+type FillHandler interface {
+	OnFill(c *Context, f Report)
+}
+
+// Finisher is a Strategy told when the data has run out.
+type Finisher interface {
+	Finish(c *Context)
+}
+
+// Funcs is a Strategy made of functions; nil ones are skipped. It is the
+// shape a script hands over: each call crosses into the interpreter once.
+type Funcs struct {
+	StartFunc  func(c *Context) error
+	BarFunc    func(c *Context, b feeds.BarEvent)
+	FillFunc   func(c *Context, f Report)
+	FinishFunc func(c *Context)
+}
+
+// Start implements Starter.
+func (f *Funcs) Start(c *Context) error {
+	if f.StartFunc == nil {
+		return nil
+	}
+	return f.StartFunc(c)
+}
+
+// OnBar implements Strategy.
+func (f *Funcs) OnBar(c *Context, b feeds.BarEvent) {
+	if f.BarFunc != nil {
+		f.BarFunc(c, b)
+	}
+}
+
+// OnFill implements FillHandler.
+func (f *Funcs) OnFill(c *Context, r Report) {
+	if f.FillFunc != nil {
+		f.FillFunc(c, r)
+	}
+}
+
+// Finish implements Finisher.
+func (f *Funcs) Finish(c *Context) {
+	if f.FinishFunc != nil {
+		f.FinishFunc(c)
+	}
+}
+
+// Context is a strategy's view of a backtest: the past of each market, its
+// positions and cash, and the order entry of the engine.
+type Context struct {
+	r *runner
+}
+
+// Time is the current event time, epoch ns.
+func (c *Context) Time() int64 { return c.r.e.Now() }
+
+// Markets lists the fqmes in the backtest, in the order they were given.
+func (c *Context) Markets() []string {
+	out := make([]string, len(c.r.mk))
+	for i, m := range c.r.mk {
+		out[i] = m.fqme
+	}
+	return out
+}
+
+// Bars returns a market's bars up to and including the last closed one, as
+// a view that must not be modified. It is nil for an unknown market.
+func (c *Context) Bars(fqme string) *frames.OHLCV {
+	m := c.r.market(fqme)
+	if m == nil {
+		return nil
+	}
+	return m.bars.Rows(0, m.next)
+}
+
+// Close is the last closed bar's close of a market (NaN before the first).
+func (c *Context) Close(fqme string) float64 {
+	m := c.r.market(fqme)
+	if m == nil || m.next == 0 {
+		return math.NaN()
+	}
+	return m.bars.Close[m.next-1]
+}
+
+// Position is the signed size held in a market.
+func (c *Context) Position(fqme string) float64 {
+	if m := c.r.market(fqme); m != nil {
+		return m.pos
+	}
+	return 0
+}
+
+// Cash is the account's cash (float, for decisions; the report is exact).
+func (c *Context) Cash() float64 { return c.r.cash }
+
+// Equity is cash plus every position marked at its last close.
+func (c *Context) Equity() float64 { return c.r.equity() }
+
+// Submit sends an order to the engine.
+func (c *Context) Submit(o Order) (string, error) { return c.r.submit(o) }
+
+// Cancel asks the engine to cancel an order.
+func (c *Context) Cancel(id string) error { return c.r.e.Cancel(id) }
+
+// Amend asks the engine to change an order's price and/or size (zero keeps).
+func (c *Context) Amend(id string, price, size float64) error {
+	o, ok := c.r.e.Order(id)
+	if !ok {
+		return c.r.e.Amend(id, decimal.Zero, decimal.Zero)
+	}
+	m := c.r.market(o.FQME)
+	var p, s decimal.Decimal
+	if price != 0 {
+		p = decimal.NewFromFloat(price)
+	}
+	if size != 0 {
+		s = m.sizeDecimal(size)
+	}
+	return c.r.e.Amend(id, p, s)
+}
+
+// Order returns an order's state.
+func (c *Context) Order(id string) (OrderInfo, bool) { return c.r.e.Order(id) }
+
+// OpenOrders lists a market's live orders ("" for all markets).
+func (c *Context) OpenOrders(fqme string) []OrderInfo { return c.r.e.OpenOrders(fqme) }
+
+// Buy sends a market buy of size units (rounded to the size tick) and
+// returns its ID, or "" if it was rejected (the reject is in the report).
+func (c *Context) Buy(fqme string, size float64) string {
+	return c.MarketOrder(fqme, math.Abs(size))
+}
+
+// Sell sends a market sell of size units.
+func (c *Context) Sell(fqme string, size float64) string {
+	return c.MarketOrder(fqme, -math.Abs(size))
+}
+
+// MarketOrder sends a market order for a signed size (+ buy, − sell).
+func (c *Context) MarketOrder(fqme string, signed float64) string {
+	id, _ := c.r.order(fqme, signed, Market, 0)
+	return id
+}
+
+// LimitOrder sends a GTC limit order for a signed size at price.
+func (c *Context) LimitOrder(fqme string, signed, price float64) string {
+	id, _ := c.r.order(fqme, signed, Limit, price)
+	return id
+}
+
+// StopOrder sends a stop (market once price reaches stop) for a signed size.
+func (c *Context) StopOrder(fqme string, signed, stop float64) string {
+	id, _ := c.r.order(fqme, signed, Stop, stop)
+	return id
+}
+
+// Target sends a market order for the difference between size and the
+// position plus what open market orders will still add, so that calling it
+// on every bar trades only when the target changes.
+func (c *Context) Target(fqme string, size float64) string {
+	m := c.r.market(fqme)
+	if m == nil {
+		id, _ := c.r.order(fqme, size, Market, 0)
+		return id
+	}
+	diff := size - m.pos - m.pendingMarket
+	if math.Abs(diff) < m.lot/2 {
+		return ""
+	}
+	id, _ := c.r.order(fqme, diff, Market, 0)
+	return id
+}
+
+// SMACross is the classic moving-average crossover, long or flat: it targets
+// a long position while the Fast-bar simple moving average of closes is above
+// the Slow-bar one, and flat otherwise. It trades market orders on each
+// market it is given.
+type SMACross struct {
+	Fast, Slow int
+	// Size is the units to hold when long; when 0, Fraction of the equity
+	// split evenly across the markets is invested at each entry.
+	Size     float64
+	Fraction float64
+
+	state map[string]*smaState
+	last  *smaState
+}
+
+type smaState struct {
+	fqme         string
+	ring         []float64
+	n, i         int
+	fast, slow   float64
+	long, primed bool
+}
+
+// NewSMACross returns a crossover with the given windows investing 95% of
+// the equity.
+func NewSMACross(fast, slow int) *SMACross {
+	return &SMACross{Fast: fast, Slow: slow, Fraction: 0.95}
+}
+
+// Start implements Starter.
+func (s *SMACross) Start(c *Context) error {
+	if s.Fast < 1 || s.Slow <= s.Fast {
+		return fmt.Errorf("sma-cross: need 1 ≤ fast < slow, got %d and %d", s.Fast, s.Slow)
+	}
+	if s.Size <= 0 && (s.Fraction <= 0 || s.Fraction > 1) {
+		return fmt.Errorf("sma-cross: need a size or a fraction in (0, 1], got %g", s.Fraction)
+	}
+	s.state = make(map[string]*smaState)
+	return nil
+}
+
+// OnBar implements Strategy. The moving averages are running sums over a
+// ring of the last Slow closes, so a bar costs O(1).
+func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
+	st := s.last
+	if st == nil || st.fqme != b.FQME {
+		if s.state == nil {
+			s.state = make(map[string]*smaState)
+		}
+		st = s.state[b.FQME]
+		if st == nil {
+			st = &smaState{fqme: b.FQME, ring: make([]float64, s.Slow)}
+			s.state[b.FQME] = st
+		}
+		s.last = st
+	}
+	x := b.Bar.Close
+	slow, fast := s.Slow, s.Fast
+	// ring[i] is the oldest close; the fast window's oldest is Fast back.
+	if st.n >= fast {
+		st.fast -= st.ring[(st.i+slow-fast)%slow]
+	}
+	if st.n >= slow {
+		st.slow -= st.ring[st.i]
+	} else {
+		st.n++
+	}
+	st.ring[st.i] = x
+	st.i++
+	if st.i == slow {
+		st.i = 0
+	}
+	st.fast += x
+	st.slow += x
+	if st.n < slow {
+		return
+	}
+	long := st.fast*float64(slow) > st.slow*float64(fast)
+	if st.primed && long == st.long {
+		return
+	}
+	wasPrimed := st.primed
+	st.primed, st.long = true, long
+	if !wasPrimed && !long {
+		return
+	}
+	if long {
+		size := s.Size
+		if size <= 0 {
+			size = c.Equity() * s.Fraction / float64(len(c.r.mk)) / x
+		}
+		c.Target(b.FQME, size)
+	} else {
+		c.Target(b.FQME, 0)
+	}
+}
+
+// builtins are the compiled strategies the CLI knows by name.
+var builtins = map[string]func() Strategy{
+	"sma-cross": func() Strategy { return NewSMACross(10, 30) },
+}
+
+// BuiltinStrategy returns a new compiled strategy by name.
+func BuiltinStrategy(name string) (Strategy, error) {
+	f, ok := builtins[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown strategy %q (known: %v)", name, BuiltinStrategies())
+	}
+	return f(), nil
+}
+
+// BuiltinStrategies lists the names BuiltinStrategy knows.
+func BuiltinStrategies() []string {
+	var names []string
+	for n := range builtins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
