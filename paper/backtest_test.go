@@ -1,0 +1,316 @@
+package paper
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"gonum.org/v1/gonum/stat"
+
+	"workbench/feeds"
+	"workbench/frames"
+	"workbench/internal/oracle"
+)
+
+func near(a, b, tol float64) bool {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.IsNaN(a) && math.IsNaN(b)
+	}
+	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+// A three-day curve whose statistics can be checked by hand.
+func TestStatsHandCheckedCurve(t *testing.T) {
+	day := int64(86400e9)
+	res := &Result{
+		Start: 0, End: 3 * day, InitialCash: decimal.NewFromInt(100),
+		Equity: EquityCurve{Time: []int64{day, 2 * day, 3 * day}, Value: []float64{110, 99, 121}},
+		Trades: []RoundTrip{{PnL: d("15")}, {PnL: d("-5")}, {PnL: d("11")}},
+		Fills: []Report{
+			{Kind: Fill, Side: Buy, Price: d("100"), Size: d("1"), Fee: d("0.5")},
+			{Kind: Fill, Side: Sell, Price: d("120"), Size: d("1"), Fee: d("0.25")},
+		},
+	}
+	s := computeStats(res, 252, 2)
+	// Returns: +10%, −10%, +22.2…%.
+	r := []float64{0.1, -0.1, 121.0/99 - 1}
+	mean := (r[0] + r[1] + r[2]) / 3
+	sd := math.Sqrt(((r[0]-mean)*(r[0]-mean) + (r[1]-mean)*(r[1]-mean) + (r[2]-mean)*(r[2]-mean)) / 2)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"total return", float64(s.TotalReturn), 0.21},
+		{"CAGR", float64(s.CAGR), math.Pow(1.21, 365.25/3) - 1},
+		{"vol", float64(s.AnnualVol), sd * math.Sqrt(252)},
+		{"sharpe", float64(s.Sharpe), mean / sd * math.Sqrt(252)},
+		{"sortino", float64(s.Sortino), mean / math.Sqrt(0.01/3) * math.Sqrt(252)},
+		{"max drawdown", float64(s.MaxDrawdown), 0.1},
+		{"calmar", float64(s.Calmar), (math.Pow(1.21, 365.25/3) - 1) / 0.1},
+		{"win rate", float64(s.WinRate), 2.0 / 3},
+		{"profit factor", float64(s.ProfitFactor), 26.0 / 5},
+		{"expectancy", float64(s.Expectancy), 7},
+		{"exposure", float64(s.Exposure), 2.0 / 3},
+		{"turnover", float64(s.Turnover), 220 / ((110 + 99 + 121) / 3.0)},
+	} {
+		if !near(c.got, c.want, 1e-12) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	// The 110 peak (day 1) is regained on day 3.
+	if s.MaxDrawdownDuration != 2*86400 {
+		t.Errorf("drawdown duration %d", s.MaxDrawdownDuration)
+	}
+	if !s.Fees.Equal(d("0.75")) || s.Trades != 3 || s.Wins != 2 {
+		t.Errorf("fees %s trades %d wins %d", s.Fees, s.Trades, s.Wins)
+	}
+	// Never recovered: the duration runs to the end.
+	res.Equity.Value[2] = 100
+	if s := computeStats(res, 252, 0); s.MaxDrawdownDuration != 2*86400 || !near(float64(s.MaxDrawdown), 0.1, 1e-12) {
+		t.Errorf("unrecovered drawdown %v over %d", s.MaxDrawdown, s.MaxDrawdownDuration)
+	}
+}
+
+func TestRoundTripsSplitAFlipAndItsFee(t *testing.T) {
+	fs := []Report{
+		{Kind: Fill, Time: 1, FQME: "x", Side: Buy, Price: d("10"), Size: d("2"), Fee: d("0.2")},
+		{Kind: Fill, Time: 2, FQME: "x", Side: Buy, Price: d("13"), Size: d("1"), Fee: d("0.1")},
+		{Kind: Fill, Time: 3, FQME: "x", Side: Sell, Price: d("12"), Size: d("4"), Fee: d("0.4")}, // closes 3, opens a 1 short
+		{Kind: Fill, Time: 4, FQME: "x", Side: Buy, Price: d("11"), Size: d("1"), Fee: d("0.1")},
+		{Kind: Fill, Time: 5, FQME: "x", Side: Buy, Price: d("11"), Size: d("1"), Fee: d("0")}, // left open
+	}
+	tr := RoundTrips(fs)
+	if len(tr) != 2 {
+		t.Fatalf("trips %+v", tr)
+	}
+	// Long 3 @ 11 → 12: +3, fees 0.2+0.1+0.3.
+	if a := tr[0]; a.Side != Buy || !a.Size.Equal(d("3")) || !a.EntryPrice.Equal(d("11")) || !a.ExitPrice.Equal(d("12")) ||
+		!a.Fees.Equal(d("0.6")) || !a.PnL.Equal(d("2.4")) || a.Open != 1 || a.Close != 3 {
+		t.Fatalf("first trip %+v", a)
+	}
+	// Short 1 @ 12 → 11: +1, fees 0.1+0.1.
+	if b := tr[1]; b.Side != Sell || !b.Size.Equal(d("1")) || !b.Fees.Equal(d("0.2")) || !b.PnL.Equal(d("0.8")) || b.Open != 3 {
+		t.Fatalf("second trip %+v", b)
+	}
+}
+
+func oracleSeries(t *testing.T, file, fqme, tick, lot string) Series {
+	t.Helper()
+	f, err := frames.ReadCSVFile(oracle.Path(t, "ohlcv", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Period == 0 {
+		f.Period = frames.DetectPeriod(f.Time)
+	}
+	return Series{Market: testPair(t, fqme, tick, lot), Bars: f}
+}
+
+// naiveSMA is the textbook mean of the last n values.
+func naiveSMA(x []float64, i, n int) float64 {
+	s := 0.0
+	for _, v := range x[i-n+1 : i+1] {
+		s += v
+	}
+	return s / float64(n)
+}
+
+// The SMA crossover on real hourly BTC bars, checked against a
+// straightforward recomputation: signals from naive averages, fills at the
+// next open, the equity curve from cash and positions, the statistics with
+// gonum.
+func TestBacktestSMACrossAgainstRecomputation(t *testing.T) {
+	s := oracleSeries(t, "binance_BTCUSDT_1h_2024-08.csv", "btcusdt.spot.binance", "0.01", "0.00001")
+	cfg := BacktestConfig{Series: []Series{s}, Cash: d("10000"), Fees: BpsFees(0, 10), Calendar: "crypto"}
+	strat := &SMACross{Fast: 10, Slow: 30, Size: 0.1}
+	res, err := Backtest(cfg, strat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Bars
+	// Expected fills: at the open after each bar where the long/flat state changes.
+	type want struct {
+		i    int
+		side Side
+	}
+	var wants []want
+	primed, long := false, false
+	for i := 29; i < b.Len()-1; i++ {
+		l := naiveSMA(b.Close, i, 10) > naiveSMA(b.Close, i, 30)
+		if (!primed && l) || (primed && l != long) {
+			side := Buy
+			if !l {
+				side = Sell
+			}
+			wants = append(wants, want{i + 1, side})
+		}
+		primed, long = true, l
+	}
+	if len(wants) < 4 || len(res.Fills) != len(wants) {
+		t.Fatalf("fills %d, recomputed %d", len(res.Fills), len(wants))
+	}
+	for k, w := range wants {
+		f := res.Fills[k]
+		if f.Side != w.side || f.Time != b.Time[w.i]*1e9 || !f.Price.Equal(decimal.NewFromFloat(b.Open[w.i])) || !f.Size.Equal(d("0.1")) {
+			t.Fatalf("fill %d = %v, want %s at bar %d's open %v", k, f, w.side, w.i, b.Open[w.i])
+		}
+		fee := f.Price.Mul(f.Size).Mul(d("0.001"))
+		if !f.Fee.Equal(fee) {
+			t.Fatalf("fill %d fee %s want %s", k, f.Fee, fee)
+		}
+	}
+	// Equity: cash and position after each bar's fills, marked at its close.
+	cash, pos, k := 10000.0, 0.0, 0
+	var rets []float64
+	prev := 10000.0
+	exposed := 0
+	for i := 0; i < b.Len(); i++ {
+		for k < len(res.Fills) && res.Fills[k].Time < (b.Time[i]+b.Period)*1e9 {
+			f := res.Fills[k]
+			sz := f.SignedSize().InexactFloat64()
+			pos += sz
+			cash -= sz*f.Price.InexactFloat64() + f.Fee.InexactFloat64()
+			k++
+		}
+		v := cash + pos*b.Close[i]
+		if !near(res.Equity.Value[i], v, 1e-9) || res.Equity.Time[i] != (b.Time[i]+b.Period)*1e9 {
+			t.Fatalf("equity %d = %v at %d, recomputed %v", i, res.Equity.Value[i], res.Equity.Time[i], v)
+		}
+		if math.Abs(pos) > 1e-12 {
+			exposed++
+		}
+		rets = append(rets, v/prev-1)
+		prev = v
+	}
+	mean, sd := stat.MeanStdDev(rets, nil)
+	ppy := 365.0 * 24
+	st := res.Stats
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"sharpe", float64(st.Sharpe), mean / sd * math.Sqrt(ppy)},
+		{"vol", float64(st.AnnualVol), sd * math.Sqrt(ppy)},
+		{"total", float64(st.TotalReturn), prev/10000 - 1},
+		{"exposure", float64(st.Exposure), float64(exposed) / float64(b.Len())},
+	} {
+		if !near(c.got, c.want, 1e-9) {
+			t.Errorf("%s = %v, recomputed %v", c.name, c.got, c.want)
+		}
+	}
+	// Max drawdown by brute force over all pairs.
+	mdd := 0.0
+	vals := append([]float64{10000}, res.Equity.Value...)
+	for i := range vals {
+		for j := i + 1; j < len(vals); j++ {
+			mdd = math.Max(mdd, 1-vals[j]/vals[i])
+		}
+	}
+	if !near(float64(st.MaxDrawdown), mdd, 1e-12) {
+		t.Errorf("max drawdown %v, brute force %v", st.MaxDrawdown, mdd)
+	}
+	// Exact cash equals the decimal sum over the fills.
+	exact := d("10000")
+	for _, f := range res.Fills {
+		exact = exact.Sub(f.SignedSize().Mul(f.Price)).Sub(f.Fee)
+	}
+	if !res.FinalCash.Equal(exact) {
+		t.Errorf("final cash %s, fills say %s", res.FinalCash, exact)
+	}
+	// Round trips are closed longs; their PnL sums to the realised cash change.
+	sum := decimal.Zero
+	for _, tr := range res.Trades {
+		sum = sum.Add(tr.PnL)
+	}
+	if len(res.Trades) != len(wants)/2 || st.Trades != len(res.Trades) {
+		t.Errorf("trades %d for %d fills", len(res.Trades), len(wants))
+	}
+	if len(wants)%2 == 0 && !sum.Equal(exact.Sub(d("10000"))) {
+		t.Errorf("round trips PnL %s, cash change %s", sum, exact.Sub(d("10000")))
+	}
+}
+
+func TestBacktestDeterministicFiles(t *testing.T) {
+	s := oracleSeries(t, "goog_daily_2004-2008.csv", "goog.nasdaq.ib", "0.01", "1")
+	run := func() []byte {
+		cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(1, 5), Slippage: Slippage{Ticks: 1},
+			Fill: FillModel{ProbSlippage: 0.5, ProbFillOnTouch: 0.5, VolumeShare: 0.01}, Seed: 42, Calendar: "us-equity"}
+		res, err := Backtest(cfg, NewSMACross(10, 30))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := res.WriteFiles(dir); err != nil {
+			t.Fatal(err)
+		}
+		var all []byte
+		for _, n := range []string{"report.json", "report.txt", "equity.csv"} {
+			b, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, b...)
+		}
+		return all
+	}
+	a, b := run(), run()
+	if !bytes.Equal(a, b) {
+		t.Fatal("same seed and inputs, different files")
+	}
+	if !bytes.Contains(a, []byte(`"sharpe"`)) || !bytes.Contains(a, []byte("max drawdown")) {
+		t.Fatal("report lacks its statistics")
+	}
+}
+
+// A strategy sees each market's past only, and one cash account pays for
+// every market.
+func TestBacktestSeesOnlyThePastAcrossMarkets(t *testing.T) {
+	a := frames.New(60, 4)
+	for i := int64(0); i < 4; i++ {
+		a.Add(i*60, 10+float64(i), 11+float64(i), 9+float64(i), 10.5+float64(i), 100)
+	}
+	b := frames.New(120, 2)
+	b.Add(0, 100, 101, 99, 100, 100)
+	b.Add(120, 102, 103, 101, 102, 100)
+	pa, pb := testPair(t, "aaa.spot.x", "0.01", "1"), testPair(t, "bbb.spot.x", "0.01", "1")
+	seen := 0
+	strat := &Funcs{BarFunc: func(c *Context, ev feeds.BarEvent) {
+		seen++
+		h := c.Bars(ev.FQME)
+		if h.Len() != ev.Index+1 || h.Time[h.Len()-1] != ev.Bar.Time {
+			t.Errorf("bar %s %d: history of %d bars", ev.FQME, ev.Index, h.Len())
+		}
+		for _, m := range c.Markets() {
+			if hb := c.Bars(m); hb.Len() > 0 && (hb.Time[hb.Len()-1]+hb.Period)*1e9 > c.Time() {
+				t.Errorf("%s: a bar closing after now is visible", m)
+			}
+		}
+		if ev.Index == 0 {
+			c.Buy(ev.FQME, 1)
+		}
+	}}
+	res, err := Backtest(BacktestConfig{Series: []Series{{pa, a}, {pb, b}}, Cash: d("1000")}, strat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != 6 || len(res.Fills) != 2 {
+		t.Fatalf("bars seen %d, fills %v", seen, res.Fills)
+	}
+	// aaa bought at bar 1's open 11, bbb at bar 1's open 102.
+	if !res.FinalCash.Equal(d("887")) {
+		t.Fatalf("cash %s", res.FinalCash)
+	}
+	last := res.Equity.Value[len(res.Equity.Value)-1]
+	if !near(last, 887+13.5+102, 1e-12) {
+		t.Fatalf("final equity %v", last)
+	}
+	if len(res.Equity.Time) != 4 {
+		t.Fatalf("equity samples %d, want one per distinct close", len(res.Equity.Time))
+	}
+	if _, err := Backtest(BacktestConfig{Series: []Series{{pa, frames.New(60, 0)}}}, strat); err == nil {
+		t.Fatal("empty series accepted")
+	}
+}
