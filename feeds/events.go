@@ -100,6 +100,17 @@ func (r *Replay) Next() (BarEvent, bool) {
 	if len(r.h) == 0 {
 		return BarEvent{}, false
 	}
+	if len(r.h) == 1 {
+		// One series left: no merging to do.
+		c := &r.h[0]
+		s := r.series[c.series]
+		ev := NewBarEvent(s.FQME, s.Bars, c.row)
+		c.row++
+		if c.row == s.Bars.Len() {
+			r.h = r.h[:0]
+		}
+		return ev, true
+	}
 	c := r.h[0]
 	s := r.series[c.series]
 	ev := NewBarEvent(s.FQME, s.Bars, c.row)

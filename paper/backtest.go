@@ -155,7 +155,7 @@ func (r *runner) submit(o Order) (string, error) {
 	id, err := r.e.Submit(o)
 	if err == nil && o.Type == Market {
 		if m := r.market(o.FQME); m != nil {
-			m.pendingMarket += float64(o.Side) * o.Size.InexactFloat64()
+			m.pendingMarket += float64(o.Side) * decFloat(o.Size)
 		}
 	}
 	r.drain()
@@ -171,12 +171,12 @@ func (r *runner) drain() {
 		switch rep.Kind {
 		case Fill:
 			m := r.market(rep.FQME)
-			sz := float64(rep.Side) * rep.Size.InexactFloat64()
+			sz := float64(rep.Side) * decFloat(rep.Size)
 			m.pos += sz
 			if math.Abs(m.pos) < m.lot/2 {
 				m.pos = 0 // float dust of a position that is flat in decimal
 			}
-			r.cash -= sz*rep.Price.InexactFloat64() + rep.Fee.InexactFloat64()
+			r.cash -= sz*decFloat(rep.Price) + decFloat(rep.Fee)
 			if o, ok := r.e.orders[rep.OrderID]; ok && o.Type == Market {
 				m.pendingMarket -= sz
 			}
@@ -184,7 +184,7 @@ func (r *runner) drain() {
 		case Cancel:
 			if o, ok := r.e.orders[rep.OrderID]; ok && o.Type == Market {
 				if m := r.market(rep.FQME); m != nil {
-					m.pendingMarket -= float64(rep.Side) * rep.Remaining.InexactFloat64()
+					m.pendingMarket -= float64(rep.Side) * decFloat(rep.Remaining)
 				}
 			}
 		case Reject:
@@ -213,7 +213,7 @@ func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
 	}
 	ecfg := Config{Fees: cfg.Fees, Slippage: cfg.Slippage, Fill: cfg.Fill, Latency: cfg.Latency, Seed: cfg.Seed}
 	rs := make([]feeds.ReplaySeries, len(cfg.Series))
-	r := &runner{cfg: cfg, by: make(map[string]*runMarket), cash: cfg.Cash.InexactFloat64()}
+	r := &runner{cfg: cfg, by: make(map[string]*runMarket), cash: decFloat(cfg.Cash)}
 	r.res = &Result{Config: cfg, InitialCash: cfg.Cash}
 	for i, sr := range cfg.Series {
 		fq := sr.Market.FQME()
@@ -226,7 +226,7 @@ func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
 		if m.lotD.IsZero() {
 			m.lotD = defaultLot
 		}
-		m.lot = m.lotD.InexactFloat64()
+		m.lot = decFloat(m.lotD)
 		r.mk = append(r.mk, m)
 		r.by[fq] = m
 		r.res.Markets = append(r.res.Markets, fq)
@@ -316,14 +316,7 @@ func (r *runner) finish() {
 		}
 		res.Positions = append(res.Positions, PositionSummary{FQME: m.fqme, Size: pos[m.fqme], LastClose: last})
 	}
-	var all []*order
-	for _, o := range r.e.orders {
-		all = append(all, o)
-	}
-	sortOrders(all)
-	for _, o := range all {
-		res.Orders = append(res.Orders, o.info())
-	}
+	res.Orders = r.e.Orders()
 	res.Trades = RoundTrips(res.Fills)
 	res.Stats = computeStats(res, r.periodsPerYear(), r.exposed)
 }

@@ -34,6 +34,7 @@ type Engine struct {
 	byFQME  map[string]*market
 	lastM   *market
 	orders  map[string]*order
+	list    []*order // every order, in submission order
 	seq     int
 	now     int64
 	ops     []op
@@ -132,11 +133,11 @@ func (e *Engine) AddMarket(p mkt.MktPair) error {
 	if m.tickD.Sign() < 0 || m.lotD.Sign() < 0 {
 		return fmt.Errorf("paper engine: market %s: negative tick", fqme)
 	}
-	m.tick = m.tickD.InexactFloat64()
+	m.tick = decFloat(m.tickD)
 	if m.lotD.IsZero() {
 		m.lotD = defaultLot
 	}
-	m.lot = m.lotD.InexactFloat64()
+	m.lot = decFloat(m.lotD)
 	e.markets = append(e.markets, m)
 	e.byFQME[fqme] = m
 	return nil
@@ -204,9 +205,10 @@ func (e *Engine) Submit(o Order) (string, error) {
 		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, "duplicate order id")
 	}
 	e.seq++
-	in := &order{Order: o, seq: e.seq, m: m, lots: o.Size.Div(m.lotD).IntPart(), fresh: true,
-		px: o.Price.InexactFloat64(), stop: o.Stop.InexactFloat64(), status: Pending, live: e.now + e.cfg.Latency.Order}
+	in := &order{Order: o, seq: e.seq, m: m, lots: lotsOf(o.Size, m.lotD), fresh: true,
+		px: decFloat(o.Price), stop: decFloat(o.Stop), status: Pending, live: e.now + e.cfg.Latency.Order}
 	e.orders[o.ID] = in
+	e.list = append(e.list, in)
 	e.out = append(e.out, Report{Kind: Accepted, Time: e.now, OrderID: o.ID, FQME: o.FQME, Side: o.Side,
 		Remaining: o.Size, Tag: o.Tag})
 	if e.cfg.Latency.Order <= 0 {
@@ -346,7 +348,7 @@ func (e *Engine) checkAmend(o *order, price, size decimal.Decimal) string {
 		if r := checkSize(o.m, size); r != "" {
 			return "amend: " + r
 		}
-		if size.Div(o.m.lotD).IntPart() <= o.filled {
+		if lotsOf(size, o.m.lotD) <= o.filled {
 			return fmt.Sprintf("amend: size %s does not exceed the filled %s", size, o.m.lotD.Mul(decimal.NewFromInt(o.filled)))
 		}
 	}
@@ -452,16 +454,16 @@ func (e *Engine) cancel(o *order, t int64, reason string) {
 func (e *Engine) amend(o *order, t int64, price, size decimal.Decimal) {
 	if !price.IsZero() {
 		if o.Type == Stop {
-			o.Stop, o.stop = price, price.InexactFloat64()
+			o.Stop, o.stop = price, decFloat(price)
 		} else {
-			o.Price, o.px = price, price.InexactFloat64()
+			o.Price, o.px = price, decFloat(price)
 		}
 		o.fresh = true
 		o.live = t
 	}
 	if !size.IsZero() {
 		o.Size = size
-		o.lots = size.Div(o.m.lotD).IntPart()
+		o.lots = lotsOf(size, o.m.lotD)
 	}
 	e.out = append(e.out, Report{Kind: Amended, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
 		Price: o.Price, Size: o.Size, Remaining: o.remaining()})
@@ -523,26 +525,22 @@ func (o *order) info() OrderInfo {
 // OpenOrders lists the orders that are pending or open, in submission order,
 // for one market or for all when fqme is empty.
 func (e *Engine) OpenOrders(fqme string) []OrderInfo {
-	var live []*order
-	for _, o := range e.orders {
+	var out []OrderInfo
+	for _, o := range e.list {
 		if !o.status.Done() && (fqme == "" || o.FQME == fqme) {
-			live = append(live, o)
+			out = append(out, o.info())
 		}
-	}
-	sortOrders(live)
-	out := make([]OrderInfo, len(live))
-	for i, o := range live {
-		out[i] = o.info()
 	}
 	return out
 }
 
-func sortOrders(os []*order) {
-	for i := 1; i < len(os); i++ {
-		for j := i; j > 0 && os[j].seq < os[j-1].seq; j-- {
-			os[j], os[j-1] = os[j-1], os[j]
-		}
+// Orders lists every order the engine accepted, in submission order.
+func (e *Engine) Orders() []OrderInfo {
+	out := make([]OrderInfo, len(e.list))
+	for i, o := range e.list {
+		out[i] = o.info()
 	}
+	return out
 }
 
 // ErrUnknownMarket is returned for events of a market the engine does not clear.
@@ -822,14 +820,15 @@ func (e *Engine) attach(o *order, t int64, lots int64) {
 		c := &order{Order: Order{ID: o.ID + "." + name + suffix, FQME: o.FQME, Side: -o.Side, Type: typ, Size: size, Tag: o.Tag},
 			seq: e.seq, m: o.m, lots: lots, status: Open, live: t, parent: o, fresh: true}
 		if typ == Stop {
-			c.Stop, c.stop = price, price.InexactFloat64()
+			c.Stop, c.stop = price, decFloat(price)
 		} else {
-			c.Price, c.px = price, price.InexactFloat64()
+			c.Price, c.px = price, decFloat(price)
 		}
 		if o.m.inBar {
 			c.live = e.barOpen
 		}
 		e.orders[c.ID] = c
+		e.list = append(e.list, c)
 		e.out = append(e.out, Report{Kind: Accepted, Time: t, OrderID: c.ID, FQME: c.FQME, Side: c.Side, Tag: c.Tag,
 			Remaining: size, Reason: "exit attached to " + o.ID})
 		c.m.orders = append(c.m.orders, c)
@@ -859,6 +858,23 @@ func (e *Engine) attach(o *order, t int64, lots int64) {
 // trades on the next bar at the earliest.
 func (e *Engine) OnBar(b feeds.BarEvent) error {
 	open := b.OpenTime()
+	if len(e.ops) == 0 {
+		// The common case in a backtest: nothing scheduled, often nothing to match.
+		m := e.market(b.FQME)
+		if m == nil {
+			return fmt.Errorf("paper engine bar %s: %w", b.FQME, ErrUnknownMarket)
+		}
+		if open > e.now {
+			e.now = open
+		}
+		if !m.ticked && len(m.orders) > 0 {
+			e.matchBar(m, b, open)
+			e.compact()
+		}
+		e.advance(b.Time)
+		e.compact()
+		return nil
+	}
 	e.advance(open)
 	m := e.market(b.FQME)
 	if m == nil {
@@ -1018,4 +1034,48 @@ func beyond(path *[4]float64, pos, x float64, up bool) bool {
 		}
 	}
 	return false
+}
+
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+var pow10f = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// decFloat is the float64 nearest to d. Decimal's own conversion goes
+// through big.Rat; a coefficient of at most 15 digits and a power of ten up
+// to 22 convert exactly with one float operation, which is correctly rounded.
+func decFloat(d decimal.Decimal) float64 {
+	if d.NumDigits() <= 15 {
+		c, e := float64(d.CoefficientInt64()), d.Exponent()
+		switch {
+		case e == 0:
+			return c
+		case e < 0 && e >= -22:
+			return c / pow10f[-e]
+		case e > 0 && e <= 22:
+			return c * pow10f[e]
+		}
+	}
+	return d.InexactFloat64()
+}
+
+// lotsOf is size/lot for a size already checked to be a multiple of lot,
+// in int64 arithmetic when the numbers are small enough.
+func lotsOf(size, lot decimal.Decimal) int64 {
+	sd, ld := size.NumDigits(), lot.NumDigits()
+	if sd <= 15 && ld <= 15 {
+		num, den := size.CoefficientInt64(), lot.CoefficientInt64()
+		e := int(size.Exponent()) - int(lot.Exponent())
+		if e >= 0 && sd+e <= 18 || e < 0 && ld-e <= 18 {
+			if e >= 0 {
+				num *= pow10[e]
+			} else {
+				den *= pow10[-e]
+			}
+			if den != 0 && num%den == 0 {
+				return num / den
+			}
+		}
+	}
+	return size.Div(lot).IntPart()
 }

@@ -346,3 +346,21 @@ func TestRejectionsChangeNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestDecimalFastPaths(t *testing.T) {
+	for _, s := range []string{"0", "1", "0.1", "123.456", "-7.25", "1e20", "0.000000001", "12345678901234567890.5", "3e-30"} {
+		x := d(s)
+		if got, want := decFloat(x), x.InexactFloat64(); got != want {
+			t.Errorf("decFloat(%s) = %v, want %v", s, got, want)
+		}
+	}
+	for _, c := range []struct {
+		size, lot string
+		lots      int64
+	}{{"1", "0.00001", 100000}, {"0.5", "0.25", 2}, {"12", "1", 12}, {"300", "100", 3}, {"1.5", "0.001", 1500},
+		{"12345678901234567", "0.01", 1234567890123456700}} {
+		if got := lotsOf(d(c.size), d(c.lot)); got != c.lots {
+			t.Errorf("lotsOf(%s, %s) = %d, want %d", c.size, c.lot, got, c.lots)
+		}
+	}
+}

@@ -139,7 +139,7 @@ type Stats struct {
 
 func computeStats(res *Result, ppy float64, exposed int) Stats {
 	eq := res.Equity
-	init := res.InitialCash.InexactFloat64()
+	init := decFloat(res.InitialCash)
 	st := Stats{InitialEquity: Num(init), FinalEquity: Num(init), PeriodsPerYear: Num(ppy), Fills: len(res.Fills)}
 	if len(eq.Value) > 0 {
 		st.FinalEquity = Num(eq.Value[len(eq.Value)-1])
@@ -197,7 +197,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	st.Trades = len(res.Trades)
 	var gain, loss, total float64
 	for _, t := range res.Trades {
-		p := t.PnL.InexactFloat64()
+		p := decFloat(t.PnL)
 		total += p
 		if p > 0 {
 			st.Wins++
@@ -219,7 +219,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	var notional, eqSum float64
 	st.Fees = decimal.Zero
 	for _, f := range res.Fills {
-		notional += f.Size.Mul(f.Price).InexactFloat64()
+		notional += decFloat(f.Size.Mul(f.Price))
 		st.Fees = st.Fees.Add(f.Fee)
 	}
 	for _, v := range eq.Value {

@@ -1,0 +1,91 @@
+package paper
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/feeds"
+	"workbench/frames"
+	"workbench/mkt"
+)
+
+// randomWalkBars makes n one-minute bars of a deterministic random walk.
+func randomWalkBars(n int) *frames.OHLCV {
+	rng := rand.New(rand.NewPCG(1, 2))
+	f := frames.New(60, n)
+	p := 100.0
+	for i := 0; i < n; i++ {
+		o := p
+		c := o * (1 + rng.NormFloat64()*0.001)
+		h := math.Max(o, c) * (1 + rng.Float64()*0.0005)
+		l := math.Min(o, c) * (1 - rng.Float64()*0.0005)
+		f.Add(int64(i)*60, math.Round(o*100)/100, math.Round(h*100)/100, math.Round(l*100)/100, math.Round(c*100)/100, 100+rng.Float64()*10)
+		p = c
+	}
+	return f
+}
+
+var benchBars = map[int]*frames.OHLCV{}
+
+func benchSeries(b *testing.B, n int) Series {
+	f := benchBars[n]
+	if f == nil {
+		f = randomWalkBars(n)
+		benchBars[n] = f
+	}
+	return Series{Market: testPair(b, testFQME, "0.01", "0.001"), Bars: f}
+}
+
+// BenchmarkBacktestSMACross runs the compiled SMA(10)/SMA(30) crossover,
+// trading market orders with 10 bps fees, over one-minute bars; the issue's
+// target is 20M bars/s on 10M bars.
+func BenchmarkBacktestSMACross(b *testing.B) {
+	for _, n := range []int{1_000_000, 10_000_000} {
+		b.Run(strconv.Itoa(n/1_000_000)+"M", func(b *testing.B) {
+			s := benchSeries(b, n)
+			cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
+			b.ResetTimer()
+			start := time.Now()
+			fills := 0
+			for i := 0; i < b.N; i++ {
+				res, err := Backtest(cfg, NewSMACross(10, 30))
+				if err != nil {
+					b.Fatal(err)
+				}
+				fills = len(res.Fills)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+			b.ReportMetric(float64(fills), "fills")
+		})
+	}
+}
+
+// BenchmarkEngineQuotes feeds the engine one quote per event with one
+// resting order; the target is 10M events/s.
+func BenchmarkEngineQuotes(b *testing.B) {
+	e := newTestEngine(b, Config{Markets: []mkt.MktPair{testPair(b, testFQME, "0.01", "0.001")}})
+	if _, err := e.Submit(Order{FQME: testFQME, Side: Buy, Type: Limit, Price: decimal.NewFromInt(50), Size: decimal.NewFromInt(1)}); err != nil {
+		b.Fatal(err)
+	}
+	e.Reports()
+	q := feeds.Quote{FQME: testFQME, BidSize: 1, AskSize: 1}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		q.Time = int64(i)
+		q.Bid = 100 + float64(i&15)*0.01
+		q.Ask = q.Bid + 0.01
+		if err := e.OnQuote(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	if len(e.OpenOrders("")) != 1 {
+		b.Fatal("the resting order went away")
+	}
+}
