@@ -79,11 +79,6 @@ type runMarket struct {
 	lotD          decimal.Decimal
 }
 
-func (m *runMarket) sizeDecimal(units float64) decimal.Decimal {
-	n := math.Round(units / m.lot)
-	return m.lotD.Mul(decimal.NewFromInt(int64(n)))
-}
-
 type runner struct {
 	cfg   BacktestConfig
 	e     *Engine
@@ -136,11 +131,10 @@ func (r *runner) order(fqme string, signed float64, typ OrderType, price float64
 	if signed < 0 {
 		o.Side = Sell
 	}
-	m := r.market(fqme)
-	if m == nil {
+	if m := r.e.market(fqme); m == nil {
 		o.Size = decimal.NewFromFloat(math.Abs(signed))
 	} else {
-		o.Size = m.sizeDecimal(math.Abs(signed))
+		o.Size = m.sizeOf(int64(math.Round(math.Abs(signed) / m.lot)))
 	}
 	switch typ {
 	case Limit:
@@ -177,15 +171,13 @@ func (r *runner) drain() {
 				m.pos = 0 // float dust of a position that is flat in decimal
 			}
 			r.cash -= sz*decFloat(rep.Price) + decFloat(rep.Fee)
-			if o, ok := r.e.orders[rep.OrderID]; ok && o.Type == Market {
+			if rep.ord.Type == Market {
 				m.pendingMarket -= sz
 			}
 			r.res.Fills = append(r.res.Fills, *rep)
 		case Cancel:
-			if o, ok := r.e.orders[rep.OrderID]; ok && o.Type == Market {
-				if m := r.market(rep.FQME); m != nil {
-					m.pendingMarket -= float64(rep.Side) * decFloat(rep.Remaining)
-				}
+			if o := rep.ord; o != nil && o.Type == Market {
+				r.market(rep.FQME).pendingMarket -= float64(rep.Side) * float64(o.lots-o.filled) * o.m.lot
 			}
 		case Reject:
 			r.res.Rejects = append(r.res.Rejects, *rep)
@@ -255,21 +247,64 @@ func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
 		}
 		r.drain()
 	}
-	eq := &r.res.Equity
-	n := r.res.Bars
-	if len(cfg.Series) > 1 {
-		n = 0
+	if len(r.mk) == 1 {
+		if err := r.runOne(s); err != nil {
+			return nil, err
+		}
+	} else if err := r.runMerged(s, replay); err != nil {
+		return nil, err
 	}
-	eq.Time = make([]int64, 0, n)
-	eq.Value = make([]float64, 0, n)
+	if f, ok := s.(Finisher); ok {
+		f.Finish(r.ctx)
+		r.drain()
+	}
+	r.finish()
+	return r.res, nil
+}
+
+// runOne replays a single series straight from its columns.
+func (r *runner) runOne(s Strategy) error {
+	m := r.mk[0]
+	f := m.bars
+	n := f.Len()
+	eq := &r.res.Equity
+	eq.Time = make([]int64, n)
+	eq.Value = make([]float64, n)
+	b := feeds.BarEvent{FQME: m.fqme, Period: f.Period}
+	e := r.e
+	for i := 0; i < n; i++ {
+		b.Bar = frames.Bar{Time: f.Time[i], Open: f.Open[i], High: f.High[i], Low: f.Low[i], Close: f.Close[i], Volume: f.Volume[i]}
+		b.Time, b.Index = (f.Time[i]+f.Period)*1e9, i
+		if err := e.OnBar(b); err != nil {
+			return fmt.Errorf("backtest: %w", err)
+		}
+		m.next = i + 1
+		if len(e.out) > 0 {
+			r.drain()
+		}
+		s.OnBar(r.ctx, b)
+		eq.Time[i] = b.Time
+		eq.Value[i] = r.cash + m.pos*b.Bar.Close
+		if m.pos != 0 {
+			r.exposed++
+		}
+	}
+	r.res.End = eq.Time[n-1]
+	return nil
+}
+
+// runMerged replays several series merged by close time; the equity curve
+// has one sample per distinct close.
+func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
+	eq := &r.res.Equity
 	for {
 		b, ok := replay.Next()
 		if !ok {
 			break
 		}
 		m := r.market(b.FQME)
-		if err := e.OnBar(b); err != nil {
-			return nil, fmt.Errorf("backtest: %w", err)
+		if err := r.e.OnBar(b); err != nil {
+			return fmt.Errorf("backtest: %w", err)
 		}
 		m.next = b.Index + 1
 		r.drain()
@@ -290,24 +325,13 @@ func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
 		r.lastExposed = exp
 		r.res.End = b.Time
 	}
-	if f, ok := s.(Finisher); ok {
-		f.Finish(r.ctx)
-		r.drain()
-	}
-	r.finish()
-	return r.res, nil
+	return nil
 }
 
 // finish settles the exact account from the fills and computes the report.
 func (r *runner) finish() {
 	res := r.res
-	cash := res.InitialCash
-	pos := make(map[string]decimal.Decimal)
-	for _, f := range res.Fills {
-		s := f.SignedSize()
-		cash = cash.Sub(s.Mul(f.Price)).Sub(f.Fee)
-		pos[f.FQME] = pos[f.FQME].Add(s)
-	}
+	cash, pos := settle(res.InitialCash, res.Fills)
 	res.FinalCash = cash
 	for _, m := range r.mk {
 		last := math.NaN()
@@ -319,6 +343,61 @@ func (r *runner) finish() {
 	res.Orders = r.e.Orders()
 	res.Trades = RoundTrips(res.Fills)
 	res.Stats = computeStats(res, r.periodsPerYear(), r.exposed)
+}
+
+// settle sums fills into cash and positions, exactly: in integer ticks and
+// lots per market where it can, in decimal otherwise.
+func settle(cash decimal.Decimal, fills []Report) (decimal.Decimal, map[string]decimal.Decimal) {
+	type acc struct {
+		m           *market
+		tl, lots    int64
+		exact       bool
+		notional, n decimal.Decimal
+	}
+	accs := make(map[string]*acc)
+	fees := decimal.Zero
+	for i := range fills {
+		f := &fills[i]
+		a := accs[f.FQME]
+		if a == nil {
+			a = &acc{exact: true}
+			if f.ord != nil {
+				a.m = f.ord.m
+			}
+			accs[f.FQME] = a
+		}
+		fees = fees.Add(f.Fee)
+		if a.exact && f.ord != nil && f.ticks >= 0 {
+			tl, ok1 := mulInt(int64(f.Side)*f.lots, f.ticks)
+			sum, ok2 := addInt(a.tl, tl)
+			if ok1 && ok2 {
+				a.tl, a.lots = sum, a.lots+int64(f.Side)*f.lots
+				continue
+			}
+		}
+		if a.exact {
+			// Carry the integer sums over into decimal from here on.
+			a.exact = false
+			if a.m != nil {
+				a.notional = a.m.tickD.Mul(a.m.lotD).Mul(decimal.NewFromInt(a.tl))
+				a.n = a.m.sizeOf(a.lots)
+			}
+		}
+		s := f.SignedSize()
+		a.notional = a.notional.Add(s.Mul(f.Price))
+		a.n = a.n.Add(s)
+	}
+	pos := make(map[string]decimal.Decimal, len(accs))
+	cash = cash.Sub(fees)
+	for fq, a := range accs {
+		if a.exact {
+			a.notional = a.m.tickD.Mul(a.m.lotD).Mul(decimal.NewFromInt(a.tl))
+			a.n = a.m.sizeOf(a.lots)
+		}
+		cash = cash.Sub(a.notional)
+		pos[fq] = a.n
+	}
+	return cash, pos
 }
 
 // periodsPerYear is the annualisation factor for per-sample returns.

@@ -314,3 +314,47 @@ func TestBacktestSeesOnlyThePastAcrossMarkets(t *testing.T) {
 		t.Fatal("empty series accepted")
 	}
 }
+
+// The integer paths over the engine's fills give exactly what the decimal
+// paths give over the same fills stripped of their ticks and lots.
+func TestIntegerAndDecimalSettlementAgree(t *testing.T) {
+	bars := randomWalkBars(3000)
+	targets := []float64{1.5, -2, 0.25, 0, -0.75, 3}
+	k := 0
+	strat := &Funcs{BarFunc: func(c *Context, b feeds.BarEvent) {
+		if b.Index%7 == 0 {
+			c.Target(testFQME, targets[k%len(targets)])
+			k++
+		}
+	}}
+	fees := Fees{TakerBps: d("7.5"), PerUnit: d("0.013"), Minimum: d("0.05")}
+	res, err := Backtest(BacktestConfig{Series: []Series{{testPair(t, testFQME, "0.01", "0.001"), bars}}, Fees: fees,
+		Slippage: Slippage{Bps: 3}}, strat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trades) < 100 {
+		t.Fatalf("only %d round trips", len(res.Trades))
+	}
+	plain := make([]Report, len(res.Fills))
+	for i, f := range res.Fills {
+		f.ord, f.ticks, f.lots = nil, 0, 0
+		plain[i] = f
+	}
+	fast, slow := RoundTrips(res.Fills), roundTripsDecimal(plain)
+	if len(fast) != len(slow) {
+		t.Fatalf("%d vs %d round trips", len(fast), len(slow))
+	}
+	for i := range fast {
+		a, b := fast[i], slow[i]
+		if a.FQME != b.FQME || a.Side != b.Side || a.Open != b.Open || a.Close != b.Close || !a.Size.Equal(b.Size) ||
+			!a.EntryPrice.Equal(b.EntryPrice) || !a.ExitPrice.Equal(b.ExitPrice) || !a.Fees.Equal(b.Fees) || !a.PnL.Equal(b.PnL) {
+			t.Fatalf("trip %d:\n int %+v\n dec %+v", i, a, b)
+		}
+	}
+	c1, p1 := settle(res.InitialCash, res.Fills)
+	c2, p2 := settle(res.InitialCash, plain)
+	if !c1.Equal(c2) || !p1[testFQME].Equal(p2[testFQME]) {
+		t.Fatalf("settle: %s %s vs %s %s", c1, p1[testFQME], c2, p2[testFQME])
+	}
+}

@@ -54,7 +54,9 @@ type market struct {
 	tickD    decimal.Decimal
 	lot      float64
 	lotD     decimal.Decimal
-	bid, ask float64
+	// Ticks and lots that are powers of ten make decimals without a multiply.
+	tickPow, lotPow bool
+	bid, ask        float64
 	bidAvail float64 // displayed size left in the current quote; +Inf unknown
 	askAvail float64
 	hasQuote bool
@@ -70,7 +72,9 @@ type order struct {
 	m         *market
 	lots      int64 // total size in lots
 	filled    int64
-	value     decimal.Decimal // Σ price·size of fills
+	value     decimal.Decimal // Σ price·size of fills, from the second fill on
+	nFills    int
+	firstPx   decimal.Decimal // the first fill's price
 	px, stop  float64
 	live      int64
 	status    Status
@@ -138,6 +142,8 @@ func (e *Engine) AddMarket(p mkt.MktPair) error {
 		m.lotD = defaultLot
 	}
 	m.lot = decFloat(m.lotD)
+	m.tickPow = m.tickD.CoefficientInt64() == 1 && m.tickD.NumDigits() == 1
+	m.lotPow = m.lotD.CoefficientInt64() == 1 && m.lotD.NumDigits() == 1
 	e.markets = append(e.markets, m)
 	e.byFQME[fqme] = m
 	return nil
@@ -190,7 +196,8 @@ func (e *Engine) Submit(o Order) (string, error) {
 	if m == nil {
 		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, "unknown market")
 	}
-	if reason := e.validate(m, &o); reason != "" {
+	lots, reason := e.validate(m, &o)
+	if reason != "" {
 		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, reason)
 	}
 	if o.ID == "" {
@@ -205,8 +212,10 @@ func (e *Engine) Submit(o Order) (string, error) {
 		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, "duplicate order id")
 	}
 	e.seq++
-	in := &order{Order: o, seq: e.seq, m: m, lots: lotsOf(o.Size, m.lotD), fresh: true,
-		px: decFloat(o.Price), stop: decFloat(o.Stop), status: Pending, live: e.now + e.cfg.Latency.Order}
+	in := &order{Order: o, seq: e.seq, m: m, lots: lots, fresh: true, status: Pending, live: e.now + e.cfg.Latency.Order}
+	if o.Type != Market {
+		in.px, in.stop = decFloat(o.Price), decFloat(o.Stop)
+	}
 	e.orders[o.ID] = in
 	e.list = append(e.list, in)
 	e.out = append(e.out, Report{Kind: Accepted, Time: e.now, OrderID: o.ID, FQME: o.FQME, Side: o.Side,
@@ -220,19 +229,25 @@ func (e *Engine) Submit(o Order) (string, error) {
 	return o.ID, nil
 }
 
-func (e *Engine) validate(m *market, o *Order) string {
+// validate checks an order and returns its size in lots, or why it is refused.
+func (e *Engine) validate(m *market, o *Order) (int64, string) {
 	if o.Side != Buy && o.Side != Sell {
-		return fmt.Sprintf("side %d is neither buy nor sell", o.Side)
+		return 0, fmt.Sprintf("side %d is neither buy nor sell", o.Side)
 	}
 	if o.Type > StopLimit {
-		return fmt.Sprintf("unknown order type %d", o.Type)
+		return 0, fmt.Sprintf("unknown order type %d", o.Type)
 	}
 	if o.TIF > FOK {
-		return fmt.Sprintf("unknown time in force %d", o.TIF)
+		return 0, fmt.Sprintf("unknown time in force %d", o.TIF)
 	}
-	if r := checkSize(m, o.Size); r != "" {
-		return r
+	lots, r := checkSize(m, o.Size)
+	if r != "" {
+		return 0, r
 	}
+	return lots, checkPrices(m, o)
+}
+
+func checkPrices(m *market, o *Order) string {
 	if o.Type == Limit || o.Type == StopLimit {
 		if r := checkPrice(m, "limit price", o.Price); r != "" {
 			return r
@@ -264,17 +279,19 @@ func (e *Engine) validate(m *market, o *Order) string {
 	return ""
 }
 
-func checkSize(m *market, s decimal.Decimal) string {
+// checkSize validates a size and returns it in lots.
+func checkSize(m *market, s decimal.Decimal) (int64, string) {
 	if s.Sign() <= 0 {
-		return fmt.Sprintf("size %s is not positive", s)
+		return 0, fmt.Sprintf("size %s is not positive", s)
 	}
 	if err := m.pair.CheckSize(s); err != nil {
-		return err.Error()
+		return 0, err.Error()
 	}
-	if !s.Mod(m.lotD).IsZero() {
-		return fmt.Sprintf("size %s is not a multiple of the size tick %s", s, m.lotD)
+	n, ok := lotsOf(s, m.lotD)
+	if !ok {
+		return 0, fmt.Sprintf("size %s is not a multiple of the size tick %s", s, m.lotD)
 	}
-	return ""
+	return n, ""
 }
 
 func checkPrice(m *market, what string, p decimal.Decimal) string {
@@ -345,10 +362,11 @@ func (e *Engine) checkAmend(o *order, price, size decimal.Decimal) string {
 		}
 	}
 	if !size.IsZero() {
-		if r := checkSize(o.m, size); r != "" {
+		n, r := checkSize(o.m, size)
+		if r != "" {
 			return "amend: " + r
 		}
-		if lotsOf(size, o.m.lotD) <= o.filled {
+		if n <= o.filled {
 			return fmt.Sprintf("amend: size %s does not exceed the filled %s", size, o.m.lotD.Mul(decimal.NewFromInt(o.filled)))
 		}
 	}
@@ -418,7 +436,7 @@ func (e *Engine) runOps(upto int64) {
 }
 
 func (o *order) remaining() decimal.Decimal {
-	return o.m.lotD.Mul(decimal.NewFromInt(o.lots - o.filled))
+	return o.m.sizeOf(o.lots - o.filled)
 }
 
 func (e *Engine) activate(o *order, t int64) {
@@ -436,7 +454,7 @@ func (e *Engine) cancel(o *order, t int64, reason string) {
 	}
 	o.status = Canceled
 	e.out = append(e.out, Report{Kind: Cancel, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
-		Remaining: o.remaining(), Reason: reason})
+		Remaining: o.remaining(), Reason: reason, ord: o})
 	if o.oco != nil && o.oco.oco == o {
 		o.oco.oco = nil
 	}
@@ -463,7 +481,7 @@ func (e *Engine) amend(o *order, t int64, price, size decimal.Decimal) {
 	}
 	if !size.IsZero() {
 		o.Size = size
-		o.lots = lotsOf(size, o.m.lotD)
+		o.lots, _ = lotsOf(size, o.m.lotD)
 	}
 	e.out = append(e.out, Report{Kind: Amended, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
 		Price: o.Price, Size: o.Size, Remaining: o.remaining()})
@@ -512,8 +530,14 @@ func (e *Engine) Order(id string) (OrderInfo, bool) {
 }
 
 func (o *order) info() OrderInfo {
-	inf := OrderInfo{Order: o.Order, Status: o.status, Filled: o.m.lotD.Mul(decimal.NewFromInt(o.filled)), Triggered: o.triggered}
-	if o.filled > 0 {
+	inf := OrderInfo{Order: o.Order, Status: o.status, Filled: o.m.sizeOf(o.filled), Triggered: o.triggered}
+	if o.filled == o.lots {
+		inf.Filled = o.Size
+	}
+	switch {
+	case o.nFills == 1:
+		inf.AvgPrice = o.firstPx
+	case o.nFills > 1:
 		inf.AvgPrice = o.value.Div(inf.Filled)
 	}
 	if o.parent != nil {
@@ -741,20 +765,28 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 			}
 		}
 	}
-	pd := m.priceDecimal(price, o.Side)
-	sd := m.lotD.Mul(decimal.NewFromInt(lots))
+	pd, ticks := m.priceDecimal(price, o.Side)
+	sd := m.sizeOf(lots)
 	fee := decimal.Zero
 	if e.cfg.Fees != nil {
 		fee = e.cfg.Fees.Fee(FeeInput{FQME: o.FQME, Side: o.Side, Price: pd, Size: sd, Liquidity: liq})
 	}
+	o.nFills++
+	switch o.nFills {
+	case 1:
+		o.firstPx = pd
+	case 2:
+		o.value = o.firstPx.Mul(m.sizeOf(o.filled)).Add(pd.Mul(sd))
+	default:
+		o.value = o.value.Add(pd.Mul(sd))
+	}
 	o.filled += lots
-	o.value = o.value.Add(pd.Mul(sd))
 	if o.filled >= o.lots {
 		o.status = Filled
 		e.markDirty(m)
 	}
 	e.out = append(e.out, Report{Kind: Fill, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
-		Price: pd, Size: sd, Fee: fee, Liquidity: liq, Remaining: o.remaining()})
+		Price: pd, Size: sd, Fee: fee, Liquidity: liq, Remaining: o.remaining(), ord: o, ticks: ticks, lots: lots})
 	if sib := o.oco; sib != nil && !sib.status.Done() {
 		sib.lots -= lots
 		if sib.lots <= sib.filled {
@@ -779,9 +811,10 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 
 // priceDecimal rounds a fill price to the market's tick, against the order
 // when it is off the tick (up for buys, down for sells).
-func (m *market) priceDecimal(p float64, side Side) decimal.Decimal {
+// It also returns the price in ticks, or -1 when the market has no tick.
+func (m *market) priceDecimal(p float64, side Side) (decimal.Decimal, int64) {
 	if m.tick <= 0 {
-		return decimal.NewFromFloat(p)
+		return decimal.NewFromFloat(p), -1
 	}
 	x := p / m.tick
 	n := math.Round(x)
@@ -792,7 +825,26 @@ func (m *market) priceDecimal(p float64, side Side) decimal.Decimal {
 			n = math.Floor(x)
 		}
 	}
-	return m.tickD.Mul(decimal.NewFromInt(int64(n)))
+	return m.priceOf(int64(n)), int64(n)
+}
+
+// priceOf is n ticks as a decimal price.
+func (m *market) priceOf(n int64) decimal.Decimal {
+	if m.tickPow {
+		return decimal.New(n, m.tickD.Exponent())
+	}
+	return m.tickD.Mul(decimal.NewFromInt(n))
+}
+
+// sizeOf is n lots as a decimal size.
+func (m *market) sizeOf(n int64) decimal.Decimal {
+	if n == 0 {
+		return decimal.Zero
+	}
+	if m.lotPow {
+		return decimal.New(n, m.lotD.Exponent())
+	}
+	return m.lotD.Mul(decimal.NewFromInt(n))
 }
 
 // attach adds lots to o's exits, creating them at the first fill (or after
@@ -1059,9 +1111,9 @@ func decFloat(d decimal.Decimal) float64 {
 	return d.InexactFloat64()
 }
 
-// lotsOf is size/lot for a size already checked to be a multiple of lot,
-// in int64 arithmetic when the numbers are small enough.
-func lotsOf(size, lot decimal.Decimal) int64 {
+// lotsOf is size/lot and whether that is a whole number, in int64
+// arithmetic when the numbers are small enough.
+func lotsOf(size, lot decimal.Decimal) (int64, bool) {
 	sd, ld := size.NumDigits(), lot.NumDigits()
 	if sd <= 15 && ld <= 15 {
 		num, den := size.CoefficientInt64(), lot.CoefficientInt64()
@@ -1072,10 +1124,11 @@ func lotsOf(size, lot decimal.Decimal) int64 {
 			} else {
 				den *= pow10[-e]
 			}
-			if den != 0 && num%den == 0 {
-				return num / den
+			if den != 0 {
+				return num / den, num%den == 0
 			}
 		}
 	}
-	return size.Div(lot).IntPart()
+	q, r := size.QuoRem(lot, 0)
+	return q.IntPart(), r.IsZero()
 }

@@ -359,8 +359,13 @@ func TestDecimalFastPaths(t *testing.T) {
 		lots      int64
 	}{{"1", "0.00001", 100000}, {"0.5", "0.25", 2}, {"12", "1", 12}, {"300", "100", 3}, {"1.5", "0.001", 1500},
 		{"12345678901234567", "0.01", 1234567890123456700}} {
-		if got := lotsOf(d(c.size), d(c.lot)); got != c.lots {
+		if got, ok := lotsOf(d(c.size), d(c.lot)); got != c.lots || !ok {
 			t.Errorf("lotsOf(%s, %s) = %d, want %d", c.size, c.lot, got, c.lots)
+		}
+	}
+	for _, c := range [][2]string{{"0.0005", "0.001"}, {"1.1", "0.25"}, {"1e-30", "1e-8"}} {
+		if _, ok := lotsOf(d(c[0]), d(c[1])); ok {
+			t.Errorf("lotsOf(%s, %s): called a whole number of lots", c[0], c[1])
 		}
 	}
 }

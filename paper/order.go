@@ -191,6 +191,11 @@ type Report struct {
 	Remaining decimal.Decimal
 	Reason    string
 	Tag       string
+
+	// For the backtest runner: the engine's order and, for a fill, its
+	// price in ticks (-1 without a tick) and its size in lots.
+	ord         *order
+	ticks, lots int64
 }
 
 func (r Report) String() string {

@@ -35,6 +35,13 @@ type RoundTrip struct {
 // RoundTrips cuts a fill sequence (in time order) into round trips per
 // market. Positions still open at the end make no round trip.
 func RoundTrips(fills []Report) []RoundTrip {
+	if out, ok := roundTripsLots(fills); ok {
+		return out
+	}
+	return roundTripsDecimal(fills)
+}
+
+func roundTripsDecimal(fills []Report) []RoundTrip {
 	type open struct {
 		t                     RoundTrip
 		pos, inQty, inN, outN decimal.Decimal
@@ -86,6 +93,105 @@ func RoundTrips(fills []Report) []RoundTrip {
 		st.t.Close = f.Time
 	}
 	return out
+}
+
+// roundTripsLots is RoundTrips for the engine's own fills, summing prices
+// and sizes as integer ticks and lots; it gives the same decimals. It
+// reports false for a fill without ticks or when a sum would overflow.
+func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
+	type open struct {
+		t                        RoundTrip
+		m                        *market
+		pos, inLots, inTL, outTL int64
+		fees                     decimal.Decimal
+	}
+	state := make(map[*market]*open)
+	var out []RoundTrip
+	var st *open
+	for i := range fills {
+		f := &fills[i]
+		if f.ord == nil || f.ticks < 0 || f.lots <= 0 {
+			return nil, false
+		}
+		if st == nil || st.m != f.ord.m {
+			st = state[f.ord.m]
+			if st == nil {
+				st = &open{m: f.ord.m}
+				state[f.ord.m] = st
+			}
+		}
+		side := int64(f.Side)
+		lots, fee := f.lots, f.Fee
+		if st.pos != 0 && (st.pos > 0) != (side > 0) {
+			closeLots := min(lots, max(st.pos, -st.pos))
+			part := fee
+			if closeLots < lots {
+				part = fee.Mul(decimal.NewFromInt(closeLots)).Div(decimal.NewFromInt(lots))
+			}
+			tl, ok := mulInt(closeLots, f.ticks)
+			if !ok {
+				return nil, false
+			}
+			if st.outTL, ok = addInt(st.outTL, tl); !ok {
+				return nil, false
+			}
+			st.fees = st.fees.Add(part)
+			st.pos += side * closeLots
+			st.t.Close = f.Time
+			if st.pos == 0 {
+				m := st.m
+				t := st.t
+				t.Size = m.sizeOf(st.inLots)
+				t.EntryPrice = avgPrice(m, st.inTL, st.inLots)
+				t.ExitPrice = avgPrice(m, st.outTL, st.inLots)
+				t.Fees = st.fees
+				t.PnL = m.tickD.Mul(m.lotD).Mul(decimal.NewFromInt(int64(t.Side) * (st.outTL - st.inTL))).Sub(st.fees)
+				out = append(out, t)
+				*st = open{m: m}
+			}
+			lots, fee = lots-closeLots, fee.Sub(part)
+			if lots == 0 {
+				continue
+			}
+		}
+		if st.pos == 0 {
+			st.t = RoundTrip{FQME: f.FQME, Side: f.Side, Open: f.Time}
+		}
+		tl, ok := mulInt(lots, f.ticks)
+		if !ok {
+			return nil, false
+		}
+		if st.inTL, ok = addInt(st.inTL, tl); !ok {
+			return nil, false
+		}
+		st.inLots += lots
+		st.fees = st.fees.Add(fee)
+		st.pos += side * lots
+		st.t.Close = f.Time
+	}
+	return out, true
+}
+
+// avgPrice is tl ticks·lots over lots as a price, computed as the decimal
+// path computes it (notional over size) when it is not a whole tick.
+func avgPrice(m *market, tl, lots int64) decimal.Decimal {
+	if tl%lots == 0 {
+		return m.priceOf(tl / lots)
+	}
+	return m.tickD.Mul(m.lotD).Mul(decimal.NewFromInt(tl)).Div(m.sizeOf(lots))
+}
+
+func mulInt(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	c := a * b
+	return c, c/b == a && !(a == -1 && b == math.MinInt64) && !(b == -1 && a == math.MinInt64)
+}
+
+func addInt(a, b int64) (int64, bool) {
+	c := a + b
+	return c, (c > a) == (b > 0)
 }
 
 // Num is a statistic that may be undefined (NaN, or infinite as a profit
@@ -218,8 +324,13 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	}
 	var notional, eqSum float64
 	st.Fees = decimal.Zero
-	for _, f := range res.Fills {
-		notional += decFloat(f.Size.Mul(f.Price))
+	for i := range res.Fills {
+		f := &res.Fills[i]
+		if f.ord != nil && f.ticks >= 0 {
+			notional += float64(f.ticks) * f.ord.m.tick * float64(f.lots) * f.ord.m.lot
+		} else {
+			notional += decFloat(f.Size.Mul(f.Price))
+		}
 		st.Fees = st.Fees.Add(f.Fee)
 	}
 	for _, v := range eq.Value {

@@ -137,13 +137,13 @@ func (c *Context) Amend(id string, price, size float64) error {
 	if !ok {
 		return c.r.e.Amend(id, decimal.Zero, decimal.Zero)
 	}
-	m := c.r.market(o.FQME)
+	m := c.r.e.market(o.FQME)
 	var p, s decimal.Decimal
 	if price != 0 {
 		p = decimal.NewFromFloat(price)
 	}
 	if size != 0 {
-		s = m.sizeDecimal(size)
+		s = m.sizeOf(int64(math.Round(math.Abs(size) / m.lot)))
 	}
 	return c.r.e.Amend(id, p, s)
 }
