@@ -92,6 +92,9 @@ type runner struct {
 	// close at once).
 	exposed     int
 	lastExposed bool
+	// fills are kept in fixed-size chunks while the replay runs: growing one
+	// slice of reports would copy them over and over.
+	fills [][]Report
 	fill        FillHandler
 	ctx         *Context
 }
@@ -156,6 +159,17 @@ func (r *runner) submit(o Order) (string, error) {
 	return id, err
 }
 
+const fillChunk = 4096
+
+func (r *runner) addFill(rep *Report) {
+	k := len(r.fills)
+	if k == 0 || len(r.fills[k-1]) == fillChunk {
+		r.fills = append(r.fills, make([]Report, 0, fillChunk))
+		k++
+	}
+	r.fills[k-1] = append(r.fills[k-1], *rep)
+}
+
 // drain books the engine's reports: fills move cash and positions; rejects
 // are kept for the report.
 func (r *runner) drain() {
@@ -174,7 +188,7 @@ func (r *runner) drain() {
 			if rep.ord.Type == Market {
 				m.pendingMarket -= sz
 			}
-			r.res.Fills = append(r.res.Fills, *rep)
+			r.addFill(rep)
 		case Cancel:
 			if o := rep.ord; o != nil && o.Type == Market {
 				r.market(rep.FQME).pendingMarket -= float64(rep.Side) * float64(o.lots-o.filled) * o.m.lot
@@ -331,6 +345,15 @@ func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
 // finish settles the exact account from the fills and computes the report.
 func (r *runner) finish() {
 	res := r.res
+	n := 0
+	for _, c := range r.fills {
+		n += len(c)
+	}
+	res.Fills = make([]Report, 0, n)
+	for _, c := range r.fills {
+		res.Fills = append(res.Fills, c...)
+	}
+	r.fills = nil
 	cash, pos := settle(res.InitialCash, res.Fills)
 	res.FinalCash = cash
 	for _, m := range r.mk {

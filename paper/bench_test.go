@@ -14,14 +14,18 @@ import (
 	"workbench/mkt"
 )
 
-// randomWalkBars makes n one-minute bars of a deterministic random walk.
+// randomWalkBars makes n one-minute bars of a deterministic walk whose log
+// price reverts slowly to that of 100 (so that ten million bars stay priced
+// between about 70 and 140).
 func randomWalkBars(n int) *frames.OHLCV {
 	rng := rand.New(rand.NewPCG(1, 2))
 	f := frames.New(60, n)
+	x := 0.0
 	p := 100.0
 	for i := 0; i < n; i++ {
 		o := p
-		c := o * (1 + rng.NormFloat64()*0.001)
+		x += -1e-4*x + rng.NormFloat64()*0.001
+		c := 100 * math.Exp(x)
 		h := math.Max(o, c) * (1 + rng.Float64()*0.0005)
 		l := math.Min(o, c) * (1 - rng.Float64()*0.0005)
 		f.Add(int64(i)*60, math.Round(o*100)/100, math.Round(h*100)/100, math.Round(l*100)/100, math.Round(c*100)/100, 100+rng.Float64()*10)
@@ -32,7 +36,7 @@ func randomWalkBars(n int) *frames.OHLCV {
 
 var benchBars = map[int]*frames.OHLCV{}
 
-func benchSeries(b *testing.B, n int) Series {
+func benchSeries(b testing.TB, n int) Series {
 	f := benchBars[n]
 	if f == nil {
 		f = randomWalkBars(n)
@@ -53,7 +57,7 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 			start := time.Now()
 			fills := 0
 			for i := 0; i < b.N; i++ {
-				res, err := Backtest(cfg, NewSMACross(10, 30))
+				res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -48,22 +48,22 @@ type Engine struct {
 }
 
 type market struct {
-	fqme     string
-	pair     mkt.MktPair
-	tick     float64
-	tickD    decimal.Decimal
-	lot      float64
-	lotD     decimal.Decimal
+	fqme  string
+	pair  mkt.MktPair
+	tick  float64
+	tickD decimal.Decimal
+	lot   float64
+	lotD  decimal.Decimal
 	// Ticks and lots that are powers of ten make decimals without a multiply.
 	tickPow, lotPow bool
 	bid, ask        float64
-	bidAvail float64 // displayed size left in the current quote; +Inf unknown
-	askAvail float64
-	hasQuote bool
-	ticked   bool // has seen quotes or trades: bars no longer match here
-	orders   []*order
-	dirty    bool // some order in orders is done; compacted when the engine returns
-	inBar    bool // matching a bar: attached exits join its intrabar path
+	bidAvail        float64 // displayed size left in the current quote; +Inf unknown
+	askAvail        float64
+	hasQuote        bool
+	ticked          bool // has seen quotes or trades: bars no longer match here
+	orders          []*order
+	dirty           bool // some order in orders is done; compacted when the engine returns
+	inBar           bool // matching a bar: attached exits join its intrabar path
 }
 
 type order struct {

@@ -369,3 +369,24 @@ func TestDecimalFastPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestFeesFastPathMatchesDecimal(t *testing.T) {
+	f := Fees{MakerBps: d("2.5"), TakerBps: d("10"), PerUnit: d("0.0035"), Minimum: d("0.01")}
+	for _, c := range []struct{ p, s string }{{"100.25", "3"}, {"0.0001", "0.5"}, {"65432.10", "0.00012"},
+		{"123456789.123456789", "98765.4321"}, {"1", "0.001"}} {
+		for _, liq := range []Liquidity{Maker, Taker} {
+			bps := f.TakerBps
+			if liq == Maker {
+				bps = f.MakerBps
+			}
+			p, s := d(c.p), d(c.s)
+			want := p.Mul(s).Mul(bps).Shift(-4).Add(f.PerUnit.Mul(s))
+			if want.LessThan(f.Minimum) {
+				want = f.Minimum
+			}
+			if got := f.Fee(FeeInput{Price: p, Size: s, Liquidity: liq}); !got.Equal(want) {
+				t.Errorf("%s×%s %s: fee %s, want %s", c.p, c.s, liq, got, want)
+			}
+		}
+	}
+}

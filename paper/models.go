@@ -35,15 +35,25 @@ func (f Fees) Fee(in FeeInput) decimal.Decimal {
 	}
 	fee := decimal.Zero
 	if !bps.IsZero() {
-		fee = in.Price.Mul(in.Size).Mul(bps).Shift(-4)
+		fee = mul3(in.Price, in.Size, bps, -4)
 	}
 	if !f.PerUnit.IsZero() {
-		fee = fee.Add(f.PerUnit.Mul(in.Size))
+		fee = fee.Add(mul3(f.PerUnit, in.Size, decimal.NewFromInt(1), 0))
 	}
 	if fee.LessThan(f.Minimum) {
 		fee = f.Minimum
 	}
 	return fee
+}
+
+// mul3 is a·b·c·10^shift, in one int64 product when the coefficients are
+// small enough (the usual case: a price, a size and a rate), else in decimal.
+func mul3(a, b, c decimal.Decimal, shift int32) decimal.Decimal {
+	if a.NumDigits()+b.NumDigits()+c.NumDigits() <= 18 {
+		return decimal.New(a.CoefficientInt64()*b.CoefficientInt64()*c.CoefficientInt64(),
+			a.Exponent()+b.Exponent()+c.Exponent()+shift)
+	}
+	return a.Mul(b).Mul(c).Shift(shift)
 }
 
 // BpsFees is a Fees with maker and taker rates in basis points.

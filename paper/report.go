@@ -106,7 +106,7 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 		fees                     decimal.Decimal
 	}
 	state := make(map[*market]*open)
-	var out []RoundTrip
+	out := make([]RoundTrip, 0, len(fills)/2)
 	var st *open
 	for i := range fills {
 		f := &fills[i]
