@@ -95,8 +95,8 @@ type runner struct {
 	// fills are kept in fixed-size chunks while the replay runs: growing one
 	// slice of reports would copy them over and over.
 	fills [][]Report
-	fill        FillHandler
-	ctx         *Context
+	fill  FillHandler
+	ctx   *Context
 }
 
 func (r *runner) market(fqme string) *runMarket {
