@@ -12,10 +12,15 @@ import (
 	"workbench/mkt"
 )
 
-// Series is one market's history for a backtest.
+// Series is one market's history for a backtest: bars, and optionally the
+// quotes and trades of the same span (each in time order). A market with
+// quotes or trades is matched on them; its bars then only mark the equity
+// and feed the strategy.
 type Series struct {
 	Market mkt.MktPair
 	Bars   *frames.OHLCV
+	Quotes []feeds.Quote
+	Trades []feeds.Trade
 }
 
 // BacktestConfig describes a backtest. The same config, strategy and seed
@@ -261,7 +266,14 @@ func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
 		}
 		r.drain()
 	}
-	if len(r.mk) == 1 {
+	ticks := false
+	for i, sr := range cfg.Series {
+		if err := checkTicks(r.mk[i].fqme, sr.Quotes, sr.Trades); err != nil {
+			return nil, err
+		}
+		ticks = ticks || len(sr.Quotes) > 0 || len(sr.Trades) > 0
+	}
+	if len(r.mk) == 1 && !ticks {
 		if err := r.runOne(s); err != nil {
 			return nil, err
 		}
@@ -307,13 +319,75 @@ func (r *runner) runOne(s Strategy) error {
 	return nil
 }
 
-// runMerged replays several series merged by close time; the equity curve
-// has one sample per distinct close.
+// checkTicks checks that quotes and trades are in time order and name their market.
+func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade) error {
+	for i, q := range qs {
+		if q.FQME != fqme {
+			return fmt.Errorf("backtest %s: quote %d is for %q", fqme, i, q.FQME)
+		}
+		if i > 0 && q.Time < qs[i-1].Time {
+			return fmt.Errorf("backtest %s: quote %d at %d is before the one preceding it", fqme, i, q.Time)
+		}
+	}
+	for i, t := range ts {
+		if t.FQME != fqme {
+			return fmt.Errorf("backtest %s: trade %d is for %q", fqme, i, t.FQME)
+		}
+		if i > 0 && t.Time < ts[i-1].Time {
+			return fmt.Errorf("backtest %s: trade %d at %d is before the one preceding it", fqme, i, t.Time)
+		}
+	}
+	return nil
+}
+
+// runMerged replays several series, bars merged by close time with the
+// quotes and trades; the equity curve has one sample per distinct close. At
+// equal times a bar's close comes first (a tick at a bar's close belongs to
+// the next bar), then quotes, then trades.
 func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
 	eq := &r.res.Equity
+	qh, _ := s.(QuoteHandler)
+	th, _ := s.(TradeHandler)
+	qi := make([]int, len(r.cfg.Series))
+	ti := make([]int, len(r.cfg.Series))
+	b, more := replay.Next()
 	for {
-		b, ok := replay.Next()
-		if !ok {
+		// The earliest tick across the series, if it comes before the next bar close.
+		best, bestT, isTrade := -1, int64(math.MaxInt64), false
+		for i, sr := range r.cfg.Series {
+			if qi[i] < len(sr.Quotes) && sr.Quotes[qi[i]].Time < bestT {
+				best, bestT, isTrade = i, sr.Quotes[qi[i]].Time, false
+			}
+			if ti[i] < len(sr.Trades) && sr.Trades[ti[i]].Time < bestT {
+				best, bestT, isTrade = i, sr.Trades[ti[i]].Time, true
+			}
+		}
+		if best >= 0 && (!more || bestT < b.Time) {
+			sr := r.cfg.Series[best]
+			if isTrade {
+				t := sr.Trades[ti[best]]
+				ti[best]++
+				if err := r.e.OnTrade(t); err != nil {
+					return fmt.Errorf("backtest: %w", err)
+				}
+				r.drain()
+				if th != nil {
+					th.OnTrade(r.ctx, t)
+				}
+			} else {
+				q := sr.Quotes[qi[best]]
+				qi[best]++
+				if err := r.e.OnQuote(q); err != nil {
+					return fmt.Errorf("backtest: %w", err)
+				}
+				r.drain()
+				if qh != nil {
+					qh.OnQuote(r.ctx, q)
+				}
+			}
+			continue
+		}
+		if !more {
 			break
 		}
 		m := r.market(b.FQME)
@@ -338,6 +412,7 @@ func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
 		}
 		r.lastExposed = exp
 		r.res.End = b.Time
+		b, more = replay.Next()
 	}
 	return nil
 }

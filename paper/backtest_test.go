@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -292,7 +293,7 @@ func TestBacktestSeesOnlyThePastAcrossMarkets(t *testing.T) {
 			c.Buy(ev.FQME, 1)
 		}
 	}}
-	res, err := Backtest(BacktestConfig{Series: []Series{{pa, a}, {pb, b}}, Cash: d("1000")}, strat)
+	res, err := Backtest(BacktestConfig{Series: []Series{{Market: pa, Bars: a}, {Market: pb, Bars: b}}, Cash: d("1000")}, strat)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +311,7 @@ func TestBacktestSeesOnlyThePastAcrossMarkets(t *testing.T) {
 	if len(res.Equity.Time) != 4 {
 		t.Fatalf("equity samples %d, want one per distinct close", len(res.Equity.Time))
 	}
-	if _, err := Backtest(BacktestConfig{Series: []Series{{pa, frames.New(60, 0)}}}, strat); err == nil {
+	if _, err := Backtest(BacktestConfig{Series: []Series{{Market: pa, Bars: frames.New(60, 0)}}}, strat); err == nil {
 		t.Fatal("empty series accepted")
 	}
 }
@@ -328,7 +329,7 @@ func TestIntegerAndDecimalSettlementAgree(t *testing.T) {
 		}
 	}}
 	fees := Fees{TakerBps: d("7.5"), PerUnit: d("0.013"), Minimum: d("0.05")}
-	res, err := Backtest(BacktestConfig{Series: []Series{{testPair(t, testFQME, "0.01", "0.001"), bars}}, Fees: fees,
+	res, err := Backtest(BacktestConfig{Series: []Series{{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: bars}}, Fees: fees,
 		Slippage: Slippage{Bps: 3}}, strat)
 	if err != nil {
 		t.Fatal(err)
@@ -356,5 +357,49 @@ func TestIntegerAndDecimalSettlementAgree(t *testing.T) {
 	c2, p2 := settle(res.InitialCash, plain)
 	if !c1.Equal(c2) || !p1[testFQME].Equal(p2[testFQME]) {
 		t.Fatalf("settle: %s %s vs %s %s", c1, p1[testFQME], c2, p2[testFQME])
+	}
+}
+
+// With quotes and trades the engine matches on them, in time order with the
+// bars, and the strategy sees each one.
+func TestBacktestWithQuotesAndTrades(t *testing.T) {
+	bars := frames.New(60, 3)
+	bars.Add(0, 100, 101, 99, 100, 10)
+	bars.Add(60, 100, 101, 90, 100, 10) // its low would fill a bar-matched limit at 95
+	bars.Add(120, 100, 101, 99, 100, 10)
+	q := func(sec int64, bid, ask float64) feeds.Quote {
+		return feeds.Quote{Time: sec * 1e9, FQME: testFQME, Bid: bid, Ask: ask, BidSize: 1, AskSize: 1}
+	}
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: bars,
+		Quotes: []feeds.Quote{q(30, 99.9, 100), q(60, 99.9, 100), q(90, 96, 96.1), q(150, 94.5, 94.6)},
+		Trades: []feeds.Trade{{Time: 100e9, FQME: testFQME, Price: 96, Size: 1}}}
+	var seen []string
+	strat := &Funcs{
+		BarFunc: func(c *Context, b feeds.BarEvent) {
+			seen = append(seen, "bar")
+			if b.Index == 0 {
+				c.LimitOrder(testFQME, 2, 95)
+			}
+		},
+		QuoteFunc: func(c *Context, q feeds.Quote) { seen = append(seen, "quote") },
+		TradeFunc: func(c *Context, tr feeds.Trade) { seen = append(seen, "trade") },
+		FillFunc:  func(c *Context, f Report) { seen = append(seen, "fill") },
+	}
+	res, err := Backtest(BacktestConfig{Series: []Series{s}}, strat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(seen, ","); got != "quote,bar,quote,quote,trade,bar,fill,quote,bar" {
+		t.Fatalf("sequence %s", got)
+	}
+	// Bar 1's low of 90 does not fill the limit: the market is matched on its
+	// quotes, and the ask at 94.6 (size 1) crosses it at 150 s.
+	if len(res.Fills) != 1 || !res.Fills[0].Price.Equal(d("95")) || !res.Fills[0].Size.Equal(d("1")) || res.Fills[0].Time != 150e9 {
+		t.Fatalf("fills %v", res.Fills)
+	}
+	bad := s
+	bad.Quotes = []feeds.Quote{q(60, 1, 2), q(30, 1, 2)}
+	if _, err := Backtest(BacktestConfig{Series: []Series{bad}}, strat); err == nil || !strings.Contains(err.Error(), "quote 1") {
+		t.Fatalf("unordered quotes: %v", err)
 	}
 }

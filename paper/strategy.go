@@ -15,7 +15,8 @@ import (
 // bar, after the engine has matched that bar, so the strategy sees its own
 // fills up to the bar's close and nothing later.
 //
-// A strategy may also implement Starter, FillHandler and Finisher. Scripts
+// A strategy may also implement Starter, FillHandler, QuoteHandler,
+// TradeHandler and Finisher. Scripts
 // that cannot declare methods on a compiled interface can fill in a Funcs.
 type Strategy interface {
 	OnBar(c *Context, b feeds.BarEvent)
@@ -31,6 +32,16 @@ type FillHandler interface {
 	OnFill(c *Context, f Report)
 }
 
+// QuoteHandler is a Strategy that sees quotes (after the engine matched them).
+type QuoteHandler interface {
+	OnQuote(c *Context, q feeds.Quote)
+}
+
+// TradeHandler is a Strategy that sees trades (after the engine matched them).
+type TradeHandler interface {
+	OnTrade(c *Context, t feeds.Trade)
+}
+
 // Finisher is a Strategy told when the data has run out.
 type Finisher interface {
 	Finish(c *Context)
@@ -42,7 +53,23 @@ type Funcs struct {
 	StartFunc  func(c *Context) error
 	BarFunc    func(c *Context, b feeds.BarEvent)
 	FillFunc   func(c *Context, f Report)
+	QuoteFunc  func(c *Context, q feeds.Quote)
+	TradeFunc  func(c *Context, t feeds.Trade)
 	FinishFunc func(c *Context)
+}
+
+// OnQuote implements QuoteHandler.
+func (f *Funcs) OnQuote(c *Context, q feeds.Quote) {
+	if f.QuoteFunc != nil {
+		f.QuoteFunc(c, q)
+	}
+}
+
+// OnTrade implements TradeHandler.
+func (f *Funcs) OnTrade(c *Context, t feeds.Trade) {
+	if f.TradeFunc != nil {
+		f.TradeFunc(c, t)
+	}
 }
 
 // Start implements Starter.
