@@ -254,6 +254,11 @@ func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
 	}
 	r.ctx = &Context{r: r}
 	r.fill, _ = s.(FillHandler)
+	if t, ok := s.(*Targets); ok {
+		if err := t.prepare(cfg.Series); err != nil {
+			return nil, fmt.Errorf("backtest: %w", err)
+		}
+	}
 	start := int64(math.MaxInt64)
 	for _, sr := range cfg.Series {
 		start = min(start, sr.Bars.Time[0]*1e9)

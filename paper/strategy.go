@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -321,6 +322,84 @@ func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
 		c.Target(b.FQME, size)
 	} else {
 		c.Target(b.FQME, 0)
+	}
+}
+
+// Targets is a strategy computed in one pass per market: Func returns, for a
+// market's whole series, the position to hold after each bar's close (NaN
+// leaves the position as it is), and the backtest trades toward it with
+// market orders. It is how a script runs at compiled speed: one
+// interpreted call per market instead of one per bar, with the work done by
+// compiled batch indicators.
+//
+// Target i must depend on bars 0…i only. The backtest checks this: it
+// recomputes the targets on the first half of each series and requires them
+// to equal the full run's (a look-ahead shows up as a difference, or as a
+// panic from reading past the end).
+type Targets struct {
+	Func func(bars *frames.OHLCV) []float64
+
+	byFQME map[string][]float64
+	fqme   string
+	cur    []float64
+}
+
+// prepare computes and checks the targets of every series.
+func (t *Targets) prepare(series []Series) error {
+	if t.Func == nil {
+		return fmt.Errorf("targets: no Func")
+	}
+	t.byFQME = make(map[string][]float64, len(series))
+	for _, s := range series {
+		fq := s.Market.FQME()
+		full, err := t.call(s.Bars)
+		if err != nil {
+			return fmt.Errorf("targets %s: %w", fq, err)
+		}
+		if len(full) != s.Bars.Len() {
+			return fmt.Errorf("targets %s: %d targets for %d bars", fq, len(full), s.Bars.Len())
+		}
+		if k := s.Bars.Len() / 2; k > 0 {
+			half, err := t.call(s.Bars.Rows(0, k))
+			if err != nil {
+				return fmt.Errorf("targets %s: on the first %d bars: %w (does it look ahead?)", fq, k, err)
+			}
+			if len(half) != k {
+				return fmt.Errorf("targets %s: %d targets for the first %d bars", fq, len(half), k)
+			}
+			for i := range half {
+				if half[i] != full[i] && !(math.IsNaN(half[i]) && math.IsNaN(full[i])) {
+					return fmt.Errorf("targets %s: the target after bar %d (%s) is %g with the whole series but %g "+
+						"with bars from %d on hidden: it looks ahead", fq, i,
+						time.Unix(s.Bars.Time[i], 0).UTC().Format(time.RFC3339), full[i], half[i], k)
+				}
+			}
+		}
+		t.byFQME[fq] = full
+	}
+	return nil
+}
+
+// call runs Func under recover: a script's panic must not take the host down.
+func (t *Targets) call(bars *frames.OHLCV) (out []float64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return t.Func(bars), nil
+}
+
+// OnBar implements Strategy.
+func (t *Targets) OnBar(c *Context, b feeds.BarEvent) {
+	if b.FQME != t.fqme {
+		t.fqme, t.cur = b.FQME, t.byFQME[b.FQME]
+	}
+	if b.Index < 0 || b.Index >= len(t.cur) {
+		return
+	}
+	if x := t.cur[b.Index]; !math.IsNaN(x) {
+		c.Target(b.FQME, x)
 	}
 }
 
