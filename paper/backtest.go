@@ -44,8 +44,29 @@ type BacktestConfig struct {
 
 // EquityCurve is the account's value after each distinct bar close.
 type EquityCurve struct {
-	Time  []int64 // epoch ns
 	Value []float64
+	// times holds each sample's epoch ns; for a single series it is nil and
+	// the times are the closes of the series' bars, whose open times (epoch
+	// s) opens shares rather than copies: ten million samples are 80 MB.
+	times  []int64
+	opens  []int64
+	period int64
+}
+
+// NewEquityCurve is a curve of values at times (epoch ns), of equal length.
+func NewEquityCurve(times []int64, values []float64) EquityCurve {
+	return EquityCurve{times: times, Value: values}
+}
+
+// Len is the number of samples.
+func (c *EquityCurve) Len() int { return len(c.Value) }
+
+// Time is sample i's epoch ns.
+func (c *EquityCurve) Time(i int) int64 {
+	if c.times != nil {
+		return c.times[i]
+	}
+	return (c.opens[i] + c.period) * 1e9
 }
 
 // Result is what a backtest produced.
@@ -299,7 +320,7 @@ func (r *runner) runOne(s Strategy) error {
 	f := m.bars
 	n := f.Len()
 	eq := &r.res.Equity
-	eq.Time = make([]int64, n)
+	eq.opens, eq.period = f.Time, f.Period
 	eq.Value = make([]float64, n)
 	b := feeds.BarEvent{FQME: m.fqme, Period: f.Period}
 	e := r.e
@@ -314,13 +335,12 @@ func (r *runner) runOne(s Strategy) error {
 			r.drain()
 		}
 		s.OnBar(r.ctx, b)
-		eq.Time[i] = b.Time
 		eq.Value[i] = r.cash + m.pos*b.Bar.Close
 		if m.pos != 0 {
 			r.exposed++
 		}
 	}
-	r.res.End = eq.Time[n-1]
+	r.res.End = eq.Time(n - 1)
 	return nil
 }
 
@@ -403,13 +423,13 @@ func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
 		r.drain()
 		s.OnBar(r.ctx, b)
 		exp := r.inMarket()
-		if k := len(eq.Time); k > 0 && eq.Time[k-1] == b.Time {
+		if k := len(eq.times); k > 0 && eq.times[k-1] == b.Time {
 			eq.Value[k-1] = r.equity()
 			if r.lastExposed {
 				r.exposed--
 			}
 		} else {
-			eq.Time = append(eq.Time, b.Time)
+			eq.times = append(eq.times, b.Time)
 			eq.Value = append(eq.Value, r.equity())
 		}
 		if exp {
@@ -517,14 +537,14 @@ func (r *runner) periodsPerYear() float64 {
 	}
 	// Observed: samples per year of elapsed time.
 	eq := r.res.Equity
-	if len(eq.Time) < 2 {
+	if eq.Len() < 2 {
 		return 0
 	}
-	years := float64(eq.Time[len(eq.Time)-1]-eq.Time[0]) / 1e9 / secondsPerYear
+	years := float64(eq.Time(eq.Len()-1)-eq.Time(0)) / 1e9 / secondsPerYear
 	if years <= 0 {
 		return 0
 	}
-	return float64(len(eq.Time)-1) / years
+	return float64(eq.Len()-1) / years
 }
 
 const secondsPerYear = 365.25 * 86400

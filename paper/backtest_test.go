@@ -28,7 +28,7 @@ func TestStatsHandCheckedCurve(t *testing.T) {
 	day := int64(86400e9)
 	res := &Result{
 		Start: 0, End: 3 * day, InitialCash: decimal.NewFromInt(100),
-		Equity: EquityCurve{Time: []int64{day, 2 * day, 3 * day}, Value: []float64{110, 99, 121}},
+		Equity: NewEquityCurve([]int64{day, 2 * day, 3 * day}, []float64{110, 99, 121}),
 		Trades: []RoundTrip{{PnL: d("15")}, {PnL: d("-5")}, {PnL: d("11")}},
 		Fills: []Report{
 			{Kind: Fill, Side: Buy, Price: d("100"), Size: d("1"), Fee: d("0.5")},
@@ -177,8 +177,8 @@ func TestBacktestSMACrossAgainstRecomputation(t *testing.T) {
 			k++
 		}
 		v := cash + pos*b.Close[i]
-		if !near(res.Equity.Value[i], v, 1e-9) || res.Equity.Time[i] != (b.Time[i]+b.Period)*1e9 {
-			t.Fatalf("equity %d = %v at %d, recomputed %v", i, res.Equity.Value[i], res.Equity.Time[i], v)
+		if !near(res.Equity.Value[i], v, 1e-9) || res.Equity.Time(i) != (b.Time[i]+b.Period)*1e9 {
+			t.Fatalf("equity %d = %v at %d, recomputed %v", i, res.Equity.Value[i], res.Equity.Time(i), v)
 		}
 		if math.Abs(pos) > 1e-12 {
 			exposed++
@@ -308,8 +308,8 @@ func TestBacktestSeesOnlyThePastAcrossMarkets(t *testing.T) {
 	if !near(last, 887+13.5+102, 1e-12) {
 		t.Fatalf("final equity %v", last)
 	}
-	if len(res.Equity.Time) != 4 {
-		t.Fatalf("equity samples %d, want one per distinct close", len(res.Equity.Time))
+	if res.Equity.Len() != 4 {
+		t.Fatalf("equity samples %d, want one per distinct close", res.Equity.Len())
 	}
 	if _, err := Backtest(BacktestConfig{Series: []Series{{Market: pa, Bars: frames.New(60, 0)}}}, strat); err == nil {
 		t.Fatal("empty series accepted")

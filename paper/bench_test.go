@@ -69,6 +69,26 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 	}
 }
 
+// BenchmarkBacktestLoop is the same crossover with a size that rounds to
+// nothing: the moving averages and the replay loop without any order, the
+// floor under BenchmarkBacktestSMACross.
+func BenchmarkBacktestLoop(b *testing.B) {
+	s := benchSeries(b, 10_000_000)
+	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1e-9})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Orders) != 0 {
+			b.Fatal("orders placed")
+		}
+	}
+	b.ReportMetric(float64(s.Bars.Len())*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+}
+
 // BenchmarkEngineQuotes feeds the engine one quote per event with one
 // resting order; the target is 10M events/s.
 func BenchmarkEngineQuotes(b *testing.B) {

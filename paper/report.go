@@ -352,7 +352,7 @@ func maxDrawdown(init float64, start int64, eq EquityCurve, end int64) (float64,
 	trough := -1
 	for i, v := range eq.Value {
 		if v >= peak {
-			peak, peakT = v, eq.Time[i]
+			peak, peakT = v, eq.Time(i)
 			continue
 		}
 		if d := 1 - v/peak; d > mdd {
@@ -364,7 +364,7 @@ func maxDrawdown(init float64, start int64, eq EquityCurve, end int64) (float64,
 	}
 	for i := trough + 1; i < len(eq.Value); i++ {
 		if eq.Value[i] >= mddPeak {
-			return mdd, (eq.Time[i] - mddPeakT) / 1e9
+			return mdd, (eq.Time(i) - mddPeakT) / 1e9
 		}
 	}
 	return mdd, (end - mddPeakT) / 1e9
@@ -516,8 +516,8 @@ func (res *Result) WriteEquityCSV(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("time,equity\n")
 	buf := make([]byte, 0, 64)
-	for i, t := range res.Equity.Time {
-		buf = time.Unix(0, t).UTC().AppendFormat(buf[:0], time.RFC3339)
+	for i := range res.Equity.Value {
+		buf = time.Unix(0, res.Equity.Time(i)).UTC().AppendFormat(buf[:0], time.RFC3339)
 		buf = append(buf, ',')
 		buf = strconv.AppendFloat(buf, res.Equity.Value[i], 'f', -1, 64)
 		buf = append(buf, '\n')
