@@ -1,9 +1,11 @@
 package paper
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -123,6 +125,8 @@ type runner struct {
 	fills [][]Report
 	fill  FillHandler
 	ctx   *Context
+	ctx0  context.Context
+	last  feeds.BarEvent // the bar being handled, for error messages
 }
 
 func (r *runner) market(fqme string) *runMarket {
@@ -234,6 +238,23 @@ func (r *runner) drain() {
 
 // Backtest replays cfg's series through a clearing engine and s.
 func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
+	return BacktestContext(context.Background(), cfg, s)
+}
+
+// BacktestContext is Backtest that stops with ctx's error when ctx is done.
+// A strategy that panics (a script may) ends the backtest with an error
+// naming the last bar, not the process.
+func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *Result, err error) {
+	var r *runner
+	defer func() {
+		if p := recover(); p != nil {
+			where := "before the first bar"
+			if r != nil && r.last.FQME != "" {
+				where = fmt.Sprintf("at %s bar %s", r.last.FQME, time.Unix(r.last.Bar.Time, 0).UTC().Format(time.RFC3339))
+			}
+			res, err = nil, fmt.Errorf("backtest: strategy panicked %s: %v", where, p)
+		}
+	}()
 	if len(cfg.Series) == 0 {
 		return nil, errors.New("backtest: no series")
 	}
@@ -245,7 +266,7 @@ func Backtest(cfg BacktestConfig, s Strategy) (*Result, error) {
 	}
 	ecfg := Config{Fees: cfg.Fees, Slippage: cfg.Slippage, Fill: cfg.Fill, Latency: cfg.Latency, Seed: cfg.Seed}
 	rs := make([]feeds.ReplaySeries, len(cfg.Series))
-	r := &runner{cfg: cfg, by: make(map[string]*runMarket), cash: decFloat(cfg.Cash)}
+	r = &runner{cfg: cfg, ctx0: ctx, by: make(map[string]*runMarket), cash: decFloat(cfg.Cash)}
 	r.res = &Result{Config: cfg, InitialCash: cfg.Cash}
 	for i, sr := range cfg.Series {
 		fq := sr.Market.FQME()
@@ -325,6 +346,11 @@ func (r *runner) runOne(s Strategy) error {
 	b := feeds.BarEvent{FQME: m.fqme, Period: f.Period}
 	e := r.e
 	for i := 0; i < n; i++ {
+		if i&0xffff == 0 {
+			if err := r.ctx0.Err(); err != nil {
+				return fmt.Errorf("backtest: %w", err)
+			}
+		}
 		b.Bar = frames.Bar{Time: f.Time[i], Open: f.Open[i], High: f.High[i], Low: f.Low[i], Close: f.Close[i], Volume: f.Volume[i]}
 		b.Time, b.Index = (f.Time[i]+f.Period)*1e9, i
 		if err := e.OnBar(b); err != nil {
@@ -334,6 +360,7 @@ func (r *runner) runOne(s Strategy) error {
 		if len(e.out) > 0 {
 			r.drain()
 		}
+		r.last = b
 		s.OnBar(r.ctx, b)
 		eq.Value[i] = r.cash + m.pos*b.Bar.Close
 		if m.pos != 0 {
@@ -376,7 +403,12 @@ func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
 	qi := make([]int, len(r.cfg.Series))
 	ti := make([]int, len(r.cfg.Series))
 	b, more := replay.Next()
-	for {
+	for k := 0; ; k++ {
+		if k&0xffff == 0 {
+			if err := r.ctx0.Err(); err != nil {
+				return fmt.Errorf("backtest: %w", err)
+			}
+		}
 		// The earliest tick across the series, if it comes before the next bar close.
 		best, bestT, isTrade := -1, int64(math.MaxInt64), false
 		for i, sr := range r.cfg.Series {
@@ -421,6 +453,7 @@ func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
 		}
 		m.next = b.Index + 1
 		r.drain()
+		r.last = b
 		s.OnBar(r.ctx, b)
 		exp := r.inMarket()
 		if k := len(eq.times); k > 0 && eq.times[k-1] == b.Time {

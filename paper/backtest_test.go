@@ -2,6 +2,8 @@ package paper
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -401,5 +403,24 @@ func TestBacktestWithQuotesAndTrades(t *testing.T) {
 	bad.Quotes = []feeds.Quote{q(60, 1, 2), q(30, 1, 2)}
 	if _, err := Backtest(BacktestConfig{Series: []Series{bad}}, strat); err == nil || !strings.Contains(err.Error(), "quote 1") {
 		t.Fatalf("unordered quotes: %v", err)
+	}
+}
+
+func TestBacktestSurvivesPanicsAndCancellation(t *testing.T) {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(200)}
+	boom := &Funcs{BarFunc: func(c *Context, b feeds.BarEvent) {
+		if b.Index == 150 {
+			var m map[string]int
+			m["x"] = 1
+		}
+	}}
+	_, err := Backtest(BacktestConfig{Series: []Series{s}}, boom)
+	if err == nil || !strings.Contains(err.Error(), "panicked at "+testFQME+" bar 1970-01-01T02:30:00Z") {
+		t.Fatalf("panic: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := BacktestContext(ctx, BacktestConfig{Series: []Series{s}}, boom); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
 	}
 }
