@@ -544,7 +544,7 @@ func (res *Result) WriteText(w io.Writer) error {
 	fmt.Fprintf(bw, "  volatility      %s a year\n", pct(s.AnnualVol))
 	fmt.Fprintf(bw, "  Sharpe          %s\n", s.Sharpe)
 	fmt.Fprintf(bw, "  Sortino         %s\n", s.Sortino)
-	fmt.Fprintf(bw, "  max drawdown    %s over %s\n", pct(s.MaxDrawdown), time.Duration(s.MaxDrawdownDuration)*time.Second)
+	fmt.Fprintf(bw, "  max drawdown    %s over %s\n", pct(s.MaxDrawdown), humanSeconds(s.MaxDrawdownDuration))
 	fmt.Fprintf(bw, "  Calmar          %s\n", s.Calmar)
 	fmt.Fprintf(bw, "  round trips     %d, %d won (%s)\n", s.Trades, s.Wins, pct(s.WinRate))
 	fmt.Fprintf(bw, "  profit factor   %s\n", s.ProfitFactor)
@@ -561,6 +561,22 @@ func (res *Result) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "  rejected        %d (first: %s)\n", len(res.Rejects), res.Rejects[0].Reason)
 	}
 	return bw.Flush()
+}
+
+// humanSeconds writes a duration as days, hours and minutes ("23d 1h").
+func humanSeconds(s int64) string {
+	d, h, m := s/86400, s%86400/3600, s%3600/60
+	switch {
+	case d > 0 && h > 0:
+		return fmt.Sprintf("%dd %dh", d, h)
+	case d > 0:
+		return fmt.Sprintf("%dd", d)
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%dh %dm", h, m)
+	case h > 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dm", m)
 }
 
 // WriteFiles writes report.json, report.txt and equity.csv into dir,
