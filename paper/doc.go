@@ -24,7 +24,7 @@
 // StopLoss and a limit at TakeProfit on the other side; the two are one
 // cancels the other (a partial fill of one shrinks the other by as much; its
 // complete fill cancels the other). Later fills of the parent grow the live
-// pair. Exits are held by the exchange: they are live at once, without
+// pair. Each change of an exit's size is reported as Amended. Exits are held by the exchange: they are live at once, without
 // latency.
 //
 // Rejected, with a reason, and changing nothing else: an unknown market, a

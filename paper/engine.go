@@ -793,7 +793,9 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 			sib.lots = sib.filled
 			e.cancel(sib, t, "OCO: sibling "+o.ID+" filled")
 		} else {
-			sib.Size = m.lotD.Mul(decimal.NewFromInt(sib.lots))
+			sib.Size = m.sizeOf(sib.lots)
+			e.out = append(e.out, Report{Kind: Amended, Time: t, OrderID: sib.ID, FQME: sib.FQME, Side: sib.Side, Tag: sib.Tag,
+				Price: sib.Price, Size: sib.Size, Remaining: sib.remaining(), Reason: "OCO: sibling " + o.ID + " filled"})
 		}
 	}
 	if o.status == Filled && o.parent != nil {

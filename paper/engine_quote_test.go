@@ -189,7 +189,7 @@ func TestQuoteBracketOCO(t *testing.T) {
 	}
 	// A bid through the take-profit fills it; the stop-loss is cancelled.
 	rs = quote(t, e, 2, 105.5, 105.6, 1, 0)
-	if kinds(rs) != "fill" {
+	if kinds(rs) != "fill,amended" || rs[1].OrderID != "o1.sl" || !rs[1].Size.Equal(d("1")) {
 		t.Fatalf("reports %v", rs)
 	}
 	wantFill(t, rs[0], "105", "1", Maker)
