@@ -522,7 +522,7 @@ func settle(cash decimal.Decimal, fills []Report) (decimal.Decimal, map[string]d
 			}
 			accs[f.FQME] = a
 		}
-		fees = fees.Add(f.Fee)
+		fees = addDec(fees, f.Fee)
 		if a.exact && f.ord != nil && f.ticks >= 0 {
 			tl, ok1 := mulInt(int64(f.Side)*f.lots, f.ticks)
 			sum, ok2 := addInt(a.tl, tl)

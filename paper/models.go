@@ -40,7 +40,7 @@ func (f Fees) Fee(in FeeInput) decimal.Decimal {
 	if !f.PerUnit.IsZero() {
 		fee = fee.Add(mul3(f.PerUnit, in.Size, decimal.NewFromInt(1), 0))
 	}
-	if fee.LessThan(f.Minimum) {
+	if f.Minimum.Sign() > 0 && fee.LessThan(f.Minimum) {
 		fee = f.Minimum
 	}
 	return fee

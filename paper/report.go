@@ -135,7 +135,7 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 			if st.outTL, ok = addInt(st.outTL, tl); !ok {
 				return nil, false
 			}
-			st.fees = st.fees.Add(part)
+			st.fees = addDec(st.fees, part)
 			st.pos += side * closeLots
 			st.t.Close = f.Time
 			if st.pos == 0 {
@@ -165,7 +165,7 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 			return nil, false
 		}
 		st.inLots += lots
-		st.fees = st.fees.Add(fee)
+		st.fees = addDec(st.fees, fee)
 		st.pos += side * lots
 		st.t.Close = f.Time
 	}
@@ -179,6 +179,18 @@ func avgPrice(m *market, tl, lots int64) decimal.Decimal {
 		return m.priceOf(tl / lots)
 	}
 	return m.tickD.Mul(m.lotD).Mul(decimal.NewFromInt(tl)).Div(m.sizeOf(lots))
+}
+
+// addDec is a+b, skipping decimal's rescaling of a zero (a power of ten
+// computed afresh) when one side is zero: sums of fees start at zero.
+func addDec(a, b decimal.Decimal) decimal.Decimal {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero():
+		return a
+	}
+	return a.Add(b)
 }
 
 func mulInt(a, b int64) (int64, bool) {
@@ -331,7 +343,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 		} else {
 			notional += decFloat(f.Size.Mul(f.Price))
 		}
-		st.Fees = st.Fees.Add(f.Fee)
+		st.Fees = addDec(st.Fees, f.Fee)
 	}
 	for _, v := range eq.Value {
 		eqSum += v
