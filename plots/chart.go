@@ -1,0 +1,215 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+
+	"workbench/frames"
+)
+
+// Kind is how a series is drawn.
+type Kind int
+
+// Series kinds.
+const (
+	KindCandles   Kind = iota // bars as candles (body open..close, wick low..high)
+	KindOHLC                  // bars as OHLC ticks
+	KindLine                  // a polyline through (Time, Y)
+	KindStep                  // a staircase: each value holds until the next time
+	KindHistogram             // bars from 0 to Y (volume, MACD histogram)
+	KindMarkers               // a glyph at each (Time, Y): fills, signals
+)
+
+// Marker shapes for KindMarkers.
+const (
+	ShapeDot  = "dot"
+	ShapeUp   = "up"   // a triangle pointing up (a buy)
+	ShapeDown = "down" // a triangle pointing down (a sell)
+)
+
+// Series is one thing drawn in a pane. Bars is set for candles and OHLC bars,
+// Time and Y for the other kinds. Color nil picks one from the palette.
+type Series struct {
+	Kind  Kind
+	Name  string
+	Bars  *frames.OHLCV
+	Time  []int64
+	Y     []float64
+	Color color.Color
+	Shape string // marker shape; ShapeDot when empty
+}
+
+// Level is a horizontal line across a pane (a stop, a position's break even).
+type Level struct {
+	Y     float64
+	Label string
+	Color color.Color
+}
+
+// Pane is one horizontal band of a chart; all panes share the x axis.
+type Pane struct {
+	Title  string
+	YLabel string
+	// Weight is the pane's share of the chart height (0 counts as 1).
+	Weight float64
+	Series []*Series
+	Levels []Level
+	// Tick is the price increment of the market shown; y labels are printed
+	// at its precision (0: chosen from the axis step).
+	Tick float64
+	// Overlay, when set to OverlayPin, OverlayFirst or OverlayNone, scales
+	// every candle, OHLC and line series of the pane with Overlay and draws
+	// them on the first curve's (pin: the major's) price axis.
+	Overlay string
+	// Percent draws an overlay as cumulative log returns from each curve's
+	// pin on one percent axis.
+	Percent bool
+}
+
+// Chart is a stack of panes over one x axis.
+type Chart struct {
+	Title string
+	Panes []*Pane
+	// Index puts bars at their position in the first price series instead
+	// of at their time, so closed hours and weekends take no room.
+	Index bool
+	// From and To limit the view to [From, To) epoch seconds; 0 leaves the
+	// end open.
+	From, To int64
+	// Width and Height are the image size in pixels (0: 1600×900); DPI
+	// converts them for SVG and PDF (0: 96).
+	Width, Height int
+	DPI           int
+
+	// raw draws every point, bypassing M4; tests and benchmarks use it as
+	// the reference that M4 output is compared against.
+	raw bool
+}
+
+// NewChart returns an empty chart with the default size.
+func NewChart(title string) *Chart { return &Chart{Title: title} }
+
+// AddPane appends a pane with a relative height weight and returns it.
+func (c *Chart) AddPane(title string, weight float64) *Pane {
+	p := &Pane{Title: title, Weight: weight}
+	c.Panes = append(c.Panes, p)
+	return p
+}
+
+// Candles adds a candle series.
+func (p *Pane) Candles(name string, f *frames.OHLCV) *Series {
+	return p.add(&Series{Kind: KindCandles, Name: name, Bars: f})
+}
+
+// OHLC adds a series of OHLC bars.
+func (p *Pane) OHLC(name string, f *frames.OHLCV) *Series {
+	return p.add(&Series{Kind: KindOHLC, Name: name, Bars: f})
+}
+
+// Line adds a line through (t[i], y[i]); NaN values leave a hole.
+func (p *Pane) Line(name string, t []int64, y []float64) *Series {
+	return p.add(&Series{Kind: KindLine, Name: name, Time: t, Y: y})
+}
+
+// Step adds a staircase line.
+func (p *Pane) Step(name string, t []int64, y []float64) *Series {
+	return p.add(&Series{Kind: KindStep, Name: name, Time: t, Y: y})
+}
+
+// Histogram adds bars from 0 to y[i].
+func (p *Pane) Histogram(name string, t []int64, y []float64) *Series {
+	return p.add(&Series{Kind: KindHistogram, Name: name, Time: t, Y: y})
+}
+
+// Volume adds a histogram of a bar series' volume.
+func (p *Pane) Volume(name string, f *frames.OHLCV) *Series {
+	return p.Histogram(name, f.Time, f.Volume)
+}
+
+// Markers adds a glyph of a shape (ShapeDot, ShapeUp, ShapeDown) at each point.
+func (p *Pane) Markers(name string, t []int64, y []float64, shape string) *Series {
+	return p.add(&Series{Kind: KindMarkers, Name: name, Time: t, Y: y, Shape: shape})
+}
+
+// AddLevel draws a horizontal line at y with a label.
+func (p *Pane) AddLevel(y float64, label string) {
+	p.Levels = append(p.Levels, Level{Y: y, Label: label})
+}
+
+func (p *Pane) add(s *Series) *Series {
+	p.Series = append(p.Series, s)
+	return s
+}
+
+func (s *Series) len() int {
+	if s.Bars != nil {
+		return s.Bars.Len()
+	}
+	return len(s.Time)
+}
+
+func (s *Series) times() []int64 {
+	if s.Bars != nil {
+		return s.Bars.Time
+	}
+	return s.Time
+}
+
+func (s *Series) check() error {
+	switch s.Kind {
+	case KindCandles, KindOHLC:
+		if s.Bars == nil {
+			return fmt.Errorf("series %q: candles and OHLC bars need Bars", s.Name)
+		}
+	case KindLine, KindStep, KindHistogram, KindMarkers:
+		if len(s.Time) != len(s.Y) {
+			return fmt.Errorf("series %q: %d times but %d values", s.Name, len(s.Time), len(s.Y))
+		}
+	default:
+		return fmt.Errorf("series %q: unknown kind %d", s.Name, s.Kind)
+	}
+	return nil
+}
+
+// OverlayRanges computes the overlay of every pane that has one, over the
+// chart's view; nil for panes without. It is what a drawn chart uses.
+func (c *Chart) OverlayRanges() ([]*OverlayRanges, error) {
+	out := make([]*OverlayRanges, len(c.Panes))
+	for i, p := range c.Panes {
+		if p.Overlay == "" {
+			continue
+		}
+		var curves []OverlayCurve
+		for _, s := range p.Series {
+			switch s.Kind {
+			case KindCandles, KindOHLC:
+				curves = append(curves, CurveFromBars(s.Name, s.Bars))
+			case KindLine:
+				curves = append(curves, CurveFromLine(s.Name, s.Time, s.Y))
+			}
+		}
+		from, to := c.From, c.To
+		if from != 0 || to != 0 {
+			if to == 0 {
+				to = 1<<63 - 1
+			}
+		}
+		r, err := Overlay(curves, p.Overlay, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("pane %d: %w", i, err)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// curves counts the series an overlay scales.
+func (p *Pane) curves() int {
+	n := 0
+	for _, s := range p.Series {
+		if s.Kind == KindCandles || s.Kind == KindOHLC || s.Kind == KindLine {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,366 @@
+package plots
+
+import (
+	"image/color"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Plot draws the reduced series (plot.Plotter).
+func (d *drawn) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	px := d.px
+	kind := d.s.Kind
+	if d.asLine {
+		kind = KindLine
+	}
+	switch kind {
+	case KindLine, KindStep:
+		sty := draw.LineStyle{Color: d.color, Width: px}
+		var pts []vg.Point
+		flush := func() {
+			if len(pts) > 1 {
+				c.StrokeLines(sty, c.ClipLinesXY(pts)...)
+			}
+			pts = pts[:0]
+		}
+		for i, x := range d.x {
+			y := d.y[i]
+			if y != y {
+				flush()
+				continue
+			}
+			pt := vg.Point{X: trX(x), Y: trY(y)}
+			if kind == KindStep && len(pts) > 0 {
+				pts = append(pts, vg.Point{X: pt.X, Y: pts[len(pts)-1].Y})
+			}
+			pts = append(pts, pt)
+		}
+		flush()
+	case KindMarkers:
+		sty := draw.GlyphStyle{Color: d.color, Radius: 3 * px, Shape: draw.CircleGlyph{}}
+		switch d.s.Shape {
+		case ShapeUp:
+			sty.Shape = draw.TriangleGlyph{}
+		case ShapeDown:
+			sty.Shape = downTriangle{}
+		}
+		for i, x := range d.x {
+			if y := d.y[i]; y == y {
+				c.DrawGlyph(sty, vg.Point{X: trX(x), Y: trY(y)})
+			}
+		}
+	case KindHistogram:
+		zero := trY(0)
+		for i, x := range d.x {
+			x0, x1 := trX(x), trX(x+d.w)
+			if !d.binned {
+				x0, x1 = barBody(x0, x1, px)
+			}
+			if x1 < c.Min.X || x0 > c.Max.X {
+				continue
+			}
+			for _, y := range [2]float64{d.h[i], d.l[i]} {
+				if y != y || y == 0 {
+					continue
+				}
+				fillRect(&c, d.color, x0, x1, zero, trY(y), px)
+			}
+		}
+	case KindCandles, KindOHLC:
+		for i, x := range d.x {
+			x0, x1 := trX(x), trX(x+d.w)
+			if x1 < c.Min.X || x0 > c.Max.X {
+				continue
+			}
+			col := upColor
+			if d.c[i] < d.o[i] {
+				col = downColor
+			}
+			if d.s.Color != nil {
+				col = toRGBA(d.s.Color)
+			}
+			mid := (x0 + x1) / 2
+			if !d.binned {
+				x0, x1 = barBody(x0, x1, px)
+			}
+			sty := draw.LineStyle{Color: col, Width: px}
+			yo, yc := trY(d.o[i]), trY(d.c[i])
+			c.StrokeLine2(sty, mid, trY(d.l[i]), mid, trY(d.h[i]))
+			if kind == KindCandles {
+				fillRect(&c, col, x0, x1, yo, yc, px)
+			} else {
+				c.StrokeLine2(sty, x0, yo, mid, yo)
+				c.StrokeLine2(sty, mid, yc, x1, yc)
+			}
+		}
+	}
+}
+
+// barBody narrows a bar's slot to 70% of its width, at least one pixel.
+func barBody(x0, x1, px vg.Length) (vg.Length, vg.Length) {
+	w := (x1 - x0) * 0.7
+	if w < px {
+		w = px
+	}
+	mid := (x0 + x1) / 2
+	return mid - w/2, mid + w/2
+}
+
+// fillRect fills [x0,x1]×[y0,y1], at least one pixel tall so a flat candle
+// or a tiny volume still shows.
+func fillRect(c *draw.Canvas, col color.Color, x0, x1, y0, y1, px vg.Length) {
+	if y1 < y0 {
+		y0, y1 = y1, y0
+	}
+	if y1-y0 < px {
+		y1 = y0 + px
+	}
+	c.FillPolygon(col, c.ClipPolygonXY([]vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}))
+}
+
+func toRGBA(c color.Color) color.RGBA {
+	r, g, b, a := c.RGBA()
+	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
+}
+
+// Thumbnail draws the legend swatch (plot.Thumbnailer).
+func (d *drawn) Thumbnail(c *draw.Canvas) {
+	col := d.color
+	if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine && d.s.Color == nil {
+		col = upColor
+	}
+	y := (c.Min.Y + c.Max.Y) / 2
+	c.StrokeLine2(draw.LineStyle{Color: col, Width: 2 * d.px}, c.Min.X, y, c.Max.X, y)
+}
+
+type downTriangle struct{}
+
+// DrawGlyph draws a triangle pointing down (draw.GlyphDrawer).
+func (downTriangle) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius
+	c.FillPolygon(sty.Color, []vg.Point{
+		{X: pt.X - r, Y: pt.Y + r*0.6}, {X: pt.X + r, Y: pt.Y + r*0.6}, {X: pt.X, Y: pt.Y - r},
+	})
+}
+
+// levelPlotter draws a horizontal level with its label at the right edge.
+type levelPlotter struct {
+	Level
+	px vg.Length // one device pixel
+}
+
+func (l levelPlotter) Plot(c draw.Canvas, p *plot.Plot) {
+	_, trY := p.Transforms(&c)
+	col := l.Color
+	if col == nil {
+		col = levelColor
+	}
+	px := l.px
+	y := trY(l.Y)
+	c.StrokeLine2(draw.LineStyle{Color: col, Width: px, Dashes: []vg.Length{4 * px, 3 * px}}, c.Min.X, y, c.Max.X, y)
+	if l.Label != "" {
+		sty := text.Style{Color: col, Font: font.From(plot.DefaultFont, 9), XAlign: draw.XRight,
+			YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
+		c.FillText(sty, vg.Point{X: c.Max.X - 2*px, Y: y + px}, l.Label)
+	}
+}
+
+// priceTicker labels a price axis at the market's tick precision, or in
+// percent for a log-return overlay.
+type priceTicker struct {
+	tick    float64
+	percent bool
+}
+
+func (t priceTicker) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	var major []float64
+	for _, tk := range ts {
+		if tk.Label != "" {
+			major = append(major, tk.Value)
+		}
+	}
+	prec := 0
+	switch {
+	case t.tick > 0:
+		prec = decimals(t.tick)
+	case len(major) > 1:
+		prec = decimals(major[1] - major[0])
+	}
+	for i := range ts {
+		if ts[i].Label == "" {
+			continue
+		}
+		ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', prec, 64)
+		if t.tick == 0 && !t.percent {
+			ts[i].Label = compact(ts[i].Value, prec)
+		}
+		if t.percent {
+			if ts[i].Value > 0 {
+				ts[i].Label = "+" + ts[i].Label
+			}
+			ts[i].Label += "%"
+		}
+	}
+	return ts
+}
+
+// compact writes large axis values with a suffix: 40000000 → 40M.
+func compact(v float64, prec int) string {
+	for _, u := range []struct {
+		div float64
+		sfx string
+	}{{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}} {
+		if math.Abs(v) >= u.div {
+			return strconv.FormatFloat(v/u.div, 'f', max(prec-decimals(u.div), decimals(v/u.div)), 64) + u.sfx
+		}
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64)
+}
+
+// decimals is how many decimal places show a step: 0.25 → 2, 5 → 0.
+func decimals(step float64) int {
+	step = math.Abs(step)
+	for p := 0; p <= 10; p++ {
+		if math.Abs(step-math.Round(step)) < 1e-9*math.Max(1, step) {
+			return p
+		}
+		step *= 10
+	}
+	return 10
+}
+
+// timeStep is a candidate spacing of time labels.
+type timeStep struct {
+	secs   int64 // fixed-length steps
+	months int   // calendar steps
+	layout string
+}
+
+var timeSteps = []timeStep{
+	{1, 0, "15:04:05"}, {5, 0, "15:04:05"}, {15, 0, "15:04:05"}, {30, 0, "15:04:05"},
+	{60, 0, "15:04"}, {300, 0, "15:04"}, {900, 0, "15:04"}, {1800, 0, "15:04"},
+	{3600, 0, "15:04"}, {3 * 3600, 0, "15:04"}, {6 * 3600, 0, "15:04"}, {12 * 3600, 0, "15:04"},
+	{86400, 0, "Jan 2"}, {2 * 86400, 0, "Jan 2"}, {7 * 86400, 0, "Jan 2"}, {14 * 86400, 0, "Jan 2"},
+	{0, 1, "Jan 2006"}, {0, 3, "Jan 2006"}, {0, 6, "Jan 2006"},
+	{0, 12, "2006"}, {0, 24, "2006"}, {0, 60, "2006"}, {0, 120, "2006"},
+}
+
+// maxTimeLabels keeps labels from running into each other at chart widths.
+const maxTimeLabels = 9
+
+// timeTicker labels the x axis with dates and times (UTC): in time mode the
+// values are epoch seconds, in index mode bar positions whose times come
+// from the view's master series. Panes above the bottom one get unlabelled
+// ticks so their grids line up.
+type timeTicker struct {
+	v      view
+	labels bool
+}
+
+func (t timeTicker) Ticks(min, max float64) []plot.Tick {
+	tmin, tmax := int64(math.Ceil(min)), int64(math.Floor(max))
+	if t.v.index {
+		m := t.v.master
+		if len(m) == 0 {
+			return nil
+		}
+		i0 := int(math.Max(math.Ceil(min), 0))
+		i1 := int(math.Min(math.Floor(max), float64(len(m)-1)))
+		if i1 < i0 {
+			return nil
+		}
+		tmin, tmax = m[i0], m[i1]
+	}
+	var ticks []plot.Tick
+	var first int64
+	var step timeStep
+	for _, st := range timeSteps {
+		bs := boundaries(st, tmin, tmax, maxTimeLabels+1)
+		if len(bs) > maxTimeLabels && st != timeSteps[len(timeSteps)-1] {
+			continue
+		}
+		ticks, step = ticks[:0], st
+		for _, b := range bs {
+			v := float64(b)
+			if t.v.index {
+				i := sort.Search(len(t.v.master), func(i int) bool { return t.v.master[i] >= b })
+				if n := len(ticks); n > 0 && ticks[n-1].Value == float64(i) {
+					continue
+				}
+				v = float64(i)
+			}
+			if len(ticks) == 0 {
+				first = b
+			}
+			ticks = append(ticks, plot.Tick{Value: v, Label: t.label(st, b)})
+		}
+		break
+	}
+	if t.labels && len(ticks) > 0 && step.secs > 0 && step.secs < 86400 && first%86400 != 0 {
+		// Intraday labels say which day they are on at the first tick.
+		ticks[0].Label = time.Unix(first, 0).UTC().Format("Jan 2 ") + ticks[0].Label
+	}
+	return ticks
+}
+
+func (t timeTicker) label(st timeStep, b int64) string {
+	if !t.labels {
+		return " "
+	}
+	tm := time.Unix(b, 0).UTC()
+	if st.secs > 0 && st.secs < 86400 && b%86400 == 0 {
+		return tm.Format("Jan 2")
+	}
+	return tm.Format(st.layout)
+}
+
+// boundaries lists the step's boundaries in [tmin, tmax], giving up after
+// limit of them (the step is then too fine anyway).
+func boundaries(st timeStep, tmin, tmax int64, limit int) []int64 {
+	var out []int64
+	if st.secs > 0 {
+		off := int64(0)
+		if st.secs%(7*86400) == 0 {
+			off = 4 * 86400 // weeks start on Monday; 1970-01-01 was a Thursday
+		}
+		b := floorDiv(tmin-off, st.secs)*st.secs + off
+		if b < tmin {
+			b += st.secs
+		}
+		for ; b <= tmax && len(out) < limit; b += st.secs {
+			out = append(out, b)
+		}
+		return out
+	}
+	tm := time.Unix(tmin, 0).UTC()
+	y, m := tm.Year(), int(tm.Month())-1
+	k := (y*12 + m) / st.months * st.months
+	for ; len(out) < limit; k += st.months {
+		b := time.Date(k/12, time.Month(k%12+1), 1, 0, 0, 0, 0, time.UTC).Unix()
+		if b > tmax {
+			break
+		}
+		if b >= tmin {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,492 @@
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"workbench/frames"
+	"workbench/internal/atomicfile"
+)
+
+// Default image size and resolution.
+const (
+	DefaultWidth  = 1600
+	DefaultHeight = 900
+	DefaultDPI    = 96
+)
+
+var (
+	upColor   = color.RGBA{0x26, 0xa6, 0x9a, 0xff}
+	downColor = color.RGBA{0xef, 0x53, 0x50, 0xff}
+	palette   = []color.Color{
+		color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff},
+		color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, color.RGBA{0xd6, 0x27, 0x28, 0xff},
+		color.RGBA{0x94, 0x67, 0xbd, 0xff}, color.RGBA{0x8c, 0x56, 0x4b, 0xff},
+		color.RGBA{0xe3, 0x77, 0xc2, 0xff}, color.RGBA{0x7f, 0x7f, 0x7f, 0xff},
+	}
+	levelColor = color.RGBA{0x60, 0x60, 0x60, 0xff}
+)
+
+// Save writes the chart to path as PNG, SVG or PDF, chosen by the extension,
+// replacing the file atomically.
+func (c *Chart) Save(path string) error {
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	if format != "png" && format != "svg" && format != "pdf" {
+		return fmt.Errorf("chart %s: unknown image type %q: want .png, .svg or .pdf", path, filepath.Ext(path))
+	}
+	var buf bytes.Buffer
+	if err := c.Render(&buf, format); err != nil {
+		return fmt.Errorf("chart %s: %w", path, err)
+	}
+	return atomicfile.WriteBytes(path, 0o644, buf.Bytes())
+}
+
+// PNG renders the chart as a PNG image.
+func (c *Chart) PNG() ([]byte, error) {
+	var buf bytes.Buffer
+	err := c.Render(&buf, "png")
+	return buf.Bytes(), err
+}
+
+var pdfDates sync.Once
+
+// Render draws the chart in a format (png, svg or pdf) to w. The same chart
+// gives the same bytes every time.
+func (c *Chart) Render(w io.Writer, format string) error {
+	wpx, hpx, dpi := c.Width, c.Height, c.DPI
+	if wpx <= 0 {
+		wpx = DefaultWidth
+	}
+	if hpx <= 0 {
+		hpx = DefaultHeight
+	}
+	if dpi <= 0 {
+		dpi = DefaultDPI
+	}
+	width, height := vg.Length(wpx)*vg.Inch/vg.Length(dpi), vg.Length(hpx)*vg.Inch/vg.Length(dpi)
+	var cw vg.CanvasWriterTo
+	switch format {
+	case "png":
+		cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi),
+			vgimg.UseBackgroundColor(color.White))}
+	case "svg":
+		cw = vgsvg.New(width, height)
+	case "pdf":
+		// fpdf stamps documents with the wall clock unless a default is set.
+		pdfDates.Do(func() {
+			t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+			fpdf.SetDefaultCreationDate(t)
+			fpdf.SetDefaultModificationDate(t)
+			fpdf.SetDefaultCatalogSort(true)
+		})
+		cw = vgpdf.New(width, height)
+	default:
+		return fmt.Errorf("chart format %q: want png, svg or pdf", format)
+	}
+	if err := c.draw(draw.New(cw), wpx, vg.Inch/vg.Length(dpi)); err != nil {
+		return err
+	}
+	_, err := cw.WriteTo(w)
+	return err
+}
+
+// view is the chart's x mapping: positions of the rows of each series.
+type view struct {
+	index  bool
+	master []int64 // times of the index series in view (index mode)
+	lo, hi float64 // x range
+}
+
+// drawn is one series reduced to what is drawn, in x units.
+type drawn struct {
+	s     *Series
+	color color.Color
+	w     float64   // bar width in x units (bars and histograms)
+	px    vg.Length // one device pixel
+	// points: lines, steps, markers; bins: x left edge with o/h/l/c
+	x, y       []float64
+	o, h, l, c []float64
+	binned     bool // bars or histogram reduced to pixel bins of width w
+	asLine     bool // a bar series drawn as a line of closes (overlays)
+	ymin, ymax float64
+}
+
+func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) error {
+	if len(c.Panes) == 0 {
+		return fmt.Errorf("chart %q has no panes", c.Title)
+	}
+	for _, p := range c.Panes {
+		for _, s := range p.Series {
+			if err := s.check(); err != nil {
+				return err
+			}
+		}
+	}
+	ranges, err := c.OverlayRanges()
+	if err != nil {
+		return err
+	}
+	v := c.view()
+	uppx := (v.hi - v.lo) / float64(wpx)
+	plots := make([]*plot.Plot, len(c.Panes))
+	for i, pane := range c.Panes {
+		p := plot.New()
+		plots[i] = p
+		if i == 0 {
+			p.Title.Text = c.Title
+		}
+		p.Y.Label.Text = pane.Title
+		if pane.YLabel != "" {
+			p.Y.Label.Text = pane.YLabel
+		}
+		p.X.Min, p.X.Max = v.lo, v.hi
+		p.X.Tick.Marker = timeTicker{v: v, labels: i == len(c.Panes)-1}
+		p.Legend.Top, p.Legend.Left = true, true
+		ymin, ymax := math.Inf(1), math.Inf(-1)
+		var ds []*drawn
+		closes := pane.Overlay != "" && pane.curves() > 1
+		for k, s := range pane.Series {
+			d := c.reduce(s, v, uppx, closes)
+			d.color, d.px = s.Color, px
+			if d.color == nil {
+				d.color = palette[k%len(palette)]
+			}
+			ds = append(ds, d)
+		}
+		ov := ranges[i]
+		if ov != nil {
+			ymin, ymax = applyOverlay(ds, ov, pane.Percent)
+		} else {
+			for _, d := range ds {
+				ymin, ymax = math.Min(ymin, d.ymin), math.Max(ymax, d.ymax)
+			}
+			for _, l := range pane.Levels {
+				ymin, ymax = math.Min(ymin, l.Y), math.Max(ymax, l.Y)
+			}
+			if math.IsInf(ymin, 0) || math.IsInf(ymax, 0) {
+				ymin, ymax = 0, 1
+			}
+			d := ymax - ymin
+			if d == 0 {
+				d = math.Max(math.Abs(ymax), 1)
+			}
+			ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
+		}
+		if !(ymax > ymin) || math.IsInf(ymax-ymin, 0) { // also NaN
+			ymin, ymax = 0, 1
+		}
+		p.Y.Min, p.Y.Max = ymin, ymax
+		p.Y.Tick.Marker = priceTicker{tick: pane.Tick, percent: ov != nil && pane.Percent}
+		for _, d := range ds {
+			p.Add(d)
+			if d.s.Name != "" {
+				p.Legend.Add(d.s.Name, d)
+			}
+		}
+		if ov == nil {
+			for _, l := range pane.Levels {
+				p.Add(levelPlotter{l, px})
+			}
+		}
+	}
+	layout(dc, c.Panes, plots)
+	return nil
+}
+
+// layout stacks the panes by weight and lines up their data areas.
+func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) {
+	total := 0.0
+	for _, p := range panes {
+		total += weight(p)
+	}
+	cs := make([]draw.Canvas, len(plots))
+	top := dc.Max.Y
+	for i, p := range panes {
+		h := (dc.Max.Y - dc.Min.Y) * vg.Length(weight(p)/total)
+		cs[i] = dc
+		cs[i].Max.Y, cs[i].Min.Y = top, top-h
+		top -= h
+	}
+	left, right := dc.Min.X, dc.Max.X
+	for i, p := range plots {
+		da := p.DataCanvas(cs[i])
+		left, right = max(left, da.Min.X), min(right, da.Max.X)
+	}
+	for i, p := range plots {
+		da := p.DataCanvas(cs[i])
+		cs[i].Min.X += left - da.Min.X
+		cs[i].Max.X -= da.Max.X - right
+		p.Draw(cs[i])
+	}
+}
+
+func weight(p *Pane) float64 {
+	if p.Weight <= 0 {
+		return 1
+	}
+	return p.Weight
+}
+
+// view finds the x range and, in index mode, the master times.
+func (c *Chart) view() view {
+	v := view{index: c.Index}
+	from, to := c.From, c.To
+	if to == 0 {
+		to = math.MaxInt64
+	}
+	var master *Series
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range c.Panes {
+		for _, s := range p.Series {
+			t := s.times()
+			i0, i1 := span(t, from, to)
+			if i1 <= i0 {
+				continue
+			}
+			if master == nil || (master.Bars == nil && s.Bars != nil) {
+				master = s
+			}
+			lo = math.Min(lo, float64(t[i0]))
+			hi = math.Max(hi, float64(t[i1-1])+barWidth(s, false))
+		}
+	}
+	if master == nil {
+		v.lo, v.hi = 0, 1
+		return v
+	}
+	if c.Index {
+		t := master.times()
+		i0, i1 := span(t, from, to)
+		v.master = t[i0:i1]
+		v.lo, v.hi = 0, float64(len(v.master))
+		return v
+	}
+	if c.From != 0 && c.To != 0 {
+		lo, hi = float64(c.From), float64(c.To)
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	v.lo, v.hi = lo, hi
+	return v
+}
+
+// span returns the rows of t in [from, to).
+func span(t []int64, from, to int64) (int, int) {
+	i0 := sort.Search(len(t), func(i int) bool { return t[i] >= from })
+	i1 := i0 + sort.Search(len(t)-i0, func(i int) bool { return t[i0+i] >= to })
+	return i0, i1
+}
+
+// barWidth is the x width of one bar of s: its period in time mode, 1 by index.
+func barWidth(s *Series, index bool) float64 {
+	if index {
+		return 1
+	}
+	if s.Kind == KindLine || s.Kind == KindStep || s.Kind == KindMarkers {
+		return 0
+	}
+	if s.Bars != nil && s.Bars.Period > 0 {
+		return float64(s.Bars.Period)
+	}
+	if p := frames.DetectPeriod(s.times()); p > 0 {
+		return float64(p)
+	}
+	return 1
+}
+
+// xs maps the times of s in view to x units.
+func (v view) xs(t []int64) []float64 {
+	out := make([]float64, len(t))
+	if !v.index {
+		for i, ti := range t {
+			out[i] = float64(ti)
+		}
+		return out
+	}
+	j := 0
+	for i, ti := range t {
+		for j < len(v.master) && v.master[j] < ti {
+			j++
+		}
+		out[i] = float64(j)
+	}
+	return out
+}
+
+// reduce cuts s to the view and, unless it is already no denser than the
+// pixels, reduces it with M4 to bins of uppx x units. With closes, bars
+// become a line of their closes (several markets' candles on one axis are
+// unreadable).
+func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
+	d := &drawn{s: s, ymin: math.Inf(1), ymax: math.Inf(-1), w: barWidth(s, v.index)}
+	from, to := c.From, c.To
+	if to == 0 {
+		to = math.MaxInt64
+	}
+	if v.index && len(v.master) > 0 {
+		from, to = v.master[0], v.master[len(v.master)-1]+1
+	}
+	i0, i1 := span(s.times(), from, to)
+	n := i1 - i0
+	if n <= 0 {
+		return d
+	}
+	x := v.xs(s.times()[i0:i1])
+	dense := !c.raw && uppx > 0 && float64(n) > 2*(v.hi-v.lo)/uppx
+	kind, ys := s.Kind, s.Y
+	if closes && s.Bars != nil {
+		kind, ys, d.asLine = KindLine, s.Bars.Close, true
+	}
+	switch kind {
+	case KindCandles, KindOHLC:
+		f := s.Bars.Rows(i0, i1)
+		if dense {
+			d.reduceBars(x, f, v.lo, uppx)
+		} else {
+			d.x, d.o, d.h, d.l, d.c = x, f.Open, f.High, f.Low, f.Close
+		}
+		d.span()
+	case KindHistogram:
+		y := s.Y[i0:i1]
+		if dense {
+			b := &M4Bins{}
+			b.Reduce(x, y, v.lo, uppx)
+			d.x, d.h, d.l, d.binned, d.w = b.X, b.Max, b.Min, true, uppx
+		} else {
+			d.x, d.h, d.l = x, y, y
+		}
+		d.span()
+		d.ymin, d.ymax = math.Min(d.ymin, 0), math.Max(d.ymax, 0)
+	default:
+		y := ys[i0:i1]
+		if dense && kind != KindMarkers {
+			b := &M4Bins{}
+			b.Reduce(x, y, v.lo, uppx)
+			d.x, d.y = b.Points(x, nil, nil)
+		} else {
+			d.x, d.y = x, y
+		}
+		for _, yi := range d.y {
+			if yi == yi {
+				d.ymin, d.ymax = math.Min(d.ymin, yi), math.Max(d.ymax, yi)
+			}
+		}
+	}
+	return d
+}
+
+// span sets the y range from the lows and highs, NaNs left out.
+func (d *drawn) span() {
+	for i := range d.x {
+		if l := d.l[i]; l < d.ymin {
+			d.ymin = l
+		}
+		if h := d.h[i]; h > d.ymax {
+			d.ymax = h
+		}
+	}
+}
+
+// reduceBars bins bars by pixel column: first open, highest high, lowest
+// low, last close.
+func (d *drawn) reduceBars(x []float64, f *frames.OHLCV, x0, uppx float64) {
+	d.binned, d.w = true, uppx
+	inv := 1 / uppx
+	cur := int64(math.MinInt64)
+	k := -1
+	for i, xi := range x {
+		b := int64(math.Floor((xi - x0) * inv))
+		if b != cur {
+			cur = b
+			d.x = append(d.x, x0+float64(b)*uppx)
+			d.o = append(d.o, f.Open[i])
+			d.h = append(d.h, f.High[i])
+			d.l = append(d.l, f.Low[i])
+			d.c = append(d.c, f.Close[i])
+			k++
+			continue
+		}
+		d.h[k] = math.Max(d.h[k], f.High[i])
+		d.l[k] = math.Min(d.l[k], f.Low[i])
+		d.c[k] = f.Close[i]
+	}
+}
+
+// applyOverlay maps every overlay curve of a pane onto one axis and returns
+// that axis's range: the major's (first curve's for none) price range, or
+// the shared log-return percent range.
+func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float64) {
+	k := 0
+	base := -1
+	for _, d := range ds {
+		if d.s.Kind != KindCandles && d.s.Kind != KindOHLC && d.s.Kind != KindLine {
+			continue
+		}
+		cr := ov.Curves[k]
+		k++
+		if base < 0 || cr.Major {
+			base = k - 1
+		}
+	}
+	if base < 0 {
+		return 0, 1
+	}
+	b := ov.Curves[base]
+	lo, hi := b.ViewMin, b.ViewMax
+	if percent {
+		pad := RangeMargin * (ov.ReturnMaxPct - ov.ReturnMinPct)
+		lo, hi = ov.ReturnMinPct-pad, ov.ReturnMaxPct+pad
+	}
+	k = 0
+	for _, d := range ds {
+		if d.s.Kind != KindCandles && d.s.Kind != KindOHLC && d.s.Kind != KindLine {
+			continue
+		}
+		cr := ov.Curves[k]
+		k++
+		var f func(float64) float64
+		switch {
+		case percent:
+			pin := cr.Pin
+			f = func(y float64) float64 { return 100 * math.Log(y/pin) }
+		case cr.ViewMax > cr.ViewMin:
+			scale := (hi - lo) / (cr.ViewMax - cr.ViewMin)
+			vmin := cr.ViewMin
+			f = func(y float64) float64 { return lo + (y-vmin)*scale }
+		default:
+			f = func(y float64) float64 { return y }
+		}
+		// Map into new slices: unreduced data still shares the caller's arrays.
+		if d.s.Bars != nil && !d.asLine {
+			d.o, d.h, d.l, d.c = mapped(d.o, f), mapped(d.h, f), mapped(d.l, f), mapped(d.c, f)
+			continue
+		}
+		d.y = mapped(d.y, f)
+	}
+	return lo, hi
+}
+
+func mapped(y []float64, f func(float64) float64) []float64 {
+	out := make([]float64, len(y))
+	for i, v := range y {
+		out[i] = f(v)
+	}
+	return out
+}
