@@ -127,6 +127,7 @@ type runner struct {
 	ctx   *Context
 	ctx0  context.Context
 	last  feeds.BarEvent // the bar being handled, for error messages
+	step  *stepper       // while a Driver runs
 }
 
 func (r *runner) market(fqme string) *runMarket {
@@ -320,7 +321,11 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		}
 		ticks = ticks || len(sr.Quotes) > 0 || len(sr.Trades) > 0
 	}
-	if len(r.mk) == 1 && !ticks {
+	if d, ok := s.(*Driver); ok {
+		if err := r.runDriver(d, replay); err != nil {
+			return nil, err
+		}
+	} else if len(r.mk) == 1 && !ticks {
 		if err := r.runOne(s); err != nil {
 			return nil, err
 		}
@@ -397,82 +402,146 @@ func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade) error {
 // equal times a bar's close comes first (a tick at a bar's close belongs to
 // the next bar), then quotes, then trades.
 func (r *runner) runMerged(s Strategy, replay *feeds.Replay) error {
-	eq := &r.res.Equity
-	qh, _ := s.(QuoteHandler)
-	th, _ := s.(TradeHandler)
-	qi := make([]int, len(r.cfg.Series))
-	ti := make([]int, len(r.cfg.Series))
-	b, more := replay.Next()
-	for k := 0; ; k++ {
-		if k&0xffff == 0 {
+	st := r.newStepper(s, replay)
+	for {
+		b, ok, err := st.next()
+		if err != nil || !ok {
+			return err
+		}
+		r.last = b
+		s.OnBar(r.ctx, b)
+		st.sample(b)
+	}
+}
+
+// stepper walks the merged replay one closed bar at a time: next handles
+// the ticks before the bar and the engine's matching of it; sample records
+// the equity after the strategy has had its turn.
+type stepper struct {
+	r      *runner
+	replay *feeds.Replay
+	qh     QuoteHandler
+	th     TradeHandler
+	qi, ti []int
+	b      feeds.BarEvent
+	more   bool
+	k      int
+	// For a Driver: the bar handed out last, not yet sampled, and the error
+	// that ended the stepping.
+	cur     feeds.BarEvent
+	pending bool
+	err     error
+}
+
+func (r *runner) newStepper(s Strategy, replay *feeds.Replay) *stepper {
+	st := &stepper{r: r, replay: replay, qi: make([]int, len(r.cfg.Series)), ti: make([]int, len(r.cfg.Series))}
+	st.qh, _ = s.(QuoteHandler)
+	st.th, _ = s.(TradeHandler)
+	st.b, st.more = replay.Next()
+	return st
+}
+
+func (st *stepper) next() (feeds.BarEvent, bool, error) {
+	r := st.r
+	for {
+		if st.k++; st.k&0xffff == 0 {
 			if err := r.ctx0.Err(); err != nil {
-				return fmt.Errorf("backtest: %w", err)
+				return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", err)
 			}
 		}
 		// The earliest tick across the series, if it comes before the next bar close.
 		best, bestT, isTrade := -1, int64(math.MaxInt64), false
 		for i, sr := range r.cfg.Series {
-			if qi[i] < len(sr.Quotes) && sr.Quotes[qi[i]].Time < bestT {
-				best, bestT, isTrade = i, sr.Quotes[qi[i]].Time, false
+			if st.qi[i] < len(sr.Quotes) && sr.Quotes[st.qi[i]].Time < bestT {
+				best, bestT, isTrade = i, sr.Quotes[st.qi[i]].Time, false
 			}
-			if ti[i] < len(sr.Trades) && sr.Trades[ti[i]].Time < bestT {
-				best, bestT, isTrade = i, sr.Trades[ti[i]].Time, true
+			if st.ti[i] < len(sr.Trades) && sr.Trades[st.ti[i]].Time < bestT {
+				best, bestT, isTrade = i, sr.Trades[st.ti[i]].Time, true
 			}
 		}
-		if best >= 0 && (!more || bestT < b.Time) {
+		if best >= 0 && (!st.more || bestT < st.b.Time) {
 			sr := r.cfg.Series[best]
 			if isTrade {
-				t := sr.Trades[ti[best]]
-				ti[best]++
+				t := sr.Trades[st.ti[best]]
+				st.ti[best]++
 				if err := r.e.OnTrade(t); err != nil {
-					return fmt.Errorf("backtest: %w", err)
+					return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", err)
 				}
 				r.drain()
-				if th != nil {
-					th.OnTrade(r.ctx, t)
+				if st.th != nil {
+					st.th.OnTrade(r.ctx, t)
 				}
 			} else {
-				q := sr.Quotes[qi[best]]
-				qi[best]++
+				q := sr.Quotes[st.qi[best]]
+				st.qi[best]++
 				if err := r.e.OnQuote(q); err != nil {
-					return fmt.Errorf("backtest: %w", err)
+					return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", err)
 				}
 				r.drain()
-				if qh != nil {
-					qh.OnQuote(r.ctx, q)
+				if st.qh != nil {
+					st.qh.OnQuote(r.ctx, q)
 				}
 			}
 			continue
 		}
-		if !more {
-			break
+		if !st.more {
+			return feeds.BarEvent{}, false, nil
 		}
+		b := st.b
+		st.b, st.more = st.replay.Next()
 		m := r.market(b.FQME)
 		if err := r.e.OnBar(b); err != nil {
-			return fmt.Errorf("backtest: %w", err)
+			return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", err)
 		}
 		m.next = b.Index + 1
 		r.drain()
-		r.last = b
-		s.OnBar(r.ctx, b)
-		exp := r.inMarket()
-		if k := len(eq.times); k > 0 && eq.times[k-1] == b.Time {
-			eq.Value[k-1] = r.equity()
-			if r.lastExposed {
-				r.exposed--
-			}
-		} else {
-			eq.times = append(eq.times, b.Time)
-			eq.Value = append(eq.Value, r.equity())
-		}
-		if exp {
-			r.exposed++
-		}
-		r.lastExposed = exp
-		r.res.End = b.Time
-		b, more = replay.Next()
+		return b, true, nil
 	}
-	return nil
+}
+
+// sample records the equity after bar b (replacing the sample of another
+// market's bar that closed at the same time).
+func (st *stepper) sample(b feeds.BarEvent) {
+	r := st.r
+	eq := &r.res.Equity
+	exp := r.inMarket()
+	if k := len(eq.times); k > 0 && eq.times[k-1] == b.Time {
+		eq.Value[k-1] = r.equity()
+		if r.lastExposed {
+			r.exposed--
+		}
+	} else {
+		eq.times = append(eq.times, b.Time)
+		eq.Value = append(eq.Value, r.equity())
+	}
+	if exp {
+		r.exposed++
+	}
+	r.lastExposed = exp
+	r.res.End = b.Time
+}
+
+// runDriver hands the loop to a Driver: each Context.Next samples the
+// equity of the bar before and steps to the next one.
+func (r *runner) runDriver(d *Driver, replay *feeds.Replay) error {
+	st := r.newStepper(d, replay)
+	r.step = st
+	d.Func(r.ctx)
+	r.step = nil
+	if st.err != nil {
+		return st.err
+	}
+	if st.pending {
+		st.sample(st.cur)
+	}
+	// The bars the driver did not step through still trade its orders.
+	for {
+		b, ok, err := st.next()
+		if err != nil || !ok {
+			return err
+		}
+		st.sample(b)
+	}
 }
 
 // finish settles the exact account from the fills and computes the report.

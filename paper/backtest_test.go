@@ -424,3 +424,40 @@ func TestBacktestSurvivesPanicsAndCancellation(t *testing.T) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
+
+// A Driver steps through the bars itself; bars it leaves are still replayed.
+func TestDriverStepsAndLeavesTheRest(t *testing.T) {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(100)}
+	var seen []int
+	d := &Driver{Func: func(c *Context) {
+		if _, ok := c.Next(); !ok {
+			t.Fatal("no first bar")
+		}
+		c.LimitOrder(testFQME, 1, 1e6) // marketable: fills at the next open
+		for k := 0; k < 10; k++ {
+			b, ok := c.Next()
+			if !ok {
+				t.Fatal("ran out")
+			}
+			seen = append(seen, b.Index)
+			if c.Bar().Index != b.Index || c.Position(testFQME) != 1 {
+				t.Fatalf("bar %d: position %v", b.Index, c.Position(testFQME))
+			}
+		}
+		c.StopOrder(testFQME, -1, 1)     // never triggers
+		c.LimitOrder(testFQME, -1, 0.01) // sells at the next open, after the driver returned
+	}}
+	res, err := Backtest(BacktestConfig{Series: []Series{s}}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 10 || seen[0] != 1 || seen[9] != 10 {
+		t.Fatalf("stepped through %v", seen)
+	}
+	if len(res.Fills) != 2 || res.Fills[1].Time != s.Bars.Time[11]*1e9 || res.Equity.Len() != 100 {
+		t.Fatalf("fills %v, %d equity samples", res.Fills, res.Equity.Len())
+	}
+	if _, ok := (&Context{r: &runner{}}).Next(); ok {
+		t.Fatal("Next outside a Driver")
+	}
+}

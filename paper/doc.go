@@ -133,7 +133,11 @@
 // once per distinct close time as cash plus positions marked at the last
 // close (float64, for statistics); the final cash, positions and round trips
 // are exact decimal sums over the fills. Stats documents each statistic.
-// Strategies are compiled Go (SMACross is the reference) or, for scripts, a
-// Funcs whose fields are script functions: one call into the interpreter per
-// bar.
+// Strategies are compiled Go (SMACross is the reference) or scripts, in
+// three shapes: a Funcs whose fields are script functions (one call into the
+// interpreter per bar); a Driver whose function runs its own loop over
+// Context.Next (one call from the interpreter into compiled code per bar,
+// about three times cheaper); a Targets whose function computes the
+// positions for a whole series at once (one call per market; checked not to
+// look ahead by recomputing on the first half of the series).
 package paper

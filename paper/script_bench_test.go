@@ -65,6 +65,58 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 }
 `
 
+// smaDriverScript is the same crossover running its own loop over the bars.
+const smaDriverScript = `package main
+
+import "workbench/paper"
+
+func Run(c *paper.Context) {
+	fqme := c.Markets()[0]
+	var ring [30]float64
+	n, i := 0, 0
+	fast, slow := 0.0, 0.0
+	long, primed := false, false
+	for {
+		x, ok := c.NextClose()
+		if !ok {
+			break
+		}
+		if n >= 10 {
+			fast -= ring[(i+20)%30]
+		}
+		if n >= 30 {
+			slow -= ring[i]
+		} else {
+			n++
+		}
+		ring[i] = x
+		i++
+		if i == 30 {
+			i = 0
+		}
+		fast += x
+		slow += x
+		if n < 30 {
+			continue
+		}
+		l := fast*30 > slow*10
+		if primed && l == long {
+			continue
+		}
+		was := primed
+		primed, long = true, l
+		if !was && !l {
+			continue
+		}
+		if l {
+			c.Target(fqme, 1)
+		} else {
+			c.Target(fqme, 0)
+		}
+	}
+}
+`
+
 // smaTargetsScript is the same crossover computed in one pass.
 const smaTargetsScript = `package main
 
@@ -113,6 +165,13 @@ func scriptStrategy(tb testing.TB, src string) Strategy {
 	if _, err := i.Eval(src); err != nil {
 		tb.Fatal(err)
 	}
+	if v, err := i.Eval("main.Run"); err == nil {
+		fn, ok := v.Interface().(func(*Context))
+		if !ok {
+			tb.Fatalf("Run has type %T", v.Interface())
+		}
+		return &Driver{Func: fn}
+	}
 	if v, err := i.Eval("main.Targets"); err == nil {
 		fn, ok := v.Interface().(func(*frames.OHLCV) []float64)
 		if !ok {
@@ -139,7 +198,7 @@ func TestScriptStrategyMatchesCompiled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, src := range []string{smaScript, smaTargetsScript} {
+	for _, src := range []string{smaScript, smaDriverScript, smaTargetsScript} {
 		b, err := Backtest(cfg, scriptStrategy(t, src))
 		if err != nil {
 			t.Fatal(err)
@@ -186,15 +245,17 @@ func TestTargetsLookAheadIsCaught(t *testing.T) {
 	}
 }
 
-// BenchmarkBacktestSMACrossScript is the crossover as a yaegi script, with
-// a per-bar callback (OnBar; the issue's target is 1M bars/s) and computed
-// in one pass (Targets).
+// BenchmarkBacktestSMACrossScript is the crossover as a yaegi script: with a
+// per-bar callback (OnBar; the issue's target is 1M bars/s), running its own
+// loop with one call per bar into compiled code (Driver), and computed in
+// one pass (Targets).
 func BenchmarkBacktestSMACrossScript(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		src  string
 		n    int
 	}{{"OnBar/1M", smaScript, 1_000_000}, {"OnBar/10M", smaScript, 10_000_000},
+		{"Driver/1M", smaDriverScript, 1_000_000}, {"Driver/10M", smaDriverScript, 10_000_000},
 		{"Targets/1M", smaTargetsScript, 1_000_000}, {"Targets/10M", smaTargetsScript, 10_000_000}} {
 		n, src := c.n, c.src
 		b.Run(c.name, func(b *testing.B) {
