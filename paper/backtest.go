@@ -438,6 +438,11 @@ func (r *runner) newStepper(s Strategy, replay *feeds.Replay) *stepper {
 	st.qh, _ = s.(QuoteHandler)
 	st.th, _ = s.(TradeHandler)
 	st.b, st.more = replay.Next()
+	if len(r.mk) == 1 {
+		// One sample per bar: allocate once.
+		r.res.Equity.times = make([]int64, 0, r.res.Bars)
+		r.res.Equity.Value = make([]float64, 0, r.res.Bars)
+	}
 	return st
 }
 
