@@ -461,3 +461,27 @@ func TestDriverStepsAndLeavesTheRest(t *testing.T) {
 		t.Fatal("Next outside a Driver")
 	}
 }
+
+func TestBuyHoldHoldsFromTheSecondOpen(t *testing.T) {
+	s := oracleSeries(t, "goog_daily_2004-2008.csv", "goog.nasdaq.ib", "0.01", "1")
+	st, err := BuiltinStrategy("buy-hold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Backtest(BacktestConfig{Series: []Series{s}, Cash: d("100000")}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Bars
+	want := math.Round(95000 / b.Close[0])
+	if len(res.Fills) != 1 || res.Fills[0].Size.InexactFloat64() != want || res.Fills[0].Price.InexactFloat64() != b.Open[1] {
+		t.Fatalf("fills %v, want %v at %v", res.Fills, want, b.Open[1])
+	}
+	last := b.Len() - 1
+	if !near(float64(res.Stats.FinalEquity), 100000-want*b.Open[1]+want*b.Close[last], 1e-9) {
+		t.Fatalf("final equity %v", res.Stats.FinalEquity)
+	}
+	if _, err := BuiltinStrategy("nope"); err == nil {
+		t.Fatal("unknown strategy accepted")
+	}
+}

@@ -451,9 +451,33 @@ func (t *Targets) OnBar(c *Context, b feeds.BarEvent) {
 	}
 }
 
+// BuyHold is the baseline: on each market's first bar it buys Fraction of
+// the starting equity split evenly across the markets, and holds.
+type BuyHold struct {
+	Fraction float64
+	bought   map[string]bool
+}
+
+// OnBar implements Strategy.
+func (s *BuyHold) OnBar(c *Context, b feeds.BarEvent) {
+	if s.bought == nil {
+		s.bought = make(map[string]bool)
+	}
+	if s.bought[b.FQME] {
+		return
+	}
+	s.bought[b.FQME] = true
+	f := s.Fraction
+	if f <= 0 || f > 1 {
+		f = 0.95
+	}
+	c.Target(b.FQME, c.r.cfg.Cash.InexactFloat64()*f/float64(len(c.r.mk))/b.Bar.Close)
+}
+
 // builtins are the compiled strategies the CLI knows by name.
 var builtins = map[string]func() Strategy{
 	"sma-cross": func() Strategy { return NewSMACross(10, 30) },
+	"buy-hold":  func() Strategy { return &BuyHold{Fraction: 0.95} },
 }
 
 // BuiltinStrategy returns a new compiled strategy by name.
