@@ -113,3 +113,28 @@ func BenchmarkEngineQuotes(b *testing.B) {
 		b.Fatal("the resting order went away")
 	}
 }
+
+// BenchmarkEngineOrderRoundTrip is one market order's life on bars:
+// submit, fill at the next open with a fee, reports drained.
+func BenchmarkEngineOrderRoundTrip(b *testing.B) {
+	e := newTestEngine(b, Config{Fees: BpsFees(0, 10)})
+	size := decimal.NewFromInt(1)
+	bars := randomWalkBars(1024)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		side := Buy
+		if i&1 == 1 {
+			side = Sell
+		}
+		if _, err := e.Submit(Order{FQME: testFQME, Side: side, Type: Market, Size: size}); err != nil {
+			b.Fatal(err)
+		}
+		ev := feeds.NewBarEvent(testFQME, bars, i&1023)
+		ev.Bar.Time = int64(i) * 60
+		ev.Time = (ev.Bar.Time + 60) * 1e9
+		if err := e.OnBar(ev); err != nil {
+			b.Fatal(err)
+		}
+		e.Reports()
+	}
+}
