@@ -28,11 +28,15 @@ const (
 )
 
 // Series is one thing drawn in a pane. Bars is set for candles and OHLC bars,
-// Time and Y for the other kinds. Color nil picks one from the palette.
+// Time and Y for the other kinds, or Bars and Field (open, high, low, close
+// or volume) for a line, step or histogram of one column of bars: such a
+// series sees bars appended to Bars later. Color nil picks one from the
+// palette.
 type Series struct {
 	Kind  Kind
 	Name  string
 	Bars  *frames.OHLCV
+	Field string
 	Time  []int64
 	Y     []float64
 	Color color.Color
@@ -123,7 +127,13 @@ func (p *Pane) Histogram(name string, t []int64, y []float64) *Series {
 
 // Volume adds a histogram of a bar series' volume.
 func (p *Pane) Volume(name string, f *frames.OHLCV) *Series {
-	return p.Histogram(name, f.Time, f.Volume)
+	return p.add(&Series{Kind: KindHistogram, Name: name, Bars: f, Field: "volume"})
+}
+
+// Column adds a line of one column (open, high, low, close or volume) of a
+// bar series.
+func (p *Pane) Column(name string, f *frames.OHLCV, field string) *Series {
+	return p.add(&Series{Kind: KindLine, Name: name, Bars: f, Field: field})
 }
 
 // Markers adds a glyph of a shape (ShapeDot, ShapeUp, ShapeDown) at each point.
@@ -155,6 +165,24 @@ func (s *Series) times() []int64 {
 	return s.Time
 }
 
+// values is the y column of a line, step, histogram or markers series.
+func (s *Series) values() []float64 {
+	if s.Bars == nil {
+		return s.Y
+	}
+	switch s.Field {
+	case "open":
+		return s.Bars.Open
+	case "high":
+		return s.Bars.High
+	case "low":
+		return s.Bars.Low
+	case "volume":
+		return s.Bars.Volume
+	}
+	return s.Bars.Close
+}
+
 func (s *Series) check() error {
 	switch s.Kind {
 	case KindCandles, KindOHLC:
@@ -162,7 +190,13 @@ func (s *Series) check() error {
 			return fmt.Errorf("series %q: candles and OHLC bars need Bars", s.Name)
 		}
 	case KindLine, KindStep, KindHistogram, KindMarkers:
-		if len(s.Time) != len(s.Y) {
+		if s.Bars != nil {
+			switch s.Field {
+			case "open", "high", "low", "close", "volume", "":
+			default:
+				return fmt.Errorf("series %q: field %q: want open, high, low, close or volume", s.Name, s.Field)
+			}
+		} else if len(s.Time) != len(s.Y) {
 			return fmt.Errorf("series %q: %d times but %d values", s.Name, len(s.Time), len(s.Y))
 		}
 	default:
@@ -185,7 +219,7 @@ func (c *Chart) OverlayRanges() ([]*OverlayRanges, error) {
 			case KindCandles, KindOHLC:
 				curves = append(curves, CurveFromBars(s.Name, s.Bars))
 			case KindLine:
-				curves = append(curves, CurveFromLine(s.Name, s.Time, s.Y))
+				curves = append(curves, CurveFromLine(s.Name, s.times(), s.values()))
 			}
 		}
 		from, to := c.From, c.To

@@ -350,8 +350,8 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 	}
 	x := v.xs(s.times()[i0:i1])
 	dense := !c.raw && uppx > 0 && float64(n) > 2*(v.hi-v.lo)/uppx
-	kind, ys := s.Kind, s.Y
-	if closes && s.Bars != nil {
+	kind, ys := s.Kind, s.values()
+	if closes && (s.Kind == KindCandles || s.Kind == KindOHLC) {
 		kind, ys, d.asLine = KindLine, s.Bars.Close, true
 	}
 	switch kind {
@@ -364,7 +364,7 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 		}
 		d.span()
 	case KindHistogram:
-		y := s.Y[i0:i1]
+		y := ys[i0:i1]
 		if dense {
 			b := &M4Bins{}
 			b.Reduce(x, y, v.lo, uppx)
@@ -474,7 +474,7 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 			f = func(y float64) float64 { return y }
 		}
 		// Map into new slices: unreduced data still shares the caller's arrays.
-		if d.s.Bars != nil && !d.asLine {
+		if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine {
 			d.o, d.h, d.l, d.c = mapped(d.o, f), mapped(d.h, f), mapped(d.l, f), mapped(d.c, f)
 			continue
 		}

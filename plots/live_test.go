@@ -1,0 +1,224 @@
+package plots
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"workbench/frames"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser starts a real headless Chromium, skipping when it is absent
+// (failing under CI=true).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium missing at %s", chromiumPath)
+		}
+		t.Skipf("chromium missing at %s (apt-get install -y chromium)", chromiumPath)
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1000, 1200))
+	t.Cleanup(cancel)
+	// This cdproto predates some events of the installed Chromium; their
+	// decoding errors are noise.
+	quiet := func(format string, args ...any) {
+		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") {
+			t.Log(msg)
+		}
+	}
+	ctx, cancel2 := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+func liveCharts(t *testing.T) (*Chart, *Chart, *frames.OHLCV) {
+	btc := readBars(t, "binance_BTCUSDT_1m_2024-09-21.csv")
+	xbt := readBars(t, "kraken_XBTUSDT_1m_rest.csv")
+	mk := func(name string, f *frames.OHLCV) *Chart {
+		c := NewChart(name)
+		c.Width, c.Height = 800, 400
+		c.AddPane("price", 3).Candles(name, f)
+		c.AddPane("volume", 1).Volume(name, f)
+		return c
+	}
+	return mk("btcusdt.binance", btc), mk("xbtusdt.kraken", xbt), btc
+}
+
+func TestLiveRefusesWithoutToken(t *testing.T) {
+	a, _, _ := liveCharts(t)
+	l, err := NewLive(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Start("0.0.0.0:0"); err == nil {
+		t.Fatal("served on a non-loopback address")
+	}
+	url, err := l.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	base := url[:strings.Index(url, "/?")]
+	for _, path := range []string{"/", "/?token=", "/?token=0123", "/events", "/frame?chart=0", "/view?chart=0&action=reset"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s: %d, want 403", path, resp.StatusCode)
+		}
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET with token: %d", resp.StatusCode)
+	}
+}
+
+func TestLiveDefaultView(t *testing.T) {
+	a, _, btc := liveCharts(t)
+	l, err := NewLive(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to, follow := l.View(0)
+	last := btc.Time[btc.Len()-1]
+	if !follow || to != last+7*60 || to-from != (MinViewBars+rightMarginBars)*60 {
+		t.Fatalf("default view [%d, %d) follow %v; last bar %d", from, to, follow, last)
+	}
+	if n := len(btc.Slice(from, to).Time); n != MinViewBars {
+		t.Errorf("default view shows %d bars, want %d", n, MinViewBars)
+	}
+}
+
+func TestLiveInBrowser(t *testing.T) {
+	ctx := browser(t)
+	a, b, btc := liveCharts(t)
+	l, err := NewLive(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := l.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	version := func(i int) string {
+		var v string
+		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`document.getElementById('c%d').dataset.version || ''`, i), &v)); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	waitVersion := func(i int, want uint64) {
+		t.Helper()
+		expr := fmt.Sprintf(`document.getElementById('c%d').dataset.version === '%d'`, i, want)
+		if err := chromedp.Run(ctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("chart %d never showed version %d (has %q): %v", i, want, version(i), err)
+		}
+	}
+	var width int
+	if err := chromedp.Run(ctx, chromedp.Navigate(url),
+		chromedp.Poll(`window.framesLoaded >= 2`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(`document.getElementById('c0').naturalWidth`, &width)); err != nil {
+		t.Fatal(err)
+	}
+	if width != 800 {
+		t.Errorf("frame is %d px wide, want 800", width)
+	}
+	if l.Renders(0) != 1 || l.Renders(1) != 1 {
+		t.Fatalf("renders %d, %d after load, want 1, 1", l.Renders(0), l.Renders(1))
+	}
+
+	// A new bar for chart 0 reaches the page; chart 1 is not redrawn.
+	last := btc.At(btc.Len() - 1)
+	bar := frames.Bar{Time: last.Time + 60, Open: last.Close, High: last.Close + 50, Low: last.Close - 10, Close: last.Close + 40, Volume: 3}
+	start := time.Now()
+	if err := l.Append("btcusdt.binance", bar); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion(0, 2)
+	t.Logf("new bar to page showing it: %v", time.Since(start))
+	if btc.Time[btc.Len()-1] != bar.Time {
+		t.Fatal("bar not appended")
+	}
+	_, to, _ := l.View(0)
+	if to != bar.Time+7*60 {
+		t.Errorf("view did not follow the new bar: to %d", to)
+	}
+	// A backfilled bar of chart 1's market, far left of its view, redraws nothing.
+	x := b.Panes[0].Series[0].Bars
+	if err := l.Append("xbtusdt.kraken", frames.Bar{Time: x.Time[0] - 60, Open: 1, High: 1, Low: 1, Close: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Append("nope", bar); err == nil {
+		t.Error("appended to a market no chart shows")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if l.Renders(0) != 2 || l.Renders(1) != 1 {
+		t.Errorf("renders %d, %d after one bar and a backfill outside the view, want 2, 1", l.Renders(0), l.Renders(1))
+	}
+
+	// Wheel zoom over chart 0 narrows its view; the page shows the new frame.
+	var box []float64
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = document.getElementById('c0').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`, &box)); err != nil {
+		t.Fatal(err)
+	}
+	cx, cy := box[0]+box[2]/2, box[1]+box[3]/2
+	from0, to0, _ := l.View(0)
+	if err := chromedp.Run(ctx, chromedp.MouseEvent(input.MouseMoved, cx, cy),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			return input.DispatchMouseEvent(input.MouseWheel, cx, cy).WithDeltaY(-120).Do(ctx)
+		})); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion(0, 3)
+	from1, to1, _ := l.View(0)
+	if to1-from1 >= to0-from0 {
+		t.Errorf("zoom in: view [%d, %d) not narrower than [%d, %d)", from1, to1, from0, to0)
+	}
+
+	// Drag right pans back in time.
+	if err := chromedp.Run(ctx,
+		chromedp.MouseEvent(input.MousePressed, cx, cy, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.MouseMoved, cx+200, cy, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.MouseReleased, cx+200, cy, chromedp.ButtonLeft)); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion(0, 4)
+	from2, to2, follow := l.View(0)
+	if from2 >= from1 || follow {
+		t.Errorf("pan: view [%d, %d) follow %v after [%d, %d)", from2, to2, follow, from1, to1)
+	}
+
+	// r resets both charts to the default view.
+	if err := chromedp.Run(ctx, chromedp.KeyEvent("r")); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion(0, 5)
+	from3, to3, follow := l.View(0)
+	if !follow || to3 != bar.Time+7*60 || to3-from3 != (MinViewBars+rightMarginBars)*60 {
+		t.Errorf("reset: view [%d, %d) follow %v", from3, to3, follow)
+	}
+}
