@@ -73,7 +73,7 @@ func (c *EquityCurve) Time(i int) int64 {
 
 // Result is what a backtest produced.
 type Result struct {
-	Config      BacktestConfig `json:"-"`
+	Config      BacktestConfig
 	Markets     []string
 	Start, End  int64 // epoch ns: the first bar's open, the last bar's close
 	Bars        int
@@ -98,13 +98,11 @@ type PositionSummary struct {
 
 type runMarket struct {
 	fqme          string
-	pair          mkt.MktPair
 	bars          *frames.OHLCV
 	next          int // bars[:next] have closed
 	pos           float64
 	pendingMarket float64 // signed size still to come from open market orders
 	lot           float64
-	lotD          decimal.Decimal
 }
 
 type runner struct {
@@ -276,11 +274,10 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		}
 		ecfg.Markets = append(ecfg.Markets, sr.Market)
 		rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
-		m := &runMarket{fqme: fq, pair: sr.Market, bars: sr.Bars, lotD: sr.Market.SizeTick}
-		if m.lotD.IsZero() {
-			m.lotD = defaultLot
+		m := &runMarket{fqme: fq, bars: sr.Bars, lot: decFloat(sr.Market.SizeTick)}
+		if m.lot == 0 {
+			m.lot = decFloat(defaultLot)
 		}
-		m.lot = decFloat(m.lotD)
 		r.mk = append(r.mk, m)
 		r.by[fq] = m
 		r.res.Markets = append(r.res.Markets, fq)
