@@ -47,7 +47,15 @@ func M4(x, y []float64, uppx float64) *M4Bins {
 // are computed from x by division, not by advancing an edge, so an x range
 // that is an exact multiple of uppx gets its last bin (piker wrote past its
 // buffers there), and a bin whose edge is 0 is kept (piker filtered x != 0).
-func (b *M4Bins) Reduce(x, y []float64, x0, uppx float64) {
+func (b *M4Bins) Reduce(x, y []float64, x0, uppx float64) { reduceM4(b, x, y, x0, uppx) }
+
+// ReduceTimes is Reduce with x given as epoch seconds, saving the caller a
+// float copy of a time column.
+func (b *M4Bins) ReduceTimes(t []int64, y []float64, x0, uppx float64) {
+	reduceM4(b, t, y, x0, uppx)
+}
+
+func reduceM4[X int64 | float64](b *M4Bins, x []X, y []float64, x0, uppx float64) {
 	b.X, b.First, b.Min, b.Max, b.Last = b.X[:0], b.First[:0], b.Min[:0], b.Max[:0], b.Last[:0]
 	b.IFirst, b.IMin, b.IMax, b.IL = b.IFirst[:0], b.IMin[:0], b.IMax[:0], b.IL[:0]
 	b.YMin, b.YMax = math.Inf(1), math.Inf(-1)
@@ -62,7 +70,7 @@ func (b *M4Bins) Reduce(x, y []float64, x0, uppx float64) {
 		if v != v { // NaN
 			continue
 		}
-		k := int64(math.Floor((xi - x0) * inv))
+		k := int64(math.Floor((float64(xi) - x0) * inv))
 		if k < 0 {
 			k = 0
 		}
@@ -111,24 +119,33 @@ func (b *M4Bins) Flatten(spacer float64, xs, ys []float64) ([]float64, []float64
 // them covers the same pixels as one through every source point when the bins
 // are no wider than a pixel column.
 func (b *M4Bins) Points(x []float64, xs, ys []float64) ([]float64, []float64) {
+	return points(b, x, xs, ys)
+}
+
+// PointsTimes is Points for bins made by ReduceTimes.
+func (b *M4Bins) PointsTimes(t []int64, xs, ys []float64) ([]float64, []float64) {
+	return points(b, t, xs, ys)
+}
+
+func points[X int64 | float64](b *M4Bins, x []X, xs, ys []float64) ([]float64, []float64) {
 	for k := range b.X {
 		i0, i1, i2, i3 := b.IFirst[k], b.IMin[k], b.IMax[k], b.IL[k]
 		v1, v2 := b.Min[k], b.Max[k]
 		if i2 < i1 {
 			i1, i2, v1, v2 = i2, i1, v2, v1
 		}
-		xs = append(xs, x[i0])
+		xs = append(xs, float64(x[i0]))
 		ys = append(ys, b.First[k])
 		if i1 != i0 {
-			xs = append(xs, x[i1])
+			xs = append(xs, float64(x[i1]))
 			ys = append(ys, v1)
 		}
 		if i2 != i1 && i2 != i0 {
-			xs = append(xs, x[i2])
+			xs = append(xs, float64(x[i2]))
 			ys = append(ys, v2)
 		}
 		if i3 != i2 && i3 != i1 && i3 != i0 {
-			xs = append(xs, x[i3])
+			xs = append(xs, float64(x[i3]))
 			ys = append(ys, b.Last[k])
 		}
 	}

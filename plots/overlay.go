@@ -155,7 +155,12 @@ func Overlay(curves []OverlayCurve, method string, from, to int64) (*OverlayRang
 		}
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for i := i0; i < i1; i++ {
-			lo, hi = math.Min(lo, c.Low[i]), math.Max(hi, c.High[i])
+			if v := c.Low[i]; v < lo {
+				lo = v
+			}
+			if v := c.High[i]; v > hi {
+				hi = v
+			}
 		}
 		o.Low, o.High, o.Min, o.Max = lo, hi, lo, hi
 		o.Pin, o.PinTime = c.Ref[i0], c.Time[i0]

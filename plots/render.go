@@ -348,8 +348,21 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 	if n <= 0 {
 		return d
 	}
-	x := v.xs(s.times()[i0:i1])
+	t := s.times()[i0:i1]
 	dense := !c.raw && uppx > 0 && float64(n) > 2*(v.hi-v.lo)/uppx
+	var x []float64 // x of every row: only in index mode or when drawing rows
+	if v.index || !dense {
+		x = v.xs(t)
+	}
+	m4 := func(y []float64) *M4Bins {
+		b := &M4Bins{}
+		if x != nil {
+			b.Reduce(x, y, v.lo, uppx)
+		} else {
+			b.ReduceTimes(t, y, v.lo, uppx)
+		}
+		return b
+	}
 	kind, ys := s.Kind, s.values()
 	if closes && (s.Kind == KindCandles || s.Kind == KindOHLC) {
 		kind, ys, d.asLine = KindLine, s.Bars.Close, true
@@ -357,17 +370,19 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 	switch kind {
 	case KindCandles, KindOHLC:
 		f := s.Bars.Rows(i0, i1)
-		if dense {
-			d.reduceBars(x, f, v.lo, uppx)
-		} else {
+		switch {
+		case !dense:
 			d.x, d.o, d.h, d.l, d.c = x, f.Open, f.High, f.Low, f.Close
+		case x != nil:
+			reduceBars(d, x, f, v.lo, uppx)
+		default:
+			reduceBars(d, t, f, v.lo, uppx)
 		}
 		d.span()
 	case KindHistogram:
 		y := ys[i0:i1]
 		if dense {
-			b := &M4Bins{}
-			b.Reduce(x, y, v.lo, uppx)
+			b := m4(y)
 			d.x, d.h, d.l, d.binned, d.w = b.X, b.Max, b.Min, true, uppx
 		} else {
 			d.x, d.h, d.l = x, y, y
@@ -376,16 +391,23 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 		d.ymin, d.ymax = math.Min(d.ymin, 0), math.Max(d.ymax, 0)
 	default:
 		y := ys[i0:i1]
-		if dense && kind != KindMarkers {
-			b := &M4Bins{}
-			b.Reduce(x, y, v.lo, uppx)
-			d.x, d.y = b.Points(x, nil, nil)
-		} else {
+		switch {
+		case !dense || kind == KindMarkers:
+			if x == nil {
+				x = v.xs(t)
+			}
 			d.x, d.y = x, y
+		case x != nil:
+			d.x, d.y = m4(y).Points(x, nil, nil)
+		default:
+			d.x, d.y = m4(y).PointsTimes(t, nil, nil)
 		}
 		for _, yi := range d.y {
-			if yi == yi {
-				d.ymin, d.ymax = math.Min(d.ymin, yi), math.Max(d.ymax, yi)
+			if yi < d.ymin {
+				d.ymin = yi
+			}
+			if yi > d.ymax {
+				d.ymax = yi
 			}
 		}
 	}
@@ -406,13 +428,13 @@ func (d *drawn) span() {
 
 // reduceBars bins bars by pixel column: first open, highest high, lowest
 // low, last close.
-func (d *drawn) reduceBars(x []float64, f *frames.OHLCV, x0, uppx float64) {
+func reduceBars[X int64 | float64](d *drawn, x []X, f *frames.OHLCV, x0, uppx float64) {
 	d.binned, d.w = true, uppx
 	inv := 1 / uppx
 	cur := int64(math.MinInt64)
 	k := -1
 	for i, xi := range x {
-		b := int64(math.Floor((xi - x0) * inv))
+		b := int64(math.Floor((float64(xi) - x0) * inv))
 		if b != cur {
 			cur = b
 			d.x = append(d.x, x0+float64(b)*uppx)
@@ -423,8 +445,12 @@ func (d *drawn) reduceBars(x []float64, f *frames.OHLCV, x0, uppx float64) {
 			k++
 			continue
 		}
-		d.h[k] = math.Max(d.h[k], f.High[i])
-		d.l[k] = math.Min(d.l[k], f.Low[i])
+		if v := f.High[i]; v > d.h[k] {
+			d.h[k] = v
+		}
+		if v := f.Low[i]; v < d.l[k] {
+			d.l[k] = v
+		}
 		d.c[k] = f.Close[i]
 	}
 }

@@ -226,3 +226,62 @@ func TestM4ChartMatchesRaw(t *testing.T) {
 		os.WriteFile(filepath.Join(os.Getenv("PLOTS_KEEP"), "raw.png"), raw, 0o644)
 	}
 }
+
+// An overlay pane scales its curves with Overlay over the chart's view, and
+// the ranges it draws with are the ones OverlayRanges reports.
+func TestOverlayChart(t *testing.T) {
+	n := 5000
+	ts := make([]int64, n)
+	for i := range ts {
+		ts[i] = 1_700_000_000 + int64(i)*60
+	}
+	a, b := randomWalk(n, 3, 100), randomWalk(n, 4, 40)
+	c := NewChart("overlay")
+	c.Width, c.Height = 800, 400
+	p := c.AddPane("", 1)
+	p.Overlay = OverlayPin
+	p.Line("a", ts, a)
+	p.Line("b", ts[1000:], b[1000:]) // starts later: pinned at ts[1000]
+	c.From, c.To = ts[500], ts[4000]
+	rs, err := c.OverlayRanges()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Overlay([]OverlayCurve{CurveFromLine("a", ts, a), CurveFromLine("b", ts[1000:], b[1000:])}, OverlayPin, ts[500], ts[4000])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rs[0]
+	if got.Curves[1].PinTime != ts[1000] || got.Curves[1].Pin != b[1000] {
+		t.Errorf("b pinned at %d to %v", got.Curves[1].PinTime, got.Curves[1].Pin)
+	}
+	for k := range want.Curves {
+		if got.Curves[k] != want.Curves[k] {
+			t.Errorf("curve %d: %+v, want %+v", k, got.Curves[k], want.Curves[k])
+		}
+	}
+	// Equal moves from the pin: both curves span the same percentages of
+	// their pins (the major's at the minor's pin time).
+	var major, minor CurveRange
+	for _, cr := range got.Curves {
+		if cr.Major {
+			major = cr
+		} else {
+			minor = cr
+		}
+	}
+	mref := a[1000]
+	if major.Name != "a" {
+		t.Fatalf("major %q: the seeded walks make a the more dispersed curve", major.Name)
+	}
+	if !near((minor.Max-minor.Pin)/minor.Pin, (major.Max-mref)/mref) || !near((minor.Min-minor.Pin)/minor.Pin, (major.Min-mref)/mref) {
+		t.Errorf("minor %+v not pinned to major %+v at %v", minor, major, mref)
+	}
+	if _, err := c.PNG(); err != nil {
+		t.Fatal(err)
+	}
+	p.Percent = true
+	if _, err := c.PNG(); err != nil {
+		t.Fatal(err)
+	}
+}
