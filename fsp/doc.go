@@ -1,0 +1,49 @@
+// Package fsp is financial signal processing: technical indicators that give
+// TA-Lib's numbers, a streaming twin of each, a registry that finds them by
+// name (`rsi(14)`, `macd(12,26,9)`, `ema(20, rsi(14))`) and a cascade engine
+// that keeps a set of them current on a growing bar series.
+//
+// # Batch functions
+//
+// Batch functions work on column slices, gonum style:
+//
+//	func SMA(x []float64, n int) []float64
+//	func MACD(x []float64, fast, slow, signal int) (macd, signal, hist []float64)
+//
+// The output is as long as the input and NaN before the indicator's first
+// valid index. That index and the order of every floating-point operation are
+// TA-Lib's, so values are bit-equal to TA-Lib C or within 1e-9 relative
+// (STDDEV and BBANDS keep TA-Lib's one-pass variance). Each function documents
+// its parameter ranges; with a parameter outside them it returns all NaN and
+// never panics (the registry checks parameters and gives the errors a person
+// reads). LookbackXXX(params) returns the number of leading NaN outputs on an
+// input without leading NaNs.
+//
+// Leading NaNs in a single-series input are treated as bars not there yet: the
+// indicator starts at the first non-NaN value, so an EMA of an RSI is seeded
+// from the RSI's first values exactly as TA-Lib seeds DEMA's second EMA. A NaN
+// after the first valid value propagates by ordinary arithmetic.
+//
+// # Streaming twins
+//
+// Every indicator has a state type that consumes one bar at a time in O(1):
+//
+//	s := NewSMAStream(20)
+//	v := s.Update(close)  // a new bar
+//	v = s.Revise(close2)  // the newest bar changed before it closed
+//
+// Update returns the same value the batch function gives at that bar,
+// bit-identical, and NaN before the lookback. Revise replaces the newest bar's
+// input without double counting: update, revise, revise, update gives exactly
+// the batch values over the final inputs. Revise before any Update acts as
+// Update. Streams over several inputs take them as (high, low, close[, volume])
+// arguments; several outputs come back as several results.
+//
+// # Registry and cascade
+//
+// Parse turns a spec list into indicator instances with named outputs and
+// lookbacks; Register adds an indicator to the registry (each file registers
+// its own from init). Attach computes a parsed set over a *frames.OHLCV and
+// keeps it current as bars are appended or the last bar revised; its API is
+// non-generic so scripts can use it.
+package fsp
