@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"workbench/frames"
+	"workbench/internal/atomicfile"
+	"workbench/plots"
+)
+
+func init() {
+	register(&command{
+		name: "chart",
+		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--index] " +
+			"[--ranges-json FILE] [--width PX] [--height PX] [--dpi N] -o OUT.png|svg|pdf",
+		summary: "draw markets from the store: one market as candles with volume, several overlaid so equal percentage moves look equal",
+		run:     runChart,
+	})
+}
+
+// chartOptions are what a chart of stored markets is drawn with.
+type chartOptions struct {
+	overlay string // pin, first or none; "" picks pin for several markets
+	percent bool
+	index   bool
+	title   string
+}
+
+// marketChart builds the chart of one or several markets: a single market
+// as candles over a volume pane, several as one overlay pane. The price pane
+// is always scaled by Overlay (a single market: on its own range), so its
+// ranges can be reported.
+func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Chart {
+	c := plots.NewChart(o.title)
+	c.Index = o.index
+	method := o.overlay
+	if method == "" {
+		method = plots.OverlayPin
+		if len(names) == 1 {
+			method = plots.OverlayNone
+		}
+	}
+	if len(names) == 1 {
+		price := c.AddPane("price", 3)
+		price.Overlay = method
+		price.Tick = guessTick(bars[0].Close)
+		price.Candles(names[0], bars[0])
+		c.AddPane("volume", 1).Volume("volume", bars[0])
+		return c
+	}
+	p := c.AddPane("", 1)
+	p.Overlay, p.Percent = method, o.percent
+	for i, name := range names {
+		p.Candles(name, bars[i])
+	}
+	return c
+}
+
+// guessTick infers a price increment from the decimals the prices are
+// written with (at most 8), so axis labels show that precision.
+func guessTick(x []float64) float64 {
+	d := 0
+	for i, v := range x {
+		if i == 2000 {
+			break
+		}
+		s := strconv.FormatFloat(v, 'f', -1, 64)
+		if k := strings.IndexByte(s, '.'); k >= 0 {
+			d = max(d, len(s)-k-1)
+		}
+	}
+	d = min(d, 8)
+	t := 1.0
+	for ; d > 0; d-- {
+		t /= 10
+	}
+	return t
+}
+
+// writeRanges saves the overlay ranges of a chart's price pane as JSON.
+func writeRanges(path string, c *plots.Chart) error {
+	rs, err := c.OverlayRanges()
+	if err != nil {
+		return err
+	}
+	var r *plots.OverlayRanges
+	for _, x := range rs {
+		if x != nil {
+			r = x
+			break
+		}
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(path, 0o644, append(b, '\n'))
+}
+
+func runChart(ctx context.Context, e *env, args []string) error {
+	c := commands["chart"]
+	fs := e.flags(c)
+	var period periodFlag
+	fs.Var(&period, "period", "bar `P`eriod of the series (1m, 1h, 1d)")
+	overlay := fs.String("overlay", "", "overlay `METHOD`: pin (default for several markets), first or none")
+	percent := fs.Bool("percent", false, "draw an overlay as cumulative log returns in percent")
+	index := fs.Bool("index", false, "place bars by index so closed hours take no room")
+	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
+	to := fs.String("to", "", "end `T`ime, exclusive")
+	rangesJSON := fs.String("ranges-json", "", "also write the y range computed for every curve to `FILE`")
+	width := fs.Int("width", plots.DefaultWidth, "image width in `PX`")
+	height := fs.Int("height", plots.DefaultHeight, "image height in `PX`")
+	dpi := fs.Int("dpi", plots.DefaultDPI, "resolution for SVG and PDF sizes")
+	out := fs.String("o", "", "output `FILE` (.png, .svg or .pdf)")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, p := range pos {
+		for _, f := range strings.Split(p, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				names = append(names, f)
+			}
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return usagef("chart: name at least one market (F[,F…])")
+	case period.secs == 0:
+		return usagef("chart: --period is required")
+	case *out == "":
+		return usagef("chart: -o OUT.png|svg|pdf is required")
+	case *width <= 0 || *height <= 0 || *dpi <= 0:
+		return usagef("chart: --width, --height and --dpi must be positive")
+	}
+	switch strings.ToLower(filepath.Ext(*out)) {
+	case ".png", ".svg", ".pdf":
+	default:
+		return usagef("chart -o %s: want a .png, .svg or .pdf file", *out)
+	}
+	switch *overlay {
+	case "", plots.OverlayPin, plots.OverlayFirst, plots.OverlayNone:
+	default:
+		return usagef("chart --overlay %q: want pin, first or none", *overlay)
+	}
+	fromT, err := parseTimeFlag("--from", *from, 0)
+	if err != nil {
+		return err
+	}
+	toT, err := parseTimeFlag("--to", *to, 1<<62)
+	if err != nil {
+		return err
+	}
+	store, err := frames.OpenStore(e.storeDir())
+	if err != nil {
+		return err
+	}
+	bars := make([]*frames.OHLCV, len(names))
+	total := 0
+	for i, fq := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f, err := store.ReadRange(fq, period.secs, fromT, toT)
+		if err != nil {
+			return fmt.Errorf("chart %s: %w", fq, err)
+		}
+		if f.Len() == 0 {
+			return fmt.Errorf("chart %s %s: no bars in the range", fq, frames.FormatPeriod(period.secs))
+		}
+		bars[i], total = f, total+f.Len()
+	}
+	title := strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)
+	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, index: *index, title: title})
+	ch.Width, ch.Height, ch.DPI = *width, *height, *dpi
+	if err := ch.Save(*out); err != nil {
+		return err
+	}
+	if *rangesJSON != "" {
+		if err := writeRanges(*rangesJSON, ch); err != nil {
+			return fmt.Errorf("chart --ranges-json %s: %w", *rangesJSON, err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %d market(s), %d bars\n", *out, len(names), total)
+	return nil
+}
