@@ -1,0 +1,456 @@
+package fsp
+
+import "math"
+
+// Volatility and price transforms: TRANGE, ATR, NATR, MIDPRICE, MIDPOINT,
+// typical, average and weighted-close prices, BOP. Loops keep TA-Lib's
+// operation order; each stream repeats its batch loop one bar at a time.
+
+// startBars is start for several aligned inputs: the inputs must have equal
+// lengths, and the indicator starts at the first bar where none is NaN (the
+// latest first valid index among them).
+func startBars(ins [][]float64, n, minN, lookback int) (out []float64, s int, ok bool) {
+	size := len(ins[0])
+	for _, x := range ins[1:] {
+		if len(x) != size {
+			return newOut(size, size), 0, false
+		}
+	}
+	for _, x := range ins {
+		s = max(s, firstValid(x))
+	}
+	if n < minN || size-s <= lookback {
+		return newOut(size, size), s, false
+	}
+	return newOut(size, s+lookback), s, true
+}
+
+// anyNaN reports whether any argument is NaN (a bar not there yet at the
+// start of a stream).
+func anyNaN(v ...float64) bool {
+	for _, x := range v {
+		if x != x {
+			return true
+		}
+	}
+	return false
+}
+
+// trueRange is TA-Lib's TRUE_RANGE: the largest of H−L, |C₋₁−H| and |C₋₁−L|.
+func trueRange(h, l, prevClose float64) float64 {
+	tr := h - l
+	if d := math.Abs(prevClose - h); d > tr {
+		tr = d
+	}
+	if d := math.Abs(prevClose - l); d > tr {
+		tr = d
+	}
+	return tr
+}
+
+// LookbackTRange is the number of leading NaNs of TRange: 1.
+func LookbackTRange() int { return 1 }
+
+// TRange is TA-Lib's true range, max(H, C₋₁) − min(L, C₋₁); bar 0 has no
+// previous close and is NaN.
+func TRange(high, low, close []float64) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 1)
+	if !ok {
+		return out
+	}
+	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	for i := 1; i < len(c); i++ {
+		o[i] = trueRange(h[i], l[i], c[i-1])
+	}
+	return out
+}
+
+// TRangeStream is the streaming twin of TRange.
+type TRangeStream struct {
+	prevClose, lastClose float64
+	cnt                  int
+}
+
+// NewTRangeStream returns a true-range stream.
+func NewTRangeStream() *TRangeStream { return &TRangeStream{} }
+
+// Update consumes a new bar.
+func (s *TRangeStream) Update(high, low, close float64) float64 {
+	if s.cnt == 0 && anyNaN(high, low, close) {
+		return math.NaN()
+	}
+	s.prevClose = s.lastClose
+	s.cnt++
+	return s.step(high, low, close)
+}
+
+// Revise replaces the newest bar's input.
+func (s *TRangeStream) Revise(high, low, close float64) float64 {
+	if s.cnt == 0 {
+		return s.Update(high, low, close)
+	}
+	return s.step(high, low, close)
+}
+
+func (s *TRangeStream) step(high, low, close float64) float64 {
+	s.lastClose = close
+	if s.cnt < 2 {
+		return math.NaN()
+	}
+	return trueRange(high, low, s.prevClose)
+}
+
+// LookbackATR is the number of leading NaNs of ATR(n): n (1 for n = 1).
+func LookbackATR(n int) int { return max(n, 1) }
+
+// ATR is Wilder's average true range over n ≥ 1 bars as TA-Lib computes it:
+// the first value, at bar n, is the mean of TR[1..n]; then
+// ATR = (ATR₋₁·(n−1) + TR)/n. ATR(1) is the true range.
+func ATR(high, low, close []float64, n int) []float64 {
+	return atr(high, low, close, n, false)
+}
+
+// LookbackNATR is the number of leading NaNs of NATR(n): n.
+func LookbackNATR(n int) int { return max(n, 1) }
+
+// NATR is the normalized ATR, 100·ATR/close (0 where the close is within
+// 1e-14 of zero), n ≥ 1.
+func NATR(high, low, close []float64, n int) []float64 {
+	return atr(high, low, close, n, true)
+}
+
+func atr(high, low, close []float64, n int, norm bool) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close}, n, 1, max(n, 1))
+	if !ok {
+		return out
+	}
+	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	if n == 1 {
+		for i := 1; i < len(c); i++ {
+			o[i] = natrOut(trueRange(h[i], l[i], c[i-1]), c[i], norm)
+		}
+		return out
+	}
+	sum := 0.0
+	for i := 1; i <= n; i++ {
+		sum += trueRange(h[i], l[i], c[i-1])
+	}
+	fn, fn1 := float64(n), float64(n-1)
+	v := sum / fn
+	o[n] = natrOut(v, c[n], norm)
+	for i := n + 1; i < len(c); i++ {
+		v *= fn1
+		v += trueRange(h[i], l[i], c[i-1])
+		v /= fn
+		o[i] = natrOut(v, c[i], norm)
+	}
+	return out
+}
+
+func natrOut(atr, close float64, norm bool) float64 {
+	if !norm {
+		return atr
+	}
+	if isZero(close) {
+		return 0
+	}
+	return (atr / close) * 100
+}
+
+// ATRStream is the streaming twin of ATR (and of NATR from NewNATRStream).
+type ATRStream struct {
+	n        int
+	norm     bool
+	st, base atrState
+}
+
+type atrState struct {
+	cnt       int
+	prevClose float64
+	v         float64 // the running TR sum until bar n, then the ATR
+}
+
+// NewATRStream returns an ATR(n) stream, n ≥ 1 (smaller n gives NaN).
+func NewATRStream(n int) *ATRStream { return &ATRStream{n: n} }
+
+// NewNATRStream returns an NATR(n) stream, n ≥ 1.
+func NewNATRStream(n int) *ATRStream { return &ATRStream{n: n, norm: true} }
+
+// Update consumes a new bar.
+func (s *ATRStream) Update(high, low, close float64) float64 {
+	s.base = s.st
+	return s.step(high, low, close)
+}
+
+// Revise replaces the newest bar's input.
+func (s *ATRStream) Revise(high, low, close float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(high, low, close)
+	}
+	s.st = s.base
+	return s.step(high, low, close)
+}
+
+func (s *ATRStream) step(high, low, close float64) float64 {
+	st := &s.st
+	if s.n < 1 || (st.cnt == 0 && anyNaN(high, low, close)) {
+		return math.NaN()
+	}
+	i := st.cnt
+	st.cnt++
+	prev := st.prevClose
+	st.prevClose = close
+	if i == 0 {
+		return math.NaN()
+	}
+	tr := trueRange(high, low, prev)
+	switch {
+	case s.n == 1:
+		return natrOut(tr, close, s.norm)
+	case i < s.n:
+		st.v += tr
+		return math.NaN()
+	case i == s.n:
+		st.v += tr
+		st.v /= float64(s.n)
+	default:
+		st.v *= float64(s.n - 1)
+		st.v += tr
+		st.v /= float64(s.n)
+	}
+	return natrOut(st.v, close, s.norm)
+}
+
+// extremeIdx follows the latest index of the highest (or lowest) value in a
+// sliding window of a slice the way TA-Lib does: a new bar at least as
+// extreme takes over, and the window is rescanned only when the extreme
+// falls out of it. Ties go to the latest bar (AROON depends on that).
+type extremeIdx struct {
+	idx  int
+	val  float64
+	high bool
+}
+
+func newExtremeIdx(high bool) extremeIdx { return extremeIdx{idx: -1, high: high} }
+
+func (e *extremeIdx) better(v float64) bool {
+	if e.high {
+		return v >= e.val
+	}
+	return v <= e.val
+}
+
+// step moves the window to [trailing, today] of x and returns the extreme.
+func (e *extremeIdx) step(x []float64, trailing, today int) float64 {
+	if e.idx < trailing {
+		e.idx, e.val = trailing, x[trailing]
+		for i := trailing + 1; i <= today; i++ {
+			if e.better(x[i]) {
+				e.idx, e.val = i, x[i]
+			}
+		}
+	} else if v := x[today]; e.better(v) {
+		e.idx, e.val = today, v
+	}
+	return e.val
+}
+
+// ringExtreme is extremeIdx for streams: it keeps the last w values in a
+// ring and can revise the newest one. Updates are O(1) except when the
+// extreme leaves the window or a revision lowers it, which rescans w values.
+type ringExtreme struct {
+	buf  []float64
+	idx  int // absolute bar index of the extreme
+	val  float64
+	high bool
+}
+
+func newRingExtreme(w int, high bool) ringExtreme {
+	return ringExtreme{buf: make([]float64, max(w, 1)), idx: -1, high: high}
+}
+
+func (r *ringExtreme) better(v float64) bool {
+	if r.high {
+		return v >= r.val
+	}
+	return v <= r.val
+}
+
+// set stores bar i's value (a new bar, or a revision of bar i when revise)
+// and returns the extreme over bars i−w+1..i.
+func (r *ringExtreme) set(i int, v float64, revise bool) float64 {
+	w := len(r.buf)
+	r.buf[i%w] = v
+	switch {
+	case r.idx <= i-w || (revise && r.idx == i):
+		r.rescan(i)
+	case r.better(v):
+		r.idx, r.val = i, v
+	}
+	return r.val
+}
+
+func (r *ringExtreme) rescan(i int) {
+	w := len(r.buf)
+	from := max(i-w+1, 0)
+	r.idx, r.val = from, r.buf[from%w]
+	for j := from + 1; j <= i; j++ {
+		if v := r.buf[j%w]; r.better(v) {
+			r.idx, r.val = j, v
+		}
+	}
+}
+
+// LookbackMidPrice is the number of leading NaNs of MidPrice(n): n−1.
+func LookbackMidPrice(n int) int { return n - 1 }
+
+// MidPrice is (highest high + lowest low)/2 over the last n ≥ 2 bars.
+func MidPrice(high, low []float64, n int) []float64 {
+	out, s, ok := startBars([][]float64{high, low}, n, 2, n-1)
+	if !ok {
+		return out
+	}
+	h, l, o := high[s:], low[s:], out[s:]
+	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	for i := n - 1; i < len(h); i++ {
+		o[i] = (hi.step(h, i-n+1, i) + lo.step(l, i-n+1, i)) / 2
+	}
+	return out
+}
+
+// MidPriceStream is the streaming twin of MidPrice.
+type MidPriceStream struct {
+	n      int
+	cnt    int
+	hi, lo ringExtreme
+}
+
+// NewMidPriceStream returns a MidPrice(n) stream, n ≥ 2.
+func NewMidPriceStream(n int) *MidPriceStream {
+	return &MidPriceStream{n: n, hi: newRingExtreme(n, true), lo: newRingExtreme(n, false)}
+}
+
+// Update consumes a new bar.
+func (s *MidPriceStream) Update(high, low float64) float64 {
+	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low)) {
+		return math.NaN()
+	}
+	s.cnt++
+	return s.step(high, low, false)
+}
+
+// Revise replaces the newest bar's input.
+func (s *MidPriceStream) Revise(high, low float64) float64 {
+	if s.cnt == 0 {
+		return s.Update(high, low)
+	}
+	return s.step(high, low, true)
+}
+
+func (s *MidPriceStream) step(high, low float64, revise bool) float64 {
+	i := s.cnt - 1
+	h, l := s.hi.set(i, high, revise), s.lo.set(i, low, revise)
+	if i < s.n-1 {
+		return math.NaN()
+	}
+	return (h + l) / 2
+}
+
+// LookbackMidPoint is the number of leading NaNs of MidPoint(n): n−1.
+func LookbackMidPoint(n int) int { return n - 1 }
+
+// MidPoint is (highest + lowest)/2 of x over the last n ≥ 2 values.
+func MidPoint(x []float64, n int) []float64 { return MidPrice(x, x, n) }
+
+// NewMidPointStream returns the streaming twin of MidPoint(n): feed the
+// value as both high and low.
+func NewMidPointStream(n int) *MidPriceStream { return NewMidPriceStream(n) }
+
+// TypicalPrice is TA-Lib's TYPPRICE, (H+L+C)/3.
+func TypicalPrice(high, low, close []float64) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	for i := s; i < len(out); i++ {
+		out[i] = (high[i] + low[i] + close[i]) / 3
+	}
+	return out
+}
+
+// AveragePrice is TA-Lib's AVGPRICE, (O+H+L+C)/4.
+func AveragePrice(open, high, low, close []float64) []float64 {
+	out, s, ok := startBars([][]float64{open, high, low, close}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	for i := s; i < len(out); i++ {
+		out[i] = (high[i] + low[i] + close[i] + open[i]) / 4
+	}
+	return out
+}
+
+// WeightedClose is TA-Lib's WCLPRICE, (H+L+2C)/4.
+func WeightedClose(high, low, close []float64) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	for i := s; i < len(out); i++ {
+		out[i] = (high[i] + low[i] + close[i]*2) / 4
+	}
+	return out
+}
+
+// BOP is the balance of power, (C−O)/(H−L), 0 when H−L < 1e-14.
+func BOP(open, high, low, close []float64) []float64 {
+	out, s, ok := startBars([][]float64{open, high, low, close}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	for i := s; i < len(out); i++ {
+		out[i] = bop(open[i], high[i], low[i], close[i])
+	}
+	return out
+}
+
+func bop(open, high, low, close float64) float64 {
+	r := high - low
+	if r < epsilon {
+		return 0
+	}
+	return (close - open) / r
+}
+
+// PriceStream computes one of the per-bar price transforms (typical,
+// average, weighted close, BOP) a bar at a time. It keeps no state, so
+// Revise is Update; it exists so every indicator has a stream.
+type PriceStream struct{ f func(open, high, low, close float64) float64 }
+
+// NewTypicalPriceStream streams TypicalPrice (open is ignored).
+func NewTypicalPriceStream() *PriceStream {
+	return &PriceStream{func(_, h, l, c float64) float64 { return (h + l + c) / 3 }}
+}
+
+// NewAveragePriceStream streams AveragePrice.
+func NewAveragePriceStream() *PriceStream {
+	return &PriceStream{func(o, h, l, c float64) float64 { return (h + l + c + o) / 4 }}
+}
+
+// NewWeightedCloseStream streams WeightedClose (open is ignored).
+func NewWeightedCloseStream() *PriceStream {
+	return &PriceStream{func(_, h, l, c float64) float64 { return (h + l + c*2) / 4 }}
+}
+
+// NewBOPStream streams BOP.
+func NewBOPStream() *PriceStream { return &PriceStream{bop} }
+
+// Update consumes a new bar.
+func (s *PriceStream) Update(open, high, low, close float64) float64 {
+	return s.f(open, high, low, close)
+}
+
+// Revise replaces the newest bar's input.
+func (s *PriceStream) Revise(open, high, low, close float64) float64 {
+	return s.f(open, high, low, close)
+}
