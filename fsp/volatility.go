@@ -425,7 +425,9 @@ func bop(open, high, low, close float64) float64 {
 // PriceStream computes one of the per-bar price transforms (typical,
 // average, weighted close, BOP) a bar at a time. It keeps no state, so
 // Revise is Update; it exists so every indicator has a stream.
-type PriceStream struct{ f func(open, high, low, close float64) float64 }
+type PriceStream struct {
+	f func(open, high, low, close float64) float64
+}
 
 // NewTypicalPriceStream streams TypicalPrice (open is ignored).
 func NewTypicalPriceStream() *PriceStream {
