@@ -85,21 +85,31 @@ func NewLive(charts ...*Chart) (*Live, error) {
 	return l, nil
 }
 
-// Show serves charts in a live window and opens the browser when there is
-// one; otherwise it prints the URL. Close the returned Live to stop serving.
+// Show serves charts in a live window on a free loopback port and opens the
+// browser when there is one; otherwise it prints the URL. Close the returned
+// Live to stop serving.
 func Show(charts ...*Chart) (*Live, error) {
 	l, err := NewLive(charts...)
 	if err != nil {
 		return nil, err
 	}
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
+	if _, err := l.Show("127.0.0.1:0"); err != nil {
 		return nil, err
+	}
+	return l, nil
+}
+
+// Show starts serving on addr (see Start) and opens the browser, or prints
+// the URL to Out when there is none. It returns the URL.
+func (l *Live) Show(addr string) (string, error) {
+	url, err := l.Start(addr)
+	if err != nil {
+		return "", err
 	}
 	if !openBrowser(url) {
 		fmt.Fprintf(l.Out, "chart window: %s\n", url)
 	}
-	return l, nil
+	return url, nil
 }
 
 // openBrowser starts xdg-open when a display is available.
@@ -181,23 +191,25 @@ func (l *Live) Append(fqme string, b frames.Bar) error {
 	var changed []*liveChart
 	seen := map[*frames.OHLCV]bool{}
 	for _, lc := range l.charts {
-		hit := false
+		hit, moved := false, false
 		for _, p := range lc.c.Panes {
 			for _, s := range p.Series {
 				if s.Bars == nil || s.Name != fqme {
 					continue
 				}
 				hit = true
-				if !seen[s.Bars] {
-					seen[s.Bars] = true
-					insertBar(s.Bars, b)
+				if done, ok := seen[s.Bars]; ok {
+					moved = moved || done
+					continue
 				}
+				seen[s.Bars] = insertBar(s.Bars, b)
+				moved = moved || seen[s.Bars]
 			}
 		}
-		if !hit {
-			continue
+		found = found || hit
+		if !moved {
+			continue // not shown here, or the same bar again
 		}
-		found = true
 		if lc.follow {
 			lc.followLast() // moves only if b is a new last bar
 		}
@@ -217,17 +229,21 @@ func (l *Live) Append(fqme string, b frames.Bar) error {
 	return nil
 }
 
-// insertBar puts b into f in time order, replacing a bar at the same time.
-func insertBar(f *frames.OHLCV, b frames.Bar) {
+// insertBar puts b into f in time order, replacing a bar at the same time;
+// it reports whether f changed.
+func insertBar(f *frames.OHLCV, b frames.Bar) bool {
 	n := f.Len()
 	if n == 0 || b.Time > f.Time[n-1] {
 		f.Add(b.Time, b.Open, b.High, b.Low, b.Close, b.Volume)
-		return
+		return true
 	}
 	i := sort.Search(n, func(i int) bool { return f.Time[i] >= b.Time })
 	if f.Time[i] == b.Time {
+		if f.At(i) == b {
+			return false
+		}
 		f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i] = b.Open, b.High, b.Low, b.Close, b.Volume
-		return
+		return true
 	}
 	f.Add(0, 0, 0, 0, 0, 0)
 	copy(f.Time[i+1:], f.Time[i:])
@@ -237,6 +253,7 @@ func insertBar(f *frames.OHLCV, b frames.Bar) {
 	copy(f.Close[i+1:], f.Close[i:])
 	copy(f.Volume[i+1:], f.Volume[i:])
 	f.Time[i], f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i] = b.Time, b.Open, b.High, b.Low, b.Close, b.Volume
+	return true
 }
 
 // Renders reports how many times chart i has been drawn (for tests and the

@@ -222,3 +222,38 @@ func TestLiveInBrowser(t *testing.T) {
 		t.Errorf("reset: view [%d, %d) follow %v", from3, to3, follow)
 	}
 }
+
+func TestLiveAppendRevisesAndIgnoresRepeats(t *testing.T) {
+	a, _, btc := liveCharts(t)
+	l, err := NewLive(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := btc.Len()
+	last := btc.At(n - 1)
+	if err := l.Append("btcusdt.binance", last); err != nil {
+		t.Fatal(err)
+	}
+	if v := l.charts[0].version; v != 1 || btc.Len() != n {
+		t.Fatalf("the same bar again: version %d, %d bars (had %d)", v, btc.Len(), n)
+	}
+	last.Close += 5
+	if err := l.Append("btcusdt.binance", last); err != nil {
+		t.Fatal(err)
+	}
+	if v := l.charts[0].version; v != 2 || btc.Len() != n || btc.Close[n-1] != last.Close {
+		t.Fatalf("a revised last bar: version %d, %d bars, close %v", v, btc.Len(), btc.Close[n-1])
+	}
+	// A missing bar inside the view goes in at its place.
+	mid := btc.At(n - 10)
+	gap := frames.Bar{Time: mid.Time + 30, Open: 1, High: 2, Low: 1, Close: 2}
+	if err := l.Append("btcusdt.binance", gap); err != nil {
+		t.Fatal(err)
+	}
+	if btc.Len() != n+1 || btc.Time[n-9] != gap.Time || btc.Time[n-8] != btc.Time[n-10]+60 {
+		t.Fatalf("inserted bar misplaced: %v", btc.Time[n-11:])
+	}
+	if v := l.charts[0].version; v != 3 {
+		t.Fatalf("version %d after an insert in view", v)
+	}
+}
