@@ -172,6 +172,13 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) error {
 		ov := ranges[i]
 		if ov != nil {
 			ymin, ymax = applyOverlay(ds, ov, pane.Percent)
+			switch {
+			case pane.YLabel != "":
+			case pane.Percent:
+				p.Y.Label.Text = "log return from pin, %"
+			case ov.Major != "" && len(ov.Curves) > 1:
+				p.Y.Label.Text = ov.Major + " (others scaled to it)"
+			}
 		} else {
 			for _, d := range ds {
 				ymin, ymax = math.Min(ymin, d.ymin), math.Max(ymax, d.ymax)
