@@ -1,0 +1,442 @@
+// Package scripts runs Go scripts on yaegi with every workbench package, gota,
+// gonum and decimal importable: the interpreter with its guards, the REPL,
+// saved scripts, notebooks and strategies loaded from scripts.
+//
+// yaegi can be taken down, or left in a bad state, by some inputs (see the
+// dependency probe §5), so every evaluation here is parsed and checked first,
+// runs under a context and a recover, and comes back as an error naming the
+// script's file and line.
+package scripts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"workbench/scripts/symbols"
+)
+
+//go:generate go run ./gen -o symbols workbench/frames workbench/fsp workbench/paper workbench/feeds workbench/plots workbench/mkt github.com/go-gota/gota/dataframe github.com/go-gota/gota/series gonum.org/v1/gonum/floats gonum.org/v1/gonum/stat gonum.org/v1/gonum/mat github.com/shopspring/decimal
+
+// Options configures an interpreter. Nil streams default to the process's.
+type Options struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Args is os.Args as the script sees it.
+	Args []string
+	// OutDir is where notebook.Path puts files a script writes; "" is the
+	// working folder.
+	OutDir string
+}
+
+// Interp is one interpreter session. Definitions persist across Eval calls
+// until Reset. It is not safe for concurrent use.
+type Interp struct {
+	opts Options
+	yi   *interp.Interpreter
+	tap  *panicTap
+}
+
+// Error is an error in a script, at a position in it.
+type Error struct {
+	File string // "" for interactive input
+	Line int
+	Msg  string
+	// Trace lists the interpreted call stack of a panic, innermost first, as
+	// "file:line: function".
+	Trace []string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return e.Msg
+	}
+	f := e.File
+	if f == "" {
+		f = "input"
+	}
+	return fmt.Sprintf("%s:%d: %s", f, e.Line, e.Msg)
+}
+
+// Imports are the packages every session can use, by import path.
+var Imports = []string{
+	"workbench/frames", "workbench/fsp", "workbench/paper", "workbench/feeds", "workbench/plots", "workbench/mkt",
+	"workbench/notebook",
+	"github.com/go-gota/gota/dataframe", "github.com/go-gota/gota/series",
+	"gonum.org/v1/gonum/floats", "gonum.org/v1/gonum/stat", "gonum.org/v1/gonum/mat",
+	"github.com/shopspring/decimal",
+}
+
+// New returns an interpreter with the standard library and the workbench
+// symbols loaded.
+func New(opts Options) (*Interp, error) {
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Args == nil {
+		opts.Args = []string{"script"}
+	}
+	in := &Interp{opts: opts, tap: &panicTap{w: opts.Stderr}}
+	if err := in.Reset(); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Reset drops every definition and starts a fresh session.
+func (in *Interp) Reset() error {
+	yi := interp.New(interp.Options{
+		Stdin: in.opts.Stdin, Stdout: in.opts.Stdout, Stderr: in.tap,
+		Args: in.opts.Args, Env: os.Environ(), Unrestricted: true,
+	})
+	for _, m := range []interp.Exports{stdlib.Symbols, symbols.Symbols, in.notebookSymbols()} {
+		if err := yi.Use(m); err != nil {
+			return fmt.Errorf("scripts: loading symbols: %w", err)
+		}
+	}
+	in.yi = yi
+	return nil
+}
+
+// notebookSymbols is the package "workbench/notebook": where a script should
+// write files it wants in a report.
+func (in *Interp) notebookSymbols() interp.Exports {
+	dir := in.opts.OutDir
+	return interp.Exports{"workbench/notebook/notebook": {
+		"Dir": reflect.ValueOf(func() string { return dir }),
+		"Path": reflect.ValueOf(func(name string) string {
+			if dir == "" || filepath.IsAbs(name) {
+				return name
+			}
+			return filepath.Join(dir, name)
+		}),
+	}}
+}
+
+// Symbols reports the packages and the names each exports, by import path,
+// for completion.
+func (in *Interp) Symbols() map[string][]string {
+	out := map[string][]string{}
+	for path, syms := range in.yi.Symbols("") {
+		for name := range syms {
+			out[path] = append(out[path], name)
+		}
+	}
+	return out
+}
+
+// Eval evaluates interactive input: declarations, statements or an
+// expression, keeping what it defines. The value is the last expression's.
+func (in *Interp) Eval(ctx context.Context, src string) (reflect.Value, error) {
+	return in.EvalAt(ctx, "", 1, src)
+}
+
+// EvalAt is Eval for src that starts at line first of file, so errors name
+// the file's lines (a notebook cell, a loaded file).
+func (in *Interp) EvalAt(ctx context.Context, file string, first int, src string) (reflect.Value, error) {
+	if first < 1 {
+		first = 1
+	}
+	return in.eval(ctx, file, strings.Repeat("\n", first-1)+src, true)
+}
+
+// RunFile evaluates a whole Go file, running its main function if it has one.
+func (in *Interp) RunFile(ctx context.Context, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	_, err = in.eval(ctx, path, string(b), false)
+	return err
+}
+
+// eval parses, guards, compiles and runs src. inc means interactive input,
+// which may be bare declarations or statements.
+func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res reflect.Value, err error) {
+	name := file
+	if name == "" {
+		name = interp.DefaultSourceName
+	}
+	node, f, err := in.parse(name, src, inc)
+	if err != nil {
+		// The main wrapper's closing brace sits on the line after src.
+		return res, in.wrap(file, err, strings.Count(src, "\n")+1)
+	}
+	if err := guard(in.yi.FileSet(), f, in.binaryPackages()); err != nil {
+		return res, in.wrap(file, err, 0)
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	in.tap.begin()
+	defer func() { in.tap.end() }()
+	prog, err := in.compile(node)
+	if err != nil {
+		return res, in.explain(file, f, err)
+	}
+	res, err = in.yi.ExecuteWithContext(ctx, prog)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return reflect.Value{}, err
+		}
+		return res, in.explain(file, f, err)
+	}
+	return res, nil
+}
+
+// compile runs yaegi's type analysis under a recover: some inputs make it
+// panic instead of returning an error.
+func (in *Interp) compile(node ast.Node) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("interpreter failure: %v", r)
+		}
+	}()
+	return in.yi.CompileAST(node)
+}
+
+// parse parses src the way the interpreter will run it. For interactive
+// input that is a file, bare declarations, or statements wrapped in a main
+// function (returned as its body). f is the whole file, for the guard.
+func (in *Interp) parse(name, src string, inc bool) (ast.Node, *ast.File, error) {
+	fset := in.yi.FileSet()
+	mode := parser.DeclarationErrors | parser.ParseComments
+	if !inc {
+		f, err := parser.ParseFile(fset, name, src, mode)
+		return f, f, err
+	}
+	switch firstToken(src) {
+	case token.PACKAGE:
+		f, err := parser.ParseFile(fset, name, src, mode)
+		return f, f, err
+	case token.CONST, token.FUNC, token.IMPORT, token.TYPE, token.VAR:
+		f, err := parser.ParseFile(fset, name, "package main;"+src, mode)
+		if err == nil {
+			return f, f, nil
+		}
+		if fm, err2 := parser.ParseFile(fset, name, wrapInMain(src), mode); err2 == nil {
+			return mainBody(fm), fm, nil
+		}
+		return nil, nil, err
+	}
+	f, err := parser.ParseFile(fset, name, wrapInMain(src), mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mainBody(f), f, nil
+}
+
+// wrapInMain keeps src's line numbers: the wrapper shares its first line.
+func wrapInMain(src string) string { return "package main; func main() {" + src + "\n}" }
+
+func mainBody(f *ast.File) ast.Node { return f.Decls[len(f.Decls)-1].(*ast.FuncDecl).Body }
+
+func firstToken(src string) token.Token {
+	var s scanner.Scanner
+	fs := token.NewFileSet()
+	s.Init(fs.AddFile("", -1, len(src)), []byte(src), nil, 0)
+	_, tok, _ := s.Scan()
+	return tok
+}
+
+// Complete reports whether src is complete input rather than the start of a
+// longer one (an open brace, parenthesis or raw string), so the REPL knows
+// whether to read another line.
+func Complete(src string) bool {
+	var s scanner.Scanner
+	fs := token.NewFileSet()
+	unterminated := false
+	s.Init(fs.AddFile("", -1, len(src)), []byte(src), func(_ token.Position, msg string) {
+		if strings.Contains(msg, "raw string literal not terminated") || strings.Contains(msg, "comment not terminated") {
+			unterminated = true
+		}
+	}, 0)
+	depth := 0
+	for {
+		_, tok, _ := s.Scan()
+		switch tok {
+		case token.LPAREN, token.LBRACE, token.LBRACK:
+			depth++
+		case token.RPAREN, token.RBRACE, token.RBRACK:
+			depth--
+		}
+		if tok == token.EOF {
+			break
+		}
+	}
+	return !unterminated && depth <= 0
+}
+
+// binaryPackages maps each compiled package's import path to its symbols.
+func (in *Interp) binaryPackages() map[string]map[string]reflect.Value {
+	out := map[string]map[string]reflect.Value{}
+	for k, v := range stdlib.Symbols {
+		out[strings.TrimSuffix(k, "/"+filepath.Base(k))] = v
+	}
+	for k, v := range symbols.Symbols {
+		out[strings.TrimSuffix(k, "/"+filepath.Base(k))] = v
+	}
+	return out
+}
+
+// posRE matches the "file:line:col: " prefix of yaegi's errors (the file is
+// dropped when it is the default source name).
+var posRE = regexp.MustCompile(`^(?:(.*?):)?(\d+):(\d+): (.*)$`)
+
+// wrap turns a parse or guard error into an *Error; lines past last (when
+// not 0) are the wrapper's and are reported as last.
+func (in *Interp) wrap(file string, err error, last int) error {
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		e := list[0]
+		line := e.Pos.Line
+		if last > 0 && line > last {
+			line = last
+		}
+		return &Error{File: file, Line: line, Msg: e.Msg}
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		se.File = file
+		return se
+	}
+	return err
+}
+
+// explain turns a compile or run error into an *Error with the script's
+// position: from the error text, or for a panic from the positions yaegi
+// reported while unwinding.
+func (in *Interp) explain(file string, f *ast.File, err error) error {
+	var p interp.Panic
+	if errors.As(err, &p) {
+		msg := "panic: " + panicText(p.Value)
+		trace := in.tap.trace()
+		e := &Error{File: file, Msg: msg}
+		for _, t := range trace {
+			if m := posRE.FindStringSubmatch(t); m != nil {
+				line, _ := strconv.Atoi(m[2])
+				fn := strings.TrimSuffix(strings.TrimPrefix(m[4], "panic: "), "(...)")
+				e.Trace = append(e.Trace, fmt.Sprintf("%s:%d: %s", displayFile(file), line, fn))
+				if e.Line == 0 {
+					e.Line = line
+				}
+			}
+		}
+		return e
+	}
+	msg := err.Error()
+	if m := posRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[2])
+		if m[4] == "nil type" {
+			if e := rangeError(in.yi.FileSet(), f, file, line); e != nil {
+				return e
+			}
+		}
+		return &Error{File: file, Line: line, Msg: m[4]}
+	}
+	if msg == "nil type" || strings.HasPrefix(msg, "interpreter failure") {
+		if e := rangeError(in.yi.FileSet(), f, file, 0); e != nil {
+			return e
+		}
+	}
+	return &Error{File: file, Msg: msg}
+}
+
+func displayFile(f string) string {
+	if f == "" {
+		return "input"
+	}
+	return f
+}
+
+// panicText renders a recovered value; yaegi hands some back as a
+// reflect.Value of the original.
+func panicText(v any) string {
+	if rv, ok := v.(reflect.Value); ok && rv.IsValid() && rv.CanInterface() {
+		v = rv.Interface()
+	}
+	return fmt.Sprint(v)
+}
+
+// panicTap passes the interpreter's stderr through, except the
+// "file:line:col: panic: fn(...)" lines yaegi writes while a panic unwinds,
+// which it keeps for the error instead.
+type panicTap struct {
+	w      io.Writer
+	mu     sync.Mutex
+	on     bool
+	buf    bytes.Buffer
+	traces []string
+}
+
+var panicLine = regexp.MustCompile(`^(?:.*?:)?\d+:\d+: panic`)
+
+func (t *panicTap) begin() {
+	t.mu.Lock()
+	t.on, t.traces = true, nil
+	t.mu.Unlock()
+}
+
+func (t *panicTap) end() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.on = false
+	if t.buf.Len() > 0 {
+		t.w.Write(t.buf.Bytes())
+		t.buf.Reset()
+	}
+}
+
+func (t *panicTap) trace() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.traces...)
+}
+
+func (t *panicTap) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.on {
+		return t.w.Write(p)
+	}
+	t.buf.Write(p)
+	for {
+		b := t.buf.Bytes()
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		line := string(b[:i])
+		t.buf.Next(i + 1)
+		if panicLine.MatchString(line) {
+			t.traces = append(t.traces, line)
+			continue
+		}
+		if _, err := io.WriteString(t.w, line+"\n"); err != nil {
+			return len(p), err
+		}
+	}
+	return len(p), nil
+}

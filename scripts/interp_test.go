@@ -1,0 +1,214 @@
+package scripts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newTest(t *testing.T) (*Interp, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	in, err := New(Options{Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, &out
+}
+
+func eval(t *testing.T, in *Interp, src string) any {
+	t.Helper()
+	v, err := in.Eval(context.Background(), src)
+	if err != nil {
+		t.Fatalf("eval %q: %v", src, err)
+	}
+	if !v.IsValid() || !v.CanInterface() {
+		return nil
+	}
+	return v.Interface()
+}
+
+func TestEvalKeepsDefinitions(t *testing.T) {
+	in, out := newTest(t)
+	eval(t, in, "x := 20")
+	eval(t, in, "func double(v int) int { return 2 * v }")
+	if got := eval(t, in, "double(x) + 2"); got != 42 {
+		t.Fatalf("got %v", got)
+	}
+	eval(t, in, `import "fmt"`)
+	eval(t, in, `fmt.Println("hello", x)`)
+	if out.String() != "hello 20\n" {
+		t.Fatalf("stdout %q", out.String())
+	}
+}
+
+func TestWorkbenchPackagesImportable(t *testing.T) {
+	in, _ := newTest(t)
+	eval(t, in, `import (
+	"workbench/frames"
+	"github.com/shopspring/decimal"
+	"gonum.org/v1/gonum/floats"
+	"github.com/go-gota/gota/series"
+)`)
+	eval(t, in, `f := frames.New(60, 0)`)
+	eval(t, in, `f.Add(60, 1, 2, 0.5, 1.5, 10)`)
+	eval(t, in, `f.Add(120, 1.5, 3, 1, 2.5, 20)`)
+	if got := eval(t, in, `floats.Sum(f.Close)`); got != 4.0 {
+		t.Fatalf("sum of closes %v", got)
+	}
+	if got := eval(t, in, `decimal.RequireFromString("0.1").Add(decimal.RequireFromString("0.2")).String()`); got != "0.3" {
+		t.Fatalf("decimal %v", got)
+	}
+	if got := eval(t, in, `series.Floats([]float64{1, 2}).Len()`); got != 2 {
+		t.Fatalf("series %v", got)
+	}
+}
+
+// Each of these made yaegi panic or fail obscurely (dependency probe §5);
+// they must come back as errors naming the construct and the line, and the
+// session must go on working.
+func TestCrashInputsAreErrors(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+		line            int
+	}{
+		{"range int literal", "s := 0\nfor i := range 5 { s += i }", "range over an integer", 2},
+		{"range int variable", "n := 3\n\nfor i := range n { _ = i }", "range over an integer", 3},
+		{"range func", "seq := func(yield func(int) bool) { yield(1) }\nfor x := range seq { _ = x }", "range over a function", 2},
+		{"compiled generic type", "import \"sync/atomic\"\nvar p atomic.Pointer[int]", "atomic.Pointer is generic", 2},
+		{"compiled generic func", "import \"gonum.org/v1/gonum/floats\"\n\nvar m = floats.Nope[int]", "floats.Nope is generic", 3},
+	}
+	in, _ := newTest(t)
+	eval(t, in, "kept := 7")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := in.Eval(context.Background(), c.src)
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("want *Error, got %T %v", err, err)
+			}
+			if !strings.Contains(se.Msg, c.want) || se.Line != c.line {
+				t.Fatalf("got %q (line %d), want %q on line %d", se.Msg, se.Line, c.want, c.line)
+			}
+			if got := eval(t, in, "kept + 1"); got != 8 {
+				t.Fatalf("session lost: %v", got)
+			}
+		})
+	}
+}
+
+// A range over a variable from an earlier input cannot be typed by the
+// guard; yaegi's failure is still reported as the range statement.
+func TestRangeOverEarlierVariable(t *testing.T) {
+	in, _ := newTest(t)
+	eval(t, in, "n := 4")
+	_, err := in.Eval(context.Background(), "total := 0\nfor i := range n { total += i }")
+	var se *Error
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "range over an integer or a function") || se.Line != 2 {
+		t.Fatalf("got %v", err)
+	}
+	if got := eval(t, in, "n * 2"); got != 8 {
+		t.Fatalf("session lost: %v", got)
+	}
+}
+
+func TestPanicBecomesErrorWithLine(t *testing.T) {
+	in, out := newTest(t)
+	eval(t, in, "func put(m map[string]int) {\n\tm[\"a\"] = 1\n}")
+	_, err := in.EvalAt(context.Background(), "cell.go", 10, "var m map[string]int\nput(m)")
+	var se *Error
+	if !errors.As(err, &se) {
+		t.Fatalf("want *Error, got %T %v", err, err)
+	}
+	if !strings.Contains(se.Msg, "panic: assignment to entry in nil map") || se.Line == 0 || len(se.Trace) == 0 {
+		t.Fatalf("got %+v", se)
+	}
+	if !strings.HasPrefix(se.Error(), "cell.go:") {
+		t.Fatalf("error %q does not name the file", se.Error())
+	}
+	if strings.Contains(out.String(), "panic") {
+		t.Fatalf("panic trace leaked to stderr: %q", out.String())
+	}
+	_, err = in.Eval(context.Background(), `panic("boom")`)
+	if !errors.As(err, &se) || se.Msg != "panic: boom" || se.Line != 1 {
+		t.Fatalf("got %v", err)
+	}
+	if got := eval(t, in, "1 + 1"); got != 2 {
+		t.Fatal("session lost after panic")
+	}
+}
+
+func TestCompileErrorLine(t *testing.T) {
+	in, _ := newTest(t)
+	_, err := in.EvalAt(context.Background(), "nb.go", 5, "a := 1\nb := a + \"x\"")
+	var se *Error
+	if !errors.As(err, &se) || se.Line != 6 || se.File != "nb.go" {
+		t.Fatalf("got %#v", err)
+	}
+	_, err = in.Eval(context.Background(), "x := (")
+	if !errors.As(err, &se) || se.Line != 1 {
+		t.Fatalf("syntax error: %v", err)
+	}
+}
+
+func TestCancelKeepsSession(t *testing.T) {
+	in, _ := newTest(t)
+	eval(t, in, "func fib(n int) int { if n < 2 { return n }; return fib(n-1) + fib(n-2) }")
+	for _, src := range []string{"for {}", "i := 0\nfor { i++ }", "fib(60)"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+		start := time.Now()
+		_, err := in.Eval(ctx, src)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%q: got %v", src, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("%q: cancellation took %v", src, d)
+		}
+		if got := eval(t, in, "fib(10)"); got != 55 {
+			t.Fatalf("session lost after cancel: %v", got)
+		}
+	}
+}
+
+func TestRunFileArgs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hello.go")
+	src := "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tfmt.Println(os.Args[1:])\n}\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	in, err := New(Options{Stdout: &out, Stderr: &out, Args: []string{path, "a", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.RunFile(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "[a b]\n" {
+		t.Fatalf("got %q", out.String())
+	}
+}
+
+func TestComplete(t *testing.T) {
+	for src, want := range map[string]bool{
+		"x := 1":                   true,
+		"func f() {":               false,
+		"func f() {\n}":            true,
+		"s := `abc":                false,
+		"fmt.Println(1,":           false,
+		"x := )":                   true, // an error, not an unfinished input
+		"type T struct {\n\tA int": false,
+		"":                         true,
+	} {
+		if got := Complete(src); got != want {
+			t.Errorf("Complete(%q) = %v, want %v", src, got, want)
+		}
+	}
+}

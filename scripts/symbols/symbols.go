@@ -1,0 +1,9 @@
+// Package symbols holds the generated yaegi symbol tables of the packages
+// scripts can import (see scripts/gen), and Docs, their doc comments.
+package symbols
+
+import "reflect"
+
+// Symbols maps "import/path/name" to the package's exported symbols, in the
+// shape interp.Use takes.
+var Symbols = map[string]map[string]reflect.Value{}
