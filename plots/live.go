@@ -48,6 +48,7 @@ type Live struct {
 	subs map[chan struct{}]struct{}
 	srv  *http.Server
 	url  string
+	done chan struct{} // closed by Close: ends event streams
 }
 
 type liveChart struct {
@@ -73,7 +74,7 @@ func NewLive(charts ...*Chart) (*Live, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("live: token: %w", err)
 	}
-	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}}
+	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}, done: make(chan struct{})}
 	for _, c := range charts {
 		if len(c.Panes) == 0 {
 			return nil, fmt.Errorf("live: chart %q has no panes", c.Title)
@@ -173,6 +174,7 @@ func (l *Live) Close() error {
 	if srv == nil {
 		return nil
 	}
+	close(l.done)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := srv.Shutdown(ctx)
@@ -481,6 +483,8 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 		fl.Flush()
 		select {
 		case <-r.Context().Done():
+			return
+		case <-l.done:
 			return
 		case <-wake:
 		case <-ping.C:

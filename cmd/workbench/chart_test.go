@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"workbench/frames"
+	"workbench/internal/oracle"
+	"workbench/plots"
+)
+
+// chartStore holds the oracle's BTC minutes as btcusdt.binance and the same
+// bars at half the price as half.test.
+func chartStore(t *testing.T) (string, *frames.OHLCV) {
+	t.Helper()
+	f, err := frames.ReadCSVFile(oracle.Path(t, "ohlcv", "binance_BTCUSDT_1m_2024-09-21.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Period = 60
+	half := f.Clone()
+	for i := range half.Time {
+		half.Open[i], half.High[i], half.Low[i], half.Close[i] = f.Open[i]/2, f.High[i]/2, f.Low[i]/2, f.Close[i]/2
+	}
+	dir := t.TempDir()
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("btcusdt.binance", f); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("half.test", half); err != nil {
+		t.Fatal(err)
+	}
+	return dir, f
+}
+
+func TestChartCommandOverlayRanges(t *testing.T) {
+	store, f := chartStore(t)
+	out := t.TempDir()
+	png1, rj := filepath.Join(out, "o.png"), filepath.Join(out, "r.json")
+	code, stdout, stderr := runCLI(t, "chart", "btcusdt.binance,half.test", "--period", "1m", "--store", store,
+		"--from", "2024-09-21T06:00", "--ranges-json", rj, "-o", png1)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "2 market(s)") {
+		t.Errorf("stdout %q", stdout)
+	}
+	b, err := os.ReadFile(png1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := img.Bounds().Size(); s.X != plots.DefaultWidth || s.Y != plots.DefaultHeight {
+		t.Errorf("image %v", s)
+	}
+	var r plots.OverlayRanges
+	raw, err := os.ReadFile(rj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	// The view starts at 06:00; the half-price copy has the same
+	// dispersion, so the first curve is the major and the copy's pinned
+	// range is exactly half of it.
+	from := time.Date(2024, 9, 21, 6, 0, 0, 0, time.UTC).Unix()
+	v := f.Slice(from, 1<<62)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range v.Time {
+		lo, hi = math.Min(lo, v.Low[i]), math.Max(hi, v.High[i])
+	}
+	if r.Method != "pin" || r.Major != "btcusdt.binance" || len(r.Curves) != 2 {
+		t.Fatalf("ranges %+v", r)
+	}
+	a, h := r.Curves[0], r.Curves[1]
+	if a.Min != lo || a.Max != hi || a.Pin != v.Open[0] || a.PinTime != from {
+		t.Errorf("major %+v, want (%v, %v) pinned at %v", a, lo, hi, v.Open[0])
+	}
+	if math.Abs(h.Min-lo/2) > 1e-9 || math.Abs(h.Max-hi/2) > 1e-9 || h.Pin != v.Open[0]/2 {
+		t.Errorf("minor %+v, want (%v, %v)", h, lo/2, hi/2)
+	}
+
+	for _, ext := range []string{"svg", "pdf"} {
+		p := filepath.Join(out, "c."+ext)
+		if code, _, stderr := runCLI(t, "chart", "btcusdt.binance", "--period", "1m", "--store", store, "--index", "-o", p); code != 0 {
+			t.Fatalf("%s: exit %d: %s", ext, code, stderr)
+		}
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+func TestChartCommandErrors(t *testing.T) {
+	store, _ := chartStore(t)
+	out := filepath.Join(t.TempDir(), "x.png")
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"chart", "btcusdt.binance", "-o", out}, 2, "--period"},
+		{[]string{"chart", "btcusdt.binance", "--period", "1m"}, 2, "-o"},
+		{[]string{"chart", "btcusdt.binance", "--period", "1m", "-o", "x.gif"}, 2, ".gif"},
+		{[]string{"chart", "btcusdt.binance", "--period", "1m", "--overlay", "log", "-o", out}, 2, "log"},
+		{[]string{"chart", "nope.test", "--period", "1m", "-o", out}, 1, "nope.test"},
+	} {
+		code, _, stderr := runCLI(t, append(c.args, "--store", store)...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", c.args, code, stderr, c.code, c.msg)
+		}
+	}
+}
+
+// workbench live serves the page behind its token and pushes a frame when a
+// bar lands in the store.
+func TestLiveCommandPicksUpStoreBars(t *testing.T) {
+	store, f := chartStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		var errb bytes.Buffer
+		done <- run(ctx, []string{"live", "btcusdt.binance", "--period", "1m", "--store", store,
+			"--poll", "50ms", "--no-browser"}, strings.NewReader(""), pw, &errb)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var url string
+	for lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "chart window: "); ok {
+			url = u
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if url == "" {
+		t.Fatal("no URL printed")
+	}
+	resp, err := http.Get(strings.Replace(url, "/?token=", "/events?token=", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewScanner(resp.Body)
+	next := func() string {
+		for events.Scan() {
+			if d, ok := strings.CutPrefix(events.Text(), "data: "); ok {
+				return d
+			}
+		}
+		t.Fatal("event stream ended")
+		return ""
+	}
+	if d := next(); !strings.Contains(d, `"version":1`) {
+		t.Fatalf("first event %s", d)
+	}
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := f.At(f.Len() - 1)
+	nb := frames.New(60, 1)
+	nb.Add(last.Time+60, last.Close, last.Close+1, last.Close-1, last.Close, 2)
+	if _, err := st.Append("btcusdt.binance", nb); err != nil {
+		t.Fatal(err)
+	}
+	if d := next(); !strings.Contains(d, `"version":2`) {
+		t.Fatalf("after a new bar: %s", d)
+	}
+	bare, err := http.Get(strings.Split(url, "?")[0] + "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare.Body.Close()
+	if bare.StatusCode != http.StatusForbidden {
+		t.Fatalf("events without the token: %d", bare.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("live exited %d", code)
+	}
+}
+
+func TestDemoChartsStep(t *testing.T) {
+	store, _ := chartStore(t)
+	var out bytes.Buffer
+	d := &demoRun{out: &out, Dir: t.TempDir(), StoreDir: store, Markets: []demoMarket{
+		{FQME: "btcusdt.binance", Period: 60, Calendar: "crypto"}, {FQME: "half.test", Period: 60, Calendar: "crypto"}}}
+	if err := demoCharts(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"chart_overlay.png", "chart_candles.png"} {
+		b, err := os.ReadFile(filepath.Join(d.Dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	var r plots.OverlayRanges
+	raw, err := os.ReadFile(filepath.Join(d.Dir, "chart_overlay_ranges.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &r); err != nil || len(r.Curves) != 2 {
+		t.Fatalf("ranges %s: %v", raw, err)
+	}
+	if !strings.Contains(out.String(), "major btcusdt.binance") {
+		t.Errorf("summary %q", out.String())
+	}
+}
