@@ -1,0 +1,289 @@
+package fsp
+
+import "math"
+
+// Statistics over a window: STDDEV, BBANDS, LINEARREG, LINEARREG_SLOPE.
+
+// varWin is TA-Lib's one-pass window variance: running Σx and Σx², the mean
+// and mean of squares taken before the oldest value leaves.
+type varWin struct {
+	cnt, pos int
+	t1, t2   float64
+}
+
+// step adds x (buf holds the last n inputs) and returns the mean and the
+// population variance once n values are in.
+func (w *varWin) step(x float64, buf []float64) (mean, variance float64, ok bool) {
+	n := len(buf)
+	w.cnt++
+	buf[w.pos] = x
+	if w.pos++; w.pos == n {
+		w.pos = 0
+	}
+	w.t1 += x
+	w.t2 += x * x
+	if w.cnt < n {
+		return 0, 0, false
+	}
+	m1 := w.t1 / float64(n)
+	m2 := w.t2 / float64(n)
+	old := buf[w.pos]
+	w.t1 -= old
+	w.t2 -= old * old
+	return m1, m2 - m1*m1, true
+}
+
+// sigma is TA-Lib's σ: 0 when the variance is below 1e-14.
+func sigma(variance float64) float64 {
+	if variance < epsilon {
+		return 0
+	}
+	return math.Sqrt(variance)
+}
+
+// LookbackSTDDEV is the number of leading NaNs of STDDEV(x, n, k): n-1.
+func LookbackSTDDEV(n int) int { return n - 1 }
+
+// STDDEV is k times the population standard deviation of the last n values,
+// n ≥ 2, from TA-Lib's running sums (0 when the variance is below 1e-14).
+func STDDEV(x []float64, n int, k float64) []float64 {
+	out, s, ok := start(x, n, 2, n-1)
+	if !ok {
+		return out
+	}
+	var w varWin
+	buf := make([]float64, n)
+	for i, v := range x[s:] {
+		if _, vr, ok := w.step(v, buf); ok {
+			out[s+i] = sigma(vr) * k
+		}
+	}
+	return out
+}
+
+// LookbackBBANDS is the number of leading NaNs of every BBANDS output: n-1.
+func LookbackBBANDS(n int) int { return n - 1 }
+
+// BBANDS are Bollinger bands over an SMA(n) middle: middle ± up·σ and
+// middle − down·σ, σ the population standard deviation from TA-Lib's one-pass
+// variance (within ~1e-6 absolute of a two-pass σ at BTC prices), n ≥ 2.
+func BBANDS(x []float64, n int, up, down float64) (upper, middle, lower []float64) {
+	middle, s, ok := start(x, n, 2, n-1)
+	upper, lower = newOut(len(x), s+n-1), newOut(len(x), s+n-1)
+	if !ok {
+		return middle, middle, middle
+	}
+	var w varWin
+	buf := make([]float64, n)
+	for i, v := range x[s:] {
+		if m, vr, ok := w.step(v, buf); ok {
+			upper[s+i], middle[s+i], lower[s+i] = bands(m, vr, up, down)
+		}
+	}
+	return upper, middle, lower
+}
+
+func bands(m, variance, up, down float64) (float64, float64, float64) {
+	sd := sigma(variance)
+	return m + up*sd, m, m - down*sd
+}
+
+// VarStream is the streaming twin of STDDEV (Update) and BBANDS (Bands).
+type VarStream struct {
+	buf      []float64
+	k, dn    float64
+	st, base varWin
+	any      bool
+}
+
+// NewSTDDEVStream returns a STDDEV(n, k) stream.
+func NewSTDDEVStream(n int, k float64) *VarStream {
+	return &VarStream{buf: make([]float64, max(n, 0)), k: k}
+}
+
+// NewBBANDSStream returns a BBANDS(n, up, down) stream; read it with Bands
+// and ReviseBands.
+func NewBBANDSStream(n int, up, down float64) *VarStream {
+	return &VarStream{buf: make([]float64, max(n, 0)), k: up, dn: down}
+}
+
+func (s *VarStream) step(x float64) (m, v float64, ok bool) {
+	if len(s.buf) < 2 || (s.st.cnt == 0 && x != x) {
+		return 0, 0, false
+	}
+	return s.st.step(x, s.buf)
+}
+
+func (s *VarStream) rollback() bool {
+	if !s.any {
+		s.any = true
+		return false
+	}
+	s.st = s.base
+	return true
+}
+
+// Update consumes a new bar and returns STDDEV.
+func (s *VarStream) Update(x float64) float64 {
+	s.base, s.any = s.st, true
+	if _, v, ok := s.step(x); ok {
+		return sigma(v) * s.k
+	}
+	return math.NaN()
+}
+
+// Revise replaces the newest bar's input and returns STDDEV.
+func (s *VarStream) Revise(x float64) float64 {
+	if !s.rollback() {
+		s.base = s.st
+	}
+	if _, v, ok := s.step(x); ok {
+		return sigma(v) * s.k
+	}
+	return math.NaN()
+}
+
+// Bands consumes a new bar and returns the upper, middle and lower band.
+func (s *VarStream) Bands(x float64) (upper, middle, lower float64) {
+	s.base, s.any = s.st, true
+	return s.bands(x)
+}
+
+// ReviseBands replaces the newest bar's input and returns the bands.
+func (s *VarStream) ReviseBands(x float64) (upper, middle, lower float64) {
+	if !s.rollback() {
+		s.base = s.st
+	}
+	return s.bands(x)
+}
+
+func (s *VarStream) bands(x float64) (float64, float64, float64) {
+	if m, v, ok := s.step(x); ok {
+		return bands(m, v, s.k, s.dn)
+	}
+	nan := math.NaN()
+	return nan, nan, nan
+}
+
+// linreg is the least-squares line over the last n values with x = bars ago
+// (TA-Lib's formulation). The sums are kept incrementally and recomputed from
+// the window, in TA-Lib's order, every n bars so rounding cannot drift.
+type linreg struct {
+	cnt, pos   int
+	sumY, sumXY float64
+}
+
+// step adds v (buf holds the last n+1 inputs) and returns the slope per bar
+// and the line's value at the newest bar.
+func (l *linreg) step(v float64, buf []float64) (slope, value float64, ok bool) {
+	n := len(buf) - 1
+	c := len(buf)
+	t := l.cnt
+	l.cnt++
+	buf[l.pos] = v
+	newest := l.pos
+	if l.pos++; l.pos == c {
+		l.pos = 0
+	}
+	if t < n-1 {
+		return 0, 0, false
+	}
+	if (t-(n-1))%n == 0 {
+		l.sumY, l.sumXY = 0, 0
+		for i := n - 1; i >= 0; i-- {
+			y := buf[(newest-i+c)%c]
+			l.sumY += y
+			l.sumXY += float64(i) * y
+		}
+	} else {
+		d := buf[l.pos] // the value n bars ago, leaving the window
+		l.sumXY = l.sumXY + l.sumY - float64(n)*d
+		l.sumY = l.sumY - d + v
+	}
+	fn := float64(n)
+	sumX := fn * (fn - 1) * 0.5
+	sumXSqr := float64(n * (n - 1) * (2*n - 1) / 6)
+	div := sumX*sumX - fn*sumXSqr
+	m := (fn*l.sumXY - sumX*l.sumY) / div
+	b := (l.sumY - m*sumX) / fn
+	return m, b + m*(fn-1), true
+}
+
+// LookbackLINEARREG is the number of leading NaNs of LINEARREG and
+// LINEARREG_SLOPE: n-1.
+func LookbackLINEARREG(n int) int { return n - 1 }
+
+// LINEARREG is the value at the newest bar of the least-squares line through
+// the last n values, n ≥ 2.
+func LINEARREG(x []float64, n int) []float64 { return linregBatch(x, n, false) }
+
+// LINEARREG_SLOPE is the slope per bar of that line, n ≥ 2.
+func LINEARREG_SLOPE(x []float64, n int) []float64 { return linregBatch(x, n, true) }
+
+func linregBatch(x []float64, n int, slope bool) []float64 {
+	out, s, ok := start(x, n, 2, n-1)
+	if !ok {
+		return out
+	}
+	var l linreg
+	buf := make([]float64, n+1)
+	for i, v := range x[s:] {
+		if m, val, ok := l.step(v, buf); ok {
+			if slope {
+				out[s+i] = m
+			} else {
+				out[s+i] = val
+			}
+		}
+	}
+	return out
+}
+
+// LinRegStream is the streaming twin of LINEARREG and LINEARREG_SLOPE.
+type LinRegStream struct {
+	slope    bool
+	buf      []float64
+	st, base linreg
+	any      bool
+}
+
+// NewLINEARREGStream returns a LINEARREG(n) stream.
+func NewLINEARREGStream(n int) *LinRegStream {
+	return &LinRegStream{buf: make([]float64, max(n+1, 1))}
+}
+
+// NewLINEARREGSlopeStream returns a LINEARREG_SLOPE(n) stream.
+func NewLINEARREGSlopeStream(n int) *LinRegStream {
+	s := NewLINEARREGStream(n)
+	s.slope = true
+	return s
+}
+
+// Update consumes a new bar.
+func (s *LinRegStream) Update(x float64) float64 {
+	s.base, s.any = s.st, true
+	return s.step(x)
+}
+
+// Revise replaces the newest bar's input.
+func (s *LinRegStream) Revise(x float64) float64 {
+	if !s.any {
+		return s.Update(x)
+	}
+	s.st = s.base
+	return s.step(x)
+}
+
+func (s *LinRegStream) step(x float64) float64 {
+	if len(s.buf) < 3 || (s.st.cnt == 0 && x != x) {
+		return math.NaN()
+	}
+	m, v, ok := s.st.step(x, s.buf)
+	switch {
+	case !ok:
+		return math.NaN()
+	case s.slope:
+		return m
+	}
+	return v
+}
