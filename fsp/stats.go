@@ -169,7 +169,7 @@ func (s *VarStream) bands(x float64) (float64, float64, float64) {
 // (TA-Lib's formulation). The sums are kept incrementally and recomputed from
 // the window, in TA-Lib's order, every n bars so rounding cannot drift.
 type linreg struct {
-	cnt, pos   int
+	cnt, pos    int
 	sumY, sumXY float64
 }
 
