@@ -1,0 +1,898 @@
+package fsp
+
+import "math"
+
+// Oscillators: slow stochastic, Williams %R, CCI, MFI, ADX with ±DI, AROON,
+// AROONOSC, ULTOSC and the parabolic SAR, in TA-Lib's operation order; each
+// stream repeats its batch loop one bar at a time.
+
+// LookbackStoch is the number of leading NaNs of both Stoch outputs:
+// (fastK−1) + (slowK−1) + (slowD−1).
+func LookbackStoch(fastK, slowK, slowD int) int { return fastK - 1 + slowK - 1 + slowD - 1 }
+
+// Stoch is the slow stochastic with simple moving averages, TA-Lib's
+// STOCH(fastK, slowK, SMA, slowD, SMA): fast %K = (C−LL)/((HH−LL)/100) over
+// the last fastK bars (0 when HH = LL), slow %K = SMA(fast %K, slowK),
+// slow %D = SMA(slow %K, slowD). Like TA-Lib, both outputs start at the same
+// bar although slow %K exists slowD−1 bars earlier. Periods are ≥ 1.
+func Stoch(high, low, close []float64, fastK, slowK, slowD int) (k, d []float64) {
+	look := LookbackStoch(fastK, slowK, slowD)
+	fk, s, ok := startBars([][]float64{high, low, close}, min(fastK, slowK, slowD), 1, look)
+	if !ok {
+		return fk, newOut(len(fk), len(fk))
+	}
+	h, l, c, o := high[s:], low[s:], close[s:], fk[s:]
+	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	for i := fastK - 1; i < len(c); i++ {
+		o[i] = stochK(hi.step(h, i-fastK+1, i), lo.step(l, i-fastK+1, i), c[i])
+	}
+	k = SMA(fk, slowK)
+	d = SMA(k, slowD)
+	for i := range k[:s+look] {
+		k[i] = math.NaN()
+	}
+	return k, d
+}
+
+func stochK(highest, lowest, close float64) float64 {
+	if diff := (highest - lowest) / 100; diff != 0 {
+		return (close - lowest) / diff
+	}
+	return 0
+}
+
+// StochStream is the streaming twin of Stoch.
+type StochStream struct {
+	fastK, look int
+	cnt         int
+	hi, lo      ringExtreme
+	k, d        *SMAStream
+}
+
+// NewStochStream returns a Stoch(fastK, slowK, slowD) stream, periods ≥ 1.
+func NewStochStream(fastK, slowK, slowD int) *StochStream {
+	return &StochStream{
+		fastK: fastK, look: LookbackStoch(fastK, slowK, slowD),
+		hi: newRingExtreme(fastK, true), lo: newRingExtreme(fastK, false),
+		k: NewSMAStream(slowK), d: NewSMAStream(slowD),
+	}
+}
+
+// Update consumes a new bar and returns slow %K and slow %D.
+func (s *StochStream) Update(high, low, close float64) (k, d float64) {
+	if s.fastK < 1 || (s.cnt == 0 && anyNaN(high, low, close)) {
+		return math.NaN(), math.NaN()
+	}
+	s.cnt++
+	return s.step(high, low, close, false)
+}
+
+// Revise replaces the newest bar's input.
+func (s *StochStream) Revise(high, low, close float64) (k, d float64) {
+	if s.cnt == 0 {
+		return s.Update(high, low, close)
+	}
+	return s.step(high, low, close, true)
+}
+
+func (s *StochStream) step(high, low, close float64, revise bool) (k, d float64) {
+	i := s.cnt - 1
+	hh, ll := s.hi.set(i, high, revise), s.lo.set(i, low, revise)
+	fk := math.NaN()
+	if i >= s.fastK-1 {
+		fk = stochK(hh, ll, close)
+	}
+	if revise {
+		k = s.k.Revise(fk)
+		d = s.d.Revise(k)
+	} else {
+		k = s.k.Update(fk)
+		d = s.d.Update(k)
+	}
+	if i < s.look {
+		return math.NaN(), math.NaN()
+	}
+	return k, d
+}
+
+// LookbackWillR is the number of leading NaNs of WillR(n): n−1.
+func LookbackWillR(n int) int { return n - 1 }
+
+// WillR is Williams' %R over the last n ≥ 2 bars, (HH−C)/((HH−LL)/−100),
+// 0 when HH = LL.
+func WillR(high, low, close []float64, n int) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close}, n, 2, n-1)
+	if !ok {
+		return out
+	}
+	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	for i := n - 1; i < len(c); i++ {
+		o[i] = willR(hi.step(h, i-n+1, i), lo.step(l, i-n+1, i), c[i])
+	}
+	return out
+}
+
+func willR(highest, lowest, close float64) float64 {
+	if diff := (highest - lowest) / -100; diff != 0 {
+		return (highest - close) / diff
+	}
+	return 0
+}
+
+// WillRStream is the streaming twin of WillR.
+type WillRStream struct {
+	n, cnt int
+	hi, lo ringExtreme
+}
+
+// NewWillRStream returns a WillR(n) stream, n ≥ 2.
+func NewWillRStream(n int) *WillRStream {
+	return &WillRStream{n: n, hi: newRingExtreme(n, true), lo: newRingExtreme(n, false)}
+}
+
+// Update consumes a new bar.
+func (s *WillRStream) Update(high, low, close float64) float64 {
+	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low, close)) {
+		return math.NaN()
+	}
+	s.cnt++
+	return s.step(high, low, close, false)
+}
+
+// Revise replaces the newest bar's input.
+func (s *WillRStream) Revise(high, low, close float64) float64 {
+	if s.cnt == 0 {
+		return s.Update(high, low, close)
+	}
+	return s.step(high, low, close, true)
+}
+
+func (s *WillRStream) step(high, low, close float64, revise bool) float64 {
+	i := s.cnt - 1
+	hh, ll := s.hi.set(i, high, revise), s.lo.set(i, low, revise)
+	if i < s.n-1 {
+		return math.NaN()
+	}
+	return willR(hh, ll, close)
+}
+
+// LookbackCCI is the number of leading NaNs of CCI(n): n−1.
+func LookbackCCI(n int) int { return n - 1 }
+
+// CCI is the commodity channel index over n ≥ 2 bars: with TP = (H+L+C)/3,
+// (TP − mean TP)/(0.015·mean|TP − mean TP|), 0 when either factor is 0. The
+// mean deviation needs every TP of the window, so each bar costs O(n); the
+// sums run over TA-Lib's ring buffer in its slot order.
+func CCI(high, low, close []float64, n int) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close}, n, 2, n-1)
+	if !ok {
+		return out
+	}
+	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	ring := make([]float64, n)
+	slot := 0
+	for i := range c {
+		tp := (h[i] + l[i] + c[i]) / 3
+		ring[slot] = tp
+		if slot++; slot == n {
+			slot = 0
+		}
+		if i >= n-1 {
+			o[i] = cci(ring, tp)
+		}
+	}
+	return out
+}
+
+func cci(ring []float64, last float64) float64 {
+	fn := float64(len(ring))
+	avg := 0.0
+	for _, v := range ring {
+		avg += v
+	}
+	avg /= fn
+	dev := 0.0
+	for _, v := range ring {
+		dev += math.Abs(v - avg)
+	}
+	if d := last - avg; d != 0 && dev != 0 {
+		return d / (0.015 * (dev / fn))
+	}
+	return 0
+}
+
+// CCIStream is the streaming twin of CCI; each bar costs O(n).
+type CCIStream struct {
+	n, cnt int
+	ring   []float64
+}
+
+// NewCCIStream returns a CCI(n) stream, n ≥ 2.
+func NewCCIStream(n int) *CCIStream { return &CCIStream{n: n, ring: make([]float64, max(n, 1))} }
+
+// Update consumes a new bar.
+func (s *CCIStream) Update(high, low, close float64) float64 {
+	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low, close)) {
+		return math.NaN()
+	}
+	s.cnt++
+	return s.step(high, low, close)
+}
+
+// Revise replaces the newest bar's input.
+func (s *CCIStream) Revise(high, low, close float64) float64 {
+	if s.cnt == 0 {
+		return s.Update(high, low, close)
+	}
+	return s.step(high, low, close)
+}
+
+func (s *CCIStream) step(high, low, close float64) float64 {
+	i := s.cnt - 1
+	tp := (high + low + close) / 3
+	s.ring[i%s.n] = tp
+	if i < s.n-1 {
+		return math.NaN()
+	}
+	return cci(s.ring, tp)
+}
+
+// LookbackMFI is the number of leading NaNs of MFI(n): n.
+func LookbackMFI(n int) int { return n }
+
+// MFI is the money flow index over the last n ≥ 2 changes of the typical
+// price: 100·pos/(pos+neg) of TP·V, where an unchanged TP counts for
+// neither, and 0 when pos+neg < 1 (TA-Lib's guard, so tiny volumes print 0).
+func MFI(high, low, close, volume []float64, n int) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close, volume}, n, 2, n)
+	if !ok {
+		return out
+	}
+	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], out[s:]
+	pos, neg := make([]float64, n), make([]float64, n)
+	var posSum, negSum float64
+	prev := (h[0] + l[0] + c[0]) / 3
+	slot := 0
+	for i := 1; i < len(c); i++ {
+		if i > n {
+			posSum -= pos[slot]
+			negSum -= neg[slot]
+		}
+		tp := (h[i] + l[i] + c[i]) / 3
+		diff := tp - prev
+		prev = tp
+		mf := tp * v[i]
+		switch {
+		case diff < 0:
+			pos[slot], neg[slot] = 0, mf
+			negSum += mf
+		case diff > 0:
+			pos[slot], neg[slot] = mf, 0
+			posSum += mf
+		default:
+			pos[slot], neg[slot] = 0, 0
+		}
+		if slot++; slot == n {
+			slot = 0
+		}
+		if i >= n {
+			o[i] = mfi(posSum, negSum)
+		}
+	}
+	return out
+}
+
+func mfi(posSum, negSum float64) float64 {
+	t := posSum + negSum
+	if t < 1 {
+		return 0
+	}
+	return 100 * (posSum / t)
+}
+
+// MFIStream is the streaming twin of MFI.
+type MFIStream struct {
+	n        int
+	pos, neg []float64 // ring of n+1 flows, so the bar leaving survives a revision
+	st, base mfiState
+}
+
+type mfiState struct {
+	cnt            int
+	prev           float64
+	posSum, negSum float64
+}
+
+// NewMFIStream returns an MFI(n) stream, n ≥ 2.
+func NewMFIStream(n int) *MFIStream {
+	return &MFIStream{n: n, pos: make([]float64, max(n+1, 1)), neg: make([]float64, max(n+1, 1))}
+}
+
+// Update consumes a new bar.
+func (s *MFIStream) Update(high, low, close, volume float64) float64 {
+	s.base = s.st
+	return s.step(high, low, close, volume)
+}
+
+// Revise replaces the newest bar's input.
+func (s *MFIStream) Revise(high, low, close, volume float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(high, low, close, volume)
+	}
+	s.st = s.base
+	return s.step(high, low, close, volume)
+}
+
+func (s *MFIStream) step(high, low, close, volume float64) float64 {
+	st := &s.st
+	if s.n < 2 || (st.cnt == 0 && anyNaN(high, low, close, volume)) {
+		return math.NaN()
+	}
+	i := st.cnt
+	st.cnt++
+	tp := (high + low + close) / 3
+	if i == 0 {
+		st.prev = tp
+		return math.NaN()
+	}
+	w := len(s.pos)
+	if i > s.n {
+		old := (i - s.n) % w
+		st.posSum -= s.pos[old]
+		st.negSum -= s.neg[old]
+	}
+	diff := tp - st.prev
+	st.prev = tp
+	mf := tp * volume
+	slot := i % w
+	switch {
+	case diff < 0:
+		s.pos[slot], s.neg[slot] = 0, mf
+		st.negSum += mf
+	case diff > 0:
+		s.pos[slot], s.neg[slot] = mf, 0
+		st.posSum += mf
+	default:
+		s.pos[slot], s.neg[slot] = 0, 0
+	}
+	if i < s.n {
+		return math.NaN()
+	}
+	return mfi(st.posSum, st.negSum)
+}
+
+// LookbackADX is the number of leading NaNs of ADX(n): 2n−1.
+func LookbackADX(n int) int { return 2*n - 1 }
+
+// LookbackDI is the number of leading NaNs of PlusDI(n) and MinusDI(n): n.
+func LookbackDI(n int) int { return n }
+
+// ADX is Wilder's average directional index over n ≥ 2 bars, TA-Lib's ADX.
+func ADX(high, low, close []float64, n int) []float64 {
+	adx, _, _ := dmi(high, low, close, n, true, false)
+	return adx
+}
+
+// PlusDI is Wilder's +DI over n ≥ 2 bars (0 while the smoothed TR is within
+// 1e-14 of zero).
+func PlusDI(high, low, close []float64, n int) []float64 {
+	_, p, _ := dmi(high, low, close, n, false, true)
+	return p
+}
+
+// MinusDI is Wilder's −DI over n ≥ 2 bars.
+func MinusDI(high, low, close []float64, n int) []float64 {
+	_, _, m := dmi(high, low, close, n, false, true)
+	return m
+}
+
+// DMI returns ADX, +DI and −DI over n ≥ 2 bars from one pass; each equals the
+// function of that name.
+func DMI(high, low, close []float64, n int) (adx, plusDI, minusDI []float64) {
+	return dmi(high, low, close, n, true, true)
+}
+
+// dmState is the state of Wilder's directional movement after a bar.
+type dmState struct {
+	cnt                      int
+	prevHigh, prevLow, prevC float64
+	plusDM, minusDM, tr      float64
+	sumDX, adx               float64
+}
+
+// step advances the directional movement by one bar and returns ±DI (NaN
+// before bar n) and ADX (NaN before bar 2n−1), in TA-Lib's operation order.
+func (st *dmState) step(n int, high, low, close float64) (adx, pdi, mdi float64) {
+	i := st.cnt
+	st.cnt++
+	adx, pdi, mdi = math.NaN(), math.NaN(), math.NaN()
+	if i == 0 {
+		st.prevHigh, st.prevLow, st.prevC = high, low, close
+		return
+	}
+	diffP := high - st.prevHigh
+	diffM := st.prevLow - low
+	st.prevHigh, st.prevLow = high, low
+	fn := float64(n)
+	if i >= n {
+		st.minusDM -= st.minusDM / fn
+		st.plusDM -= st.plusDM / fn
+	}
+	if diffM > 0 && diffP < diffM {
+		st.minusDM += diffM
+	} else if diffP > 0 && diffP > diffM {
+		st.plusDM += diffP
+	}
+	tr := trueRange(high, low, st.prevC)
+	if i >= n {
+		st.tr = st.tr - st.tr/fn + tr
+	} else {
+		st.tr += tr
+	}
+	st.prevC = close
+	if i < n {
+		return
+	}
+	pdi, mdi = 0, 0
+	dx, okDX := 0.0, false
+	if !isZero(st.tr) {
+		mdi = 100 * (st.minusDM / st.tr)
+		pdi = 100 * (st.plusDM / st.tr)
+		if sum := mdi + pdi; !isZero(sum) {
+			dx, okDX = 100*(math.Abs(mdi-pdi)/sum), true
+		}
+	}
+	switch {
+	case i < 2*n-1:
+		if okDX {
+			st.sumDX += dx
+		}
+		return
+	case i == 2*n-1:
+		if okDX {
+			st.sumDX += dx
+		}
+		st.adx = st.sumDX / fn
+	default:
+		if okDX {
+			st.adx = (st.adx*(fn-1) + dx) / fn
+		}
+	}
+	return st.adx, pdi, mdi
+}
+
+func dmi(high, low, close []float64, n int, wantADX, wantDI bool) (adx, pdi, mdi []float64) {
+	size := len(close)
+	look := LookbackDI(n)
+	if wantADX {
+		look = LookbackADX(n)
+	}
+	first, s, ok := startBars([][]float64{high, low, close}, n, 2, look)
+	if !ok {
+		return first, newOut(size, size), newOut(size, size)
+	}
+	if wantADX {
+		adx = first
+	} else {
+		adx = newOut(size, size)
+	}
+	if wantDI {
+		pdi, mdi = newOut(size, s+n), newOut(size, s+n)
+		if !wantADX {
+			pdi = first
+		}
+	} else {
+		pdi, mdi = newOut(size, size), newOut(size, size)
+	}
+	var st dmState
+	h, l, c := high[s:], low[s:], close[s:]
+	for i := range c {
+		a, p, m := st.step(n, h[i], l[i], c[i])
+		if wantADX && i >= 2*n-1 {
+			adx[s+i] = a
+		}
+		if wantDI && i >= n {
+			pdi[s+i], mdi[s+i] = p, m
+		}
+	}
+	return adx, pdi, mdi
+}
+
+// DMIStream is the streaming twin of DMI (and so of ADX, PlusDI, MinusDI).
+type DMIStream struct {
+	n        int
+	st, base dmState
+}
+
+// NewDMIStream returns a DMI(n) stream, n ≥ 2.
+func NewDMIStream(n int) *DMIStream { return &DMIStream{n: n} }
+
+// Update consumes a new bar and returns ADX, +DI and −DI.
+func (s *DMIStream) Update(high, low, close float64) (adx, plusDI, minusDI float64) {
+	if s.n < 2 || (s.st.cnt == 0 && anyNaN(high, low, close)) {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	s.base = s.st
+	return s.st.step(s.n, high, low, close)
+}
+
+// Revise replaces the newest bar's input.
+func (s *DMIStream) Revise(high, low, close float64) (adx, plusDI, minusDI float64) {
+	if s.st.cnt == 0 {
+		return s.Update(high, low, close)
+	}
+	s.st = s.base
+	return s.st.step(s.n, high, low, close)
+}
+
+// LookbackAroon is the number of leading NaNs of Aroon(n) and AroonOsc(n): n.
+func LookbackAroon(n int) int { return n }
+
+// Aroon returns TA-Lib's AROON over n ≥ 2: (100/n)·(n − bars since the
+// highest high, resp. lowest low) over the n+1 bars i−n..i, ties going to
+// the latest bar. TA-Lib's output order is down, then up.
+func Aroon(high, low []float64, n int) (down, up []float64) {
+	up, s, ok := startBars([][]float64{high, low}, n, 2, n)
+	down = newOut(len(up), min(s+n, len(up)))
+	if !ok {
+		return newOut(len(up), len(up)), up
+	}
+	h, l := high[s:], low[s:]
+	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	factor := 100 / float64(n)
+	for i := n; i < len(h); i++ {
+		hi.step(h, i-n, i)
+		lo.step(l, i-n, i)
+		up[s+i] = factor * float64(n-(i-hi.idx))
+		down[s+i] = factor * float64(n-(i-lo.idx))
+	}
+	return down, up
+}
+
+// AroonOsc is TA-Lib's AROONOSC, up − down computed as
+// (100/n)·(index of the high − index of the low).
+func AroonOsc(high, low []float64, n int) []float64 {
+	out, s, ok := startBars([][]float64{high, low}, n, 2, n)
+	if !ok {
+		return out
+	}
+	h, l := high[s:], low[s:]
+	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	factor := 100 / float64(n)
+	for i := n; i < len(h); i++ {
+		hi.step(h, i-n, i)
+		lo.step(l, i-n, i)
+		out[s+i] = factor * float64(hi.idx-lo.idx)
+	}
+	return out
+}
+
+// AroonStream is the streaming twin of Aroon and AroonOsc.
+type AroonStream struct {
+	n, cnt int
+	hi, lo ringExtreme
+}
+
+// NewAroonStream returns an Aroon(n) stream, n ≥ 2.
+func NewAroonStream(n int) *AroonStream {
+	return &AroonStream{n: n, hi: newRingExtreme(n+1, true), lo: newRingExtreme(n+1, false)}
+}
+
+// Update consumes a new bar and returns Aroon down, up and the oscillator.
+func (s *AroonStream) Update(high, low float64) (down, up, osc float64) {
+	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low)) {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	s.cnt++
+	return s.step(high, low, false)
+}
+
+// Revise replaces the newest bar's input.
+func (s *AroonStream) Revise(high, low float64) (down, up, osc float64) {
+	if s.cnt == 0 {
+		return s.Update(high, low)
+	}
+	return s.step(high, low, true)
+}
+
+func (s *AroonStream) step(high, low float64, revise bool) (down, up, osc float64) {
+	i := s.cnt - 1
+	s.hi.set(i, high, revise)
+	s.lo.set(i, low, revise)
+	if i < s.n {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	factor := 100 / float64(s.n)
+	return factor * float64(s.n-(i-s.lo.idx)), factor * float64(s.n-(i-s.hi.idx)), factor * float64(s.hi.idx-s.lo.idx)
+}
+
+// ultPeriods sorts the three ULTOSC periods shortest first, as TA-Lib does
+// before weighting them 4, 2, 1.
+func ultPeriods(p1, p2, p3 int) [3]int {
+	p := [3]int{p1, p2, p3}
+	if p[0] > p[1] {
+		p[0], p[1] = p[1], p[0]
+	}
+	if p[1] > p[2] {
+		p[1], p[2] = p[2], p[1]
+	}
+	if p[0] > p[1] {
+		p[0], p[1] = p[1], p[0]
+	}
+	return p
+}
+
+// LookbackUltOsc is the number of leading NaNs of UltOsc: the longest period.
+func LookbackUltOsc(p1, p2, p3 int) int { return max(p1, p2, p3) }
+
+// ultTerms is TA-Lib's CALC_TERMS: buying pressure C − min(L, C₋₁) and the
+// true range.
+func ultTerms(high, low, close, prevClose float64) (bp, tr float64) {
+	trueLow := low
+	if prevClose < trueLow {
+		trueLow = prevClose
+	}
+	return close - trueLow, trueRange(high, low, prevClose)
+}
+
+// ultOut combines the three window ratios, skipping a window whose TR sum is
+// within 1e-14 of zero.
+func ultOut(a, b *[3]float64) float64 {
+	out := 0.0
+	if !isZero(b[0]) {
+		out += 4 * (a[0] / b[0])
+	}
+	if !isZero(b[1]) {
+		out += 2 * (a[1] / b[1])
+	}
+	if !isZero(b[2]) {
+		out += a[2] / b[2]
+	}
+	return 100 * (out / 7)
+}
+
+// UltOsc is the ultimate oscillator of TA-Lib's ULTOSC(p1, p2, p3), periods
+// ≥ 1: 100·(4·A₁ + 2·A₂ + A₃)/7 with A = Σ buying pressure / Σ true range
+// over each period, the shortest weighted 4.
+func UltOsc(high, low, close []float64, p1, p2, p3 int) []float64 {
+	look := LookbackUltOsc(p1, p2, p3)
+	out, s, ok := startBars([][]float64{high, low, close}, min(p1, p2, p3), 1, look)
+	if !ok {
+		return out
+	}
+	p := ultPeriods(p1, p2, p3)
+	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	var a, b [3]float64
+	for j, pj := range p {
+		for i := look - pj + 1; i < look; i++ {
+			bp, tr := ultTerms(h[i], l[i], c[i], c[i-1])
+			a[j] += bp
+			b[j] += tr
+		}
+	}
+	for i := look; i < len(c); i++ {
+		bp, tr := ultTerms(h[i], l[i], c[i], c[i-1])
+		for j := range a {
+			a[j] += bp
+			b[j] += tr
+		}
+		o[i] = ultOut(&a, &b)
+		for j, pj := range p {
+			t := i - pj + 1
+			bp, tr := ultTerms(h[t], l[t], c[t], c[t-1])
+			a[j] -= bp
+			b[j] -= tr
+		}
+	}
+	return out
+}
+
+// UltOscStream is the streaming twin of UltOsc.
+type UltOscStream struct {
+	p        [3]int
+	look     int
+	bp, tr   []float64 // rings of the last look terms
+	st, base ultState
+}
+
+type ultState struct {
+	cnt       int
+	prevClose float64
+	a, b      [3]float64
+}
+
+// NewUltOscStream returns an UltOsc(p1, p2, p3) stream, periods ≥ 1.
+func NewUltOscStream(p1, p2, p3 int) *UltOscStream {
+	look := LookbackUltOsc(p1, p2, p3)
+	return &UltOscStream{p: ultPeriods(p1, p2, p3), look: look,
+		bp: make([]float64, max(look, 1)), tr: make([]float64, max(look, 1))}
+}
+
+// Update consumes a new bar.
+func (s *UltOscStream) Update(high, low, close float64) float64 {
+	s.base = s.st
+	return s.step(high, low, close)
+}
+
+// Revise replaces the newest bar's input.
+func (s *UltOscStream) Revise(high, low, close float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(high, low, close)
+	}
+	s.st = s.base
+	return s.step(high, low, close)
+}
+
+func (s *UltOscStream) step(high, low, close float64) float64 {
+	st := &s.st
+	if s.p[0] < 1 || (st.cnt == 0 && anyNaN(high, low, close)) {
+		return math.NaN()
+	}
+	i := st.cnt
+	st.cnt++
+	prev := st.prevClose
+	st.prevClose = close
+	if i == 0 {
+		return math.NaN()
+	}
+	w := len(s.bp)
+	bp, tr := ultTerms(high, low, close, prev)
+	s.bp[i%w], s.tr[i%w] = bp, tr
+	if i < s.look {
+		for j, pj := range s.p {
+			if i >= s.look-pj+1 {
+				st.a[j] += bp
+				st.b[j] += tr
+			}
+		}
+		return math.NaN()
+	}
+	for j := range st.a {
+		st.a[j] += bp
+		st.b[j] += tr
+	}
+	out := ultOut(&st.a, &st.b)
+	for j, pj := range s.p {
+		t := (i - pj + 1) % w
+		st.a[j] -= s.bp[t]
+		st.b[j] -= s.tr[t]
+	}
+	return out
+}
+
+// LookbackSAR is the number of leading NaNs of SAR: 1.
+func LookbackSAR() int { return 1 }
+
+// sarState is the parabolic SAR after a bar.
+type sarState struct {
+	cnt               int
+	long              bool
+	sar, ep, af       float64
+	newHigh, newLow   float64
+	firstHigh, firstL float64
+}
+
+// step advances the SAR by one bar in TA-Lib's order and returns the SAR
+// printed for that bar (NaN at bar 0).
+func (st *sarState) step(accel, maxAF, high, low float64) float64 {
+	i := st.cnt
+	st.cnt++
+	if i == 0 {
+		st.firstHigh, st.firstL = high, low
+		return math.NaN()
+	}
+	if i == 1 {
+		// TA-Lib starts short when bar 1's −DM is positive.
+		diffP, diffM := high-st.firstHigh, st.firstL-low
+		st.long = !(diffM > 0 && diffP < diffM)
+		st.af = accel
+		if st.long {
+			st.ep, st.sar = high, st.firstL
+		} else {
+			st.ep, st.sar = low, st.firstHigh
+		}
+		st.newHigh, st.newLow = high, low
+	}
+	prevLow, prevHigh := st.newLow, st.newHigh
+	st.newLow, st.newHigh = low, high
+	var out float64
+	if st.long {
+		if low <= st.sar {
+			st.long = false
+			st.sar = max(st.ep, prevHigh, high)
+			out = st.sar
+			st.af = accel
+			st.ep = low
+			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = max(st.sar, prevHigh, high)
+		} else {
+			out = st.sar
+			if high > st.ep {
+				st.ep = high
+				st.af = min(st.af+accel, maxAF)
+			}
+			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = min(st.sar, prevLow, low)
+		}
+	} else {
+		if high >= st.sar {
+			st.long = true
+			st.sar = min(st.ep, prevLow, low)
+			out = st.sar
+			st.af = accel
+			st.ep = high
+			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = min(st.sar, prevLow, low)
+		} else {
+			out = st.sar
+			if low < st.ep {
+				st.ep = low
+				st.af = min(st.af+accel, maxAF)
+			}
+			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = max(st.sar, prevHigh, high)
+		}
+	}
+	return out
+}
+
+// sarParams applies TA-Lib's rule that the acceleration never exceeds the
+// maximum; ok is false for negative values.
+func sarParams(accel, maxAF float64) (float64, float64, bool) {
+	if !(accel >= 0 && maxAF >= 0) {
+		return 0, 0, false
+	}
+	return min(accel, maxAF), maxAF, true
+}
+
+// SAR is Wilder's parabolic stop-and-reverse as TA-Lib computes it, with
+// acceleration step accel and cap maxAF (0.02 and 0.2 usually): the start
+// is short when bar 1's low fell by more than its high rose, else long.
+func SAR(high, low []float64, accel, maxAF float64) []float64 {
+	accel, maxAF, good := sarParams(accel, maxAF)
+	out, s, ok := startBars([][]float64{high, low}, 1, 1, 1)
+	if !ok || !good {
+		return newOut(len(out), len(out))
+	}
+	var st sarState
+	h, l := high[s:], low[s:]
+	for i := range h {
+		v := st.step(accel, maxAF, h[i], l[i])
+		if i > 0 {
+			out[s+i] = v
+		}
+	}
+	return out
+}
+
+// SARStream is the streaming twin of SAR.
+type SARStream struct {
+	accel, maxAF float64
+	ok           bool
+	st, base     sarState
+}
+
+// NewSARStream returns a SAR(accel, maxAF) stream.
+func NewSARStream(accel, maxAF float64) *SARStream {
+	a, m, ok := sarParams(accel, maxAF)
+	return &SARStream{accel: a, maxAF: m, ok: ok}
+}
+
+// Update consumes a new bar.
+func (s *SARStream) Update(high, low float64) float64 {
+	if !s.ok || (s.st.cnt == 0 && anyNaN(high, low)) {
+		return math.NaN()
+	}
+	s.base = s.st
+	return s.st.step(s.accel, s.maxAF, high, low)
+}
+
+// Revise replaces the newest bar's input.
+func (s *SARStream) Revise(high, low float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(high, low)
+	}
+	s.st = s.base
+	return s.st.step(s.accel, s.maxAF, high, low)
+}
