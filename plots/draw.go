@@ -61,7 +61,7 @@ func (d *drawn) Plot(c draw.Canvas, p *plot.Plot) {
 	case KindHistogram:
 		zero := trY(0)
 		for i, x := range d.x {
-			x0, x1 := trX(x), trX(x+d.w)
+			x0, x1 := d.slot(x, trX)
 			if !d.binned {
 				x0, x1 = barBody(x0, x1, px)
 			}
@@ -77,7 +77,7 @@ func (d *drawn) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 	case KindCandles, KindOHLC:
 		for i, x := range d.x {
-			x0, x1 := trX(x), trX(x+d.w)
+			x0, x1 := d.slot(x, trX)
 			if x1 < c.Min.X || x0 > c.Max.X {
 				continue
 			}
@@ -103,6 +103,16 @@ func (d *drawn) Plot(c draw.Canvas, p *plot.Plot) {
 			}
 		}
 	}
+}
+
+// slot is the x extent of bar or bin i: a pixel bin from its left edge, a
+// bar centred on its time (or index) so lines through bar times meet the
+// middle of the candles.
+func (d *drawn) slot(x float64, trX func(float64) vg.Length) (vg.Length, vg.Length) {
+	if d.binned {
+		return trX(x), trX(x + d.w)
+	}
+	return trX(x - d.w/2), trX(x + d.w/2)
 }
 
 // barBody narrows a bar's slot to 70% of its width, at least one pixel.

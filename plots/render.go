@@ -269,8 +269,9 @@ func (c *Chart) view() view {
 			if master == nil || (master.Bars == nil && s.Bars != nil) {
 				master = s
 			}
-			lo = math.Min(lo, float64(t[i0]))
-			hi = math.Max(hi, float64(t[i1-1])+barWidth(s, false))
+			w := barWidth(s, false) / 2
+			lo = math.Min(lo, float64(t[i0])-w)
+			hi = math.Max(hi, float64(t[i1-1])+w)
 		}
 	}
 	if master == nil {
@@ -281,7 +282,7 @@ func (c *Chart) view() view {
 		t := master.times()
 		i0, i1 := span(t, from, to)
 		v.master = t[i0:i1]
-		v.lo, v.hi = 0, float64(len(v.master))
+		v.lo, v.hi = -0.5, float64(len(v.master))-0.5
 		return v
 	}
 	if c.From != 0 && c.To != 0 {

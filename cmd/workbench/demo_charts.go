@@ -20,8 +20,7 @@ func init() {
 const demoCandleBars = 300
 
 // demoCharts draws the demo's markets overlaid (pinned to the most dispersed
-// one) and the first market as candles with averages, volume and the close's
-// distance from its average.
+// one) and the first market's last bars as candles with indicators.
 func demoCharts(ctx context.Context, d *demoRun) error {
 	if len(d.Markets) == 0 {
 		fmt.Fprintln(d.out, "no markets to chart")
@@ -65,27 +64,34 @@ func demoCharts(ctx context.Context, d *demoRun) error {
 	if n := f.Len(); n > demoCandleBars {
 		f = f.Rows(n-demoCandleBars, n)
 	}
-	// Averages come from the whole series so the first candles shown have them.
-	sma := fsp.SMA(full.Close, 20)[full.Len()-f.Len():]
-	ema := fsp.EMA(full.Close, 50)[full.Len()-f.Len():]
-	dist := make([]float64, f.Len())
-	for i := range dist {
-		dist[i] = f.Close[i] - sma[i]
-	}
+	// Indicators come from the whole series so the first candles shown have them.
+	tail := func(x []float64) []float64 { return x[full.Len()-f.Len():] }
+	sma := tail(fsp.SMA(full.Close, 20))
+	upper, _, lower := fsp.BBANDS(full.Close, 20, 2, 2)
+	rsi := tail(fsp.RSI(full.Close, 14))
+	macd, sig, hist := fsp.MACD(full.Close, 12, 26, 9)
 	c := plots.NewChart(names[0] + " " + frames.FormatPeriod(d.Markets[0].Period) + ", last bars")
 	c.Index = true
 	price := c.AddPane("price", 3)
 	price.Tick = guessTick(f.Close)
 	price.Candles(names[0], f)
 	price.Line("sma(20)", f.Time, sma)
-	price.Line("ema(50)", f.Time, ema)
+	price.Line("bbands(20,2) upper", f.Time, tail(upper))
+	price.Line("bbands(20,2) lower", f.Time, tail(lower))
 	price.AddLevel(f.Close[f.Len()-1], "last")
 	c.AddPane("volume", 1).Volume("volume", f)
-	c.AddPane("close - sma(20)", 1).Histogram("close - sma(20)", f.Time, dist)
+	rp := c.AddPane("rsi(14)", 1)
+	rp.Line("rsi(14)", f.Time, rsi)
+	rp.AddLevel(70, "70")
+	rp.AddLevel(30, "30")
+	mp := c.AddPane("macd(12,26,9)", 1)
+	mp.Histogram("hist", f.Time, tail(hist))
+	mp.Line("macd", f.Time, tail(macd))
+	mp.Line("signal", f.Time, tail(sig))
 	candlePath := filepath.Join(d.Dir, "chart_candles.png")
 	if err := c.Save(candlePath); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "candles of %s with sma(20), ema(50), volume and close - sma(20) -> %s\n", names[0], candlePath)
+	fmt.Fprintf(d.out, "candles of %s with sma(20), bollinger bands, volume, rsi(14) and macd(12,26,9) -> %s\n", names[0], candlePath)
 	return nil
 }
