@@ -393,13 +393,14 @@ function act(i, action, p) {
 for (let i = 0; i < n; i++) {
   const img = document.createElement('img');
   img.id = 'c' + i; img.alt = 'chart ' + i; img.draggable = false;
-  img.addEventListener('load', () => { img.dataset.version = img.dataset.pending; window.framesLoaded++; window.lastLoad = performance.now(); });
+  img.addEventListener('load', () => { img.style.transform = ''; img.dataset.version = img.dataset.pending; window.framesLoaded++; window.lastLoad = performance.now(); });
   let down = null;
   img.addEventListener('mousedown', e => { down = e.clientX; e.preventDefault(); });
+  window.addEventListener('mousemove', e => { if (down !== null) img.style.transform = 'translateX(' + (e.clientX - down) + 'px)'; });
   window.addEventListener('mouseup', e => {
     if (down === null) return;
     const dx = e.clientX - down; down = null;
-    if (dx !== 0) act(i, 'pan', {frac: -dx / img.clientWidth});
+    if (dx !== 0) act(i, 'pan', {frac: -dx / img.clientWidth}); else img.style.transform = '';
   });
   img.addEventListener('wheel', e => {
     e.preventDefault();
