@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"workbench/frames"
 	"workbench/internal/atomicfile"
@@ -82,6 +83,23 @@ func guessTick(x []float64) float64 {
 	return t
 }
 
+// chartTime reads a --from or --to value: RFC 3339, a date, a date with
+// hours and minutes (UTC), or epoch seconds; empty gives def.
+func chartTime(flagName, s string, def int64) (int64, error) {
+	if s == "" {
+		return def, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Unix(), nil
+		}
+	}
+	return 0, usagef("chart %s %q: want RFC 3339, YYYY-MM-DD[THH:MM] or epoch seconds", flagName, s)
+}
+
 // writeRanges saves the overlay ranges of a chart's price pane as JSON.
 func writeRanges(path string, c *plots.Chart) error {
 	rs, err := c.OverlayRanges()
@@ -149,11 +167,11 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("chart --overlay %q: want pin, first or none", *overlay)
 	}
-	fromT, err := parseTimeFlag("--from", *from, 0)
+	fromT, err := chartTime("--from", *from, 0)
 	if err != nil {
 		return err
 	}
-	toT, err := parseTimeFlag("--to", *to, 1<<62)
+	toT, err := chartTime("--to", *to, 1<<62)
 	if err != nil {
 		return err
 	}
