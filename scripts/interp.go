@@ -32,7 +32,7 @@ import (
 	"workbench/scripts/symbols"
 )
 
-//go:generate go run ./gen -o symbols workbench/frames workbench/fsp workbench/paper workbench/feeds workbench/plots workbench/mkt github.com/go-gota/gota/dataframe github.com/go-gota/gota/series gonum.org/v1/gonum/floats gonum.org/v1/gonum/stat gonum.org/v1/gonum/mat github.com/shopspring/decimal
+//go:generate go run ./gen -o symbols
 
 // Options configures an interpreter. Nil streams default to the process's.
 type Options struct {
@@ -40,9 +40,11 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Args is os.Args as the script sees it.
 	Args []string
-	// OutDir is where notebook.Path puts files a script writes; "" is the
-	// working folder.
+	// OutDir is where session.Path puts files a script writes (a notebook's
+	// image folder); "" is the working folder.
 	OutDir string
+	// StoreDir is the store folder session.StoreDir reports.
+	StoreDir string
 }
 
 // Interp is one interpreter session. Definitions persist across Eval calls
@@ -51,6 +53,9 @@ type Interp struct {
 	opts Options
 	yi   *interp.Interpreter
 	tap  *panicTap
+
+	mu  sync.Mutex
+	ctx context.Context // of the running evaluation, for session.Context
 }
 
 // Error is an error in a script, at a position in it.
@@ -77,7 +82,7 @@ func (e *Error) Error() string {
 // Imports are the packages every session can use, by import path.
 var Imports = []string{
 	"workbench/frames", "workbench/fsp", "workbench/paper", "workbench/feeds", "workbench/plots", "workbench/mkt",
-	"workbench/notebook",
+	"workbench/session",
 	"github.com/go-gota/gota/dataframe", "github.com/go-gota/gota/series",
 	"gonum.org/v1/gonum/floats", "gonum.org/v1/gonum/stat", "gonum.org/v1/gonum/mat",
 	"github.com/shopspring/decimal",
@@ -111,7 +116,7 @@ func (in *Interp) Reset() error {
 		Stdin: in.opts.Stdin, Stdout: in.opts.Stdout, Stderr: in.tap,
 		Args: in.opts.Args, Env: os.Environ(), Unrestricted: true,
 	})
-	for _, m := range []interp.Exports{stdlib.Symbols, symbols.Symbols, in.notebookSymbols()} {
+	for _, m := range []interp.Exports{stdlib.Symbols, symbols.Symbols, in.sessionSymbols()} {
 		if err := yi.Use(m); err != nil {
 			return fmt.Errorf("scripts: loading symbols: %w", err)
 		}
@@ -120,26 +125,46 @@ func (in *Interp) Reset() error {
 	return nil
 }
 
-// notebookSymbols is the package "workbench/notebook": where a script should
-// write files it wants in a report.
-func (in *Interp) notebookSymbols() interp.Exports {
-	dir := in.opts.OutDir
-	return interp.Exports{"workbench/notebook/notebook": {
-		"Dir": reflect.ValueOf(func() string { return dir }),
+// sessionSymbols is the package "workbench/session": what a script needs
+// from the command running it.
+func (in *Interp) sessionSymbols() interp.Exports {
+	dir, store := in.opts.OutDir, in.opts.StoreDir
+	return interp.Exports{"workbench/session/session": {
+		"OutDir":   reflect.ValueOf(func() string { return dir }),
+		"StoreDir": reflect.ValueOf(func() string { return store }),
 		"Path": reflect.ValueOf(func(name string) string {
 			if dir == "" || filepath.IsAbs(name) {
 				return name
 			}
 			return filepath.Join(dir, name)
 		}),
+		"Context": reflect.ValueOf(in.context),
 	}}
+}
+
+// SessionDocs documents the session package for :doc.
+var SessionDocs = map[string]string{
+	"session":          "package session // import \"workbench/session\"\n\nWhat a script needs from the command running it: where to write files, the store folder, and the context to hand to long compiled calls so Ctrl-C stops them.",
+	"session.Path":     "func Path(name string) string\n\nPath is where to write a file a report should show: name inside the notebook's output folder (unchanged outside notebooks, or when absolute).",
+	"session.OutDir":   "func OutDir() string\n\nOutDir is the notebook's output folder, \"\" outside notebooks.",
+	"session.StoreDir": "func StoreDir() string\n\nStoreDir is the store folder of the command (--store, config, $WORKBENCH_STORE or the XDG default).",
+	"session.Context":  "func Context() context.Context\n\nContext is cancelled when the user interrupts the running evaluation (Ctrl-C): pass it to long compiled calls.",
+}
+
+func (in *Interp) context() context.Context {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.ctx == nil {
+		return context.Background()
+	}
+	return in.ctx
 }
 
 // Symbols reports the packages and the names each exports, by import path,
 // for completion.
 func (in *Interp) Symbols() map[string][]string {
 	out := map[string][]string{}
-	for path, syms := range in.yi.Symbols("") {
+	for path, syms := range in.binaryPackages() {
 		for name := range syms {
 			out[path] = append(out[path], name)
 		}
@@ -175,8 +200,11 @@ func (in *Interp) RunFile(ctx context.Context, path string) error {
 // eval parses, guards, compiles and runs src. inc means interactive input,
 // which may be bare declarations or statements.
 func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res reflect.Value, err error) {
+	// Interactive input always compiles as the session's one source file:
+	// yaegi scopes imports by file name, and a notebook cell or a :load must
+	// see the session's imports. file only names positions in errors.
 	name := file
-	if name == "" {
+	if inc || name == "" {
 		name = interp.DefaultSourceName
 	}
 	node, f, err := in.parse(name, src, inc)
@@ -190,6 +218,9 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res ref
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	in.mu.Lock()
+	in.ctx = ctx
+	in.mu.Unlock()
 	in.tap.begin()
 	defer func() { in.tap.end() }()
 	prog, err := in.compile(node)
@@ -296,6 +327,9 @@ func (in *Interp) binaryPackages() map[string]map[string]reflect.Value {
 		out[strings.TrimSuffix(k, "/"+filepath.Base(k))] = v
 	}
 	for k, v := range symbols.Symbols {
+		out[strings.TrimSuffix(k, "/"+filepath.Base(k))] = v
+	}
+	for k, v := range in.sessionSymbols() {
 		out[strings.TrimSuffix(k, "/"+filepath.Base(k))] = v
 	}
 	return out

@@ -3,7 +3,8 @@
 // package (one file per package) and docs.go, a map from "pkg.Name" and
 // "pkg.Type.Method" to the declaration and its doc comment, for :doc.
 //
-// Usage (from scripts/): go run ./gen -o symbols PKG...
+// Usage (from scripts/): go run ./gen -o symbols [PKG...]; with no packages
+// it writes the set scripts load (Packages).
 //
 // A package that does not compile is reported and skipped (its previous file
 // is kept) unless -strict is given, so generation can run while packages are
@@ -30,11 +31,24 @@ import (
 	"github.com/traefik/yaegi/extract"
 )
 
+// Packages are the compiled packages scripts can import besides the
+// standard library.
+var Packages = []string{
+	"workbench/frames", "workbench/fsp", "workbench/paper", "workbench/feeds", "workbench/plots", "workbench/mkt",
+	"github.com/go-gota/gota/dataframe", "github.com/go-gota/gota/series",
+	"gonum.org/v1/gonum/floats", "gonum.org/v1/gonum/stat", "gonum.org/v1/gonum/mat",
+	"github.com/shopspring/decimal",
+}
+
 func main() {
 	out := flag.String("o", "symbols", "output `DIR`; its base name is the package name")
 	strict := flag.Bool("strict", false, "fail when a package cannot be extracted")
 	flag.Parse()
-	if err := run(*out, *strict, flag.Args()); err != nil {
+	pkgs := flag.Args()
+	if len(pkgs) == 0 {
+		pkgs = Packages
+	}
+	if err := run(*out, *strict, pkgs); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,158 @@
+package scripts
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/go-gota/gota/dataframe"
+	"github.com/shopspring/decimal"
+
+	"workbench/frames"
+)
+
+// maxItems is how many elements of a slice, and rows at each end of a
+// frame, the REPL prints.
+const (
+	maxItems = 20
+	headTail = 5
+)
+
+// Format renders a value the way the REPL and notebooks print it: frames and
+// dataframes as head/tail tables with the row count, slices truncated with
+// their length, decimals exact, errors as their message (red with color).
+func Format(v reflect.Value, color bool) string {
+	if !v.IsValid() {
+		return "<nil>"
+	}
+	if !v.CanInterface() {
+		return fmt.Sprint(v)
+	}
+	x := v.Interface()
+	switch x := x.(type) {
+	case nil:
+		return "<nil>"
+	case *frames.OHLCV:
+		if x == nil {
+			return "<nil frame>"
+		}
+		return FrameTable(x)
+	case frames.OHLCV:
+		return FrameTable(&x)
+	case dataframe.DataFrame:
+		return x.String()
+	case *dataframe.DataFrame:
+		if x == nil {
+			return "<nil dataframe>"
+		}
+		return x.String()
+	case decimal.Decimal:
+		return x.String()
+	case error:
+		if color {
+			return "\x1b[31m" + x.Error() + "\x1b[0m"
+		}
+		return "error: " + x.Error()
+	case fmt.Stringer:
+		if v.Kind() == reflect.Ptr && v.IsNil() {
+			return "<nil>"
+		}
+		return x.String()
+	case string:
+		return strconv.Quote(x)
+	}
+	switch v.Kind() {
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return fmt.Sprintf("%s(nil)", v.Type())
+		}
+		return formatList(v)
+	case reflect.Ptr:
+		if v.IsNil() {
+			return "<nil>"
+		}
+		if v.Elem().Kind() == reflect.Struct {
+			return "&" + fmt.Sprintf("%+v", v.Elem().Interface())
+		}
+	case reflect.Struct:
+		return fmt.Sprintf("%+v", x)
+	}
+	return fmt.Sprint(x)
+}
+
+func formatList(v reflect.Value) string {
+	n := v.Len()
+	var b strings.Builder
+	b.WriteByte('[')
+	show := n
+	if n > maxItems {
+		show = maxItems
+	}
+	for i := 0; i < show; i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		e := v.Index(i)
+		if e.CanInterface() {
+			if d, ok := e.Interface().(decimal.Decimal); ok {
+				b.WriteString(d.String())
+				continue
+			}
+			if s, ok := e.Interface().(string); ok {
+				b.WriteString(strconv.Quote(s))
+				continue
+			}
+		}
+		fmt.Fprint(&b, e)
+	}
+	if n > show {
+		fmt.Fprintf(&b, " ... %d more", n-show)
+	}
+	b.WriteByte(']')
+	if n > show {
+		fmt.Fprintf(&b, " (len %d)", n)
+	}
+	return b.String()
+}
+
+// FrameTable renders an OHLCV frame as its first and last rows with the row
+// count and period, times in UTC.
+func FrameTable(f *frames.OHLCV) string {
+	n := f.Len()
+	var b strings.Builder
+	fmt.Fprintf(&b, "OHLCV %s, %d rows\n", frames.FormatPeriod(f.Period), n)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\ttime\topen\thigh\tlow\tclose\tvolume\t")
+	row := func(i int) {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", i, formatTime(f.Time[i]),
+			num(f.Open[i]), num(f.High[i]), num(f.Low[i]), num(f.Close[i]), num(f.Volume[i]))
+	}
+	if n <= 2*headTail {
+		for i := 0; i < n; i++ {
+			row(i)
+		}
+	} else {
+		for i := 0; i < headTail; i++ {
+			row(i)
+		}
+		fmt.Fprintln(tw, "...\t\t\t\t\t\t\t")
+		for i := n - headTail; i < n; i++ {
+			row(i)
+		}
+	}
+	tw.Flush()
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func formatTime(t int64) string {
+	tm := time.Unix(t, 0).UTC()
+	if tm.Hour() == 0 && tm.Minute() == 0 && tm.Second() == 0 {
+		return tm.Format("2006-01-02")
+	}
+	return tm.Format("2006-01-02 15:04:05")
+}
+
+func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }

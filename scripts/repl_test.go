@@ -1,0 +1,117 @@
+package scripts
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func newREPL(t *testing.T) (*REPL, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	r, err := NewREPL(Options{Stdout: &out, Stderr: &errb}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, &out, &errb
+}
+
+func TestREPLMultiLineAndPrint(t *testing.T) {
+	r, out, errb := newREPL(t)
+	ctx := context.Background()
+	for _, l := range []string{"func add(a,", "\tb int) int {", "\treturn a + b", "}"} {
+		if r.Line(ctx, l) {
+			t.Fatal("quit")
+		}
+	}
+	r.Line(ctx, "add(40, 2)")
+	r.Line(ctx, `decimal.RequireFromString("0.10").Mul(decimal.NewFromInt(3))`)
+	r.Line(ctx, "xs := make([]int, 100)")
+	r.Line(ctx, "xs")
+	r.Line(ctx, `import "fmt"`) // already imported: not an error
+	if errb.Len() > 0 {
+		t.Fatalf("stderr: %s", errb.String())
+	}
+	want := "42\n0.3\n[0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ... 80 more] (len 100)\n"
+	if out.String() != want {
+		t.Fatalf("got %q, want %q", out.String(), want)
+	}
+}
+
+func TestREPLFrameTable(t *testing.T) {
+	r, out, _ := newREPL(t)
+	ctx := context.Background()
+	r.Line(ctx, "f := frames.New(86400, 0)")
+	r.Line(ctx, "for i := 0; i < 12; i++ { f.Add(int64(i)*86400, 1, 2, 0.5, float64(i), 10) }")
+	r.Line(ctx, "f")
+	s := out.String()
+	for _, w := range []string{"OHLCV 1d, 12 rows", "1970-01-01", "1970-01-12", "..."} {
+		if !strings.Contains(s, w) {
+			t.Fatalf("frame table lacks %q:\n%s", w, s)
+		}
+	}
+	if strings.Contains(s, "1970-01-06") {
+		t.Fatalf("middle rows printed:\n%s", s)
+	}
+}
+
+func TestREPLCommands(t *testing.T) {
+	r, out, errb := newREPL(t)
+	ctx := context.Background()
+	r.Line(ctx, ":doc frames.OHLCV.Add")
+	if !strings.Contains(out.String(), "func (f *OHLCV) Add(") {
+		t.Fatalf(":doc: %q", out.String())
+	}
+	out.Reset()
+	r.Line(ctx, ":time 1 + 1")
+	if !strings.HasPrefix(out.String(), "2\ntook ") {
+		t.Fatalf(":time: %q", out.String())
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lib.go")
+	os.WriteFile(file, []byte("package main\n\nimport \"fmt\"\n\nfunc greet() string { return fmt.Sprint(\"hi\") }\n"), 0o644)
+	r.Line(ctx, ":load "+file)
+	out.Reset()
+	r.Line(ctx, "greet()")
+	if out.String() != "\"hi\"\n" || errb.Len() > 0 {
+		t.Fatalf("after :load: %q %q", out.String(), errb.String())
+	}
+	r.Line(ctx, "kept := 1")
+	r.Line(ctx, ":reset")
+	errb.Reset()
+	r.Line(ctx, "kept")
+	if !strings.Contains(errb.String(), "undefined: kept") {
+		t.Fatalf("after :reset: %q", errb.String())
+	}
+	if !r.Line(ctx, ":quit") {
+		t.Fatal(":quit did not quit")
+	}
+}
+
+func TestREPLCompletion(t *testing.T) {
+	r, _, _ := newREPL(t)
+	r.Line(context.Background(), "myFrame := 1")
+	got := func(line string) []string {
+		c, _ := r.Do([]rune(line), len(line))
+		var s []string
+		for _, x := range c {
+			s = append(s, string(x))
+		}
+		return s
+	}
+	if c := got("frames.ReadCSVF"); len(c) != 1 || c[0] != "ile" {
+		t.Fatalf("member completion %v", c)
+	}
+	if c := got("x := myF"); len(c) != 1 || c[0] != "rame" {
+		t.Fatalf("session name completion %v", c)
+	}
+	if c := got("deci"); len(c) != 1 || c[0] != "mal" {
+		t.Fatalf("package completion %v", c)
+	}
+	if c := got(":he"); len(c) != 1 || c[0] != "lp" {
+		t.Fatalf("command completion %v", c)
+	}
+}
