@@ -1,0 +1,576 @@
+package fsp
+
+import "math"
+
+// Volume indicators: OBV, Chaikin A/D and its oscillator (TA-Lib's), and
+// beyond TA-Lib: VWAP (cumulative, reset every UTC day or any fixed span, or
+// at given session starts), weighted averages, log returns, dollar volume
+// and bar flow rates (piker's flow_rates with its defects fixed).
+
+// LookbackOBV is the number of leading NaNs of OBV: 0.
+func LookbackOBV() int { return 0 }
+
+// OBV is on-balance volume as TA-Lib computes it: it starts at the first
+// bar's volume, then adds the volume of a bar closing higher and subtracts
+// that of a bar closing lower.
+func OBV(close, volume []float64) []float64 {
+	out, s, ok := startBars([][]float64{close, volume}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	c, v, o := close[s:], volume[s:], out[s:]
+	obv, prev := v[0], c[0]
+	for i, x := range c {
+		if x > prev {
+			obv += v[i]
+		} else if x < prev {
+			obv -= v[i]
+		}
+		o[i] = obv
+		prev = x
+	}
+	return out
+}
+
+// OBVStream is the streaming twin of OBV.
+type OBVStream struct {
+	st, base obvState
+}
+
+type obvState struct {
+	cnt       int
+	obv, prev float64
+}
+
+// NewOBVStream returns an OBV stream.
+func NewOBVStream() *OBVStream { return &OBVStream{} }
+
+// Update consumes a new bar.
+func (s *OBVStream) Update(close, volume float64) float64 {
+	if s.st.cnt == 0 && anyNaN(close, volume) {
+		return math.NaN()
+	}
+	s.base = s.st
+	return s.step(close, volume)
+}
+
+// Revise replaces the newest bar's input.
+func (s *OBVStream) Revise(close, volume float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(close, volume)
+	}
+	s.st = s.base
+	return s.step(close, volume)
+}
+
+func (s *OBVStream) step(close, volume float64) float64 {
+	st := &s.st
+	if st.cnt == 0 {
+		st.obv, st.prev = volume, close
+	}
+	st.cnt++
+	if close > st.prev {
+		st.obv += volume
+	} else if close < st.prev {
+		st.obv -= volume
+	}
+	st.prev = close
+	return st.obv
+}
+
+// adStep is TA-Lib's CALCULATE_AD: the bar's money flow volume, nothing for
+// a bar with H = L.
+func adStep(ad, high, low, close, volume float64) float64 {
+	if r := high - low; r > 0 {
+		ad += (((close - low) - (high - close)) / r) * volume
+	}
+	return ad
+}
+
+// LookbackAD is the number of leading NaNs of AD: 0.
+func LookbackAD() int { return 0 }
+
+// AD is the Chaikin accumulation/distribution line, the running sum of
+// ((C−L) − (H−C))/(H−L)·V.
+func AD(high, low, close, volume []float64) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close, volume}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	ad := 0.0
+	for i := s; i < len(out); i++ {
+		ad = adStep(ad, high[i], low[i], close[i], volume[i])
+		out[i] = ad
+	}
+	return out
+}
+
+// ADStream is the streaming twin of AD.
+type ADStream struct {
+	cnt      int
+	ad, base float64
+}
+
+// NewADStream returns an AD stream.
+func NewADStream() *ADStream { return &ADStream{} }
+
+// Update consumes a new bar.
+func (s *ADStream) Update(high, low, close, volume float64) float64 {
+	if s.cnt == 0 && anyNaN(high, low, close, volume) {
+		return math.NaN()
+	}
+	s.cnt++
+	s.base = s.ad
+	s.ad = adStep(s.base, high, low, close, volume)
+	return s.ad
+}
+
+// Revise replaces the newest bar's input.
+func (s *ADStream) Revise(high, low, close, volume float64) float64 {
+	if s.cnt == 0 {
+		return s.Update(high, low, close, volume)
+	}
+	s.ad = adStep(s.base, high, low, close, volume)
+	return s.ad
+}
+
+// LookbackADOsc is the number of leading NaNs of ADOsc: max(fast, slow)−1.
+func LookbackADOsc(fast, slow int) int { return max(fast, slow) - 1 }
+
+// ADOsc is the Chaikin oscillator, EMA_fast(AD) − EMA_slow(AD), periods ≥ 2.
+// As in TA-Lib both EMAs start from the first AD value (not an SMA seed) and
+// step as k·x + (1−k)·prev.
+func ADOsc(high, low, close, volume []float64, fast, slow int) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close, volume}, min(fast, slow), 2, LookbackADOsc(fast, slow))
+	if !ok {
+		return out
+	}
+	look := LookbackADOsc(fast, slow)
+	var st adoscState
+	k := adoscKs(fast, slow)
+	for i := s; i < len(out); i++ {
+		v := st.step(&k, high[i], low[i], close[i], volume[i])
+		if i-s >= look {
+			out[i] = v
+		}
+	}
+	return out
+}
+
+type adoscState struct {
+	cnt        int
+	ad, fe, se float64
+}
+
+// adoscKs holds fast k, 1−fast k, slow k, 1−slow k.
+func adoscKs(fast, slow int) [4]float64 {
+	fk, sk := 2/float64(fast+1), 2/float64(slow+1)
+	return [4]float64{fk, 1 - fk, sk, 1 - sk}
+}
+
+func (st *adoscState) step(k *[4]float64, high, low, close, volume float64) float64 {
+	st.ad = adStep(st.ad, high, low, close, volume)
+	if st.cnt == 0 {
+		st.fe, st.se = st.ad, st.ad
+	} else {
+		st.fe = (k[0] * st.ad) + (k[1] * st.fe)
+		st.se = (k[2] * st.ad) + (k[3] * st.se)
+	}
+	st.cnt++
+	return st.fe - st.se
+}
+
+// ADOscStream is the streaming twin of ADOsc.
+type ADOscStream struct {
+	k        [4]float64
+	look     int
+	ok       bool
+	st, base adoscState
+}
+
+// NewADOscStream returns an ADOsc(fast, slow) stream, periods ≥ 2.
+func NewADOscStream(fast, slow int) *ADOscStream {
+	return &ADOscStream{k: adoscKs(fast, slow), look: LookbackADOsc(fast, slow), ok: min(fast, slow) >= 2}
+}
+
+// Update consumes a new bar.
+func (s *ADOscStream) Update(high, low, close, volume float64) float64 {
+	if !s.ok || (s.st.cnt == 0 && anyNaN(high, low, close, volume)) {
+		return math.NaN()
+	}
+	s.base = s.st
+	return s.step(high, low, close, volume)
+}
+
+// Revise replaces the newest bar's input.
+func (s *ADOscStream) Revise(high, low, close, volume float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(high, low, close, volume)
+	}
+	s.st = s.base
+	return s.step(high, low, close, volume)
+}
+
+func (s *ADOscStream) step(high, low, close, volume float64) float64 {
+	v := s.st.step(&s.k, high, low, close, volume)
+	if s.st.cnt <= s.look {
+		return math.NaN()
+	}
+	return v
+}
+
+// WAP is the cumulative weighted average Σx·w/Σw from the first value, NaN
+// while Σw is 0 (piker's wap left those entries uninitialised).
+func WAP(x, w []float64) []float64 {
+	out, s, ok := startBars([][]float64{x, w}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	var sw, sx float64
+	for i := s; i < len(out); i++ {
+		sx += x[i] * w[i]
+		sw += w[i]
+		out[i] = wapOut(sx, sw)
+	}
+	return out
+}
+
+func wapOut(sx, sw float64) float64 {
+	if sw == 0 {
+		return math.NaN()
+	}
+	return sx / sw
+}
+
+// VWAP is the cumulative volume-weighted average of the typical price
+// (H+L+C)/3 from the first bar, NaN while the summed volume is 0.
+func VWAP(high, low, close, volume []float64) []float64 {
+	return vwap(high, low, close, volume, func(int) bool { return false })
+}
+
+// VWAPReset is VWAP restarted at every multiple of every seconds of epoch
+// time t (every = 86400: each UTC day); every ≤ 0 never restarts.
+func VWAPReset(t []int64, high, low, close, volume []float64, every int64) []float64 {
+	if len(t) != len(close) {
+		return newOut(len(close), len(close))
+	}
+	return vwap(high, low, close, volume, func(i int) bool {
+		return i > 0 && every > 0 && floorDiv(t[i], every) != floorDiv(t[i-1], every)
+	})
+}
+
+// VWAPAnchored is VWAP restarted at each bar where reset is true (a session
+// open, say); reset must be as long as the bars.
+func VWAPAnchored(high, low, close, volume []float64, reset []bool) []float64 {
+	if len(reset) != len(close) {
+		return newOut(len(close), len(close))
+	}
+	return vwap(high, low, close, volume, func(i int) bool { return reset[i] })
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func vwap(high, low, close, volume []float64, restart func(i int) bool) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close, volume}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	var sx, sv float64
+	for i := s; i < len(out); i++ {
+		if restart(i) {
+			sx, sv = 0, 0
+		}
+		sx += (high[i] + low[i] + close[i]) / 3 * volume[i]
+		sv += volume[i]
+		out[i] = wapOut(sx, sv)
+	}
+	return out
+}
+
+// VWAPStream is the streaming twin of VWAP and VWAPReset.
+type VWAPStream struct {
+	every    int64
+	st, base vwapState
+}
+
+type vwapState struct {
+	cnt    int
+	t      int64
+	sx, sv float64
+}
+
+// NewVWAPStream returns a VWAP stream restarted at every multiple of every
+// seconds (0: never, cumulative).
+func NewVWAPStream(every int64) *VWAPStream { return &VWAPStream{every: every} }
+
+// Update consumes a new bar opening at epoch second t.
+func (s *VWAPStream) Update(t int64, high, low, close, volume float64) float64 {
+	if s.st.cnt == 0 && anyNaN(high, low, close, volume) {
+		return math.NaN()
+	}
+	s.base = s.st
+	return s.step(t, high, low, close, volume)
+}
+
+// Revise replaces the newest bar's input (its time stays the bar's).
+func (s *VWAPStream) Revise(t int64, high, low, close, volume float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(t, high, low, close, volume)
+	}
+	s.st = s.base
+	return s.step(t, high, low, close, volume)
+}
+
+// Restart makes the next Update start a new anchored VWAP (a session open).
+func (s *VWAPStream) Restart() { s.st.sx, s.st.sv = 0, 0 }
+
+func (s *VWAPStream) step(t int64, high, low, close, volume float64) float64 {
+	st := &s.st
+	if st.cnt > 0 && s.every > 0 && floorDiv(t, s.every) != floorDiv(st.t, s.every) {
+		st.sx, st.sv = 0, 0
+	}
+	st.cnt++
+	st.t = t
+	st.sx += (high + low + close) / 3 * volume
+	st.sv += volume
+	return wapOut(st.sx, st.sv)
+}
+
+// LookbackBarWAP is the number of leading NaNs of BarWAP(n): n−1.
+func LookbackBarWAP(n int) int { return n - 1 }
+
+// BarWAP is the volume-weighted average typical price of the last n ≥ 1
+// bars (a rolling VWAP), NaN where those bars have no volume. The sums are
+// running sums like SMA's.
+func BarWAP(high, low, close, volume []float64, n int) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close, volume}, n, 1, n-1)
+	if !ok {
+		return out
+	}
+	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], out[s:]
+	var sx, sv float64
+	for i := range c {
+		x := (h[i] + l[i] + c[i]) / 3 * v[i]
+		if i < n-1 {
+			sx += x
+			sv += v[i]
+			continue
+		}
+		tx, tv := sx+x, sv+v[i]
+		j := i - n + 1
+		sx = tx - (h[j]+l[j]+c[j])/3*v[j]
+		sv = tv - v[j]
+		o[i] = wapOut(tx, tv)
+	}
+	return out
+}
+
+// BarWAPStream is the streaming twin of BarWAP.
+type BarWAPStream struct {
+	n        int
+	x, v     []float64 // rings of the last n dollar volumes and volumes
+	st, base barWAPState
+}
+
+type barWAPState struct {
+	cnt    int
+	sx, sv float64
+}
+
+// NewBarWAPStream returns a BarWAP(n) stream, n ≥ 1.
+func NewBarWAPStream(n int) *BarWAPStream {
+	return &BarWAPStream{n: n, x: make([]float64, max(n, 1)), v: make([]float64, max(n, 1))}
+}
+
+// Update consumes a new bar.
+func (s *BarWAPStream) Update(high, low, close, volume float64) float64 {
+	if s.n < 1 || (s.st.cnt == 0 && anyNaN(high, low, close, volume)) {
+		return math.NaN()
+	}
+	s.base = s.st
+	return s.step(high, low, close, volume)
+}
+
+// Revise replaces the newest bar's input.
+func (s *BarWAPStream) Revise(high, low, close, volume float64) float64 {
+	if s.st.cnt == 0 {
+		return s.Update(high, low, close, volume)
+	}
+	s.st = s.base
+	return s.step(high, low, close, volume)
+}
+
+func (s *BarWAPStream) step(high, low, close, volume float64) float64 {
+	st := &s.st
+	i := st.cnt
+	st.cnt++
+	x := (high + low + close) / 3 * volume
+	s.x[i%s.n], s.v[i%s.n] = x, volume
+	if i < s.n-1 {
+		st.sx += x
+		st.sv += volume
+		return math.NaN()
+	}
+	tx, tv := st.sx+x, st.sv+volume
+	j := (i - s.n + 1) % s.n
+	st.sx, st.sv = tx-s.x[j], tv-s.v[j]
+	return wapOut(tx, tv)
+}
+
+// LookbackLogReturns is the number of leading NaNs of LogReturns: 1.
+func LookbackLogReturns() int { return 1 }
+
+// LogReturns is ln(x/x₋₁); the first value has no predecessor and is NaN.
+func LogReturns(x []float64) []float64 {
+	out, s, ok := start(x, 1, 1, 1)
+	if !ok {
+		return out
+	}
+	for i := s + 1; i < len(x); i++ {
+		out[i] = math.Log(x[i] / x[i-1])
+	}
+	return out
+}
+
+// CumLogReturns is ln(x/x₀), the log return since the first value (0 there).
+// It is computed from the two prices, not summed, so it carries no drift.
+func CumLogReturns(x []float64) []float64 {
+	out, s, ok := start(x, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	for i := s; i < len(x); i++ {
+		out[i] = math.Log(x[i] / x[s])
+	}
+	return out
+}
+
+// LogReturnStream is the streaming twin of LogReturns (or CumLogReturns
+// from NewCumLogReturnStream).
+type LogReturnStream struct {
+	cum             bool
+	cnt             int
+	first, prev, at float64 // first value, previous bar's, newest bar's
+}
+
+// NewLogReturnStream streams LogReturns.
+func NewLogReturnStream() *LogReturnStream { return &LogReturnStream{} }
+
+// NewCumLogReturnStream streams CumLogReturns.
+func NewCumLogReturnStream() *LogReturnStream { return &LogReturnStream{cum: true} }
+
+// Update consumes a new bar.
+func (s *LogReturnStream) Update(x float64) float64 {
+	if s.cnt == 0 && x != x {
+		return math.NaN()
+	}
+	s.cnt++
+	s.prev = s.at
+	return s.step(x)
+}
+
+// Revise replaces the newest bar's input.
+func (s *LogReturnStream) Revise(x float64) float64 {
+	if s.cnt == 0 {
+		return s.Update(x)
+	}
+	return s.step(x)
+}
+
+func (s *LogReturnStream) step(x float64) float64 {
+	s.at = x
+	if s.cnt == 1 {
+		s.first = x
+	}
+	switch {
+	case s.cum:
+		return math.Log(x / s.first)
+	case s.cnt == 1:
+		return math.NaN()
+	}
+	return math.Log(x / s.prev)
+}
+
+// DollarVolume is each bar's traded value estimated as (H+L+C)/3·V, as
+// piker's dolla_vlm history.
+func DollarVolume(high, low, close, volume []float64) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close, volume}, 1, 1, 0)
+	if !ok {
+		return out
+	}
+	for i := s; i < len(out); i++ {
+		out[i] = (high[i] + low[i] + close[i]) / 3 * volume[i]
+	}
+	return out
+}
+
+// DollarVolumeStream streams DollarVolume; it keeps no state, so Revise is
+// Update.
+type DollarVolumeStream struct{}
+
+// NewDollarVolumeStream returns a DollarVolume stream.
+func NewDollarVolumeStream() *DollarVolumeStream { return &DollarVolumeStream{} }
+
+// Update consumes a new bar.
+func (*DollarVolumeStream) Update(high, low, close, volume float64) float64 {
+	return (high + low + close) / 3 * volume
+}
+
+// Revise replaces the newest bar's input.
+func (*DollarVolumeStream) Revise(high, low, close, volume float64) float64 {
+	return (high + low + close) / 3 * volume
+}
+
+// LookbackFlowRates is the number of leading NaNs of FlowRates(n): n−1.
+func LookbackFlowRates(n int) int { return n - 1 }
+
+// FlowRates are piker's flow_rates for bars of period seconds: the volume
+// per second and the dollar volume per second, averaged over the last n ≥ 1
+// bars (mean of the n bars' values divided by the period). piker's version
+// printed zeros for all history, never updated the dollar-volume rate and
+// depended on a realtime feed; here both rates exist for every bar after the
+// lookback and come from the bars alone. Trade-count rates need tick data
+// and are not computed from bars.
+func FlowRates(high, low, close, volume []float64, period int64, n int) (vlmRate, dvlmRate []float64) {
+	dv := DollarVolume(high, low, close, volume)
+	if period <= 0 || len(dv) != len(volume) {
+		return newOut(len(dv), len(dv)), newOut(len(dv), len(dv))
+	}
+	vlmRate, dvlmRate = SMA(volume, n), SMA(dv, n)
+	p := float64(period)
+	for i := range vlmRate {
+		vlmRate[i] /= p
+		dvlmRate[i] /= p
+	}
+	return vlmRate, dvlmRate
+}
+
+// FlowRatesStream is the streaming twin of FlowRates.
+type FlowRatesStream struct {
+	p    float64
+	v, d *SMAStream
+}
+
+// NewFlowRatesStream returns a FlowRates(period, n) stream.
+func NewFlowRatesStream(period int64, n int) *FlowRatesStream {
+	if period <= 0 {
+		n = 0
+	}
+	return &FlowRatesStream{p: float64(period), v: NewSMAStream(n), d: NewSMAStream(n)}
+}
+
+// Update consumes a new bar and returns the volume and dollar-volume rates.
+func (s *FlowRatesStream) Update(high, low, close, volume float64) (vlmRate, dvlmRate float64) {
+	return s.v.Update(volume) / s.p, s.d.Update((high+low+close)/3*volume) / s.p
+}
+
+// Revise replaces the newest bar's input.
+func (s *FlowRatesStream) Revise(high, low, close, volume float64) (vlmRate, dvlmRate float64) {
+	return s.v.Revise(volume) / s.p, s.d.Revise((high+low+close)/3*volume) / s.p
+}
