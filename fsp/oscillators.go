@@ -6,17 +6,17 @@ import "math"
 // AROONOSC, ULTOSC and the parabolic SAR, in TA-Lib's operation order; each
 // stream repeats its batch loop one bar at a time.
 
-// LookbackStoch is the number of leading NaNs of both Stoch outputs:
+// LookbackSTOCH is the number of leading NaNs of both STOCH outputs:
 // (fastK−1) + (slowK−1) + (slowD−1).
-func LookbackStoch(fastK, slowK, slowD int) int { return fastK - 1 + slowK - 1 + slowD - 1 }
+func LookbackSTOCH(fastK, slowK, slowD int) int { return fastK - 1 + slowK - 1 + slowD - 1 }
 
-// Stoch is the slow stochastic with simple moving averages, TA-Lib's
+// STOCH is the slow stochastic with simple moving averages, TA-Lib's
 // STOCH(fastK, slowK, SMA, slowD, SMA): fast %K = (C−LL)/((HH−LL)/100) over
 // the last fastK bars (0 when HH = LL), slow %K = SMA(fast %K, slowK),
 // slow %D = SMA(slow %K, slowD). Like TA-Lib, both outputs start at the same
 // bar although slow %K exists slowD−1 bars earlier. Periods are ≥ 1.
-func Stoch(high, low, close []float64, fastK, slowK, slowD int) (k, d []float64) {
-	look := LookbackStoch(fastK, slowK, slowD)
+func STOCH(high, low, close []float64, fastK, slowK, slowD int) (k, d []float64) {
+	look := LookbackSTOCH(fastK, slowK, slowD)
 	fk, s, ok := startBars([][]float64{high, low, close}, min(fastK, slowK, slowD), 1, look)
 	if !ok {
 		return fk, newOut(len(fk), len(fk))
@@ -41,25 +41,25 @@ func stochK(highest, lowest, close float64) float64 {
 	return 0
 }
 
-// StochStream is the streaming twin of Stoch.
-type StochStream struct {
+// STOCHStream is the streaming twin of STOCH.
+type STOCHStream struct {
 	fastK, look int
 	cnt         int
 	hi, lo      ringExtreme
 	k, d        *SMAStream
 }
 
-// NewStochStream returns a Stoch(fastK, slowK, slowD) stream, periods ≥ 1.
-func NewStochStream(fastK, slowK, slowD int) *StochStream {
-	return &StochStream{
-		fastK: fastK, look: LookbackStoch(fastK, slowK, slowD),
+// NewSTOCHStream returns a STOCH(fastK, slowK, slowD) stream, periods ≥ 1.
+func NewSTOCHStream(fastK, slowK, slowD int) *STOCHStream {
+	return &STOCHStream{
+		fastK: fastK, look: LookbackSTOCH(fastK, slowK, slowD),
 		hi: newRingExtreme(fastK, true), lo: newRingExtreme(fastK, false),
 		k: NewSMAStream(slowK), d: NewSMAStream(slowD),
 	}
 }
 
 // Update consumes a new bar and returns slow %K and slow %D.
-func (s *StochStream) Update(high, low, close float64) (k, d float64) {
+func (s *STOCHStream) Update(high, low, close float64) (k, d float64) {
 	if s.fastK < 1 || (s.cnt == 0 && anyNaN(high, low, close)) {
 		return math.NaN(), math.NaN()
 	}
@@ -68,14 +68,14 @@ func (s *StochStream) Update(high, low, close float64) (k, d float64) {
 }
 
 // Revise replaces the newest bar's input.
-func (s *StochStream) Revise(high, low, close float64) (k, d float64) {
+func (s *STOCHStream) Revise(high, low, close float64) (k, d float64) {
 	if s.cnt == 0 {
 		return s.Update(high, low, close)
 	}
 	return s.step(high, low, close, true)
 }
 
-func (s *StochStream) step(high, low, close float64, revise bool) (k, d float64) {
+func (s *STOCHStream) step(high, low, close float64, revise bool) (k, d float64) {
 	i := s.cnt - 1
 	hh, ll := s.hi.set(i, high, revise), s.lo.set(i, low, revise)
 	fk := math.NaN()
@@ -95,12 +95,12 @@ func (s *StochStream) step(high, low, close float64, revise bool) (k, d float64)
 	return k, d
 }
 
-// LookbackWillR is the number of leading NaNs of WillR(n): n−1.
-func LookbackWillR(n int) int { return n - 1 }
+// LookbackWILLR is the number of leading NaNs of WILLR(n): n−1.
+func LookbackWILLR(n int) int { return n - 1 }
 
-// WillR is Williams' %R over the last n ≥ 2 bars, (HH−C)/((HH−LL)/−100),
+// WILLR is Williams' %R over the last n ≥ 2 bars, (HH−C)/((HH−LL)/−100),
 // 0 when HH = LL.
-func WillR(high, low, close []float64, n int) []float64 {
+func WILLR(high, low, close []float64, n int) []float64 {
 	out, s, ok := startBars([][]float64{high, low, close}, n, 2, n-1)
 	if !ok {
 		return out
@@ -120,19 +120,19 @@ func willR(highest, lowest, close float64) float64 {
 	return 0
 }
 
-// WillRStream is the streaming twin of WillR.
-type WillRStream struct {
+// WILLRStream is the streaming twin of WILLR.
+type WILLRStream struct {
 	n, cnt int
 	hi, lo ringExtreme
 }
 
-// NewWillRStream returns a WillR(n) stream, n ≥ 2.
-func NewWillRStream(n int) *WillRStream {
-	return &WillRStream{n: n, hi: newRingExtreme(n, true), lo: newRingExtreme(n, false)}
+// NewWILLRStream returns a WILLR(n) stream, n ≥ 2.
+func NewWILLRStream(n int) *WILLRStream {
+	return &WILLRStream{n: n, hi: newRingExtreme(n, true), lo: newRingExtreme(n, false)}
 }
 
 // Update consumes a new bar.
-func (s *WillRStream) Update(high, low, close float64) float64 {
+func (s *WILLRStream) Update(high, low, close float64) float64 {
 	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low, close)) {
 		return math.NaN()
 	}
@@ -141,14 +141,14 @@ func (s *WillRStream) Update(high, low, close float64) float64 {
 }
 
 // Revise replaces the newest bar's input.
-func (s *WillRStream) Revise(high, low, close float64) float64 {
+func (s *WILLRStream) Revise(high, low, close float64) float64 {
 	if s.cnt == 0 {
 		return s.Update(high, low, close)
 	}
 	return s.step(high, low, close, true)
 }
 
-func (s *WillRStream) step(high, low, close float64, revise bool) float64 {
+func (s *WILLRStream) step(high, low, close float64, revise bool) float64 {
 	i := s.cnt - 1
 	hh, ll := s.hi.set(i, high, revise), s.lo.set(i, low, revise)
 	if i < s.n-1 {
@@ -365,7 +365,7 @@ func (s *MFIStream) step(high, low, close, volume float64) float64 {
 // LookbackADX is the number of leading NaNs of ADX(n): 2n−1.
 func LookbackADX(n int) int { return 2*n - 1 }
 
-// LookbackDI is the number of leading NaNs of PlusDI(n) and MinusDI(n): n.
+// LookbackDI is the number of leading NaNs of PLUS_DI(n) and MINUS_DI(n): n.
 func LookbackDI(n int) int { return n }
 
 // ADX is Wilder's average directional index over n ≥ 2 bars, TA-Lib's ADX.
@@ -374,15 +374,15 @@ func ADX(high, low, close []float64, n int) []float64 {
 	return adx
 }
 
-// PlusDI is Wilder's +DI over n ≥ 2 bars (0 while the smoothed TR is within
+// PLUS_DI is Wilder's +DI over n ≥ 2 bars (0 while the smoothed TR is within
 // 1e-14 of zero).
-func PlusDI(high, low, close []float64, n int) []float64 {
+func PLUS_DI(high, low, close []float64, n int) []float64 {
 	_, p, _ := dmi(high, low, close, n, false, true)
 	return p
 }
 
-// MinusDI is Wilder's −DI over n ≥ 2 bars.
-func MinusDI(high, low, close []float64, n int) []float64 {
+// MINUS_DI is Wilder's −DI over n ≥ 2 bars.
+func MINUS_DI(high, low, close []float64, n int) []float64 {
 	_, _, m := dmi(high, low, close, n, false, true)
 	return m
 }
@@ -499,7 +499,7 @@ func dmi(high, low, close []float64, n int, wantADX, wantDI bool) (adx, pdi, mdi
 	return adx, pdi, mdi
 }
 
-// DMIStream is the streaming twin of DMI (and so of ADX, PlusDI, MinusDI).
+// DMIStream is the streaming twin of DMI (and so of ADX, PLUS_DI, MINUS_DI).
 type DMIStream struct {
 	n        int
 	st, base dmState
@@ -526,13 +526,13 @@ func (s *DMIStream) Revise(high, low, close float64) (adx, plusDI, minusDI float
 	return s.st.step(s.n, high, low, close)
 }
 
-// LookbackAroon is the number of leading NaNs of Aroon(n) and AroonOsc(n): n.
-func LookbackAroon(n int) int { return n }
+// LookbackAROON is the number of leading NaNs of AROON(n) and AROONOSC(n): n.
+func LookbackAROON(n int) int { return n }
 
-// Aroon returns TA-Lib's AROON over n ≥ 2: (100/n)·(n − bars since the
+// AROON returns TA-Lib's AROON over n ≥ 2: (100/n)·(n − bars since the
 // highest high, resp. lowest low) over the n+1 bars i−n..i, ties going to
 // the latest bar. TA-Lib's output order is down, then up.
-func Aroon(high, low []float64, n int) (down, up []float64) {
+func AROON(high, low []float64, n int) (down, up []float64) {
 	up, s, ok := startBars([][]float64{high, low}, n, 2, n)
 	down = newOut(len(up), min(s+n, len(up)))
 	if !ok {
@@ -550,9 +550,9 @@ func Aroon(high, low []float64, n int) (down, up []float64) {
 	return down, up
 }
 
-// AroonOsc is TA-Lib's AROONOSC, up − down computed as
+// AROONOSC is TA-Lib's AROONOSC, up − down computed as
 // (100/n)·(index of the high − index of the low).
-func AroonOsc(high, low []float64, n int) []float64 {
+func AROONOSC(high, low []float64, n int) []float64 {
 	out, s, ok := startBars([][]float64{high, low}, n, 2, n)
 	if !ok {
 		return out
@@ -568,19 +568,19 @@ func AroonOsc(high, low []float64, n int) []float64 {
 	return out
 }
 
-// AroonStream is the streaming twin of Aroon and AroonOsc.
-type AroonStream struct {
+// AROONStream is the streaming twin of AROON and AROONOSC.
+type AROONStream struct {
 	n, cnt int
 	hi, lo ringExtreme
 }
 
-// NewAroonStream returns an Aroon(n) stream, n ≥ 2.
-func NewAroonStream(n int) *AroonStream {
-	return &AroonStream{n: n, hi: newRingExtreme(n+1, true), lo: newRingExtreme(n+1, false)}
+// NewAROONStream returns an AROON(n) stream, n ≥ 2.
+func NewAROONStream(n int) *AROONStream {
+	return &AROONStream{n: n, hi: newRingExtreme(n+1, true), lo: newRingExtreme(n+1, false)}
 }
 
-// Update consumes a new bar and returns Aroon down, up and the oscillator.
-func (s *AroonStream) Update(high, low float64) (down, up, osc float64) {
+// Update consumes a new bar and returns AROON down, up and the oscillator.
+func (s *AROONStream) Update(high, low float64) (down, up, osc float64) {
 	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low)) {
 		return math.NaN(), math.NaN(), math.NaN()
 	}
@@ -589,14 +589,14 @@ func (s *AroonStream) Update(high, low float64) (down, up, osc float64) {
 }
 
 // Revise replaces the newest bar's input.
-func (s *AroonStream) Revise(high, low float64) (down, up, osc float64) {
+func (s *AROONStream) Revise(high, low float64) (down, up, osc float64) {
 	if s.cnt == 0 {
 		return s.Update(high, low)
 	}
 	return s.step(high, low, true)
 }
 
-func (s *AroonStream) step(high, low float64, revise bool) (down, up, osc float64) {
+func (s *AROONStream) step(high, low float64, revise bool) (down, up, osc float64) {
 	i := s.cnt - 1
 	s.hi.set(i, high, revise)
 	s.lo.set(i, low, revise)
@@ -623,8 +623,8 @@ func ultPeriods(p1, p2, p3 int) [3]int {
 	return p
 }
 
-// LookbackUltOsc is the number of leading NaNs of UltOsc: the longest period.
-func LookbackUltOsc(p1, p2, p3 int) int { return max(p1, p2, p3) }
+// LookbackULTOSC is the number of leading NaNs of ULTOSC: the longest period.
+func LookbackULTOSC(p1, p2, p3 int) int { return max(p1, p2, p3) }
 
 // ultTerms is TA-Lib's CALC_TERMS: buying pressure C − min(L, C₋₁) and the
 // true range.
@@ -652,11 +652,11 @@ func ultOut(a, b *[3]float64) float64 {
 	return 100 * (out / 7)
 }
 
-// UltOsc is the ultimate oscillator of TA-Lib's ULTOSC(p1, p2, p3), periods
+// ULTOSC is the ultimate oscillator of TA-Lib's ULTOSC(p1, p2, p3), periods
 // ≥ 1: 100·(4·A₁ + 2·A₂ + A₃)/7 with A = Σ buying pressure / Σ true range
 // over each period, the shortest weighted 4.
-func UltOsc(high, low, close []float64, p1, p2, p3 int) []float64 {
-	look := LookbackUltOsc(p1, p2, p3)
+func ULTOSC(high, low, close []float64, p1, p2, p3 int) []float64 {
+	look := LookbackULTOSC(p1, p2, p3)
 	out, s, ok := startBars([][]float64{high, low, close}, min(p1, p2, p3), 1, look)
 	if !ok {
 		return out
@@ -688,8 +688,8 @@ func UltOsc(high, low, close []float64, p1, p2, p3 int) []float64 {
 	return out
 }
 
-// UltOscStream is the streaming twin of UltOsc.
-type UltOscStream struct {
+// ULTOSCStream is the streaming twin of ULTOSC.
+type ULTOSCStream struct {
 	p        [3]int
 	look     int
 	bp, tr   []float64 // rings of the last look terms
@@ -702,21 +702,21 @@ type ultState struct {
 	a, b      [3]float64
 }
 
-// NewUltOscStream returns an UltOsc(p1, p2, p3) stream, periods ≥ 1.
-func NewUltOscStream(p1, p2, p3 int) *UltOscStream {
-	look := LookbackUltOsc(p1, p2, p3)
-	return &UltOscStream{p: ultPeriods(p1, p2, p3), look: look,
+// NewULTOSCStream returns an ULTOSC(p1, p2, p3) stream, periods ≥ 1.
+func NewULTOSCStream(p1, p2, p3 int) *ULTOSCStream {
+	look := LookbackULTOSC(p1, p2, p3)
+	return &ULTOSCStream{p: ultPeriods(p1, p2, p3), look: look,
 		bp: make([]float64, max(look, 1)), tr: make([]float64, max(look, 1))}
 }
 
 // Update consumes a new bar.
-func (s *UltOscStream) Update(high, low, close float64) float64 {
+func (s *ULTOSCStream) Update(high, low, close float64) float64 {
 	s.base = s.st
 	return s.step(high, low, close)
 }
 
 // Revise replaces the newest bar's input.
-func (s *UltOscStream) Revise(high, low, close float64) float64 {
+func (s *ULTOSCStream) Revise(high, low, close float64) float64 {
 	if s.st.cnt == 0 {
 		return s.Update(high, low, close)
 	}
@@ -724,7 +724,7 @@ func (s *UltOscStream) Revise(high, low, close float64) float64 {
 	return s.step(high, low, close)
 }
 
-func (s *UltOscStream) step(high, low, close float64) float64 {
+func (s *ULTOSCStream) step(high, low, close float64) float64 {
 	st := &s.st
 	if s.p[0] < 1 || (st.cnt == 0 && anyNaN(high, low, close)) {
 		return math.NaN()

@@ -17,33 +17,33 @@ func multi(update, revise func(in []float64) []float64) streamer {
 
 func TestOscillatorsMatchTALib(t *testing.T) {
 	forEachOracle(t, func(t *testing.T, s *oracleSeries) {
-		k, d := Stoch(s.high, s.low, s.close, 14, 3, 3)
+		k, d := STOCH(s.high, s.low, s.close, 14, 3, 3)
 		checkRef(t, s, "stoch_k", k, talibTol)
 		checkRef(t, s, "stoch_d", d, talibTol)
-		checkRef(t, s, "willr14", WillR(s.high, s.low, s.close, 14), talibTol)
+		checkRef(t, s, "willr14", WILLR(s.high, s.low, s.close, 14), talibTol)
 		checkRef(t, s, "cci14", CCI(s.high, s.low, s.close, 14), talibTol)
 		checkRef(t, s, "mfi14", MFI(s.high, s.low, s.close, s.volume, 14), talibTol)
 		checkRef(t, s, "adx14", ADX(s.high, s.low, s.close, 14), talibTol)
-		checkRef(t, s, "plus_di14", PlusDI(s.high, s.low, s.close, 14), talibTol)
-		checkRef(t, s, "minus_di14", MinusDI(s.high, s.low, s.close, 14), talibTol)
+		checkRef(t, s, "plus_di14", PLUS_DI(s.high, s.low, s.close, 14), talibTol)
+		checkRef(t, s, "minus_di14", MINUS_DI(s.high, s.low, s.close, 14), talibTol)
 		adx, pdi, mdi := DMI(s.high, s.low, s.close, 14)
 		checkRef(t, s, "adx14", adx, talibTol)
-		// DMI's ±DI exist from bar n like PlusDI's.
+		// DMI's ±DI exist from bar n like PLUS_DI's.
 		checkRef(t, s, "plus_di14", pdi, talibTol)
 		checkRef(t, s, "minus_di14", mdi, talibTol)
-		down, up := Aroon(s.high, s.low, 14)
+		down, up := AROON(s.high, s.low, 14)
 		checkRef(t, s, "aroon_down14", down, talibTol)
 		checkRef(t, s, "aroon_up14", up, talibTol)
-		checkRef(t, s, "ultosc", UltOsc(s.high, s.low, s.close, 7, 14, 28), talibTol)
-		checkRef(t, s, "ultosc", UltOsc(s.high, s.low, s.close, 28, 7, 14), talibTol)
+		checkRef(t, s, "ultosc", ULTOSC(s.high, s.low, s.close, 7, 14, 28), talibTol)
+		checkRef(t, s, "ultosc", ULTOSC(s.high, s.low, s.close, 28, 7, 14), talibTol)
 		checkRef(t, s, "sar", SAR(s.high, s.low, 0.02, 0.2), talibTol)
 	})
 }
 
-// TestAroonOscIsUpMinusDown checks AroonOsc against TA-Lib's AROON columns:
+// TestAROONOSCIsUpMinusDown checks AROONOSC against TA-Lib's AROON columns:
 // TA-Lib computes it as (100/n)·(iHigh − iLow), equal to up − down within
 // rounding.
-func TestAroonOscIsUpMinusDown(t *testing.T) {
+func TestAROONOSCIsUpMinusDown(t *testing.T) {
 	forEachOracle(t, func(t *testing.T, s *oracleSeries) {
 		up, down := s.ref["aroon_up14"], s.ref["aroon_down14"]
 		want := make([]float64, len(up))
@@ -53,7 +53,7 @@ func TestAroonOscIsUpMinusDown(t *testing.T) {
 		s2 := *s
 		s2.ref = map[string][]float64{"aroonosc": want}
 		s2.first = map[string]int{"aroonosc": s.first["aroon_up14"]}
-		checkRef(t, &s2, "aroonosc", AroonOsc(s.high, s.low, 14), tolerance{rel: 1e-12})
+		checkRef(t, &s2, "aroonosc", AROONOSC(s.high, s.low, 14), tolerance{rel: 1e-12})
 	})
 }
 
@@ -62,9 +62,9 @@ func TestOscillatorStreams(t *testing.T) {
 		h, l, c, v := s.high, s.low, s.close, s.volume
 		hlc := [][]float64{h, l, c}
 		for _, p := range [][3]int{{14, 3, 3}, {5, 1, 1}, {1, 2, 4}} {
-			k, d := Stoch(h, l, c, p[0], p[1], p[2])
+			k, d := STOCH(h, l, c, p[0], p[1], p[2])
 			checkStream(t, "stoch", hlc, [][]float64{k, d}, func() streamer {
-				st := NewStochStream(p[0], p[1], p[2])
+				st := NewSTOCHStream(p[0], p[1], p[2])
 				return multi(func(in []float64) []float64 {
 					k, d := st.Update(in[0], in[1], in[2])
 					return []float64{k, d}
@@ -75,8 +75,8 @@ func TestOscillatorStreams(t *testing.T) {
 			})
 		}
 		for _, n := range []int{2, 3, 14} {
-			checkStream(t, "willr", hlc, [][]float64{WillR(h, l, c, n)}, func() streamer {
-				st := NewWillRStream(n)
+			checkStream(t, "willr", hlc, [][]float64{WILLR(h, l, c, n)}, func() streamer {
+				st := NewWILLRStream(n)
 				return bars3(st.Update, st.Revise)
 			})
 			checkStream(t, "cci", hlc, [][]float64{CCI(h, l, c, n)}, func() streamer {
@@ -102,9 +102,9 @@ func TestOscillatorStreams(t *testing.T) {
 					return []float64{a, p, m}
 				})
 			})
-			down, up := Aroon(h, l, n)
-			checkStream(t, "aroon", [][]float64{h, l}, [][]float64{down, up, AroonOsc(h, l, n)}, func() streamer {
-				st := NewAroonStream(n)
+			down, up := AROON(h, l, n)
+			checkStream(t, "aroon", [][]float64{h, l}, [][]float64{down, up, AROONOSC(h, l, n)}, func() streamer {
+				st := NewAROONStream(n)
 				return multi(func(in []float64) []float64 {
 					d, u, o := st.Update(in[0], in[1])
 					return []float64{d, u, o}
@@ -115,8 +115,8 @@ func TestOscillatorStreams(t *testing.T) {
 			})
 		}
 		for _, p := range [][3]int{{7, 14, 28}, {1, 1, 1}, {3, 2, 5}} {
-			checkStream(t, "ultosc", hlc, [][]float64{UltOsc(h, l, c, p[0], p[1], p[2])}, func() streamer {
-				st := NewUltOscStream(p[0], p[1], p[2])
+			checkStream(t, "ultosc", hlc, [][]float64{ULTOSC(h, l, c, p[0], p[1], p[2])}, func() streamer {
+				st := NewULTOSCStream(p[0], p[1], p[2])
 				return bars3(st.Update, st.Revise)
 			})
 		}
@@ -136,12 +136,12 @@ func TestOscillatorStreams(t *testing.T) {
 func TestOscillatorsBadParameters(t *testing.T) {
 	s := oracles(t)[0]
 	h, l, c, v := s.high, s.low, s.close, s.volume
-	k, d := Stoch(h, l, c, 0, 3, 3)
-	down, up := Aroon(h, l, 1)
+	k, d := STOCH(h, l, c, 0, 3, 3)
+	down, up := AROON(h, l, 1)
 	for name, out := range map[string][]float64{
-		"stoch k": k, "stoch d": d, "willr": WillR(h, l, c, 1), "cci": CCI(h, l, c, 1),
+		"stoch k": k, "stoch d": d, "willr": WILLR(h, l, c, 1), "cci": CCI(h, l, c, 1),
 		"mfi": MFI(h, l, c, v[:5], 14), "adx": ADX(h, l, c, 1), "aroon down": down, "aroon up": up,
-		"ultosc": UltOsc(h, l, c, 0, 14, 28), "sar": SAR(h, l, -1, 0.2),
+		"ultosc": ULTOSC(h, l, c, 0, 14, 28), "sar": SAR(h, l, -1, 0.2),
 	} {
 		for i, x := range out {
 			if !math.IsNaN(x) {

@@ -48,12 +48,12 @@ func trueRange(h, l, prevClose float64) float64 {
 	return tr
 }
 
-// LookbackTRange is the number of leading NaNs of TRange: 1.
-func LookbackTRange() int { return 1 }
+// LookbackTRANGE is the number of leading NaNs of TRANGE: 1.
+func LookbackTRANGE() int { return 1 }
 
-// TRange is TA-Lib's true range, max(H, C₋₁) − min(L, C₋₁); bar 0 has no
+// TRANGE is TA-Lib's true range, max(H, C₋₁) − min(L, C₋₁); bar 0 has no
 // previous close and is NaN.
-func TRange(high, low, close []float64) []float64 {
+func TRANGE(high, low, close []float64) []float64 {
 	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 1)
 	if !ok {
 		return out
@@ -65,17 +65,17 @@ func TRange(high, low, close []float64) []float64 {
 	return out
 }
 
-// TRangeStream is the streaming twin of TRange.
-type TRangeStream struct {
+// TRANGEStream is the streaming twin of TRANGE.
+type TRANGEStream struct {
 	prevClose, lastClose float64
 	cnt                  int
 }
 
-// NewTRangeStream returns a true-range stream.
-func NewTRangeStream() *TRangeStream { return &TRangeStream{} }
+// NewTRANGEStream returns a true-range stream.
+func NewTRANGEStream() *TRANGEStream { return &TRANGEStream{} }
 
 // Update consumes a new bar.
-func (s *TRangeStream) Update(high, low, close float64) float64 {
+func (s *TRANGEStream) Update(high, low, close float64) float64 {
 	if s.cnt == 0 && anyNaN(high, low, close) {
 		return math.NaN()
 	}
@@ -85,14 +85,14 @@ func (s *TRangeStream) Update(high, low, close float64) float64 {
 }
 
 // Revise replaces the newest bar's input.
-func (s *TRangeStream) Revise(high, low, close float64) float64 {
+func (s *TRANGEStream) Revise(high, low, close float64) float64 {
 	if s.cnt == 0 {
 		return s.Update(high, low, close)
 	}
 	return s.step(high, low, close)
 }
 
-func (s *TRangeStream) step(high, low, close float64) float64 {
+func (s *TRANGEStream) step(high, low, close float64) float64 {
 	s.lastClose = close
 	if s.cnt < 2 {
 		return math.NaN()
@@ -301,11 +301,11 @@ func (r *ringExtreme) rescan(i int) {
 	}
 }
 
-// LookbackMidPrice is the number of leading NaNs of MidPrice(n): n−1.
-func LookbackMidPrice(n int) int { return n - 1 }
+// LookbackMIDPRICE is the number of leading NaNs of MIDPRICE(n): n−1.
+func LookbackMIDPRICE(n int) int { return n - 1 }
 
-// MidPrice is (highest high + lowest low)/2 over the last n ≥ 2 bars.
-func MidPrice(high, low []float64, n int) []float64 {
+// MIDPRICE is (highest high + lowest low)/2 over the last n ≥ 2 bars.
+func MIDPRICE(high, low []float64, n int) []float64 {
 	out, s, ok := startBars([][]float64{high, low}, n, 2, n-1)
 	if !ok {
 		return out
@@ -318,20 +318,20 @@ func MidPrice(high, low []float64, n int) []float64 {
 	return out
 }
 
-// MidPriceStream is the streaming twin of MidPrice.
-type MidPriceStream struct {
+// MIDPRICEStream is the streaming twin of MIDPRICE.
+type MIDPRICEStream struct {
 	n      int
 	cnt    int
 	hi, lo ringExtreme
 }
 
-// NewMidPriceStream returns a MidPrice(n) stream, n ≥ 2.
-func NewMidPriceStream(n int) *MidPriceStream {
-	return &MidPriceStream{n: n, hi: newRingExtreme(n, true), lo: newRingExtreme(n, false)}
+// NewMIDPRICEStream returns a MIDPRICE(n) stream, n ≥ 2.
+func NewMIDPRICEStream(n int) *MIDPRICEStream {
+	return &MIDPRICEStream{n: n, hi: newRingExtreme(n, true), lo: newRingExtreme(n, false)}
 }
 
 // Update consumes a new bar.
-func (s *MidPriceStream) Update(high, low float64) float64 {
+func (s *MIDPRICEStream) Update(high, low float64) float64 {
 	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low)) {
 		return math.NaN()
 	}
@@ -340,14 +340,14 @@ func (s *MidPriceStream) Update(high, low float64) float64 {
 }
 
 // Revise replaces the newest bar's input.
-func (s *MidPriceStream) Revise(high, low float64) float64 {
+func (s *MIDPRICEStream) Revise(high, low float64) float64 {
 	if s.cnt == 0 {
 		return s.Update(high, low)
 	}
 	return s.step(high, low, true)
 }
 
-func (s *MidPriceStream) step(high, low float64, revise bool) float64 {
+func (s *MIDPRICEStream) step(high, low float64, revise bool) float64 {
 	i := s.cnt - 1
 	h, l := s.hi.set(i, high, revise), s.lo.set(i, low, revise)
 	if i < s.n-1 {
@@ -356,18 +356,18 @@ func (s *MidPriceStream) step(high, low float64, revise bool) float64 {
 	return (h + l) / 2
 }
 
-// LookbackMidPoint is the number of leading NaNs of MidPoint(n): n−1.
-func LookbackMidPoint(n int) int { return n - 1 }
+// LookbackMIDPOINT is the number of leading NaNs of MIDPOINT(n): n−1.
+func LookbackMIDPOINT(n int) int { return n - 1 }
 
-// MidPoint is (highest + lowest)/2 of x over the last n ≥ 2 values.
-func MidPoint(x []float64, n int) []float64 { return MidPrice(x, x, n) }
+// MIDPOINT is (highest + lowest)/2 of x over the last n ≥ 2 values.
+func MIDPOINT(x []float64, n int) []float64 { return MIDPRICE(x, x, n) }
 
-// NewMidPointStream returns the streaming twin of MidPoint(n): feed the
+// NewMIDPOINTStream returns the streaming twin of MIDPOINT(n): feed the
 // value as both high and low.
-func NewMidPointStream(n int) *MidPriceStream { return NewMidPriceStream(n) }
+func NewMIDPOINTStream(n int) *MIDPRICEStream { return NewMIDPRICEStream(n) }
 
-// TypicalPrice is TA-Lib's TYPPRICE, (H+L+C)/3.
-func TypicalPrice(high, low, close []float64) []float64 {
+// TYPPRICE is the typical price, (H+L+C)/3.
+func TYPPRICE(high, low, close []float64) []float64 {
 	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 0)
 	if !ok {
 		return out
@@ -378,8 +378,8 @@ func TypicalPrice(high, low, close []float64) []float64 {
 	return out
 }
 
-// AveragePrice is TA-Lib's AVGPRICE, (O+H+L+C)/4.
-func AveragePrice(open, high, low, close []float64) []float64 {
+// AVGPRICE is the average price, (O+H+L+C)/4.
+func AVGPRICE(open, high, low, close []float64) []float64 {
 	out, s, ok := startBars([][]float64{open, high, low, close}, 1, 1, 0)
 	if !ok {
 		return out
@@ -390,8 +390,8 @@ func AveragePrice(open, high, low, close []float64) []float64 {
 	return out
 }
 
-// WeightedClose is TA-Lib's WCLPRICE, (H+L+2C)/4.
-func WeightedClose(high, low, close []float64) []float64 {
+// WCLPRICE is the weighted close price, (H+L+2C)/4.
+func WCLPRICE(high, low, close []float64) []float64 {
 	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 0)
 	if !ok {
 		return out
@@ -429,18 +429,18 @@ type PriceStream struct {
 	f func(open, high, low, close float64) float64
 }
 
-// NewTypicalPriceStream streams TypicalPrice (open is ignored).
-func NewTypicalPriceStream() *PriceStream {
+// NewTYPPRICEStream streams TYPPRICE (open is ignored).
+func NewTYPPRICEStream() *PriceStream {
 	return &PriceStream{func(_, h, l, c float64) float64 { return (h + l + c) / 3 }}
 }
 
-// NewAveragePriceStream streams AveragePrice.
-func NewAveragePriceStream() *PriceStream {
+// NewAVGPRICEStream streams AVGPRICE.
+func NewAVGPRICEStream() *PriceStream {
 	return &PriceStream{func(o, h, l, c float64) float64 { return (h + l + c + o) / 4 }}
 }
 
-// NewWeightedCloseStream streams WeightedClose (open is ignored).
-func NewWeightedCloseStream() *PriceStream {
+// NewWCLPRICEStream streams WCLPRICE (open is ignored).
+func NewWCLPRICEStream() *PriceStream {
 	return &PriceStream{func(_, h, l, c float64) float64 { return (h + l + c*2) / 4 }}
 }
 

@@ -17,13 +17,13 @@ func bars3(update, revise func(h, l, c float64) float64) streamer {
 
 func TestVolatilityMatchesTALib(t *testing.T) {
 	forEachOracle(t, func(t *testing.T, s *oracleSeries) {
-		checkRef(t, s, "trange", TRange(s.high, s.low, s.close), talibTol)
+		checkRef(t, s, "trange", TRANGE(s.high, s.low, s.close), talibTol)
 		checkRef(t, s, "atr14", ATR(s.high, s.low, s.close, 14), talibTol)
 		checkRef(t, s, "natr14", NATR(s.high, s.low, s.close, 14), talibTol)
-		checkRef(t, s, "midprice14", MidPrice(s.high, s.low, 14), talibTol)
-		checkRef(t, s, "typprice", TypicalPrice(s.high, s.low, s.close), talibTol)
-		checkRef(t, s, "avgprice", AveragePrice(s.open, s.high, s.low, s.close), talibTol)
-		checkRef(t, s, "wclprice", WeightedClose(s.high, s.low, s.close), talibTol)
+		checkRef(t, s, "midprice14", MIDPRICE(s.high, s.low, 14), talibTol)
+		checkRef(t, s, "typprice", TYPPRICE(s.high, s.low, s.close), talibTol)
+		checkRef(t, s, "avgprice", AVGPRICE(s.open, s.high, s.low, s.close), talibTol)
+		checkRef(t, s, "wclprice", WCLPRICE(s.high, s.low, s.close), talibTol)
 		checkRef(t, s, "bop", BOP(s.open, s.high, s.low, s.close), talibTol)
 	})
 }
@@ -31,8 +31,8 @@ func TestVolatilityMatchesTALib(t *testing.T) {
 func TestVolatilityStreams(t *testing.T) {
 	forEachOracle(t, func(t *testing.T, s *oracleSeries) {
 		hlc := [][]float64{s.high, s.low, s.close}
-		checkStream(t, "trange", hlc, [][]float64{TRange(s.high, s.low, s.close)}, func() streamer {
-			st := NewTRangeStream()
+		checkStream(t, "trange", hlc, [][]float64{TRANGE(s.high, s.low, s.close)}, func() streamer {
+			st := NewTRANGEStream()
 			return bars3(st.Update, st.Revise)
 		})
 		for _, n := range []int{1, 2, 14} {
@@ -46,8 +46,8 @@ func TestVolatilityStreams(t *testing.T) {
 			})
 		}
 		for _, n := range []int{2, 3, 14} {
-			checkStream(t, "midprice", hlc[:2], [][]float64{MidPrice(s.high, s.low, n)}, func() streamer {
-				st := NewMidPriceStream(n)
+			checkStream(t, "midprice", hlc[:2], [][]float64{MIDPRICE(s.high, s.low, n)}, func() streamer {
+				st := NewMIDPRICEStream(n)
 				return func(rev bool, in []float64) []float64 {
 					if rev {
 						return []float64{st.Revise(in[0], in[1])}
@@ -61,9 +61,9 @@ func TestVolatilityStreams(t *testing.T) {
 			mk    func() *PriceStream
 			batch []float64
 		}{
-			"typprice": {NewTypicalPriceStream, TypicalPrice(s.high, s.low, s.close)},
-			"avgprice": {NewAveragePriceStream, AveragePrice(s.open, s.high, s.low, s.close)},
-			"wclprice": {NewWeightedCloseStream, WeightedClose(s.high, s.low, s.close)},
+			"typprice": {NewTYPPRICEStream, TYPPRICE(s.high, s.low, s.close)},
+			"avgprice": {NewAVGPRICEStream, AVGPRICE(s.open, s.high, s.low, s.close)},
+			"wclprice": {NewWCLPRICEStream, WCLPRICE(s.high, s.low, s.close)},
 			"bop":      {NewBOPStream, BOP(s.open, s.high, s.low, s.close)},
 		} {
 			checkStream(t, name, ohlc, [][]float64{c.batch}, func() streamer {
@@ -92,7 +92,7 @@ func TestVolatilityLeadingNaNAndBadInput(t *testing.T) {
 	for _, out := range [][]float64{
 		ATR(s.high, s.low, s.close, 0),
 		ATR(s.high[:10], s.low, s.close, 14),
-		MidPrice(s.high, s.low, 1),
+		MIDPRICE(s.high, s.low, 1),
 		ATR(s.high[:14], s.low[:14], s.close[:14], 14),
 	} {
 		for i, v := range out {

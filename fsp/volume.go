@@ -134,18 +134,18 @@ func (s *ADStream) Revise(high, low, close, volume float64) float64 {
 	return s.ad
 }
 
-// LookbackADOsc is the number of leading NaNs of ADOsc: max(fast, slow)−1.
-func LookbackADOsc(fast, slow int) int { return max(fast, slow) - 1 }
+// LookbackADOSC is the number of leading NaNs of ADOSC: max(fast, slow)−1.
+func LookbackADOSC(fast, slow int) int { return max(fast, slow) - 1 }
 
-// ADOsc is the Chaikin oscillator, EMA_fast(AD) − EMA_slow(AD), periods ≥ 2.
+// ADOSC is the Chaikin oscillator, EMA_fast(AD) − EMA_slow(AD), periods ≥ 2.
 // As in TA-Lib both EMAs start from the first AD value (not an SMA seed) and
 // step as k·x + (1−k)·prev.
-func ADOsc(high, low, close, volume []float64, fast, slow int) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close, volume}, min(fast, slow), 2, LookbackADOsc(fast, slow))
+func ADOSC(high, low, close, volume []float64, fast, slow int) []float64 {
+	out, s, ok := startBars([][]float64{high, low, close, volume}, min(fast, slow), 2, LookbackADOSC(fast, slow))
 	if !ok {
 		return out
 	}
-	look := LookbackADOsc(fast, slow)
+	look := LookbackADOSC(fast, slow)
 	var st adoscState
 	k := adoscKs(fast, slow)
 	for i := s; i < len(out); i++ {
@@ -180,21 +180,21 @@ func (st *adoscState) step(k *[4]float64, high, low, close, volume float64) floa
 	return st.fe - st.se
 }
 
-// ADOscStream is the streaming twin of ADOsc.
-type ADOscStream struct {
+// ADOSCStream is the streaming twin of ADOSC.
+type ADOSCStream struct {
 	k        [4]float64
 	look     int
 	ok       bool
 	st, base adoscState
 }
 
-// NewADOscStream returns an ADOsc(fast, slow) stream, periods ≥ 2.
-func NewADOscStream(fast, slow int) *ADOscStream {
-	return &ADOscStream{k: adoscKs(fast, slow), look: LookbackADOsc(fast, slow), ok: min(fast, slow) >= 2}
+// NewADOSCStream returns an ADOSC(fast, slow) stream, periods ≥ 2.
+func NewADOSCStream(fast, slow int) *ADOSCStream {
+	return &ADOSCStream{k: adoscKs(fast, slow), look: LookbackADOSC(fast, slow), ok: min(fast, slow) >= 2}
 }
 
 // Update consumes a new bar.
-func (s *ADOscStream) Update(high, low, close, volume float64) float64 {
+func (s *ADOSCStream) Update(high, low, close, volume float64) float64 {
 	if !s.ok || (s.st.cnt == 0 && anyNaN(high, low, close, volume)) {
 		return math.NaN()
 	}
@@ -203,7 +203,7 @@ func (s *ADOscStream) Update(high, low, close, volume float64) float64 {
 }
 
 // Revise replaces the newest bar's input.
-func (s *ADOscStream) Revise(high, low, close, volume float64) float64 {
+func (s *ADOSCStream) Revise(high, low, close, volume float64) float64 {
 	if s.st.cnt == 0 {
 		return s.Update(high, low, close, volume)
 	}
@@ -211,7 +211,7 @@ func (s *ADOscStream) Revise(high, low, close, volume float64) float64 {
 	return s.step(high, low, close, volume)
 }
 
-func (s *ADOscStream) step(high, low, close, volume float64) float64 {
+func (s *ADOSCStream) step(high, low, close, volume float64) float64 {
 	v := s.st.step(&s.k, high, low, close, volume)
 	if s.st.cnt <= s.look {
 		return math.NaN()

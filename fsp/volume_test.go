@@ -22,7 +22,7 @@ func TestVolumeMatchesTALib(t *testing.T) {
 	forEachOracle(t, func(t *testing.T, s *oracleSeries) {
 		checkRef(t, s, "obv", OBV(s.close, s.volume), talibTol)
 		checkRef(t, s, "ad", AD(s.high, s.low, s.close, s.volume), talibTol)
-		checkRef(t, s, "adosc", ADOsc(s.high, s.low, s.close, s.volume, 3, 10), talibTol)
+		checkRef(t, s, "adosc", ADOSC(s.high, s.low, s.close, s.volume, 3, 10), talibTol)
 	})
 }
 
@@ -42,7 +42,7 @@ func TestVWAPMatchesReference(t *testing.T) {
 		ref.ref, ref.first = alt.cols, alt.first
 		checkRef(t, &ref, "vwap_cum", VWAP(s.high, s.low, s.close, s.volume), talibTol)
 		checkRef(t, &ref, "vwap_utc_day", VWAPReset(s.time, s.high, s.low, s.close, s.volume, 86400), talibTol)
-		tp := TypicalPrice(s.high, s.low, s.close)
+		tp := TYPPRICE(s.high, s.low, s.close)
 		checkRef(t, &ref, "vwap_cum", WAP(tp, s.volume), talibTol)
 	})
 }
@@ -133,8 +133,8 @@ func TestVolumeStreams(t *testing.T) {
 			return hlcv(st.Update, st.Revise)
 		})
 		for _, p := range [][2]int{{3, 10}, {10, 3}, {2, 2}} {
-			checkStream(t, "adosc", in, [][]float64{ADOsc(h, l, c, v, p[0], p[1])}, func() streamer {
-				st := NewADOscStream(p[0], p[1])
+			checkStream(t, "adosc", in, [][]float64{ADOSC(h, l, c, v, p[0], p[1])}, func() streamer {
+				st := NewADOSCStream(p[0], p[1])
 				return hlcv(st.Update, st.Revise)
 			})
 		}
