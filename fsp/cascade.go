@@ -1,0 +1,225 @@
+package fsp
+
+import (
+	"fmt"
+	"math"
+
+	"workbench/frames"
+)
+
+// Cascade is a set of indicators attached to a bar series and kept current:
+// computed over the history in one pass when attached, then updated in O(1)
+// per indicator as bars are appended or the newest bar is revised. Every
+// output column is as long as the series and aligned with its Time. An
+// indicator used as a source by several others is computed once.
+//
+// A Cascade is not safe for concurrent use.
+type Cascade struct {
+	frame *frames.OHLCV
+	specs []*Spec
+	nodes []*node
+	byKey map[string]int
+	cols  []string
+	col   map[string]colRef
+	done  int // bars processed
+}
+
+type colRef struct{ node, out int }
+
+type node struct {
+	spec   *Spec
+	stream Stream
+	src    int   // node index of the source, -1 when reading bar fields
+	srcOut int   // output of the source node
+	fields []int // indexes into Fields when src < 0
+	in     []float64
+	out    []float64
+	vals   [][]float64 // one history per output
+}
+
+// Attach parses specs (see Parse) and attaches them to f.
+func Attach(f *frames.OHLCV, specs string) (*Cascade, error) {
+	list, err := Parse(specs)
+	if err != nil {
+		return nil, err
+	}
+	return AttachSpecs(f, list)
+}
+
+// AttachSpecs attaches parsed specs to f and computes them over its bars. Two
+// specs giving the same column name is an error.
+func AttachSpecs(f *frames.OHLCV, specs []*Spec) (*Cascade, error) {
+	c := &Cascade{frame: f, specs: specs, byKey: map[string]int{}, col: map[string]colRef{}}
+	for _, s := range specs {
+		ni := c.add(s)
+		for j, name := range s.Columns() {
+			if _, dup := c.col[name]; dup {
+				return nil, fmt.Errorf("fsp: column %q given twice (by %s); label one of them", name, s)
+			}
+			c.col[name] = colRef{ni, j}
+			c.cols = append(c.cols, name)
+		}
+	}
+	for _, n := range c.nodes {
+		for j := range n.vals {
+			n.vals[j] = make([]float64, 0, f.Len())
+		}
+	}
+	c.Sync()
+	return c, nil
+}
+
+// add returns the node computing s, creating it and its sources.
+func (c *Cascade) add(s *Spec) int {
+	key := s.key()
+	if i, ok := c.byKey[key]; ok {
+		return i
+	}
+	n := &node{spec: s, src: -1, stream: s.Def.Stream(s.Params)}
+	switch {
+	case s.Source != nil && s.Source.Spec != nil:
+		n.src, n.srcOut = c.add(s.Source.Spec), s.Source.Output
+		n.in = make([]float64, 1)
+	case s.Source != nil:
+		n.fields = []int{fieldIndex(s.Source.Field)}
+	default:
+		for _, name := range s.Def.Inputs {
+			n.fields = append(n.fields, fieldIndex(name))
+		}
+	}
+	if n.in == nil {
+		n.in = make([]float64, len(n.fields))
+	}
+	n.out = make([]float64, len(s.Def.Outputs))
+	n.vals = make([][]float64, len(s.Def.Outputs))
+	c.nodes = append(c.nodes, n)
+	c.byKey[key] = len(c.nodes) - 1
+	return len(c.nodes) - 1
+}
+
+func fieldIndex(name string) int {
+	for i, f := range Fields {
+		if f == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *Cascade) fieldAt(k, i int) float64 {
+	f := c.frame
+	switch k {
+	case 0:
+		return f.Open[i]
+	case 1:
+		return f.High[i]
+	case 2:
+		return f.Low[i]
+	case 3:
+		return f.Close[i]
+	case 4:
+		return f.Volume[i]
+	}
+	return float64(f.Time[i])
+}
+
+// step feeds bar i to every node: a new bar, or a revision of the newest.
+func (c *Cascade) step(i int, revise bool) {
+	for _, n := range c.nodes {
+		if n.src >= 0 {
+			n.in[0] = c.nodes[n.src].out[n.srcOut]
+		} else {
+			for j, k := range n.fields {
+				n.in[j] = c.fieldAt(k, i)
+			}
+		}
+		if revise {
+			n.stream.Revise(n.in, n.out)
+			for j, v := range n.out {
+				n.vals[j][i] = v
+			}
+		} else {
+			n.stream.Update(n.in, n.out)
+			for j, v := range n.out {
+				n.vals[j] = append(n.vals[j], v)
+			}
+		}
+	}
+}
+
+// Sync catches up with bars added to the frame by someone else since the
+// last call: the newest bar already seen is revised with its current values
+// (it may have changed until it closed), then each new bar is consumed.
+func (c *Cascade) Sync() {
+	n := c.frame.Len()
+	if c.done > 0 && c.done <= n {
+		c.step(c.done-1, true)
+	}
+	for ; c.done < n; c.done++ {
+		c.step(c.done, false)
+	}
+}
+
+// Push adds a bar to the frame and the indicators: a bar with the newest
+// bar's time revises it (a live bar still forming), a later one is appended.
+// An earlier time is an error and changes nothing.
+func (c *Cascade) Push(b frames.Bar) error {
+	c.Sync()
+	f := c.frame
+	last := f.Len() - 1
+	switch {
+	case last >= 0 && b.Time == f.Time[last]:
+		f.Open[last], f.High[last], f.Low[last], f.Close[last], f.Volume[last] = b.Open, b.High, b.Low, b.Close, b.Volume
+		c.step(last, true)
+	case last < 0 || b.Time > f.Time[last]:
+		f.Add(b.Time, b.Open, b.High, b.Low, b.Close, b.Volume)
+		c.step(c.done, false)
+		c.done++
+	default:
+		return fmt.Errorf("fsp: bar at %d is older than the newest bar at %d", b.Time, f.Time[last])
+	}
+	return nil
+}
+
+// Frame is the attached series.
+func (c *Cascade) Frame() *frames.OHLCV { return c.frame }
+
+// Specs are the attached indicators, in the order given.
+func (c *Cascade) Specs() []*Spec { return c.specs }
+
+// Len is the number of bars computed.
+func (c *Cascade) Len() int { return c.done }
+
+// Time is the bar times the columns are aligned with.
+func (c *Cascade) Time() []int64 { return c.frame.Time[:c.done] }
+
+// Columns names every output column, in spec order (see Spec.Columns).
+func (c *Cascade) Columns() []string { return c.cols }
+
+// Column returns an output column by name, nil if there is none. The slice
+// is the cascade's own: read it, and take it again after Push or Sync.
+func (c *Cascade) Column(name string) []float64 {
+	r, ok := c.col[name]
+	if !ok {
+		return nil
+	}
+	return c.nodes[r.node].vals[r.out]
+}
+
+// Get is Column with an error naming the known columns.
+func (c *Cascade) Get(name string) ([]float64, error) {
+	if col := c.Column(name); col != nil {
+		return col, nil
+	}
+	return nil, fmt.Errorf("fsp: no column %q; columns: %v", name, c.cols)
+}
+
+// Last is a column's value at the newest bar (NaN for an unknown column or
+// an empty series).
+func (c *Cascade) Last(name string) float64 {
+	col := c.Column(name)
+	if len(col) == 0 {
+		return math.NaN()
+	}
+	return col[len(col)-1]
+}
