@@ -64,7 +64,7 @@ type Error struct {
 	Line int
 	Msg  string
 	// Trace lists the interpreted call stack of a panic, innermost first, as
-	// "file:line: function".
+	// "file:line: function"; Error shows it when it has more than one frame.
 	Trace []string
 }
 
@@ -76,7 +76,11 @@ func (e *Error) Error() string {
 	if f == "" {
 		f = "input"
 	}
-	return fmt.Sprintf("%s:%d: %s", f, e.Line, e.Msg)
+	s := fmt.Sprintf("%s:%d: %s", f, e.Line, e.Msg)
+	if len(e.Trace) > 1 {
+		s += "\n\tat " + strings.Join(e.Trace, "\n\tat ")
+	}
+	return s
 }
 
 // Imports are the packages every session can use, by import path.

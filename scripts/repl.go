@@ -270,10 +270,6 @@ func (r *REPL) run(ctx context.Context, src string, timed bool) {
 
 func (r *REPL) printErr(err error) {
 	msg := err.Error()
-	var se *Error
-	if errors.As(err, &se) && len(se.Trace) > 1 {
-		msg += "\n\tat " + strings.Join(se.Trace, "\n\tat ")
-	}
 	if r.Color {
 		msg = "\x1b[31m" + msg + "\x1b[0m"
 	}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"workbench/scripts"
+)
+
+func init() {
+	register(&command{
+		name:    "run",
+		usage:   "run FILE.go [-- ARGS...]",
+		summary: "run a Go script (package main) in the interpreter; ARGS become its os.Args[1:]",
+		run:     runScript,
+	})
+}
+
+func runScript(ctx context.Context, e *env, args []string) error {
+	fs := e.flags(commands["run"])
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("missing script file")
+	}
+	path := pos[0]
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	in, err := scripts.New(scripts.Options{
+		Stdin: e.stdin, Stdout: e.stdout, Stderr: e.stderr,
+		Args:     append([]string{path}, pos[1:]...),
+		StoreDir: e.storeDir(),
+	})
+	if err != nil {
+		return err
+	}
+	return in.RunFile(ctx, path)
+}

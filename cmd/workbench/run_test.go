@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeScript(t *testing.T, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "script.go")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRunScriptArgsAndOutput(t *testing.T) {
+	p := writeScript(t, "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"workbench/frames\"\n)\n\nfunc main() {\n\tfmt.Println(os.Args[1:], frames.FormatPeriod(3600))\n}\n")
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"run", p, "--", "x", "--flag"}, strings.NewReader(""), &out, &errb)
+	if code != 0 || out.String() != "[x --flag] 1h\n" {
+		t.Fatalf("code %d out %q err %q", code, out.String(), errb.String())
+	}
+}
+
+func TestRunScriptErrorsNameFileAndLine(t *testing.T) {
+	cases := map[string]string{
+		"package main\n\nfunc main() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}\n": ":5: panic: assignment to entry in nil map",
+		"package main\n\nfunc main() {\n\tx := 1 +\n}\n":                             ":5: expected operand",
+		"package main\n\nfunc main() {\n\tfor i := range 3 {\n\t\t_ = i\n\t}\n}\n":      ":4: range over an integer",
+		"package main\n\nfunc main() {\n\tundefinedCall()\n}\n":                       ":4: undefined: undefinedCall",
+	}
+	for src, want := range cases {
+		p := writeScript(t, src)
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"run", p}, strings.NewReader(""), &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), p+want) {
+			t.Errorf("%q: code %d stderr %q, want %q", src, code, errb.String(), p+want)
+		}
+	}
+}
+
+func TestRunScriptMissingFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"run"}, strings.NewReader(""), &out, &errb); code != 2 {
+		t.Fatalf("no file: code %d", code)
+	}
+	if code := run(context.Background(), []string{"run", "/nonexistent/x.go"}, strings.NewReader(""), &out, &errb); code != 1 {
+		t.Fatalf("missing file: code %d", code)
+	}
+}
