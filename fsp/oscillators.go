@@ -387,8 +387,9 @@ func MINUS_DI(high, low, close []float64, n int) []float64 {
 	return m
 }
 
-// DMI returns ADX, +DI and −DI over n ≥ 2 bars from one pass; each equals the
-// function of that name.
+// DMI returns ADX, +DI and −DI over n ≥ 2 bars from one pass, each equal to
+// the function of that name from bar 2n−1 on. Like TA-Lib's multi-output
+// functions, all three start at ADX's first bar (±DI alone start at bar n).
 func DMI(high, low, close []float64, n int) (adx, plusDI, minusDI []float64) {
 	return dmi(high, low, close, n, true, true)
 }
@@ -478,7 +479,7 @@ func dmi(high, low, close []float64, n int, wantADX, wantDI bool) (adx, pdi, mdi
 		adx = newOut(size, size)
 	}
 	if wantDI {
-		pdi, mdi = newOut(size, s+n), newOut(size, s+n)
+		pdi, mdi = newOut(size, s+look), newOut(size, s+look)
 		if !wantADX {
 			pdi = first
 		}
@@ -492,14 +493,15 @@ func dmi(high, low, close []float64, n int, wantADX, wantDI bool) (adx, pdi, mdi
 		if wantADX && i >= 2*n-1 {
 			adx[s+i] = a
 		}
-		if wantDI && i >= n {
+		if wantDI && i >= look {
 			pdi[s+i], mdi[s+i] = p, m
 		}
 	}
 	return adx, pdi, mdi
 }
 
-// DMIStream is the streaming twin of DMI (and so of ADX, PLUS_DI, MINUS_DI).
+// DMIStream is the streaming twin of ADX, PLUS_DI and MINUS_DI at once: its
+// ±DI start at bar n like PLUS_DI's (DMI's batch hides them until ADX starts).
 type DMIStream struct {
 	n        int
 	st, base dmState
@@ -895,4 +897,133 @@ func (s *SARStream) Revise(high, low float64) float64 {
 	}
 	s.st = s.base
 	return s.st.step(s.accel, s.maxAF, high, low)
+}
+
+func init() {
+	i := func(p []float64, k int) int { return int(p[k]) }
+	n := func(def, min float64) []Param { return []Param{PeriodParam("n", def, min)} }
+	Register(&Def{
+		Name: "stoch", Doc: "slow stochastic (SMA smoothing)", Inputs: hlcInputs,
+		Params:   []Param{PeriodParam("fastk", 14, 1), PeriodParam("slowk", 3, 1), PeriodParam("slowd", 3, 1)},
+		Outputs:  []string{"stoch_k", "stoch_d"},
+		Lookback: func(p []float64) int { return LookbackSTOCH(i(p, 0), i(p, 1), i(p, 2)) },
+		Batch: func(in [][]float64, p []float64) [][]float64 {
+			k, d := STOCH(in[0], in[1], in[2], i(p, 0), i(p, 1), i(p, 2))
+			return [][]float64{k, d}
+		},
+		Stream: func(p []float64) Stream {
+			s := NewSTOCHStream(i(p, 0), i(p, 1), i(p, 2))
+			return barStream{
+				func(in, out []float64) { out[0], out[1] = s.Update(in[0], in[1], in[2]) },
+				func(in, out []float64) { out[0], out[1] = s.Revise(in[0], in[1], in[2]) },
+			}
+		},
+	})
+	Register(&Def{
+		Name: "willr", Doc: "Williams' %R", Inputs: hlcInputs, Params: n(14, 2), Outputs: []string{"willr"},
+		Lookback: func(p []float64) int { return LookbackWILLR(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(WILLR(in[0], in[1], in[2], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewWILLRStream(i(p, 0))
+			return stream3in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "cci", Doc: "commodity channel index", Inputs: hlcInputs, Params: n(14, 2), Outputs: []string{"cci"},
+		Lookback: func(p []float64) int { return LookbackCCI(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(CCI(in[0], in[1], in[2], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewCCIStream(i(p, 0))
+			return stream3in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "mfi", Doc: "money flow index", Inputs: hlcvInputs, Params: n(14, 2), Outputs: []string{"mfi"},
+		Lookback: func(p []float64) int { return LookbackMFI(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(MFI(in[0], in[1], in[2], in[3], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewMFIStream(i(p, 0))
+			return stream4in(s.Update, s.Revise)
+		},
+	})
+	dmiStream := func(p []float64, outs int) Stream {
+		s := NewDMIStream(i(p, 0))
+		var v [3]float64
+		pick := func(out []float64) { out[0] = v[outs] }
+		return barStream{
+			func(in, out []float64) { v[0], v[1], v[2] = s.Update(in[0], in[1], in[2]); pick(out) },
+			func(in, out []float64) { v[0], v[1], v[2] = s.Revise(in[0], in[1], in[2]); pick(out) },
+		}
+	}
+	Register(&Def{
+		Name: "adx", Doc: "Wilder's average directional index", Inputs: hlcInputs, Params: n(14, 2), Outputs: []string{"adx"},
+		Lookback: func(p []float64) int { return LookbackADX(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(ADX(in[0], in[1], in[2], i(p, 0))) },
+		Stream:   func(p []float64) Stream { return dmiStream(p, 0) },
+	})
+	Register(&Def{
+		Name: "plus_di", Doc: "Wilder's +DI", Inputs: hlcInputs, Params: n(14, 2), Outputs: []string{"plus_di"},
+		Lookback: func(p []float64) int { return LookbackDI(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(PLUS_DI(in[0], in[1], in[2], i(p, 0))) },
+		Stream:   func(p []float64) Stream { return dmiStream(p, 1) },
+	})
+	Register(&Def{
+		Name: "minus_di", Doc: "Wilder's -DI", Inputs: hlcInputs, Params: n(14, 2), Outputs: []string{"minus_di"},
+		Lookback: func(p []float64) int { return LookbackDI(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(MINUS_DI(in[0], in[1], in[2], i(p, 0))) },
+		Stream:   func(p []float64) Stream { return dmiStream(p, 2) },
+	})
+	Register(&Def{
+		Name: "aroon", Doc: "Aroon down and up", Inputs: []string{"high", "low"}, Params: n(14, 2),
+		Outputs:  []string{"aroon_down", "aroon_up"},
+		Lookback: func(p []float64) int { return LookbackAROON(i(p, 0)) },
+		Batch: func(in [][]float64, p []float64) [][]float64 {
+			d, u := AROON(in[0], in[1], i(p, 0))
+			return [][]float64{d, u}
+		},
+		Stream: func(p []float64) Stream {
+			s := NewAROONStream(i(p, 0))
+			return barStream{
+				func(in, out []float64) { out[0], out[1], _ = s.Update(in[0], in[1]) },
+				func(in, out []float64) { out[0], out[1], _ = s.Revise(in[0], in[1]) },
+			}
+		},
+	})
+	Register(&Def{
+		Name: "aroonosc", Doc: "Aroon oscillator (up - down)", Inputs: []string{"high", "low"}, Params: n(14, 2),
+		Outputs:  []string{"aroonosc"},
+		Lookback: func(p []float64) int { return LookbackAROON(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(AROONOSC(in[0], in[1], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewAROONStream(i(p, 0))
+			return barStream{
+				func(in, out []float64) { _, _, out[0] = s.Update(in[0], in[1]) },
+				func(in, out []float64) { _, _, out[0] = s.Revise(in[0], in[1]) },
+			}
+		},
+	})
+	Register(&Def{
+		Name: "ultosc", Doc: "ultimate oscillator", Inputs: hlcInputs,
+		Params:   []Param{PeriodParam("p1", 7, 1), PeriodParam("p2", 14, 1), PeriodParam("p3", 28, 1)},
+		Outputs:  []string{"ultosc"},
+		Lookback: func(p []float64) int { return LookbackULTOSC(i(p, 0), i(p, 1), i(p, 2)) },
+		Batch: func(in [][]float64, p []float64) [][]float64 {
+			return one(ULTOSC(in[0], in[1], in[2], i(p, 0), i(p, 1), i(p, 2)))
+		},
+		Stream: func(p []float64) Stream {
+			s := NewULTOSCStream(i(p, 0), i(p, 1), i(p, 2))
+			return stream3in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "sar", Doc: "parabolic stop and reverse", Inputs: []string{"high", "low"},
+		Params:   []Param{{Name: "accel", Default: 0.02, Min: 0, Max: 1}, {Name: "max", Default: 0.2, Min: 0, Max: 1}},
+		Outputs:  []string{"sar"},
+		Lookback: func([]float64) int { return LookbackSAR() },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(SAR(in[0], in[1], p[0], p[1])) },
+		Stream: func(p []float64) Stream {
+			s := NewSARStream(p[0], p[1])
+			return stream2in(s.Update, s.Revise)
+		},
+	})
 }

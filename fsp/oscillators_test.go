@@ -28,9 +28,14 @@ func TestOscillatorsMatchTALib(t *testing.T) {
 		checkRef(t, s, "minus_di14", MINUS_DI(s.high, s.low, s.close, 14), talibTol)
 		adx, pdi, mdi := DMI(s.high, s.low, s.close, 14)
 		checkRef(t, s, "adx14", adx, talibTol)
-		// DMI's ±DI exist from bar n like PLUS_DI's.
-		checkRef(t, s, "plus_di14", pdi, talibTol)
-		checkRef(t, s, "minus_di14", mdi, talibTol)
+		// DMI's ±DI start with its ADX, at bar 27; from there they are PLUS_DI's and MINUS_DI's.
+		for j, w := range [][2][]float64{{pdi, PLUS_DI(s.high, s.low, s.close, 14)}, {mdi, MINUS_DI(s.high, s.low, s.close, 14)}} {
+			for k := range w[0] {
+				if want := w[1][k]; k < 27 && !math.IsNaN(w[0][k]) || k >= 27 && !sameBits(w[0][k], want) {
+					t.Fatalf("DMI output %d at %d = %v, want %v", j+1, k, w[0][k], want)
+				}
+			}
+		}
 		down, up := AROON(s.high, s.low, 14)
 		checkRef(t, s, "aroon_down14", down, talibTol)
 		checkRef(t, s, "aroon_up14", up, talibTol)
@@ -91,7 +96,7 @@ func TestOscillatorStreams(t *testing.T) {
 					return []float64{st.Revise(in[0], in[1], in[2], in[3])}
 				})
 			})
-			adx, pdi, mdi := DMI(h, l, c, n)
+			adx, pdi, mdi := ADX(h, l, c, n), PLUS_DI(h, l, c, n), MINUS_DI(h, l, c, n)
 			checkStream(t, "dmi", hlc, [][]float64{adx, pdi, mdi}, func() streamer {
 				st := NewDMIStream(n)
 				return multi(func(in []float64) []float64 {

@@ -456,3 +456,118 @@ func (s *PriceStream) Update(open, high, low, close float64) float64 {
 func (s *PriceStream) Revise(open, high, low, close float64) float64 {
 	return s.f(open, high, low, close)
 }
+
+// barStream adapts a stream over several bar fields to Stream.
+type barStream struct{ u, r func(in, out []float64) }
+
+func (s barStream) Update(in, out []float64) { s.u(in, out) }
+func (s barStream) Revise(in, out []float64) { s.r(in, out) }
+
+// stream2in, stream3in and stream4in adapt one-output streams of 2, 3 and 4
+// bar fields.
+func stream2in(u, r func(a, b float64) float64) Stream {
+	return barStream{
+		func(in, out []float64) { out[0] = u(in[0], in[1]) },
+		func(in, out []float64) { out[0] = r(in[0], in[1]) },
+	}
+}
+
+func stream3in(u, r func(a, b, c float64) float64) Stream {
+	return barStream{
+		func(in, out []float64) { out[0] = u(in[0], in[1], in[2]) },
+		func(in, out []float64) { out[0] = r(in[0], in[1], in[2]) },
+	}
+}
+
+func stream4in(u, r func(a, b, c, d float64) float64) Stream {
+	return barStream{
+		func(in, out []float64) { out[0] = u(in[0], in[1], in[2], in[3]) },
+		func(in, out []float64) { out[0] = r(in[0], in[1], in[2], in[3]) },
+	}
+}
+
+// one wraps a single batch output.
+func one(x []float64) [][]float64 { return [][]float64{x} }
+
+var (
+	hlcInputs  = []string{"high", "low", "close"}
+	ohlcInputs = []string{"open", "high", "low", "close"}
+	hlcvInputs = []string{"high", "low", "close", "volume"}
+)
+
+func init() {
+	i := func(p []float64, k int) int { return int(p[k]) }
+	n := func(def, min float64) []Param { return []Param{PeriodParam("n", def, min)} }
+	Register(&Def{
+		Name: "trange", Doc: "true range", Inputs: hlcInputs, Outputs: []string{"trange"},
+		Lookback: func([]float64) int { return LookbackTRANGE() },
+		Batch:    func(in [][]float64, _ []float64) [][]float64 { return one(TRANGE(in[0], in[1], in[2])) },
+		Stream: func([]float64) Stream {
+			s := NewTRANGEStream()
+			return stream3in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "atr", Doc: "Wilder's average true range", Inputs: hlcInputs, Params: n(14, 1), Outputs: []string{"atr"},
+		Lookback: func(p []float64) int { return LookbackATR(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(ATR(in[0], in[1], in[2], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewATRStream(i(p, 0))
+			return stream3in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "natr", Doc: "ATR in percent of the close", Inputs: hlcInputs, Params: n(14, 1), Outputs: []string{"natr"},
+		Lookback: func(p []float64) int { return LookbackNATR(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(NATR(in[0], in[1], in[2], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewNATRStream(i(p, 0))
+			return stream3in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "midprice", Doc: "(highest high + lowest low)/2", Inputs: []string{"high", "low"}, Params: n(14, 2),
+		Outputs:  []string{"midprice"},
+		Lookback: func(p []float64) int { return LookbackMIDPRICE(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(MIDPRICE(in[0], in[1], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewMIDPRICEStream(i(p, 0))
+			return stream2in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "midpoint", Doc: "(highest + lowest)/2 of one series", Inputs: []string{"close"}, Params: n(14, 2),
+		Outputs:  []string{"midpoint"},
+		Lookback: func(p []float64) int { return LookbackMIDPOINT(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(MIDPOINT(in[0], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewMIDPOINTStream(i(p, 0))
+			return stream1{func(x float64) float64 { return s.Update(x, x) }, func(x float64) float64 { return s.Revise(x, x) }}
+		},
+	})
+	price := func(name, doc string, inputs []string, batch func(in [][]float64) []float64, mk func() *PriceStream) {
+		Register(&Def{
+			Name: name, Doc: doc, Inputs: inputs, Outputs: []string{name},
+			Lookback: func([]float64) int { return 0 },
+			Batch:    func(in [][]float64, _ []float64) [][]float64 { return one(batch(in)) },
+			Stream: func([]float64) Stream {
+				s := mk()
+				if len(inputs) == 3 { // high, low, close: no open
+					return barStream{
+						func(in, out []float64) { out[0] = s.Update(0, in[0], in[1], in[2]) },
+						func(in, out []float64) { out[0] = s.Revise(0, in[0], in[1], in[2]) },
+					}
+				}
+				return stream4in(s.Update, s.Revise)
+			},
+		})
+	}
+	price("typprice", "typical price (H+L+C)/3", hlcInputs,
+		func(in [][]float64) []float64 { return TYPPRICE(in[0], in[1], in[2]) }, NewTYPPRICEStream)
+	price("avgprice", "average price (O+H+L+C)/4", ohlcInputs,
+		func(in [][]float64) []float64 { return AVGPRICE(in[0], in[1], in[2], in[3]) }, NewAVGPRICEStream)
+	price("wclprice", "weighted close price (H+L+2C)/4", hlcInputs,
+		func(in [][]float64) []float64 { return WCLPRICE(in[0], in[1], in[2]) }, NewWCLPRICEStream)
+	price("bop", "balance of power (C-O)/(H-L)", ohlcInputs,
+		func(in [][]float64) []float64 { return BOP(in[0], in[1], in[2], in[3]) }, NewBOPStream)
+}

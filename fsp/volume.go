@@ -574,3 +574,114 @@ func (s *FlowRatesStream) Update(high, low, close, volume float64) (vlmRate, dvl
 func (s *FlowRatesStream) Revise(high, low, close, volume float64) (vlmRate, dvlmRate float64) {
 	return s.v.Revise(volume) / s.p, s.d.Revise((high+low+close)/3*volume) / s.p
 }
+
+func init() {
+	i := func(p []float64, k int) int { return int(p[k]) }
+	Register(&Def{
+		Name: "obv", Doc: "on-balance volume", Inputs: []string{"close", "volume"}, Outputs: []string{"obv"},
+		Lookback: func([]float64) int { return LookbackOBV() },
+		Batch:    func(in [][]float64, _ []float64) [][]float64 { return one(OBV(in[0], in[1])) },
+		Stream: func([]float64) Stream {
+			s := NewOBVStream()
+			return stream2in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "ad", Doc: "Chaikin accumulation/distribution line", Inputs: hlcvInputs, Outputs: []string{"ad"},
+		Lookback: func([]float64) int { return LookbackAD() },
+		Batch:    func(in [][]float64, _ []float64) [][]float64 { return one(AD(in[0], in[1], in[2], in[3])) },
+		Stream: func([]float64) Stream {
+			s := NewADStream()
+			return stream4in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "adosc", Doc: "Chaikin A/D oscillator", Inputs: hlcvInputs,
+		Params:   []Param{PeriodParam("fast", 3, 2), PeriodParam("slow", 10, 2)},
+		Outputs:  []string{"adosc"},
+		Lookback: func(p []float64) int { return LookbackADOSC(i(p, 0), i(p, 1)) },
+		Batch: func(in [][]float64, p []float64) [][]float64 {
+			return one(ADOSC(in[0], in[1], in[2], in[3], i(p, 0), i(p, 1)))
+		},
+		Stream: func(p []float64) Stream {
+			s := NewADOSCStream(i(p, 0), i(p, 1))
+			return stream4in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "vwap", Doc: "VWAP of (H+L+C)/3, restarted every `every` seconds of epoch time (0: cumulative, 86400: each UTC day)",
+		Inputs:   []string{"time", "high", "low", "close", "volume"},
+		Params:   []Param{{Name: "every", Default: 0, Min: 0, Max: 1e12, Int: true}},
+		Outputs:  []string{"vwap"},
+		Lookback: func([]float64) int { return 0 },
+		Batch: func(in [][]float64, p []float64) [][]float64 {
+			t := make([]int64, len(in[0]))
+			for j, v := range in[0] {
+				t[j] = int64(v)
+			}
+			return one(VWAPReset(t, in[1], in[2], in[3], in[4], int64(p[0])))
+		},
+		Stream: func(p []float64) Stream {
+			s := NewVWAPStream(int64(p[0]))
+			return barStream{
+				func(in, out []float64) { out[0] = s.Update(int64(in[0]), in[1], in[2], in[3], in[4]) },
+				func(in, out []float64) { out[0] = s.Revise(int64(in[0]), in[1], in[2], in[3], in[4]) },
+			}
+		},
+	})
+	Register(&Def{
+		Name: "barwap", Doc: "VWAP of (H+L+C)/3 over the last n bars", Inputs: hlcvInputs,
+		Params: []Param{PeriodParam("n", 20, 1)}, Outputs: []string{"barwap"},
+		Lookback: func(p []float64) int { return LookbackBarWAP(i(p, 0)) },
+		Batch:    func(in [][]float64, p []float64) [][]float64 { return one(BarWAP(in[0], in[1], in[2], in[3], i(p, 0))) },
+		Stream: func(p []float64) Stream {
+			s := NewBarWAPStream(i(p, 0))
+			return stream4in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "logret", Doc: "log return ln(x/x[-1])", Inputs: []string{"close"}, Outputs: []string{"logret"},
+		Lookback: func([]float64) int { return LookbackLogReturns() },
+		Batch:    func(in [][]float64, _ []float64) [][]float64 { return one(LogReturns(in[0])) },
+		Stream: func([]float64) Stream {
+			s := NewLogReturnStream()
+			return stream1{s.Update, s.Revise}
+		},
+	})
+	Register(&Def{
+		Name: "cumlogret", Doc: "log return since the first bar ln(x/x[0])", Inputs: []string{"close"}, Outputs: []string{"cumlogret"},
+		Lookback: func([]float64) int { return 0 },
+		Batch:    func(in [][]float64, _ []float64) [][]float64 { return one(CumLogReturns(in[0])) },
+		Stream: func([]float64) Stream {
+			s := NewCumLogReturnStream()
+			return stream1{s.Update, s.Revise}
+		},
+	})
+	Register(&Def{
+		Name: "dollar_volume", Doc: "(H+L+C)/3 times volume", Inputs: hlcvInputs, Outputs: []string{"dollar_volume"},
+		Lookback: func([]float64) int { return 0 },
+		Batch:    func(in [][]float64, _ []float64) [][]float64 { return one(DollarVolume(in[0], in[1], in[2], in[3])) },
+		Stream: func([]float64) Stream {
+			s := NewDollarVolumeStream()
+			return stream4in(s.Update, s.Revise)
+		},
+	})
+	Register(&Def{
+		Name: "flow_rates", Doc: "volume and dollar volume per second, mean of the last n bars of secs seconds",
+		Inputs:   hlcvInputs,
+		Params:   []Param{PeriodParam("n", 1, 1), {Name: "secs", Default: 60, Min: 1, Max: 1e9, Int: true}},
+		Outputs:  []string{"vlm_rate", "dvlm_rate"},
+		Lookback: func(p []float64) int { return LookbackFlowRates(i(p, 0)) },
+		Batch: func(in [][]float64, p []float64) [][]float64 {
+			v, d := FlowRates(in[0], in[1], in[2], in[3], int64(p[1]), i(p, 0))
+			return [][]float64{v, d}
+		},
+		Stream: func(p []float64) Stream {
+			s := NewFlowRatesStream(int64(p[1]), i(p, 0))
+			return barStream{
+				func(in, out []float64) { out[0], out[1] = s.Update(in[0], in[1], in[2], in[3]) },
+				func(in, out []float64) { out[0], out[1] = s.Revise(in[0], in[1], in[2], in[3]) },
+			}
+		},
+	})
+}

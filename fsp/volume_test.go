@@ -3,8 +3,10 @@ package fsp
 import (
 	"math"
 	"os"
+	"strings"
 	"testing"
 
+	"workbench/frames"
 	"workbench/internal/oracle"
 )
 
@@ -183,4 +185,83 @@ func TestVolumeStreams(t *testing.T) {
 			return single(st.Update, st.Revise)
 		})
 	})
+}
+
+// TestRegisteredBarIndicators runs every indicator registered from
+// volatility.go, oscillators.go and volume.go through the registry: the
+// outputs match TA-Lib's columns where there is one, the first output starts
+// at the registered lookback, and the registered stream equals the batch bit
+// for bit with revisions.
+func TestRegisteredBarIndicators(t *testing.T) {
+	cases := []struct {
+		spec string
+		refs []string // TA-Lib columns per output, "" for none
+	}{
+		{"trange", []string{"trange"}}, {"atr(14)", []string{"atr14"}}, {"natr(14)", []string{"natr14"}},
+		{"midprice(14)", []string{"midprice14"}}, {"midpoint(5)", []string{""}},
+		{"typprice", []string{"typprice"}}, {"avgprice", []string{"avgprice"}}, {"wclprice", []string{"wclprice"}},
+		{"bop", []string{"bop"}}, {"stoch(14,3,3)", []string{"stoch_k", "stoch_d"}}, {"willr(14)", []string{"willr14"}},
+		{"cci(14)", []string{"cci14"}}, {"mfi(14)", []string{"mfi14"}}, {"adx(14)", []string{"adx14"}},
+		{"plus_di(14)", []string{"plus_di14"}}, {"minus_di(14)", []string{"minus_di14"}},
+		{"aroon(14)", []string{"aroon_down14", "aroon_up14"}}, {"aroonosc(14)", []string{""}},
+		{"ultosc(7,14,28)", []string{"ultosc"}}, {"sar(0.02,0.2)", []string{"sar"}},
+		{"obv", []string{"obv"}}, {"ad", []string{"ad"}}, {"adosc(3,10)", []string{"adosc"}},
+		{"vwap", []string{""}}, {"vwap(86400)", []string{""}}, {"barwap(20)", []string{""}},
+		{"logret", []string{""}}, {"cumlogret", []string{""}}, {"dollar_volume", []string{""}},
+		{"flow_rates(5,60)", []string{"", ""}}, {"midpoint(5, high)", []string{""}},
+	}
+	forEachOracle(t, func(t *testing.T, s *oracleSeries) {
+		f := &frames.OHLCV{Time: s.time, Open: s.open, High: s.high, Low: s.low, Close: s.close, Volume: s.volume}
+		for _, c := range cases {
+			sp, err := ParseOne(c.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := sp.Compute(f)
+			if len(got) != len(c.refs) {
+				t.Fatalf("%s: %d outputs, want %d", c.spec, len(got), len(c.refs))
+			}
+			for j, col := range c.refs {
+				if col != "" {
+					checkRef(t, s, col, got[j], talibTol)
+				}
+			}
+			// VWAPs wait for the first volume (kraken's series opens with
+			// empty bars), so only TA-Lib's indicators start exactly there.
+			if first := firstValid(got[0]); first < sp.Lookback() || (first != sp.Lookback() && c.refs[0] != "") {
+				t.Fatalf("%s: first value at %d, registered lookback %d", c.spec, first, sp.Lookback())
+			}
+			var in [][]float64
+			if sp.Source != nil {
+				in = [][]float64{field(f, sp.Source.Field)}
+			} else {
+				for _, name := range sp.Def.Inputs {
+					in = append(in, field(f, name))
+				}
+			}
+			checkStream(t, c.spec, in, got, func() streamer {
+				st := sp.Def.Stream(sp.Params)
+				return func(rev bool, row []float64) []float64 {
+					out := make([]float64, len(got))
+					if rev {
+						st.Revise(row, out)
+					} else {
+						st.Update(row, out)
+					}
+					return out
+				}
+			})
+		}
+	})
+}
+
+func TestBarIndicatorSpecErrors(t *testing.T) {
+	for _, spec := range []string{"atr(0)", "stoch(14,3,3,3)", "sar(2)", "adosc(1,10)", "willr(14.5)", "flow_rates(5,0)"} {
+		if _, err := Parse(spec); err == nil {
+			t.Errorf("Parse(%q) succeeded, want an error", spec)
+		}
+	}
+	if _, err := Parse("atr(14, close)"); err == nil || !strings.Contains(err.Error(), "takes no source") {
+		t.Errorf("atr with a source: %v", err)
+	}
 }
