@@ -17,11 +17,20 @@ func init() {
 }
 
 func runScript(ctx context.Context, e *env, args []string) error {
+	// Everything after "--" belongs to the script, flags included.
+	var scriptArgs []string
+	for i, a := range args {
+		if a == "--" {
+			args, scriptArgs = args[:i], args[i+1:]
+			break
+		}
+	}
 	fs := e.flags(commands["run"])
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
+	pos = append(pos, scriptArgs...)
 	if len(pos) == 0 {
 		return usagef("missing script file")
 	}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// buildBinary builds the workbench command once per test run.
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func workbenchBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "workbench-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "workbench")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binPath = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building workbench: %v\n%s", buildErr, binPath)
+	}
+	return binPath
+}
+
+// ptyTerm is the REPL running in a pseudo-terminal, read as a person would.
+type ptyTerm struct {
+	t   *testing.T
+	f   *os.File
+	cmd *exec.Cmd
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func startREPL(t *testing.T, state string) *ptyTerm {
+	t.Helper()
+	cmd := exec.Command(workbenchBinary(t))
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state, "TERM=xterm", "NO_COLOR=1")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &ptyTerm{t: t, f: f, cmd: cmd}
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := f.Read(b)
+			tm.mu.Lock()
+			tm.buf.Write(b[:n])
+			tm.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		f.Close()
+	})
+	return tm
+}
+
+// waitFor waits until the screen output since the last wait contains s.
+func (tm *ptyTerm) waitFor(s string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		tm.mu.Lock()
+		out := tm.buf.String()
+		if i := strings.Index(out, s); i >= 0 {
+			tm.buf.Next(i + len(s))
+			tm.mu.Unlock()
+			return out[:i+len(s)]
+		}
+		tm.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	tm.t.Fatalf("no %q on screen; got:\n%s", s, tm.buf.String())
+	return ""
+}
+
+func (tm *ptyTerm) typeLine(s string) {
+	tm.t.Helper()
+	if _, err := io.WriteString(tm.f, s+"\r"); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+func TestREPLInTerminal(t *testing.T) {
+	state := t.TempDir()
+	tm := startREPL(t, state)
+	tm.waitFor("wb> ")
+	tm.typeLine("x := 21")
+	tm.waitFor("wb> ")
+	tm.typeLine("func twice(v int) int {")
+	tm.waitFor("...")
+	tm.typeLine("return 2 * v }")
+	tm.waitFor("wb> ")
+	tm.typeLine("twice(x)")
+	tm.waitFor("42")
+	tm.waitFor("wb> ")
+
+	// Tab completes a package member.
+	io.WriteString(tm.f, "frames.FormatPer\t")
+	tm.waitFor("FormatPeriod")
+	tm.typeLine("(60)")
+	tm.waitFor(`"1m"`)
+	tm.waitFor("wb> ")
+
+	// Ctrl-C stops a runaway loop and keeps the session.
+	tm.typeLine("for {}")
+	time.Sleep(300 * time.Millisecond)
+	io.WriteString(tm.f, "\x03")
+	tm.waitFor("interrupted")
+	tm.waitFor("wb> ")
+	tm.typeLine("twice(x) + 1")
+	tm.waitFor("43")
+	tm.waitFor("wb> ")
+
+	tm.typeLine(":quit")
+	done := make(chan error, 1)
+	go func() { done <- tm.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal(":quit did not exit")
+	}
+	hist, err := os.ReadFile(filepath.Join(state, "workbench", "history"))
+	if err != nil || !strings.Contains(string(hist), "twice(x) + 1") {
+		t.Fatalf("history: %q %v", hist, err)
+	}
+
+	// A new session recalls the history with the up arrow.
+	tm2 := startREPL(t, state)
+	tm2.waitFor("wb> ")
+	io.WriteString(tm2.f, "\x1b[A")
+	tm2.waitFor(":quit")
+	io.WriteString(tm2.f, "\x1b[A")
+	tm2.waitFor("twice(x) + 1")
+	io.WriteString(tm2.f, "\x04\x15") // clear the line
+	tm2.typeLine("1 + 2")
+	tm2.waitFor("3")
+}
+
+func TestREPLPipedInput(t *testing.T) {
+	var out, errb bytes.Buffer
+	in := strings.NewReader("a := 2\nfunc sq(v int) int {\n\treturn v * v\n}\nsq(a)\nnope\n:quit\nsq(3)\n")
+	code := run(context.Background(), []string{"repl"}, in, &out, &errb)
+	if code != 0 || out.String() != "4\n" || !strings.Contains(errb.String(), "undefined: nope") {
+		t.Fatalf("code %d out %q err %q", code, out.String(), errb.String())
+	}
+}
