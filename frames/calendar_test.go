@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func utc(s string) int64 {
+func calUTC(s string) int64 {
 	t, err := time.Parse("2006-01-02 15:04", s)
 	if err != nil {
 		panic(err)
@@ -61,12 +61,12 @@ func TestUSEquitySessions(t *testing.T) {
 		{"2024-01-06 15:00", false}, // Saturday
 	}
 	for _, c := range cases {
-		if got := USEquity.IsOpen(utc(c.at)); got != c.open {
+		if got := USEquity.IsOpen(calUTC(c.at)); got != c.open {
 			t.Errorf("us-equity open at %s UTC = %v, want %v", c.at, got, c.open)
 		}
 	}
-	s := USEquity.Sessions(utc("2024-03-08 00:00"), utc("2024-03-12 00:00"))
-	want := []Session{{utc("2024-03-08 14:30"), utc("2024-03-08 21:00")}, {utc("2024-03-11 13:30"), utc("2024-03-11 20:00")}}
+	s := USEquity.Sessions(calUTC("2024-03-08 00:00"), calUTC("2024-03-12 00:00"))
+	want := []Session{{calUTC("2024-03-08 14:30"), calUTC("2024-03-08 21:00")}, {calUTC("2024-03-11 13:30"), calUTC("2024-03-11 20:00")}}
 	if len(s) != 2 || s[0] != want[0] || s[1] != want[1] {
 		t.Errorf("sessions across the DST change: %v, want %v", s, want)
 	}
@@ -93,7 +93,7 @@ func TestCMESessions(t *testing.T) {
 		{"2024-01-01 23:30", true},
 	}
 	for _, c := range cases {
-		if got := CME.IsOpen(utc(c.at)); got != c.open {
+		if got := CME.IsOpen(calUTC(c.at)); got != c.open {
 			t.Errorf("cme open at %s UTC = %v, want %v", c.at, got, c.open)
 		}
 	}
