@@ -49,7 +49,7 @@ func gapsManifestEntry(t *testing.T, file string) gapsManifestFile {
 func gapCount(t *testing.T, raw json.RawMessage) (int, []gapsManifestGap) {
 	t.Helper()
 	var s struct {
-		Count  int           `json:"count"`
+		Count  int               `json:"count"`
 		First5 []gapsManifestGap `json:"first_5"`
 	}
 	if err := json.Unmarshal(raw, &s); err != nil {
