@@ -9,11 +9,13 @@ import (
 
 // cascadeSpecs mixes averages, multi-output indicators, indicators of
 // indicators, a field source and a label; every registered indicator is
-// appended with its defaults.
+// appended with its defaults, labelled with its name.
 func cascadeSpecs() string {
 	list := []string{"ema(20, rsi(14))", "sma(5, macd(12,26,9).hist)", "sma(10, high)", "x=bbands(20, 2)",
 		"stddev(5, ema(3, low))"}
-	list = append(list, Names()...)
+	for _, name := range Names() {
+		list = append(list, name+"="+name) // labelled: adx and dmi's adx output would share a column name
+	}
 	return strings.Join(list, ",")
 }
 

@@ -26,11 +26,8 @@ func (w *wilder) step(x float64, n int) bool {
 		w.loss *= float64(n - 1)
 		w.gain *= float64(n - 1)
 	}
-	if d < 0 {
-		w.loss -= d
-	} else {
-		w.gain += d
-	}
+	w.loss -= min(d, 0)
+	w.gain += max(d, 0)
 	if i < n {
 		return false
 	}
@@ -59,7 +56,7 @@ func LookbackRSI(n int) int { return n }
 // RSI is Wilder's relative strength index, n ≥ 2: the averages of the first n
 // changes seed it, then avg = (avg·(n−1) + change)/n; 0 on a flat stretch
 // (gain + loss within 1e-14), as TA-Lib prints.
-func RSI(x []float64, n int) []float64 { return wilderBatch(x, n, (*wilder).rsi) }
+func RSI(x []float64, n int) []float64 { return wilderBatch(x, n, false) }
 
 // LookbackCMO is the number of leading NaNs of CMO(x, n): n.
 func LookbackCMO(n int) int { return n }
@@ -67,17 +64,44 @@ func LookbackCMO(n int) int { return n }
 // CMO is Chande's momentum oscillator as TA-Lib computes it: 100·(G−L)/(G+L)
 // over Wilder-smoothed gains and losses (so CMO = 2·RSI − 100), 0 when flat,
 // n ≥ 2.
-func CMO(x []float64, n int) []float64 { return wilderBatch(x, n, (*wilder).cmo) }
+func CMO(x []float64, n int) []float64 { return wilderBatch(x, n, true) }
 
-func wilderBatch(x []float64, n int, f func(*wilder) float64) []float64 {
+// wilderBatch is wilder.step unrolled into one loop.
+func wilderBatch(x []float64, n int, cmo bool) []float64 {
 	out, s, ok := start(x, n, 2, n)
 	if !ok {
 		return out
 	}
-	var w wilder
-	for i, v := range x[s:] {
-		if w.step(v, n) {
-			out[s+i] = f(&w)
+	x, o := x[s:], out[s:]
+	w := wilder{cnt: 1, prev: x[0]}
+	for _, v := range x[1:n] {
+		d := v - w.prev
+		w.prev = v
+		w.loss -= min(d, 0)
+		w.gain += max(d, 0)
+	}
+	fn, fn1 := float64(n), float64(n-1)
+	prev, gain, loss := w.prev, w.gain, w.loss
+	for i := n; i < len(x); i++ {
+		v := x[i]
+		d := v - prev
+		prev = v
+		if i > n {
+			loss *= fn1
+			gain *= fn1
+		}
+		loss -= min(d, 0) // branch-free: a random walk defeats the predictor
+		gain += max(d, 0)
+		loss /= fn
+		gain /= fn
+		t := gain + loss
+		switch {
+		case isZero(t):
+			o[i] = 0
+		case cmo:
+			o[i] = 100.0 * ((gain - loss) / t)
+		default:
+			o[i] = 100.0 * (gain / t)
 		}
 	}
 	return out

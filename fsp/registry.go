@@ -35,10 +35,13 @@ type Def struct {
 	Doc  string // one line for listings
 	// Inputs are the bar fields read, from Fields. An indicator of one input
 	// can take another indicator's output (or another field) as its source.
-	Inputs   []string
-	Params   []Param
-	Outputs  []string                                      // named outputs: "macd", "macd_signal", "macd_hist"
-	Lookback func(p []float64) int                         // leading NaN outputs on NaN-free inputs
+	Inputs  []string
+	Params  []Param
+	Outputs []string // named outputs: "macd", "macd_signal", "macd_hist"
+	// Lookback is the first bar at which every output has a value, on inputs
+	// without NaNs (a volume-weighted output may start later, after zero
+	// volumes); an output may start earlier than the others.
+	Lookback func(p []float64) int
 	Batch    func(in [][]float64, p []float64) [][]float64 // one slice per output
 	Stream   func(p []float64) Stream
 }
