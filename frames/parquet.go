@@ -1,0 +1,645 @@
+package frames
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
+
+	"workbench/internal/atomicfile"
+)
+
+// ParquetRowGroupRows is the row-group size WriteParquet uses. A range read
+// decodes whole row groups, so smaller groups make short reads cheaper;
+// 128Ki one-minute bars are about three months, a few hundred KB on disk.
+const ParquetRowGroupRows = 1 << 17
+
+// periodKey is the footer key-value entry in which we record the bar period,
+// so a series reads back with its period even when it has gaps.
+const periodKey = "workbench.period"
+
+// parquetBar is the row shape we write: time as plain epoch seconds (no
+// logical timestamp type, as piker writes it) delta-encoded, which shrinks
+// a regular time column to almost nothing.
+type parquetBar struct {
+	Time   int64   `parquet:"time,delta"`
+	Open   float64 `parquet:"open"`
+	High   float64 `parquet:"high"`
+	Low    float64 `parquet:"low"`
+	Close  float64 `parquet:"close"`
+	Volume float64 `parquet:"volume"`
+}
+
+// WriteParquetFile atomically replaces path with the series as parquet (see
+// WriteParquet): a crash leaves the old file or the new one, never a mix.
+func WriteParquetFile(path string, f *OHLCV) error {
+	if err := f.checkColumns(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return WriteParquet(w, f) })
+}
+
+// WriteParquet writes the series as one parquet file: a `time` INT64 column
+// of epoch seconds (delta-encoded) and DOUBLE open, high, low, close and
+// volume columns, zstd-compressed, in row groups of ParquetRowGroupRows with
+// min/max statistics that range reads use to skip groups. The period goes in
+// the footer's key-value metadata.
+func WriteParquet(w io.Writer, f *OHLCV) error {
+	if f == nil {
+		f = &OHLCV{}
+	}
+	if err := f.checkColumns(); err != nil {
+		return err
+	}
+	opts := []parquet.WriterOption{
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.MaxRowsPerRowGroup(ParquetRowGroupRows),
+		parquet.CreatedBy("workbench", "", ""),
+	}
+	if f.Period > 0 {
+		opts = append(opts, parquet.KeyValueMetadata(periodKey, strconv.FormatInt(f.Period, 10)))
+	}
+	pw := parquet.NewGenericWriter[parquetBar](w, opts...)
+	// Rows go through a small reused buffer so writing never holds a second
+	// copy of the series.
+	buf := make([]parquetBar, 8192)
+	for i := 0; i < f.Len(); i += len(buf) {
+		n := min(len(buf), f.Len()-i)
+		rows := buf[:n]
+		t, o, h, l, c, v := f.Time[i:i+n], f.Open[i:i+n], f.High[i:i+n], f.Low[i:i+n], f.Close[i:i+n], f.Volume[i:i+n]
+		for k := range rows {
+			rows[k] = parquetBar{t[k], o[k], h[k], l[k], c[k], v[k]}
+		}
+		if _, err := pw.Write(rows); err != nil {
+			return fmt.Errorf("parquet: %w", err)
+		}
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("parquet: %w", err)
+	}
+	return nil
+}
+
+// ParquetError is a problem with a parquet file: which file, which column
+// (when one is at fault) and what is wrong.
+type ParquetError struct {
+	File   string // the file's path, when reading a file
+	Column string // the column's name in the file, when one is at fault
+	Row    int64  // 1-based row, when one is at fault
+	Err    error
+}
+
+func (e *ParquetError) Error() string {
+	var b strings.Builder
+	b.WriteString("parquet")
+	if e.File != "" {
+		b.WriteString(" " + e.File)
+	}
+	if e.Column != "" {
+		b.WriteString(": column " + strconv.Quote(e.Column))
+	}
+	if e.Row > 0 {
+		b.WriteString(": row " + strconv.FormatInt(e.Row, 10))
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *ParquetError) Unwrap() error { return e.Err }
+
+// ReadParquetFile reads an OHLCV parquet file written by us, DuckDB, polars,
+// pandas/arrow or piker (see ReadParquet).
+func ReadParquetFile(path string) (*OHLCV, error) {
+	return readParquetFile(path, math.MinInt64, math.MaxInt64)
+}
+
+// ReadParquetFileRange reads the bars with from ≤ time < to, decoding only
+// the row groups whose time statistics overlap the range.
+func ReadParquetFileRange(path string, from, to int64) (*OHLCV, error) {
+	return readParquetFile(path, from, to)
+}
+
+func readParquetFile(path string, from, to int64) (*OHLCV, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, &ParquetError{File: path, Err: errors.New("is a folder, not a parquet file")}
+	}
+	out, err := readParquet(fh, st.Size(), from, to)
+	if err != nil {
+		var pe *ParquetError
+		if errors.As(err, &pe) && pe.File == "" {
+			pe.File = path
+			return nil, pe
+		}
+		return nil, &ParquetError{File: path, Err: err}
+	}
+	return out, nil
+}
+
+// ReadParquet reads a flat parquet table of bars. It finds the columns by
+// name, case-insensitively and with the aliases CSV headers allow (ts,
+// timestamp, date, o, h, l, c, vol, …); a leading `index` column and any
+// other columns are ignored. Time may be INT64 epoch seconds (or, by
+// magnitude, milliseconds/µs/ns as CSV allows), a TIMESTAMP in ms, µs or ns
+// with or without time zone, or a DATE; it is floored to epoch seconds.
+// Prices and volume may be DOUBLE, FLOAT or integers. Nulls are an error,
+// never silently zeroed. The period comes from our footer metadata or is
+// detected from the times.
+func ReadParquet(r io.ReaderAt, size int64) (*OHLCV, error) {
+	return readParquet(r, size, math.MinInt64, math.MaxInt64)
+}
+
+// columnSpec is how one of our six fields is stored in a file.
+type columnSpec struct {
+	leaf  int    // leaf column index in the file
+	name  string // name in the file
+	kind  parquet.Kind
+	scale float64 // decimal scale divisor for integer prices; 1 otherwise
+	// time only: how to turn stored integers into seconds.
+	div, mul int64
+	byMag    bool // plain integer: unit decided by magnitude, as CSV does
+}
+
+func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, err error) {
+	// parquet-go is not hardened against every corrupt input; a panic in the
+	// decoder is reported as a corrupt file rather than taking the program down.
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("corrupt parquet data (decoder failed: %v)", p)
+		}
+	}()
+	if size == 0 {
+		return nil, errors.New("empty file (0 bytes), not parquet")
+	}
+	if size < 12 {
+		return nil, fmt.Errorf("%d bytes is too short for a parquet file (truncated?)", size)
+	}
+	file, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return nil, fmt.Errorf("not a readable parquet file (truncated or corrupt?): %w", err)
+	}
+	specs, err := resolveColumns(file)
+	if err != nil {
+		return nil, err
+	}
+	period := int64(0)
+	if v, ok := file.Lookup(periodKey); ok {
+		if p, perr := strconv.ParseInt(v, 10, 64); perr == nil && p > 0 {
+			period = p
+		}
+	}
+
+	groups := file.RowGroups()
+	meta := file.Metadata()
+	if len(meta.RowGroups) != len(groups) {
+		return nil, errors.New("corrupt footer: row group count mismatch")
+	}
+	type job struct {
+		group int
+		off   int64
+		rows  int64
+	}
+	var jobs []job
+	var total int64
+	ranged := from != math.MinInt64 || to != math.MaxInt64
+	for g, rg := range groups {
+		n := rg.NumRows()
+		if n < 0 || n > 1<<40 {
+			return nil, fmt.Errorf("corrupt footer: row group %d claims %d rows", g, n)
+		}
+		if n == 0 {
+			continue
+		}
+		if ranged {
+			if to <= from {
+				continue
+			}
+			if lo, hi, ok := timeBounds(&meta.RowGroups[g], specs[0]); ok && (hi < from || lo >= to) {
+				continue
+			}
+		}
+		jobs = append(jobs, job{g, total, n})
+		total += n
+	}
+	if total > size*1024+1<<16 {
+		// Even constant columns under RLE and zstd do not pack 1024 rows into
+		// a byte; a larger claim is a corrupt footer, and believing it would
+		// allocate without bound.
+		return nil, fmt.Errorf("corrupt footer: %d rows cannot fit in %d bytes", total, size)
+	}
+	out = &OHLCV{
+		Period: period,
+		Time:   make([]int64, total),
+		Open:   make([]float64, total),
+		High:   make([]float64, total),
+		Low:    make([]float64, total),
+		Close:  make([]float64, total),
+		Volume: make([]float64, total),
+	}
+	floats := [5][]float64{out.Open, out.High, out.Low, out.Close, out.Volume}
+
+	// One task per (row group, column), spread over the CPUs: decoding and
+	// decompression dominate and columns are independent.
+	type task struct {
+		ji, col int
+	}
+	tasks := make(chan task)
+	errs := make([]error, len(jobs)*6)
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(jobs)*6)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range tasks {
+				errs[t.ji*6+t.col] = func() (err error) {
+					defer func() {
+						if p := recover(); p != nil {
+							err = &ParquetError{Column: specs[t.col].name, Err: fmt.Errorf("corrupt data (decoder failed: %v)", p)}
+						}
+					}()
+					spec, j := specs[t.col], jobs[t.ji]
+					cc := groups[j.group].ColumnChunks()[spec.leaf]
+					if t.col == 0 {
+						return readChunk(cc, spec, out.Time[j.off:j.off+j.rows], j.off)
+					}
+					return readChunk(cc, spec, floats[t.col-1][j.off:j.off+j.rows], j.off)
+				}()
+			}
+		}()
+	}
+	for i := range jobs {
+		for c := 0; c < 6; c++ {
+			tasks <- task{i, c}
+		}
+	}
+	close(tasks)
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return nil, e
+		}
+	}
+	convertTimes(out.Time, specs[0])
+	for c := 1; c < 6; c++ {
+		if s := specs[c].scale; s != 1 {
+			col := floats[c-1]
+			for i := range col {
+				col[i] /= s
+			}
+		}
+	}
+	if ranged {
+		out = cutRange(out, from, to)
+	}
+	if out.Period == 0 {
+		out.Period = DetectPeriod(out.Time)
+	}
+	return out, nil
+}
+
+// resolveColumns maps our six fields to the file's leaf columns.
+func resolveColumns(file *parquet.File) ([6]columnSpec, error) {
+	var specs [6]columnSpec
+	found := [6]bool{}
+	leaves := file.Root().Columns()
+	for i, col := range leaves {
+		name := col.Name()
+		field, ok := csvAliases[strings.ToLower(strings.TrimSpace(name))]
+		if !ok {
+			continue
+		}
+		if !col.Leaf() || col.Repeated() {
+			return specs, &ParquetError{Column: name, Err: errors.New("is nested or repeated; want a flat column of numbers")}
+		}
+		if found[field] {
+			return specs, &ParquetError{Column: name, Err: fmt.Errorf("is a second %s column (the first is %q)", csvColumns[field], specs[field].name)}
+		}
+		spec, err := columnSpecOf(col, field)
+		if err != nil {
+			return specs, &ParquetError{Column: name, Err: err}
+		}
+		spec.leaf = col.Index()
+		if spec.leaf < 0 || spec.leaf != i {
+			// Flat schemas have leaf index == position; anything else is nested.
+			return specs, &ParquetError{Column: name, Err: errors.New("is not a top-level column")}
+		}
+		specs[field] = spec
+		found[field] = true
+	}
+	var missing []string
+	for f, ok := range found {
+		if !ok {
+			missing = append(missing, csvColumns[f])
+		}
+	}
+	if len(missing) > 0 {
+		var have []string
+		for _, col := range leaves {
+			have = append(have, col.Name())
+		}
+		return specs, fmt.Errorf("missing column(s) %s (the file has %s)", strings.Join(missing, ", "), strings.Join(have, ", "))
+	}
+	return specs, nil
+}
+
+func columnSpecOf(col *parquet.Column, field int) (columnSpec, error) {
+	typ := col.Type()
+	spec := columnSpec{name: col.Name(), kind: typ.Kind(), scale: 1, div: 1, mul: 1}
+	lt := typ.LogicalType()
+	var ct deprecated.ConvertedType = -1
+	if p := typ.ConvertedType(); p != nil {
+		ct = *p
+	}
+	if field == 0 {
+		switch spec.kind {
+		case parquet.Int64:
+		case parquet.Int32:
+		default:
+			return spec, fmt.Errorf("time has type %s; want INT64 epoch seconds or a TIMESTAMP", typeName(typ))
+		}
+		switch {
+		case lt != nil && lt.Value != nil:
+			switch v := lt.Value.(type) {
+			case *format.TimestampType:
+				switch v.Unit.Value.(type) {
+				case *format.MilliSeconds:
+					spec.div = 1e3
+				case *format.MicroSeconds:
+					spec.div = 1e6
+				case *format.NanoSeconds:
+					spec.div = 1e9
+				default:
+					return spec, fmt.Errorf("time is a TIMESTAMP of unknown unit %s", &v.Unit)
+				}
+			case *format.DateType:
+				spec.mul = 86400
+			case *format.IntType:
+				spec.byMag = true
+			default:
+				return spec, fmt.Errorf("time has logical type %s; want INT64 epoch seconds or a TIMESTAMP", lt)
+			}
+		case ct == deprecated.TimestampMillis:
+			spec.div = 1e3
+		case ct == deprecated.TimestampMicros:
+			spec.div = 1e6
+		case ct == deprecated.Date:
+			spec.mul = 86400
+		case ct == -1 || ct == deprecated.Int64 || ct == deprecated.Int32:
+			spec.byMag = true
+		default:
+			return spec, fmt.Errorf("time has type %s; want INT64 epoch seconds or a TIMESTAMP", typeName(typ))
+		}
+		return spec, nil
+	}
+	switch spec.kind {
+	case parquet.Double, parquet.Float:
+		return spec, nil
+	case parquet.Int32, parquet.Int64:
+		scale := int32(0)
+		if lt != nil && lt.Value != nil {
+			switch v := lt.Value.(type) {
+			case *format.DecimalType:
+				scale = v.Scale
+			case *format.IntType:
+			default:
+				return spec, fmt.Errorf("%s has logical type %s; want a number", csvColumns[field], lt)
+			}
+		}
+		if scale < 0 || scale > 18 {
+			return spec, fmt.Errorf("%s has decimal scale %d", csvColumns[field], scale)
+		}
+		spec.scale = math.Pow10(int(scale))
+		return spec, nil
+	}
+	return spec, fmt.Errorf("%s has type %s; want DOUBLE, FLOAT or an integer", csvColumns[field], typeName(typ))
+}
+
+func typeName(t parquet.Type) string {
+	if lt := t.LogicalType(); lt != nil && lt.Value != nil {
+		return t.Kind().String() + " (" + lt.String() + ")"
+	}
+	return t.Kind().String()
+}
+
+// timeBounds reads a row group's time statistics, in seconds.
+func timeBounds(rg *format.RowGroup, spec columnSpec) (lo, hi int64, ok bool) {
+	if spec.leaf >= len(rg.Columns) || spec.byMag {
+		return 0, 0, false
+	}
+	st := &rg.Columns[spec.leaf].MetaData.Statistics
+	minB, maxB := st.MinValue, st.MaxValue
+	if minB == nil || maxB == nil {
+		minB, maxB = st.Min, st.Max
+	}
+	var a, b int64
+	switch {
+	case spec.kind == parquet.Int64 && len(minB) == 8 && len(maxB) == 8:
+		a, b = int64(binary.LittleEndian.Uint64(minB)), int64(binary.LittleEndian.Uint64(maxB))
+	case spec.kind == parquet.Int32 && len(minB) == 4 && len(maxB) == 4:
+		a, b = int64(int32(binary.LittleEndian.Uint32(minB))), int64(int32(binary.LittleEndian.Uint32(maxB)))
+	default:
+		return 0, 0, false
+	}
+	return floorDiv(a, spec.div) * spec.mul, floorDiv(b, spec.div) * spec.mul, true
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// readChunk decodes one column chunk straight into dst, page by page, from
+// the pages' typed buffers: no per-value boxing. base is dst's first row in
+// the output, for error messages.
+func readChunk[T int64 | float64](cc parquet.ColumnChunk, spec columnSpec, dst []T, base int64) error {
+	pages := cc.Pages()
+	defer pages.Close()
+	n := 0
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return &ParquetError{Column: spec.name, Err: fmt.Errorf("reading page: %w", err)}
+		}
+		if nulls := p.NumNulls(); nulls > 0 {
+			row := base + int64(n) + firstNull(p) + 1
+			parquet.Release(p)
+			return &ParquetError{Column: spec.name, Row: row, Err: fmt.Errorf("null value (%d nulls in this page); bars must be complete", nulls)}
+		}
+		m := int(p.NumValues())
+		if m > len(dst)-n {
+			parquet.Release(p)
+			return &ParquetError{Column: spec.name, Err: fmt.Errorf("column chunk holds more values than its row group's %d rows", len(dst))}
+		}
+		err = decodePage(dst[n:n+m], p.Data(), spec.kind, p.Dictionary())
+		parquet.Release(p)
+		if err != nil {
+			return &ParquetError{Column: spec.name, Row: base + int64(n) + 1, Err: err}
+		}
+		n += m
+	}
+	if n != len(dst) {
+		return &ParquetError{Column: spec.name, Err: fmt.Errorf("column chunk holds %d values for %d rows (truncated?)", n, len(dst))}
+	}
+	return nil
+}
+
+func firstNull(p parquet.Page) int64 {
+	levels := p.DefinitionLevels()
+	if len(levels) == 0 {
+		return 0
+	}
+	top := levels[0]
+	for _, l := range levels {
+		top = max(top, l)
+	}
+	for i, l := range levels {
+		if l < top {
+			return int64(i)
+		}
+	}
+	return 0
+}
+
+// decodePage copies a page's values (or, for dictionary pages, the values
+// its indexes point at) into dst, converting the physical type.
+func decodePage[T int64 | float64](dst []T, vals encoding.Values, kind parquet.Kind, dict parquet.Dictionary) error {
+	if dict != nil {
+		idx := vals.Int32()
+		if len(idx) != len(dst) {
+			return fmt.Errorf("dictionary page has %d indexes for %d values", len(idx), len(dst))
+		}
+		dv := dict.Page().Data()
+		switch kind {
+		case parquet.Int64:
+			return gather(dst, dv.Int64(), idx)
+		case parquet.Int32:
+			return gather(dst, dv.Int32(), idx)
+		case parquet.Double:
+			return gather(dst, dv.Double(), idx)
+		case parquet.Float:
+			return gather(dst, dv.Float(), idx)
+		}
+		return fmt.Errorf("unsupported dictionary of %s", kind)
+	}
+	switch kind {
+	case parquet.Int64:
+		return convertInto(dst, vals.Int64())
+	case parquet.Int32:
+		return convertInto(dst, vals.Int32())
+	case parquet.Double:
+		return convertInto(dst, vals.Double())
+	case parquet.Float:
+		return convertInto(dst, vals.Float())
+	}
+	return fmt.Errorf("unsupported physical type %s", kind)
+}
+
+func convertInto[T int64 | float64, S int32 | int64 | float32 | float64](dst []T, src []S) error {
+	if len(src) != len(dst) {
+		return fmt.Errorf("page decoded %d values, its header says %d", len(src), len(dst))
+	}
+	switch d := any(dst).(type) {
+	case []int64:
+		if s, ok := any(src).([]int64); ok {
+			copy(d, s)
+			return nil
+		}
+	case []float64:
+		if s, ok := any(src).([]float64); ok {
+			copy(d, s)
+			return nil
+		}
+	}
+	for i, v := range src {
+		dst[i] = T(v)
+	}
+	return nil
+}
+
+func gather[T int64 | float64, S int32 | int64 | float32 | float64](dst []T, dict []S, idx []int32) error {
+	for i, k := range idx {
+		if uint32(k) >= uint32(len(dict)) {
+			return fmt.Errorf("dictionary index %d out of range (dictionary has %d values)", k, len(dict))
+		}
+		dst[i] = T(dict[k])
+	}
+	return nil
+}
+
+// convertTimes turns stored time values into epoch seconds in place.
+func convertTimes(t []int64, spec columnSpec) {
+	div, mul := spec.div, spec.mul
+	if spec.byMag && len(t) > 0 {
+		// Plain integers: the unit is whatever the magnitude says, as for CSV,
+		// decided once per column from its first value.
+		n := t[0]
+		switch {
+		case n >= maxEpochSeconds*1e6 || n <= -maxEpochSeconds*1e6:
+			div = 1e9
+		case n >= maxEpochSeconds*1e3 || n <= -maxEpochSeconds*1e3:
+			div = 1e6
+		case n >= maxEpochSeconds || n <= -maxEpochSeconds:
+			div = 1e3
+		}
+	}
+	switch {
+	case mul != 1:
+		for i, v := range t {
+			t[i] = v * mul
+		}
+	case div != 1:
+		for i, v := range t {
+			t[i] = floorDiv(v, div)
+		}
+	}
+}
+
+// cutRange keeps the bars with from ≤ time < to. Sorted input (ours always
+// is) is cut by binary search into a view; unsorted input is filtered.
+func cutRange(f *OHLCV, from, to int64) *OHLCV {
+	t := f.Time
+	if to <= from {
+		return f.Rows(0, 0)
+	}
+	if sort.SliceIsSorted(t, func(i, j int) bool { return t[i] < t[j] }) {
+		i := sort.Search(len(t), func(k int) bool { return t[k] >= from })
+		j := sort.Search(len(t), func(k int) bool { return t[k] >= to })
+		return f.Rows(i, j)
+	}
+	out := New(f.Period, 0)
+	for i, v := range t {
+		if v >= from && v < to {
+			out.Add(v, f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i])
+		}
+	}
+	return out
+}
