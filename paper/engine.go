@@ -284,11 +284,12 @@ func checkSize(m *market, s decimal.Decimal) (int64, string) {
 	if s.Sign() <= 0 {
 		return 0, fmt.Sprintf("size %s is not positive", s)
 	}
-	if err := m.pair.CheckSize(s); err != nil {
-		return 0, err.Error()
-	}
 	n, ok := lotsOf(s, m.lotD)
 	if !ok {
+		// mkt's check has the same rule; ask it only to word the refusal.
+		if err := m.pair.CheckSize(s); err != nil {
+			return 0, err.Error()
+		}
 		return 0, fmt.Sprintf("size %s is not a multiple of the size tick %s", s, m.lotD)
 	}
 	return n, ""

@@ -12,18 +12,16 @@ import (
 	"workbench/paper"
 )
 
-// A backtest of the SMA crossover on a stored series, with fees, slippage
-// and a volume cap, written to a folder.
+// A backtest of the SMA crossover on hourly bars from a CSV file, with
+// fees, slippage and a volume cap, its report written to a folder.
 func ExampleBacktest() {
-	store, err := frames.OpenStore("store")
+	bars, err := frames.ReadCSVFile("btcusdt_1h.csv")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	bars, err := store.Read("btcusdt.spot.binance", 3600)
-	if err != nil {
-		fmt.Println(err)
-		return
+	if bars.Period == 0 {
+		bars.Period = frames.DetectPeriod(bars.Time)
 	}
 	pair, err := mkt.ParseFQME("btcusdt.spot.binance")
 	if err != nil {
@@ -77,7 +75,12 @@ func ExampleEngine() {
 	e.OnQuote(feeds.Quote{Time: 1, FQME: pair.FQME(), Bid: 100, Ask: 100.5})
 	e.Submit(paper.Order{FQME: pair.FQME(), Side: paper.Buy, Type: paper.Limit, Price: decimal.NewFromInt(100), Size: decimal.NewFromInt(1)})
 	e.OnQuote(feeds.Quote{Time: 2, FQME: pair.FQME(), Bid: 99.4, Ask: 99.5})
+	// The ask fell through the resting bid: it fills at its own price, as
+	// maker, paying 2 bps of 100.
 	for _, r := range e.Reports() {
 		fmt.Println(r)
 	}
+	// Output:
+	// 1 accepted o1 btcusdt.spot.binance buy
+	// 2 fill o1 btcusdt.spot.binance buy 1@100 fee 0.02 (maker) remaining 0
 }
