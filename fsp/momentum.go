@@ -415,16 +415,17 @@ func (s *LagStream) step(x float64) float64 {
 
 // minMax keeps the lowest and highest of the last k values in O(1) amortized
 // per value with two monotone deques of indices; the newest value can be
-// replaced (revise) in O(1) by restoring both deques' ends.
+// taken back (pop) in O(1) by restoring both deques' ends.
 type minMax struct {
 	k    int
-	vals []float64 // ring of the last k+1 values by index
+	mask int       // ring sizes are powers of two above k
+	vals []float64 // ring of the last values by index
 	lo   mono
 	hi   mono
 	n    int // values pushed
 }
 
-// mono is a monotone deque of value indices in a ring of k+1 slots.
+// mono is a monotone deque of value indices.
 type mono struct {
 	idx              []int
 	head, tail       int // absolute positions; live entries are [head, tail)
@@ -433,24 +434,31 @@ type mono struct {
 }
 
 func newMinMax(k int) *minMax {
-	return &minMax{k: k, vals: make([]float64, k+1),
-		lo: mono{idx: make([]int, k+1)}, hi: mono{idx: make([]int, k+1)}}
+	c := 1
+	for c <= k {
+		c <<= 1
+	}
+	return &minMax{k: k, mask: c - 1, vals: make([]float64, c),
+		lo: mono{idx: make([]int, c)}, hi: mono{idx: make([]int, c)}}
 }
 
-func (q *mono) push(m *minMax, i int, x float64, keep func(old, x float64) bool) float64 {
-	c := len(q.idx)
+func (q *mono) push(m *minMax, i int, x float64, high bool) float64 {
 	q.saveH, q.saveT = q.head, q.tail
-	for q.head < q.tail && q.idx[q.head%c] <= i-m.k {
+	for q.head < q.tail && q.idx[q.head&m.mask] <= i-m.k {
 		q.head++
 	}
-	for q.head < q.tail && !keep(m.vals[q.idx[(q.tail-1)%c]%len(m.vals)], x) {
+	for q.head < q.tail {
+		old := m.vals[q.idx[(q.tail-1)&m.mask]&m.mask]
+		if high && old > x || !high && old < x {
+			break
+		}
 		q.tail--
 	}
-	q.saveAt = q.tail % c
+	q.saveAt = q.tail & m.mask
 	q.saveSlot = q.idx[q.saveAt]
 	q.idx[q.saveAt] = i
 	q.tail++
-	return m.vals[q.idx[q.head%c]%len(m.vals)]
+	return m.vals[q.idx[q.head&m.mask]&m.mask]
 }
 
 func (q *mono) undo() {
@@ -458,15 +466,12 @@ func (q *mono) undo() {
 	q.head, q.tail = q.saveH, q.saveT
 }
 
-func keepLow(old, x float64) bool  { return old < x }
-func keepHigh(old, x float64) bool { return old > x }
-
 // push adds a value and returns the window's lowest and highest.
 func (m *minMax) push(x float64) (lo, hi float64) {
 	i := m.n
 	m.n++
-	m.vals[i%len(m.vals)] = x
-	return m.lo.push(m, i, x, keepLow), m.hi.push(m, i, x, keepHigh)
+	m.vals[i&m.mask] = x
+	return m.lo.push(m, i, x, false), m.hi.push(m, i, x, true)
 }
 
 // pop removes the newest value; only one pop may follow a push.
@@ -490,15 +495,37 @@ func STOCHRSI(x []float64, n, k, d int) (fastK, fastD []float64) {
 	}
 	r := RSI(x, n)
 	s := firstValid(r)
-	fastK = r // reused in place: each K needs only RSI values already read
-	m := newMinMax(k)
-	for i := s; i < len(r); i++ {
-		lo, hi := m.push(r[i])
-		if i-s >= k-1 {
-			fastK[i] = stochValue(r[i], lo, hi)
-		} else {
-			fastK[i] = math.NaN()
+	fastK = make([]float64, len(r))
+	for i := range fastK[:min(s+k-1, len(r))] {
+		fastK[i] = math.NaN()
+	}
+	// The extremes are tracked by index and rescanned only when one leaves
+	// the window (TA-Lib's way); the values equal the stream's deques.
+	loI, hiI := -1, -1
+	lo, hi := 0.0, 0.0
+	for i := s + k - 1; i < len(r); i++ {
+		v, trail := r[i], i-k+1
+		if loI < trail {
+			loI, lo = trail, r[trail]
+			for j := trail + 1; j <= i; j++ {
+				if r[j] < lo {
+					loI, lo = j, r[j]
+				}
+			}
+		} else if v <= lo {
+			loI, lo = i, v
 		}
+		if hiI < trail {
+			hiI, hi = trail, r[trail]
+			for j := trail + 1; j <= i; j++ {
+				if r[j] > hi {
+					hiI, hi = j, r[j]
+				}
+			}
+		} else if v >= hi {
+			hiI, hi = i, v
+		}
+		fastK[i] = stochValue(v, lo, hi)
 	}
 	fastD = SMA(fastK, d)
 	end := min(len(x), firstValid(x)+LookbackSTOCHRSI(n, k, d))

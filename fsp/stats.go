@@ -51,14 +51,30 @@ func STDDEV(x []float64, n int, k float64) []float64 {
 	if !ok {
 		return out
 	}
-	var w varWin
-	buf := make([]float64, n)
-	for i, v := range x[s:] {
-		if _, vr, ok := w.step(v, buf); ok {
-			out[s+i] = sigma(vr) * k
-		}
-	}
+	varBatch(x[s:], n, func(i int, _, vr float64) { out[s+i] = sigma(vr) * k })
 	return out
+}
+
+// varBatch is varWin.step over a whole slice: it calls f with each bar's
+// index, mean and variance from bar n-1 on.
+func varBatch(x []float64, n int, f func(i int, mean, variance float64)) {
+	t1, t2 := 0.0, 0.0
+	for _, v := range x[:n-1] {
+		t1 += v
+		t2 += v * v
+	}
+	fn := float64(n)
+	for i := n - 1; i < len(x); i++ {
+		v := x[i]
+		t1 += v
+		t2 += v * v
+		m1 := t1 / fn
+		m2 := t2 / fn
+		old := x[i-n+1]
+		t1 -= old
+		t2 -= old * old
+		f(i, m1, m2-m1*m1)
+	}
 }
 
 // LookbackBBANDS is the number of leading NaNs of every BBANDS output: n-1.
@@ -73,13 +89,8 @@ func BBANDS(x []float64, n int, up, down float64) (upper, middle, lower []float6
 	if !ok {
 		return middle, middle, middle
 	}
-	var w varWin
-	buf := make([]float64, n)
-	for i, v := range x[s:] {
-		if m, vr, ok := w.step(v, buf); ok {
-			upper[s+i], middle[s+i], lower[s+i] = bands(m, vr, up, down)
-		}
-	}
+	u, m, l := upper[s:], middle[s:], lower[s:]
+	varBatch(x[s:], n, func(i int, mean, vr float64) { u[i], m[i], l[i] = bands(mean, vr, up, down) })
 	return upper, middle, lower
 }
 
@@ -220,20 +231,39 @@ func LINEARREG(x []float64, n int) []float64 { return linregBatch(x, n, false) }
 // LINEARREG_SLOPE is the slope per bar of that line, n ≥ 2.
 func LINEARREG_SLOPE(x []float64, n int) []float64 { return linregBatch(x, n, true) }
 
+// linregBatch is linreg.step over a whole slice.
 func linregBatch(x []float64, n int, slope bool) []float64 {
 	out, s, ok := start(x, n, 2, n-1)
 	if !ok {
 		return out
 	}
-	var l linreg
-	buf := make([]float64, n+1)
-	for i, v := range x[s:] {
-		if m, val, ok := l.step(v, buf); ok {
-			if slope {
-				out[s+i] = m
-			} else {
-				out[s+i] = val
+	x, o := x[s:], out[s:]
+	fn := float64(n)
+	sumX := fn * (fn - 1) * 0.5
+	sumXSqr := float64(n * (n - 1) * (2*n - 1) / 6)
+	div := sumX*sumX - fn*sumXSqr
+	var sumY, sumXY float64
+	next := n - 1 // the next bar whose sums are recomputed
+	for t := n - 1; t < len(x); t++ {
+		if t == next {
+			sumY, sumXY = 0, 0
+			for i := n - 1; i >= 0; i-- {
+				y := x[t-i]
+				sumY += y
+				sumXY += float64(i) * y
 			}
+			next += n
+		} else {
+			d := x[t-n]
+			sumXY = sumXY + sumY - fn*d
+			sumY = sumY - d + x[t]
+		}
+		m := (fn*sumXY - sumX*sumY) / div
+		if slope {
+			o[t] = m
+		} else {
+			b := (sumY - m*sumX) / fn
+			o[t] = b + m*(fn-1)
 		}
 	}
 	return out
