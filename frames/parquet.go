@@ -446,7 +446,7 @@ func typeName(t parquet.Type) string {
 
 // timeBounds reads a row group's time statistics, in seconds.
 func timeBounds(rg *format.RowGroup, spec columnSpec) (lo, hi int64, ok bool) {
-	if spec.leaf >= len(rg.Columns) || spec.byMag {
+	if spec.leaf >= len(rg.Columns) {
 		return 0, 0, false
 	}
 	st := &rg.Columns[spec.leaf].MetaData.Statistics
@@ -463,7 +463,14 @@ func timeBounds(rg *format.RowGroup, spec columnSpec) (lo, hi int64, ok bool) {
 	default:
 		return 0, 0, false
 	}
-	return floorDiv(a, spec.div) * spec.mul, floorDiv(b, spec.div) * spec.mul, true
+	div := spec.div
+	if spec.byMag {
+		div = magnitudeDiv(a)
+		if magnitudeDiv(b) != div {
+			return 0, 0, false
+		}
+	}
+	return floorDiv(a, div) * spec.mul, floorDiv(b, div) * spec.mul, true
 }
 
 func floorDiv(a, b int64) int64 {
@@ -601,15 +608,7 @@ func convertTimes(t []int64, spec columnSpec) {
 	if spec.byMag && len(t) > 0 {
 		// Plain integers: the unit is whatever the magnitude says, as for CSV,
 		// decided once per column from its first value.
-		n := t[0]
-		switch {
-		case n >= maxEpochSeconds*1e6 || n <= -maxEpochSeconds*1e6:
-			div = 1e9
-		case n >= maxEpochSeconds*1e3 || n <= -maxEpochSeconds*1e3:
-			div = 1e6
-		case n >= maxEpochSeconds || n <= -maxEpochSeconds:
-			div = 1e3
-		}
+		div = magnitudeDiv(t[0])
 	}
 	switch {
 	case mul != 1:
@@ -621,6 +620,20 @@ func convertTimes(t []int64, spec columnSpec) {
 			t[i] = floorDiv(v, div)
 		}
 	}
+}
+
+// magnitudeDiv is the divisor to seconds of a plain integer time, by the
+// same magnitude rule CSV uses: seconds up to 1e11, then ms, µs, ns.
+func magnitudeDiv(n int64) int64 {
+	switch {
+	case n >= maxEpochSeconds*1e6 || n <= -maxEpochSeconds*1e6:
+		return 1e9
+	case n >= maxEpochSeconds*1e3 || n <= -maxEpochSeconds*1e3:
+		return 1e6
+	case n >= maxEpochSeconds || n <= -maxEpochSeconds:
+		return 1e3
+	}
+	return 1
 }
 
 // cutRange keeps the bars with from ≤ time < to. Sorted input (ours always
