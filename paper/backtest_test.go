@@ -355,6 +355,24 @@ func TestIntegerAndDecimalSettlementAgree(t *testing.T) {
 			t.Fatalf("trip %d:\n int %+v\n dec %+v", i, a, b)
 		}
 	}
+	// The account invariant over the accounting's positions, exactly:
+	// cash + Q×mark = initial cash + realized − fees + unrealized.
+	accts, err := res.Accounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, pos := accts[0], res.Positions[0]
+	mark := decimal.NewFromFloat(pos.LastClose)
+	lhs := res.FinalCash.Add(pos.Size.Mul(mark))
+	rhs := res.InitialCash.Add(a.Realized()).Sub(a.Fees()).Add(a.Unrealized(mark))
+	if !lhs.Equal(rhs) || !a.Size().Equal(pos.Size) {
+		t.Fatalf("cash %s + position %s at %s = %s, but initial + realized − fees + unrealized = %s",
+			res.FinalCash, pos.Size, mark, lhs, rhs)
+	}
+	txs := res.Transactions()
+	if len(txs) != len(res.Fills) || txs[0].TID != res.Fills[0].OrderID+":1" || txs[0].Etype != "clear" {
+		t.Fatalf("transactions %v", txs[:1])
+	}
 	c1, p1 := settle(res.InitialCash, res.Fills)
 	c2, p2 := settle(res.InitialCash, plain)
 	if !c1.Equal(c2) || !p1[testFQME].Equal(p2[testFQME]) {

@@ -382,6 +382,43 @@ func maxDrawdown(init float64, start int64, eq EquityCurve, end int64) (float64,
 	return mdd, (end - mddPeakT) / 1e9
 }
 
+// Transactions are the fills as ledger transactions, in fill order. A
+// fill's TID is its order's ID and its number among that order's fills,
+// "o12:1", so a ledger of one backtest never repeats one.
+func (res *Result) Transactions() []Transaction {
+	n := make(map[string]int)
+	out := make([]Transaction, len(res.Fills))
+	for i, f := range res.Fills {
+		n[f.OrderID]++
+		out[i] = Transaction{TID: f.OrderID + ":" + strconv.Itoa(n[f.OrderID]), FQME: f.FQME,
+			Time: time.Unix(0, f.Time).UTC(), Size: f.SignedSize(), Price: f.Price, Cost: f.Fee,
+			BSMktID: f.FQME, Etype: "clear"}
+	}
+	return out
+}
+
+// Accounts books the transactions into one Position per market, in the
+// order of Positions, by the accounting's exact rules: average entry price,
+// realized PnL, fees, break-even.
+func (res *Result) Accounts() ([]*Position, error) {
+	ps := make([]*Position, len(res.Config.Series))
+	by := make(map[string]*Position, len(ps))
+	for i, s := range res.Config.Series {
+		ps[i] = NewPosition(s.Market)
+		by[s.Market.FQME()] = ps[i]
+	}
+	for _, tx := range res.Transactions() {
+		p := by[tx.FQME]
+		if p == nil {
+			return nil, fmt.Errorf("backtest accounts: transaction %s for unknown market %s", tx.TID, tx.FQME)
+		}
+		if err := p.Apply(tx); err != nil {
+			return nil, fmt.Errorf("backtest accounts: %w", err)
+		}
+	}
+	return ps, nil
+}
+
 // FinalEquity is the exact final cash plus positions marked at their last close.
 func (res *Result) FinalEquity() decimal.Decimal {
 	eq := res.FinalCash
@@ -439,9 +476,14 @@ type jsonReject struct {
 }
 
 type jsonPosition struct {
-	FQME      string          `json:"fqme"`
-	Size      decimal.Decimal `json:"size"`
-	LastClose Num             `json:"last_close"`
+	FQME       string          `json:"fqme"`
+	Size       decimal.Decimal `json:"size"`
+	LastClose  Num             `json:"last_close"`
+	AvgPrice   decimal.Decimal `json:"avg_price,omitzero"`
+	BreakEven  decimal.Decimal `json:"break_even,omitzero"`
+	Realized   decimal.Decimal `json:"realized"`
+	Unrealized decimal.Decimal `json:"unrealized"`
+	Fees       decimal.Decimal `json:"fees"`
 }
 
 type jsonReport struct {
@@ -485,7 +527,7 @@ type jsonStats struct {
 
 func isoNs(t int64) string { return time.Unix(0, t).UTC().Format(time.RFC3339Nano) }
 
-func (res *Result) jsonReport() jsonReport {
+func (res *Result) jsonReport() (jsonReport, error) {
 	s := res.Stats
 	j := jsonReport{
 		Markets: res.Markets, Start: isoNs(res.Start), End: isoNs(res.End), Bars: res.Bars,
@@ -495,8 +537,18 @@ func (res *Result) jsonReport() jsonReport {
 			s.Exposure, s.Turnover, s.Fees, s.Fills, s.PeriodsPerYear},
 		Positions: []jsonPosition{}, Trades: []jsonTrade{}, Fills: []jsonFill{}, Orders: []jsonOrder{}, Rejects: []jsonReject{},
 	}
-	for _, p := range res.Positions {
-		j.Positions = append(j.Positions, jsonPosition{p.FQME, p.Size, Num(p.LastClose)})
+	accts, err := res.Accounts()
+	if err != nil {
+		return j, err
+	}
+	for i, p := range res.Positions {
+		a := accts[i]
+		jp := jsonPosition{FQME: p.FQME, Size: p.Size, LastClose: Num(p.LastClose), AvgPrice: a.AvgPrice(),
+			BreakEven: a.BreakEven(), Realized: a.Realized(), Fees: a.Fees()}
+		if !a.IsFlat() && !math.IsNaN(p.LastClose) {
+			jp.Unrealized = a.Unrealized(decimal.NewFromFloat(p.LastClose))
+		}
+		j.Positions = append(j.Positions, jp)
 	}
 	for _, t := range res.Trades {
 		j.Trades = append(j.Trades, jsonTrade{t.FQME, t.Side.String(), isoNs(t.Open), isoNs(t.Close), t.Size,
@@ -513,14 +565,18 @@ func (res *Result) jsonReport() jsonReport {
 	for _, r := range res.Rejects {
 		j.Rejects = append(j.Rejects, jsonReject{isoNs(r.Time), r.OrderID, r.FQME, r.Reason})
 	}
-	return j
+	return j, nil
 }
 
 // WriteJSON writes the report (everything but the equity curve) as indented JSON.
 func (res *Result) WriteJSON(w io.Writer) error {
+	j, err := res.jsonReport()
+	if err != nil {
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(res.jsonReport())
+	return enc.Encode(j)
 }
 
 // WriteEquityCSV writes the equity curve as time,equity rows (RFC 3339, float).
@@ -564,9 +620,14 @@ func (res *Result) WriteText(w io.Writer) error {
 	fmt.Fprintf(bw, "  exposure        %s\n", pct(s.Exposure))
 	fmt.Fprintf(bw, "  turnover        %s x mean equity\n", s.Turnover)
 	fmt.Fprintf(bw, "  fills / fees    %d / %s\n", s.Fills, s.Fees.StringFixed(2))
-	for _, p := range res.Positions {
-		if !p.Size.IsZero() {
-			fmt.Fprintf(bw, "  open position   %s %s\n", p.FQME, p.Size)
+	accts, err := res.Accounts()
+	if err != nil {
+		return err
+	}
+	for i, p := range res.Positions {
+		if a := accts[i]; !a.IsFlat() {
+			fmt.Fprintf(bw, "  open position   %s %s at %s, break-even %s\n", p.FQME, p.Size,
+				a.AvgPrice().Round(8), a.BreakEven().Round(8))
 		}
 	}
 	if len(res.Rejects) > 0 {
