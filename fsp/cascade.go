@@ -13,7 +13,8 @@ import (
 // output column is as long as the series and aligned with its Time. An
 // indicator used as a source by several others is computed once.
 //
-// A Cascade is not safe for concurrent use.
+// The frame may only grow (its newest bar may change until it closes). A
+// Cascade is not safe for concurrent use.
 type Cascade struct {
 	frame *frames.OHLCV
 	specs []*Spec
@@ -32,6 +33,7 @@ type node struct {
 	src    int   // node index of the source, -1 when reading bar fields
 	srcOut int   // output of the source node
 	fields []int // indexes into Fields when src < 0
+	cols   [][]float64 // the frame's columns for fields, nil for time (see bind)
 	in     []float64
 	out    []float64
 	vals   [][]float64 // one history per output
@@ -58,11 +60,6 @@ func AttachSpecs(f *frames.OHLCV, specs []*Spec) (*Cascade, error) {
 			}
 			c.col[name] = colRef{ni, j}
 			c.cols = append(c.cols, name)
-		}
-	}
-	for _, n := range c.nodes {
-		for j := range n.vals {
-			n.vals[j] = make([]float64, 0, f.Len())
 		}
 	}
 	c.Sync()
@@ -106,21 +103,32 @@ func fieldIndex(name string) int {
 	return -1
 }
 
-func (c *Cascade) fieldAt(k, i int) float64 {
+// bind points the nodes at the frame's columns, which Add may reallocate.
+func (c *Cascade) bind() {
 	f := c.frame
-	switch k {
-	case 0:
-		return f.Open[i]
-	case 1:
-		return f.High[i]
-	case 2:
-		return f.Low[i]
-	case 3:
-		return f.Close[i]
-	case 4:
-		return f.Volume[i]
+	all := [][]float64{f.Open, f.High, f.Low, f.Close, f.Volume, nil}
+	for _, n := range c.nodes {
+		if len(n.cols) != len(n.fields) {
+			n.cols = make([][]float64, len(n.fields))
+		}
+		for j, k := range n.fields {
+			n.cols[j] = all[k]
+		}
 	}
-	return float64(f.Time[i])
+}
+
+// grow makes every output column n long.
+func (c *Cascade) grow(n int) {
+	for _, nd := range c.nodes {
+		for j, v := range nd.vals {
+			if cap(v) < n {
+				nv := make([]float64, len(v), max(n, 2*cap(v)))
+				copy(nv, v)
+				v = nv
+			}
+			nd.vals[j] = v[:n]
+		}
+	}
 }
 
 // step feeds bar i to every node: a new bar, or a revision of the newest.
@@ -129,20 +137,21 @@ func (c *Cascade) step(i int, revise bool) {
 		if n.src >= 0 {
 			n.in[0] = c.nodes[n.src].out[n.srcOut]
 		} else {
-			for j, k := range n.fields {
-				n.in[j] = c.fieldAt(k, i)
+			for j, col := range n.cols {
+				if col == nil {
+					n.in[j] = float64(c.frame.Time[i])
+				} else {
+					n.in[j] = col[i]
+				}
 			}
 		}
 		if revise {
 			n.stream.Revise(n.in, n.out)
-			for j, v := range n.out {
-				n.vals[j][i] = v
-			}
 		} else {
 			n.stream.Update(n.in, n.out)
-			for j, v := range n.out {
-				n.vals[j] = append(n.vals[j], v)
-			}
+		}
+		for j, v := range n.out {
+			n.vals[j][i] = v
 		}
 	}
 }
@@ -152,9 +161,11 @@ func (c *Cascade) step(i int, revise bool) {
 // (it may have changed until it closed), then each new bar is consumed.
 func (c *Cascade) Sync() {
 	n := c.frame.Len()
+	c.bind()
 	if c.done > 0 && c.done <= n {
 		c.step(c.done-1, true)
 	}
+	c.grow(max(n, c.done))
 	for ; c.done < n; c.done++ {
 		c.step(c.done, false)
 	}
@@ -173,6 +184,8 @@ func (c *Cascade) Push(b frames.Bar) error {
 		c.step(last, true)
 	case last < 0 || b.Time > f.Time[last]:
 		f.Add(b.Time, b.Open, b.High, b.Low, b.Close, b.Volume)
+		c.bind()
+		c.grow(c.done + 1)
 		c.step(c.done, false)
 		c.done++
 	default:
@@ -191,7 +204,7 @@ func (c *Cascade) Specs() []*Spec { return c.specs }
 func (c *Cascade) Len() int { return c.done }
 
 // Time is the bar times the columns are aligned with.
-func (c *Cascade) Time() []int64 { return c.frame.Time[:c.done] }
+func (c *Cascade) Time() []int64 { return c.frame.Time[:min(c.done, c.frame.Len())] }
 
 // Columns names every output column, in spec order (see Spec.Columns).
 func (c *Cascade) Columns() []string { return c.cols }
