@@ -946,10 +946,10 @@ func init() {
 			return stream4in(s.Update, s.Revise)
 		},
 	})
-	dmiStream := func(p []float64, outs int) Stream {
+	dmiStream := func(p []float64, which int) Stream {
 		s := NewDMIStream(i(p, 0))
 		var v [3]float64
-		pick := func(out []float64) { out[0] = v[outs] }
+		pick := func(out []float64) { out[0] = v[which] }
 		return barStream{
 			func(in, out []float64) { v[0], v[1], v[2] = s.Update(in[0], in[1], in[2]); pick(out) },
 			func(in, out []float64) { v[0], v[1], v[2] = s.Revise(in[0], in[1], in[2]); pick(out) },

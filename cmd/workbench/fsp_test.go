@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"workbench/frames"
+	"workbench/internal/oracle"
+)
+
+// fspReadColumns reads a CSV with a header into columns by name; empty cells
+// are NaN.
+func fspReadColumns(t *testing.T, path string) map[string][]float64 {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	rows, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := map[string][]float64{}
+	for _, row := range rows[1:] {
+		for j, name := range rows[0] {
+			v := math.NaN()
+			if row[j] != "" {
+				if v, err = strconv.ParseFloat(row[j], 64); err != nil {
+					t.Fatalf("%s column %s: %v", path, name, err)
+				}
+			}
+			cols[name] = append(cols[name], v)
+		}
+	}
+	return cols
+}
+
+// fspWantColumns compares got columns with TA-Lib's reference columns.
+func fspWantColumns(t *testing.T, got, ref map[string][]float64, pairs map[string]string) {
+	t.Helper()
+	if len(got["time"]) != len(ref["time"]) {
+		t.Fatalf("%d rows, TA-Lib has %d", len(got["time"]), len(ref["time"]))
+	}
+	for i := range ref["time"] {
+		if got["time"][i] != ref["time"][i] {
+			t.Fatalf("time[%d] = %v, want %v", i, got["time"][i], ref["time"][i])
+		}
+	}
+	for ours, theirs := range pairs {
+		g, w := got[ours], ref[theirs]
+		if g == nil {
+			t.Fatalf("no column %s in the output", ours)
+		}
+		for i := range w {
+			if math.IsNaN(w[i]) != math.IsNaN(g[i]) || math.Abs(g[i]-w[i]) > 1e-9*math.Max(1, math.Abs(w[i])) {
+				t.Fatalf("%s[%d] = %v, TA-Lib %s %v", ours, i, g[i], theirs, w[i])
+			}
+		}
+	}
+}
+
+var fspPairs = map[string]string{"rsi_14": "rsi14", "atr_14": "atr14", "macd_12_26_9": "macd",
+	"macd_signal_12_26_9": "macd_signal", "stoch_k_14_3_3": "stoch_k", "obv": "obv"}
+
+const fspInd = "rsi(14), atr(14), macd(12,26,9), stoch(14,3,3), obv"
+
+func TestFSPCommandCSVFileToCSV(t *testing.T) {
+	in := oracle.Path(t, "ohlcv", "goog_daily_2004-2008.csv")
+	ref := fspReadColumns(t, oracle.Path(t, "ta", "goog_daily_2004-2008.talib.csv"))
+	out := filepath.Join(t.TempDir(), "ind.csv")
+	code, stdout, stderr := runCLI(t, "fsp", in, "--ind", fspInd, "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "1047 bars") || !strings.Contains(stdout, out) {
+		t.Errorf("summary %q names neither the bar count nor the file", stdout)
+	}
+	fspWantColumns(t, fspReadColumns(t, out), ref, fspPairs)
+}
+
+func TestFSPCommandStoreToParquet(t *testing.T) {
+	f, err := frames.ReadCSVFile(oracle.Path(t, "ohlcv", "binance_BTCUSDT_1h_2024-08.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Period = 3600
+	store := t.TempDir()
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("btcusdt.spot.binance", f); err != nil {
+		t.Fatal(err)
+	}
+	ref := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1h_2024-08.talib.csv"))
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "ind.parquet")
+	code, _, stderr := runCLI(t, "fsp", "btcusdt.spot.binance", "--store", store, "--period", "1h", "--ind", fspInd, "-o", pq)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := fspReadParquet(t, pq)
+	fspWantColumns(t, got, ref, fspPairs)
+}
+
+// fspReadParquet reads every column of a flat parquet file as floats, NaN
+// for nulls.
+func fspReadParquet(t *testing.T, path string) map[string][]float64 {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	r := parquet.NewReader(fh)
+	defer r.Close()
+	names := r.Schema().Columns()
+	got := map[string][]float64{}
+	rows := make([]parquet.Row, 256)
+	for {
+		n, err := r.ReadRows(rows)
+		for _, row := range rows[:n] {
+			for _, v := range row {
+				name := names[v.Column()][0]
+				switch {
+				case v.IsNull():
+					got[name] = append(got[name], math.NaN())
+				case name == "time":
+					got[name] = append(got[name], float64(v.Int64()))
+				default:
+					got[name] = append(got[name], v.Double())
+				}
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return got
+}
+
+func TestFSPCommandErrors(t *testing.T) {
+	in := oracle.Path(t, "ohlcv", "goog_daily_2004-2008.csv")
+	out := filepath.Join(t.TempDir(), "x.csv")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{in, "-o", out}, 2, "--ind is required"},
+		{[]string{in, "--ind", "rsi(14", "-o", out}, 2, "--ind"},
+		{[]string{in, "--ind", "nosuch(3)", "-o", out}, 2, `unknown indicator "nosuch"`},
+		{[]string{in, "--ind", "atr(0)", "-o", out}, 2, "column 5"},
+		{[]string{in, "--ind", "rsi(14)"}, 2, "-o is required"},
+		{[]string{in, "--ind", "rsi(14)", "-o", "x.txt"}, 2, `-o "x.txt"`},
+		{[]string{"btcusdt.spot.binance", "--ind", "rsi(14)", "-o", out}, 2, "--period is required"},
+		{[]string{"nosuch.spot.binance", "--store", t.TempDir(), "--period", "1m", "--ind", "rsi(14)", "-o", out}, 1, "nosuch.spot.binance"},
+		{[]string{filepath.Join(t.TempDir(), "missing.csv"), "--ind", "rsi(14)", "-o", out}, 1, "missing.csv"},
+		{[]string{in, in, "--ind", "rsi(14)", "-o", out}, 2, "got 2 arguments"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"fsp"}, c.args...)...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("fsp %v: exit %d, stderr %q; want exit %d naming %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed run left %s behind", out)
+	}
+}
+
+func TestFSPCommandList(t *testing.T) {
+	code, stdout, _ := runCLI(t, "fsp", "--list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"macd(fast=12, slow=26, signal=9) -> macd, macd_signal, macd_hist", "atr(n=14) of high,low,close -> atr", "vwap"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--list lacks %q:\n%s", want, stdout)
+		}
+	}
+}
