@@ -155,3 +155,34 @@ func TestFindGapsDuplicatesNullsOrder(t *testing.T) {
 		t.Errorf("rows: null %+v, out of order %+v", r.NullRows, r.OutOfOrder)
 	}
 }
+
+// BenchmarkFindGaps10M scans 10M one-minute bars with a gap every 10,000
+// bars, the "gap scan of 10M bars" measurement (compare with
+// DuckDB's LAG query in bench/).
+func BenchmarkFindGaps10M(b *testing.B) {
+	const n = 10_000_000
+	f := &OHLCV{Period: 60, Time: make([]int64, n)}
+	ts := int64(1_600_000_000)
+	for i := range f.Time {
+		if i%10_000 == 9_999 {
+			ts += 5 * 60
+		}
+		f.Time[i] = ts
+		ts += 60
+	}
+	// The scan reads prices only to find null rows; one shared column of
+	// ones keeps the benchmark's memory to two columns.
+	ones := make([]float64, n)
+	for i := range ones {
+		ones[i] = 1
+	}
+	f.Open, f.High, f.Low, f.Close, f.Volume = ones, ones, ones, ones, ones
+	b.SetBytes(16 * n)
+	b.ResetTimer()
+	for b.Loop() {
+		r := FindGaps(f, CME)
+		if r.Summary.Gaps < 999 {
+			b.Fatalf("found %d gaps", r.Summary.Gaps)
+		}
+	}
+}
