@@ -30,9 +30,9 @@ type colRef struct{ node, out int }
 type node struct {
 	spec   *Spec
 	stream Stream
-	src    int   // node index of the source, -1 when reading bar fields
-	srcOut int   // output of the source node
-	fields []int // indexes into Fields when src < 0
+	src    int         // node index of the source, -1 when reading bar fields
+	srcOut int         // output of the source node
+	fields []int       // indexes into Fields when src < 0
 	cols   [][]float64 // the frame's columns for fields, nil for time (see bind)
 	in     []float64
 	out    []float64
