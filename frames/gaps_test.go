@@ -186,3 +186,46 @@ func BenchmarkFindGaps10M(b *testing.B) {
 		}
 	}
 }
+
+// The manifest lists the deliberate gaps and duplicates of the
+// binance_1m.gaps_dups files; FindGaps must find exactly those.
+func TestFindGapsBinanceGapsDups(t *testing.T) {
+	for _, file := range []string{"parquet/duckdb/binance_1m.gaps_dups.parquet", "parquet/hyparquet/binance_1m.gaps_dups.parquet"} {
+		t.Run(file, func(t *testing.T) {
+			m := gapsManifestEntry(t, file)
+			var want []gapsManifestGap
+			if err := json.Unmarshal(m.Gaps, &want); err != nil {
+				t.Fatal(err)
+			}
+			f, err := ReadParquetFile(oracle.Path(t, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := FindGaps(f, Crypto)
+			if len(r.Gaps) != len(want) {
+				t.Fatalf("%d gaps, manifest lists %d:\n%s", len(r.Gaps), len(want), r)
+			}
+			for i, g := range r.Gaps {
+				w := want[i]
+				if g.LastBar != w.After || g.NextBar != w.Before || g.Missing != w.Missing || g.Kind != GapUnexpected {
+					t.Errorf("gap %d = %+v, manifest %+v", i, g, w)
+				}
+			}
+			if len(r.Duplicates) != len(m.Dups) {
+				t.Fatalf("%d duplicates, manifest lists %d:\n%s", len(r.Duplicates), len(m.Dups), r)
+			}
+			for i, d := range r.Duplicates {
+				if d.Time != m.Dups[i].Time || d.Copies != m.Dups[i].Copies {
+					t.Errorf("duplicate %d = %+v, manifest %+v", i, d, m.Dups[i])
+				}
+			}
+			// The README says only the 11:40 copy differs from its original.
+			if r.Summary.Conflicting != 1 || !r.Duplicates[2].Conflicting {
+				t.Errorf("conflicting duplicates: %+v", r.Duplicates)
+			}
+			if r.Summary.NullRows != 0 || r.Summary.OutOfOrder != 0 {
+				t.Errorf("summary %+v", r.Summary)
+			}
+		})
+	}
+}
