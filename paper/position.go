@@ -2,6 +2,7 @@ package paper
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -184,7 +185,7 @@ func (p *Position) check(tx Transaction) error {
 	if tx.Etype != "" && tx.Etype != "clear" {
 		return fmt.Errorf("position %s: transaction %s: etype %q is not a clear", p.FQME(), tx.TID, tx.Etype)
 	}
-	if fq := p.FQME(); tx.FQME != "" && fq != "" && tx.FQME != fq {
+	if fq := p.FQME(); tx.FQME != "" && fq != "" && !strings.EqualFold(tx.FQME, fq) {
 		return fmt.Errorf("position %s: transaction %s is for market %s", fq, tx.TID, tx.FQME)
 	}
 	return nil
