@@ -157,3 +157,57 @@ func TestComputeChained(t *testing.T) {
 		t.Fatalf("ema(20,rsi(14)) starts at %d, want 33", firstValid(got))
 	}
 }
+
+// benchFrame is a deterministic random-walk bar series for benchmarks.
+func benchFrame(n int) *frames.OHLCV {
+	x := benchInput(n)
+	f := frames.New(60, n)
+	for i, v := range x {
+		f.Add(int64(i)*60, v, v+0.7, v-0.6, v+0.1, 100+float64(i%17))
+	}
+	return f
+}
+
+// Every registered indicator with its defaults, batch over 1M bars.
+func BenchmarkRegistryBatch(b *testing.B) {
+	f := benchFrame(benchBars)
+	for _, d := range Defs() {
+		spec, err := ParseOne(d.Name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(d.Name, func(b *testing.B) {
+			for b.Loop() {
+				spec.Compute(f)
+			}
+		})
+	}
+}
+
+// Every registered indicator with its defaults, one Update per bar over 1M
+// bars, through the Stream interface.
+func BenchmarkRegistryStream(b *testing.B) {
+	f := benchFrame(benchBars)
+	for _, d := range Defs() {
+		spec, err := ParseOne(d.Name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var cols [][]float64
+		for _, name := range d.Inputs {
+			cols = append(cols, field(f, name))
+		}
+		b.Run(d.Name, func(b *testing.B) {
+			in, out := make([]float64, len(cols)), make([]float64, len(d.Outputs))
+			for b.Loop() {
+				st := d.Stream(spec.Params)
+				for i := range cols[0] {
+					for j, c := range cols {
+						in[j] = c[i]
+					}
+					st.Update(in, out)
+				}
+			}
+		})
+	}
+}
