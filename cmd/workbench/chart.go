@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"workbench/frames"
+	"workbench/fsp"
 	"workbench/internal/atomicfile"
 	"workbench/plots"
 )
@@ -18,7 +19,7 @@ func init() {
 	register(&command{
 		name: "chart",
 		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--index] " +
-			"[--ranges-json FILE] [--width PX] [--height PX] [--dpi N] -o OUT.png|svg|pdf",
+			"[--ind SPECS] [--ranges-json FILE] [--width PX] [--height PX] [--dpi N] -o OUT.png|svg|pdf",
 		summary: "draw markets from the store: one market as candles with volume, several overlaid so equal percentage moves look equal",
 		run:     runChart,
 	})
@@ -30,6 +31,43 @@ type chartOptions struct {
 	percent bool
 	index   bool
 	title   string
+	ind     []*fsp.Spec // indicators of a single market's chart
+}
+
+// priceIndicators draw in price units: on the price pane when they read the
+// bars' prices.
+var priceIndicators = map[string]bool{
+	"sma": true, "ema": true, "wma": true, "dema": true, "tema": true, "trima": true, "kama": true,
+	"t3": true, "bbands": true, "midpoint": true, "midprice": true, "sar": true, "vwap": true,
+	"barwap": true, "typprice": true, "avgprice": true, "wclprice": true, "medprice": true, "linearreg": true,
+}
+
+func onPricePane(s *fsp.Spec) bool {
+	if !priceIndicators[s.Def.Name] {
+		return false
+	}
+	src := s.Source
+	return src == nil || (src.Spec == nil && src.Field != "volume" && src.Field != "time")
+}
+
+// addIndicators computes specs over f: price-unit ones become lines on the
+// price pane, the others one pane each (outputs named *hist as histograms).
+func addIndicators(c *plots.Chart, price *plots.Pane, f *frames.OHLCV, specs []*fsp.Spec) {
+	for _, s := range specs {
+		outs := s.Compute(f)
+		cols := s.Columns()
+		pane := price
+		if !onPricePane(s) {
+			pane = c.AddPane(s.String(), 1)
+		}
+		for k, y := range outs {
+			if strings.Contains(s.Def.Outputs[k], "hist") {
+				pane.Histogram(cols[k], f.Time, y)
+			} else {
+				pane.Line(cols[k], f.Time, y)
+			}
+		}
+	}
 }
 
 // marketChart builds the chart of one or several markets: a single market
@@ -52,6 +90,7 @@ func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Ch
 		price.Tick = guessTick(bars[0].Close)
 		price.Candles(names[0], bars[0])
 		c.AddPane("volume", 1).Volume("volume", bars[0])
+		addIndicators(c, price, bars[0], o.ind)
 		return c
 	}
 	p := c.AddPane("", 1)
@@ -130,6 +169,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	index := fs.Bool("index", false, "place bars by index so closed hours take no room")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
+	ind := fs.String("ind", "", "indicator `SPECS` for a single market, e.g. \"sma(20),bbands(20,2),rsi(14),macd(12,26,9)\"")
 	rangesJSON := fs.String("ranges-json", "", "also write the y range computed for every curve to `FILE`")
 	width := fs.Int("width", plots.DefaultWidth, "image width in `PX`")
 	height := fs.Int("height", plots.DefaultHeight, "image height in `PX`")
@@ -167,6 +207,15 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("chart --overlay %q: want pin, first or none", *overlay)
 	}
+	var specs []*fsp.Spec
+	if *ind != "" {
+		if len(names) > 1 {
+			return usagef("chart --ind: indicators draw on a single market's chart, not an overlay")
+		}
+		if specs, err = fsp.Parse(*ind); err != nil {
+			return usagef("chart --ind: %v", err)
+		}
+	}
 	fromT, err := chartTime("--from", *from, 0)
 	if err != nil {
 		return err
@@ -195,7 +244,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 		bars[i], total = f, total+f.Len()
 	}
 	title := strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)
-	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, index: *index, title: title})
+	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, index: *index, title: title, ind: specs})
 	ch.Width, ch.Height, ch.DPI = *width, *height, *dpi
 	if err := ch.Save(*out); err != nil {
 		return err

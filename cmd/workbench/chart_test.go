@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"workbench/frames"
+	"workbench/fsp"
 	"workbench/internal/oracle"
 	"workbench/plots"
 )
@@ -228,5 +229,52 @@ func TestDemoChartsStep(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "major btcusdt.binance") {
 		t.Errorf("summary %q", out.String())
+	}
+}
+
+func TestChartIndicators(t *testing.T) {
+	store, f := chartStore(t)
+	specs, err := fsp.Parse("sma(20),bbands(20,2),rsi(14),macd(12,26,9),ema(5,volume)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := marketChart([]string{"btc"}, []*frames.OHLCV{f}, chartOptions{ind: specs})
+	var titles []string
+	for _, p := range c.Panes {
+		titles = append(titles, p.Title)
+	}
+	want := "price|volume|rsi(14)|macd(12,26,9)|ema(5,volume)"
+	if strings.Join(titles, "|") != want {
+		t.Fatalf("panes %q, want %s", titles, want)
+	}
+	price := c.Panes[0]
+	if len(price.Series) != 1+1+3 || price.Series[1].Name != "sma_20" {
+		t.Fatalf("price pane series: %d, second %q", len(price.Series), price.Series[1].Name)
+	}
+	sma := fsp.SMA(f.Close, 20)
+	for i, v := range price.Series[1].Y {
+		if !(v == sma[i] || (math.IsNaN(v) && math.IsNaN(sma[i]))) {
+			t.Fatalf("sma at %d: %v, want %v", i, v, sma[i])
+		}
+	}
+	macd := c.Panes[3].Series
+	kinds := []plots.Kind{plots.KindLine, plots.KindLine, plots.KindHistogram}
+	for k, s := range macd {
+		if s.Kind != kinds[k] {
+			t.Errorf("macd output %s drawn as kind %d", s.Name, s.Kind)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "ind.png")
+	if code, _, stderr := runCLI(t, "chart", "btcusdt.binance", "--period", "1m", "--store", store,
+		"--ind", "sma(20),rsi(14),macd(12,26,9)", "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "chart", "btcusdt.binance", "--period", "1m", "--store", store,
+		"--ind", "rsi(14", "-o", out); code != 2 || !strings.Contains(stderr, "column") {
+		t.Errorf("bad spec: exit %d, %s", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "chart", "btcusdt.binance,half.test", "--period", "1m", "--store", store,
+		"--ind", "rsi(14)", "-o", out); code != 2 {
+		t.Errorf("--ind on an overlay: exit %d, want 2", code)
 	}
 }
