@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"math"
 	"os"
@@ -186,4 +188,37 @@ func TestFSPCommandList(t *testing.T) {
 			t.Errorf("--list lacks %q:\n%s", want, stdout)
 		}
 	}
+}
+
+// TestDemoFSPStep runs the demo's indicator study on a real series in a
+// store and checks its CSV against TA-Lib's reference columns.
+func TestDemoFSPStep(t *testing.T) {
+	f, err := frames.ReadCSVFile(oracle.Path(t, "ohlcv", "binance_BTCUSDT_1m_2024-09-21.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Period = 60
+	dir := t.TempDir()
+	d := &demoRun{out: &bytes.Buffer{}, Dir: dir, StoreDir: filepath.Join(dir, "store"),
+		Markets: []demoMarket{{FQME: "btcusdt.spot.binance", Period: 60, Calendar: "crypto"}}}
+	st, err := frames.OpenStore(d.StoreDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("btcusdt.spot.binance", f); err != nil {
+		t.Fatal(err)
+	}
+	if err := demoFSP(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	out := d.out.(*bytes.Buffer).String()
+	if !strings.Contains(out, "btcusdt.spot.binance") || !strings.Contains(out, "RSI14") {
+		t.Errorf("summary lacks the market or its header:\n%s", out)
+	}
+	got := fspReadColumns(t, filepath.Join(dir, "indicators", "btcusdt.spot.binance.csv"))
+	ref := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.talib.csv"))
+	fspWantColumns(t, got, ref, map[string]string{"rsi_14": "rsi14", "macd_hist_12_26_9": "macd_hist",
+		"atr_14": "atr14", "stoch_k_14_3_3": "stoch_k", "obv": "obv", "bb_middle_20_2_2": "bb_middle"})
+	alt := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.alt.csv"))
+	fspWantColumns(t, got, alt, map[string]string{"day_vwap": "vwap_utc_day"})
 }
