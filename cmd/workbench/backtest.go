@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/frames"
+	"workbench/mkt"
+	"workbench/paper"
+)
+
+func init() {
+	register(&command{
+		name:  "backtest",
+		usage: "backtest [FILE.go] --fqme F[,F...] --period P [--strategy NAME] [--from T --to T] [--json] [-o DIR]",
+		summary: "replay stored bars of one or more markets through the paper clearing engine and a strategy; " +
+			"print the statistics and write report.json, report.txt and equity.csv to -o DIR",
+		run: runBacktest,
+	})
+}
+
+// backtestOpts are the flags that shape the simulated exchange.
+type backtestOpts struct {
+	cash                          string
+	makerBps, takerBps            float64
+	feePerUnit, feeMin            string
+	slipTicks, slipBps, impact    float64
+	touchProb, slipProb, volShare float64
+	latency                       time.Duration
+	seed                          uint64
+	calendar                      string
+	priceTick, sizeTick           string
+}
+
+func (o *backtestOpts) config() (paper.BacktestConfig, error) {
+	var cfg paper.BacktestConfig
+	cash, err := decimal.NewFromString(o.cash)
+	if err != nil || cash.Sign() <= 0 {
+		return cfg, usagef("--cash %q: want a positive number", o.cash)
+	}
+	fees := paper.BpsFees(o.makerBps, o.takerBps)
+	for _, f := range []struct {
+		name, v string
+		dst     *decimal.Decimal
+	}{{"--fee-unit", o.feePerUnit, &fees.PerUnit}, {"--fee-min", o.feeMin, &fees.Minimum}} {
+		if f.v == "" {
+			continue
+		}
+		x, err := decimal.NewFromString(f.v)
+		if err != nil || x.Sign() < 0 {
+			return cfg, usagef("%s %q: want a number ≥ 0", f.name, f.v)
+		}
+		*f.dst = x
+	}
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"--touch-prob", o.touchProb}, {"--slip-prob", o.slipProb}, {"--volume-share", o.volShare}} {
+		if p.v < 0 || p.v > 1 {
+			return cfg, usagef("%s %g: want a value in [0, 1]", p.name, p.v)
+		}
+	}
+	if o.latency < 0 {
+		return cfg, usagef("--latency %s: want a duration ≥ 0", o.latency)
+	}
+	switch o.calendar {
+	case "", "crypto", "us-equity", "cme":
+	default:
+		return cfg, usagef("--calendar %q: want crypto, us-equity or cme", o.calendar)
+	}
+	cfg = paper.BacktestConfig{
+		Cash:     cash,
+		Fees:     fees,
+		Slippage: paper.Slippage{Ticks: o.slipTicks, Bps: o.slipBps, Impact: o.impact},
+		Fill:     paper.FillModel{ProbFillOnTouch: o.touchProb, ProbSlippage: o.slipProb, VolumeShare: o.volShare},
+		Latency:  paper.Latency{Order: int64(o.latency), Cancel: int64(o.latency)},
+		Seed:     o.seed,
+		Calendar: o.calendar,
+	}
+	return cfg, nil
+}
+
+// market resolves an fqme to a MktPair with the ticks from the flags.
+func (o *backtestOpts) market(fqme string) (mkt.MktPair, error) {
+	p, err := mkt.ParseFQME(fqme)
+	if err != nil {
+		return p, usagef("--fqme %q: %v", fqme, err)
+	}
+	for _, t := range []struct {
+		name, v string
+		dst     *decimal.Decimal
+	}{{"--price-tick", o.priceTick, &p.PriceTick}, {"--size-tick", o.sizeTick, &p.SizeTick}} {
+		if t.v == "" {
+			continue
+		}
+		x, err := decimal.NewFromString(t.v)
+		if err != nil || x.Sign() <= 0 {
+			return p, usagef("%s %q: want a positive number", t.name, t.v)
+		}
+		*t.dst = x
+	}
+	return p, nil
+}
+
+func (o *backtestOpts) register(fs interface {
+	StringVar(*string, string, string, string)
+	Float64Var(*float64, string, float64, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+	Uint64Var(*uint64, string, uint64, string)
+}) {
+	fs.StringVar(&o.cash, "cash", "100000", "starting `CASH` of the one account all markets share")
+	fs.Float64Var(&o.makerBps, "maker-bps", 0, "maker fee in basis points of the notional")
+	fs.Float64Var(&o.takerBps, "taker-bps", 0, "taker fee in basis points of the notional")
+	fs.StringVar(&o.feePerUnit, "fee-unit", "", "fee per unit traded")
+	fs.StringVar(&o.feeMin, "fee-min", "", "minimum fee per fill")
+	fs.Float64Var(&o.slipTicks, "slip-ticks", 0, "slippage of taker fills in price ticks")
+	fs.Float64Var(&o.slipBps, "slip-bps", 0, "slippage of taker fills in basis points")
+	fs.Float64Var(&o.impact, "impact", 0, "market impact: price moves impact·(size/volume)² against taker fills")
+	fs.Float64Var(&o.touchProb, "touch-prob", 0, "probability that a touch (no trade-through) fills a resting limit")
+	fs.Float64Var(&o.slipProb, "slip-prob", 0, "probability that a taker fill slips one more tick")
+	fs.Float64Var(&o.volShare, "volume-share", 0, "cap fills at this share of each bar's volume (0: no cap)")
+	fs.DurationVar(&o.latency, "latency", 0, "order, cancel and amend latency in event time")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the engine's random draws")
+	fs.StringVar(&o.calendar, "calendar", "", "annualise returns by `CAL`: crypto, us-equity or cme (default: as observed)")
+	fs.StringVar(&o.priceTick, "price-tick", "", "price tick of the markets (default: from the fqme, else none)")
+	fs.StringVar(&o.sizeTick, "size-tick", "", "size tick of the markets (default: from the fqme, else 1e-8)")
+}
+
+func runBacktest(ctx context.Context, e *env, args []string) error {
+	c := commands["backtest"]
+	fs := e.flags(c)
+	var opts backtestOpts
+	opts.register(fs)
+	fqmes := fs.String("fqme", "", "market(s) to trade, comma-separated `F[,F...]`")
+	var period periodFlag
+	fs.Var(&period, "period", "bar `P`eriod: 60, 1m, 1h, 1d")
+	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
+	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
+	to := fs.String("to", "", "end `T`ime, exclusive")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	out := fs.String("o", "backtest-out", "output `DIR` for report.json, report.txt and equity.csv (\"\": none)")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *fqmes == "" {
+		return usagef("backtest: --fqme is required")
+	}
+	if period.secs <= 0 {
+		return usagef("backtest: --period is required")
+	}
+	strat, err := chooseStrategy(ctx, pos, *strategy)
+	if err != nil {
+		return err
+	}
+	fromT, err := parseTimeFlag("--from", *from, 0)
+	if err != nil {
+		return err
+	}
+	toT, err := parseTimeFlag("--to", *to, 1<<62)
+	if err != nil {
+		return err
+	}
+	if fromT >= toT {
+		return usagef("backtest: --from must be before --to")
+	}
+	cfg, err := opts.config()
+	if err != nil {
+		return err
+	}
+	store, err := frames.OpenStore(e.storeDir())
+	if err != nil {
+		return err
+	}
+	for _, fq := range strings.Split(*fqmes, ",") {
+		fq = strings.TrimSpace(fq)
+		pair, err := opts.market(fq)
+		if err != nil {
+			return err
+		}
+		bars, err := store.ReadRange(fq, period.secs, fromT, toT)
+		if err != nil {
+			return fmt.Errorf("backtest: %w", err)
+		}
+		if bars.Len() == 0 {
+			return fmt.Errorf("backtest: %s %s: no bars in the chosen time range", fq, frames.FormatPeriod(period.secs))
+		}
+		cfg.Series = append(cfg.Series, paper.Series{Market: pair, Bars: bars})
+	}
+	res, err := paper.BacktestContext(ctx, cfg, strat)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return fmt.Errorf("backtest: %w", err)
+		}
+		if err := res.WriteFiles(*out); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	if *asJSON {
+		err = res.WriteJSON(&buf)
+	} else {
+		err = res.WriteText(&buf)
+		if err == nil && *out != "" {
+			fmt.Fprintf(&buf, "  report in       %s\n", *out)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(buf.Bytes())
+	return err
+}
+
+// chooseStrategy picks the strategy from a script file or a built-in name.
+func chooseStrategy(ctx context.Context, files []string, name string) (paper.Strategy, error) {
+	switch {
+	case len(files) > 1:
+		return nil, usagef("backtest: one strategy file at a time, got %d", len(files))
+	case len(files) == 1 && name != "":
+		return nil, usagef("backtest: give a strategy file or --strategy, not both")
+	case len(files) == 1:
+		return loadStrategyFile(ctx, files[0])
+	case name == "":
+		return nil, usagef("backtest: give a strategy file or --strategy NAME (%s)", strings.Join(paper.BuiltinStrategies(), ", "))
+	}
+	s, err := paper.BuiltinStrategy(name)
+	if err != nil {
+		return nil, usagef("backtest: --strategy: %v", err)
+	}
+	return s, nil
+}
+
+// parseTimeFlag reads RFC 3339, a date, a date and minute, or epoch seconds,
+// as epoch seconds (UTC); empty gives def.
+func parseTimeFlag(flagName, s string, def int64) (int64, error) {
+	if s == "" {
+		return def, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Unix(), nil
+		}
+	}
+	return 0, usagef("%s %q: want RFC 3339, YYYY-MM-DD or epoch seconds", flagName, s)
+}
+
+// loadStrategyFile loads a strategy from a Go source file.
+func loadStrategyFile(ctx context.Context, path string) (paper.Strategy, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	return nil, fmt.Errorf("backtest %s: this build cannot interpret strategy files; use --strategy NAME (%s)",
+		path, strings.Join(paper.BuiltinStrategies(), ", "))
+}
