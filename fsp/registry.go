@@ -210,22 +210,52 @@ func (s *Spec) key() string {
 }
 
 // Columns names the outputs as columns: rsi_14, macd_12_26_9,
-// macd_signal_12_26_9, ema_20_rsi_14; with a label L, L for one output and
-// L_output for several.
+// macd_signal_12_26_9, ema_20_rsi_14. A label L replaces the outputs'
+// shared prefix: m=macd gives m, m_signal, m_hist; bb=bbands gives bb_upper,
+// bb_middle, bb_lower; a one-output indicator's column is L.
 func (s *Spec) Columns() []string {
 	out := make([]string, len(s.Def.Outputs))
 	k := strings.TrimPrefix(s.key(), s.Def.Name)
+	prefix := outputPrefix(s.Def.Outputs)
 	for i, o := range s.Def.Outputs {
 		switch {
-		case s.Label != "" && len(out) == 1:
-			out[i] = s.Label
-		case s.Label != "":
-			out[i] = s.Label + "_" + o
-		default:
+		case s.Label == "":
 			out[i] = o + k
+		case len(out) == 1 || o == prefix:
+			out[i] = s.Label
+		case prefix != "":
+			out[i] = s.Label + "_" + strings.TrimPrefix(o, prefix+"_")
+		default:
+			out[i] = s.Label + "_" + o
 		}
 	}
 	return out
+}
+
+// outputPrefix is the word before "_" shared by several outputs (macd_signal,
+// macd_hist and macd itself: "macd"), or "" if they share none.
+func outputPrefix(outs []string) string {
+	if len(outs) < 2 {
+		return ""
+	}
+	prefix := ""
+	for _, o := range outs {
+		p, _, found := strings.Cut(o, "_")
+		switch {
+		case !found:
+			// an output named like the prefix itself, as "macd"
+		case prefix == "":
+			prefix = p
+		case p != prefix:
+			return ""
+		}
+	}
+	for _, o := range outs {
+		if o != prefix && !strings.HasPrefix(o, prefix+"_") {
+			return ""
+		}
+	}
+	return prefix
 }
 
 // Lookback is the number of leading NaN outputs over a bar series, sources

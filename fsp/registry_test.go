@@ -19,7 +19,7 @@ func oracleFrame(s *oracleSeries) *frames.OHLCV {
 }
 
 func TestParse(t *testing.T) {
-	specs, err := Parse(" rsi(14), MACD(12,26,9),bbands(20, 3), ema(20, rsi(14)), sma(10, high), fast=ema(12), kama, ema(9, macd(5,35,5).hist)")
+	specs, err := Parse(" rsi(14), MACD(12,26,9),bbands(20, 3), ema(20, rsi(14)), sma(10, high), fast=ema(12), kama, ema(9, macd(5,35,5).hist), m=macd, s=stochrsi, b=bbands")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +38,16 @@ func TestParse(t *testing.T) {
 		{"fast"},
 		{"kama_30"},
 		{"ema_9_macd_hist_5_35_5"},
+		{"m", "m_signal", "m_hist"},
+		{"s_k", "s_d"},
+		{"b_upper", "b_middle", "b_lower"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("columns %q\nwant %q", got, want)
 	}
 	wantText := []string{"rsi(14)", "macd(12,26,9)", "bbands(20,3,3)", "ema(20,rsi(14))", "sma(10,high)",
-		"fast=ema(12)", "kama(30)", "ema(9,macd(5,35,5).macd_hist)"}
+		"fast=ema(12)", "kama(30)", "ema(9,macd(5,35,5).macd_hist)",
+		"m=macd(12,26,9)", "s=stochrsi(14,14,3)", "b=bbands(20,2,2)"}
 	if !reflect.DeepEqual(text, wantText) {
 		t.Fatalf("text %q\nwant %q", text, wantText)
 	}

@@ -75,3 +75,28 @@ func BenchmarkLINEARREG(b *testing.B) {
 		LINEARREG(x, 14)
 	}
 }
+
+// TA-Lib prints σ = 0 when the running-sum variance is below 1e-14, so a
+// micro-priced coin moving by 1e-9 has flat bands; the bands widen again
+// as soon as the variance is above it.
+func TestStddevBelowEpsilonIsZero(t *testing.T) {
+	x := make([]float64, 60)
+	for i := range x {
+		x[i] = 1e-5 + float64(i%3)*1e-9
+	}
+	for i, v := range STDDEV(x, 20, 1)[19:] {
+		if v != 0 {
+			t.Fatalf("stddev[%d] = %v on σ ~ 1e-9, TA-Lib prints 0", i+19, v)
+		}
+	}
+	u, m, l := BBANDS(x, 20, 2, 2)
+	if u[30] != m[30] || l[30] != m[30] {
+		t.Fatalf("bands %v %v %v, want all equal", u[30], m[30], l[30])
+	}
+	for i := range x {
+		x[i] = 100 + float64(i%3)
+	}
+	if v := STDDEV(x, 20, 1)[40]; v < 0.8 || v > 0.83 {
+		t.Fatalf("stddev of 100,101,102 repeating = %v, want ~0.816", v)
+	}
+}
