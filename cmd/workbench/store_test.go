@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"workbench/frames"
+	"workbench/internal/oracle"
+)
+
+func TestStoreImportLsExportRm(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store")
+	csv := oracle.Path(t, "ohlcv", "binance_BTCUSDT_1m_2024-09-21.csv")
+	pq := oracle.Path(t, "parquet", "duckdb", "binance_1m.gaps_dups.parquet")
+	goog := oracle.Path(t, "parquet", "hyparquet", "goog_daily.parquet")
+
+	code, out, errs := runCLI(t, "store", "import", pq, "--fqme", "btcusdt.spot.binance", "--store", store)
+	if code != 0 {
+		t.Fatalf("import parquet: %d %s", code, errs)
+	}
+	// 1378 rows: 3 identical and conflicting duplicates collapse to 1374 times.
+	if !strings.Contains(out, "1,378 bars") || !strings.Contains(out, "1,374 new") || !strings.Contains(out, "now holds 1,374 bars") {
+		t.Errorf("import report:\n%s", out)
+	}
+	// The full CSV fills the 66 missing minutes and repeats the rest.
+	code, out, errs = runCLI(t, "store", "import", csv, "--fqme", "btcusdt.spot.binance", "--period", "1m", "--store", store)
+	if code != 0 {
+		t.Fatalf("import csv: %d %s", code, errs)
+	}
+	if !strings.Contains(out, "66 new") || !strings.Contains(out, "now holds 1,440 bars") {
+		t.Errorf("merge report:\n%s", out)
+	}
+	if code, _, errs = runCLI(t, "store", "import", goog, "--fqme", "goog.nasdaq", "--store", store); code != 0 {
+		t.Fatalf("import goog: %s", errs)
+	}
+
+	code, out, _ = runCLI(t, "store", "ls", "--store", store)
+	if code != 0 || !strings.Contains(out, "btcusdt.spot.binance") || !strings.Contains(out, "1,440") ||
+		!strings.Contains(out, "2024-09-21 00:00") || !strings.Contains(out, "2024-09-21 23:59") ||
+		!strings.Contains(out, "goog.nasdaq") || !strings.Contains(out, "2004-08-19") || !strings.Contains(out, "2 series") {
+		t.Errorf("ls:\n%s", out)
+	}
+	code, out, _ = runCLI(t, "store", "ls", "--json", "--store", store)
+	var ls []struct {
+		FQME   string `json:"fqme"`
+		Period int64  `json:"period"`
+		Rows   int64  `json:"rows"`
+		First  int64  `json:"first"`
+		Last   int64  `json:"last"`
+		Label  string `json:"period_label"`
+		Bytes  int64  `json:"bytes"`
+	}
+	if err := json.Unmarshal([]byte(out), &ls); code != 0 || err != nil || len(ls) != 2 {
+		t.Fatalf("ls --json: %v\n%s", err, out)
+	}
+	if b := ls[0]; b.FQME != "btcusdt.spot.binance" || b.Period != 60 || b.Label != "1m" || b.Rows != 1440 ||
+		b.First != 1726876800 || b.Last != 1726963140 || b.Bytes == 0 {
+		t.Errorf("ls --json entry %+v", b)
+	}
+
+	// Export to CSV reproduces the reference CSV's bars exactly.
+	dir := t.TempDir()
+	outCSV := filepath.Join(dir, "out.csv")
+	if code, _, errs = runCLI(t, "store", "export", "btcusdt.spot.binance", "--period", "1m", "-o", outCSV, "--store", store); code != 0 {
+		t.Fatalf("export csv: %s", errs)
+	}
+	got, err := frames.ReadCSVFile(outCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := frames.ReadCSVFile(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBars(t, got, want)
+	outPQ := filepath.Join(dir, "out.parquet")
+	if code, _, errs = runCLI(t, "store", "export", "goog.nasdaq", "--period", "1d", "-o", outPQ, "--store", store); code != 0 {
+		t.Fatalf("export parquet: %s", errs)
+	}
+	got, err = frames.ReadParquetFile(outPQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err = frames.ReadCSVFile(oracle.Path(t, "ohlcv", "goog_daily_2004-2008.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBars(t, got, want)
+	code, out, _ = runCLI(t, "store", "export", "goog.nasdaq", "--period", "1d", "-o", "-", "--store", store)
+	if code != 0 || !strings.HasPrefix(out, "time,open,high,low,close,volume\n1092873600,100,104.06,95.96,100.34,22351900\n") {
+		t.Errorf("export to stdout: %.200s", out)
+	}
+
+	if code, out, _ = runCLI(t, "store", "rm", "goog.nasdaq", "--period", "1d", "--store", store); code != 0 || !strings.Contains(out, "removed goog.nasdaq 1d") {
+		t.Errorf("rm: %d %s", code, out)
+	}
+	code, _, errs = runCLI(t, "store", "rm", "goog.nasdaq", "--period", "1d", "--store", store)
+	if code != 1 || !strings.Contains(errs, "not found") {
+		t.Errorf("rm of a missing series: %d %s", code, errs)
+	}
+	code, out, _ = runCLI(t, "store", "ls", "--store", store)
+	if code != 0 || strings.Contains(out, "goog") || !strings.Contains(out, "1 series") {
+		t.Errorf("ls after rm:\n%s", out)
+	}
+}
+
+func sameBars(t *testing.T, got, want *frames.OHLCV) {
+	t.Helper()
+	if got.Len() != want.Len() {
+		t.Fatalf("%d bars, want %d", got.Len(), want.Len())
+	}
+	for i := 0; i < want.Len(); i++ {
+		if got.At(i) != want.At(i) {
+			t.Fatalf("bar %d: %+v, want %+v", i, got.At(i), want.At(i))
+		}
+	}
+}
+
+func TestStoreUsageAndBadInput(t *testing.T) {
+	store := t.TempDir()
+	bad := filepath.Join(t.TempDir(), "bad.parquet")
+	if err := os.WriteFile(bad, []byte("PAR1 this is not parquet PAR1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	aFile := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(aFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"store"}, 2, "missing subcommand"},
+		{[]string{"store", "frob"}, 2, `unknown subcommand "frob"`},
+		{[]string{"store", "import", "x.csv"}, 2, "--fqme is required"},
+		{[]string{"store", "import", "x.txt", "--fqme", "a.b"}, 2, "want a .csv or .parquet file"},
+		{[]string{"store", "import", bad, "--fqme", "a.b"}, 1, bad},
+		{[]string{"store", "import", oracle.Path(t, "ohlcv", "goog_daily_2004-2008.csv"), "--fqme", "a.b", "--period", "1m"}, 1, "1d apart most often"},
+		{[]string{"store", "export", "a.b", "-o", "x.csv"}, 2, "--period is required"},
+		{[]string{"store", "export", "a.b", "--period", "1m"}, 2, "-o FILE is required"},
+		{[]string{"store", "export", "a.b", "--period", "1m", "-o", "x.json"}, 2, "want a .csv or .parquet"},
+		{[]string{"store", "export", "a.b", "--period", "1m", "-o", "x.csv"}, 1, "not found"},
+		{[]string{"store", "rm", "a.b"}, 2, "--period is required"},
+		{[]string{"store", "ls", "--store", aFile}, 1, "is a file, not a folder"},
+	} {
+		args := c.args
+		if !strings.Contains(strings.Join(args, " "), "--store") {
+			args = append(args, "--store", store)
+		}
+		code, _, errs := runCLI(t, args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%v: code %d, stderr %q; want %d and %q", c.args, code, errs, c.code, c.msg)
+		}
+	}
+}
+
+// TestStoreImportProgressOnTerminal runs an import with stdout on a real
+// pseudo-terminal: the progress bar is drawn there, and never into a pipe.
+func TestStoreImportProgressOnTerminal(t *testing.T) {
+	src, err := frames.ReadCSVFile(oracle.Path(t, "ohlcv", "cme_6EH4_1m_2024-01.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// About 1.5 MB of CSV: above the size that earns a bar.
+	var buf bytes.Buffer
+	if err := src.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(big, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() < progressMin {
+		t.Fatalf("test file %d bytes is below the progress threshold", buf.Len())
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptmx.Close()
+	got := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(ptmx)
+		got <- string(b)
+	}()
+	var errb bytes.Buffer
+	code := run(context.Background(), []string{"store", "import", big, "--fqme", "6e.cme", "--store", t.TempDir()}, strings.NewReader(""), tty, &errb)
+	tty.Close()
+	var out string
+	select {
+	case out = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("pty reader did not finish")
+	}
+	if code != 0 {
+		t.Fatalf("import: %d %s", code, errb.String())
+	}
+	if !strings.Contains(out, "reading big.csv") || !strings.Contains(out, "now holds 29,996 bars") {
+		t.Errorf("terminal output:\n%q", out)
+	}
+	code, out, _ = runCLI(t, "store", "import", big, "--fqme", "6e.cme", "--store", t.TempDir())
+	if code != 0 || strings.Contains(out, "reading big.csv") {
+		t.Errorf("progress bar drawn into a pipe:\n%s", out)
+	}
+}
