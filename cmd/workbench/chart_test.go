@@ -131,20 +131,26 @@ func TestChartCommandErrors(t *testing.T) {
 	}
 }
 
-// workbench live serves the page behind its token and pushes a frame when a
-// bar lands in the store.
-func TestLiveCommandPicksUpStoreBars(t *testing.T) {
-	store, f := chartStore(t)
+// liveSession runs `workbench live` with args until the test ends and
+// returns its URL and a reader of the data of its server-sent events.
+func liveSession(t *testing.T, args ...string) (string, func() string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan int)
 	go func() {
 		var errb bytes.Buffer
-		done <- run(ctx, []string{"live", "btcusdt.binance", "--period", "1m", "--store", store,
-			"--poll", "50ms", "--no-browser"}, strings.NewReader(""), pw, &errb)
+		code := run(ctx, append([]string{"live", "--no-browser"}, args...), strings.NewReader(""), pw, &errb)
 		pw.Close()
+		if code != 0 {
+			t.Errorf("live exited %d: %s", code, errb.String())
+		}
+		done <- code
 	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 	lines := bufio.NewScanner(pr)
 	var url string
 	for lines.Scan() {
@@ -161,9 +167,9 @@ func TestLiveCommandPicksUpStoreBars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	t.Cleanup(func() { resp.Body.Close() })
 	events := bufio.NewScanner(resp.Body)
-	next := func() string {
+	return url, func() string {
 		for events.Scan() {
 			if d, ok := strings.CutPrefix(events.Text(), "data: "); ok {
 				return d
@@ -172,6 +178,13 @@ func TestLiveCommandPicksUpStoreBars(t *testing.T) {
 		t.Fatal("event stream ended")
 		return ""
 	}
+}
+
+// workbench live serves the page behind its token and pushes a frame when a
+// bar lands in the store.
+func TestLiveCommandPicksUpStoreBars(t *testing.T) {
+	store, f := chartStore(t)
+	url, next := liveSession(t, "btcusdt.binance", "--period", "1m", "--store", store, "--poll", "50ms")
 	if d := next(); !strings.Contains(d, `"version":1`) {
 		t.Fatalf("first event %s", d)
 	}
@@ -196,9 +209,38 @@ func TestLiveCommandPicksUpStoreBars(t *testing.T) {
 	if bare.StatusCode != http.StatusForbidden {
 		t.Fatalf("events without the token: %d", bare.StatusCode)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("live exited %d", code)
+}
+
+// With --feed synthetic, a stored market continues from its last close and
+// a market the store lacks gets generated history; both receive bars.
+func TestLiveCommandSyntheticFeed(t *testing.T) {
+	store, _ := chartStore(t)
+	_, next := liveSession(t, "btcusdt.binance,made.up", "--period", "1m", "--store", store,
+		"--feed", "synthetic", "--every", "20ms", "--bars", "500")
+	seen := map[int]int{}
+	for seen[0] < 3 || seen[1] < 3 {
+		var m struct{ Chart, Version int }
+		if err := json.Unmarshal([]byte(next()), &m); err != nil {
+			t.Fatal(err)
+		}
+		seen[m.Chart] = m.Version
+	}
+}
+
+func TestSyntheticHistory(t *testing.T) {
+	f, g, first := syntheticHistory("made.up", 60, nil, 500, 1_700_000_000)
+	if f.Len() != 500 || f.Time[f.Len()-1] >= 1_700_000_000 || first.Time != f.Time[f.Len()-1]+60 {
+		t.Fatalf("history of %d bars ending %d, first streamed bar %d", f.Len(), f.Time[f.Len()-1], first.Time)
+	}
+	if b := g.Next(); b.Time != first.Time+60 {
+		t.Fatalf("generator continues at %d after %d", b.Time, first.Time)
+	}
+	stored := frames.New(60, 2)
+	stored.Add(600, 10, 11, 9, 10.5, 1)
+	stored.Add(660, 10.5, 12, 10, 11, 1)
+	f, _, first = syntheticHistory("made.up", 60, stored, 500, 1_700_000_000)
+	if f != stored || first.Time != 720 || first.Open != 11 {
+		t.Fatalf("continuation from the store: first bar %+v", first)
 	}
 }
 
