@@ -259,7 +259,8 @@ func outputPrefix(outs []string) string {
 }
 
 // Lookback is the number of leading NaN outputs over a bar series, sources
-// included.
+// included: the definition's lookback plus its source's. A source whose
+// outputs start at different bars counts from the bar where all have values.
 func (s *Spec) Lookback() int {
 	lb := s.Def.Lookback(s.Params)
 	if s.Source != nil && s.Source.Spec != nil {
@@ -483,6 +484,9 @@ func (p *parser) call() (*Spec, error) {
 			}
 		}
 		p.pos++
+	}
+	if src != nil && src.Spec == nil && src.Field == d.Inputs[0] {
+		src = nil // ema(20, close) is ema(20)
 	}
 	if len(nums) > len(d.Params) {
 		return nil, p.errAt(numAt[len(d.Params)], "%s takes %d parameters, got %d: %s", name, len(d.Params), len(nums), d.Usage())

@@ -58,6 +58,9 @@ func TestParse(t *testing.T) {
 			t.Fatalf("%s parsed back as %v, %v", s, again, err)
 		}
 	}
+	if s, err := ParseOne("ema(20, close)"); err != nil || s.String() != "ema(20)" {
+		t.Fatalf("ema(20, close) = %v, %v; want ema(20)", s, err)
+	}
 	if lb := specs[3].Lookback(); lb != 14+19 {
 		t.Fatalf("ema(20,rsi(14)) lookback %d, want 33", lb)
 	}
