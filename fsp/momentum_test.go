@@ -145,3 +145,27 @@ func BenchmarkSTOCHRSI(b *testing.B) {
 		STOCHRSI(x, 14, 14, 3)
 	}
 }
+
+// Typed streams, one Update per bar over 1M bars (compare with the batch
+// benchmarks of the same indicators).
+func BenchmarkStreams(b *testing.B) {
+	x := benchInput(benchBars)
+	run := func(name string, mk func() func(float64)) {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				u := mk()
+				for _, v := range x {
+					u(v)
+				}
+			}
+		})
+	}
+	run("SMA", func() func(float64) { s := NewSMAStream(20); return func(v float64) { s.Update(v) } })
+	run("EMA", func() func(float64) { s := NewEMAStream(20); return func(v float64) { s.Update(v) } })
+	run("WMA", func() func(float64) { s := NewWMAStream(20); return func(v float64) { s.Update(v) } })
+	run("RSI", func() func(float64) { s := NewRSIStream(14); return func(v float64) { s.Update(v) } })
+	run("MACD", func() func(float64) { s := NewMACDStream(12, 26, 9); return func(v float64) { s.Update(v) } })
+	run("BBANDS", func() func(float64) { s := NewBBANDSStream(20, 2, 2); return func(v float64) { s.Bands(v) } })
+	run("STOCHRSI", func() func(float64) { s := NewSTOCHRSIStream(14, 14, 3); return func(v float64) { s.Update(v) } })
+	run("LINEARREG", func() func(float64) { s := NewLINEARREGStream(14); return func(v float64) { s.Update(v) } })
+}
