@@ -154,3 +154,20 @@ func TestMarginDispersionSingle(t *testing.T) {
 	}
 	wantRange(t, r, 0, "A", 90, 130)
 }
+
+// The major starting later: the minor is read at the major's first time.
+func TestOverlayPinMajorStartsLater(t *testing.T) {
+	m := bars("M", 0, [3]float64{50, 49, 51}, [3]float64{49, 48, 50}, [3]float64{48, 48, 49},
+		[3]float64{49, 48, 50}, [3]float64{47, 47, 49}, [3]float64{50, 49, 55})
+	a := bars("A", 300, [3]float64{100, 95, 130}, [3]float64{110, 90, 120})
+	r, err := Overlay([]OverlayCurve{m, a}, OverlayPin, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A at 300: open 100, range (90, 130): R = (-0.1, +0.3); M at 300 opens at 50.
+	wantRange(t, r, 1, "A", 90, 130)
+	wantRange(t, r, 0, "M", 45, 65)
+	if c := r.Curves[0]; c.PinTime != 300 || c.Pin != 50 {
+		t.Errorf("M pinned at %d to %v, want 300 and 50", c.PinTime, c.Pin)
+	}
+}
