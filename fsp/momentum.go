@@ -170,27 +170,28 @@ func MACD(x []float64, fast, slow, signal int) (macd, sig, hist []float64) {
 	fast, slow = macdPeriods(fast, slow)
 	lb := slow - 1 + signal - 1
 	macd, s, ok := start(x, min(fast, signal), 1, lb)
-	sig, hist = newOut(len(x), len(x)), newOut(len(x), len(x))
 	if !ok {
-		return macd, sig, hist
+		return macd, newOut(len(x), len(x)), newOut(len(x), len(x))
 	}
+	sig, hist = newOut(len(x), s+lb), newOut(len(x), s+lb)
 	x = x[s:]
 	m := len(x)
-	line := make([]float64, m) // fast EMA, then the MACD line, from slow−1
+	// hist holds the fast EMA and then the MACD line from slow−1 on, macd
+	// the slow EMA, until each gets its own values.
+	line, slowE := hist[s:], macd[s:]
 	emaInto(line[slow-fast:], x[slow-fast:], fast, 2/float64(fast+1))
-	slowE := macd[s:] // scratch for the slow EMA, overwritten below
 	emaInto(slowE, x, slow, 2/float64(slow+1))
 	for i := slow - 1; i < m; i++ {
 		line[i] -= slowE[i]
 	}
 	emaInto(sig[s+slow-1:], line[slow-1:], signal, 2/float64(signal+1))
-	nan := math.NaN()
-	for i := range slowE[:lb] {
-		slowE[i] = nan
-	}
 	copy(slowE[lb:], line[lb:])
-	for i := s + lb; i < len(hist); i++ {
-		hist[i] = macd[i] - sig[i]
+	nan := math.NaN()
+	for i := slow - 1; i < lb; i++ {
+		slowE[i], line[i] = nan, nan
+	}
+	for i := lb; i < m; i++ {
+		line[i] = slowE[i] - sig[s+i]
 	}
 	return macd, sig, hist
 }
