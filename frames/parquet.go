@@ -171,6 +171,12 @@ func ReadParquet(r io.ReaderAt, size int64) (*OHLCV, error) {
 	return readParquet(r, size, math.MinInt64, math.MaxInt64)
 }
 
+// ReadParquetRange is ReadParquet for the bars with from ≤ time < to,
+// decoding only the row groups whose time statistics overlap the range.
+func ReadParquetRange(r io.ReaderAt, size int64, from, to int64) (*OHLCV, error) {
+	return readParquet(r, size, from, to)
+}
+
 // columnSpec is how one of our six fields is stored in a file.
 type columnSpec struct {
 	leaf  int    // leaf column index in the file
