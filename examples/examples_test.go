@@ -1,0 +1,141 @@
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"workbench/frames"
+	"workbench/scripts"
+)
+
+var markets = []string{"btcusdt.spot.binance", "ethusdt.spot.binance"}
+
+// testStore writes two synthetic hourly markets, one with a missing bar.
+func testStore(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "store")
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, fq := range markets {
+		r := rand.New(rand.NewSource(int64(k + 1)))
+		f := frames.New(3600, 600)
+		p := 100.0 * float64(k+1)
+		for i := 0; i < 600; i++ {
+			if i == 300 {
+				continue // a hole for the gap report
+			}
+			o := p
+			p *= math.Exp(r.NormFloat64() * 0.01)
+			f.Add(1700000000+int64(i)*3600, o, math.Max(o, p)*1.002, math.Min(o, p)*0.998, math.Round(p*100)/100, float64(1+r.Intn(100)))
+		}
+		if err := st.Write(fq, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runExample runs a saved script as `workbench run` does and returns its
+// standard output.
+func runExample(t *testing.T, path string, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	in, err := scripts.New(scripts.Options{Stdout: &out, Stderr: &errb, Args: append([]string{path}, args...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := in.RunFile(ctx, path); err != nil {
+		skipUnready(t, err)
+		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", path, err, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+// skipUnready skips when a package the example imports is not in the
+// interpreter's symbols yet (regenerate with go generate ./scripts/).
+func skipUnready(t *testing.T, err error) {
+	if strings.Contains(err.Error(), "unable to find source related to") {
+		t.Skipf("a package is not in the interpreter symbols yet: %v", err)
+	}
+}
+
+func TestGapsExample(t *testing.T) {
+	out := runExample(t, "gaps/main.go", testStore(t), markets[0], "1h", "crypto")
+	if !strings.Contains(out, markets[0]+" 1h: 599 bars") || !strings.Contains(strings.ToLower(out), "gap") {
+		t.Fatalf("output:\n%s", out)
+	}
+}
+
+func TestIndicatorsExample(t *testing.T) {
+	out := runExample(t, "indicators/main.go", testStore(t), markets[1], "1h")
+	for _, want := range []string{"599 bars", "sma(20)", "rsi(14)", "log returns: mean"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestOverlayExample(t *testing.T) {
+	png := filepath.Join(t.TempDir(), "overlay.png")
+	out := runExample(t, "overlay/main.go", png, testStore(t), "1h", markets[0], markets[1])
+	if fi, err := os.Stat(png); err != nil || fi.Size() < 1000 || !strings.Contains(out, "2 markets") {
+		t.Fatalf("chart %v, output %q", err, out)
+	}
+}
+
+func TestBacktestExample(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "report")
+	out := runExample(t, "backtest/main.go", testStore(t), markets[0], "1h", dir)
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 || !strings.Contains(out, "report in") {
+		t.Fatalf("report folder %v (%d files), output:\n%s", err, len(ents), out)
+	}
+}
+
+func TestLiveExample(t *testing.T) {
+	out := runExample(t, "live/main.go", "1")
+	if !strings.Contains(out, "live chart at http://127.0.0.1:") || !strings.Contains(out, "streamed ") {
+		t.Fatalf("output:\n%s", out)
+	}
+}
+
+func TestNotebookExample(t *testing.T) {
+	src, err := os.ReadFile("notebook/report.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := scripts.ParseNotebook("notebook/report.go", src)
+	img := t.TempDir()
+	err = nb.Run(context.Background(), scripts.NotebookOptions{ImageDir: img, StoreDir: testStore(t), Args: []string{markets[1] + "=crypto"}})
+	if err != nil {
+		skipUnready(t, err)
+		t.Fatal(err)
+	}
+	images := 0
+	for _, c := range nb.Cells {
+		images += len(c.Images)
+	}
+	if images != 3 {
+		t.Fatalf("%d images, want indicators, overlay and equity", images)
+	}
+	var html bytes.Buffer
+	if err := nb.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Market study", "final equity", "OHLCV 1h, 599 rows"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
