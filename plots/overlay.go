@@ -149,6 +149,10 @@ func Overlay(curves []OverlayCurve, method string, from, to int64) (*OverlayRang
 		}
 		o := &res.Curves[k]
 		*o = CurveRange{Name: c.Name, Rows: i1 - i0}
+		// A line's leading NaNs (an indicator's lookback) are not there yet.
+		for i0 < i1 && c.Ref[i0] != c.Ref[i0] {
+			i0++
+		}
 		cs[k] = overlayCurve{c: c, i0: i0, i1: i1, out: o}
 		if i1 <= i0 {
 			continue

@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -169,5 +170,27 @@ func TestOverlayPinMajorStartsLater(t *testing.T) {
 	wantRange(t, r, 0, "M", 45, 65)
 	if c := r.Curves[0]; c.PinTime != 300 || c.Pin != 50 {
 		t.Errorf("M pinned at %d to %v, want 300 and 50", c.PinTime, c.Pin)
+	}
+}
+
+func TestOverlaySkipsLeadingNaNs(t *testing.T) {
+	nan := math.NaN()
+	a := CurveFromLine("a", []int64{0, 60, 120}, []float64{100, 130, 90})
+	b := CurveFromLine("b", []int64{0, 60, 120}, []float64{nan, 50, 48})
+	c := CurveFromLine("c", []int64{0, 60}, []float64{nan, nan})
+	r, err := Overlay([]OverlayCurve{a, b, c}, OverlayPin, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// b is pinned at 60, where a is 130: R = (90/130-1, 0); b = 50*(1+R) = (34.6…, 50).
+	wantRange(t, r, 1, "b", 50*90.0/130, 50)
+	if b := r.Curves[1]; b.PinTime != 60 || b.Pin != 50 {
+		t.Errorf("b pinned at %d to %v", b.PinTime, b.Pin)
+	}
+	if c := r.Curves[2]; c.Pinned || c.Min != 0 || c.Max != 0 || c.Rows != 2 {
+		t.Errorf("all-NaN curve %+v", c)
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Errorf("ranges do not encode: %v", err)
 	}
 }
