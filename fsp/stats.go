@@ -51,13 +51,17 @@ func STDDEV(x []float64, n int, k float64) []float64 {
 	if !ok {
 		return out
 	}
-	varBatch(x[s:], n, func(i int, _, vr float64) { out[s+i] = sigma(vr) * k })
+	o := out[s:]
+	varBatch(x[s:], n, nil, o)
+	for i := n - 1; i < len(o); i++ {
+		o[i] = sigma(o[i]) * k
+	}
 	return out
 }
 
-// varBatch is varWin.step over a whole slice: it calls f with each bar's
-// index, mean and variance from bar n-1 on.
-func varBatch(x []float64, n int, f func(i int, mean, variance float64)) {
+// varBatch is varWin.step over a whole slice: it writes each bar's mean and
+// variance from bar n-1 on into mean and vars (mean may be nil).
+func varBatch(x []float64, n int, mean, vars []float64) {
 	t1, t2 := 0.0, 0.0
 	for _, v := range x[:n-1] {
 		t1 += v
@@ -73,7 +77,10 @@ func varBatch(x []float64, n int, f func(i int, mean, variance float64)) {
 		old := x[i-n+1]
 		t1 -= old
 		t2 -= old * old
-		f(i, m1, m2-m1*m1)
+		if mean != nil {
+			mean[i] = m1
+		}
+		vars[i] = m2 - m1*m1
 	}
 }
 
@@ -90,7 +97,10 @@ func BBANDS(x []float64, n int, up, down float64) (upper, middle, lower []float6
 		return middle, middle, middle
 	}
 	u, m, l := upper[s:], middle[s:], lower[s:]
-	varBatch(x[s:], n, func(i int, mean, vr float64) { u[i], m[i], l[i] = bands(mean, vr, up, down) })
+	varBatch(x[s:], n, m, u)
+	for i := n - 1; i < len(u); i++ {
+		u[i], _, l[i] = bands(m[i], u[i], up, down)
+	}
 	return upper, middle, lower
 }
 
