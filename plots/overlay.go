@@ -197,9 +197,15 @@ func Overlay(curves []OverlayCurve, method string, from, to int64) (*OverlayRang
 			major.out.Major = true
 			res.Major = major.out.Name
 		}
-		res.ReturnMinPct, res.ReturnMaxPct = math.Inf(1), math.Inf(-1)
+		first := true
 		for _, c := range live {
+			if !(c.out.Low > 0) {
+				continue // no log return through zero or below
+			}
 			lo, hi := 100*math.Log(c.out.Low/c.out.Pin), 100*math.Log(c.out.High/c.out.Pin)
+			if first {
+				res.ReturnMinPct, res.ReturnMaxPct, first = lo, hi, false
+			}
 			res.ReturnMinPct, res.ReturnMaxPct = math.Min(res.ReturnMinPct, lo), math.Max(res.ReturnMaxPct, hi)
 		}
 	}

@@ -194,3 +194,18 @@ func TestOverlaySkipsLeadingNaNs(t *testing.T) {
 		t.Errorf("ranges do not encode: %v", err)
 	}
 }
+
+func TestOverlayReturnsSkipNonPositiveLows(t *testing.T) {
+	a := CurveFromLine("osc", []int64{0, 60}, []float64{1, -1})
+	b := CurveFromLine("b", []int64{0, 60}, []float64{100, 110})
+	r, err := Overlay([]OverlayCurve{a, b}, OverlayNone, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ReturnMinPct != 0 || !near(r.ReturnMaxPct, 100*math.Log(1.1)) {
+		t.Errorf("return axis (%v, %v)", r.ReturnMinPct, r.ReturnMaxPct)
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Error(err)
+	}
+}
