@@ -26,9 +26,15 @@ import (
 // A notebook is a Go file split into cells by lines starting "// %%"; text
 // after the marker titles the cell. "// %% [markdown]" starts a prose cell
 // whose comment lines are Markdown. Code before the first marker (the
-// package clause and imports) is a cell too. A "//go:build ignore" line keeps
-// the go tool away from a notebook whose cells are bare statements; it is
-// ignored here.
+// package clause and imports) is a cell too.
+//
+// So that a notebook stays a valid Go file (gofmt, editors, `workbench run`),
+// statement cells may sit inside func main: its "func main() {" and closing
+// "}" lines are dropped and its body runs cell by cell at the top level, so
+// later cells see earlier cells' variables. Cells of bare top-level
+// statements work too. A "//go:build ..." line (typically ignore, to keep
+// the go tool from compiling a notebook that imports workbench/session) is
+// dropped.
 
 // Cell is one notebook cell and, after Run, what it produced.
 type Cell struct {
@@ -61,6 +67,7 @@ var (
 func ParseNotebook(file string, src []byte) *Notebook {
 	nb := &Notebook{File: file}
 	lines := strings.Split(strings.TrimRight(string(src), "\n"), "\n")
+	unwrapMain(src, lines)
 	cur := &Cell{Line: 1}
 	var body []string
 	flush := func() {
@@ -92,6 +99,32 @@ func ParseNotebook(file string, src []byte) *Notebook {
 	}
 	flush()
 	return nb
+}
+
+// unwrapMain blanks the "func main() {" and closing "}" lines of a
+// notebook that is a valid Go file with its cells in main, and dedents the
+// body by one tab, keeping line numbers.
+func unwrapMain(src []byte, lines []string) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution)
+	if err != nil {
+		return
+	}
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv != nil || fd.Name.Name != "main" || fd.Body == nil {
+			continue
+		}
+		open, end := fset.Position(fd.Pos()).Line-1, fset.Position(fd.Body.Rbrace).Line-1
+		if fset.Position(fd.Body.Lbrace).Line-1 != open || strings.TrimSpace(lines[open]) != "func main() {" || strings.TrimSpace(lines[end]) != "}" {
+			return
+		}
+		lines[open], lines[end] = "", ""
+		for i := open + 1; i < end; i++ {
+			lines[i] = strings.TrimPrefix(lines[i], "\t")
+		}
+		return
+	}
 }
 
 // markdownText strips the comment markers of a prose cell.

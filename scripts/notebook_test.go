@@ -131,3 +131,18 @@ func TestNotebookKeepGoingMarkdown(t *testing.T) {
 		t.Fatalf("markdown:\n%s", md.String())
 	}
 }
+
+// A notebook that is a valid Go file keeps its statement cells in main.
+func TestNotebookCellsInMain(t *testing.T) {
+	src := "package main\n\nimport \"fmt\"\n\nfunc main() {\n\t// %% One\n\tx := 40\n\tfmt.Println(\"x\", x)\n\n\t// %% Two\n\tx + 2\n}\n"
+	nb := ParseNotebook("nb.go", []byte(src))
+	if len(nb.Cells) != 3 || nb.Cells[1].Source != "x := 40\nfmt.Println(\"x\", x)\n" || nb.Cells[2].Line != 11 {
+		t.Fatalf("cells %+v", nb.Cells)
+	}
+	if err := nb.Run(context.Background(), NotebookOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if nb.Cells[1].Output != "x 40\n" || nb.Cells[2].Value != "42" {
+		t.Fatalf("outputs %q %q", nb.Cells[1].Output, nb.Cells[2].Value)
+	}
+}

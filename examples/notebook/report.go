@@ -7,7 +7,8 @@
 // It reads every series in the store (--store), reports gaps against each
 // market's calendar (crypto unless given as FQME=CALENDAR), studies
 // indicators, overlays the markets and backtests an SMA crossover. The
-// build line keeps the go tool away: cells are bare statements.
+// cells are main's statements; the build line keeps the go tool from
+// compiling it (workbench/session exists only in the interpreter).
 
 package main
 
@@ -41,107 +42,109 @@ func maxOf(x []float64) float64 {
 	return m
 }
 
-// %% The store
-store, err := frames.OpenStore(session.StoreDir())
-if err != nil {
-	panic(err)
-}
-series, err := store.List()
-if err != nil {
-	panic(err)
-}
-calendars := map[string]string{}
-for _, a := range os.Args[1:] {
-	if fq, cal, ok := strings.Cut(a, "="); ok {
-		calendars[fq] = cal
-	}
-}
-for _, s := range series {
-	fmt.Printf("%-28s %4s %8d bars\n", s.FQME, frames.FormatPeriod(s.Period), s.Rows)
-}
-
-// %% Gaps against each market's calendar
-for _, s := range series {
-	f, err := store.Read(s.FQME, s.Period)
+func main() {
+	// %% The store
+	store, err := frames.OpenStore(session.StoreDir())
 	if err != nil {
 		panic(err)
 	}
-	name := calendars[s.FQME]
-	if name == "" {
-		name = "crypto"
-	}
-	cal, err := frames.CalendarByName(name)
+	series, err := store.List()
 	if err != nil {
 		panic(err)
 	}
-	r := frames.FindGaps(f, cal)
-	fmt.Printf("== %s (%s calendar)\n", s.FQME, name)
-	r.WriteTable(os.Stdout, false)
-}
+	calendars := map[string]string{}
+	for _, a := range os.Args[1:] {
+		if fq, cal, ok := strings.Cut(a, "="); ok {
+			calendars[fq] = cal
+		}
+	}
+	for _, s := range series {
+		fmt.Printf("%-28s %4s %8d bars\n", s.FQME, frames.FormatPeriod(s.Period), s.Rows)
+	}
 
-// %% Indicators on the first market
-first := series[0]
-bars, err := store.Read(first.FQME, first.Period)
-if err != nil {
-	panic(err)
-}
-sma := fsp.SMA(bars.Close, 20)
-rsi := fsp.RSI(bars.Close, 14)
-last := bars.Len() - 1
-fmt.Printf("%s: close %.4f, sma(20) %.4f, rsi(14) %.1f\n", first.FQME, bars.Close[last], sma[last], rsi[last])
-ind := plots.NewChart(first.FQME + " with SMA(20) and RSI(14)")
-price := ind.AddPane("price", 3)
-price.Candles(first.FQME, bars)
-price.Line("sma(20)", bars.Time, sma)
-osc := ind.AddPane("rsi(14)", 1)
-osc.Line("rsi", bars.Time, rsi)
-osc.AddLevel(70, "70")
-osc.AddLevel(30, "30")
-if err := ind.Save(session.Path("indicators.png")); err != nil {
-	panic(err)
-}
-bars
+	// %% Gaps against each market's calendar
+	for _, s := range series {
+		f, err := store.Read(s.FQME, s.Period)
+		if err != nil {
+			panic(err)
+		}
+		name := calendars[s.FQME]
+		if name == "" {
+			name = "crypto"
+		}
+		cal, err := frames.CalendarByName(name)
+		if err != nil {
+			panic(err)
+		}
+		r := frames.FindGaps(f, cal)
+		fmt.Printf("== %s (%s calendar)\n", s.FQME, name)
+		r.WriteTable(os.Stdout, false)
+	}
 
-// %% Every market on one axis
-ov := plots.NewChart("closes, scaled to the first market")
-pane := ov.AddPane("price", 1)
-pane.Overlay = plots.OverlayFirst
-for _, s := range series {
-	f, err := store.Read(s.FQME, s.Period)
+	// %% Indicators on the first market
+	first := series[0]
+	bars, err := store.Read(first.FQME, first.Period)
 	if err != nil {
 		panic(err)
 	}
-	pane.Line(s.FQME, f.Time, f.Close)
-}
-if err := ov.Save(session.Path("overlay.png")); err != nil {
-	panic(err)
-}
+	sma := fsp.SMA(bars.Close, 20)
+	rsi := fsp.RSI(bars.Close, 14)
+	last := bars.Len() - 1
+	fmt.Printf("%s: close %.4f, sma(20) %.4f, rsi(14) %.1f\n", first.FQME, bars.Close[last], sma[last], rsi[last])
+	ind := plots.NewChart(first.FQME + " with SMA(20) and RSI(14)")
+	price := ind.AddPane("price", 3)
+	price.Candles(first.FQME, bars)
+	price.Line("sma(20)", bars.Time, sma)
+	osc := ind.AddPane("rsi(14)", 1)
+	osc.Line("rsi", bars.Time, rsi)
+	osc.AddLevel(70, "70")
+	osc.AddLevel(30, "30")
+	if err := ind.Save(session.Path("indicators.png")); err != nil {
+		panic(err)
+	}
+	bars
 
-// %% SMA crossover backtest on the first market
-pair, err := mkt.ParseFQME(first.FQME)
-if err != nil {
-	panic(err)
-}
-pair.PriceTick, pair.SizeTick = decimal.New(1, -2), decimal.New(1, -3)
-res, err := paper.Backtest(paper.BacktestConfig{
-	Series: []paper.Series{{Market: pair, Bars: bars}},
-	Fees:   paper.BpsFees(0, 10),
-}, &paper.SMACross{Fast: 10, Slow: 30, Fraction: 0.5})
-if err != nil {
-	panic(err)
-}
-res.WriteText(os.Stdout)
-eq := plots.NewChart("equity")
-times := make([]int64, res.Equity.Len())
-for i := range times {
-	times[i] = res.Equity.Time(i) / 1e9
-}
-eq.AddPane("equity", 1).Line("equity", times, res.Equity.Value)
-if err := eq.Save(session.Path("equity.png")); err != nil {
-	panic(err)
-}
-fmt.Printf("final equity %s, max equity %.2f\n", res.FinalEquity().StringFixed(2), maxOf(res.Equity.Value))
+	// %% Every market on one axis
+	ov := plots.NewChart("closes, scaled to the first market")
+	pane := ov.AddPane("price", 1)
+	pane.Overlay = plots.OverlayFirst
+	for _, s := range series {
+		f, err := store.Read(s.FQME, s.Period)
+		if err != nil {
+			panic(err)
+		}
+		pane.Line(s.FQME, f.Time, f.Close)
+	}
+	if err := ov.Save(session.Path("overlay.png")); err != nil {
+		panic(err)
+	}
 
-// %% [markdown]
-// The crossover is a baseline, not a strategy: compare it with your own by
-// saving a script that defines `OnBar` and running `workbench backtest`.
+	// %% SMA crossover backtest on the first market
+	pair, err := mkt.ParseFQME(first.FQME)
+	if err != nil {
+		panic(err)
+	}
+	pair.PriceTick, pair.SizeTick = decimal.New(1, -2), decimal.New(1, -3)
+	res, err := paper.Backtest(paper.BacktestConfig{
+		Series: []paper.Series{{Market: pair, Bars: bars}},
+		Fees:   paper.BpsFees(0, 10),
+	}, &paper.SMACross{Fast: 10, Slow: 30, Fraction: 0.5})
+	if err != nil {
+		panic(err)
+	}
+	res.WriteText(os.Stdout)
+	eq := plots.NewChart("equity")
+	times := make([]int64, res.Equity.Len())
+	for i := range times {
+		times[i] = res.Equity.Time(i) / 1e9
+	}
+	eq.AddPane("equity", 1).Line("equity", times, res.Equity.Value)
+	if err := eq.Save(session.Path("equity.png")); err != nil {
+		panic(err)
+	}
+	fmt.Printf("final equity %s, max equity %.2f\n", res.FinalEquity().StringFixed(2), maxOf(res.Equity.Value))
+
+	// %% [markdown]
+	// The crossover is a baseline, not a strategy: compare it with your own by
+	// saving a script that defines `OnBar` and running `workbench backtest`.
+}
