@@ -16,6 +16,7 @@ import (
 	"workbench/feeds"
 	"workbench/frames"
 	"workbench/internal/oracle"
+	"workbench/mkt"
 )
 
 func near(a, b, tol float64) bool {
@@ -249,8 +250,20 @@ func TestBacktestDeterministicFiles(t *testing.T) {
 		if err := res.WriteFiles(dir); err != nil {
 			t.Fatal(err)
 		}
+		// The ledger and account files replay to the report's account.
+		l, err := LoadLedger(filepath.Join(dir, LedgerFileName("paper", "backtest")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acct, err := AccountFromLedger(l, res.InitialCash, []mkt.MktPair{s.Market})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Len() != len(res.Fills) || !acct.Cash.Equal(res.FinalCash) {
+			t.Fatalf("ledger of %d transactions for %d fills; account cash %s, report %s", l.Len(), len(res.Fills), acct.Cash, res.FinalCash)
+		}
 		var all []byte
-		for _, n := range []string{"report.json", "report.txt", "equity.csv"} {
+		for _, n := range []string{"report.json", "report.txt", "equity.csv", "trades_paper_backtest.toml", "account.paper.backtest.toml"} {
 			b, err := os.ReadFile(filepath.Join(dir, n))
 			if err != nil {
 				t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"workbench/internal/atomicfile"
+	"workbench/mkt"
 )
 
 // RoundTrip is a position from flat back to flat in one market. A fill that
@@ -652,8 +653,27 @@ func humanSeconds(s int64) string {
 	return fmt.Sprintf("%dm", m)
 }
 
-// WriteFiles writes report.json, report.txt and equity.csv into dir,
-// each atomically.
+// The broker and account names of a backtest's ledger and account files.
+const (
+	BacktestBroker  = "paper"
+	BacktestAccount = "backtest"
+)
+
+// Ledger is the backtest's transactions ledger, to be saved in dir.
+func (res *Result) Ledger(dir string) (*Ledger, error) {
+	l := NewLedger(filepath.Join(dir, LedgerFileName(BacktestBroker, BacktestAccount)), BacktestBroker, BacktestAccount)
+	for _, tx := range res.Transactions() {
+		if err := l.Add(tx); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// WriteFiles writes into dir, each file atomically: report.json,
+// report.txt, equity.csv, the transactions ledger
+// (trades_paper_backtest.toml) and the account file of the positions still
+// open (account.paper.backtest.toml), both in piker's layout.
 func (res *Result) WriteFiles(dir string) error {
 	for _, f := range []struct {
 		name  string
@@ -664,5 +684,20 @@ func (res *Result) WriteFiles(dir string) error {
 			return fmt.Errorf("backtest report %s: %w", path, err)
 		}
 	}
-	return nil
+	l, err := res.Ledger(dir)
+	if err != nil {
+		return err
+	}
+	if err := l.Save(); err != nil {
+		return err
+	}
+	markets := make([]mkt.MktPair, len(res.Config.Series))
+	for i, s := range res.Config.Series {
+		markets[i] = s.Market
+	}
+	acct, err := AccountFromLedger(l, res.InitialCash, markets)
+	if err != nil {
+		return err
+	}
+	return acct.SaveFile(filepath.Join(dir, AccountFileName(BacktestBroker, BacktestAccount)))
 }
