@@ -14,14 +14,15 @@ import (
 	"workbench/frames"
 	"workbench/mkt"
 	"workbench/paper"
+	"workbench/scripts"
 )
 
 func init() {
 	register(&command{
 		name:  "backtest",
-		usage: "backtest [FILE.go] --fqme F[,F...] --period P [--strategy NAME] [--from T --to T] [--json] [-o DIR]",
-		summary: "replay stored bars of one or more markets through the paper clearing engine and a strategy; " +
-			"print the statistics and write report.json, report.txt and equity.csv to -o DIR",
+		usage: "backtest FILE.go|--strategy NAME --fqme F[,F...] --period P [--from T --to T] [--json] [-o DIR]",
+		summary: "replay stored bars of one or more markets through the paper clearing engine and a strategy " +
+			"(a Go script or a built-in); print the statistics and write the report, equity curve, ledger and account to -o DIR",
 		run: runBacktest,
 	})
 }
@@ -145,7 +146,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	out := fs.String("o", "backtest-out", "output `DIR` for report.json, report.txt and equity.csv (\"\": none)")
+	out := fs.String("o", "backtest-out", "output `DIR` for report.json, report.txt, equity.csv and the ledger and account files (\"\": none)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -156,7 +157,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	if period.secs <= 0 {
 		return usagef("backtest: --period is required")
 	}
-	strat, err := chooseStrategy(ctx, pos, *strategy)
+	strat, err := chooseStrategy(ctx, e, pos, *strategy)
 	if err != nil {
 		return err
 	}
@@ -223,14 +224,14 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 }
 
 // chooseStrategy picks the strategy from a script file or a built-in name.
-func chooseStrategy(ctx context.Context, files []string, name string) (paper.Strategy, error) {
+func chooseStrategy(ctx context.Context, e *env, files []string, name string) (paper.Strategy, error) {
 	switch {
 	case len(files) > 1:
 		return nil, usagef("backtest: one strategy file at a time, got %d", len(files))
 	case len(files) == 1 && name != "":
 		return nil, usagef("backtest: give a strategy file or --strategy, not both")
 	case len(files) == 1:
-		return loadStrategyFile(ctx, files[0])
+		return loadStrategyFile(ctx, e, files[0])
 	case name == "":
 		return nil, usagef("backtest: give a strategy file or --strategy NAME (%s)", strings.Join(paper.BuiltinStrategies(), ", "))
 	}
@@ -258,11 +259,10 @@ func parseTimeFlag(flagName, s string, def int64) (int64, error) {
 	return 0, usagef("%s %q: want RFC 3339, YYYY-MM-DD or epoch seconds", flagName, s)
 }
 
-// loadStrategyFile loads a strategy from a Go source file.
-func loadStrategyFile(ctx context.Context, path string) (paper.Strategy, error) {
+// loadStrategyFile interprets a strategy script (see scripts.StrategyShapes).
+func loadStrategyFile(ctx context.Context, e *env, path string) (paper.Strategy, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	return nil, fmt.Errorf("backtest %s: this build cannot interpret strategy files; use --strategy NAME (%s)",
-		path, strings.Join(paper.BuiltinStrategies(), ", "))
+	return scripts.LoadStrategy(ctx, path, scripts.Options{Stdin: e.stdin, Stdout: e.stdout, Stderr: e.stderr})
 }

@@ -156,3 +156,124 @@ func TestDemoBacktestStep(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The same crossover as a script in each of the shapes a strategy file may
+// take trades identically.
+func TestBacktestCommandScriptStrategies(t *testing.T) {
+	store := backtestStore(t)
+	core := `
+		if n >= 10 {
+			fast -= ring[(i+20)%30]
+		}
+		if n >= 30 {
+			slow -= ring[i]
+		} else {
+			n++
+		}
+		ring[i] = x
+		i++
+		if i == 30 {
+			i = 0
+		}
+		fast += x
+		slow += x
+		target := 0.0
+		if n == 30 && fast*30 > slow*10 {
+			target = 0.01
+		}`
+	state := `
+	var ring [30]float64
+	n, i := 0, 0
+	fast, slow := 0.0, 0.0`
+	scripts := map[string]string{
+		"onbar.go": `package main
+
+import (
+	"workbench/feeds"
+	"workbench/paper"
+)
+
+var (
+	ring       [30]float64
+	n, i       int
+	fast, slow float64
+)
+
+func OnBar(c *paper.Context, b feeds.BarEvent) {
+	x := b.Bar.Close` + core + `
+	c.Target(b.FQME, target)
+}
+`,
+		"run.go": `package main
+
+import "workbench/paper"
+
+func Run(c *paper.Context) {
+	fqme := c.Markets()[0]` + state + `
+	for {
+		x, ok := c.NextClose()
+		if !ok {
+			return
+		}` + core + `
+		c.Target(fqme, target)
+	}
+}
+`,
+		"targets.go": `package main
+
+import "workbench/frames"
+
+func Targets(bars *frames.OHLCV) []float64 {
+	out := make([]float64, bars.Len())` + state + `
+	for k, x := range bars.Close {` + core + `
+		out[k] = target
+	}
+	return out
+}
+`,
+	}
+	var first []byte
+	for _, name := range []string{"onbar.go", "run.go", "targets.go"} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(scripts[name]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "out")
+		code, stdout, stderr := runCLI(t, "backtest", path, "--store", store, "--fqme", "btcusdt.spot.binance",
+			"--period", "1h", "--price-tick", "0.01", "--size-tick", "0.00001", "--taker-bps", "10", "-o", out)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s%s", name, code, stdout, stderr)
+		}
+		var rep struct {
+			Fills []json.RawMessage
+		}
+		b, err := os.ReadFile(filepath.Join(out, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		fills, _ := json.Marshal(rep.Fills)
+		if len(rep.Fills) < 4 {
+			t.Fatalf("%s: %d fills", name, len(rep.Fills))
+		}
+		if first == nil {
+			first = fills
+		} else if !bytes.Equal(first, fills) {
+			t.Fatalf("%s trades differently from onbar.go", name)
+		}
+		for _, f := range []string{"trades_paper_backtest.toml", "account.paper.backtest.toml"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.go")
+	os.WriteFile(bad, []byte("package main\n\nfunc Hello() {}\n"), 0o644)
+	code, _, stderr := runCLI(t, "backtest", bad, "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h", "-o", "")
+	if code != 1 || !strings.Contains(stderr, "no strategy found") {
+		t.Fatalf("a file without a strategy: exit %d, %s", code, stderr)
+	}
+}
