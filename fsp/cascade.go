@@ -66,6 +66,54 @@ func AttachSpecs(f *frames.OHLCV, specs []*Spec) (*Cascade, error) {
 	return c, nil
 }
 
+// Add parses more specs and attaches them to a running cascade: they are
+// computed over the bars seen so far and kept current from then on. On an
+// error nothing is added.
+func (c *Cascade) Add(specs string) error {
+	list, err := Parse(specs)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, s := range list {
+		for _, name := range s.Columns() {
+			if _, dup := c.col[name]; dup || seen[name] {
+				return fmt.Errorf("fsp: column %q given twice (by %s); label one of them", name, s)
+			}
+			seen[name] = true
+		}
+	}
+	first := len(c.nodes)
+	for _, s := range list {
+		ni := c.add(s)
+		for j, name := range s.Columns() {
+			c.col[name] = colRef{ni, j}
+			c.cols = append(c.cols, name)
+		}
+		c.specs = append(c.specs, s)
+	}
+	// Bring the new nodes over the history, sources first (they come first).
+	c.bind()
+	for _, n := range c.nodes[first:] {
+		for j := range n.vals {
+			n.vals[j] = make([]float64, c.done, max(c.done, c.frame.Len()))
+		}
+		for i := 0; i < c.done; i++ {
+			if n.src >= 0 {
+				n.in[0] = c.nodes[n.src].vals[n.srcOut][i]
+			} else {
+				c.load(n, i)
+			}
+			n.stream.Update(n.in, n.out)
+			for j, v := range n.out {
+				n.vals[j][i] = v
+			}
+		}
+	}
+	c.Sync()
+	return nil
+}
+
 // add returns the node computing s, creating it and its sources.
 func (c *Cascade) add(s *Spec) int {
 	key := s.key()
@@ -131,19 +179,24 @@ func (c *Cascade) grow(n int) {
 	}
 }
 
+// load reads bar i's fields into a field-reading node's inputs.
+func (c *Cascade) load(n *node, i int) {
+	for j, col := range n.cols {
+		if col == nil {
+			n.in[j] = float64(c.frame.Time[i])
+		} else {
+			n.in[j] = col[i]
+		}
+	}
+}
+
 // step feeds bar i to every node: a new bar, or a revision of the newest.
 func (c *Cascade) step(i int, revise bool) {
 	for _, n := range c.nodes {
 		if n.src >= 0 {
 			n.in[0] = c.nodes[n.src].out[n.srcOut]
 		} else {
-			for j, col := range n.cols {
-				if col == nil {
-					n.in[j] = float64(c.frame.Time[i])
-				} else {
-					n.in[j] = col[i]
-				}
-			}
+			c.load(n, i)
 		}
 		if revise {
 			n.stream.Revise(n.in, n.out)

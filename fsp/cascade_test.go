@@ -163,3 +163,43 @@ func BenchmarkCascadeAttach(b *testing.B) {
 		}
 	}
 }
+
+// Indicators added to a running cascade are computed over the bars seen so
+// far, share sources already there, and then follow the live bars.
+func TestCascadeAdd(t *testing.T) {
+	forEachOracle(t, func(t *testing.T, s *oracleSeries) {
+		full := oracleFrame(s)
+		k := min(300, full.Len())
+		c, err := Attach(full.Rows(0, k).Clone(), "rsi(14)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Add("ema(20, rsi(14)), m=macd, rsi(14)"); err == nil {
+			t.Fatal("adding rsi(14) twice: no error")
+		}
+		if err := c.Add("ema(20, rsi(14)), m=macd, sma(3, m=macd(5,10,3).hist)"); err == nil {
+			t.Fatal("duplicate m: no error")
+		}
+		if len(c.Columns()) != 1 || len(c.nodes) != 1 {
+			t.Fatalf("a failed Add left columns %v", c.Columns())
+		}
+		if err := c.Add("ema(20, rsi(14)), m=macd, sma(3, stddev(5, rsi(14)))"); err != nil {
+			t.Fatal(err)
+		}
+		for i := k; i < full.Len(); i++ {
+			b := full.At(i)
+			forming := b
+			forming.Close = b.Open
+			if err := c.Push(forming); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Push(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkColumns(t, c, wantColumns(t, full, "rsi(14), ema(20, rsi(14)), m=macd, sma(3, stddev(5, rsi(14)))"), "add")
+		if len(c.nodes) != 5 {
+			t.Fatalf("%d nodes, want 5 (rsi shared)", len(c.nodes))
+		}
+	})
+}
