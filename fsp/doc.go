@@ -42,8 +42,23 @@
 // # Registry and cascade
 //
 // Parse turns a spec list into indicator instances with named outputs and
-// lookbacks; Register adds an indicator to the registry (each file registers
-// its own from init). Attach computes a parsed set over a *frames.OHLCV and
-// keeps it current as bars are appended or the last bar revised; its API is
-// non-generic so scripts can use it.
+// lookbacks:
+//
+//	rsi(14), macd(12,26,9), bbands(20,2), ema(20, rsi(14)), sma(10, high),
+//	fast=ema(12), ema(9, macd(12,26,9).hist), obv
+//
+// Numbers fill the parameters in order (missing ones take their defaults), a
+// field or another indicator is the source of a one-input indicator, ".name"
+// picks one output of a multi-output source and "label=" names the columns.
+// Columns are named output_params[_source] (rsi_14, macd_signal_12_26_9,
+// ema_20_rsi_14). Unknown names and bad parameters give a *SpecError naming
+// the column of the fault and what is valid. Register adds an indicator to
+// the registry (each file registers its own from init); Defs lists them.
+//
+// Attach computes a parsed set over a *frames.OHLCV in one pass and keeps it
+// current: Push appends a bar or revises the newest one (same time), Sync
+// picks up bars added to the frame elsewhere, Add attaches more indicators
+// later. Indicators used as sources by several others are computed once, and
+// every column is aligned with the frame's Time. The API is non-generic so
+// scripts can use it.
 package fsp
