@@ -42,8 +42,12 @@ type Def struct {
 	// without NaNs (a volume-weighted output may start later, after zero
 	// volumes); an output may start earlier than the others.
 	Lookback func(p []float64) int
-	Batch    func(in [][]float64, p []float64) [][]float64 // one slice per output
-	Stream   func(p []float64) Stream
+	// OutputLookback, when set, gives each output's own first bar for
+	// outputs that start before the others (nil: every output starts at
+	// Lookback).
+	OutputLookback func(p []float64) []int
+	Batch          func(in [][]float64, p []float64) [][]float64 // one slice per output
+	Stream         func(p []float64) Stream
 }
 
 // Fields are the bar fields an indicator can read; "time" is epoch seconds.
@@ -259,14 +263,22 @@ func outputPrefix(outs []string) string {
 }
 
 // Lookback is the number of leading NaN outputs over a bar series, sources
-// included: the definition's lookback plus its source's. A source whose
-// outputs start at different bars counts from the bar where all have values.
-func (s *Spec) Lookback() int {
-	lb := s.Def.Lookback(s.Params)
-	if s.Source != nil && s.Source.Spec != nil {
-		lb += s.Source.Spec.Lookback()
+// included: the bar from which every output has a value.
+func (s *Spec) Lookback() int { return s.Def.Lookback(s.Params) + s.sourceLookback() }
+
+// OutputLookback is output i's first bar, sources included.
+func (s *Spec) OutputLookback(i int) int {
+	if s.Def.OutputLookback != nil {
+		return s.Def.OutputLookback(s.Params)[i] + s.sourceLookback()
 	}
-	return lb
+	return s.Lookback()
+}
+
+func (s *Spec) sourceLookback() int {
+	if s.Source == nil || s.Source.Spec == nil {
+		return 0
+	}
+	return s.Source.Spec.OutputLookback(s.Source.Output)
 }
 
 // Compute runs the indicator over a whole series with the batch functions and

@@ -105,8 +105,12 @@ func TestRegistryStreamsEqualBatch(t *testing.T) {
 				t.Fatalf("%s: %d outputs, %d names", d.Name, len(want), len(d.Outputs))
 			}
 			lb, last := spec.Lookback(), 0
-			for _, col := range want {
-				last = max(last, firstValid(col))
+			for j, col := range want {
+				first := firstValid(col)
+				last = max(last, first)
+				if olb := spec.OutputLookback(j); first != olb && !(first > olb && readsZeroVolume(d, s.volume[:min(olb+1, len(s.volume))])) {
+					t.Errorf("%s output %s: first valid %d, OutputLookback %d", d.Name, d.Outputs[j], first, olb)
+				}
 			}
 			if last != lb && !(last > lb && readsZeroVolume(d, s.volume[:min(lb+1, len(s.volume))])) {
 				t.Errorf("%s: every output valid from %d, Lookback %d", d.Name, last, lb)
