@@ -122,7 +122,7 @@ func TestDemoBacktestStep(t *testing.T) {
 	}
 	from := int64(1764547200) // 2025-12-01
 	for _, m := range feeds.DemoMarkets() {
-		if err := st.Write(m.FQME, feeds.GenerateBars(m, from, from+5*86400)); err != nil {
+		if err := st.Write(m.FQME, feeds.GenerateBars(m, from, from+14*86400)); err != nil {
 			t.Fatal(err)
 		}
 		d.Markets = append(d.Markets, demoMarket{FQME: m.FQME, Period: m.Period, Calendar: m.Calendar})

@@ -20,9 +20,12 @@ func init() {
 	registerDemoStep(demoStep{order: 40, name: "backtest", run: demoBacktest})
 }
 
+// demoBacktestPeriod is the bar period the demo backtests on.
+const demoBacktestPeriod = 3600
+
 // demoBacktest runs the SMA(10)/SMA(30) crossover on each demo market from
-// the store, with taker fees and a tick of slippage, and writes each report
-// under Dir/backtest/<fqme>/.
+// the store, resampled to hourly bars, with taker fees and a tick of
+// slippage, and writes each report under Dir/backtest/<fqme>/.
 func demoBacktest(ctx context.Context, d *demoRun) error {
 	if len(d.Markets) == 0 {
 		fmt.Fprintln(d.out, "no markets to backtest")
@@ -36,7 +39,8 @@ func demoBacktest(ctx context.Context, d *demoRun) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "SMA(10)/SMA(30) crossover, long or flat, 95%% of equity, 10 bps taker fee, 1 tick slippage\n")
+	fmt.Fprintf(d.out, "SMA(10)/SMA(30) crossover on %s bars, long or flat, 95%% of equity, 10 bps taker fee, 1 tick slippage\n",
+		frames.FormatPeriod(demoBacktestPeriod))
 	fmt.Fprintf(d.out, "%-28s %6s %9s %8s %8s %9s %7s %8s\n", "market", "trades", "return", "Sharpe", "max DD", "win rate", "fills", "fees")
 	for _, m := range d.Markets {
 		if err := ctx.Err(); err != nil {
@@ -45,6 +49,13 @@ func demoBacktest(ctx context.Context, d *demoRun) error {
 		bars, err := store.Read(m.FQME, m.Period)
 		if err != nil {
 			return err
+		}
+		// On one-minute bars a 10/30 crossover mostly pays fees; it is
+		// meant for hours.
+		if bars.Period < demoBacktestPeriod {
+			if bars, err = bars.Resample(demoBacktestPeriod); err != nil {
+				return fmt.Errorf("%s: %w", m.FQME, err)
+			}
 		}
 		pair, err := mkt.ParseFQME(m.FQME)
 		if err != nil {
