@@ -22,7 +22,7 @@ func STOCH(high, low, close []float64, fastK, slowK, slowD int) (k, d []float64)
 		return fk, newOut(len(fk), len(fk))
 	}
 	h, l, c, o := high[s:], low[s:], close[s:], fk[s:]
-	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	hi, lo := newHighIdx(), newLowIdx()
 	for i := fastK - 1; i < len(c); i++ {
 		o[i] = stochK(hi.step(h, i-fastK+1, i), lo.step(l, i-fastK+1, i), c[i])
 	}
@@ -106,7 +106,7 @@ func WILLR(high, low, close []float64, n int) []float64 {
 		return out
 	}
 	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
-	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	hi, lo := newHighIdx(), newLowIdx()
 	for i := n - 1; i < len(c); i++ {
 		o[i] = willR(hi.step(h, i-n+1, i), lo.step(l, i-n+1, i), c[i])
 	}
@@ -370,20 +370,20 @@ func LookbackDI(n int) int { return n }
 
 // ADX is Wilder's average directional index over n ≥ 2 bars, TA-Lib's ADX.
 func ADX(high, low, close []float64, n int) []float64 {
-	adx, _, _ := dmi(high, low, close, n, true, false)
+	adx, _, _ := dmi(high, low, close, n, dmiADX)
 	return adx
 }
 
 // PLUS_DI is Wilder's +DI over n ≥ 2 bars (0 while the smoothed TR is within
 // 1e-14 of zero).
 func PLUS_DI(high, low, close []float64, n int) []float64 {
-	_, p, _ := dmi(high, low, close, n, false, true)
+	_, p, _ := dmi(high, low, close, n, dmiPlus)
 	return p
 }
 
 // MINUS_DI is Wilder's −DI over n ≥ 2 bars.
 func MINUS_DI(high, low, close []float64, n int) []float64 {
-	_, _, m := dmi(high, low, close, n, false, true)
+	_, _, m := dmi(high, low, close, n, dmiMinus)
 	return m
 }
 
@@ -391,7 +391,7 @@ func MINUS_DI(high, low, close []float64, n int) []float64 {
 // the function of that name from bar 2n−1 on. Like TA-Lib's multi-output
 // functions, all three start at ADX's first bar (±DI alone start at bar n).
 func DMI(high, low, close []float64, n int) (adx, plusDI, minusDI []float64) {
-	return dmi(high, low, close, n, true, true)
+	return dmi(high, low, close, n, dmiADX|dmiPlus|dmiMinus)
 }
 
 // dmState is the state of Wilder's directional movement after a bar.
@@ -463,42 +463,58 @@ func (st *dmState) step(n int, high, low, close float64) (adx, pdi, mdi float64)
 	return st.adx, pdi, mdi
 }
 
-func dmi(high, low, close []float64, n int, wantADX, wantDI bool) (adx, pdi, mdi []float64) {
-	size := len(close)
+// dmi computes the wanted outputs (a bitmask of dmiADX, dmiPlus, dmiMinus)
+// and returns nil for the others. They start at ADX's first bar when ADX is
+// wanted, else at the DIs' (bar n).
+func dmi(high, low, close []float64, n int, want int) (adx, pdi, mdi []float64) {
 	look := LookbackDI(n)
-	if wantADX {
+	if want&dmiADX != 0 {
 		look = LookbackADX(n)
 	}
 	first, s, ok := startBars([][]float64{high, low, close}, n, 2, look)
-	if !ok {
-		return first, newOut(size, size), newOut(size, size)
-	}
-	if wantADX {
-		adx = first
-	} else {
-		adx = newOut(size, size)
-	}
-	if wantDI {
-		pdi, mdi = newOut(size, s+look), newOut(size, s+look)
-		if !wantADX {
-			pdi = first
+	outs := [3][]float64{}
+	for k := range outs {
+		if want&(1<<k) == 0 {
+			continue
 		}
-	} else {
-		pdi, mdi = newOut(size, size), newOut(size, size)
+		if first != nil {
+			outs[k], first = first, nil
+		} else if ok {
+			outs[k] = newOut(len(close), s+look)
+		} else {
+			outs[k] = newOut(len(close), len(close))
+		}
+	}
+	adx, pdi, mdi = outs[0], outs[1], outs[2]
+	if !ok {
+		return adx, pdi, mdi
 	}
 	var st dmState
 	h, l, c := high[s:], low[s:], close[s:]
 	for i := range c {
 		a, p, m := st.step(n, h[i], l[i], c[i])
-		if wantADX && i >= 2*n-1 {
+		if i < look {
+			continue
+		}
+		if adx != nil {
 			adx[s+i] = a
 		}
-		if wantDI && i >= look {
-			pdi[s+i], mdi[s+i] = p, m
+		if pdi != nil {
+			pdi[s+i] = p
+		}
+		if mdi != nil {
+			mdi[s+i] = m
 		}
 	}
 	return adx, pdi, mdi
 }
+
+// Outputs of dmi.
+const (
+	dmiADX = 1 << iota
+	dmiPlus
+	dmiMinus
+)
 
 // DMIStream is the streaming twin of ADX, PLUS_DI and MINUS_DI at once: its
 // ±DI start at bar n like PLUS_DI's (DMI's batch hides them until ADX starts).
@@ -541,7 +557,7 @@ func AROON(high, low []float64, n int) (down, up []float64) {
 		return newOut(len(up), len(up)), up
 	}
 	h, l := high[s:], low[s:]
-	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	hi, lo := newHighIdx(), newLowIdx()
 	factor := 100 / float64(n)
 	for i := n; i < len(h); i++ {
 		hi.step(h, i-n, i)
@@ -560,7 +576,7 @@ func AROONOSC(high, low []float64, n int) []float64 {
 		return out
 	}
 	h, l := high[s:], low[s:]
-	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	hi, lo := newHighIdx(), newLowIdx()
 	factor := 100 / float64(n)
 	for i := n; i < len(h); i++ {
 		hi.step(h, i-n, i)
@@ -665,26 +681,46 @@ func ULTOSC(high, low, close []float64, p1, p2, p3 int) []float64 {
 	}
 	p := ultPeriods(p1, p2, p3)
 	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	// Each bar's terms are computed once into rings and subtracted from
+	// there when they leave a window: the same values TA-Lib recomputes.
+	rbp, rtr := make([]float64, look), make([]float64, look)
 	var a, b [3]float64
-	for j, pj := range p {
-		for i := look - pj + 1; i < look; i++ {
-			bp, tr := ultTerms(h[i], l[i], c[i], c[i-1])
-			a[j] += bp
-			b[j] += tr
+	for i := 1; i < look; i++ {
+		bp, tr := ultTerms(h[i], l[i], c[i], c[i-1])
+		rbp[i], rtr[i] = bp, tr
+		for j, pj := range p {
+			if i >= look-pj+1 {
+				a[j] += bp
+				b[j] += tr
+			}
 		}
+	}
+	newest := 0 // look % look
+	var trail [3]int
+	for j, pj := range p {
+		trail[j] = (look - pj + 1) % look
 	}
 	for i := look; i < len(c); i++ {
 		bp, tr := ultTerms(h[i], l[i], c[i], c[i-1])
-		for j := range a {
-			a[j] += bp
-			b[j] += tr
+		rbp[newest], rtr[newest] = bp, tr
+		if newest++; newest == look {
+			newest = 0
 		}
+		a[0] += bp
+		a[1] += bp
+		a[2] += bp
+		b[0] += tr
+		b[1] += tr
+		b[2] += tr
 		o[i] = ultOut(&a, &b)
-		for j, pj := range p {
-			t := i - pj + 1
-			bp, tr := ultTerms(h[t], l[t], c[t], c[t-1])
-			a[j] -= bp
-			b[j] -= tr
+		for j := range trail {
+			t := trail[j]
+			a[j] -= rbp[t]
+			b[j] -= rtr[t]
+			if t++; t == look {
+				t = 0
+			}
+			trail[j] = t
 		}
 	}
 	return out

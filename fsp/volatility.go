@@ -221,41 +221,64 @@ func (s *ATRStream) step(high, low, close float64) float64 {
 	return natrOut(st.v, close, s.norm)
 }
 
-// extremeIdx follows the latest index of the highest (or lowest) value in a
-// sliding window of a slice the way TA-Lib does: a new bar at least as
-// extreme takes over, and the window is rescanned only when the extreme
-// falls out of it. Ties go to the latest bar (AROON depends on that).
-type extremeIdx struct {
-	idx  int
-	val  float64
-	high bool
+// highIdx follows the latest index of the highest value in a sliding
+// window of a slice the way TA-Lib does: a new bar at least as high takes
+// over, and the window is rescanned only when the high falls out of it. Ties
+// go to the latest bar (AROON depends on that). lowIdx is its mirror.
+type highIdx struct {
+	idx int
+	val float64
 }
 
-func newExtremeIdx(high bool) extremeIdx { return extremeIdx{idx: -1, high: high} }
+func newHighIdx() highIdx { return highIdx{idx: -1} }
 
-func (e *extremeIdx) better(v float64) bool {
-	if e.high {
-		return v >= e.val
-	}
-	return v <= e.val
-}
-
-// step moves the window to [trailing, today] of x and returns the extreme.
-func (e *extremeIdx) step(x []float64, trailing, today int) float64 {
+// step moves the window to [trailing, today] of x and returns the highest.
+func (e *highIdx) step(x []float64, trailing, today int) float64 {
 	if e.idx < trailing {
-		e.idx, e.val = trailing, x[trailing]
-		for i := trailing + 1; i <= today; i++ {
-			if e.better(x[i]) {
-				e.idx, e.val = i, x[i]
-			}
-		}
-	} else if v := x[today]; e.better(v) {
+		e.rescan(x, trailing, today)
+	} else if v := x[today]; v >= e.val {
 		e.idx, e.val = today, v
 	}
 	return e.val
 }
 
-// ringExtreme is extremeIdx for streams: it keeps the last w values in a
+func (e *highIdx) rescan(x []float64, trailing, today int) {
+	e.idx, e.val = trailing, x[trailing]
+	for i := trailing + 1; i <= today; i++ {
+		if x[i] >= e.val {
+			e.idx, e.val = i, x[i]
+		}
+	}
+}
+
+// lowIdx is highIdx for the lowest value.
+type lowIdx struct {
+	idx int
+	val float64
+}
+
+func newLowIdx() lowIdx { return lowIdx{idx: -1} }
+
+// step moves the window to [trailing, today] of x and returns the lowest.
+func (e *lowIdx) step(x []float64, trailing, today int) float64 {
+	if e.idx < trailing {
+		e.rescan(x, trailing, today)
+	} else if v := x[today]; v <= e.val {
+		e.idx, e.val = today, v
+	}
+	return e.val
+}
+
+func (e *lowIdx) rescan(x []float64, trailing, today int) {
+	e.idx, e.val = trailing, x[trailing]
+	for i := trailing + 1; i <= today; i++ {
+		if x[i] <= e.val {
+			e.idx, e.val = i, x[i]
+		}
+	}
+}
+
+// ringExtreme is highIdx and lowIdx for streams: it keeps the last w values in a
 // ring and can revise the newest one. Updates are O(1) except when the
 // extreme leaves the window or a revision lowers it, which rescans w values.
 type ringExtreme struct {
@@ -311,7 +334,7 @@ func MIDPRICE(high, low []float64, n int) []float64 {
 		return out
 	}
 	h, l, o := high[s:], low[s:], out[s:]
-	hi, lo := newExtremeIdx(true), newExtremeIdx(false)
+	hi, lo := newHighIdx(), newLowIdx()
 	for i := n - 1; i < len(h); i++ {
 		o[i] = (hi.step(h, i-n+1, i) + lo.step(l, i-n+1, i)) / 2
 	}
