@@ -208,3 +208,38 @@ func TestLedgerLegacyKeys(t *testing.T) {
 		t.Errorf("re-save:\n%s", buf.String())
 	}
 }
+
+// Any input either fails with an error or loads into a ledger whose saved
+// form loads back to the same transactions and saves to the same bytes.
+func FuzzLedgerRead(f *testing.F) {
+	f.Add([]byte("[a]\ntid = \"a\"\nsize = 0.04\nprice = 28374.85\ncost = 0\ndt = \"2023-03-29T21:14:52.646556+00:00\"\nbs_mktid = \"btcusdt.spot.binance\"\nfqme = \"btcusdt.spot.binance\"\n"))
+	f.Add([]byte("[7]\ntid = 7\nfqsn = \"x.y\"\nsize = -1e-05\nprice = \"1.000000000000000000001\"\ndt = 2023-01-01T00:00:00Z\n"))
+	f.Add([]byte("[\"a b\"]\ntid = \"a b\"\nsize = 1\nprice = 1\ndt = \"2023-01-01T00:00:00.5-05:00\"\nfqme = \"q\\u0001.r\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := NewLedger("fuzz.toml", "", "")
+		if l.read(data) != nil {
+			return
+		}
+		var first bytes.Buffer
+		if _, err := l.WriteTo(&first); err != nil {
+			t.Fatal(err)
+		}
+		back := NewLedger("fuzz.toml", "", "")
+		if err := back.read(first.Bytes()); err != nil {
+			t.Fatalf("saved ledger does not load: %v\n%s", err, first.String())
+		}
+		a, b := l.Transactions(), back.Transactions()
+		if len(a) != len(b) {
+			t.Fatalf("%d transactions, %d after a round trip", len(a), len(b))
+		}
+		for i := range a {
+			if !sameTx(a[i], b[i]) {
+				t.Fatalf("transaction %d: %+v became %+v", i, a[i], b[i])
+			}
+		}
+		var second bytes.Buffer
+		if _, err := back.WriteTo(&second); err != nil || !bytes.Equal(first.Bytes(), second.Bytes()) {
+			t.Fatalf("re-save differs:\n%s\n---\n%s", first.String(), second.String())
+		}
+	})
+}
