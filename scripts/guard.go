@@ -126,3 +126,99 @@ func rangeError(fset *token.FileSet, f *ast.File, file string, line int) *Error 
 	})
 	return e
 }
+
+// builtinCallees cannot be taken as values, so go statements calling them
+// are left as they are.
+var builtinCallees = map[string]bool{
+	"append": true, "cap": true, "clear": true, "close": true, "complex": true, "copy": true, "delete": true,
+	"imag": true, "len": true, "make": true, "max": true, "min": true, "new": true, "panic": true,
+	"print": true, "println": true, "real": true, "recover": true,
+}
+
+// protectGoroutines rewrites each `go f(a, b)` in f into
+//
+//	{ fn, x, y := f, a, b; go func() { defer func() { if r := recover(); r != nil { println("panic in goroutine:", r) } }(); fn(x, y) }() }
+//
+// yaegi re-panics a goroutine's panic after its own recover, and a panic in
+// a goroutine ends the process: this keeps the host alive and reports it.
+// The function and arguments are still evaluated where the go statement
+// is, as Go does.
+func protectGoroutines(f *ast.File) {
+	n := 0
+	made := map[*ast.GoStmt]bool{} // the wrappers' own go statements
+	wrap := func(g *ast.GoStmt) ast.Stmt {
+		if made[g] {
+			return g
+		}
+		w := protectGo(g, n)
+		n++
+		if b, ok := w.(*ast.BlockStmt); ok {
+			made[b.List[1].(*ast.GoStmt)] = true
+		}
+		return w
+	}
+	rewrite := func(list []ast.Stmt) {
+		for i, s := range list {
+			if g, ok := s.(*ast.GoStmt); ok {
+				list[i] = wrap(g)
+			}
+		}
+	}
+	ast.Inspect(f, func(node ast.Node) bool {
+		switch x := node.(type) {
+		case *ast.BlockStmt:
+			rewrite(x.List)
+		case *ast.CaseClause:
+			rewrite(x.Body)
+		case *ast.CommClause:
+			rewrite(x.Body)
+		case *ast.LabeledStmt:
+			if g, ok := x.Stmt.(*ast.GoStmt); ok {
+				x.Stmt = wrap(g)
+			}
+		}
+		return true
+	})
+}
+
+func protectGo(g *ast.GoStmt, n int) ast.Stmt {
+	call := g.Call
+	if id, ok := call.Fun.(*ast.Ident); ok && builtinCallees[id.Name] {
+		return g
+	}
+	pos := g.Pos()
+	id := func(name string) *ast.Ident { return &ast.Ident{NamePos: pos, Name: name} }
+	fn := fmt.Sprintf("_wbGoFn%d", n)
+	lhs, rhs := []ast.Expr{id(fn)}, []ast.Expr{call.Fun}
+	var args []ast.Expr
+	for i, a := range call.Args {
+		name := fmt.Sprintf("_wbGoArg%d_%d", n, i)
+		lhs, rhs = append(lhs, id(name)), append(rhs, a)
+		args = append(args, id(name))
+	}
+	noParams := func() *ast.FuncType {
+		return &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}}
+	}
+	report := &ast.IfStmt{
+		If:   pos,
+		Init: &ast.AssignStmt{Lhs: []ast.Expr{id("_wbGoR")}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{&ast.CallExpr{Fun: id("recover"), Lparen: pos, Rparen: pos}}},
+		Cond: &ast.BinaryExpr{X: id("_wbGoR"), OpPos: pos, Op: token.NEQ, Y: id("nil")},
+		Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{&ast.ExprStmt{X: &ast.CallExpr{
+			Fun: id("println"), Lparen: pos, Rparen: pos,
+			Args: []ast.Expr{&ast.BasicLit{ValuePos: pos, Kind: token.STRING, Value: `"panic in goroutine:"`}, id("_wbGoR")},
+		}}}},
+	}
+	deferred := &ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{
+		Fun:    &ast.FuncLit{Type: noParams(), Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{report}}},
+		Lparen: pos, Rparen: pos,
+	}}
+	inner := &ast.CallExpr{Fun: id(fn), Lparen: pos, Args: args, Ellipsis: call.Ellipsis, Rparen: pos}
+	spawn := &ast.GoStmt{Go: pos, Call: &ast.CallExpr{
+		Fun:    &ast.FuncLit{Type: noParams(), Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{deferred, &ast.ExprStmt{X: inner}}}},
+		Lparen: pos, Rparen: pos,
+	}}
+	return &ast.BlockStmt{Lbrace: pos, Rbrace: g.End(), List: []ast.Stmt{
+		&ast.AssignStmt{Lhs: lhs, TokPos: pos, Tok: token.DEFINE, Rhs: rhs},
+		spawn,
+	}}
+}

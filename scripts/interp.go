@@ -83,6 +83,14 @@ func (e *Error) Error() string {
 	return s
 }
 
+// ExitError is a script's call of os.Exit: the interpreter turns it into a
+// panic that ends only the script.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+var exitRE = regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`)
+
 // Imports are the packages every session can use, by import path.
 var Imports = []string{
 	"workbench/frames", "workbench/fsp", "workbench/paper", "workbench/feeds", "workbench/plots", "workbench/mkt",
@@ -219,6 +227,7 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res ref
 	if err := guard(in.yi.FileSet(), f, in.binaryPackages()); err != nil {
 		return res, in.wrap(file, err, 0)
 	}
+	protectGoroutines(f)
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
@@ -227,8 +236,11 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res ref
 	in.mu.Unlock()
 	in.tap.begin()
 	defer func() { in.tap.end() }()
-	prog, err := in.compile(node)
+	prog, err := in.compile(ctx, node)
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return res, err
+		}
 		return res, in.explain(file, f, err)
 	}
 	res, err = in.yi.ExecuteWithContext(ctx, prog)
@@ -241,15 +253,30 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res ref
 	return res, nil
 }
 
-// compile runs yaegi's type analysis under a recover: some inputs make it
-// panic instead of returning an error.
-func (in *Interp) compile(node ast.Node) (prog *interp.Program, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("interpreter failure: %v", r)
-		}
+// compile runs yaegi's type analysis under a recover (some inputs make it
+// panic instead of returning an error) and the context.
+func (in *Interp) compile(ctx context.Context, node ast.Node) (*interp.Program, error) {
+	type result struct {
+		prog *interp.Program
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r.err = fmt.Errorf("interpreter failure: %v", p)
+			}
+			done <- r
+		}()
+		r.prog, r.err = in.yi.CompileAST(node)
 	}()
-	return in.yi.CompileAST(node)
+	select {
+	case r := <-done:
+		return r.prog, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // parse parses src the way the interpreter will run it. For interactive
@@ -369,6 +396,10 @@ func (in *Interp) wrap(file string, err error, last int) error {
 func (in *Interp) explain(file string, f *ast.File, err error) error {
 	var p interp.Panic
 	if errors.As(err, &p) {
+		if m := exitRE.FindStringSubmatch(panicText(p.Value)); m != nil {
+			code, _ := strconv.Atoi(m[1])
+			return &ExitError{Code: code}
+		}
 		msg := "panic: " + panicText(p.Value)
 		trace := in.tap.trace()
 		e := &Error{File: file, Msg: msg}

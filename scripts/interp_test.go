@@ -212,3 +212,31 @@ func TestComplete(t *testing.T) {
 		}
 	}
 }
+
+// A panic in a script's goroutine would end the process; it is reported
+// instead, and go statements still evaluate their arguments at once.
+func TestGoroutinePanicKeepsHost(t *testing.T) {
+	in, out := newTest(t)
+	eval(t, in, `import "time"`)
+	eval(t, in, "go func() { panic(\"in a goroutine\") }()\ntime.Sleep(50 * time.Millisecond)")
+	if !strings.Contains(out.String(), "panic in goroutine: in a goroutine") {
+		t.Fatalf("output %q", out.String())
+	}
+	eval(t, in, "ch := make(chan int, 3)\nsend := func(v int) { ch <- v }\nfor i := 0; i < 3; i++ {\n\tgo send(i)\n}")
+	if got := eval(t, in, "(<-ch) + (<-ch) + (<-ch)"); got != 3 {
+		t.Fatalf("sum of sent loop indexes %v, want 0+1+2", got)
+	}
+}
+
+func TestOSExitEndsOnlyTheScript(t *testing.T) {
+	in, _ := newTest(t)
+	eval(t, in, `import "os"`)
+	_, err := in.Eval(context.Background(), "os.Exit(3)")
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 3 {
+		t.Fatalf("got %v", err)
+	}
+	if got := eval(t, in, "2 + 2"); got != 4 {
+		t.Fatal("session lost after os.Exit")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	"workbench/scripts"
@@ -46,5 +47,10 @@ func runScript(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return in.RunFile(ctx, path)
+	err = in.RunFile(ctx, path)
+	var exit *scripts.ExitError
+	if errors.As(err, &exit) && exit.Code == 0 {
+		return nil
+	}
+	return err
 }

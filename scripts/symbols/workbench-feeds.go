@@ -10,14 +10,19 @@ import (
 func init() {
 	Symbols["workbench/feeds/feeds"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"NewBarEvent": reflect.ValueOf(feeds.NewBarEvent),
-		"NewReplay":   reflect.ValueOf(feeds.NewReplay),
+		"DemoMarkets":  reflect.ValueOf(feeds.DemoMarkets),
+		"GenerateBars": reflect.ValueOf(feeds.GenerateBars),
+		"NewBarEvent":  reflect.ValueOf(feeds.NewBarEvent),
+		"NewReplay":    reflect.ValueOf(feeds.NewReplay),
+		"NewSynthetic": reflect.ValueOf(feeds.NewSynthetic),
 
 		// type definitions
-		"BarEvent":     reflect.ValueOf((*feeds.BarEvent)(nil)),
-		"Quote":        reflect.ValueOf((*feeds.Quote)(nil)),
-		"Replay":       reflect.ValueOf((*feeds.Replay)(nil)),
-		"ReplaySeries": reflect.ValueOf((*feeds.ReplaySeries)(nil)),
-		"Trade":        reflect.ValueOf((*feeds.Trade)(nil)),
+		"BarEvent":        reflect.ValueOf((*feeds.BarEvent)(nil)),
+		"Quote":           reflect.ValueOf((*feeds.Quote)(nil)),
+		"Replay":          reflect.ValueOf((*feeds.Replay)(nil)),
+		"ReplaySeries":    reflect.ValueOf((*feeds.ReplaySeries)(nil)),
+		"Synthetic":       reflect.ValueOf((*feeds.Synthetic)(nil)),
+		"SyntheticMarket": reflect.ValueOf((*feeds.SyntheticMarket)(nil)),
+		"Trade":           reflect.ValueOf((*feeds.Trade)(nil)),
 	}
 }

@@ -3,6 +3,8 @@
 package symbols
 
 import (
+	"go/constant"
+	"go/token"
 	"reflect"
 	"workbench/frames"
 )
@@ -10,29 +12,80 @@ import (
 func init() {
 	Symbols["workbench/frames/frames"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"DetectPeriod":   reflect.ValueOf(frames.DetectPeriod),
-		"ErrConflict":    reflect.ValueOf(&frames.ErrConflict).Elem(),
-		"FailOnConflict": reflect.ValueOf(frames.FailOnConflict),
-		"FormatPeriod":   reflect.ValueOf(frames.FormatPeriod),
-		"FromDataFrame":  reflect.ValueOf(frames.FromDataFrame),
-		"KeepNewest":     reflect.ValueOf(frames.KeepNewest),
-		"KeepOldest":     reflect.ValueOf(frames.KeepOldest),
-		"New":            reflect.ValueOf(frames.New),
-		"ParsePeriod":    reflect.ValueOf(frames.ParsePeriod),
-		"ReadCSV":        reflect.ValueOf(frames.ReadCSV),
-		"ReadCSVFile":    reflect.ValueOf(frames.ReadCSVFile),
-		"WithDatetime":   reflect.ValueOf(frames.WithDatetime),
-		"WithDiffs":      reflect.ValueOf(frames.WithDiffs),
+		"CME":                  reflect.ValueOf(&frames.CME).Elem(),
+		"CalendarByName":       reflect.ValueOf(frames.CalendarByName),
+		"CalendarNames":        reflect.ValueOf(frames.CalendarNames),
+		"CauseMissingData":     reflect.ValueOf(constant.MakeFromLiteral("\"missing-data\"", token.STRING, 0)),
+		"CauseNoTrades":        reflect.ValueOf(constant.MakeFromLiteral("\"no-trades\"", token.STRING, 0)),
+		"Crypto":               reflect.ValueOf(&frames.Crypto).Elem(),
+		"DetectPeriod":         reflect.ValueOf(frames.DetectPeriod),
+		"ErrConflict":          reflect.ValueOf(&frames.ErrConflict).Elem(),
+		"ErrNotFound":          reflect.ValueOf(&frames.ErrNotFound).Elem(),
+		"FailOnConflict":       reflect.ValueOf(frames.FailOnConflict),
+		"FindGaps":             reflect.ValueOf(frames.FindGaps),
+		"FormatPeriod":         reflect.ValueOf(frames.FormatPeriod),
+		"FromDataFrame":        reflect.ValueOf(frames.FromDataFrame),
+		"GapMarketClosed":      reflect.ValueOf(frames.GapMarketClosed),
+		"GapUnexpected":        reflect.ValueOf(frames.GapUnexpected),
+		"KeepNewest":           reflect.ValueOf(frames.KeepNewest),
+		"KeepOldest":           reflect.ValueOf(frames.KeepOldest),
+		"New":                  reflect.ValueOf(frames.New),
+		"OpenStore":            reflect.ValueOf(frames.OpenStore),
+		"ParquetRowGroupRows":  reflect.ValueOf(constant.MakeFromLiteral("131072", token.INT, 0)),
+		"ParsePeriod":          reflect.ValueOf(frames.ParsePeriod),
+		"ParseSeriesFileName":  reflect.ValueOf(frames.ParseSeriesFileName),
+		"ReadCSV":              reflect.ValueOf(frames.ReadCSV),
+		"ReadCSVFile":          reflect.ValueOf(frames.ReadCSVFile),
+		"ReadParquet":          reflect.ValueOf(frames.ReadParquet),
+		"ReadParquetFile":      reflect.ValueOf(frames.ReadParquetFile),
+		"ReadParquetFileRange": reflect.ValueOf(frames.ReadParquetFileRange),
+		"USEquity":             reflect.ValueOf(&frames.USEquity).Elem(),
+		"WithDatetime":         reflect.ValueOf(frames.WithDatetime),
+		"WithDiffs":            reflect.ValueOf(frames.WithDiffs),
+		"WriteParquet":         reflect.ValueOf(frames.WriteParquet),
+		"WriteParquetFile":     reflect.ValueOf(frames.WriteParquetFile),
 
 		// type definitions
 		"Bar":             reflect.ValueOf((*frames.Bar)(nil)),
+		"Calendar":        reflect.ValueOf((*frames.Calendar)(nil)),
 		"Conflict":        reflect.ValueOf((*frames.Conflict)(nil)),
 		"ConflictPolicy":  reflect.ValueOf((*frames.ConflictPolicy)(nil)),
 		"DataFrameOption": reflect.ValueOf((*frames.DataFrameOption)(nil)),
+		"Duplicate":       reflect.ValueOf((*frames.Duplicate)(nil)),
+		"Gap":             reflect.ValueOf((*frames.Gap)(nil)),
+		"GapKind":         reflect.ValueOf((*frames.GapKind)(nil)),
+		"GapReport":       reflect.ValueOf((*frames.GapReport)(nil)),
+		"GapSummary":      reflect.ValueOf((*frames.GapSummary)(nil)),
 		"MergeOptions":    reflect.ValueOf((*frames.MergeOptions)(nil)),
 		"MergeReport":     reflect.ValueOf((*frames.MergeReport)(nil)),
 		"OHLCV":           reflect.ValueOf((*frames.OHLCV)(nil)),
+		"ParquetError":    reflect.ValueOf((*frames.ParquetError)(nil)),
 		"ParseError":      reflect.ValueOf((*frames.ParseError)(nil)),
 		"RowError":        reflect.ValueOf((*frames.RowError)(nil)),
+		"RowIssue":        reflect.ValueOf((*frames.RowIssue)(nil)),
+		"SeriesInfo":      reflect.ValueOf((*frames.SeriesInfo)(nil)),
+		"Session":         reflect.ValueOf((*frames.Session)(nil)),
+		"Store":           reflect.ValueOf((*frames.Store)(nil)),
+
+		// interface wrapper definitions
+		"_Calendar": reflect.ValueOf((*_workbench_frames_Calendar)(nil)),
 	}
+}
+
+// _workbench_frames_Calendar is an interface wrapper for Calendar type
+type _workbench_frames_Calendar struct {
+	IValue    interface{}
+	WIsOpen   func(t int64) bool
+	WName     func() string
+	WSessions func(from int64, to int64) []frames.Session
+}
+
+func (W _workbench_frames_Calendar) IsOpen(t int64) bool {
+	return W.WIsOpen(t)
+}
+func (W _workbench_frames_Calendar) Name() string {
+	return W.WName()
+}
+func (W _workbench_frames_Calendar) Sessions(from int64, to int64) []frames.Session {
+	return W.WSessions(from, to)
 }
