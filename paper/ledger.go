@@ -35,7 +35,9 @@ func AccountFileName(broker, account string) string {
 // Ledger is a transactions ledger in piker's TOML layout: one table per
 // transaction keyed by its tid, with tid, size, price, cost, dt (ISO-8601
 // with offset), bs_mktid, fqme and optionally etype and expiry. Entries are
-// kept sorted by time (ties in insertion order).
+// kept sorted by time (ties in file or insertion order). As piker's
+// iter_by_dt, an entry without dt may give its time as datetime (ISO-8601; a
+// time without offset is UTC) or time (epoch seconds).
 //
 // Loading keeps each entry's key order and value spelling (piker's legacy
 // fqsn key, integer or float numbers, dt text), so re-saving an unchanged
@@ -107,7 +109,7 @@ func LoadLedger(path string) (*Ledger, error) {
 }
 
 var ledgerKeys = map[string]bool{"tid": true, "size": true, "price": true, "cost": true, "dt": true,
-	"bs_mktid": true, "fqme": true, "fqsn": true, "etype": true, "expiry": true}
+	"bs_mktid": true, "fqme": true, "fqsn": true, "etype": true, "expiry": true, "datetime": true, "time": true}
 
 func (l *Ledger) read(data []byte) error {
 	var doc map[string]map[string]any
@@ -135,6 +137,7 @@ func (l *Ledger) read(data []byte) error {
 		}
 		vals := doc[table]
 		e.tx.TID = table
+		rank := 0
 		for _, key := range e.keys {
 			if !ledgerKeys[key] {
 				return fail(key, errors.New("unknown key"))
@@ -152,12 +155,22 @@ func (l *Ledger) read(data []byte) error {
 					return fail(key, err)
 				}
 				*map[string]*decimal.Decimal{"size": &e.tx.Size, "price": &e.tx.Price, "cost": &e.tx.Cost}[key] = d
-			case "dt":
+			case "dt", "datetime":
 				t, err := timeValue(v)
 				if err != nil {
 					return fail(key, err)
 				}
-				e.tx.Time = t
+				if r := timeRank[key]; r > rank {
+					e.tx.Time, rank = t, r
+				}
+			case "time":
+				d, err := decimalValue(v)
+				if err != nil {
+					return fail(key, err)
+				}
+				if r := timeRank[key]; r > rank {
+					e.tx.Time, rank = time.Unix(0, d.Shift(9).IntPart()).UTC(), r
+				}
 			default:
 				s, ok := v.(string)
 				if key == "tid" {
@@ -184,10 +197,13 @@ func (l *Ledger) read(data []byte) error {
 				}
 			}
 		}
-		for _, need := range []string{"size", "price", "dt"} {
+		for _, need := range []string{"size", "price"} {
 			if _, ok := e.raw[need]; !ok {
 				return fail(need, errors.New("missing"))
 			}
+		}
+		if rank == 0 {
+			return fail("dt", errors.New("missing (nor datetime or time)"))
 		}
 		if e.tx.FQME == "" {
 			return fail("fqme", errors.New("missing"))
@@ -205,6 +221,10 @@ func (l *Ledger) read(data []byte) error {
 	}
 	return nil
 }
+
+// timeRank orders the time keys as piker's iter_by_dt does: dt, else
+// datetime (ISO-8601), else time (epoch seconds).
+var timeRank = map[string]int{"dt": 3, "datetime": 2, "time": 1}
 
 func decimalValue(v any) (decimal.Decimal, error) {
 	switch x := v.(type) {
@@ -231,11 +251,12 @@ func timeValue(v any) (time.Time, error) {
 	case time.Time:
 		return x, nil
 	case string:
-		t, err := time.Parse(isoLayout, x)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("%q is not an ISO-8601 time with offset", x)
+		for _, layout := range []string{isoLayout, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+			if t, err := time.Parse(layout, x); err == nil {
+				return t, nil
+			}
 		}
-		return t, nil
+		return time.Time{}, fmt.Errorf("%q is not an ISO-8601 time", x)
 	}
 	return time.Time{}, fmt.Errorf("want an ISO-8601 time, got %T", v)
 }

@@ -243,3 +243,29 @@ func FuzzLedgerRead(f *testing.F) {
 		}
 	})
 }
+
+// piker-notes §7 test case 7 (iter_by_dt): dt, datetime and time keys sort together.
+func TestLedgerTimeKeys(t *testing.T) {
+	body := "[a]\nsize = 1\nprice = 1\ndt = \"2023-01-02\"\nfqme = \"x.y\"\n\n" +
+		"[b]\nsize = 1\nprice = 1\ntime = 0\nfqme = \"x.y\"\n\n" +
+		"[c]\nsize = 1\nprice = 1\ndatetime = \"2022-01-01\"\nfqme = \"x.y\"\n\n" +
+		"[d]\nsize = 1\nprice = 1\ntime = 1\ndatetime = \"2021-01-01T00:00:00\"\nfqme = \"x.y\"\n"
+	path := filepath.Join(t.TempDir(), "trades_x_y.toml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LoadLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tx := range l.Transactions() {
+		got = append(got, tx.TID)
+	}
+	if strings.Join(got, ",") != "b,d,c,a" {
+		t.Errorf("order %v, want b (1970), d (2021, datetime over time), c (2022), a (2023)", got)
+	}
+	if _, err := l.WriteTo(&bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+}
