@@ -489,21 +489,65 @@ func dmi(high, low, close []float64, n int, want int) (adx, pdi, mdi []float64) 
 	if !ok {
 		return adx, pdi, mdi
 	}
-	var st dmState
+	// dmState.step's operations with the state in locals: the stream tests
+	// hold the two to the same bits.
 	h, l, c := high[s:], low[s:], close[s:]
-	for i := range c {
-		a, p, m := st.step(n, h[i], l[i], c[i])
+	fn := float64(n)
+	var plusDM, minusDM, tr, sumDX, adxV float64
+	prevH, prevL, prevC := h[0], l[0], c[0]
+	for i := 1; i < len(c); i++ {
+		diffP, diffM := h[i]-prevH, prevL-l[i]
+		prevH, prevL = h[i], l[i]
+		if i >= n {
+			minusDM -= minusDM / fn
+			plusDM -= plusDM / fn
+		}
+		if diffM > 0 && diffP < diffM {
+			minusDM += diffM
+		} else if diffP > 0 && diffP > diffM {
+			plusDM += diffP
+		}
+		if i >= n {
+			tr = tr - tr/fn + trueRange(h[i], l[i], prevC)
+		} else {
+			tr += trueRange(h[i], l[i], prevC)
+		}
+		prevC = c[i]
+		if i < n {
+			continue
+		}
+		pdiV, mdiV, dx, okDX := 0.0, 0.0, 0.0, false
+		if !isZero(tr) {
+			mdiV = 100 * (minusDM / tr)
+			pdiV = 100 * (plusDM / tr)
+			if sum := mdiV + pdiV; adx != nil && !isZero(sum) {
+				dx, okDX = 100*(math.Abs(mdiV-pdiV)/sum), true
+			}
+		}
+		switch {
+		case i < 2*n-1:
+			if okDX {
+				sumDX += dx
+			}
+		case i == 2*n-1:
+			if okDX {
+				sumDX += dx
+			}
+			adxV = sumDX / fn
+		case okDX:
+			adxV = (adxV*(fn-1) + dx) / fn
+		}
 		if i < look {
 			continue
 		}
 		if adx != nil {
-			adx[s+i] = a
+			adx[s+i] = adxV
 		}
 		if pdi != nil {
-			pdi[s+i] = p
+			pdi[s+i] = pdiV
 		}
 		if mdi != nil {
-			mdi[s+i] = m
+			mdi[s+i] = mdiV
 		}
 	}
 	return adx, pdi, mdi

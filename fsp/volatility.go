@@ -283,13 +283,14 @@ func (e *lowIdx) rescan(x []float64, trailing, today int) {
 // extreme leaves the window or a revision lowers it, which rescans w values.
 type ringExtreme struct {
 	buf  []float64
+	slot int // buf slot of the newest bar
 	idx  int // absolute bar index of the extreme
 	val  float64
 	high bool
 }
 
 func newRingExtreme(w int, high bool) ringExtreme {
-	return ringExtreme{buf: make([]float64, max(w, 1)), idx: -1, high: high}
+	return ringExtreme{buf: make([]float64, max(w, 1)), slot: -1, idx: -1, high: high}
 }
 
 func (r *ringExtreme) better(v float64) bool {
@@ -299,11 +300,16 @@ func (r *ringExtreme) better(v float64) bool {
 	return v <= r.val
 }
 
-// set stores bar i's value (a new bar, or a revision of bar i when revise)
-// and returns the extreme over bars i−w+1..i.
+// set stores bar i's value (the next bar, or a revision of bar i when
+// revise) and returns the extreme over bars i−w+1..i.
 func (r *ringExtreme) set(i int, v float64, revise bool) float64 {
 	w := len(r.buf)
-	r.buf[i%w] = v
+	if !revise {
+		if r.slot++; r.slot == w {
+			r.slot = 0
+		}
+	}
+	r.buf[r.slot] = v
 	switch {
 	case r.idx <= i-w || (revise && r.idx == i):
 		r.rescan(i)
@@ -316,9 +322,16 @@ func (r *ringExtreme) set(i int, v float64, revise bool) float64 {
 func (r *ringExtreme) rescan(i int) {
 	w := len(r.buf)
 	from := max(i-w+1, 0)
-	r.idx, r.val = from, r.buf[from%w]
+	k := r.slot - (i - from)
+	if k < 0 {
+		k += w
+	}
+	r.idx, r.val = from, r.buf[k]
 	for j := from + 1; j <= i; j++ {
-		if v := r.buf[j%w]; r.better(v) {
+		if k++; k == w {
+			k = 0
+		}
+		if v := r.buf[k]; r.better(v) {
 			r.idx, r.val = j, v
 		}
 	}
