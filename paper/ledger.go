@@ -117,16 +117,22 @@ func (l *Ledger) read(data []byte) error {
 	if err != nil {
 		return &LedgerError{File: l.Path, Err: err}
 	}
+	// Keys lists tables and their keys in file order; a dotted key
+	// (tid.size = 1) names its table without a header of its own.
+	index := map[string]int{}
 	for _, k := range md.Keys() {
-		if len(k) == 1 {
-			l.entries = append(l.entries, ledgerEntry{keys: []string{k[0]}, raw: map[string]string{}})
-			continue
-		}
-		if len(k) != 2 {
+		if len(k) > 2 {
 			return &LedgerError{File: l.Path, Table: k[0], Field: strings.Join(k[1:], "."), Err: errors.New("nested tables are not part of a ledger")}
 		}
-		e := &l.entries[len(l.entries)-1]
-		e.keys = append(e.keys, k[1])
+		i, ok := index[k[0]]
+		if !ok {
+			i = len(l.entries)
+			index[k[0]] = i
+			l.entries = append(l.entries, ledgerEntry{keys: []string{k[0]}, raw: map[string]string{}})
+		}
+		if len(k) == 2 {
+			l.entries[i].keys = append(l.entries[i].keys, k[1])
+		}
 	}
 	for i := range l.entries {
 		e := &l.entries[i]
