@@ -5,6 +5,9 @@ import "math"
 // Moving averages: SMA, EMA, WMA, DEMA, TEMA, TRIMA, KAMA, T3. Every loop
 // keeps TA-Lib's running sums and operation order, so the values are
 // TA-Lib's; each stream repeats the batch loop's operations one bar at a time.
+// Products added to something are wrapped in float64(...): an explicit
+// conversion rounds, so no platform fuses them into an FMA (arm64 would) and
+// the numbers are the same everywhere.
 
 // firstValid is the index of the first non-NaN value, len(x) if none.
 func firstValid(x []float64) int {
@@ -139,7 +142,7 @@ func emaInto(o, x []float64, n int, k float64) {
 	prev := sum / float64(n)
 	o[n-1] = prev
 	for i := n; i < len(x); i++ {
-		prev = (x[i]-prev)*k + prev
+		prev = float64((x[i]-prev)*k) + prev
 		o[i] = prev
 	}
 }
@@ -189,7 +192,7 @@ func (s *EMAStream) step(x float64) float64 {
 		st.sum += x
 		st.prev = st.sum / float64(s.n)
 	default:
-		st.prev = (x-st.prev)*s.k + st.prev
+		st.prev = float64((x-st.prev)*s.k) + st.prev
 	}
 	return st.prev
 }
@@ -214,14 +217,14 @@ func WMA(x []float64, n int) []float64 {
 	sum, sub := 0.0, 0.0
 	for i, v := range x[:n-1] {
 		sub += v
-		sum += v * float64(i+1)
+		sum += float64(v * float64(i+1))
 	}
 	trail := 0.0
 	for i := n - 1; i < len(x); i++ {
 		v := x[i]
 		sub += v
 		sub -= trail
-		sum += v * fn
+		sum += float64(v * fn)
 		trail = x[i-n+1]
 		o[i] = sum / div
 		sum -= sub
@@ -275,12 +278,12 @@ func (s *WMAStream) step(x float64) float64 {
 	}
 	if st.cnt < s.n {
 		st.sub += x
-		st.sum += x * float64(st.cnt)
+		st.sum += float64(x * float64(st.cnt))
 		return math.NaN()
 	}
 	st.sub += x
 	st.sub -= st.trail
-	st.sum += x * float64(s.n)
+	st.sum += float64(x * float64(s.n))
 	st.trail = s.buf[st.pos]
 	out := st.sum / float64(s.n*(s.n+1)/2)
 	st.sum -= st.sub
@@ -330,7 +333,7 @@ func TEMA(x []float64, n int) []float64 {
 	e2 := EMA(e1, n)
 	e3 := EMA(e2, n)
 	for i, v := range e3 {
-		e3[i] = (3*e1[i] - 3*e2[i]) + v
+		e3[i] = (float64(3*e1[i]) - float64(3*e2[i])) + v
 	}
 	return e3
 }
@@ -347,14 +350,14 @@ func NewTEMAStream(n int) *TEMAStream {
 func (s *TEMAStream) Update(x float64) float64 {
 	a := s.e1.Update(x)
 	b := s.e2.Update(a)
-	return (3*a - 3*b) + s.e3.Update(b)
+	return (float64(3*a) - float64(3*b)) + s.e3.Update(b)
 }
 
 // Revise replaces the newest bar's input.
 func (s *TEMAStream) Revise(x float64) float64 {
 	a := s.e1.Revise(x)
 	b := s.e2.Revise(a)
-	return (3*a - 3*b) + s.e3.Revise(b)
+	return (float64(3*a) - float64(3*b)) + s.e3.Revise(b)
 }
 
 // trimaSplit gives the two SMA lengths whose composition is TRIMA(n).
@@ -413,7 +416,7 @@ func kamaSC(roc, sum float64) float64 {
 	if !(sum <= roc || isZero(sum)) {
 		er = math.Abs(roc / sum)
 	}
-	er = er*kamaDiff + kamaSlow
+	er = float64(er*kamaDiff) + kamaSlow
 	return er * er
 }
 
@@ -434,14 +437,14 @@ func KAMA(x []float64, n int) []float64 {
 	}
 	prev := x[n-1]
 	trail := x[0]
-	prev = (x[n]-prev)*kamaSC(x[n]-x[0], sum) + prev
+	prev = float64((x[n]-prev)*kamaSC(x[n]-x[0], sum)) + prev
 	o[n] = prev
 	for i := n + 1; i < len(x); i++ {
 		v, t := x[i], x[i-n]
 		sum -= math.Abs(trail - t)
 		sum += math.Abs(v - x[i-1])
 		trail = t
-		prev = (v-prev)*kamaSC(v-t, sum) + prev
+		prev = float64((v-prev)*kamaSC(v-t, sum)) + prev
 		o[i] = prev
 	}
 	return out
@@ -501,14 +504,14 @@ func (s *KAMAStream) step(x float64) float64 {
 		st.sum += math.Abs(last - x)
 		t := s.buf[st.pos]
 		st.trail = t
-		st.kama = (x-last)*kamaSC(x-t, st.sum) + last
+		st.kama = float64((x-last)*kamaSC(x-t, st.sum)) + last
 		return st.kama
 	}
 	t := s.buf[st.pos]
 	st.sum -= math.Abs(st.trail - t)
 	st.sum += math.Abs(x - last)
 	st.trail = t
-	st.kama = (x-st.kama)*kamaSC(x-t, st.sum) + st.kama
+	st.kama = float64((x-st.kama)*kamaSC(x-t, st.sum)) + st.kama
 	return st.kama
 }
 
@@ -530,7 +533,7 @@ func (g *t3Stage) step(v float64, n int, k, omk float64) float64 {
 	case g.cnt <= n:
 		g.sum += v
 	default:
-		g.e = k*v + omk*g.e
+		g.e = float64(k*v) + float64(omk*g.e)
 		return g.e
 	}
 	if g.cnt < n {
@@ -544,11 +547,11 @@ type t3State struct{ g [6]t3Stage }
 
 // t3Coef are T3's weights of e6, e5, e4, e3 for volume factor v.
 func t3Coef(v float64) (c1, c2, c3, c4 float64) {
-	v2 := v * v
-	c1 = -(v2 * v)
+	v2 := float64(v * v)
+	c1 = -float64(v2 * v)
 	c2 = 3.0 * (v2 - c1)
-	c3 = -6.0*v2 - 3.0*(v-c1)
-	c4 = 1.0 + 3.0*v - c1 + 3.0*v2
+	c3 = float64(-6.0*v2) - float64(3.0*(v-c1))
+	c4 = 1.0 + float64(3.0*v) - c1 + float64(3.0*v2)
 	return
 }
 
@@ -559,7 +562,7 @@ func (st *t3State) step(x float64, n int, k, omk, c1, c2, c3, c4 float64) float6
 	e4 := st.g[3].step(e3, n, k, omk)
 	e5 := st.g[4].step(e4, n, k, omk)
 	e6 := st.g[5].step(e5, n, k, omk)
-	return c1*e6 + c2*e5 + c3*e4 + c4*e3
+	return float64(c1*e6) + float64(c2*e5) + float64(c3*e4) + float64(c4*e3)
 }
 
 // LookbackT3 is the number of leading NaNs of T3(x, n, v): 6(n-1).

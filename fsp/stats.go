@@ -21,7 +21,7 @@ func (w *varWin) step(x float64, buf []float64) (mean, variance float64, ok bool
 		w.pos = 0
 	}
 	w.t1 += x
-	w.t2 += x * x
+	w.t2 += float64(x * x)
 	if w.cnt < n {
 		return 0, 0, false
 	}
@@ -29,8 +29,8 @@ func (w *varWin) step(x float64, buf []float64) (mean, variance float64, ok bool
 	m2 := w.t2 / float64(n)
 	old := buf[w.pos]
 	w.t1 -= old
-	w.t2 -= old * old
-	return m1, m2 - m1*m1, true
+	w.t2 -= float64(old * old)
+	return m1, m2 - float64(m1*m1), true
 }
 
 // sigma is TA-Lib's σ: 0 when the variance is below 1e-14.
@@ -65,22 +65,22 @@ func varBatch(x []float64, n int, mean, vars []float64) {
 	t1, t2 := 0.0, 0.0
 	for _, v := range x[:n-1] {
 		t1 += v
-		t2 += v * v
+		t2 += float64(v * v)
 	}
 	fn := float64(n)
 	for i := n - 1; i < len(x); i++ {
 		v := x[i]
 		t1 += v
-		t2 += v * v
+		t2 += float64(v * v)
 		m1 := t1 / fn
 		m2 := t2 / fn
 		old := x[i-n+1]
 		t1 -= old
-		t2 -= old * old
+		t2 -= float64(old * old)
 		if mean != nil {
 			mean[i] = m1
 		}
-		vars[i] = m2 - m1*m1
+		vars[i] = m2 - float64(m1*m1)
 	}
 }
 
@@ -106,7 +106,7 @@ func BBANDS(x []float64, n int, up, down float64) (upper, middle, lower []float6
 
 func bands(m, variance, up, down float64) (float64, float64, float64) {
 	sd := sigma(variance)
-	return m + up*sd, m, m - down*sd
+	return m + float64(up*sd), m, m - float64(down*sd)
 }
 
 // VarStream is the streaming twin of STDDEV (Update) and BBANDS (Bands).
@@ -214,20 +214,20 @@ func (l *linreg) step(v float64, buf []float64) (slope, value float64, ok bool) 
 		for i := n - 1; i >= 0; i-- {
 			y := buf[(newest-i+c)%c]
 			l.sumY += y
-			l.sumXY += float64(i) * y
+			l.sumXY += float64(float64(i) * y)
 		}
 	} else {
 		d := buf[l.pos] // the value n bars ago, leaving the window
-		l.sumXY = l.sumXY + l.sumY - float64(n)*d
+		l.sumXY = l.sumXY + l.sumY - float64(float64(n)*d)
 		l.sumY = l.sumY - d + v
 	}
 	fn := float64(n)
 	sumX := fn * (fn - 1) * 0.5
 	sumXSqr := float64(n * (n - 1) * (2*n - 1) / 6)
-	div := sumX*sumX - fn*sumXSqr
-	m := (fn*l.sumXY - sumX*l.sumY) / div
-	b := (l.sumY - m*sumX) / fn
-	return m, b + m*(fn-1), true
+	div := float64(sumX*sumX) - float64(fn*sumXSqr)
+	m := (float64(fn*l.sumXY) - float64(sumX*l.sumY)) / div
+	b := (l.sumY - float64(m*sumX)) / fn
+	return m, b + float64(m*(fn-1)), true
 }
 
 // LookbackLINEARREG is the number of leading NaNs of LINEARREG and
@@ -251,7 +251,7 @@ func linregBatch(x []float64, n int, slope bool) []float64 {
 	fn := float64(n)
 	sumX := fn * (fn - 1) * 0.5
 	sumXSqr := float64(n * (n - 1) * (2*n - 1) / 6)
-	div := sumX*sumX - fn*sumXSqr
+	div := float64(sumX*sumX) - float64(fn*sumXSqr)
 	var sumY, sumXY float64
 	next := n - 1 // the next bar whose sums are recomputed
 	for t := n - 1; t < len(x); t++ {
@@ -260,20 +260,20 @@ func linregBatch(x []float64, n int, slope bool) []float64 {
 			for i := n - 1; i >= 0; i-- {
 				y := x[t-i]
 				sumY += y
-				sumXY += float64(i) * y
+				sumXY += float64(float64(i) * y)
 			}
 			next += n
 		} else {
 			d := x[t-n]
-			sumXY = sumXY + sumY - fn*d
+			sumXY = sumXY + sumY - float64(fn*d)
 			sumY = sumY - d + x[t]
 		}
-		m := (fn*sumXY - sumX*sumY) / div
+		m := (float64(fn*sumXY) - float64(sumX*sumY)) / div
 		if slope {
 			o[t] = m
 		} else {
-			b := (sumY - m*sumX) / fn
-			o[t] = b + m*(fn-1)
+			b := (sumY - float64(m*sumX)) / fn
+			o[t] = b + float64(m*(fn-1))
 		}
 	}
 	return out
