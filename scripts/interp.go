@@ -133,6 +133,22 @@ func (in *Interp) Reset() error {
 			return fmt.Errorf("scripts: loading symbols: %w", err)
 		}
 	}
+	// yaegi leaves os.Stdout and os.Stderr the process's unless they are
+	// files; a notebook capturing output needs them to be its writers.
+	streams := map[string]reflect.Value{}
+	if _, ok := in.opts.Stdout.(*os.File); !ok {
+		w := in.opts.Stdout
+		streams["Stdout"] = reflect.ValueOf(&w).Elem()
+	}
+	if _, ok := in.opts.Stderr.(*os.File); !ok {
+		w := in.opts.Stderr
+		streams["Stderr"] = reflect.ValueOf(&w).Elem()
+	}
+	if len(streams) > 0 {
+		if err := yi.Use(interp.Exports{"os/os": streams}); err != nil {
+			return fmt.Errorf("scripts: redirecting streams: %w", err)
+		}
+	}
 	in.yi = yi
 	return nil
 }

@@ -55,6 +55,9 @@ func backtest(dir, fqme, periodText, out string) error {
 	if err := res.WriteText(os.Stdout); err != nil {
 		return err
 	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
 	if err := res.WriteFiles(out); err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ import (
 // overlaid on one axis, and an `SMA(10/30)` crossover backtest.
 
 // %% Helpers
+// Loops that declare several values with := from a compiled call must sit
+// in functions in the interpreter (yaegi v0.16.1 loses them at the top
+// level), so the per-market work lives here.
+
 func maxOf(x []float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range x {
@@ -42,47 +46,76 @@ func maxOf(x []float64) float64 {
 	return m
 }
 
+// calendarsFromArgs reads FQME=CALENDAR arguments.
+func calendarsFromArgs(args []string) map[string]string {
+	out := map[string]string{}
+	for _, a := range args {
+		fq, cal, found := strings.Cut(a, "=")
+		if found {
+			out[fq] = cal
+		}
+	}
+	return out
+}
+
+// gapReport prints a series' gaps against its calendar (crypto by default).
+func gapReport(store *frames.Store, s frames.SeriesInfo, calendar string) error {
+	f, err := store.Read(s.FQME, s.Period)
+	if err != nil {
+		return err
+	}
+	if calendar == "" {
+		calendar = "crypto"
+	}
+	cal, err := frames.CalendarByName(calendar)
+	if err != nil {
+		return err
+	}
+	r := frames.FindGaps(f, cal)
+	fmt.Printf("== %s (%s calendar)\n", s.FQME, calendar)
+	r.WriteTable(os.Stdout, false)
+	return nil
+}
+
+// overlay draws every series' closes on one axis.
+func overlay(store *frames.Store, stored []frames.SeriesInfo, path string) error {
+	c := plots.NewChart("closes, scaled to the first market")
+	pane := c.AddPane("price", 1)
+	pane.Overlay = plots.OverlayFirst
+	for _, s := range stored {
+		f, err := store.Read(s.FQME, s.Period)
+		if err != nil {
+			return err
+		}
+		pane.Line(s.FQME, f.Time, f.Close)
+	}
+	return c.Save(path)
+}
+
 func main() {
 	// %% The store
 	store, err := frames.OpenStore(session.StoreDir())
 	if err != nil {
 		panic(err)
 	}
-	series, err := store.List()
+	stored, err := store.List()
 	if err != nil {
 		panic(err)
 	}
-	calendars := map[string]string{}
-	for _, a := range os.Args[1:] {
-		if fq, cal, ok := strings.Cut(a, "="); ok {
-			calendars[fq] = cal
-		}
-	}
-	for _, s := range series {
+	calendars := calendarsFromArgs(os.Args[1:])
+	for _, s := range stored {
 		fmt.Printf("%-28s %4s %8d bars\n", s.FQME, frames.FormatPeriod(s.Period), s.Rows)
 	}
 
 	// %% Gaps against each market's calendar
-	for _, s := range series {
-		f, err := store.Read(s.FQME, s.Period)
-		if err != nil {
+	for _, s := range stored {
+		if err := gapReport(store, s, calendars[s.FQME]); err != nil {
 			panic(err)
 		}
-		name := calendars[s.FQME]
-		if name == "" {
-			name = "crypto"
-		}
-		cal, err := frames.CalendarByName(name)
-		if err != nil {
-			panic(err)
-		}
-		r := frames.FindGaps(f, cal)
-		fmt.Printf("== %s (%s calendar)\n", s.FQME, name)
-		r.WriteTable(os.Stdout, false)
 	}
 
 	// %% Indicators on the first market
-	first := series[0]
+	var first frames.SeriesInfo = stored[0] // typed: yaegi mistypes "first := stored[0]" at the top level
 	bars, err := store.Read(first.FQME, first.Period)
 	if err != nil {
 		panic(err)
@@ -105,17 +138,7 @@ func main() {
 	bars
 
 	// %% Every market on one axis
-	ov := plots.NewChart("closes, scaled to the first market")
-	pane := ov.AddPane("price", 1)
-	pane.Overlay = plots.OverlayFirst
-	for _, s := range series {
-		f, err := store.Read(s.FQME, s.Period)
-		if err != nil {
-			panic(err)
-		}
-		pane.Line(s.FQME, f.Time, f.Close)
-	}
-	if err := ov.Save(session.Path("overlay.png")); err != nil {
+	if err := overlay(store, stored, session.Path("overlay.png")); err != nil {
 		panic(err)
 	}
 
@@ -133,11 +156,11 @@ func main() {
 		panic(err)
 	}
 	res.WriteText(os.Stdout)
-	eq := plots.NewChart("equity")
 	times := make([]int64, res.Equity.Len())
 	for i := range times {
 		times[i] = res.Equity.Time(i) / 1e9
 	}
+	eq := plots.NewChart("equity")
 	eq.AddPane("equity", 1).Line("equity", times, res.Equity.Value)
 	if err := eq.Save(session.Path("equity.png")); err != nil {
 		panic(err)
