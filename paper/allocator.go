@@ -103,6 +103,14 @@ func (a Allocator) Next(side Side, price, live, avg, startup decimal.Decimal) (O
 	}, nil
 }
 
+// NextFor is Next for a position (nil reads as flat).
+func (a Allocator) NextFor(side Side, price decimal.Decimal, p *Position, startup decimal.Decimal) (OrderSize, error) {
+	if p == nil {
+		return a.Next(side, price, decimal.Zero, decimal.Zero, startup)
+	}
+	return a.Next(side, price, p.Size(), p.AvgPrice(), startup)
+}
+
 // floorTick rounds v down to a multiple of tick (v ≥ 0); a zero tick keeps v.
 func floorTick(v, tick decimal.Decimal) decimal.Decimal {
 	if tick.Sign() <= 0 {

@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -66,4 +67,26 @@ func TestAllocatorUnits(t *testing.T) {
 	if _, err := a.Next(Buy, dec("0"), decimal.Zero, decimal.Zero, decimal.Zero); err == nil {
 		t.Error("zero price accepted")
 	}
+}
+
+func ExampleAllocator_NextFor() {
+	m, _ := mkt.ParseFQME("btcusdt.spot.binance")
+	m.SizeTick = decimal.New(1, -5)
+	alloc := Allocator{Mkt: m, CurrencyLimit: decimal.NewFromInt(10000), Slots: 4}
+	pos := NewPosition(m)
+	price := decimal.NewFromInt(60000)
+	for i := 0; i < 5; i++ {
+		o, _ := alloc.NextFor(Buy, price, pos, decimal.Zero)
+		fmt.Println(o.Size, o.FiatSize, o.SlotsUsed)
+		if o.Size.IsZero() {
+			break
+		}
+		_ = pos.Apply(Transaction{TID: fmt.Sprint(i), Size: o.Size, Price: price})
+	}
+	// Output:
+	// 0.04166 2499.6 1
+	// 0.04166 2499.6 2
+	// 0.04166 2499.6 3
+	// 0.04166 2499.6 4
+	// 0.00002 1.2 4
 }

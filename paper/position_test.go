@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -205,4 +206,19 @@ func TestPositionAccountInvariant(t *testing.T) {
 			}
 		}
 	}
+}
+
+func ExamplePosition() {
+	m, _ := mkt.ParseFQME("btcusdt.spot.binance")
+	p := NewPosition(m)
+	t0 := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
+	for i, f := range []struct{ size, price, fee string }{{"0.5", "40000", "20"}, {"0.5", "42000", "21"}, {"-0.25", "45000", "11.25"}} {
+		_ = p.Apply(Transaction{TID: fmt.Sprint(i), FQME: m.FQME(), Time: t0.Add(time.Duration(i) * time.Hour),
+			Size: dec(f.size), Price: dec(f.price), Cost: dec(f.fee)})
+	}
+	fmt.Println("size", p.Size(), "avg", p.AvgPrice(), "break-even", p.BreakEven().Round(2))
+	fmt.Println("realized", p.Realized(), "fees", p.Fees(), "unrealized at 44000", p.Unrealized(dec("44000")))
+	// Output:
+	// size 0.75 avg 41000 break-even 39736.33
+	// realized 1000 fees 52.25 unrealized at 44000 2250
 }
