@@ -88,19 +88,29 @@ func NewSMAStream(n int) *SMAStream {
 // Update consumes a new bar.
 func (s *SMAStream) Update(x float64) float64 {
 	s.base, s.any = s.st, true
-	return s.step(x)
+	st := &s.st
+	if st.cnt < s.n || s.n < 1 {
+		return s.warm(x)
+	}
+	s.buf[st.pos] = x
+	if st.pos++; st.pos == s.n {
+		st.pos = 0
+	}
+	t := st.total + x
+	st.total = t - s.buf[st.pos]
+	return t / float64(s.n)
 }
 
 // Revise replaces the newest bar's input.
 func (s *SMAStream) Revise(x float64) float64 {
-	if !s.any {
-		return s.Update(x)
+	if s.any {
+		s.st = s.base
 	}
-	s.st = s.base
-	return s.step(x)
+	return s.Update(x)
 }
 
-func (s *SMAStream) step(x float64) float64 {
+// warm consumes the bars up to the first output.
+func (s *SMAStream) warm(x float64) float64 {
 	st := &s.st
 	if s.n < 1 || (st.cnt == 0 && x != x) {
 		return math.NaN()
@@ -166,34 +176,34 @@ func NewEMAStream(n int) *EMAStream { return &EMAStream{n: n, k: 2 / float64(n+1
 // Update consumes a new bar.
 func (s *EMAStream) Update(x float64) float64 {
 	s.base, s.any = s.st, true
-	return s.step(x)
+	st := &s.st
+	if st.cnt < s.n || s.n < 1 {
+		return s.warm(x)
+	}
+	st.prev = float64((x-st.prev)*s.k) + st.prev
+	return st.prev
 }
 
 // Revise replaces the newest bar's input.
 func (s *EMAStream) Revise(x float64) float64 {
-	if !s.any {
-		return s.Update(x)
+	if s.any {
+		s.st = s.base
 	}
-	s.st = s.base
-	return s.step(x)
+	return s.Update(x)
 }
 
-func (s *EMAStream) step(x float64) float64 {
+// warm consumes the bars up to the seed, the SMA of the first n.
+func (s *EMAStream) warm(x float64) float64 {
 	st := &s.st
 	if s.n < 1 || (st.cnt == 0 && x != x) {
 		return math.NaN()
 	}
 	st.cnt++
-	switch {
-	case st.cnt < s.n:
-		st.sum += x
+	st.sum += x
+	if st.cnt < s.n {
 		return math.NaN()
-	case st.cnt == s.n:
-		st.sum += x
-		st.prev = st.sum / float64(s.n)
-	default:
-		st.prev = float64((x-st.prev)*s.k) + st.prev
 	}
+	st.prev = st.sum / float64(s.n)
 	return st.prev
 }
 
