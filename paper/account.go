@@ -206,6 +206,10 @@ func LoadAccountFile(path string) (*Account, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)
 	}
+	return readAccount(a, path, data)
+}
+
+func readAccount(a *Account, path string, data []byte) (*Account, error) {
 	var doc map[string]map[string]any
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 		return nil, &LedgerError{File: path, Err: err}

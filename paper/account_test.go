@@ -168,3 +168,27 @@ func TestAccountFromPikerLedger(t *testing.T) {
 		}
 	}
 }
+
+// Any account file either fails with an error or loads into positions that
+// save and load back to the same file.
+func FuzzAccountRead(f *testing.F) {
+	f.Add([]byte("[\"mnq.cme.20230616.ib\"]\nbs_mktid = \"mnq.cme.20230616.ib\"\nasset_type = \"future\"\nprice_tick = 0.25\nsize_tick = 1\nexpiry = \"20230616\"\nclears = [\n{ ppu = 13010, cumsize = -3, price = 13010, size = -5, cost = 3, dt = \"2023-03-30T02:14:52.646556+00:00\", tid = \"f\" },\n]\n"))
+	f.Add([]byte("[\"btcusdt.spot.binance\"]\nbsuid = \"x\"\nprice_tick_size = 0.01\nlot_tick_size = 1e-05\nclears = [\n{ cumsize = 0.1, price = 1, size = 0.1, dt = \"2023-01-01T00:00:00+00:00\", tid = \"a\" },\n{ cumsize = 0.05, price = 2, size = -0.05, cost = 0.5, dt = \"2023-01-02T00:00:00+00:00\", tid = \"b\" },\n]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := readAccount(NewAccount("p", "a", decimal.Zero), "fuzz.toml", data)
+		if err != nil {
+			return
+		}
+		var first, second bytes.Buffer
+		if _, err := a.WriteTo(&first); err != nil {
+			t.Fatal(err)
+		}
+		b, err := readAccount(NewAccount("p", "a", decimal.Zero), "fuzz.toml", first.Bytes())
+		if err != nil {
+			t.Fatalf("saved account does not load: %v\n%s", err, first.String())
+		}
+		if _, err := b.WriteTo(&second); err != nil || !bytes.Equal(first.Bytes(), second.Bytes()) {
+			t.Fatalf("re-save differs:\n%s\n---\n%s", first.String(), second.String())
+		}
+	})
+}
