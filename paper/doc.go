@@ -132,7 +132,11 @@
 // the present (Context.Bars), never later ones. The equity curve is sampled
 // once per distinct close time as cash plus positions marked at the last
 // close (float64, for statistics); the final cash, positions and round trips
-// are exact decimal sums over the fills. Stats documents each statistic.
+// are exact decimal sums over the fills, and Accounts books the fills into
+// the accounting's Positions. Stats documents each statistic. WriteFiles
+// writes report.json, report.txt, equity.csv and, in piker's layout, the
+// ledger trades_paper_backtest.toml and the account file
+// account.paper.backtest.toml; the same inputs and seed give the same bytes.
 // Strategies are compiled Go (SMACross is the reference) or scripts, in
 // three shapes: a Funcs whose fields are script functions (one call into the
 // interpreter per bar); a Driver whose function runs its own loop over
