@@ -18,6 +18,7 @@ package mkt
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -202,7 +203,25 @@ func Quantize(v, tick decimal.Decimal) decimal.Decimal {
 	if tick.Sign() <= 0 {
 		return v
 	}
-	return v.Div(tick).RoundBank(0).Mul(tick)
+	// QuoRem keeps the quotient exact (Div would round it to 16 decimals).
+	q, r := v.QuoRem(tick, 0)
+	twice := r.Abs().Mul(decimal.NewFromInt(2))
+	if c := twice.Cmp(tick); c > 0 || (c == 0 && q.IntPart()%2 != 0) {
+		q = q.Add(decimal.NewFromInt(int64(v.Sign())))
+	}
+	return q.Mul(tick)
+}
+
+// QuantizeFloat rounds a float to the nearest multiple of tick as piker's
+// quantize does: the float's exact binary value is rounded, halves to even,
+// so 0.12345 (stored a hair above) gives 0.1235 at tick 0.0001 and 2.5
+// gives 2 at tick 1. NaN and infinities give zero.
+func QuantizeFloat(x float64, tick decimal.Decimal) decimal.Decimal {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return decimal.Zero
+	}
+	// -1074 is the exponent of the smallest float64, so the conversion is exact.
+	return Quantize(decimal.NewFromFloatWithExponent(x, -1074), tick)
 }
 
 // QuantizePrice rounds p to the price tick.

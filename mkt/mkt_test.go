@@ -135,3 +135,25 @@ func TestDigits(t *testing.T) {
 		t.Errorf("DigitsToDec(0) = %s", got)
 	}
 }
+
+// piker-notes §7 test case 3 with piker's float input: the float's binary
+// value decides (0.12345 is stored above the half), exact halves go to even.
+func TestQuantizeFloat(t *testing.T) {
+	cases := []struct {
+		x          float64
+		tick, want string
+	}{
+		{0.123456, "0.001", "0.123"},
+		{0.12345, "0.0001", "0.1235"},
+		{2.5, "1", "2"},
+		{3.5, "1", "4"},
+		{-2.5, "1", "-2"},
+		{28374.85, "0.01", "28374.85"},
+		{1e-300, "0.01", "0"},
+	}
+	for _, c := range cases {
+		if got := QuantizeFloat(c.x, d(c.tick)); !got.Equal(d(c.want)) {
+			t.Errorf("QuantizeFloat(%v, %s) = %s, want %s", c.x, c.tick, got, c.want)
+		}
+	}
+}
