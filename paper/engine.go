@@ -56,14 +56,18 @@ type market struct {
 	lotD  decimal.Decimal
 	// Ticks and lots that are powers of ten make decimals without a multiply.
 	tickPow, lotPow bool
-	bid, ask        float64
-	bidAvail        float64 // displayed size left in the current quote; +Inf unknown
-	askAvail        float64
-	hasQuote        bool
-	ticked          bool // has seen quotes or trades: bars no longer match here
-	orders          []*order
-	dirty           bool // some order in orders is done; compacted when the engine returns
-	inBar           bool // matching a bar: attached exits join its intrabar path
+	// The last fill price, in ticks and as a decimal: fills at the same
+	// price share one (decimals are immutable values).
+	lastTicks int64
+	lastPrice decimal.Decimal
+	bid, ask  float64
+	bidAvail  float64 // displayed size left in the current quote; +Inf unknown
+	askAvail  float64
+	hasQuote  bool
+	ticked    bool // has seen quotes or trades: bars no longer match here
+	orders    []*order
+	dirty     bool // some order in orders is done; compacted when the engine returns
+	inBar     bool // matching a bar: attached exits join its intrabar path
 }
 
 type order struct {
@@ -767,7 +771,10 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 		}
 	}
 	pd, ticks := m.priceDecimal(price, o.Side)
-	sd := m.sizeOf(lots)
+	sd := o.Size
+	if lots != o.lots {
+		sd = m.sizeOf(lots)
+	}
 	fee := decimal.Zero
 	if e.cfg.Fees != nil {
 		fee = e.cfg.Fees.Fee(FeeInput{FQME: o.FQME, Side: o.Side, Price: pd, Size: sd, Liquidity: liq})
@@ -828,7 +835,11 @@ func (m *market) priceDecimal(p float64, side Side) (decimal.Decimal, int64) {
 			n = math.Floor(x)
 		}
 	}
-	return m.priceOf(int64(n)), int64(n)
+	if int64(n) == m.lastTicks && m.lastTicks != 0 {
+		return m.lastPrice, m.lastTicks
+	}
+	m.lastTicks, m.lastPrice = int64(n), m.priceOf(int64(n))
+	return m.lastPrice, m.lastTicks
 }
 
 // priceOf is n ticks as a decimal price.
