@@ -145,13 +145,19 @@ func ADOSC(high, low, close, volume []float64, fast, slow int) []float64 {
 	if !ok {
 		return out
 	}
+	// adoscState.step with the state in locals (the stream tests hold the
+	// two to the same bits).
 	look := LookbackADOSC(fast, slow)
-	var st adoscState
 	k := adoscKs(fast, slow)
-	for i := s; i < len(out); i++ {
-		v := st.step(&k, high[i], low[i], close[i], volume[i])
-		if i-s >= look {
-			out[i] = v
+	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], out[s:]
+	ad := adStep(0, h[0], l[0], c[0], v[0])
+	fe, se := ad, ad
+	for i := 1; i < len(c); i++ {
+		ad = adStep(ad, h[i], l[i], c[i], v[i])
+		fe = (k[0] * ad) + (k[1] * fe)
+		se = (k[2] * ad) + (k[3] * se)
+		if i >= look {
+			o[i] = fe - se
 		}
 	}
 	return out
