@@ -176,3 +176,54 @@ func TestREPLPipedInput(t *testing.T) {
 		t.Fatalf("code %d out %q err %q", code, out.String(), errb.String())
 	}
 }
+
+// BenchmarkREPLStartup is the time from starting workbench in a terminal to
+// its first prompt.
+func BenchmarkREPLStartup(b *testing.B) {
+	bin := benchBinary(b)
+	state := b.TempDir()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin)
+		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state, "TERM=xterm")
+		f, err := pty.Start(cmd)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var seen bytes.Buffer
+		buf := make([]byte, 4096)
+		for !strings.Contains(seen.String(), "wb> ") {
+			n, err := f.Read(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			seen.Write(buf[:n])
+		}
+		b.StopTimer()
+		cmd.Process.Kill()
+		cmd.Wait()
+		f.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkRunEmptyScript is `workbench run` of a script that does nothing.
+func BenchmarkRunEmptyScript(b *testing.B) {
+	bin := benchBinary(b)
+	p := filepath.Join(b.TempDir(), "empty.go")
+	os.WriteFile(p, []byte("package main\n\nfunc main() {}\n"), 0o644)
+	for i := 0; i < b.N; i++ {
+		if out, err := exec.Command(bin, "run", p).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+}
+
+func benchBinary(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "workbench")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
