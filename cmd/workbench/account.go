@@ -22,21 +22,10 @@ import (
 
 func init() {
 	register(&command{
-		name:  "account",
-		usage: "account [BROKER.ACCT] [--ledger FILE] [--accounts DIR] [--json]",
-		summary: `Show an account's open positions: size, average entry price, break-even price,
-cost basis, and unrealized PnL at the last stored close of the market (the
-latest bar of any period in the store; "-" when the store has none).
-
-Positions come from the transactions ledger trades_<broker>_<acct>.toml
-(piker's layout), replayed in time order; when there is no ledger, from the
-account file account.<broker>.<acct>.toml. Both live in the accounts folder:
---accounts, else a folder named "accounts" next to the store folder (the
-store's parent folder, e.g. ~/.local/share/workbench/accounts), so that one
---store or config setting moves data and accounts together. Without
-BROKER.ACCT every account in the folder is shown; --ledger FILE reads that
-ledger instead.`,
-		run: runAccount,
+		name:    "account",
+		usage:   "account [BROKER.ACCT] [--ledger FILE] [--accounts DIR] [--json]",
+		summary: "show an account's open positions (size, average and break-even price, cost basis, unrealized PnL at the last stored close) from its ledger in the accounts folder next to the store",
+		run:     runAccount,
 	})
 }
 
@@ -67,9 +56,27 @@ type positionView struct {
 	mark *decimal.Decimal
 }
 
+// accountHelp is the long help of workbench account --help.
+const accountHelp = `Positions come from the transactions ledger trades_<broker>_<acct>.toml
+(piker's layout), replayed in time order; when there is no ledger, from the
+account file account.<broker>.<acct>.toml. Both live in the accounts folder:
+--accounts, else a folder named "accounts" next to the store folder (the
+store's parent folder, e.g. ~/.local/share/workbench/accounts), so that one
+--store or config setting moves data and accounts together. Without
+BROKER.ACCT every account in the folder is shown; --ledger FILE reads that
+ledger instead.
+
+The mark is the last close stored for the market (the latest bar of any
+period); without stored bars mark and unrealized PnL print as "-" (null in
+--json). Break-even is avg + (fees − realized PnL since the position opened)/size.`
+
 func runAccount(ctx context.Context, e *env, args []string) error {
 	c := commands["account"]
 	fs := e.flags(c)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: workbench %s\n\n%s\n\n%s\n\nflags:\n", c.usage, c.summary, accountHelp)
+		fs.PrintDefaults()
+	}
 	ledger := fs.String("ledger", "", "ledger `FILE` to read instead of the accounts folder's")
 	dir := fs.String("accounts", "", "accounts `DIR` (default: \"accounts\" next to the store folder)")
 	asJSON := fs.Bool("json", false, "print JSON (exact decimal strings)")
