@@ -437,28 +437,13 @@ func (l *Ledger) Save() error {
 	return nil
 }
 
-// Positions replays the ledger in time order into one position per fqme.
-// markets gives known markets (ticks, asset types) by fqme; others are parsed
-// from the fqme.
-func (l *Ledger) Positions(markets map[string]mkt.MktPair) (map[string]*Position, error) {
-	out := map[string]*Position{}
-	for _, e := range l.entries {
-		p := out[e.tx.FQME]
-		if p == nil {
-			m, ok := markets[e.tx.FQME]
-			if !ok {
-				var err error
-				if m, err = mkt.ParseFQME(e.tx.FQME); err != nil {
-					return nil, &LedgerError{File: l.Path, Table: e.tx.TID, Field: "fqme", Err: err}
-				}
-				m.BSMktID = e.tx.BSMktID
-			}
-			p = NewPosition(m)
-			out[e.tx.FQME] = p
-		}
-		if err := p.Apply(e.tx); err != nil {
-			return nil, &LedgerError{File: l.Path, Table: e.tx.TID, Err: err}
-		}
+// Positions replays the ledger in time order into one position per market,
+// keyed by lower-case fqme, flat ones included. markets gives known markets
+// (ticks, asset types); others are parsed from the fqme.
+func (l *Ledger) Positions(markets []mkt.MktPair) (map[string]*Position, error) {
+	a, err := AccountFromLedger(l, decimal.Zero, markets)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return a.pos, nil
 }
