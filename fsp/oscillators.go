@@ -843,6 +843,35 @@ func (s *ULTOSCStream) step(high, low, close float64) float64 {
 	return out
 }
 
+// sarAtLeast raises sar to a and b, sarAtMost lowers it to them, and capAF
+// caps the acceleration: TA-Lib's plain comparisons.
+func sarAtLeast(sar, a, b float64) float64 {
+	if sar < a {
+		sar = a
+	}
+	if sar < b {
+		sar = b
+	}
+	return sar
+}
+
+func sarAtMost(sar, a, b float64) float64 {
+	if sar > a {
+		sar = a
+	}
+	if sar > b {
+		sar = b
+	}
+	return sar
+}
+
+func capAF(af, maxAF float64) float64 {
+	if af > maxAF {
+		return maxAF
+	}
+	return af
+}
+
 // LookbackSAR is the number of leading NaNs of SAR: 1.
 func LookbackSAR() int { return 1 }
 
@@ -882,38 +911,38 @@ func (st *sarState) step(accel, maxAF, high, low float64) float64 {
 	if st.long {
 		if low <= st.sar {
 			st.long = false
-			st.sar = max(st.ep, prevHigh, high)
+			st.sar = sarAtLeast(st.ep, prevHigh, high)
 			out = st.sar
 			st.af = accel
 			st.ep = low
 			st.sar = st.sar + st.af*(st.ep-st.sar)
-			st.sar = max(st.sar, prevHigh, high)
+			st.sar = sarAtLeast(st.sar, prevHigh, high)
 		} else {
 			out = st.sar
 			if high > st.ep {
 				st.ep = high
-				st.af = min(st.af+accel, maxAF)
+				st.af = capAF(st.af+accel, maxAF)
 			}
 			st.sar = st.sar + st.af*(st.ep-st.sar)
-			st.sar = min(st.sar, prevLow, low)
+			st.sar = sarAtMost(st.sar, prevLow, low)
 		}
 	} else {
 		if high >= st.sar {
 			st.long = true
-			st.sar = min(st.ep, prevLow, low)
+			st.sar = sarAtMost(st.ep, prevLow, low)
 			out = st.sar
 			st.af = accel
 			st.ep = high
 			st.sar = st.sar + st.af*(st.ep-st.sar)
-			st.sar = min(st.sar, prevLow, low)
+			st.sar = sarAtMost(st.sar, prevLow, low)
 		} else {
 			out = st.sar
 			if low < st.ep {
 				st.ep = low
-				st.af = min(st.af+accel, maxAF)
+				st.af = capAF(st.af+accel, maxAF)
 			}
 			st.sar = st.sar + st.af*(st.ep-st.sar)
-			st.sar = max(st.sar, prevHigh, high)
+			st.sar = sarAtLeast(st.sar, prevHigh, high)
 		}
 	}
 	return out
@@ -937,12 +966,53 @@ func SAR(high, low []float64, accel, maxAF float64) []float64 {
 	if !ok || !good {
 		return newOut(len(out), len(out))
 	}
+	// sarState.step with the state in locals (the stream tests hold the two
+	// to the same bits).
 	var st sarState
-	h, l := high[s:], low[s:]
-	for i := range h {
-		v := st.step(accel, maxAF, h[i], l[i])
-		if i > 0 {
-			out[s+i] = v
+	h, l, o := high[s:], low[s:], out[s:]
+	st.step(accel, maxAF, h[0], l[0])
+	o[1] = st.step(accel, maxAF, h[1], l[1])
+	long, sar, ep, af, newHigh, newLow := st.long, st.sar, st.ep, st.af, st.newHigh, st.newLow
+	for i := 2; i < len(h); i++ {
+		high, low := h[i], l[i]
+		prevLow, prevHigh := newLow, newHigh
+		newLow, newHigh = low, high
+		if long {
+			if low <= sar {
+				long = false
+				sar = sarAtLeast(ep, prevHigh, high)
+				o[i] = sar
+				af = accel
+				ep = low
+				sar = sar + af*(ep-sar)
+				sar = sarAtLeast(sar, prevHigh, high)
+			} else {
+				o[i] = sar
+				if high > ep {
+					ep = high
+					af = capAF(af+accel, maxAF)
+				}
+				sar = sar + af*(ep-sar)
+				sar = sarAtMost(sar, prevLow, low)
+			}
+		} else {
+			if high >= sar {
+				long = true
+				sar = sarAtMost(ep, prevLow, low)
+				o[i] = sar
+				af = accel
+				ep = high
+				sar = sar + af*(ep-sar)
+				sar = sarAtMost(sar, prevLow, low)
+			} else {
+				o[i] = sar
+				if low < ep {
+					ep = low
+					af = capAF(af+accel, maxAF)
+				}
+				sar = sar + af*(ep-sar)
+				sar = sarAtLeast(sar, prevHigh, high)
+			}
 		}
 	}
 	return out
