@@ -192,3 +192,32 @@ func FuzzAccountRead(f *testing.F) {
 		}
 	})
 }
+
+// The account invariant on piker's real ledger, marked at each market's last
+// traded price: cash + ΣQ×mark = initial + realized − fees + unrealized.
+func TestAccountInvariantPikerLedger(t *testing.T) {
+	l, err := LoadLedger(pikerLedger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := AccountFromLedger(l, dec("250000"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := map[string]decimal.Decimal{}
+	cash := dec("250000")
+	for _, tx := range l.Transactions() {
+		marks[tx.FQME] = tx.Price
+		cash = cash.Sub(tx.Size.Mul(tx.Price)).Sub(tx.Cost)
+	}
+	wantDec(t, "cash", a.Cash, cash.String())
+	eq, err := a.Equity(marks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	un, err := a.Unrealized(marks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDec(t, "equity", eq, a.Initial.Add(a.Realized()).Sub(a.Fees()).Add(un).String())
+}
