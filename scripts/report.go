@@ -26,7 +26,7 @@ func (nb *Notebook) WriteHTML(w io.Writer) error {
 <style>
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 .cell{margin:1.2em 0}
-pre{background:#f6f8fa;padding:.7em;overflow-x:auto;border-radius:4px;font-size:13px}
+pre{background:#f6f8fa;padding:.7em;overflow-x:auto;border-radius:4px;font-size:13px;tab-size:4}
 pre.code{border-left:3px solid #4a7bd0}
 pre.out{background:#fff;border:1px solid #ddd}
 pre.err{background:#fff0f0;border:1px solid #e99;color:#a00}

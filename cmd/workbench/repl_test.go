@@ -182,6 +182,7 @@ func TestREPLPipedInput(t *testing.T) {
 func BenchmarkREPLStartup(b *testing.B) {
 	bin := benchBinary(b)
 	state := b.TempDir()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		cmd := exec.Command(bin)
 		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state, "TERM=xterm")
@@ -211,6 +212,7 @@ func BenchmarkRunEmptyScript(b *testing.B) {
 	bin := benchBinary(b)
 	p := filepath.Join(b.TempDir(), "empty.go")
 	os.WriteFile(p, []byte("package main\n\nfunc main() {}\n"), 0o644)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if out, err := exec.Command(bin, "run", p).CombinedOutput(); err != nil {
 			b.Fatalf("%v: %s", err, out)
