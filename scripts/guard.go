@@ -222,3 +222,46 @@ func protectGo(g *ast.GoStmt, n int) ast.Stmt {
 		spawn,
 	}}
 }
+
+// wrapCompoundStatements works around yaegi v0.16.1 losing variables that
+// `a, b := f()` declares inside a loop, if or switch at the top level of
+// interactive input ("undefined: a"). Such a statement declares nothing
+// outside itself, so running it inside `func() { ... }()` changes nothing
+// else, and inside functions yaegi gets it right.
+func wrapCompoundStatements(body *ast.BlockStmt) {
+	for i, s := range body.List {
+		switch s.(type) {
+		case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
+		default:
+			continue
+		}
+		if !hasMultiDefine(s) {
+			continue
+		}
+		pos := s.Pos()
+		body.List[i] = &ast.ExprStmt{X: &ast.CallExpr{
+			Fun: &ast.FuncLit{
+				Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}},
+				Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{s}, Rbrace: s.End()},
+			},
+			Lparen: s.End(), Rparen: s.End(),
+		}}
+	}
+}
+
+// hasMultiDefine reports a `a, b := f()` in s outside function literals.
+func hasMultiDefine(s ast.Stmt) bool {
+	found := false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE && len(x.Lhs) > 1 && len(x.Rhs) == 1 {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}

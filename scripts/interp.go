@@ -244,6 +244,9 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res ref
 		return res, in.wrap(file, err, 0)
 	}
 	protectGoroutines(f)
+	if b, ok := node.(*ast.BlockStmt); ok {
+		wrapCompoundStatements(b)
+	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}

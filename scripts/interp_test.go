@@ -240,3 +240,16 @@ func TestOSExitEndsOnlyTheScript(t *testing.T) {
 		t.Fatal("session lost after os.Exit")
 	}
 }
+
+// yaegi loses `a, b := f()` declared in a loop at the top level; the
+// interpreter runs such statements in a function literal.
+func TestMultiValueDefineInTopLevelLoop(t *testing.T) {
+	in, out := newTest(t)
+	eval(t, in, "import (\n\t\"fmt\"\n\t\"strings\"\n)")
+	eval(t, in, "m := map[string]string{}")
+	eval(t, in, "for _, s := range []string{\"a=1\", \"b=2\", \"c\"} {\n\tk, v, ok := strings.Cut(s, \"=\")\n\tif ok {\n\t\tm[k] = v\n\t}\n}")
+	eval(t, in, "if k, v, ok := strings.Cut(\"x=9\", \"=\"); ok {\n\tfmt.Println(k, v)\n}")
+	if got := eval(t, in, "len(m)"); got != 2 || out.String() != "x 9\n" {
+		t.Fatalf("len(m) = %v, output %q", got, out.String())
+	}
+}

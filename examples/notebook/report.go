@@ -34,9 +34,7 @@ import (
 // overlaid on one axis, and an `SMA(10/30)` crossover backtest.
 
 // %% Helpers
-// Loops that declare several values with := from a compiled call must sit
-// in functions in the interpreter (yaegi v0.16.1 loses them at the top
-// level), so the per-market work lives here.
+// The per-market work, as functions the cells below call.
 
 func maxOf(x []float64) float64 {
 	m := math.Inf(-1)
