@@ -253,3 +253,20 @@ func TestMultiValueDefineInTopLevelLoop(t *testing.T) {
 		t.Fatalf("len(m) = %v, output %q", got, out.String())
 	}
 }
+
+// session.Context is the running evaluation's context, for long compiled
+// calls that should stop on Ctrl-C.
+func TestSessionContextIsTheEvaluations(t *testing.T) {
+	in, _ := newTest(t)
+	eval(t, in, "import \"workbench/session\"")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	want, _ := ctx.Deadline()
+	v, err := in.Eval(ctx, "d, _ := session.Context().Deadline()\nd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := v.Interface().(time.Time); !ok || !got.Equal(want) {
+		t.Fatalf("deadline %v, want %v", v, want)
+	}
+}
