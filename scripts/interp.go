@@ -54,8 +54,9 @@ type Interp struct {
 	yi   *interp.Interpreter
 	tap  *panicTap
 
-	mu  sync.Mutex
-	ctx context.Context // of the running evaluation, for session.Context
+	mu    sync.Mutex
+	ctx   context.Context // of the running evaluation, for session.Context
+	mains int             // func mains renamed so far
 }
 
 // Error is an error in a script, at a position in it.
@@ -212,7 +213,7 @@ func (in *Interp) EvalAt(ctx context.Context, file string, first int, src string
 	if first < 1 {
 		first = 1
 	}
-	return in.eval(ctx, file, strings.Repeat("\n", first-1)+src, true)
+	return in.eval(ctx, file, strings.Repeat("\n", first-1)+src, true, true)
 }
 
 // RunFile evaluates a whole Go file, running its main function if it has one.
@@ -221,13 +222,25 @@ func (in *Interp) RunFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	_, err = in.eval(ctx, path, string(b), false)
+	_, err = in.eval(ctx, path, string(b), false, true)
+	return err
+}
+
+// LoadFile evaluates a whole Go file for its declarations, without running
+// its main function.
+func (in *Interp) LoadFile(ctx context.Context, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	_, err = in.eval(ctx, path, string(b), false, false)
 	return err
 }
 
 // eval parses, guards, compiles and runs src. inc means interactive input,
-// which may be bare declarations or statements.
-func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res reflect.Value, err error) {
+// which may be bare declarations or statements. A func main that src
+// declares runs once, after the declarations, when runMain is set.
+func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool) (res reflect.Value, err error) {
 	// Interactive input always compiles as the session's one source file:
 	// yaegi scopes imports by file name, and a notebook cell or a :load must
 	// see the session's imports. file only names positions in errors.
@@ -246,6 +259,14 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res ref
 	protectGoroutines(f)
 	if b, ok := node.(*ast.BlockStmt); ok {
 		wrapCompoundStatements(b)
+	}
+	// yaegi runs a package main's func main after every later evaluation
+	// once it exists; under another name it runs once, here, or never.
+	mainName := ""
+	if fd := mainDecl(f); fd != nil && node == ast.Node(f) {
+		in.mains++
+		mainName = fmt.Sprintf("_wbMain%d", in.mains)
+		fd.Name.Name = mainName
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -269,7 +290,19 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc bool) (res ref
 		}
 		return res, in.explain(file, f, err)
 	}
+	if mainName != "" && runMain {
+		return in.eval(ctx, file, mainName+"()", true, false)
+	}
 	return res, nil
+}
+
+func mainDecl(f *ast.File) *ast.FuncDecl {
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			return fd
+		}
+	}
+	return nil
 }
 
 // compile runs yaegi's type analysis under a recover (some inputs make it

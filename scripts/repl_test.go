@@ -115,3 +115,15 @@ func TestREPLCompletion(t *testing.T) {
 		t.Fatalf("command completion %v", c)
 	}
 }
+
+// A func main typed or loaded in a session runs once, not after every input.
+func TestREPLMainRunsOnce(t *testing.T) {
+	r, out, errb := newREPL(t)
+	ctx := context.Background()
+	r.Line(ctx, `func main() { fmt.Println("main ran") }`)
+	r.Line(ctx, "x := 1")
+	r.Line(ctx, "x + 1")
+	if out.String() != "main ran\n2\n" || errb.Len() > 0 {
+		t.Fatalf("out %q err %q", out.String(), errb.String())
+	}
+}

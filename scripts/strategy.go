@@ -27,7 +27,7 @@ func LoadStrategy(ctx context.Context, path string, opts Options) (paper.Strateg
 	if err != nil {
 		return nil, err
 	}
-	if err := in.RunFile(ctx, path); err != nil {
+	if err := in.LoadFile(ctx, path); err != nil {
 		return nil, err
 	}
 	defined := func(name string) bool {
