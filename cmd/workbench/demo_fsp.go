@@ -41,8 +41,8 @@ func demoFSP(ctx context.Context, d *demoRun) error {
 		return err
 	}
 	fmt.Fprintf(d.out, "%s\nnewest values:\n", demoIndicators)
-	fmt.Fprintf(d.out, "%-28s %6s %10s %6s %9s %6s %7s %6s %6s %10s %8s\n",
-		"market", "bars", "close", "RSI14", "MACD hist", "%B", "ATR%", "ADX14", "%K", "day VWAP", "log ret")
+	fmt.Fprintf(d.out, "%-28s %6s %10s %6s %9s %6s %7s %6s %6s %10s %10s\n",
+		"market", "bars", "close", "RSI14", "MACD hist", "%B", "ATR%", "ADX14", "%K", "day VWAP", "cum ln ret")
 	for _, m := range d.Markets {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -71,7 +71,7 @@ func demoFSP(ctx context.Context, d *demoRun) error {
 		// %B: where the close sits in the Bollinger band (0 lower, 1 upper).
 		up, lo := last("bb_upper_20_2_2"), last("bb_lower_20_2_2")
 		pctB := (close - lo) / (up - lo)
-		fmt.Fprintf(d.out, "%-28s %6d %10.4g %6.1f %9.3g %6.2f %7.2f %6.1f %6.1f %10.4g %8.4f\n",
+		fmt.Fprintf(d.out, "%-28s %6d %10.2f %6.1f %9.3g %6.2f %7.2f %6.1f %6.1f %10.2f %10.4f\n",
 			m.FQME, bars.Len(), close, last("rsi_14"), last("macd_hist_12_26_9"), pctB, last("natr_14"),
 			last("adx_14"), last("stoch_k_14_3_3"), last("day_vwap"), last("cumlogret"))
 	}
