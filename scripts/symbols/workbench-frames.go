@@ -39,6 +39,7 @@ func init() {
 		"ReadParquet":          reflect.ValueOf(frames.ReadParquet),
 		"ReadParquetFile":      reflect.ValueOf(frames.ReadParquetFile),
 		"ReadParquetFileRange": reflect.ValueOf(frames.ReadParquetFileRange),
+		"ReadParquetRange":     reflect.ValueOf(frames.ReadParquetRange),
 		"USEquity":             reflect.ValueOf(&frames.USEquity).Elem(),
 		"WithDatetime":         reflect.ValueOf(frames.WithDatetime),
 		"WithDiffs":            reflect.ValueOf(frames.WithDiffs),

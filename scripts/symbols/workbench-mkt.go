@@ -28,6 +28,7 @@ func init() {
 		"ParseFQMEBroker": reflect.ValueOf(mkt.ParseFQMEBroker),
 		"PerpetualFuture": reflect.ValueOf(constant.MakeFromLiteral("\"perpetual_future\"", token.STRING, 0)),
 		"Quantize":        reflect.ValueOf(mkt.Quantize),
+		"QuantizeFloat":   reflect.ValueOf(mkt.QuantizeFloat),
 		"Stock":           reflect.ValueOf(constant.MakeFromLiteral("\"stock\"", token.STRING, 0)),
 		"Swap":            reflect.ValueOf(constant.MakeFromLiteral("\"swap\"", token.STRING, 0)),
 		"Unknown":         reflect.ValueOf(constant.MakeFromLiteral("\"unknown\"", token.STRING, 0)),

@@ -4,6 +4,8 @@ package symbols
 
 import (
 	"github.com/shopspring/decimal"
+	"go/constant"
+	"go/token"
 	"reflect"
 	"workbench/feeds"
 	"workbench/paper"
@@ -17,6 +19,8 @@ func init() {
 		"AccountFromLedger":      reflect.ValueOf(paper.AccountFromLedger),
 		"Amended":                reflect.ValueOf(paper.Amended),
 		"Backtest":               reflect.ValueOf(paper.Backtest),
+		"BacktestAccount":        reflect.ValueOf(constant.MakeFromLiteral("\"backtest\"", token.STRING, 0)),
+		"BacktestBroker":         reflect.ValueOf(constant.MakeFromLiteral("\"paper\"", token.STRING, 0)),
 		"BacktestContext":        reflect.ValueOf(paper.BacktestContext),
 		"BpsFees":                reflect.ValueOf(paper.BpsFees),
 		"BuiltinStrategies":      reflect.ValueOf(paper.BuiltinStrategies),
