@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/doc"
 	"go/format"
 	"go/parser"
@@ -105,8 +106,11 @@ func collectDocs(path string, docs map[string]string) error {
 	}
 	dir := strings.TrimSpace(string(dirb))
 	fset := token.NewFileSet()
+	// Only the files this build compiles: gonum, for one, declares methods
+	// twice behind build tags, and the docs must not depend on which wins.
 	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
+		ok, err := build.Default.MatchFile(dir, fi.Name())
+		return err == nil && ok && !strings.HasSuffix(fi.Name(), "_test.go")
 	}, parser.ParseComments)
 	if err != nil {
 		return err
