@@ -127,7 +127,7 @@ func FrameTable(f *frames.OHLCV) string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\ttime\topen\thigh\tlow\tclose\tvolume\t")
 	row := func(i int) {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", i, formatTime(f.Time[i]),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", i, formatTime(f.Time[i], f.Period),
 			num(f.Open[i]), num(f.High[i]), num(f.Low[i]), num(f.Close[i]), num(f.Volume[i]))
 	}
 	if n <= 2*headTail {
@@ -147,9 +147,11 @@ func FrameTable(f *frames.OHLCV) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func formatTime(t int64) string {
+// formatTime prints a bar time as a date for daily and longer periods, else
+// with the time of day, so a table's column is uniform.
+func formatTime(t, period int64) string {
 	tm := time.Unix(t, 0).UTC()
-	if tm.Hour() == 0 && tm.Minute() == 0 && tm.Second() == 0 {
+	if period > 0 && period%86400 == 0 {
 		return tm.Format("2006-01-02")
 	}
 	return tm.Format("2006-01-02 15:04:05")

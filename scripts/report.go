@@ -138,7 +138,7 @@ func tableHTML(v reflect.Value) string {
 				rows = append(rows, nil)
 				continue
 			}
-			rows = append(rows, []string{fmt.Sprint(i), formatTime(x.Time[i]), num(x.Open[i]), num(x.High[i]), num(x.Low[i]), num(x.Close[i]), num(x.Volume[i])})
+			rows = append(rows, []string{fmt.Sprint(i), formatTime(x.Time[i], x.Period), num(x.Open[i]), num(x.High[i]), num(x.Low[i]), num(x.Close[i]), num(x.Volume[i])})
 		}
 		return renderTable(fmt.Sprintf("OHLCV %s, %d rows", frames.FormatPeriod(x.Period), n), header, rows)
 	case dataframe.DataFrame:
