@@ -475,7 +475,12 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 				return e
 			}
 		}
-		return &Error{File: file, Line: line, Msg: m[4]}
+		msg := m[4]
+		if msg == "constant definition loop" {
+			msg += " (an interpreter limitation: min and max are not builtins here, use math.Min/math.Max; " +
+				"for a value from a compiled call at the top level, declare it with its type, var x T = ...)"
+		}
+		return &Error{File: file, Line: line, Msg: msg}
 	}
 	if msg == "nil type" || strings.HasPrefix(msg, "interpreter failure") {
 		if e := rangeError(in.yi.FileSet(), f, file, 0); e != nil {

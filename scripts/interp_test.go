@@ -270,3 +270,11 @@ func TestSessionContextIsTheEvaluations(t *testing.T) {
 		t.Fatalf("deadline %v, want %v", v, want)
 	}
 }
+
+func TestConstantDefinitionLoopHint(t *testing.T) {
+	in, _ := newTest(t)
+	_, err := in.Eval(context.Background(), "x := min(1, 2)")
+	if err == nil || !strings.Contains(err.Error(), "use math.Min/math.Max") {
+		t.Fatalf("got %v", err)
+	}
+}
