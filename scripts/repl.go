@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -394,9 +395,12 @@ func (r *REPL) Do(line []rune, pos int) ([][]rune, int) {
 		return suffixes(r.docNames(), word)
 	}
 	if pkg, member, ok := strings.Cut(word, "."); ok {
-		p, found := r.imported[pkg]
-		if !found || strings.Contains(member, ".") {
+		if strings.Contains(member, ".") {
 			return nil, 0
+		}
+		p, found := r.imported[pkg]
+		if !found {
+			return suffixes(r.memberNames(pkg), member)
 		}
 		var names []string
 		for _, n := range r.In.Symbols()[p] {
@@ -414,6 +418,31 @@ func (r *REPL) Do(line []rune, pos int) ([][]rune, int) {
 		names = append(names, n)
 	}
 	return suffixes(names, word)
+}
+
+// memberNames lists the exported fields and methods of the session
+// variable name, from its current value.
+func (r *REPL) memberNames(name string) []string {
+	v, ok := r.In.yi.Globals()[name]
+	if !ok || !v.IsValid() {
+		return nil
+	}
+	var out []string
+	t := v.Type()
+	for i := 0; i < t.NumMethod(); i++ {
+		out = append(out, t.Method(i).Name)
+	}
+	if t.Kind() == reflect.Ptr {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Struct {
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	return out
 }
 
 func (r *REPL) docNames() []string {

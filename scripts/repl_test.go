@@ -111,6 +111,10 @@ func TestREPLCompletion(t *testing.T) {
 	if c := got("deci"); len(c) != 1 || c[0] != "mal" {
 		t.Fatalf("package completion %v", c)
 	}
+	r.Line(context.Background(), "bars := frames.New(60, 0)")
+	if c := got("bars.Clo"); len(c) != 2 || c[0] != "ne" || c[1] != "se" {
+		t.Fatalf("member of a session value %v", c)
+	}
 	if c := got(":he"); len(c) != 1 || c[0] != "lp" {
 		t.Fatalf("command completion %v", c)
 	}
