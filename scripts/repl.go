@@ -83,9 +83,6 @@ func (r *REPL) Prompt() string {
 	return "wb> "
 }
 
-// Pending reports whether an unfinished multi-line input is buffered.
-func (r *REPL) Pending() bool { return len(r.pending) > 0 }
-
 // Discard drops an unfinished multi-line input (Ctrl-C at the prompt).
 func (r *REPL) Discard() { r.pending = nil }
 
