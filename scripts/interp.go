@@ -213,7 +213,68 @@ func (in *Interp) EvalAt(ctx context.Context, file string, first int, src string
 	if first < 1 {
 		first = 1
 	}
-	return in.eval(ctx, file, strings.Repeat("\n", first-1)+src, true, true)
+	segs := splitInput(src)
+	if segs == nil {
+		return in.eval(ctx, file, strings.Repeat("\n", first-1)+src, true, true)
+	}
+	var v reflect.Value
+	for _, sg := range segs {
+		var err error
+		if v, err = in.eval(ctx, file, strings.Repeat("\n", first-1+sg.line)+sg.src, true, true); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// segment is a run of lines of interactive input, from line (0-based).
+type segment struct {
+	line int
+	src  string
+}
+
+// splitInput cuts input that mixes declarations and statements (a func
+// followed by code using it, as notebook cells often do) into runs that
+// parse on their own, longest first. It returns nil when src parses whole,
+// or when it cannot be cut, leaving the error to the interpreter.
+func splitInput(src string) []segment {
+	if parsesAlone(src) {
+		return nil
+	}
+	lines := strings.Split(src, "\n")
+	var segs []segment
+	for i := 0; i < len(lines); {
+		end := -1
+		for j := len(lines); j > i; j-- {
+			if parsesAlone(strings.Join(lines[i:j], "\n")) {
+				end = j
+				break
+			}
+		}
+		if end < 0 {
+			return nil
+		}
+		segs = append(segs, segment{line: i, src: strings.Join(lines[i:end], "\n")})
+		i = end
+	}
+	return segs
+}
+
+// parsesAlone reports whether src is complete interactive input by itself:
+// declarations, or statements.
+func parsesAlone(src string) bool {
+	fs := token.NewFileSet()
+	switch firstToken(src) {
+	case token.PACKAGE:
+		_, err := parser.ParseFile(fs, "", src, 0)
+		return err == nil
+	case token.CONST, token.FUNC, token.IMPORT, token.TYPE, token.VAR:
+		if _, err := parser.ParseFile(fs, "", "package main;"+src, 0); err == nil {
+			return true
+		}
+	}
+	_, err := parser.ParseFile(fs, "", wrapInMain(src), 0)
+	return err == nil
 }
 
 // RunFile evaluates a whole Go file, running its main function if it has one.

@@ -278,3 +278,17 @@ func TestConstantDefinitionLoopHint(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Input mixing declarations and statements runs as consecutive parts.
+func TestMixedDeclarationsAndStatements(t *testing.T) {
+	in, _ := newTest(t)
+	v, err := in.EvalAt(context.Background(), "cell.go", 3, "func sq(x int) int {\n\treturn x * x\n}\n\ny := sq(4)\ntype P struct{ A int }\np := P{A: y}\np.A + 1")
+	if err != nil || v.Interface() != 17 {
+		t.Fatalf("got %v %v", v, err)
+	}
+	_, err = in.EvalAt(context.Background(), "cell.go", 3, "func f() int {\n\treturn 1\n}\n\nz := f() + \"x\"")
+	var se *Error
+	if !errors.As(err, &se) || se.Line != 7 {
+		t.Fatalf("error in the second part: %v", err)
+	}
+}

@@ -224,6 +224,9 @@ func isTable(v reflect.Value) bool {
 // lastIsExpr reports whether the cell ends with an expression statement,
 // whose value a notebook shows.
 func lastIsExpr(src string) bool {
+	if segs := splitInput(src); segs != nil {
+		src = segs[len(segs)-1].src
+	}
 	f, err := parser.ParseFile(token.NewFileSet(), "", wrapInMain(src), 0)
 	if err != nil {
 		return false

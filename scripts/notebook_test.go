@@ -134,7 +134,7 @@ func TestNotebookKeepGoingMarkdown(t *testing.T) {
 
 // A notebook that is a valid Go file keeps its statement cells in main.
 func TestNotebookCellsInMain(t *testing.T) {
-	src := "package main\n\nimport \"fmt\"\n\nfunc main() {\n\t// %% One\n\tx := 40\n\tfmt.Println(\"x\", x)\n\n\t// %% Two\n\tx + 2\n}\n"
+	src := "package main\n\nimport \"fmt\"\n\nfunc main() {\n\t// %% One\n\tx := 40\n\tfmt.Println(\"x\", x)\n\n\t// %% Two\n\tx + 2\n}"
 	nb := ParseNotebook("nb.go", []byte(src))
 	if len(nb.Cells) != 3 || nb.Cells[1].Source != "x := 40\nfmt.Println(\"x\", x)\n" || nb.Cells[2].Line != 11 {
 		t.Fatalf("cells %+v", nb.Cells)
@@ -144,5 +144,17 @@ func TestNotebookCellsInMain(t *testing.T) {
 	}
 	if nb.Cells[1].Output != "x 40\n" || nb.Cells[2].Value != "42" {
 		t.Fatalf("outputs %q %q", nb.Cells[1].Output, nb.Cells[2].Value)
+	}
+}
+
+// A cell of bare statements may declare functions before using them.
+func TestNotebookMixedCell(t *testing.T) {
+	src := "package main\n\n// %% Mixed\nfunc twice(v int) int { return 2 * v }\n\nfunc half(v int) int { return v / 2 }\nhalf(twice(21))\n"
+	nb := ParseNotebook("nb.go", []byte(src))
+	if err := nb.Run(context.Background(), NotebookOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if v := nb.Cells[1].Value; v != "21" {
+		t.Fatalf("value %q", v)
 	}
 }
