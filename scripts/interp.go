@@ -242,6 +242,9 @@ func splitInput(src string) []segment {
 		return nil
 	}
 	lines := strings.Split(src, "\n")
+	if len(lines) > 300 {
+		return nil // the search is quadratic; long inputs are files, not cells
+	}
 	var segs []segment
 	for i := 0; i < len(lines); {
 		end := -1
