@@ -16,6 +16,8 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+
+	"workbench/scripts"
 )
 
 // command is one subcommand. run gets the arguments after the command name.
@@ -77,11 +79,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	err := c.run(ctx, e, args)
 	var ue *usageError
+	var exit *scripts.ExitError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &exit):
+		// A script's os.Exit(n) is the script's answer, not our error.
+		return exit.Code
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "workbench %s: %v\nusage: workbench %s\n", c.name, err, c.usage)
 		return 2

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 
 	"workbench/scripts"
@@ -47,10 +46,5 @@ func runScript(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	err = in.RunFile(ctx, path)
-	var exit *scripts.ExitError
-	if errors.As(err, &exit) && exit.Code == 0 {
-		return nil
-	}
-	return err
+	return in.RunFile(ctx, path)
 }

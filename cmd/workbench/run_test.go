@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -42,6 +43,19 @@ func TestRunScriptErrorsNameFileAndLine(t *testing.T) {
 		code := run(context.Background(), []string{"run", p}, strings.NewReader(""), &out, &errb)
 		if code != 1 || !regexp.MustCompile(want).MatchString(errb.String()) {
 			t.Errorf("%q: code %d stderr %q, want %q", src, code, errb.String(), want)
+		}
+	}
+}
+
+// A script's os.Exit code is the command's exit code, as with `go run`,
+// and the interpreter's own "exit status" wording is not printed.
+func TestRunScriptExitCode(t *testing.T) {
+	for _, code := range []int{0, 3, 42} {
+		p := writeScript(t, fmt.Sprintf("package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tfmt.Println(\"before\")\n\tos.Exit(%d)\n\tfmt.Println(\"after\")\n}\n", code))
+		var out, errb bytes.Buffer
+		got := run(context.Background(), []string{"run", p}, strings.NewReader(""), &out, &errb)
+		if got != code || out.String() != "before\n" || errb.Len() != 0 {
+			t.Errorf("os.Exit(%d): code %d, stdout %q, stderr %q", code, got, out.String(), errb.String())
 		}
 	}
 }
