@@ -186,7 +186,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		bars, err := store.ReadRange(fq, period.secs, fromT, toT)
+		bars, _, err := store.ReadRangeAs(fq, period.secs, fromT, toT)
 		if err != nil {
 			return fmt.Errorf("backtest: %w", err)
 		}

@@ -234,7 +234,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		f, err := store.ReadRange(fq, period.secs, fromT, toT)
+		f, _, err := store.ReadRangeAs(fq, period.secs, fromT, toT)
 		if err != nil {
 			return fmt.Errorf("chart %s: %w", fq, err)
 		}

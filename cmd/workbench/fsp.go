@@ -119,7 +119,7 @@ func loadBars(e *env, src string, period int64) (*frames.OHLCV, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fsp: %w", err)
 	}
-	f, err := st.Read(src, period)
+	f, _, err := st.ReadRangeAs(src, period, math.MinInt64, math.MaxInt64)
 	if errors.Is(err, frames.ErrNotFound) {
 		return nil, fmt.Errorf("fsp: no %s series of %s in the store %s (workbench store ls lists them): %w",
 			frames.FormatPeriod(period), src, e.storeDir(), err)
