@@ -11,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"workbench/frames"
+	"workbench/fsp"
+	"workbench/mkt"
+	"workbench/paper"
 	"workbench/scripts"
 )
 
@@ -56,18 +61,9 @@ func runExample(t *testing.T, path string, args ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := in.RunFile(ctx, path); err != nil {
-		skipUnready(t, err)
 		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", path, err, out.String(), errb.String())
 	}
 	return out.String()
-}
-
-// skipUnready skips when a package the example imports is not in the
-// interpreter's symbols yet (regenerate with go generate ./scripts/).
-func skipUnready(t *testing.T, err error) {
-	if strings.Contains(err.Error(), "unable to find source related to") {
-		t.Skipf("a package is not in the interpreter symbols yet: %v", err)
-	}
 }
 
 func TestGapsExample(t *testing.T) {
@@ -119,7 +115,6 @@ func TestNotebookExample(t *testing.T) {
 	img := t.TempDir()
 	err = nb.Run(context.Background(), scripts.NotebookOptions{ImageDir: img, StoreDir: testStore(t), Args: []string{markets[1] + "=crypto"}})
 	if err != nil {
-		skipUnready(t, err)
 		t.Fatal(err)
 	}
 	images := 0
@@ -137,5 +132,57 @@ func TestNotebookExample(t *testing.T) {
 		if !strings.Contains(html.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+}
+
+// The RSI strategy script, loaded as `workbench backtest` loads it, buys
+// exactly at the open after each bar where the batch RSI (fsp.RSI, checked
+// against TA-Lib elsewhere) crosses under 30 while flat, and every position
+// it opens it closes again or still holds at the end.
+func TestRSIStrategyExample(t *testing.T) {
+	st, err := frames.OpenStore(testStore(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bars, err := st.Read(markets[0], 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strat, err := scripts.LoadStrategy(context.Background(), "strategy/rsi_revert.go", scripts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := mkt.ParseFQME(markets[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair.PriceTick, pair.SizeTick = decimal.New(1, -2), decimal.New(1, -6)
+	res, err := paper.Backtest(paper.BacktestConfig{Series: []paper.Series{{Market: pair, Bars: bars}}}, strat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsi := fsp.RSI(bars.Close, 14)
+	opens := map[int64]bool{} // epoch ns of the bar after each cross under 30
+	for i := 1; i+1 < bars.Len(); i++ {
+		if rsi[i-1] >= 30 && rsi[i] < 30 {
+			opens[bars.Time[i+1]*1e9] = true
+		}
+	}
+	pos := decimal.Zero
+	buys := 0
+	for _, f := range res.Fills {
+		if f.Side == paper.Buy {
+			buys++
+			if !pos.IsZero() || !opens[f.Time] {
+				t.Errorf("buy at %d: position %s before it, RSI cross the bar before: %v", f.Time, pos, opens[f.Time])
+			}
+		}
+		pos = pos.Add(f.SignedSize())
+		if pos.IsNegative() {
+			t.Fatalf("short %s after the fill at %d", pos, f.Time)
+		}
+	}
+	if buys == 0 || len(opens) == 0 {
+		t.Fatalf("%d buys for %d RSI crosses", buys, len(opens))
 	}
 }
