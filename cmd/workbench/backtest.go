@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -242,21 +241,16 @@ func chooseStrategy(ctx context.Context, e *env, files []string, name string) (p
 	return s, nil
 }
 
-// parseTimeFlag reads RFC 3339, a date, a date and minute, or epoch seconds,
-// as epoch seconds (UTC); empty gives def.
+// parseTimeFlag reads a time flag (see frames.ParseTime); empty gives def.
 func parseTimeFlag(flagName, s string, def int64) (int64, error) {
 	if s == "" {
 		return def, nil
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
+	t, err := frames.ParseTime(s)
+	if err != nil {
+		return 0, usagef("%s: %v", flagName, err)
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.Unix(), nil
-		}
-	}
-	return 0, usagef("%s %q: want RFC 3339, YYYY-MM-DD or epoch seconds", flagName, s)
+	return t, nil
 }
 
 // loadStrategyFile interprets a strategy script (see scripts.StrategyShapes).

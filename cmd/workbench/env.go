@@ -71,7 +71,12 @@ func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
-	return pos, e.loadConfig()
+	if err := e.loadConfig(); err != nil {
+		return nil, err
+	}
+	// Scripts and the REPL read this store through frames.Load.
+	frames.SetStoreDir(e.storeDir())
+	return pos, nil
 }
 
 func (e *env) loadConfig() error {
@@ -99,10 +104,8 @@ func (e *env) storeDir() string {
 		return e.storeFlag
 	case e.cfg.Store != "":
 		return e.cfg.Store
-	case os.Getenv("WORKBENCH_STORE") != "":
-		return os.Getenv("WORKBENCH_STORE")
 	}
-	return filepath.Join(xdgDir("XDG_DATA_HOME", filepath.Join(".local", "share")), "workbench", "store")
+	return frames.DefaultStoreDir()
 }
 
 func xdgDir(envVar, fallback string) string {
