@@ -157,7 +157,6 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) error {
 		}
 		p.X.Min, p.X.Max = v.lo, v.hi
 		p.X.Tick.Marker = timeTicker{v: v, labels: i == len(c.Panes)-1}
-		p.Legend.Top, p.Legend.Left = true, true
 		ymin, ymax := math.Inf(1), math.Inf(-1)
 		var ds []*drawn
 		closes := pane.Overlay != "" && pane.curves() > 1
@@ -200,16 +199,22 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) error {
 		}
 		p.Y.Min, p.Y.Max = ymin, ymax
 		p.Y.Tick.Marker = priceTicker{tick: pane.Tick, percent: ov != nil && pane.Percent}
+		lp := legendPlacer{ds: ds, px: px}
 		for _, d := range ds {
 			p.Add(d)
 			if d.s.Name != "" {
 				p.Legend.Add(d.s.Name, d)
+				lp.names = append(lp.names, d.s.Name)
 			}
 		}
 		if ov == nil {
 			for _, l := range pane.Levels {
 				p.Add(levelPlotter{l, px})
 			}
+			lp.levels = pane.Levels
+		}
+		if len(lp.names) > 0 {
+			p.Add(lp)
 		}
 	}
 	layout(dc, c.Panes, plots)
