@@ -1,6 +1,9 @@
 package fsp
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Moving averages: SMA, EMA, WMA, DEMA, TEMA, TRIMA, KAMA, T3. Every loop
 // keeps TA-Lib's running sums and operation order, so the values are
@@ -19,29 +22,40 @@ func firstValid(x []float64) int {
 	return len(x)
 }
 
-// newOut returns an output of length n whose first k values are NaN; the
-// rest is left for the caller to fill.
-func newOut(n, k int) []float64 {
-	out := make([]float64, n)
-	if k > n {
-		k = n
+// checkDst panics unless a destination is as long as the input: like
+// gonum's length checks, a wrong length is a mistake in the calling code,
+// not bad data.
+func checkDst(dst []float64, n int) {
+	if len(dst) != n {
+		panic(fmt.Sprintf("fsp: destination has length %d, input %d", len(dst), n))
 	}
-	nan := math.NaN()
-	for i := range out[:k] {
-		out[i] = nan
-	}
-	return out
 }
 
-// start returns the output slice and the first valid input index s, or ok =
-// false (all-NaN output) when n is out of range or fewer than lookback+1
-// values follow s.
-func start(x []float64, n, minN, lookback int) (out []float64, s int, ok bool) {
+// fillNaN sets the first k values of dst (all when k ≥ len(dst)) to NaN
+// and returns dst; the rest is left for the caller to fill.
+func fillNaN(dst []float64, k int) []float64 {
+	nan := math.NaN()
+	for i := range dst[:min(k, len(dst))] {
+		dst[i] = nan
+	}
+	return dst
+}
+
+// newOut returns an output of length n whose first k values are NaN.
+func newOut(n, k int) []float64 { return fillNaN(make([]float64, n), k) }
+
+// start checks dst against x and returns the first valid input index s, with
+// dst NaN before s+lookback, or ok = false (dst all NaN) when n is out of
+// range or fewer than lookback+1 values follow s.
+func start(dst, x []float64, n, minN, lookback int) (s int, ok bool) {
+	checkDst(dst, len(x))
 	s = firstValid(x)
 	if n < minN || len(x)-s <= lookback {
-		return newOut(len(x), len(x)), s, false
+		fillNaN(dst, len(x))
+		return s, false
 	}
-	return newOut(len(x), s+lookback), s, true
+	fillNaN(dst, s+lookback)
+	return s, true
 }
 
 // LookbackSMA is the number of leading NaNs of SMA(x, n): n-1.
@@ -49,11 +63,16 @@ func LookbackSMA(n int) int { return n - 1 }
 
 // SMA is the simple moving average of the last n values, n ≥ 1.
 func SMA(x []float64, n int) []float64 {
-	out, s, ok := start(x, n, 1, n-1)
+	return SMATo(make([]float64, len(x)), x, n)
+}
+
+// SMATo is SMA written into dst, which must be as long as x; it returns dst.
+func SMATo(dst, x []float64, n int) []float64 {
+	s, ok := start(dst, x, n, 1, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	x, o := x[s:], out[s:]
+	x, o := x[s:], dst[s:]
 	total := 0.0
 	for _, v := range x[:n-1] {
 		total += v
@@ -64,7 +83,7 @@ func SMA(x []float64, n int) []float64 {
 		total = t - x[i-n+1]
 		o[i] = t / fn
 	}
-	return out
+	return dst
 }
 
 // SMAStream is the streaming twin of SMA.
@@ -135,12 +154,17 @@ func LookbackEMA(n int) int { return n - 1 }
 // EMA is the exponential moving average with k = 2/(n+1), seeded with the SMA
 // of the first n values (TA-Lib's default), n ≥ 1.
 func EMA(x []float64, n int) []float64 {
-	out, s, ok := start(x, n, 1, n-1)
+	return EMATo(make([]float64, len(x)), x, n)
+}
+
+// EMATo is EMA written into dst, which must be as long as x; it returns dst.
+func EMATo(dst, x []float64, n int) []float64 {
+	s, ok := start(dst, x, n, 1, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	emaInto(out[s:], x[s:], n, 2/float64(n+1))
-	return out
+	emaInto(dst[s:], x[s:], n, 2/float64(n+1))
+	return dst
 }
 
 // emaInto writes the SMA-seeded EMA of x into o[n-1:].
@@ -213,14 +237,19 @@ func LookbackWMA(n int) int { return n - 1 }
 // WMA is the linearly weighted moving average (weights 1..n, newest heaviest),
 // n ≥ 1.
 func WMA(x []float64, n int) []float64 {
-	out, s, ok := start(x, n, 1, n-1)
+	return WMATo(make([]float64, len(x)), x, n)
+}
+
+// WMATo is WMA written into dst, which must be as long as x; it returns dst.
+func WMATo(dst, x []float64, n int) []float64 {
+	s, ok := start(dst, x, n, 1, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	x, o := x[s:], out[s:]
+	x, o := x[s:], dst[s:]
 	if n == 1 {
 		copy(o, x)
-		return out
+		return dst
 	}
 	div := float64(n * (n + 1) / 2)
 	fn := float64(n)
@@ -239,7 +268,7 @@ func WMA(x []float64, n int) []float64 {
 		o[i] = sum / div
 		sum -= sub
 	}
-	return out
+	return dst
 }
 
 // WMAStream is the streaming twin of WMA.
@@ -306,8 +335,14 @@ func LookbackDEMA(n int) int { return 2 * (n - 1) }
 // DEMA is the double EMA 2·E1 − E2 with E2 = EMA(E1), each EMA SMA-seeded on
 // the first n values of its own input, n ≥ 1.
 func DEMA(x []float64, n int) []float64 {
+	return DEMATo(make([]float64, len(x)), x, n)
+}
+
+// DEMATo is DEMA written into dst, which must be as long as x; it returns
+// dst. It allocates the first EMA.
+func DEMATo(dst, x []float64, n int) []float64 {
 	e1 := EMA(x, n)
-	e2 := EMA(e1, n)
+	e2 := EMATo(dst, e1, n)
 	for i, v := range e2 {
 		e2[i] = 2*e1[i] - v
 	}
@@ -339,9 +374,15 @@ func LookbackTEMA(n int) int { return 3 * (n - 1) }
 
 // TEMA is the triple EMA 3·E1 − 3·E2 + E3 with chained SMA-seeded EMAs, n ≥ 1.
 func TEMA(x []float64, n int) []float64 {
+	return TEMATo(make([]float64, len(x)), x, n)
+}
+
+// TEMATo is TEMA written into dst, which must be as long as x; it returns
+// dst. It allocates the first two EMAs.
+func TEMATo(dst, x []float64, n int) []float64 {
 	e1 := EMA(x, n)
 	e2 := EMA(e1, n)
-	e3 := EMA(e2, n)
+	e3 := EMATo(dst, e2, n)
 	for i, v := range e3 {
 		e3[i] = (float64(3*e1[i]) - float64(3*e2[i])) + v
 	}
@@ -384,11 +425,18 @@ func LookbackTRIMA(n int) int { return n - 1 }
 // TRIMA is the triangular moving average (weights 1,2,..,2,1), computed as
 // an SMA of an SMA; within 1e-14 relative of TA-Lib's running sums, n ≥ 1.
 func TRIMA(x []float64, n int) []float64 {
+	return TRIMATo(make([]float64, len(x)), x, n)
+}
+
+// TRIMATo is TRIMA written into dst, which must be as long as x; it returns
+// dst. It allocates the inner SMA.
+func TRIMATo(dst, x []float64, n int) []float64 {
+	checkDst(dst, len(x))
 	if n < 1 {
-		return newOut(len(x), len(x))
+		return fillNaN(dst, len(dst))
 	}
 	a, b := trimaSplit(n)
-	return SMA(SMA(x, a), b)
+	return SMATo(dst, SMA(x, a), b)
 }
 
 // TRIMAStream is the streaming twin of TRIMA.
@@ -436,11 +484,16 @@ func LookbackKAMA(n int) int { return n }
 // KAMA is Kaufman's adaptive moving average over an efficiency window of n
 // bars, seeded with the value before the first output, n ≥ 1.
 func KAMA(x []float64, n int) []float64 {
-	out, s, ok := start(x, n, 1, n)
+	return KAMATo(make([]float64, len(x)), x, n)
+}
+
+// KAMATo is KAMA written into dst, which must be as long as x; it returns dst.
+func KAMATo(dst, x []float64, n int) []float64 {
+	s, ok := start(dst, x, n, 1, n)
 	if !ok {
-		return out
+		return dst
 	}
-	x, o := x[s:], out[s:]
+	x, o := x[s:], dst[s:]
 	sum := 0.0
 	for i := 0; i < n; i++ {
 		sum += math.Abs(x[i] - x[i+1])
@@ -457,7 +510,7 @@ func KAMA(x []float64, n int) []float64 {
 		prev = float64((v-prev)*kamaSC(v-t, sum)) + prev
 		o[i] = prev
 	}
-	return out
+	return dst
 }
 
 // KAMAStream is the streaming twin of KAMA.
@@ -581,9 +634,14 @@ func LookbackT3(n int) int { return 6 * (n - 1) }
 // T3 is Tillson's T3: six chained EMA(n)s combined with volume factor v
 // (TA-Lib's default 0.7), n ≥ 1, 0 ≤ v ≤ 1.
 func T3(x []float64, n int, v float64) []float64 {
-	out, s, ok := start(x, n, 1, 6*(n-1))
+	return T3To(make([]float64, len(x)), x, n, v)
+}
+
+// T3To is T3 written into dst, which must be as long as x; it returns dst.
+func T3To(dst, x []float64, n int, v float64) []float64 {
+	s, ok := start(dst, x, n, 1, 6*(n-1))
 	if !ok || !(v >= 0 && v <= 1) {
-		return newOut(len(x), len(x))
+		return fillNaN(dst, len(dst))
 	}
 	k := 2.0 / (float64(n) + 1.0)
 	omk := 1.0 - k
@@ -592,10 +650,10 @@ func T3(x []float64, n int, v float64) []float64 {
 	for i, xv := range x[s:] {
 		r := st.step(xv, n, k, omk, c1, c2, c3, c4)
 		if i >= 6*(n-1) {
-			out[s+i] = r
+			dst[s+i] = r
 		}
 	}
-	return out
+	return dst
 }
 
 // T3Stream is the streaming twin of T3.

@@ -56,7 +56,10 @@ func LookbackRSI(n int) int { return n }
 // RSI is Wilder's relative strength index, n ≥ 2: the averages of the first n
 // changes seed it, then avg = (avg·(n−1) + change)/n; 0 on a flat stretch
 // (gain + loss within 1e-14), as TA-Lib prints.
-func RSI(x []float64, n int) []float64 { return wilderBatch(x, n, false) }
+func RSI(x []float64, n int) []float64 { return wilderBatch(make([]float64, len(x)), x, n, false) }
+
+// RSITo is RSI written into dst, which must be as long as x; it returns dst.
+func RSITo(dst, x []float64, n int) []float64 { return wilderBatch(dst, x, n, false) }
 
 // LookbackCMO is the number of leading NaNs of CMO(x, n): n.
 func LookbackCMO(n int) int { return n }
@@ -64,15 +67,18 @@ func LookbackCMO(n int) int { return n }
 // CMO is Chande's momentum oscillator as TA-Lib computes it: 100·(G−L)/(G+L)
 // over Wilder-smoothed gains and losses (so CMO = 2·RSI − 100), 0 when flat,
 // n ≥ 2.
-func CMO(x []float64, n int) []float64 { return wilderBatch(x, n, true) }
+func CMO(x []float64, n int) []float64 { return wilderBatch(make([]float64, len(x)), x, n, true) }
+
+// CMOTo is CMO written into dst, which must be as long as x; it returns dst.
+func CMOTo(dst, x []float64, n int) []float64 { return wilderBatch(dst, x, n, true) }
 
 // wilderBatch is wilder.step unrolled into one loop.
-func wilderBatch(x []float64, n int, cmo bool) []float64 {
-	out, s, ok := start(x, n, 2, n)
+func wilderBatch(dst, x []float64, n int, cmo bool) []float64 {
+	s, ok := start(dst, x, n, 2, n)
 	if !ok {
-		return out
+		return dst
 	}
-	x, o := x[s:], out[s:]
+	x, o := x[s:], dst[s:]
 	w := wilder{cnt: 1, prev: x[0]}
 	for _, v := range x[1:n] {
 		d := v - w.prev
@@ -104,7 +110,7 @@ func wilderBatch(x []float64, n int, cmo bool) []float64 {
 			o[i] = 100.0 * (gain / t)
 		}
 	}
-	return out
+	return dst
 }
 
 // RSIStream is the streaming twin of RSI (and of CMO from NewCMOStream).
@@ -167,13 +173,23 @@ func LookbackMACD(fast, slow, signal int) int {
 // SMA-seeded EMA of the MACD line; hist = macd − signal. All three outputs
 // begin at LookbackMACD.
 func MACD(x []float64, fast, slow, signal int) (macd, sig, hist []float64) {
+	n := len(x)
+	return MACDTo(make([]float64, n), make([]float64, n), make([]float64, n), x, fast, slow, signal)
+}
+
+// MACDTo is MACD written into macd, sig and hist, which must be as long as x;
+// it returns them.
+func MACDTo(macd, sig, hist, x []float64, fast, slow, signal int) ([]float64, []float64, []float64) {
+	checkDst(sig, len(x))
+	checkDst(hist, len(x))
 	fast, slow = macdPeriods(fast, slow)
 	lb := slow - 1 + signal - 1
-	macd, s, ok := start(x, min(fast, signal), 1, lb)
+	s, ok := start(macd, x, min(fast, signal), 1, lb)
 	if !ok {
-		return macd, newOut(len(x), len(x)), newOut(len(x), len(x))
+		return macd, fillNaN(sig, len(x)), fillNaN(hist, len(x))
 	}
-	sig, hist = newOut(len(x), s+lb), newOut(len(x), s+lb)
+	fillNaN(sig, s+lb)
+	fillNaN(hist, s+lb)
 	x = x[s:]
 	m := len(x)
 	// hist holds the fast EMA and then the MACD line from slow−1 on, macd
@@ -264,18 +280,31 @@ func LookbackAPO(fast, slow int) int { return max(fast, slow) - 1 }
 
 // APO is the absolute price oscillator EMA(fast) − EMA(slow) of two
 // standalone SMA-seeded EMAs (TA-Lib's APO with MAType 1), periods ≥ 1.
-func APO(x []float64, fast, slow int) []float64 { return po(x, fast, slow, false) }
+func APO(x []float64, fast, slow int) []float64 {
+	return po(make([]float64, len(x)), x, fast, slow, false)
+}
+
+// APOTo is APO written into dst, which must be as long as x; it returns dst.
+// It allocates the fast EMA.
+func APOTo(dst, x []float64, fast, slow int) []float64 { return po(dst, x, fast, slow, false) }
 
 // PPO is the percentage price oscillator 100·(EMA(fast) − EMA(slow))/EMA(slow)
 // (TA-Lib's PPO with MAType 1), 0 where the slow EMA is within 1e-14 of 0.
-func PPO(x []float64, fast, slow int) []float64 { return po(x, fast, slow, true) }
+func PPO(x []float64, fast, slow int) []float64 {
+	return po(make([]float64, len(x)), x, fast, slow, true)
+}
 
-func po(x []float64, fast, slow int, pct bool) []float64 {
+// PPOTo is PPO written into dst, which must be as long as x; it returns dst.
+// It allocates the fast EMA.
+func PPOTo(dst, x []float64, fast, slow int) []float64 { return po(dst, x, fast, slow, true) }
+
+func po(dst, x []float64, fast, slow int, pct bool) []float64 {
+	checkDst(dst, len(x))
 	fast, slow = macdPeriods(fast, slow)
 	if fast < 1 {
-		return newOut(len(x), len(x))
+		return fillNaN(dst, len(dst))
 	}
-	f, out := EMA(x, fast), EMA(x, slow)
+	f, out := EMA(x, fast), EMATo(dst, x, slow)
 	for i, sv := range out {
 		out[i] = poValue(f[i], sv, pct)
 	}
@@ -328,27 +357,33 @@ func (p *POStream) Revise(x float64) float64 {
 func LookbackMOM(n int) int { return n }
 
 // MOM is the momentum x[i] − x[i−n], n ≥ 1.
-func MOM(x []float64, n int) []float64 { return lagBatch(x, n, false) }
+func MOM(x []float64, n int) []float64 { return lagBatch(make([]float64, len(x)), x, n, false) }
+
+// MOMTo is MOM written into dst, which must be as long as x; it returns dst.
+func MOMTo(dst, x []float64, n int) []float64 { return lagBatch(dst, x, n, false) }
 
 // ROC is the rate of change 100·(x[i]/x[i−n] − 1), 0 where x[i−n] = 0, n ≥ 1.
-func ROC(x []float64, n int) []float64 { return lagBatch(x, n, true) }
+func ROC(x []float64, n int) []float64 { return lagBatch(make([]float64, len(x)), x, n, true) }
 
-func lagBatch(x []float64, n int, roc bool) []float64 {
-	out, s, ok := start(x, n, 1, n)
+// ROCTo is ROC written into dst, which must be as long as x; it returns dst.
+func ROCTo(dst, x []float64, n int) []float64 { return lagBatch(dst, x, n, true) }
+
+func lagBatch(dst, x []float64, n int, roc bool) []float64 {
+	s, ok := start(dst, x, n, 1, n)
 	if !ok {
-		return out
+		return dst
 	}
-	x, o := x[s:], out[s:]
+	x, o := x[s:], dst[s:]
 	if roc {
 		for i := n; i < len(x); i++ {
 			o[i] = rocValue(x[i], x[i-n])
 		}
-		return out
+		return dst
 	}
 	for i := n; i < len(x); i++ {
 		o[i] = x[i] - x[i-n]
 	}
-	return out
+	return dst
 }
 
 func rocValue(x, prev float64) float64 {

@@ -16,21 +16,28 @@ func LookbackSTOCH(fastK, slowK, slowD int) int { return fastK - 1 + slowK - 1 +
 // slow %D = SMA(slow %K, slowD). Like TA-Lib, both outputs start at the same
 // bar although slow %K exists slowD−1 bars earlier. Periods are ≥ 1.
 func STOCH(high, low, close []float64, fastK, slowK, slowD int) (k, d []float64) {
+	return STOCHTo(make([]float64, len(high)), make([]float64, len(high)), high, low, close, fastK, slowK, slowD)
+}
+
+// STOCHTo is STOCH written into k and d, which must be as long as high; it
+// returns them.
+func STOCHTo(k, d, high, low, close []float64, fastK, slowK, slowD int) ([]float64, []float64) {
+	checkDst(k, len(high))
 	look := LookbackSTOCH(fastK, slowK, slowD)
-	fk, s, ok := startBars([][]float64{high, low, close}, min(fastK, slowK, slowD), 1, look)
+	// d holds fast %K until slow %K is computed from it.
+	s, ok := startBars(d, [][]float64{high, low, close}, min(fastK, slowK, slowD), 1, look)
 	if !ok {
-		return fk, newOut(len(fk), len(fk))
+		return fillNaN(k, len(k)), d
 	}
-	h, l, c, o := high[s:], low[s:], close[s:], fk[s:]
+	h, l, c, o := high[s:], low[s:], close[s:], d[s:]
+	fillNaN(o, fastK-1)
 	hi, lo := newHighIdx(), newLowIdx()
 	for i := fastK - 1; i < len(c); i++ {
 		o[i] = stochK(hi.step(h, i-fastK+1, i), lo.step(l, i-fastK+1, i), c[i])
 	}
-	k = SMA(fk, slowK)
-	d = SMA(k, slowD)
-	for i := range k[:s+look] {
-		k[i] = math.NaN()
-	}
+	SMATo(k, d, slowK)
+	SMATo(d, k, slowD)
+	fillNaN(k, s+look)
 	return k, d
 }
 
@@ -101,16 +108,21 @@ func LookbackWILLR(n int) int { return n - 1 }
 // WILLR is Williams' %R over the last n ≥ 2 bars, (HH−C)/((HH−LL)/−100),
 // 0 when HH = LL.
 func WILLR(high, low, close []float64, n int) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close}, n, 2, n-1)
+	return WILLRTo(make([]float64, len(high)), high, low, close, n)
+}
+
+// WILLRTo is WILLR written into dst, which must be as long as high; it returns dst.
+func WILLRTo(dst, high, low, close []float64, n int) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close}, n, 2, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	h, l, c, o := high[s:], low[s:], close[s:], dst[s:]
 	hi, lo := newHighIdx(), newLowIdx()
 	for i := n - 1; i < len(c); i++ {
 		o[i] = willR(hi.step(h, i-n+1, i), lo.step(l, i-n+1, i), c[i])
 	}
-	return out
+	return dst
 }
 
 func willR(highest, lowest, close float64) float64 {
@@ -165,11 +177,16 @@ func LookbackCCI(n int) int { return n - 1 }
 // mean deviation needs every TP of the window, so each bar costs O(n); the
 // sums run over TA-Lib's ring buffer in its slot order.
 func CCI(high, low, close []float64, n int) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close}, n, 2, n-1)
+	return CCITo(make([]float64, len(high)), high, low, close, n)
+}
+
+// CCITo is CCI written into dst, which must be as long as high; it returns dst.
+func CCITo(dst, high, low, close []float64, n int) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close}, n, 2, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	h, l, c, o := high[s:], low[s:], close[s:], dst[s:]
 	ring := make([]float64, n)
 	slot := 0
 	for i := range c {
@@ -182,7 +199,7 @@ func CCI(high, low, close []float64, n int) []float64 {
 			o[i] = cci(ring, tp)
 		}
 	}
-	return out
+	return dst
 }
 
 func cci(ring []float64, last float64) float64 {
@@ -245,11 +262,16 @@ func LookbackMFI(n int) int { return n }
 // price: 100·pos/(pos+neg) of TP·V, where an unchanged TP counts for
 // neither, and 0 when pos+neg < 1 (TA-Lib's guard, so tiny volumes print 0).
 func MFI(high, low, close, volume []float64, n int) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close, volume}, n, 2, n)
+	return MFITo(make([]float64, len(high)), high, low, close, volume, n)
+}
+
+// MFITo is MFI written into dst, which must be as long as high; it returns dst.
+func MFITo(dst, high, low, close, volume []float64, n int) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close, volume}, n, 2, n)
 	if !ok {
-		return out
+		return dst
 	}
-	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], out[s:]
+	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], dst[s:]
 	pos, neg := make([]float64, n), make([]float64, n)
 	var posSum, negSum float64
 	prev := (h[0] + l[0] + c[0]) / 3
@@ -280,7 +302,7 @@ func MFI(high, low, close, volume []float64, n int) []float64 {
 			o[i] = mfi(posSum, negSum)
 		}
 	}
-	return out
+	return dst
 }
 
 func mfi(posSum, negSum float64) float64 {
@@ -370,20 +392,38 @@ func LookbackDI(n int) int { return n }
 
 // ADX is Wilder's average directional index over n ≥ 2 bars, TA-Lib's ADX.
 func ADX(high, low, close []float64, n int) []float64 {
-	adx, _, _ := dmi(high, low, close, n, dmiADX)
+	return ADXTo(make([]float64, len(high)), high, low, close, n)
+}
+
+// ADXTo is ADX written into dst, which must be as long as high; it returns
+// dst.
+func ADXTo(dst, high, low, close []float64, n int) []float64 {
+	adx, _, _ := dmi(dst, nil, nil, high, low, close, n)
 	return adx
 }
 
 // PLUS_DI is Wilder's +DI over n ≥ 2 bars (0 while the smoothed TR is within
 // 1e-14 of zero).
 func PLUS_DI(high, low, close []float64, n int) []float64 {
-	_, p, _ := dmi(high, low, close, n, dmiPlus)
+	return PLUS_DITo(make([]float64, len(high)), high, low, close, n)
+}
+
+// PLUS_DITo is PLUS_DI written into dst, which must be as long as high; it
+// returns dst.
+func PLUS_DITo(dst, high, low, close []float64, n int) []float64 {
+	_, p, _ := dmi(nil, dst, nil, high, low, close, n)
 	return p
 }
 
 // MINUS_DI is Wilder's −DI over n ≥ 2 bars.
 func MINUS_DI(high, low, close []float64, n int) []float64 {
-	_, _, m := dmi(high, low, close, n, dmiMinus)
+	return MINUS_DITo(make([]float64, len(high)), high, low, close, n)
+}
+
+// MINUS_DITo is MINUS_DI written into dst, which must be as long as high; it
+// returns dst.
+func MINUS_DITo(dst, high, low, close []float64, n int) []float64 {
+	_, _, m := dmi(nil, nil, dst, high, low, close, n)
 	return m
 }
 
@@ -391,7 +431,14 @@ func MINUS_DI(high, low, close []float64, n int) []float64 {
 // the function of that name from bar 2n−1 on. Like TA-Lib's multi-output
 // functions, all three start at ADX's first bar (±DI alone start at bar n).
 func DMI(high, low, close []float64, n int) (adx, plusDI, minusDI []float64) {
-	return dmi(high, low, close, n, dmiADX|dmiPlus|dmiMinus)
+	m := len(high)
+	return dmi(make([]float64, m), make([]float64, m), make([]float64, m), high, low, close, n)
+}
+
+// DMITo is DMI written into adx, plusDI and minusDI, which must be as long
+// as high; it returns them.
+func DMITo(adx, plusDI, minusDI, high, low, close []float64, n int) ([]float64, []float64, []float64) {
+	return dmi(adx, plusDI, minusDI, high, low, close, n)
 }
 
 // dmState is the state of Wilder's directional movement after a bar.
@@ -463,29 +510,20 @@ func (st *dmState) step(n int, high, low, close float64) (adx, pdi, mdi float64)
 	return st.adx, pdi, mdi
 }
 
-// dmi computes the wanted outputs (a bitmask of dmiADX, dmiPlus, dmiMinus)
-// and returns nil for the others. They start at ADX's first bar when ADX is
-// wanted, else at the DIs' (bar n).
-func dmi(high, low, close []float64, n int, want int) (adx, pdi, mdi []float64) {
+// dmi computes the outputs given a destination (nil ones are not wanted).
+// They start at ADX's first bar when ADX is wanted, else at the DIs' (bar n).
+func dmi(adx, pdi, mdi, high, low, close []float64, n int) ([]float64, []float64, []float64) {
 	look := LookbackDI(n)
-	if want&dmiADX != 0 {
+	if adx != nil {
 		look = LookbackADX(n)
 	}
-	first, s, ok := startBars([][]float64{high, low, close}, n, 2, look)
-	outs := [3][]float64{}
-	for k := range outs {
-		if want&(1<<k) == 0 {
-			continue
-		}
-		if first != nil {
-			outs[k], first = first, nil
-		} else if ok {
-			outs[k] = newOut(len(close), s+look)
-		} else {
-			outs[k] = newOut(len(close), len(close))
+	var s int
+	ok := true
+	for _, out := range [3][]float64{adx, pdi, mdi} {
+		if out != nil {
+			s, ok = startBars(out, [][]float64{high, low, close}, n, 2, look)
 		}
 	}
-	adx, pdi, mdi = outs[0], outs[1], outs[2]
 	if !ok {
 		return adx, pdi, mdi
 	}
@@ -553,13 +591,6 @@ func dmi(high, low, close []float64, n int, want int) (adx, pdi, mdi []float64) 
 	return adx, pdi, mdi
 }
 
-// Outputs of dmi.
-const (
-	dmiADX = 1 << iota
-	dmiPlus
-	dmiMinus
-)
-
 // DMIStream is the streaming twin of ADX, PLUS_DI and MINUS_DI at once: its
 // ±DI start at bar n like PLUS_DI's (DMI's batch hides them until ADX starts).
 type DMIStream struct {
@@ -595,11 +626,18 @@ func LookbackAROON(n int) int { return n }
 // highest high, resp. lowest low) over the n+1 bars i−n..i, ties going to
 // the latest bar. TA-Lib's output order is down, then up.
 func AROON(high, low []float64, n int) (down, up []float64) {
-	up, s, ok := startBars([][]float64{high, low}, n, 2, n)
-	down = newOut(len(up), min(s+n, len(up)))
+	return AROONTo(make([]float64, len(high)), make([]float64, len(high)), high, low, n)
+}
+
+// AROONTo is AROON written into down and up, which must be as long as high;
+// it returns them.
+func AROONTo(down, up, high, low []float64, n int) ([]float64, []float64) {
+	checkDst(down, len(high))
+	s, ok := startBars(up, [][]float64{high, low}, n, 2, n)
 	if !ok {
-		return newOut(len(up), len(up)), up
+		return fillNaN(down, len(down)), up
 	}
+	fillNaN(down, s+n)
 	h, l := high[s:], low[s:]
 	hi, lo := newHighIdx(), newLowIdx()
 	factor := 100 / float64(n)
@@ -615,9 +653,14 @@ func AROON(high, low []float64, n int) (down, up []float64) {
 // AROONOSC is TA-Lib's AROONOSC, up − down computed as
 // (100/n)·(index of the high − index of the low).
 func AROONOSC(high, low []float64, n int) []float64 {
-	out, s, ok := startBars([][]float64{high, low}, n, 2, n)
+	return AROONOSCTo(make([]float64, len(high)), high, low, n)
+}
+
+// AROONOSCTo is AROONOSC written into dst, which must be as long as high; it returns dst.
+func AROONOSCTo(dst, high, low []float64, n int) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low}, n, 2, n)
 	if !ok {
-		return out
+		return dst
 	}
 	h, l := high[s:], low[s:]
 	hi, lo := newHighIdx(), newLowIdx()
@@ -625,9 +668,9 @@ func AROONOSC(high, low []float64, n int) []float64 {
 	for i := n; i < len(h); i++ {
 		hi.step(h, i-n, i)
 		lo.step(l, i-n, i)
-		out[s+i] = factor * float64(hi.idx-lo.idx)
+		dst[s+i] = factor * float64(hi.idx-lo.idx)
 	}
-	return out
+	return dst
 }
 
 // AROONStream is the streaming twin of AROON and AROONOSC.
@@ -718,13 +761,18 @@ func ultOut(a, b *[3]float64) float64 {
 // ≥ 1: 100·(4·A₁ + 2·A₂ + A₃)/7 with A = Σ buying pressure / Σ true range
 // over each period, the shortest weighted 4.
 func ULTOSC(high, low, close []float64, p1, p2, p3 int) []float64 {
+	return ULTOSCTo(make([]float64, len(high)), high, low, close, p1, p2, p3)
+}
+
+// ULTOSCTo is ULTOSC written into dst, which must be as long as high; it returns dst.
+func ULTOSCTo(dst, high, low, close []float64, p1, p2, p3 int) []float64 {
 	look := LookbackULTOSC(p1, p2, p3)
-	out, s, ok := startBars([][]float64{high, low, close}, min(p1, p2, p3), 1, look)
+	s, ok := startBars(dst, [][]float64{high, low, close}, min(p1, p2, p3), 1, look)
 	if !ok {
-		return out
+		return dst
 	}
 	p := ultPeriods(p1, p2, p3)
-	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	h, l, c, o := high[s:], low[s:], close[s:], dst[s:]
 	// Each bar's terms are computed once into rings and subtracted from
 	// there when they leave a window: the same values TA-Lib recomputes.
 	rbp, rtr := make([]float64, look), make([]float64, look)
@@ -767,7 +815,7 @@ func ULTOSC(high, low, close []float64, p1, p2, p3 int) []float64 {
 			trail[j] = t
 		}
 	}
-	return out
+	return dst
 }
 
 // ULTOSCStream is the streaming twin of ULTOSC.
@@ -961,10 +1009,17 @@ func sarParams(accel, maxAF float64) (float64, float64, bool) {
 // acceleration step accel and cap maxAF (0.02 and 0.2 usually): the start
 // is short when bar 1's low fell by more than its high rose, else long.
 func SAR(high, low []float64, accel, maxAF float64) []float64 {
+	return SARTo(make([]float64, len(high)), high, low, accel, maxAF)
+}
+
+// SARTo is SAR written into dst, which must be as long as high; it returns
+// dst.
+func SARTo(dst, high, low []float64, accel, maxAF float64) []float64 {
+	out := dst
 	accel, maxAF, good := sarParams(accel, maxAF)
-	out, s, ok := startBars([][]float64{high, low}, 1, 1, 1)
+	s, ok := startBars(out, [][]float64{high, low}, 1, 1, 1)
 	if !ok || !good {
-		return newOut(len(out), len(out))
+		return fillNaN(out, len(out))
 	}
 	// sarState.step with the state in locals (the stream tests hold the two
 	// to the same bits).

@@ -47,16 +47,21 @@ func LookbackSTDDEV(n int) int { return n - 1 }
 // STDDEV is k times the population standard deviation of the last n values,
 // n ≥ 2, from TA-Lib's running sums (0 when the variance is below 1e-14).
 func STDDEV(x []float64, n int, k float64) []float64 {
-	out, s, ok := start(x, n, 2, n-1)
+	return STDDEVTo(make([]float64, len(x)), x, n, k)
+}
+
+// STDDEVTo is STDDEV written into dst, which must be as long as x; it returns dst.
+func STDDEVTo(dst, x []float64, n int, k float64) []float64 {
+	s, ok := start(dst, x, n, 2, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	o := out[s:]
+	o := dst[s:]
 	varBatch(x[s:], n, nil, o)
 	for i := n - 1; i < len(o); i++ {
 		o[i] = sigma(o[i]) * k
 	}
-	return out
+	return dst
 }
 
 // varBatch is varWin.step over a whole slice: it writes each bar's mean and
@@ -91,11 +96,21 @@ func LookbackBBANDS(n int) int { return n - 1 }
 // middle − down·σ, σ the population standard deviation from TA-Lib's one-pass
 // variance (within ~1e-6 absolute of a two-pass σ at BTC prices), n ≥ 2.
 func BBANDS(x []float64, n int, up, down float64) (upper, middle, lower []float64) {
-	middle, s, ok := start(x, n, 2, n-1)
-	upper, lower = newOut(len(x), s+n-1), newOut(len(x), s+n-1)
+	m := len(x)
+	return BBANDSTo(make([]float64, m), make([]float64, m), make([]float64, m), x, n, up, down)
+}
+
+// BBANDSTo is BBANDS written into upper, middle and lower, which must be as
+// long as x; it returns them.
+func BBANDSTo(upper, middle, lower, x []float64, n int, up, down float64) ([]float64, []float64, []float64) {
+	checkDst(upper, len(x))
+	checkDst(lower, len(x))
+	s, ok := start(middle, x, n, 2, n-1)
 	if !ok {
-		return middle, middle, middle
+		return fillNaN(upper, len(x)), middle, fillNaN(lower, len(x))
 	}
+	fillNaN(upper, s+n-1)
+	fillNaN(lower, s+n-1)
 	u, m, l := upper[s:], middle[s:], lower[s:]
 	varBatch(x[s:], n, m, u)
 	for i := n - 1; i < len(u); i++ {
@@ -236,18 +251,30 @@ func LookbackLINEARREG(n int) int { return n - 1 }
 
 // LINEARREG is the value at the newest bar of the least-squares line through
 // the last n values, n ≥ 2.
-func LINEARREG(x []float64, n int) []float64 { return linregBatch(x, n, false) }
+func LINEARREG(x []float64, n int) []float64 {
+	return linregBatch(make([]float64, len(x)), x, n, false)
+}
+
+// LINEARREGTo is LINEARREG written into dst, which must be as long as x; it
+// returns dst.
+func LINEARREGTo(dst, x []float64, n int) []float64 { return linregBatch(dst, x, n, false) }
 
 // LINEARREG_SLOPE is the slope per bar of that line, n ≥ 2.
-func LINEARREG_SLOPE(x []float64, n int) []float64 { return linregBatch(x, n, true) }
+func LINEARREG_SLOPE(x []float64, n int) []float64 {
+	return linregBatch(make([]float64, len(x)), x, n, true)
+}
+
+// LINEARREG_SLOPETo is LINEARREG_SLOPE written into dst, which must be as
+// long as x; it returns dst.
+func LINEARREG_SLOPETo(dst, x []float64, n int) []float64 { return linregBatch(dst, x, n, true) }
 
 // linregBatch is linreg.step over a whole slice.
-func linregBatch(x []float64, n int, slope bool) []float64 {
-	out, s, ok := start(x, n, 2, n-1)
+func linregBatch(dst, x []float64, n int, slope bool) []float64 {
+	s, ok := start(dst, x, n, 2, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	x, o := x[s:], out[s:]
+	x, o := x[s:], dst[s:]
 	fn := float64(n)
 	sumX := fn * (fn - 1) * 0.5
 	sumXSqr := float64(n * (n - 1) * (2*n - 1) / 6)
@@ -276,7 +303,7 @@ func linregBatch(x []float64, n int, slope bool) []float64 {
 			o[t] = b + float64(m*(fn-1))
 		}
 	}
-	return out
+	return dst
 }
 
 // LinRegStream is the streaming twin of LINEARREG and LINEARREG_SLOPE.

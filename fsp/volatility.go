@@ -8,21 +8,25 @@ import "math"
 
 // startBars is start for several aligned inputs: the inputs must have equal
 // lengths, and the indicator starts at the first bar where none is NaN (the
-// latest first valid index among them).
-func startBars(ins [][]float64, n, minN, lookback int) (out []float64, s int, ok bool) {
+// latest first valid index among them). dst must be as long as the first.
+func startBars(dst []float64, ins [][]float64, n, minN, lookback int) (s int, ok bool) {
 	size := len(ins[0])
+	checkDst(dst, size)
 	for _, x := range ins[1:] {
 		if len(x) != size {
-			return newOut(size, size), 0, false
+			fillNaN(dst, size)
+			return 0, false
 		}
 	}
 	for _, x := range ins {
 		s = max(s, firstValid(x))
 	}
 	if n < minN || size-s <= lookback {
-		return newOut(size, size), s, false
+		fillNaN(dst, size)
+		return s, false
 	}
-	return newOut(size, s+lookback), s, true
+	fillNaN(dst, s+lookback)
+	return s, true
 }
 
 // anyNaN reports whether any argument is NaN (a bar not there yet at the
@@ -54,15 +58,20 @@ func LookbackTRANGE() int { return 1 }
 // TRANGE is TA-Lib's true range, max(H, C₋₁) − min(L, C₋₁); bar 0 has no
 // previous close and is NaN.
 func TRANGE(high, low, close []float64) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 1)
+	return TRANGETo(make([]float64, len(high)), high, low, close)
+}
+
+// TRANGETo is TRANGE written into dst, which must be as long as high; it returns dst.
+func TRANGETo(dst, high, low, close []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close}, 1, 1, 1)
 	if !ok {
-		return out
+		return dst
 	}
-	h, l, c, o := high[s:], low[s:], close[s:], out[s:]
+	h, l, c, o := high[s:], low[s:], close[s:], dst[s:]
 	for i := 1; i < len(c); i++ {
 		o[i] = trueRange(h[i], l[i], c[i-1])
 	}
-	return out
+	return dst
 }
 
 // TRANGEStream is the streaming twin of TRANGE.
@@ -107,7 +116,13 @@ func LookbackATR(n int) int { return max(n, 1) }
 // the first value, at bar n, is the mean of TR[1..n]; then
 // ATR = (ATR₋₁·(n−1) + TR)/n. ATR(1) is the true range.
 func ATR(high, low, close []float64, n int) []float64 {
-	return atr(high, low, close, n, false)
+	return atr(make([]float64, len(high)), high, low, close, n, false)
+}
+
+// ATRTo is ATR written into dst, which must be as long as high; it returns
+// dst.
+func ATRTo(dst, high, low, close []float64, n int) []float64 {
+	return atr(dst, high, low, close, n, false)
 }
 
 // LookbackNATR is the number of leading NaNs of NATR(n): n.
@@ -116,11 +131,17 @@ func LookbackNATR(n int) int { return max(n, 1) }
 // NATR is the normalized ATR, 100·ATR/close (0 where the close is within
 // 1e-14 of zero), n ≥ 1.
 func NATR(high, low, close []float64, n int) []float64 {
-	return atr(high, low, close, n, true)
+	return atr(make([]float64, len(high)), high, low, close, n, true)
 }
 
-func atr(high, low, close []float64, n int, norm bool) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close}, n, 1, max(n, 1))
+// NATRTo is NATR written into dst, which must be as long as high; it returns
+// dst.
+func NATRTo(dst, high, low, close []float64, n int) []float64 {
+	return atr(dst, high, low, close, n, true)
+}
+
+func atr(out, high, low, close []float64, n int, norm bool) []float64 {
+	s, ok := startBars(out, [][]float64{high, low, close}, n, 1, max(n, 1))
 	if !ok {
 		return out
 	}
@@ -342,16 +363,21 @@ func LookbackMIDPRICE(n int) int { return n - 1 }
 
 // MIDPRICE is (highest high + lowest low)/2 over the last n ≥ 2 bars.
 func MIDPRICE(high, low []float64, n int) []float64 {
-	out, s, ok := startBars([][]float64{high, low}, n, 2, n-1)
+	return MIDPRICETo(make([]float64, len(high)), high, low, n)
+}
+
+// MIDPRICETo is MIDPRICE written into dst, which must be as long as high; it returns dst.
+func MIDPRICETo(dst, high, low []float64, n int) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low}, n, 2, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	h, l, o := high[s:], low[s:], out[s:]
+	h, l, o := high[s:], low[s:], dst[s:]
 	hi, lo := newHighIdx(), newLowIdx()
 	for i := n - 1; i < len(h); i++ {
 		o[i] = (hi.step(h, i-n+1, i) + lo.step(l, i-n+1, i)) / 2
 	}
-	return out
+	return dst
 }
 
 // MIDPRICEStream is the streaming twin of MIDPRICE.
@@ -398,56 +424,80 @@ func LookbackMIDPOINT(n int) int { return n - 1 }
 // MIDPOINT is (highest + lowest)/2 of x over the last n ≥ 2 values.
 func MIDPOINT(x []float64, n int) []float64 { return MIDPRICE(x, x, n) }
 
+// MIDPOINTTo is MIDPOINT written into dst, which must be as long as x; it
+// returns dst.
+func MIDPOINTTo(dst, x []float64, n int) []float64 { return MIDPRICETo(dst, x, x, n) }
+
 // NewMIDPOINTStream returns the streaming twin of MIDPOINT(n): feed the
 // value as both high and low.
 func NewMIDPOINTStream(n int) *MIDPRICEStream { return NewMIDPRICEStream(n) }
 
 // TYPPRICE is the typical price, (H+L+C)/3.
 func TYPPRICE(high, low, close []float64) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 0)
+	return TYPPRICETo(make([]float64, len(high)), high, low, close)
+}
+
+// TYPPRICETo is TYPPRICE written into dst, which must be as long as high; it returns dst.
+func TYPPRICETo(dst, high, low, close []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
-	for i := s; i < len(out); i++ {
-		out[i] = (high[i] + low[i] + close[i]) / 3
+	for i := s; i < len(dst); i++ {
+		dst[i] = (high[i] + low[i] + close[i]) / 3
 	}
-	return out
+	return dst
 }
 
 // AVGPRICE is the average price, (O+H+L+C)/4.
 func AVGPRICE(open, high, low, close []float64) []float64 {
-	out, s, ok := startBars([][]float64{open, high, low, close}, 1, 1, 0)
+	return AVGPRICETo(make([]float64, len(open)), open, high, low, close)
+}
+
+// AVGPRICETo is AVGPRICE written into dst, which must be as long as open; it returns dst.
+func AVGPRICETo(dst, open, high, low, close []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{open, high, low, close}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
-	for i := s; i < len(out); i++ {
-		out[i] = (high[i] + low[i] + close[i] + open[i]) / 4
+	for i := s; i < len(dst); i++ {
+		dst[i] = (high[i] + low[i] + close[i] + open[i]) / 4
 	}
-	return out
+	return dst
 }
 
 // WCLPRICE is the weighted close price, (H+L+2C)/4.
 func WCLPRICE(high, low, close []float64) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close}, 1, 1, 0)
+	return WCLPRICETo(make([]float64, len(high)), high, low, close)
+}
+
+// WCLPRICETo is WCLPRICE written into dst, which must be as long as high; it returns dst.
+func WCLPRICETo(dst, high, low, close []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
-	for i := s; i < len(out); i++ {
-		out[i] = (high[i] + low[i] + close[i]*2) / 4
+	for i := s; i < len(dst); i++ {
+		dst[i] = (high[i] + low[i] + close[i]*2) / 4
 	}
-	return out
+	return dst
 }
 
 // BOP is the balance of power, (C−O)/(H−L), 0 when H−L < 1e-14.
 func BOP(open, high, low, close []float64) []float64 {
-	out, s, ok := startBars([][]float64{open, high, low, close}, 1, 1, 0)
+	return BOPTo(make([]float64, len(open)), open, high, low, close)
+}
+
+// BOPTo is BOP written into dst, which must be as long as open; it returns dst.
+func BOPTo(dst, open, high, low, close []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{open, high, low, close}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
-	for i := s; i < len(out); i++ {
-		out[i] = bop(open[i], high[i], low[i], close[i])
+	for i := s; i < len(dst); i++ {
+		dst[i] = bop(open[i], high[i], low[i], close[i])
 	}
-	return out
+	return dst
 }
 
 func bop(open, high, low, close float64) float64 {

@@ -14,11 +14,16 @@ func LookbackOBV() int { return 0 }
 // bar's volume, then adds the volume of a bar closing higher and subtracts
 // that of a bar closing lower.
 func OBV(close, volume []float64) []float64 {
-	out, s, ok := startBars([][]float64{close, volume}, 1, 1, 0)
+	return OBVTo(make([]float64, len(close)), close, volume)
+}
+
+// OBVTo is OBV written into dst, which must be as long as close; it returns dst.
+func OBVTo(dst, close, volume []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{close, volume}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
-	c, v, o := close[s:], volume[s:], out[s:]
+	c, v, o := close[s:], volume[s:], dst[s:]
 	obv, prev := v[0], c[0]
 	for i, x := range c {
 		if x > prev {
@@ -29,7 +34,7 @@ func OBV(close, volume []float64) []float64 {
 		o[i] = obv
 		prev = x
 	}
-	return out
+	return dst
 }
 
 // OBVStream is the streaming twin of OBV.
@@ -93,16 +98,21 @@ func LookbackAD() int { return 0 }
 // AD is the Chaikin accumulation/distribution line, the running sum of
 // ((C−L) − (H−C))/(H−L)·V.
 func AD(high, low, close, volume []float64) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close, volume}, 1, 1, 0)
+	return ADTo(make([]float64, len(high)), high, low, close, volume)
+}
+
+// ADTo is AD written into dst, which must be as long as high; it returns dst.
+func ADTo(dst, high, low, close, volume []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close, volume}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
 	ad := 0.0
-	for i := s; i < len(out); i++ {
+	for i := s; i < len(dst); i++ {
 		ad = adStep(ad, high[i], low[i], close[i], volume[i])
-		out[i] = ad
+		dst[i] = ad
 	}
-	return out
+	return dst
 }
 
 // ADStream is the streaming twin of AD.
@@ -141,15 +151,20 @@ func LookbackADOSC(fast, slow int) int { return max(fast, slow) - 1 }
 // As in TA-Lib both EMAs start from the first AD value (not an SMA seed) and
 // step as k·x + (1−k)·prev.
 func ADOSC(high, low, close, volume []float64, fast, slow int) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close, volume}, min(fast, slow), 2, LookbackADOSC(fast, slow))
+	return ADOSCTo(make([]float64, len(high)), high, low, close, volume, fast, slow)
+}
+
+// ADOSCTo is ADOSC written into dst, which must be as long as high; it returns dst.
+func ADOSCTo(dst, high, low, close, volume []float64, fast, slow int) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close, volume}, min(fast, slow), 2, LookbackADOSC(fast, slow))
 	if !ok {
-		return out
+		return dst
 	}
 	// adoscState.step with the state in locals (the stream tests hold the
 	// two to the same bits).
 	look := LookbackADOSC(fast, slow)
 	k := adoscKs(fast, slow)
-	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], out[s:]
+	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], dst[s:]
 	ad := adStep(0, h[0], l[0], c[0], v[0])
 	fe, se := ad, ad
 	for i := 1; i < len(c); i++ {
@@ -160,7 +175,7 @@ func ADOSC(high, low, close, volume []float64, fast, slow int) []float64 {
 			o[i] = fe - se
 		}
 	}
-	return out
+	return dst
 }
 
 type adoscState struct {
@@ -228,17 +243,22 @@ func (s *ADOSCStream) step(high, low, close, volume float64) float64 {
 // WAP is the cumulative weighted average Σx·w/Σw from the first value, NaN
 // while Σw is 0 (piker's wap left those entries uninitialised).
 func WAP(x, w []float64) []float64 {
-	out, s, ok := startBars([][]float64{x, w}, 1, 1, 0)
+	return WAPTo(make([]float64, len(x)), x, w)
+}
+
+// WAPTo is WAP written into dst, which must be as long as x; it returns dst.
+func WAPTo(dst, x, w []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{x, w}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
 	var sw, sx float64
-	for i := s; i < len(out); i++ {
+	for i := s; i < len(dst); i++ {
 		sx += x[i] * w[i]
 		sw += w[i]
-		out[i] = wapOut(sx, sw)
+		dst[i] = wapOut(sx, sw)
 	}
-	return out
+	return dst
 }
 
 func wapOut(sx, sw float64) float64 {
@@ -251,7 +271,13 @@ func wapOut(sx, sw float64) float64 {
 // VWAP is the cumulative volume-weighted average of the typical price
 // (H+L+C)/3 from the first bar, NaN while the summed volume is 0.
 func VWAP(high, low, close, volume []float64) []float64 {
-	return vwap(high, low, close, volume, func(int) bool { return false })
+	return VWAPTo(make([]float64, len(high)), high, low, close, volume)
+}
+
+// VWAPTo is VWAP written into dst, which must be as long as high; it returns
+// dst.
+func VWAPTo(dst, high, low, close, volume []float64) []float64 {
+	return vwap(dst, high, low, close, volume, nil)
 }
 
 // VWAPReset is VWAP restarted at every multiple of every seconds of epoch
@@ -260,7 +286,7 @@ func VWAPReset(t []int64, high, low, close, volume []float64, every int64) []flo
 	if len(t) != len(close) {
 		return newOut(len(close), len(close))
 	}
-	return vwap(high, low, close, volume, func(i int) bool {
+	return vwap(newOut(len(high), 0), high, low, close, volume, func(i int) bool {
 		return i > 0 && every > 0 && floorDiv(t[i], every) != floorDiv(t[i-1], every)
 	})
 }
@@ -271,7 +297,7 @@ func VWAPAnchored(high, low, close, volume []float64, reset []bool) []float64 {
 	if len(reset) != len(close) {
 		return newOut(len(close), len(close))
 	}
-	return vwap(high, low, close, volume, func(i int) bool { return reset[i] })
+	return vwap(newOut(len(high), 0), high, low, close, volume, func(i int) bool { return reset[i] })
 }
 
 func floorDiv(a, b int64) int64 {
@@ -282,14 +308,15 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-func vwap(high, low, close, volume []float64, restart func(i int) bool) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close, volume}, 1, 1, 0)
+// vwap writes the VWAP restarted where restart says (never when nil).
+func vwap(out, high, low, close, volume []float64, restart func(i int) bool) []float64 {
+	s, ok := startBars(out, [][]float64{high, low, close, volume}, 1, 1, 0)
 	if !ok {
 		return out
 	}
 	var sx, sv float64
 	for i := s; i < len(out); i++ {
-		if restart(i) {
+		if restart != nil && restart(i) {
 			sx, sv = 0, 0
 		}
 		sx += (high[i] + low[i] + close[i]) / 3 * volume[i]
@@ -355,11 +382,16 @@ func LookbackBarWAP(n int) int { return n - 1 }
 // bars (a rolling VWAP), NaN where those bars have no volume. The sums are
 // running sums like SMA's.
 func BarWAP(high, low, close, volume []float64, n int) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close, volume}, n, 1, n-1)
+	return BarWAPTo(make([]float64, len(high)), high, low, close, volume, n)
+}
+
+// BarWAPTo is BarWAP written into dst, which must be as long as high; it returns dst.
+func BarWAPTo(dst, high, low, close, volume []float64, n int) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close, volume}, n, 1, n-1)
 	if !ok {
-		return out
+		return dst
 	}
-	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], out[s:]
+	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], dst[s:]
 	var sx, sv float64
 	for i := range c {
 		x := (h[i] + l[i] + c[i]) / 3 * v[i]
@@ -374,7 +406,7 @@ func BarWAP(high, low, close, volume []float64, n int) []float64 {
 		sv = tv - v[j]
 		o[i] = wapOut(tx, tv)
 	}
-	return out
+	return dst
 }
 
 // BarWAPStream is the streaming twin of BarWAP.
@@ -434,27 +466,37 @@ func LookbackLogReturns() int { return 1 }
 
 // LogReturns is ln(x/x₋₁); the first value has no predecessor and is NaN.
 func LogReturns(x []float64) []float64 {
-	out, s, ok := start(x, 1, 1, 1)
+	return LogReturnsTo(make([]float64, len(x)), x)
+}
+
+// LogReturnsTo is LogReturns written into dst, which must be as long as x; it returns dst.
+func LogReturnsTo(dst, x []float64) []float64 {
+	s, ok := start(dst, x, 1, 1, 1)
 	if !ok {
-		return out
+		return dst
 	}
 	for i := s + 1; i < len(x); i++ {
-		out[i] = math.Log(x[i] / x[i-1])
+		dst[i] = math.Log(x[i] / x[i-1])
 	}
-	return out
+	return dst
 }
 
 // CumLogReturns is ln(x/x₀), the log return since the first value (0 there).
 // It is computed from the two prices, not summed, so it carries no drift.
 func CumLogReturns(x []float64) []float64 {
-	out, s, ok := start(x, 1, 1, 0)
+	return CumLogReturnsTo(make([]float64, len(x)), x)
+}
+
+// CumLogReturnsTo is CumLogReturns written into dst, which must be as long as x; it returns dst.
+func CumLogReturnsTo(dst, x []float64) []float64 {
+	s, ok := start(dst, x, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
 	for i := s; i < len(x); i++ {
-		out[i] = math.Log(x[i] / x[s])
+		dst[i] = math.Log(x[i] / x[s])
 	}
-	return out
+	return dst
 }
 
 // LogReturnStream is the streaming twin of LogReturns (or CumLogReturns
@@ -506,14 +548,19 @@ func (s *LogReturnStream) step(x float64) float64 {
 // DollarVolume is each bar's traded value estimated as (H+L+C)/3·V, as
 // piker's dolla_vlm history.
 func DollarVolume(high, low, close, volume []float64) []float64 {
-	out, s, ok := startBars([][]float64{high, low, close, volume}, 1, 1, 0)
+	return DollarVolumeTo(make([]float64, len(high)), high, low, close, volume)
+}
+
+// DollarVolumeTo is DollarVolume written into dst, which must be as long as high; it returns dst.
+func DollarVolumeTo(dst, high, low, close, volume []float64) []float64 {
+	s, ok := startBars(dst, [][]float64{high, low, close, volume}, 1, 1, 0)
 	if !ok {
-		return out
+		return dst
 	}
-	for i := s; i < len(out); i++ {
-		out[i] = (high[i] + low[i] + close[i]) / 3 * volume[i]
+	for i := s; i < len(dst); i++ {
+		dst[i] = (high[i] + low[i] + close[i]) / 3 * volume[i]
 	}
-	return out
+	return dst
 }
 
 // DollarVolumeStream streams DollarVolume; it keeps no state, so Revise is

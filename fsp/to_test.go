@@ -1,0 +1,177 @@
+package fsp
+
+import (
+	"strconv"
+	"testing"
+)
+
+// dirty returns k destinations of length n full of a value no indicator
+// prints, so a To function that leaves a cell unwritten is caught.
+func dirty(k, n int) [][]float64 {
+	out := make([][]float64, k)
+	for i := range out {
+		out[i] = make([]float64, n)
+		for j := range out[i] {
+			out[i][j] = -7.25e300
+		}
+	}
+	return out
+}
+
+// TestToVariantsEqualAllocating holds every To function to its allocating
+// twin bit for bit, over oracle bars with and without leading NaNs and with
+// good and bad parameters, writing into dirty destinations.
+func TestToVariantsEqualAllocating(t *testing.T) {
+	type toCase struct {
+		name  string
+		alloc func(o, h, l, c, v []float64) [][]float64
+		to    func(d [][]float64, o, h, l, c, v []float64) [][]float64
+		outs  int
+	}
+	w := func(xs ...[]float64) [][]float64 { return xs }
+	var cases []toCase
+	one := func(name string, a func(o, h, l, c, v []float64) []float64, to func(d, o, h, l, c, v []float64) []float64) {
+		cases = append(cases, toCase{name,
+			func(o, h, l, c, v []float64) [][]float64 { return w(a(o, h, l, c, v)) },
+			func(d [][]float64, o, h, l, c, v []float64) [][]float64 { return w(to(d[0], o, h, l, c, v)) }, 1})
+	}
+	for _, n := range []int{0, 1, 2, 5, 14} {
+		nn := n
+		x1 := func(f func([]float64, int) []float64) func(o, h, l, c, v []float64) []float64 {
+			return func(_, _, _, c, _ []float64) []float64 { return f(c, nn) }
+		}
+		x1To := func(f func(d, x []float64, n int) []float64) func(d, o, h, l, c, v []float64) []float64 {
+			return func(d, _, _, _, c, _ []float64) []float64 { return f(d, c, nn) }
+		}
+		hlc := func(f func(h, l, c []float64, n int) []float64) func(o, h, l, c, v []float64) []float64 {
+			return func(_, h, l, c, _ []float64) []float64 { return f(h, l, c, nn) }
+		}
+		hlcTo := func(f func(d, h, l, c []float64, n int) []float64) func(d, o, h, l, c, v []float64) []float64 {
+			return func(d, _, h, l, c, _ []float64) []float64 { return f(d, h, l, c, nn) }
+		}
+		hl := func(f func(h, l []float64, n int) []float64) func(o, h, l, c, v []float64) []float64 {
+			return func(_, h, l, _, _ []float64) []float64 { return f(h, l, nn) }
+		}
+		hlTo := func(f func(d, h, l []float64, n int) []float64) func(d, o, h, l, c, v []float64) []float64 {
+			return func(d, _, h, l, _, _ []float64) []float64 { return f(d, h, l, nn) }
+		}
+		hlcv := func(f func(h, l, c, v []float64, n int) []float64) func(o, h, l, c, v []float64) []float64 {
+			return func(_, h, l, c, v []float64) []float64 { return f(h, l, c, v, nn) }
+		}
+		hlcvTo := func(f func(d, h, l, c, v []float64, n int) []float64) func(d, o, h, l, c, v []float64) []float64 {
+			return func(d, _, h, l, c, v []float64) []float64 { return f(d, h, l, c, v, nn) }
+		}
+		for _, f := range []struct {
+			name string
+			a    func([]float64, int) []float64
+			to   func(d, x []float64, n int) []float64
+		}{
+			{"SMA", SMA, SMATo}, {"EMA", EMA, EMATo}, {"WMA", WMA, WMATo}, {"DEMA", DEMA, DEMATo},
+			{"TEMA", TEMA, TEMATo}, {"TRIMA", TRIMA, TRIMATo}, {"KAMA", KAMA, KAMATo},
+			{"RSI", RSI, RSITo}, {"CMO", CMO, CMOTo}, {"MOM", MOM, MOMTo}, {"ROC", ROC, ROCTo},
+			{"LINEARREG", LINEARREG, LINEARREGTo}, {"LINEARREG_SLOPE", LINEARREG_SLOPE, LINEARREG_SLOPETo},
+			{"MIDPOINT", MIDPOINT, MIDPOINTTo},
+			{"T3", func(x []float64, n int) []float64 { return T3(x, n, 0.7) },
+				func(d, x []float64, n int) []float64 { return T3To(d, x, n, 0.7) }},
+			{"STDDEV", func(x []float64, n int) []float64 { return STDDEV(x, n, 2) },
+				func(d, x []float64, n int) []float64 { return STDDEVTo(d, x, n, 2) }},
+			{"APO", func(x []float64, n int) []float64 { return APO(x, n, 2*n) },
+				func(d, x []float64, n int) []float64 { return APOTo(d, x, n, 2*n) }},
+			{"PPO", func(x []float64, n int) []float64 { return PPO(x, n, 2*n) },
+				func(d, x []float64, n int) []float64 { return PPOTo(d, x, n, 2*n) }},
+		} {
+			one(f.name+"/"+strconv.Itoa(n), x1(f.a), x1To(f.to))
+		}
+		for _, f := range []struct {
+			name string
+			a    func(h, l, c []float64, n int) []float64
+			to   func(d, h, l, c []float64, n int) []float64
+		}{
+			{"ATR", ATR, ATRTo}, {"NATR", NATR, NATRTo}, {"WILLR", WILLR, WILLRTo}, {"CCI", CCI, CCITo},
+			{"ADX", ADX, ADXTo}, {"PLUS_DI", PLUS_DI, PLUS_DITo}, {"MINUS_DI", MINUS_DI, MINUS_DITo},
+			{"ULTOSC", func(h, l, c []float64, n int) []float64 { return ULTOSC(h, l, c, n, 2*n, 4*n) },
+				func(d, h, l, c []float64, n int) []float64 { return ULTOSCTo(d, h, l, c, n, 2*n, 4*n) }},
+		} {
+			one(f.name+"/"+strconv.Itoa(n), hlc(f.a), hlcTo(f.to))
+		}
+		one("MIDPRICE/"+strconv.Itoa(n), hl(MIDPRICE), hlTo(MIDPRICETo))
+		one("AROONOSC/"+strconv.Itoa(n), hl(AROONOSC), hlTo(AROONOSCTo))
+		one("MFI/"+strconv.Itoa(n), hlcv(MFI), hlcvTo(MFITo))
+		one("BarWAP/"+strconv.Itoa(n), hlcv(BarWAP), hlcvTo(BarWAPTo))
+		one("ADOSC/"+strconv.Itoa(n), hlcv(func(h, l, c, v []float64, n int) []float64 { return ADOSC(h, l, c, v, n, 3*n) }),
+			hlcvTo(func(d, h, l, c, v []float64, n int) []float64 { return ADOSCTo(d, h, l, c, v, n, 3*n) }))
+		cases = append(cases,
+			toCase{"MACD/" + strconv.Itoa(n), func(_, _, _, c, _ []float64) [][]float64 { return w(MACD(c, n, 2*n, 3)) },
+				func(d [][]float64, _, _, _, c, _ []float64) [][]float64 {
+					return w(MACDTo(d[0], d[1], d[2], c, n, 2*n, 3))
+				}, 3},
+			toCase{"BBANDS/" + strconv.Itoa(n), func(_, _, _, c, _ []float64) [][]float64 { return w(BBANDS(c, n, 2, 1.5)) },
+				func(d [][]float64, _, _, _, c, _ []float64) [][]float64 {
+					return w(BBANDSTo(d[0], d[1], d[2], c, n, 2, 1.5))
+				}, 3},
+			toCase{"STOCH/" + strconv.Itoa(n), func(_, h, l, c, _ []float64) [][]float64 { return w(STOCH(h, l, c, n, 3, 2)) },
+				func(d [][]float64, _, h, l, c, _ []float64) [][]float64 {
+					return w(STOCHTo(d[0], d[1], h, l, c, n, 3, 2))
+				}, 2},
+			toCase{"AROON/" + strconv.Itoa(n), func(_, h, l, _, _ []float64) [][]float64 { return w(AROON(h, l, n)) },
+				func(d [][]float64, _, h, l, _, _ []float64) [][]float64 { return w(AROONTo(d[0], d[1], h, l, n)) }, 2},
+			toCase{"DMI/" + strconv.Itoa(n), func(_, h, l, c, _ []float64) [][]float64 { return w(DMI(h, l, c, n)) },
+				func(d [][]float64, _, h, l, c, _ []float64) [][]float64 {
+					return w(DMITo(d[0], d[1], d[2], h, l, c, n))
+				}, 3},
+		)
+	}
+	one("TRANGE", func(_, h, l, c, _ []float64) []float64 { return TRANGE(h, l, c) },
+		func(d, _, h, l, c, _ []float64) []float64 { return TRANGETo(d, h, l, c) })
+	one("TYPPRICE", func(_, h, l, c, _ []float64) []float64 { return TYPPRICE(h, l, c) },
+		func(d, _, h, l, c, _ []float64) []float64 { return TYPPRICETo(d, h, l, c) })
+	one("WCLPRICE", func(_, h, l, c, _ []float64) []float64 { return WCLPRICE(h, l, c) },
+		func(d, _, h, l, c, _ []float64) []float64 { return WCLPRICETo(d, h, l, c) })
+	one("AVGPRICE", func(o, h, l, c, _ []float64) []float64 { return AVGPRICE(o, h, l, c) },
+		func(d, o, h, l, c, _ []float64) []float64 { return AVGPRICETo(d, o, h, l, c) })
+	one("BOP", func(o, h, l, c, _ []float64) []float64 { return BOP(o, h, l, c) },
+		func(d, o, h, l, c, _ []float64) []float64 { return BOPTo(d, o, h, l, c) })
+	one("OBV", func(_, _, _, c, v []float64) []float64 { return OBV(c, v) },
+		func(d, _, _, _, c, v []float64) []float64 { return OBVTo(d, c, v) })
+	one("AD", func(_, h, l, c, v []float64) []float64 { return AD(h, l, c, v) },
+		func(d, _, h, l, c, v []float64) []float64 { return ADTo(d, h, l, c, v) })
+	one("VWAP", func(_, h, l, c, v []float64) []float64 { return VWAP(h, l, c, v) },
+		func(d, _, h, l, c, v []float64) []float64 { return VWAPTo(d, h, l, c, v) })
+	one("WAP", func(_, _, _, c, v []float64) []float64 { return WAP(c, v) },
+		func(d, _, _, _, c, v []float64) []float64 { return WAPTo(d, c, v) })
+	one("DollarVolume", func(_, h, l, c, v []float64) []float64 { return DollarVolume(h, l, c, v) },
+		func(d, _, h, l, c, v []float64) []float64 { return DollarVolumeTo(d, h, l, c, v) })
+	one("LogReturns", func(_, _, _, c, _ []float64) []float64 { return LogReturns(c) },
+		func(d, _, _, _, c, _ []float64) []float64 { return LogReturnsTo(d, c) })
+	one("CumLogReturns", func(_, _, _, c, _ []float64) []float64 { return CumLogReturns(c) },
+		func(d, _, _, _, c, _ []float64) []float64 { return CumLogReturnsTo(d, c) })
+	one("SAR", func(_, h, l, _, _ []float64) []float64 { return SAR(h, l, 0.02, 0.2) },
+		func(d, _, h, l, _, _ []float64) []float64 { return SARTo(d, h, l, 0.02, 0.2) })
+
+	s := oracles(t)[0]
+	for _, lead := range []int{0, 3} {
+		o, h, l, c, v := leadNaN(s.open, lead), leadNaN(s.high, lead), leadNaN(s.low, lead),
+			leadNaN(s.close, lead), leadNaN(s.volume, lead)
+		for _, tc := range cases {
+			want := tc.alloc(o, h, l, c, v)
+			got := tc.to(dirty(tc.outs, len(c)), o, h, l, c, v)
+			for k := range want {
+				for i := range want[k] {
+					if !sameBits(got[k][i], want[k][i]) {
+						t.Fatalf("%s lead %d output %d bar %d: To gives %v, allocating %v",
+							tc.name, lead, k, i, got[k][i], want[k][i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestToPanicsOnWrongLength(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil {
+			t.Fatal("SMATo with a short destination did not panic")
+		}
+	}()
+	SMATo(make([]float64, 3), make([]float64, 4), 2)
+}
