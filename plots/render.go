@@ -402,29 +402,102 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 		}
 		d.span()
 		d.ymin, d.ymax = math.Min(d.ymin, 0), math.Max(d.ymax, 0)
+	case KindMarkers:
+		if x == nil {
+			x = v.xs(t)
+		}
+		d.x, d.y = x, ys[i0:i1]
+		d.spanY()
 	default:
 		y := ys[i0:i1]
+		var cuts []int
+		if !v.index {
+			cuts = sessionBreaks(t, s, uppx)
+		}
 		switch {
-		case !dense || kind == KindMarkers:
-			if x == nil {
-				x = v.xs(t)
-			}
+		case cuts == nil && !dense:
 			d.x, d.y = x, y
 		case x != nil:
-			d.x, d.y = m4(y).Points(x, nil, nil)
+			d.x, d.y = stretches(cuts, x, y, dense, v.lo, uppx)
 		default:
-			d.x, d.y = m4(y).PointsTimes(t, nil, nil)
+			d.x, d.y = stretches(cuts, t, y, dense, v.lo, uppx)
 		}
-		for _, yi := range d.y {
-			if yi < d.ymin {
-				d.ymin = yi
-			}
-			if yi > d.ymax {
-				d.ymax = yi
-			}
-		}
+		d.spanY()
 	}
 	return d
+}
+
+// stretches reduces each open stretch of a line (the rows between cuts) on
+// its own, so no M4 bin straddles a closed session, and puts a NaN between
+// stretches to lift the pen. Without dense the rows are kept as they are.
+func stretches[X int64 | float64](cuts []int, x []X, y []float64, dense bool, x0, uppx float64) (xs, ys []float64) {
+	a := 0
+	for k := 0; k <= len(cuts); k++ {
+		b := len(x)
+		if k < len(cuts) {
+			b = cuts[k]
+		}
+		if k > 0 {
+			xs, ys = append(xs, float64(x[a])), append(ys, math.NaN())
+		}
+		if !dense {
+			for i := a; i < b; i++ {
+				xs, ys = append(xs, float64(x[i])), append(ys, y[i])
+			}
+		} else {
+			bins := &M4Bins{}
+			reduceM4(bins, x[a:b], y[a:b], x0, uppx)
+			xs, ys = points(bins, x[a:b], xs, ys)
+		}
+		a = b
+	}
+	return xs, ys
+}
+
+// spanY sets the y range from the points, NaNs left out.
+func (d *drawn) spanY() {
+	for _, yi := range d.y {
+		if yi < d.ymin {
+			d.ymin = yi
+		}
+		if yi > d.ymax {
+			d.ymax = yi
+		}
+	}
+}
+
+// GapPeriods is how many of a series' periods apart two consecutive points
+// of a line must be for the gap to count as a closed session (a night, a
+// weekend, a maintenance break) that the line is not drawn across. One or
+// two missing bars stay joined.
+const GapPeriods = 3
+
+// sessionBreaks returns the rows of t that start a new open stretch of a
+// line or step series drawn on a time axis: rows more than GapPeriods
+// periods after the previous one. A gap no wider than two pixel columns
+// (uppx x units each) is not broken: nothing would show between its ends.
+func sessionBreaks(t []int64, s *Series, uppx float64) []int {
+	if len(t) < 2 {
+		return nil
+	}
+	var period int64
+	if s.Bars != nil {
+		period = s.Bars.Period
+	}
+	if period <= 0 {
+		period = frames.DetectPeriod(t)
+	}
+	if period <= 0 {
+		return nil
+	}
+	limit := max(GapPeriods*period, int64(math.Ceil(2*uppx)))
+	var cuts []int
+	for i := 1; i < len(t); i++ {
+		if t[i]-t[i-1] > limit {
+			cuts = append(cuts, i)
+		}
+	}
+	return cuts
 }
 
 // span sets the y range from the lows and highs, NaNs left out.
