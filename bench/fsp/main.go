@@ -45,10 +45,12 @@ func makeBars(n int) *bars {
 	return b
 }
 
-// case_ is one indicator measured four ways; nil functions are skipped.
+// case_ is one indicator measured five ways: ours is our To function into
+// buffers allocated once (like with like against TA-Lib C), alloc our
+// allocating function; nil functions are skipped.
 type case_ struct {
-	name                          string
-	ours, stream, talibC, goTalib func()
+	name                                 string
+	ours, alloc, stream, talibC, goTalib func()
 }
 
 // cpuTime is the CPU time the process has used, every thread included (so
@@ -102,14 +104,15 @@ func main() {
 	fmt.Printf("%d bars, least CPU time of %d runs, %s/%s, %d CPUs, TA-Lib C: %s\n",
 		*n, *runs, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), talibCStatus())
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "indicator\tours ms\tTA-Lib C ms\tgo-talib ms\tours/C\tgo-talib/ours\tstream ms\tstream/batch\t")
+	fmt.Fprintln(w, "indicator\tours ms\tTA-Lib C ms\tgo-talib ms\tours/C\tgo-talib/ours\tstream ms\tstream/batch\talloc ms\t")
 	for _, c := range cases(b) {
 		if *only != "" && c.name != *only {
 			continue
 		}
-		ours, cT, goT, st := best(*runs, c.ours), best(*runs, c.talibC), best(*runs, c.goTalib), best(*runs, c.stream)
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.name, ms(ours), ms(cT), ms(goT),
-			ratio(ours, cT), ratio(goT, ours), ms(st), ratio(st, ours))
+		ours, cT, goT := best(*runs, c.ours), best(*runs, c.talibC), best(*runs, c.goTalib)
+		st, al := best(*runs, c.stream), best(*runs, c.alloc)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.name, ms(ours), ms(cT), ms(goT),
+			ratio(ours, cT), ratio(goT, ours), ms(st), ratio(st, ours), ms(al))
 	}
 	w.Flush()
 	fmt.Printf("sink %g\n", sink)
