@@ -582,7 +582,7 @@ func settle(cash decimal.Decimal, fills []Report) (decimal.Decimal, map[string]d
 		notional, n decimal.Decimal
 	}
 	accs := make(map[string]*acc)
-	fees := decimal.Zero
+	var fees decSum
 	for i := range fills {
 		f := &fills[i]
 		a := accs[f.FQME]
@@ -593,7 +593,7 @@ func settle(cash decimal.Decimal, fills []Report) (decimal.Decimal, map[string]d
 			}
 			accs[f.FQME] = a
 		}
-		fees = addDec(fees, f.Fee)
+		fees.add(f.Fee)
 		if a.exact && f.ord != nil && f.ticks >= 0 {
 			tl, ok1 := mulInt(int64(f.Side)*f.lots, f.ticks)
 			sum, ok2 := addInt(a.tl, tl)
@@ -615,7 +615,7 @@ func settle(cash decimal.Decimal, fills []Report) (decimal.Decimal, map[string]d
 		a.n = a.n.Add(s)
 	}
 	pos := make(map[string]decimal.Decimal, len(accs))
-	cash = cash.Sub(fees)
+	cash = cash.Sub(fees.value())
 	for fq, a := range accs {
 		if a.exact {
 			a.notional = a.m.tickD.Mul(a.m.lotD).Mul(decimal.NewFromInt(a.tl))

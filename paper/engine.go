@@ -1,10 +1,12 @@
 package paper
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -33,14 +35,18 @@ type Engine struct {
 	markets []*market
 	byFQME  map[string]*market
 	lastM   *market
-	orders  map[string]*order
-	list    []*order // every order, in submission order
-	seq     int
-	now     int64
-	ops     []op
-	out     []Report
-	spare   []Report
-	rng     *rand.Rand
+	// Orders the engine named "o<seq>" are found in list by seq; named
+	// holds the others (IDs the caller chose, bracket exits), and stays nil
+	// until there is one: a map entry per order costs more than the order.
+	named map[string]*order
+	list  []*order // every order, in submission order (and so by seq)
+	slab  []order  // orders are allocated in blocks
+	seq   int
+	now   int64
+	ops   []op
+	out   []Report
+	spare []Report
+	rng   *rand.Rand
 	// bar counts matched bars; touch draws are stamped with it so each order
 	// draws at most once per bar. barOpen is the open of the bar in progress.
 	bar, barOpen int64
@@ -60,14 +66,20 @@ type market struct {
 	// price share one (decimals are immutable values).
 	lastTicks int64
 	lastPrice decimal.Decimal
-	bid, ask  float64
-	bidAvail  float64 // displayed size left in the current quote; +Inf unknown
-	askAvail  float64
-	hasQuote  bool
-	ticked    bool // has seen quotes or trades: bars no longer match here
-	orders    []*order
-	dirty     bool // some order in orders is done; compacted when the engine returns
-	inBar     bool // matching a bar: attached exits join its intrabar path
+	// The same for the last size made from lots.
+	lastLots int64
+	lastSize decimal.Decimal
+	// prices caches decimal prices by ticks&(priceCache-1): a backtest's
+	// fills and round trips revisit a few thousand prices.
+	prices   []cachedPrice
+	bid, ask float64
+	bidAvail float64 // displayed size left in the current quote; +Inf unknown
+	askAvail float64
+	hasQuote bool
+	ticked   bool // has seen quotes or trades: bars no longer match here
+	orders   []*order
+	dirty    bool // some order in orders is done; compacted when the engine returns
+	inBar    bool // matching a bar: attached exits join its intrabar path
 }
 
 type order struct {
@@ -119,7 +131,6 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cfg:    cfg,
 		byFQME: make(map[string]*market, len(cfg.Markets)),
-		orders: make(map[string]*order),
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 	}
 	for _, p := range cfg.Markets {
@@ -151,6 +162,47 @@ func (e *Engine) AddMarket(p mkt.MktPair) error {
 	e.markets = append(e.markets, m)
 	e.byFQME[fqme] = m
 	return nil
+}
+
+const slabSize = 256
+
+// newOrder returns a zero order from the current block.
+func (e *Engine) newOrder() *order {
+	if len(e.slab) == cap(e.slab) {
+		e.slab = make([]order, 0, slabSize)
+	}
+	e.slab = e.slab[:len(e.slab)+1]
+	return &e.slab[len(e.slab)-1]
+}
+
+// add records a new order; auto says its ID is "o" and its seq.
+func (e *Engine) add(o *order, auto bool) {
+	if !auto {
+		if e.named == nil {
+			e.named = make(map[string]*order)
+		}
+		e.named[o.ID] = o
+	}
+	e.list = append(e.list, o)
+}
+
+// lookup finds an order by ID.
+func (e *Engine) lookup(id string) *order {
+	if o := e.named[id]; o != nil {
+		return o
+	}
+	if len(id) < 2 || id[0] != 'o' || id[1] == '0' {
+		return nil
+	}
+	n, err := strconv.Atoi(id[1:])
+	if err != nil || n <= 0 {
+		return nil
+	}
+	i, found := slices.BinarySearchFunc(e.list, n, func(o *order, n int) int { return cmp.Compare(o.seq, n) })
+	if !found || e.list[i].ID != id {
+		return nil
+	}
+	return e.list[i]
 }
 
 func (e *Engine) market(fqme string) *market {
@@ -204,24 +256,25 @@ func (e *Engine) Submit(o Order) (string, error) {
 	if reason != "" {
 		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, reason)
 	}
-	if o.ID == "" {
+	auto := o.ID == ""
+	if auto {
 		for {
 			o.ID = "o" + strconv.Itoa(e.seq+1)
-			if _, taken := e.orders[o.ID]; !taken {
+			if _, taken := e.named[o.ID]; !taken {
 				break
 			}
 			e.seq++
 		}
-	} else if _, dup := e.orders[o.ID]; dup {
+	} else if e.lookup(o.ID) != nil {
 		return "", e.reject(o.ID, o.FQME, o.Side, o.Tag, "duplicate order id")
 	}
 	e.seq++
-	in := &order{Order: o, seq: e.seq, m: m, lots: lots, fresh: true, status: Pending, live: e.now + e.cfg.Latency.Order}
+	in := e.newOrder()
+	*in = order{Order: o, seq: e.seq, m: m, lots: lots, fresh: true, status: Pending, live: e.now + e.cfg.Latency.Order}
 	if o.Type != Market {
 		in.px, in.stop = decFloat(o.Price), decFloat(o.Stop)
 	}
-	e.orders[o.ID] = in
-	e.list = append(e.list, in)
+	e.add(in, auto)
 	e.out = append(e.out, Report{Kind: Accepted, Time: e.now, OrderID: o.ID, FQME: o.FQME, Side: o.Side,
 		Remaining: o.Size, Tag: o.Tag})
 	if e.cfg.Latency.Order <= 0 {
@@ -312,7 +365,7 @@ func checkPrice(m *market, what string, p decimal.Decimal) string {
 // Cancel asks for an order to be cancelled; it takes effect after the cancel
 // latency, and the order may fill until then.
 func (e *Engine) Cancel(id string) error {
-	o := e.orders[id]
+	o := e.lookup(id)
 	if o == nil {
 		return e.reject(id, "", 0, "", "cancel: unknown order")
 	}
@@ -334,7 +387,7 @@ func (e *Engine) Cancel(id string) error {
 // the order a fresh look at the market (it takes liquidity if it has become
 // marketable). It takes effect after the cancel latency.
 func (e *Engine) Amend(id string, price, size decimal.Decimal) error {
-	o := e.orders[id]
+	o := e.lookup(id)
 	if o == nil {
 		return e.reject(id, "", 0, "", "amend: unknown order")
 	}
@@ -527,7 +580,7 @@ func compactMarket(m *market) {
 
 // Order returns an order's state.
 func (e *Engine) Order(id string) (OrderInfo, bool) {
-	o := e.orders[id]
+	o := e.lookup(id)
 	if o == nil {
 		return OrderInfo{}, false
 	}
@@ -842,12 +895,31 @@ func (m *market) priceDecimal(p float64, side Side) (decimal.Decimal, int64) {
 	return m.lastPrice, m.lastTicks
 }
 
+type cachedPrice struct {
+	ticks int64
+	price decimal.Decimal
+	ok    bool
+}
+
+const priceCache = 4096
+
 // priceOf is n ticks as a decimal price.
 func (m *market) priceOf(n int64) decimal.Decimal {
-	if m.tickPow {
-		return decimal.New(n, m.tickD.Exponent())
+	if m.prices == nil {
+		m.prices = make([]cachedPrice, priceCache)
 	}
-	return m.tickD.Mul(decimal.NewFromInt(n))
+	c := &m.prices[n&(priceCache-1)]
+	if c.ok && c.ticks == n {
+		return c.price
+	}
+	var p decimal.Decimal
+	if m.tickPow {
+		p = decimal.New(n, m.tickD.Exponent())
+	} else {
+		p = m.tickD.Mul(decimal.NewFromInt(n))
+	}
+	*c = cachedPrice{ticks: n, price: p, ok: true}
+	return p
 }
 
 // sizeOf is n lots as a decimal size.
@@ -855,10 +927,16 @@ func (m *market) sizeOf(n int64) decimal.Decimal {
 	if n == 0 {
 		return decimal.Zero
 	}
-	if m.lotPow {
-		return decimal.New(n, m.lotD.Exponent())
+	if n == m.lastLots {
+		return m.lastSize
 	}
-	return m.lotD.Mul(decimal.NewFromInt(n))
+	m.lastLots = n
+	if m.lotPow {
+		m.lastSize = decimal.New(n, m.lotD.Exponent())
+	} else {
+		m.lastSize = m.lotD.Mul(decimal.NewFromInt(n))
+	}
+	return m.lastSize
 }
 
 // attach adds lots to o's exits, creating them at the first fill (or after
@@ -883,7 +961,8 @@ func (e *Engine) attach(o *order, t int64, lots int64) {
 	size := o.m.lotD.Mul(decimal.NewFromInt(lots))
 	mk := func(name string, typ OrderType, price decimal.Decimal) *order {
 		e.seq++
-		c := &order{Order: Order{ID: o.ID + "." + name + suffix, FQME: o.FQME, Side: -o.Side, Type: typ, Size: size, Tag: o.Tag},
+		c := e.newOrder()
+		*c = order{Order: Order{ID: o.ID + "." + name + suffix, FQME: o.FQME, Side: -o.Side, Type: typ, Size: size, Tag: o.Tag},
 			seq: e.seq, m: o.m, lots: lots, status: Open, live: t, parent: o, fresh: true}
 		if typ == Stop {
 			c.Stop, c.stop = price, decFloat(price)
@@ -893,8 +972,7 @@ func (e *Engine) attach(o *order, t int64, lots int64) {
 		if o.m.inBar {
 			c.live = e.barOpen
 		}
-		e.orders[c.ID] = c
-		e.list = append(e.list, c)
+		e.add(c, false)
 		e.out = append(e.out, Report{Kind: Accepted, Time: t, OrderID: c.ID, FQME: c.FQME, Side: c.Side, Tag: c.Tag,
 			Remaining: size, Reason: "exit attached to " + o.ID})
 		c.m.orders = append(c.m.orders, c)

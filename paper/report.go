@@ -104,7 +104,11 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 		t                        RoundTrip
 		m                        *market
 		pos, inLots, inTL, outTL int64
-		fees                     decimal.Decimal
+		fees                     decSum
+		// tick·lot as c·10^e, when it fits: PnL in int64 arithmetic.
+		tlC  int64
+		tlE  int32
+		tlOK bool
 	}
 	state := make(map[*market]*open)
 	out := make([]RoundTrip, 0, len(fills)/2)
@@ -117,8 +121,10 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 		if st == nil || st.m != f.ord.m {
 			st = state[f.ord.m]
 			if st == nil {
-				st = &open{m: f.ord.m}
-				state[f.ord.m] = st
+				m := f.ord.m
+				st = &open{m: m}
+				st.tlC, st.tlE, st.tlOK = smallDec(m.tickD.Mul(m.lotD))
+				state[m] = st
 			}
 		}
 		side := int64(f.Side)
@@ -136,7 +142,7 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 			if st.outTL, ok = addInt(st.outTL, tl); !ok {
 				return nil, false
 			}
-			st.fees = addDec(st.fees, part)
+			st.fees.add(part)
 			st.pos += side * closeLots
 			st.t.Close = f.Time
 			if st.pos == 0 {
@@ -145,12 +151,23 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 				t.Size = m.sizeOf(st.inLots)
 				t.EntryPrice = avgPrice(m, st.inTL, st.inLots)
 				t.ExitPrice = avgPrice(m, st.outTL, st.inLots)
-				t.Fees = st.fees
-				t.PnL = m.tickD.Mul(m.lotD).Mul(decimal.NewFromInt(int64(t.Side) * (st.outTL - st.inTL))).Sub(st.fees)
+				t.Fees = st.fees.value()
+				gross, ok := mulInt(int64(t.Side), st.outTL-st.inTL)
+				if ok && st.tlOK {
+					gross, ok = mulInt(gross, st.tlC)
+				}
+				if ok && st.tlOK {
+					t.PnL = subDecInt(gross, st.tlE, t.Fees)
+				} else {
+					t.PnL = m.tickD.Mul(m.lotD).Mul(decimal.NewFromInt(int64(t.Side) * (st.outTL - st.inTL))).Sub(t.Fees)
+				}
 				out = append(out, t)
-				*st = open{m: m}
+				st.t, st.pos, st.inLots, st.inTL, st.outTL, st.fees = RoundTrip{}, 0, 0, 0, 0, decSum{}
 			}
-			lots, fee = lots-closeLots, fee.Sub(part)
+			if closeLots < lots {
+				fee = fee.Sub(part)
+			}
+			lots -= closeLots
 			if lots == 0 {
 				continue
 			}
@@ -166,7 +183,7 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 			return nil, false
 		}
 		st.inLots += lots
-		st.fees = addDec(st.fees, fee)
+		st.fees.add(fee)
 		st.pos += side * lots
 		st.t.Close = f.Time
 	}
@@ -336,7 +353,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 		st.Exposure = Num(float64(exposed) / float64(n))
 	}
 	var notional, eqSum float64
-	st.Fees = decimal.Zero
+	var fees decSum
 	for i := range res.Fills {
 		f := &res.Fills[i]
 		if f.ord != nil && f.ticks >= 0 {
@@ -344,8 +361,9 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 		} else {
 			notional += decFloat(f.Size.Mul(f.Price))
 		}
-		st.Fees = addDec(st.Fees, f.Fee)
+		fees.add(f.Fee)
 	}
+	st.Fees = fees.value()
 	for _, v := range eq.Value {
 		eqSum += v
 	}
