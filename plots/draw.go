@@ -60,49 +60,88 @@ func (d *drawn) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 	case KindHistogram:
 		zero := trY(0)
-		for i, x := range d.x {
-			x0, x1 := d.slot(x, trX)
-			if !d.binned {
-				x0, x1 = barBody(x0, x1, px)
-			}
-			if x1 < c.Min.X || x0 > c.Max.X {
+		for _, b := range d.bars(trX, px) {
+			if b.x1 < c.Min.X || b.x0 > c.Max.X {
 				continue
 			}
-			for _, y := range [2]float64{d.h[i], d.l[i]} {
+			for _, y := range [2]float64{b.h, b.l} {
 				if y != y || y == 0 {
 					continue
 				}
-				fillRect(&c, d.color, x0, x1, zero, trY(y), px)
+				fillRect(&c, d.color, b.x0, b.x1, zero, trY(y), px)
 			}
 		}
 	case KindCandles, KindOHLC:
-		for i, x := range d.x {
-			x0, x1 := d.slot(x, trX)
-			if x1 < c.Min.X || x0 > c.Max.X {
+		for _, b := range d.bars(trX, px) {
+			if b.x1 < c.Min.X || b.x0 > c.Max.X {
 				continue
 			}
 			col := upColor
-			if d.c[i] < d.o[i] {
+			if b.c < b.o {
 				col = downColor
 			}
 			if d.s.Color != nil {
 				col = toRGBA(d.s.Color)
 			}
-			mid := (x0 + x1) / 2
-			if !d.binned {
-				x0, x1 = barBody(x0, x1, px)
-			}
 			sty := draw.LineStyle{Color: col, Width: px}
-			yo, yc := trY(d.o[i]), trY(d.c[i])
-			c.StrokeLine2(sty, mid, trY(d.l[i]), mid, trY(d.h[i]))
+			yo, yc := trY(b.o), trY(b.c)
+			c.StrokeLine2(sty, b.mid, trY(b.l), b.mid, trY(b.h))
 			if kind == KindCandles {
-				fillRect(&c, col, x0, x1, yo, yc, px)
+				fillRect(&c, col, b.x0, b.x1, yo, yc, px)
 			} else {
-				c.StrokeLine2(sty, x0, yo, mid, yo)
-				c.StrokeLine2(sty, mid, yc, x1, yc)
+				c.StrokeLine2(sty, b.x0, yo, b.mid, yo)
+				c.StrokeLine2(sty, b.mid, yc, b.x1, yc)
 			}
 		}
 	}
+}
+
+// barSlot is one candle, OHLC bar or histogram bar in device units: its
+// body from x0 to x1, its wick at mid.
+type barSlot struct {
+	x0, x1, mid vg.Length
+	o, h, l, c  float64
+}
+
+// bars places the bars or bins of d. A bar keeps its own slot, its body
+// narrowed to 70%. Bins are merged by device pixel column (a bin goes to
+// the column its middle falls in): first open, highest high, lowest low,
+// last close. Bins are at most a pixel wide (their width comes from the
+// image width, wider than the data area), so each column gets the exact
+// aggregate of the bars in it, drawn on the pixel grid: a bin straddling
+// two columns would be smeared over both by antialiasing, too faint to
+// show what the raw bars there show.
+func (d *drawn) bars(trX func(float64) vg.Length, px vg.Length) []barSlot {
+	ohlc := d.o != nil
+	out := make([]barSlot, 0, len(d.x))
+	for i, x := range d.x {
+		b := barSlot{h: d.h[i], l: d.l[i]}
+		if ohlc {
+			b.o, b.c = d.o[i], d.c[i]
+		}
+		x0, x1 := d.slot(x, trX)
+		if !d.binned {
+			b.mid = (x0 + x1) / 2
+			b.x0, b.x1 = barBody(x0, x1, px)
+			out = append(out, b)
+			continue
+		}
+		col := vg.Length(math.Floor(float64((x0 + x1) / 2 / px)))
+		b.x0, b.x1, b.mid = col*px, (col+1)*px, (col+0.5)*px
+		if n := len(out); n > 0 && out[n-1].x0 == b.x0 {
+			last := &out[n-1]
+			if b.h > last.h || last.h != last.h {
+				last.h = b.h
+			}
+			if b.l < last.l || last.l != last.l {
+				last.l = b.l
+			}
+			last.c = b.c
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // slot is the x extent of bar or bin i: a pixel bin from its left edge, a
