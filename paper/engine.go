@@ -51,6 +51,12 @@ type Engine struct {
 	// draws at most once per bar. barOpen is the open of the bar in progress.
 	bar, barOpen int64
 	dirtyM       []*market
+	// intFees is set when the fee model is a plain bps Fees: fees are then
+	// computed from ticks and lots in int64 (and cached per market), giving
+	// the same decimals as Fees.Fee.
+	intFees bool
+	feeC    [2]int64 // by Liquidity: the rate's coefficient and exponent
+	feeE    [2]int32
 }
 
 type market struct {
@@ -71,15 +77,20 @@ type market struct {
 	lastSize decimal.Decimal
 	// prices caches decimal prices by ticks&(priceCache-1): a backtest's
 	// fills and round trips revisit a few thousand prices.
-	prices   []cachedPrice
-	bid, ask float64
-	bidAvail float64 // displayed size left in the current quote; +Inf unknown
-	askAvail float64
-	hasQuote bool
-	ticked   bool // has seen quotes or trades: bars no longer match here
-	orders   []*order
-	dirty    bool // some order in orders is done; compacted when the engine returns
-	inBar    bool // matching a bar: attached exits join its intrabar path
+	prices []cachedPrice
+	fees   []cachedFee
+	// The tick and lot as coefficient·10^exponent, when they fit.
+	tickC, lotC int64
+	tickE, lotE int32
+	intTL       bool
+	bid, ask    float64
+	bidAvail    float64 // displayed size left in the current quote; +Inf unknown
+	askAvail    float64
+	hasQuote    bool
+	ticked      bool // has seen quotes or trades: bars no longer match here
+	orders      []*order
+	dirty       bool // some order in orders is done; compacted when the engine returns
+	inBar       bool // matching a bar: attached exits join its intrabar path
 }
 
 type order struct {
@@ -138,6 +149,15 @@ func NewEngine(cfg Config) (*Engine, error) {
 			return nil, err
 		}
 	}
+	if f, ok := cfg.Fees.(Fees); ok && f.PerUnit.IsZero() && f.Minimum.Sign() <= 0 {
+		mc, me, ok1 := smallDec(f.MakerBps)
+		tc, te, ok2 := smallDec(f.TakerBps)
+		if ok1 && ok2 {
+			e.intFees = true
+			e.feeC[Maker], e.feeE[Maker] = mc, me-4
+			e.feeC[Taker], e.feeE[Taker] = tc, te-4
+		}
+	}
 	return e, nil
 }
 
@@ -157,6 +177,10 @@ func (e *Engine) AddMarket(p mkt.MktPair) error {
 		m.lotD = defaultLot
 	}
 	m.lot = decFloat(m.lotD)
+	var ok1, ok2 bool
+	m.tickC, m.tickE, ok1 = smallDec(m.tickD)
+	m.lotC, m.lotE, ok2 = smallDec(m.lotD)
+	m.intTL = ok1 && ok2
 	m.tickPow = m.tickD.CoefficientInt64() == 1 && m.tickD.NumDigits() == 1
 	m.lotPow = m.lotD.CoefficientInt64() == 1 && m.lotD.NumDigits() == 1
 	e.markets = append(e.markets, m)
@@ -830,7 +854,13 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 	}
 	fee := decimal.Zero
 	if e.cfg.Fees != nil {
-		fee = e.cfg.Fees.Fee(FeeInput{FQME: o.FQME, Side: o.Side, Price: pd, Size: sd, Liquidity: liq})
+		ok := false
+		if e.intFees && ticks >= 0 {
+			fee, ok = e.intFee(m, ticks, lots, liq)
+		}
+		if !ok {
+			fee = e.cfg.Fees.Fee(FeeInput{FQME: o.FQME, Side: o.Side, Price: pd, Size: sd, Liquidity: liq})
+		}
 	}
 	o.nFills++
 	switch o.nFills {
@@ -893,6 +923,44 @@ func (m *market) priceDecimal(p float64, side Side) (decimal.Decimal, int64) {
 	}
 	m.lastTicks, m.lastPrice = int64(n), m.priceOf(int64(n))
 	return m.lastPrice, m.lastTicks
+}
+
+type cachedFee struct {
+	ticks, lots int64
+	liq         Liquidity
+	fee         decimal.Decimal
+	ok          bool
+}
+
+// intFee is Fees.Fee for ticks·lots, from the cache or in int64; false
+// when the product does not fit.
+func (e *Engine) intFee(m *market, ticks, lots int64, liq Liquidity) (decimal.Decimal, bool) {
+	rate := e.feeC[liq]
+	if rate == 0 {
+		return decimal.Zero, true
+	}
+	if !m.intTL {
+		return decimal.Decimal{}, false
+	}
+	if m.fees == nil {
+		m.fees = make([]cachedFee, priceCache)
+	}
+	c := &m.fees[(ticks^lots<<7)&(priceCache-1)]
+	if c.ok && c.ticks == ticks && c.lots == lots && c.liq == liq {
+		return c.fee, true
+	}
+	x, ok := mulInt(ticks, m.tickC)
+	for _, k := range [...]int64{lots, m.lotC, rate} {
+		if ok {
+			x, ok = mulInt(x, k)
+		}
+	}
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	fee := decimal.New(x, m.tickE+m.lotE+e.feeE[liq])
+	*c = cachedFee{ticks: ticks, lots: lots, liq: liq, fee: fee, ok: true}
+	return fee, true
 }
 
 type cachedPrice struct {

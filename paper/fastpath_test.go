@@ -1,0 +1,98 @@
+package paper
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// feeFunc hides Fees behind another FeeModel type, so that the engine takes
+// the general path through Fee instead of its int64 one.
+type feeFunc struct{ f Fees }
+
+func (m feeFunc) Fee(in FeeInput) decimal.Decimal { return m.f.Fee(in) }
+
+// The engine's int64 fees are the decimals Fees.Fee gives, for ticks that
+// are and are not powers of ten and rates with fractions of a basis point.
+func TestIntFeesMatchFeeModel(t *testing.T) {
+	for _, c := range []struct{ tick, lot, maker, taker string }{
+		{"0.01", "0.001", "0", "10"}, {"0.25", "0.5", "-1.5", "7.25"}, {"0.0001", "1", "2", "2"},
+	} {
+		fees := Fees{MakerBps: d(c.maker), TakerBps: d(c.taker)}
+		series := Series{Market: testPair(t, testFQME, c.tick, c.lot), Bars: randomWalkBars(3000)}
+		fast, err := Backtest(BacktestConfig{Series: []Series{series}, Fees: fees}, &SMACross{Fast: 5, Slow: 20, Size: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := Backtest(BacktestConfig{Series: []Series{series}, Fees: feeFunc{fees}}, &SMACross{Fast: 5, Slow: 20, Size: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fast.Fills) < 20 || len(fast.Fills) != len(slow.Fills) {
+			t.Fatalf("%v: %d and %d fills", c, len(fast.Fills), len(slow.Fills))
+		}
+		for i := range fast.Fills {
+			a, b := fast.Fills[i].Fee, slow.Fills[i].Fee
+			if !a.Equal(b) || a.String() != b.String() {
+				t.Fatalf("%v fill %d: fee %s, the model says %s", c, i, a, b)
+			}
+		}
+		if !fast.FinalCash.Equal(slow.FinalCash) || !fast.Stats.Fees.Equal(slow.Stats.Fees) {
+			t.Fatalf("%v: cash %s fees %s, the model's %s and %s", c, fast.FinalCash, fast.Stats.Fees, slow.FinalCash, slow.Stats.Fees)
+		}
+	}
+}
+
+// Engine-named and caller-named IDs share one namespace.
+func TestOrderIDsNamedAndGenerated(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	lim := func(id string) (string, error) {
+		return e.Submit(Order{ID: id, FQME: testFQME, Side: Buy, Type: Limit, Price: d("1"), Size: d("1")})
+	}
+	if id, err := lim(""); err != nil || id != "o1" {
+		t.Fatalf("first order: %q %v", id, err)
+	}
+	if _, err := lim("o2"); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := lim(""); err != nil || id != "o3" {
+		t.Fatalf("after a caller's o2: %q %v", id, err)
+	}
+	for _, dup := range []string{"o1", "o2", "o3"} {
+		if _, err := lim(dup); err == nil {
+			t.Fatalf("duplicate %s accepted", dup)
+		}
+	}
+	for _, id := range []string{"o1", "o2", "o3"} {
+		if inf, ok := e.Order(id); !ok || inf.ID != id {
+			t.Fatalf("order %s: %+v %v", id, inf, ok)
+		}
+	}
+	for _, id := range []string{"o01", "o4", "o", "x1", "o-1", "o+3"} {
+		if _, ok := e.Order(id); ok {
+			t.Fatalf("found an order %q", id)
+		}
+	}
+	if err := e.Cancel("o3"); err != nil {
+		t.Fatal(err)
+	}
+	if inf, _ := e.Order("o3"); inf.Status != Canceled {
+		t.Fatalf("o3 is %s", inf.Status)
+	}
+}
+
+func TestDecSum(t *testing.T) {
+	terms := []string{"0.1", "2.25", "-0.001", "1e3", "0", "123456789012345678", "9.5"}
+	var s decSum
+	want := decimal.Zero
+	for _, x := range terms {
+		s.add(d(x))
+		want = want.Add(d(x))
+		if got := s.value(); !got.Equal(want) {
+			t.Fatalf("after %s: %s, want %s", x, got, want)
+		}
+	}
+	if got := subDecInt(12345, -3, d("0.0005")); !got.Equal(d("12.3445")) {
+		t.Fatalf("12.345 - 0.0005 = %s", got)
+	}
+}
