@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"workbench/feeds"
 	"workbench/frames"
 	"workbench/mkt"
 	"workbench/paper"
@@ -93,6 +94,7 @@ func (o *backtestOpts) market(fqme string) (mkt.MktPair, error) {
 	if err != nil {
 		return p, usagef("--fqme %q: %v", fqme, err)
 	}
+	syntheticTicks(&p)
 	for _, t := range []struct {
 		name, v string
 		dst     *decimal.Decimal
@@ -107,6 +109,17 @@ func (o *backtestOpts) market(fqme string) (mkt.MktPair, error) {
 		*t.dst = x
 	}
 	return p, nil
+}
+
+// syntheticTicks gives the demo's synthetic markets the generator's price
+// tick and lot, so that orders and fills are on them (a future trades whole
+// contracts); other markets keep what their fqme gives.
+func syntheticTicks(p *mkt.MktPair) {
+	for _, m := range feeds.DemoMarkets() {
+		if m.FQME == p.FQME() {
+			p.PriceTick, p.SizeTick = decimal.NewFromFloat(m.Tick), decimal.NewFromFloat(m.Lot)
+		}
+	}
 }
 
 func (o *backtestOpts) register(fs interface {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"workbench/feeds"
 	"workbench/frames"
 	"workbench/mkt"
 	"workbench/paper"
@@ -30,10 +29,6 @@ func demoBacktest(ctx context.Context, d *demoRun) error {
 	if len(d.Markets) == 0 {
 		fmt.Fprintln(d.out, "no markets to backtest")
 		return nil
-	}
-	ticks := make(map[string]feeds.SyntheticMarket)
-	for _, m := range feeds.DemoMarkets() {
-		ticks[m.FQME] = m
 	}
 	store, err := frames.OpenStore(d.StoreDir)
 	if err != nil {
@@ -61,10 +56,7 @@ func demoBacktest(ctx context.Context, d *demoRun) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.FQME, err)
 		}
-		// The generator's ticks, so that orders and fills are on them.
-		if sm, ok := ticks[m.FQME]; ok {
-			pair.PriceTick, pair.SizeTick = decimal.NewFromFloat(sm.Tick), decimal.NewFromFloat(sm.Lot)
-		}
+		syntheticTicks(&pair)
 		cfg := paper.BacktestConfig{
 			Series:   []paper.Series{{Market: pair, Bars: bars}},
 			Cash:     decimal.NewFromInt(100000),
