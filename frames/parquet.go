@@ -1,9 +1,11 @@
 package frames
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -13,9 +15,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/delta"
@@ -431,6 +435,7 @@ type columnSpec struct {
 	// time only: how to turn stored integers into seconds.
 	div, mul int64
 	byMag    bool // plain integer: unit decided by magnitude, as CSV does
+	required bool // REQUIRED: pages hold values only, no levels
 }
 
 func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, err error) {
@@ -524,6 +529,7 @@ func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, err err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var scratch directScratch
 			for t := range tasks {
 				errs[t.ji*6+t.col] = func() (err error) {
 					defer func() {
@@ -532,11 +538,19 @@ func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, err err
 						}
 					}()
 					spec, j := specs[t.col], jobs[t.ji]
-					cc := groups[j.group].ColumnChunks()[spec.leaf]
+					md := &meta.RowGroups[j.group].Columns[spec.leaf]
 					if t.col == 0 {
-						return readChunk(cc, spec, out.Time[j.off:j.off+j.rows], j.off)
+						dst := out.Time[j.off : j.off+j.rows]
+						if readChunkDirect(r, md, spec, dst, &scratch) {
+							return nil
+						}
+						return readChunk(groups[j.group].ColumnChunks()[spec.leaf], spec, dst, j.off)
 					}
-					return readChunk(cc, spec, floats[t.col-1][j.off:j.off+j.rows], j.off)
+					dst := floats[t.col-1][j.off : j.off+j.rows]
+					if readChunkDirect(r, md, spec, dst, &scratch) {
+						return nil
+					}
+					return readChunk(groups[j.group].ColumnChunks()[spec.leaf], spec, dst, j.off)
 				}()
 			}
 		}()
@@ -593,6 +607,7 @@ func resolveColumns(file *parquet.File) ([6]columnSpec, error) {
 			return specs, &ParquetError{Column: name, Err: err}
 		}
 		spec.leaf = col.Index()
+		spec.required = col.Required()
 		if spec.leaf < 0 || spec.leaf != i {
 			// Flat schemas have leaf index == position; anything else is nested.
 			return specs, &ParquetError{Column: name, Err: errors.New("is not a top-level column")}
@@ -730,6 +745,120 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// littleEndian is whether this machine stores numbers as PLAIN parquet
+// does, so that a page can be decompressed straight into a column's memory.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// readChunkDirect decodes a column chunk of the layout we write (and arrow
+// and polars write for required columns: data pages of PLAIN doubles or
+// int64s or DELTA_BINARY_PACKED int64s, no levels, no dictionary) without
+// going through parquet-go's pages: PLAIN pages are decompressed straight
+// into dst, saving a buffer and a copy of every value. It reports false,
+// having possibly scribbled on dst, for any other layout and for anything
+// unexpected, corrupt data included; readChunk then decodes the chunk and
+// names the fault.
+func readChunkDirect[T int64 | float64](r io.ReaderAt, cc *format.ColumnChunk, spec columnSpec, dst []T, buf *directScratch) bool {
+	md := &cc.MetaData
+	if _, isFloat := any(dst).([]float64); isFloat != (spec.kind == parquet.Double) {
+		return false // integer prices or float times need converting
+	}
+	switch {
+	case !littleEndian || !spec.required || cc.FilePath != "" || cc.CryptoMetadata.Value != nil || cc.EncryptedColumnMetadata != nil,
+		md.DictionaryPageOffset != 0 || md.IndexPageOffset != 0,
+		spec.kind != parquet.Int64 && spec.kind != parquet.Double,
+		md.NumValues != int64(len(dst)),
+		md.TotalCompressedSize <= 0 || md.TotalCompressedSize > 1<<31 || md.DataPageOffset < 0:
+		return false
+	}
+	buf.raw = slices.Grow(buf.raw[:0], int(md.TotalCompressedSize))[:md.TotalCompressedSize]
+	raw := buf.raw
+	if n, _ := r.ReadAt(raw, md.DataPageOffset); n != len(raw) {
+		return false
+	}
+	codec := parquet.LookupCompressionCodec(md.Codec)
+	src := bytes.NewReader(raw)
+	dec := thrift.NewDecoder(new(thrift.CompactProtocol).NewReader(src))
+	n := 0
+	for n < len(dst) {
+		var h format.PageHeader
+		if dec.Decode(&h) != nil {
+			return false
+		}
+		start := len(raw) - src.Len()
+		end := start + int(h.CompressedPageSize)
+		if h.CompressedPageSize < 0 || end > len(raw) || h.UncompressedPageSize < 0 {
+			return false
+		}
+		body := raw[start:end]
+		if _, err := src.Seek(int64(end), io.SeekStart); err != nil {
+			return false
+		}
+		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
+			return false
+		}
+		var m int
+		var enc format.Encoding
+		compressed := true
+		switch {
+		case h.Type == format.DataPage && h.DataPageHeader.Valid:
+			v := h.DataPageHeader.V
+			m, enc = int(v.NumValues), v.Encoding
+		case h.Type == format.DataPageV2 && h.DataPageHeaderV2.Valid:
+			v := h.DataPageHeaderV2.V
+			if v.NumNulls != 0 || v.DefinitionLevelsByteLength != 0 || v.RepetitionLevelsByteLength != 0 {
+				return false
+			}
+			m, enc = int(v.NumValues), v.Encoding
+			compressed = !v.IsCompressed.Valid || v.IsCompressed.V
+		default:
+			return false
+		}
+		if m <= 0 || m > len(dst)-n {
+			return false
+		}
+		page := dst[n : n+m : n+m]
+		switch {
+		case enc == format.Plain:
+			out := unsafe.Slice((*byte)(unsafe.Pointer(&page[0])), 8*m)
+			if int(h.UncompressedPageSize) != len(out) {
+				return false
+			}
+			if !decompressInto(codec, compressed, out, body) {
+				return false
+			}
+		case enc == format.DeltaBinaryPacked && spec.kind == parquet.Int64:
+			buf.page = slices.Grow(buf.page[:0], int(h.UncompressedPageSize))[:h.UncompressedPageSize]
+			if !decompressInto(codec, compressed, buf.page, body) {
+				return false
+			}
+			var bp delta.BinaryPackedEncoding
+			got, err := bp.DecodeInt64(any(page[:0]).([]int64), buf.page)
+			if err != nil || len(got) != m || &got[0] != any(&page[0]).(*int64) {
+				return false
+			}
+		default:
+			return false
+		}
+		n += m
+	}
+	return true
+}
+
+// directScratch is one reading goroutine's reusable buffers: a chunk's
+// compressed bytes and a page that needs decoding after decompression.
+type directScratch struct {
+	raw, page []byte
+}
+
+// decompressInto decompresses body into exactly out's bytes.
+func decompressInto(codec compress.Codec, compressed bool, out, body []byte) bool {
+	if !compressed || codec.CompressionCodec() == format.Uncompressed {
+		return copy(out, body) == len(out) && len(body) == len(out)
+	}
+	got, err := codec.Decode(out[:0], body)
+	return err == nil && len(got) == len(out) && (len(out) == 0 || &got[0] == &out[0])
 }
 
 // readChunk decodes one column chunk straight into dst, page by page, from
