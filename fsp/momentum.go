@@ -23,8 +23,8 @@ func (w *wilder) step(x float64, n int) bool {
 	d := x - w.prev
 	w.prev = x
 	if i > n {
-		w.loss *= float64(n - 1)
-		w.gain *= float64(n - 1)
+		w.loss = float64(w.loss * float64(n-1))
+		w.gain = float64(w.gain * float64(n-1))
 	}
 	w.loss -= min(d, 0)
 	w.gain += max(d, 0)
@@ -93,8 +93,8 @@ func wilderBatch(dst, x []float64, n int, cmo bool) []float64 {
 		d := v - prev
 		prev = v
 		if i > n {
-			loss *= fn1
-			gain *= fn1
+			loss = float64(loss * fn1)
+			gain = float64(gain * fn1)
 		}
 		loss -= min(d, 0) // branch-free: a random walk defeats the predictor
 		gain += max(d, 0)

@@ -5,6 +5,8 @@ import "math"
 // Oscillators: slow stochastic, Williams %R, CCI, MFI, ADX with ±DI, AROON,
 // AROONOSC, ULTOSC and the parabolic SAR, in TA-Lib's operation order; each
 // stream repeats its batch loop one bar at a time.
+// Products that are added to or subtracted from something are wrapped in
+// float64(...) so that arm64 does not fuse them into an FMA (see ma.go).
 
 // LookbackSTOCH is the number of leading NaNs of both STOCH outputs:
 // (fastK−1) + (slowK−1) + (slowD−1).
@@ -284,7 +286,7 @@ func MFITo(dst, high, low, close, volume []float64, n int) []float64 {
 		tp := (h[i] + l[i] + c[i]) / 3
 		diff := tp - prev
 		prev = tp
-		mf := tp * v[i]
+		mf := float64(tp * v[i])
 		switch {
 		case diff < 0:
 			pos[slot], neg[slot] = 0, mf
@@ -366,7 +368,7 @@ func (s *MFIStream) step(high, low, close, volume float64) float64 {
 	}
 	diff := tp - st.prev
 	st.prev = tp
-	mf := tp * volume
+	mf := float64(tp * volume)
 	slot := i % w
 	switch {
 	case diff < 0:
@@ -485,8 +487,8 @@ func (st *dmState) step(n int, high, low, close float64) (adx, pdi, mdi float64)
 	pdi, mdi = 0, 0
 	dx, okDX := 0.0, false
 	if !isZero(st.tr) {
-		mdi = 100 * (st.minusDM / st.tr)
-		pdi = 100 * (st.plusDM / st.tr)
+		mdi = float64(100 * (st.minusDM / st.tr))
+		pdi = float64(100 * (st.plusDM / st.tr))
 		if sum := mdi + pdi; !isZero(sum) {
 			dx, okDX = 100*(math.Abs(mdi-pdi)/sum), true
 		}
@@ -504,7 +506,7 @@ func (st *dmState) step(n int, high, low, close float64) (adx, pdi, mdi float64)
 		st.adx = st.sumDX / fn
 	default:
 		if okDX {
-			st.adx = (st.adx*(fn-1) + dx) / fn
+			st.adx = (float64(st.adx*(fn-1)) + dx) / fn
 		}
 	}
 	return st.adx, pdi, mdi
@@ -556,8 +558,8 @@ func dmi(adx, pdi, mdi, high, low, close []float64, n int) ([]float64, []float64
 		}
 		pdiV, mdiV, dx, okDX := 0.0, 0.0, 0.0, false
 		if !isZero(tr) {
-			mdiV = 100 * (minusDM / tr)
-			pdiV = 100 * (plusDM / tr)
+			mdiV = float64(100 * (minusDM / tr))
+			pdiV = float64(100 * (plusDM / tr))
 			if sum := mdiV + pdiV; adx != nil && !isZero(sum) {
 				dx, okDX = 100*(math.Abs(mdiV-pdiV)/sum), true
 			}
@@ -573,7 +575,7 @@ func dmi(adx, pdi, mdi, high, low, close []float64, n int) ([]float64, []float64
 			}
 			adxV = sumDX / fn
 		case okDX:
-			adxV = (adxV*(fn-1) + dx) / fn
+			adxV = (float64(adxV*(fn-1)) + dx) / fn
 		}
 		if i < look {
 			continue
@@ -746,10 +748,10 @@ func ultTerms(high, low, close, prevClose float64) (bp, tr float64) {
 func ultOut(a, b *[3]float64) float64 {
 	out := 0.0
 	if !isZero(b[0]) {
-		out += 4 * (a[0] / b[0])
+		out += float64(4 * (a[0] / b[0]))
 	}
 	if !isZero(b[1]) {
-		out += 2 * (a[1] / b[1])
+		out += float64(2 * (a[1] / b[1]))
 	}
 	if !isZero(b[2]) {
 		out += a[2] / b[2]
@@ -963,7 +965,7 @@ func (st *sarState) step(accel, maxAF, high, low float64) float64 {
 			out = st.sar
 			st.af = accel
 			st.ep = low
-			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = st.sar + float64(st.af*(st.ep-st.sar))
 			st.sar = sarAtLeast(st.sar, prevHigh, high)
 		} else {
 			out = st.sar
@@ -971,7 +973,7 @@ func (st *sarState) step(accel, maxAF, high, low float64) float64 {
 				st.ep = high
 				st.af = capAF(st.af+accel, maxAF)
 			}
-			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = st.sar + float64(st.af*(st.ep-st.sar))
 			st.sar = sarAtMost(st.sar, prevLow, low)
 		}
 	} else {
@@ -981,7 +983,7 @@ func (st *sarState) step(accel, maxAF, high, low float64) float64 {
 			out = st.sar
 			st.af = accel
 			st.ep = high
-			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = st.sar + float64(st.af*(st.ep-st.sar))
 			st.sar = sarAtMost(st.sar, prevLow, low)
 		} else {
 			out = st.sar
@@ -989,7 +991,7 @@ func (st *sarState) step(accel, maxAF, high, low float64) float64 {
 				st.ep = low
 				st.af = capAF(st.af+accel, maxAF)
 			}
-			st.sar = st.sar + st.af*(st.ep-st.sar)
+			st.sar = st.sar + float64(st.af*(st.ep-st.sar))
 			st.sar = sarAtLeast(st.sar, prevHigh, high)
 		}
 	}
@@ -1039,7 +1041,7 @@ func SARTo(dst, high, low []float64, accel, maxAF float64) []float64 {
 				o[i] = sar
 				af = accel
 				ep = low
-				sar = sar + af*(ep-sar)
+				sar = sar + float64(af*(ep-sar))
 				sar = sarAtLeast(sar, prevHigh, high)
 			} else {
 				o[i] = sar
@@ -1047,7 +1049,7 @@ func SARTo(dst, high, low []float64, accel, maxAF float64) []float64 {
 					ep = high
 					af = capAF(af+accel, maxAF)
 				}
-				sar = sar + af*(ep-sar)
+				sar = sar + float64(af*(ep-sar))
 				sar = sarAtMost(sar, prevLow, low)
 			}
 		} else {
@@ -1057,7 +1059,7 @@ func SARTo(dst, high, low []float64, accel, maxAF float64) []float64 {
 				o[i] = sar
 				af = accel
 				ep = high
-				sar = sar + af*(ep-sar)
+				sar = sar + float64(af*(ep-sar))
 				sar = sarAtMost(sar, prevLow, low)
 			} else {
 				o[i] = sar
@@ -1065,7 +1067,7 @@ func SARTo(dst, high, low []float64, accel, maxAF float64) []float64 {
 					ep = low
 					af = capAF(af+accel, maxAF)
 				}
-				sar = sar + af*(ep-sar)
+				sar = sar + float64(af*(ep-sar))
 				sar = sarAtLeast(sar, prevHigh, high)
 			}
 		}

@@ -1,6 +1,7 @@
 package fsp
 
 import (
+	"math"
 	"strconv"
 	"testing"
 )
@@ -174,4 +175,71 @@ func TestToPanicsOnWrongLength(t *testing.T) {
 		}
 	}()
 	SMATo(make([]float64, 3), make([]float64, 4), 2)
+}
+
+// benchOHLCV is n bars of a random walk with a random range and volume, the
+// shape of bench/fsp's input (constant offsets would flatter the rolling
+// extremes).
+func benchOHLCV(n int) (o, h, l, c, v []float64) {
+	o, h, l, c, v = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	state := uint64(20240101)
+	next := func() float64 {
+		state += 0x9e3779b97f4a7c15
+		z := state
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		return float64((z^(z>>31))>>11) / (1 << 53)
+	}
+	price := 100.0
+	for i := range c {
+		o[i] = price
+		price *= math.Exp((next() - 0.5) * 0.01)
+		c[i] = price
+		h[i] = max(o[i], price) * (1 + next()*0.003)
+		l[i] = min(o[i], price) * (1 - next()*0.003)
+		v[i] = 1 + next()*1000
+	}
+	return o, h, l, c, v
+}
+
+// BenchmarkTo measures the To functions into a buffer allocated once, and
+// the streams, over 1M bars: go test -run - -bench To/NAME -cpuprofile.
+func BenchmarkTo(b *testing.B) {
+	o, h, l, c, v := benchOHLCV(benchBars)
+	d1, d2 := make([]float64, len(c)), make([]float64, len(c))
+	for _, bc := range []struct {
+		name string
+		f    func()
+	}{
+		{"SMA", func() { SMATo(d1, c, 20) }},
+		{"TRANGE", func() { TRANGETo(d1, h, l, c) }},
+		{"MIDPRICE", func() { MIDPRICETo(d1, h, l, 14) }},
+		{"PLUS_DI", func() { PLUS_DITo(d1, h, l, c, 14) }},
+		{"ADX", func() { ADXTo(d1, h, l, c, 14) }},
+		{"CCI", func() { CCITo(d1, h, l, c, 14) }},
+		{"ULTOSC", func() { ULTOSCTo(d1, h, l, c, 7, 14, 28) }},
+		{"WILLR", func() { WILLRTo(d1, h, l, c, 14) }},
+		{"AD", func() { ADTo(d1, h, l, c, v) }},
+		{"ADOSC", func() { ADOSCTo(d1, h, l, c, v, 3, 10) }},
+		{"AROON", func() { AROONTo(d1, d2, h, l, 14) }},
+		{"BOP", func() { BOPTo(d1, o, h, l, c) }},
+		{"SMAStream", func() {
+			s := NewSMAStream(20)
+			for _, x := range c {
+				s.Update(x)
+			}
+		}},
+		{"TRANGEStream", func() {
+			s := NewTRANGEStream()
+			for i := range c {
+				s.Update(h[i], l[i], c[i])
+			}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				bc.f()
+			}
+		})
+	}
 }

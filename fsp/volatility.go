@@ -5,6 +5,8 @@ import "math"
 // Volatility and price transforms: TRANGE, ATR, NATR, MIDPRICE, MIDPOINT,
 // typical, average and weighted-close prices, BOP. Loops keep TA-Lib's
 // operation order; each stream repeats its batch loop one bar at a time.
+// Products that are added to or subtracted from something are wrapped in
+// float64(...) so that arm64 does not fuse them into an FMA (see ma.go).
 
 // startBars is start for several aligned inputs: the inputs must have equal
 // lengths, and the indicator starts at the first bar where none is NaN (the
@@ -160,7 +162,7 @@ func atr(out, high, low, close []float64, n int, norm bool) []float64 {
 	v := sum / fn
 	o[n] = natrOut(v, c[n], norm)
 	for i := n + 1; i < len(c); i++ {
-		v *= fn1
+		v = float64(v * fn1)
 		v += trueRange(h[i], l[i], c[i-1])
 		v /= fn
 		o[i] = natrOut(v, c[i], norm)
@@ -235,7 +237,7 @@ func (s *ATRStream) step(high, low, close float64) float64 {
 		st.v += tr
 		st.v /= float64(s.n)
 	default:
-		st.v *= float64(s.n - 1)
+		st.v = float64(st.v * float64(s.n-1))
 		st.v += tr
 		st.v /= float64(s.n)
 	}

@@ -6,6 +6,8 @@ import "math"
 // beyond TA-Lib: VWAP (cumulative, reset every UTC day or any fixed span, or
 // at given session starts), weighted averages, log returns, dollar volume
 // and bar flow rates (piker's flow_rates with its defects fixed).
+// Products that are added to or subtracted from something are wrapped in
+// float64(...) so that arm64 does not fuse them into an FMA (see ma.go).
 
 // LookbackOBV is the number of leading NaNs of OBV: 0.
 func LookbackOBV() int { return 0 }
@@ -87,7 +89,7 @@ func (s *OBVStream) step(close, volume float64) float64 {
 // a bar with H = L.
 func adStep(ad, high, low, close, volume float64) float64 {
 	if r := high - low; r > 0 {
-		ad += (((close - low) - (high - close)) / r) * volume
+		ad += float64((((close - low) - (high - close)) / r) * volume)
 	}
 	return ad
 }
@@ -169,8 +171,8 @@ func ADOSCTo(dst, high, low, close, volume []float64, fast, slow int) []float64 
 	fe, se := ad, ad
 	for i := 1; i < len(c); i++ {
 		ad = adStep(ad, h[i], l[i], c[i], v[i])
-		fe = (k[0] * ad) + (k[1] * fe)
-		se = (k[2] * ad) + (k[3] * se)
+		fe = float64(k[0]*ad) + float64(k[1]*fe)
+		se = float64(k[2]*ad) + float64(k[3]*se)
 		if i >= look {
 			o[i] = fe - se
 		}
@@ -194,8 +196,8 @@ func (st *adoscState) step(k *[4]float64, high, low, close, volume float64) floa
 	if st.cnt == 0 {
 		st.fe, st.se = st.ad, st.ad
 	} else {
-		st.fe = (k[0] * st.ad) + (k[1] * st.fe)
-		st.se = (k[2] * st.ad) + (k[3] * st.se)
+		st.fe = float64(k[0]*st.ad) + float64(k[1]*st.fe)
+		st.se = float64(k[2]*st.ad) + float64(k[3]*st.se)
 	}
 	st.cnt++
 	return st.fe - st.se
@@ -254,7 +256,7 @@ func WAPTo(dst, x, w []float64) []float64 {
 	}
 	var sw, sx float64
 	for i := s; i < len(dst); i++ {
-		sx += x[i] * w[i]
+		sx += float64(x[i] * w[i])
 		sw += w[i]
 		dst[i] = wapOut(sx, sw)
 	}
@@ -319,7 +321,7 @@ func vwap(out, high, low, close, volume []float64, restart func(i int) bool) []f
 		if restart != nil && restart(i) {
 			sx, sv = 0, 0
 		}
-		sx += (high[i] + low[i] + close[i]) / 3 * volume[i]
+		sx += float64((high[i] + low[i] + close[i]) / 3 * volume[i])
 		sv += volume[i]
 		out[i] = wapOut(sx, sv)
 	}
@@ -370,7 +372,7 @@ func (s *VWAPStream) step(t int64, high, low, close, volume float64) float64 {
 	}
 	st.cnt++
 	st.t = t
-	st.sx += (high + low + close) / 3 * volume
+	st.sx += float64((high + low + close) / 3 * volume)
 	st.sv += volume
 	return wapOut(st.sx, st.sv)
 }
@@ -394,7 +396,7 @@ func BarWAPTo(dst, high, low, close, volume []float64, n int) []float64 {
 	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], dst[s:]
 	var sx, sv float64
 	for i := range c {
-		x := (h[i] + l[i] + c[i]) / 3 * v[i]
+		x := float64((h[i] + l[i] + c[i]) / 3 * v[i])
 		if i < n-1 {
 			sx += x
 			sv += v[i]
@@ -402,7 +404,7 @@ func BarWAPTo(dst, high, low, close, volume []float64, n int) []float64 {
 		}
 		tx, tv := sx+x, sv+v[i]
 		j := i - n + 1
-		sx = tx - (h[j]+l[j]+c[j])/3*v[j]
+		sx = tx - float64((h[j]+l[j]+c[j])/3*v[j])
 		sv = tv - v[j]
 		o[i] = wapOut(tx, tv)
 	}
@@ -448,7 +450,7 @@ func (s *BarWAPStream) step(high, low, close, volume float64) float64 {
 	st := &s.st
 	i := st.cnt
 	st.cnt++
-	x := (high + low + close) / 3 * volume
+	x := float64((high + low + close) / 3 * volume)
 	s.x[i%s.n], s.v[i%s.n] = x, volume
 	if i < s.n-1 {
 		st.sx += x
@@ -620,12 +622,12 @@ func NewFlowRatesStream(period int64, n int) *FlowRatesStream {
 
 // Update consumes a new bar and returns the volume and dollar-volume rates.
 func (s *FlowRatesStream) Update(high, low, close, volume float64) (vlmRate, dvlmRate float64) {
-	return s.v.Update(volume) / s.p, s.d.Update((high+low+close)/3*volume) / s.p
+	return s.v.Update(volume) / s.p, s.d.Update(float64((high+low+close)/3*volume)) / s.p
 }
 
 // Revise replaces the newest bar's input.
 func (s *FlowRatesStream) Revise(high, low, close, volume float64) (vlmRate, dvlmRate float64) {
-	return s.v.Revise(volume) / s.p, s.d.Revise((high+low+close)/3*volume) / s.p
+	return s.v.Revise(volume) / s.p, s.d.Revise(float64((high+low+close)/3*volume)) / s.p
 }
 
 func init() {
