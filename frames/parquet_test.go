@@ -1,11 +1,16 @@
 package frames
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -276,4 +281,270 @@ func TestReadParquetRangeOnOracleRowGroups(t *testing.T) {
 		}
 		assertSameBars(t, part, all.Slice(from, to))
 	}
+}
+
+// sameBits reports whether two frames hold bit-identical bars (NaN and -0
+// included), naming the first difference.
+func sameBits(got, want *OHLCV) string {
+	if got.Len() != want.Len() {
+		return fmt.Sprintf("%d bars, want %d", got.Len(), want.Len())
+	}
+	for i := range want.Time {
+		if got.Time[i] != want.Time[i] {
+			return fmt.Sprintf("bar %d: time %d, want %d", i, got.Time[i], want.Time[i])
+		}
+		g := [5]float64{got.Open[i], got.High[i], got.Low[i], got.Close[i], got.Volume[i]}
+		w := [5]float64{want.Open[i], want.High[i], want.Low[i], want.Close[i], want.Volume[i]}
+		for c := range g {
+			if math.Float64bits(g[c]) != math.Float64bits(w[c]) {
+				return fmt.Sprintf("bar %d: %s %v, want %v", i, csvColumns[c+1], g[c], w[c])
+			}
+		}
+	}
+	return ""
+}
+
+// oddBars is n bars with the values that trip encoders and statistics up:
+// NaN (scattered, and filling all of row group 1's volume), ±Inf, -0,
+// subnormals, huge and negative numbers, irregular time steps.
+func oddBars(n int) *OHLCV {
+	f := New(60, n)
+	specials := []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 0, 5e-324, -math.MaxFloat64, math.MaxFloat64, -1.5}
+	t := int64(-86400 * 30) // before 1970: negative times must round-trip too
+	for i := 0; i < n; i++ {
+		t += 60 * int64(1+i%7/6*3)
+		p := 100 + float64(i%1000)/100
+		o, h, l, c, v := p, p+1, p-1, p+0.5, float64(i%37)
+		switch i % 97 {
+		case 3:
+			o = specials[i%len(specials)]
+		case 50:
+			h, l = specials[(i+1)%len(specials)], specials[(i+2)%len(specials)]
+		}
+		if i/ParquetRowGroupRows == 1 {
+			v = math.NaN()
+		}
+		f.Add(t, o, h, l, c, v)
+	}
+	return f
+}
+
+func TestParquetRoundTripOddValuesManyGroups(t *testing.T) {
+	f := oddBars(2*ParquetRowGroupRows + 17)
+	path := filepath.Join(t.TempDir(), "odd.parquet")
+	if err := WriteParquetFile(path, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadParquetFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sameBits(got, f); d != "" {
+		t.Fatal(d)
+	}
+	if got.Period != 60 {
+		t.Errorf("period %d", got.Period)
+	}
+	// Every row group's statistics bound its values, leaving NaN out; the
+	// all-NaN volume chunk has none.
+	meta := openParquet(t, path).Metadata()
+	if len(meta.RowGroups) != 3 {
+		t.Fatalf("%d row groups, want 3", len(meta.RowGroups))
+	}
+	cols := [6]func(i int) float64{
+		func(i int) float64 { return float64(f.Time[i]) },
+		func(i int) float64 { return f.Open[i] }, func(i int) float64 { return f.High[i] },
+		func(i int) float64 { return f.Low[i] }, func(i int) float64 { return f.Close[i] },
+		func(i int) float64 { return f.Volume[i] },
+	}
+	off := 0
+	for g, rg := range meta.RowGroups {
+		for c, cc := range rg.Columns {
+			st := cc.MetaData.Statistics
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for i := off; i < off+int(rg.NumRows); i++ {
+				if v := cols[c](i); !math.IsNaN(v) {
+					lo, hi = math.Min(lo, v), math.Max(hi, v)
+				}
+			}
+			if math.IsInf(lo, 1) {
+				if st.MinValue != nil || st.MaxValue != nil {
+					t.Errorf("row group %d %s: statistics on an all-NaN chunk", g, parquetColumns[c])
+				}
+				continue
+			}
+			if len(st.MinValue) != 8 || len(st.MaxValue) != 8 {
+				t.Fatalf("row group %d %s: no min/max statistics", g, parquetColumns[c])
+			}
+			gotLo, gotHi := statValue(c, st.MinValue), statValue(c, st.MaxValue)
+			if gotLo != lo || gotHi != hi {
+				t.Errorf("row group %d %s: statistics %v..%v, values %v..%v", g, parquetColumns[c], gotLo, gotHi, lo, hi)
+			}
+		}
+		off += int(rg.NumRows)
+	}
+}
+
+func statValue(col int, b []byte) float64 {
+	u := binary.LittleEndian.Uint64(b)
+	if col == 0 {
+		return float64(int64(u))
+	}
+	return math.Float64frombits(u)
+}
+
+func openParquet(t *testing.T, path string) *parquet.File {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fh.Close() })
+	st, err := fh.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(fh, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pf
+}
+
+func TestParquetEmptyAndBoundarySizes(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, ParquetRowGroupRows - 1, ParquetRowGroupRows, ParquetRowGroupRows + 1} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			f := oddBars(n)
+			path := filepath.Join(dir, strconv.Itoa(n)+".parquet")
+			if err := WriteParquetFile(path, f); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ReadParquetFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := sameBits(got, f); d != "" {
+				t.Fatal(d)
+			}
+			if got.Period != 60 {
+				t.Errorf("period %d, want 60 from the footer", got.Period)
+			}
+			want := (n + ParquetRowGroupRows - 1) / ParquetRowGroupRows
+			if g := len(openParquet(t, path).Metadata().RowGroups); g != want {
+				t.Errorf("%d row groups, want %d", g, want)
+			}
+		})
+	}
+	// A nil frame writes an empty file that reads back empty.
+	var buf bytes.Buffer
+	if err := WriteParquet(&buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadParquet(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil || got.Len() != 0 {
+		t.Fatalf("nil frame read back as %v, %v", got, err)
+	}
+}
+
+// TestParquetRangeReadSkipsRowGroups corrupts the pages of every row group
+// but one: a range inside that group must still read, which it can only
+// do by skipping the others on their time statistics.
+func TestParquetRangeReadSkipsRowGroups(t *testing.T) {
+	f := oddBars(4*ParquetRowGroupRows + 100)
+	var buf bytes.Buffer
+	if err := WriteParquet(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	pf, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keep = 2
+	for g, rg := range pf.Metadata().RowGroups {
+		if g == keep {
+			continue
+		}
+		for _, cc := range rg.Columns {
+			md := cc.MetaData
+			for i := md.DataPageOffset; i < md.DataPageOffset+md.TotalCompressedSize; i++ {
+				b[i] = 0xA5
+			}
+		}
+	}
+	if _, err := ReadParquet(bytes.NewReader(b), int64(len(b))); err == nil {
+		t.Fatal("whole read of a file with corrupt row groups succeeded")
+	}
+	lo := f.Time[keep*ParquetRowGroupRows]
+	hi := f.Time[(keep+1)*ParquetRowGroupRows-1]
+	for _, r := range [][2]int64{{lo, hi + 1}, {lo + 3600, lo + 86400}, {hi, hi + 1}} {
+		got, err := ReadParquetRange(bytes.NewReader(b), int64(len(b)), r[0], r[1])
+		if err != nil {
+			t.Fatalf("range %v: %v", r, err)
+		}
+		if d := sameBits(got, f.Slice(r[0], r[1])); d != "" {
+			t.Fatalf("range %v: %s", r, d)
+		}
+	}
+}
+
+// TestReadChunkDirect checks that our own files take the direct decode
+// path and that it agrees with parquet-go's pages, and that files with
+// optional columns (DuckDB's) are left to parquet-go.
+func TestReadChunkDirect(t *testing.T) {
+	f := oddBars(ParquetRowGroupRows + 5000)
+	path := filepath.Join(t.TempDir(), "x.parquet")
+	if err := WriteParquetFile(path, f); err != nil {
+		t.Fatal(err)
+	}
+	check := func(path string, wantDirect bool) {
+		pf := openParquet(t, path)
+		specs, err := resolveColumns(pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fh, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fh.Close()
+		var scratch directScratch
+		for g, rg := range pf.RowGroups() {
+			n := rg.NumRows()
+			for c, spec := range specs {
+				md := &pf.Metadata().RowGroups[g].Columns[spec.leaf]
+				cc := rg.ColumnChunks()[spec.leaf]
+				var ok bool
+				var a, b []uint64
+				if c == 0 && spec.kind == parquet.Int64 {
+					direct, slow := make([]int64, n), make([]int64, n)
+					ok = readChunkDirect(fh, md, spec, direct, &scratch)
+					if err := readChunk(cc, spec, slow, 0); err != nil {
+						t.Fatal(err)
+					}
+					for i := range direct {
+						a, b = append(a, uint64(direct[i])), append(b, uint64(slow[i]))
+					}
+				} else {
+					direct, slow := make([]float64, n), make([]float64, n)
+					ok = readChunkDirect(fh, md, spec, direct, &scratch)
+					if err := readChunk(cc, spec, slow, 0); err != nil {
+						t.Fatal(err)
+					}
+					for i := range direct {
+						a, b = append(a, math.Float64bits(direct[i])), append(b, math.Float64bits(slow[i]))
+					}
+				}
+				if ok != wantDirect {
+					t.Fatalf("%s row group %d %s: direct path %v, want %v", filepath.Base(path), g, spec.name, ok, wantDirect)
+				}
+				if ok && !slices.Equal(a, b) {
+					t.Fatalf("%s row group %d %s: direct decode differs from parquet-go's", filepath.Base(path), g, spec.name)
+				}
+			}
+		}
+	}
+	check(path, littleEndian)
+	check(oracle.Path(t, "parquet", "duckdb", "cme_6EH4_1m.rg2048.parquet"), false)
 }
