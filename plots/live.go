@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -58,10 +60,11 @@ type liveChart struct {
 	follow   bool  // the view's right edge tracks the newest bar
 	version  uint64
 
-	render  sync.Mutex // one render at a time per chart
+	render  sync.Mutex // one render at a time per chart; guards the fields below
 	png     []byte
 	pngVer  uint64
 	renders int
+	geom    xGeom // where the last frame's data area sits in the image
 }
 
 // NewLive prepares a live window of charts (not yet serving). Each chart
@@ -325,9 +328,17 @@ func (lc *liveChart) followLast() {
 }
 
 // pan moves the view by a fraction of its width; zoom scales its width by
-// factor around a point at fraction at of the width. The view stays within
-// MinZoomBars bars and the data's span plus margins.
+// factor keeping the time at fraction at of the width where it is. In index
+// mode both count bars, not seconds, since that is what the x axis shows.
+// The view stays within MinZoomBars bars and the data's span plus margins.
 func (lc *liveChart) pan(frac float64) {
+	if lc.c.Index {
+		if t, k0, n := lc.bars(); n > 0 {
+			lc.setBars(t, k0+int(math.Round(frac*float64(n))), n)
+		}
+		lc.clamp()
+		return
+	}
 	d := int64(frac * float64(lc.to-lc.from))
 	lc.from += d
 	lc.to += d
@@ -338,11 +349,50 @@ func (lc *liveChart) pan(frac float64) {
 const MinZoomBars = 10
 
 func (lc *liveChart) zoom(factor, at float64) {
+	if lc.c.Index {
+		if t, k0, n := lc.bars(); n > 0 {
+			// Bar k0+j is drawn at x = j over the range [-0.5, n-0.5].
+			anchor := float64(k0) - 0.5 + at*float64(n)
+			m := int(math.Round(float64(n) * factor))
+			m = min(max(m, MinZoomBars), len(t)+2*rightMarginBars)
+			lc.setBars(t, int(math.Round(anchor+0.5-at*float64(m))), m)
+		}
+		lc.clamp()
+		return
+	}
 	span := float64(lc.to - lc.from)
 	anchor := float64(lc.from) + at*span
-	lc.from = int64(anchor - (anchor-float64(lc.from))*factor)
-	lc.to = int64(anchor + (float64(lc.to)-anchor)*factor)
+	t := lc.main()
+	newSpan := math.Max(span*factor, float64(MinZoomBars*lc.step))
+	if len(t) > 0 {
+		newSpan = math.Min(newSpan, float64(t[len(t)-1]-t[0]+(1+2*rightMarginBars)*lc.step))
+	}
+	lc.from = int64(math.Round(anchor - at*newSpan))
+	lc.to = lc.from + int64(math.Round(newSpan))
 	lc.clamp()
+}
+
+// bars returns the main times, the row of the first bar in view and how many
+// bars are in view.
+func (lc *liveChart) bars() ([]int64, int, int) {
+	t := lc.main()
+	i0, i1 := span(t, lc.from, lc.to)
+	return t, i0, i1 - i0
+}
+
+// setBars sets the view to m bars from row k of t, stepping past either end
+// of the data by the bar period.
+func (lc *liveChart) setBars(t []int64, k, m int) {
+	at := func(i int) int64 {
+		switch {
+		case i < 0:
+			return t[0] + int64(i)*lc.step
+		case i >= len(t):
+			return t[len(t)-1] + int64(i-len(t)+1)*lc.step
+		}
+		return t[i]
+	}
+	lc.from, lc.to = at(k), at(k+m)
 }
 
 func (lc *liveChart) clamp() {
@@ -530,16 +580,21 @@ func (l *Live) draw(lc *liveChart) ([]byte, error) {
 		return lc.png, nil
 	}
 	lc.c.From, lc.c.To = lc.from, lc.to
-	png, err := lc.c.PNG()
+	var buf bytes.Buffer
+	g, err := lc.c.render(&buf, "png")
 	if err != nil {
 		return nil, err
 	}
-	lc.png, lc.pngVer = png, lc.version
+	png := buf.Bytes()
+	lc.png, lc.pngVer, lc.geom = png, lc.version, g
 	lc.renders++
 	return png, nil
 }
 
-// view applies pan (frac), zoom (factor, at) or reset to a chart.
+// view applies pan (frac), zoom (factor, at) or reset to a chart. The page
+// gives positions and distances as fractions of the image width (it knows
+// nothing of the axes); they are mapped onto the data area of the frame it
+// shows, so the time under the cursor is the time drawn there.
 func (l *Live) view(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -549,6 +604,18 @@ func (l *Live) view(w http.ResponseWriter, r *http.Request) {
 	if lc == nil {
 		return
 	}
+	// Read before taking the data lock: draw holds render, then data.
+	lc.render.Lock()
+	g := lc.geom
+	lc.render.Unlock()
+	width := float64(lc.c.Width)
+	if width <= 0 {
+		width = DefaultWidth
+	}
+	if !(g.right > g.left) {
+		g = xGeom{0, width}
+	}
+	dataW := (g.right - g.left) / width // the data area's share of the image
 	q := r.URL.Query()
 	num := func(k string) (float64, bool) {
 		v, err := strconv.ParseFloat(q.Get(k), 64)
@@ -569,7 +636,7 @@ func (l *Live) view(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		lc.pan(f)
+		lc.pan(f / dataW)
 	case "zoom":
 		f, ok := num("factor")
 		if !ok {
@@ -583,7 +650,7 @@ func (l *Live) view(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "factor: want a positive number", http.StatusBadRequest)
 			return
 		}
-		lc.zoom(f, min(max(at, 0), 1))
+		lc.zoom(f, min(max((at*width-g.left)/(g.right-g.left), 0), 1))
 	case "reset":
 		lc.resetView()
 	default:

@@ -3,8 +3,12 @@ package plots
 import (
 	"context"
 	"fmt"
+	"image"
+	"io"
+	"math"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -180,12 +184,17 @@ func TestLiveInBrowser(t *testing.T) {
 		t.Errorf("renders %d, %d after one bar and a backfill outside the view, want 2, 1", l.Renders(0), l.Renders(1))
 	}
 
-	// Wheel zoom over chart 0 narrows its view; the page shows the new frame.
+	// Wheel zoom over chart 0 narrows its view and keeps the time under the
+	// cursor where it was. The data area is found in the frame's pixels:
+	// the x axis line spans it.
+	left, right := xAxisSpan(t, frame(t, url, 0))
 	var box []float64
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = document.getElementById('c0').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`, &box)); err != nil {
 		t.Fatal(err)
 	}
-	cx, cy := box[0]+box[2]/2, box[1]+box[3]/2
+	scale := box[2] / 800 // CSS pixels per image pixel
+	const at = 0.25       // of the data area's width
+	cx, cy := box[0]+(float64(left)+at*float64(right-left))*scale, box[1]+box[3]/2
 	from0, to0, _ := l.View(0)
 	if err := chromedp.Run(ctx, chromedp.MouseEvent(input.MouseMoved, cx, cy),
 		chromedp.ActionFunc(func(ctx context.Context) error {
@@ -198,18 +207,26 @@ func TestLiveInBrowser(t *testing.T) {
 	if to1-from1 >= to0-from0 {
 		t.Errorf("zoom in: view [%d, %d) not narrower than [%d, %d)", from1, to1, from0, to0)
 	}
+	under := func(from, to int64) float64 { return float64(from) + at*float64(to-from) }
+	if d := under(from1, to1) - under(from0, to0); math.Abs(d) > 60 {
+		t.Errorf("zoom moved the time under the cursor by %.0f s (view [%d, %d) to [%d, %d))", d, from0, to0, from1, to1)
+	}
 
-	// Drag right pans back in time.
+	// Drag right pans back in time, the time under the cursor moving with it.
 	if err := chromedp.Run(ctx,
 		chromedp.MouseEvent(input.MousePressed, cx, cy, chromedp.ButtonLeft),
-		chromedp.MouseEvent(input.MouseMoved, cx+200, cy, chromedp.ButtonLeft),
-		chromedp.MouseEvent(input.MouseReleased, cx+200, cy, chromedp.ButtonLeft)); err != nil {
+		chromedp.MouseEvent(input.MouseMoved, cx+200*scale, cy, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.MouseReleased, cx+200*scale, cy, chromedp.ButtonLeft)); err != nil {
 		t.Fatal(err)
 	}
 	waitVersion(0, 4)
 	from2, to2, follow := l.View(0)
 	if from2 >= from1 || follow {
 		t.Errorf("pan: view [%d, %d) follow %v after [%d, %d)", from2, to2, follow, from1, to1)
+	}
+	want := 200 / float64(right-left) * float64(to1-from1)
+	if d := float64(from1-from2) - want; math.Abs(d) > 60 {
+		t.Errorf("a 200 px drag moved the view %d s, want %.0f s", from1-from2, want)
 	}
 
 	// r resets both charts to the default view.
@@ -255,5 +272,96 @@ func TestLiveAppendRevisesAndIgnoresRepeats(t *testing.T) {
 	}
 	if v := l.charts[0].version; v != 3 {
 		t.Fatalf("version %d after an insert in view", v)
+	}
+}
+
+// frame fetches chart i's current frame as the page does.
+func frame(t *testing.T, url string, i int) *image.RGBA {
+	t.Helper()
+	q := url[strings.Index(url, "?token=")+len("?token="):]
+	resp, err := http.Get(fmt.Sprintf("%s/frame?token=%s&chart=%d", url[:strings.Index(url, "/?")], q, i))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("frame %d: %d %v", i, resp.StatusCode, err)
+	}
+	return decode(t, b)
+}
+
+// xAxisSpan finds the longest run of grey pixels in a row: the x axis line
+// (thinner than a pixel, so grey, not black), drawn across the data area;
+// candles and volume bars are coloured.
+func xAxisSpan(t *testing.T, img *image.RGBA) (int, int) {
+	t.Helper()
+	bl, br := 0, -1
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		run := 0
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			i := img.PixOffset(x, y)
+			r, g, b := int(img.Pix[i]), int(img.Pix[i+1]), int(img.Pix[i+2])
+			if r < 192 && r == g && g == b {
+				run++
+				if run > br-bl+1 {
+					bl, br = x-run+1, x
+				}
+				continue
+			}
+			run = 0
+		}
+	}
+	if br-bl < img.Rect.Dx()/2 {
+		t.Fatalf("no x axis line in the frame (longest dark run %d..%d)", bl, br)
+	}
+	return bl, br
+}
+
+// In index mode a wheel zoom keeps the bar under the cursor in place,
+// counting bars, not seconds: the data closes for 100 bars after every 100
+// open ones, which a zoom in seconds would get wrong by whole sessions.
+func TestLiveIndexZoomAnchor(t *testing.T) {
+	all := walkBars(4000, 3)
+	f := frames.New(60, 2000)
+	for i := range all.Time {
+		if (i/100)%2 == 0 {
+			f.Add(all.Time[i], all.Open[i], all.High[i], all.Low[i], all.Close[i], all.Volume[i])
+		}
+	}
+	c := candlesChart(f, true)
+	l, err := NewLive(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := l.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	left, right := xAxisSpan(t, frame(t, url, 0))
+	const at = 0.3 // of the data area
+	// The bar under the cursor, in rows of f: bar j of the view is drawn at
+	// x = j over [-0.5, n-0.5].
+	under := func() float64 {
+		from, to, _ := l.View(0)
+		i0 := sort.Search(f.Len(), func(i int) bool { return f.Time[i] >= from })
+		i1 := sort.Search(f.Len(), func(i int) bool { return f.Time[i] >= to })
+		return float64(i0) - 0.5 + at*float64(i1-i0)
+	}
+	before := under()
+	atImage := (float64(left) + at*float64(right-left)) / 800
+	base := url[:strings.Index(url, "/?")]
+	token := url[strings.Index(url, "?token=")+len("?token="):]
+	resp, err := http.Post(fmt.Sprintf("%s/view?token=%s&chart=0&action=zoom&factor=0.5&at=%g", base, token, atImage), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("zoom: %d", resp.StatusCode)
+	}
+	if after := under(); math.Abs(after-before) > 1 {
+		t.Errorf("zoom moved the bar under the cursor from row %.1f to %.1f", before, after)
 	}
 }

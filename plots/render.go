@@ -69,6 +69,16 @@ var pdfDates sync.Once
 // Render draws the chart in a format (png, svg or pdf) to w. The same chart
 // gives the same bytes every time.
 func (c *Chart) Render(w io.Writer, format string) error {
+	_, err := c.render(w, format)
+	return err
+}
+
+// xGeom is where a drawn chart's data area landed across the image: its
+// left and right edges in image pixels from the left. The live window maps
+// a cursor to a time with it.
+type xGeom struct{ left, right float64 }
+
+func (c *Chart) render(w io.Writer, format string) (xGeom, error) {
 	wpx, hpx, dpi := c.Width, c.Height, c.DPI
 	if wpx <= 0 {
 		wpx = DefaultWidth
@@ -97,13 +107,14 @@ func (c *Chart) Render(w io.Writer, format string) error {
 		})
 		cw = vgpdf.New(width, height)
 	default:
-		return fmt.Errorf("chart format %q: want png, svg or pdf", format)
+		return xGeom{}, fmt.Errorf("chart format %q: want png, svg or pdf", format)
 	}
-	if err := c.draw(draw.New(cw), wpx, vg.Inch/vg.Length(dpi)); err != nil {
-		return err
+	g, err := c.draw(draw.New(cw), wpx, vg.Inch/vg.Length(dpi))
+	if err != nil {
+		return xGeom{}, err
 	}
-	_, err := cw.WriteTo(w)
-	return err
+	_, err = cw.WriteTo(w)
+	return g, err
 }
 
 // view is the chart's x mapping: positions of the rows of each series.
@@ -127,20 +138,20 @@ type drawn struct {
 	ymin, ymax float64
 }
 
-func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) error {
+func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
 	if len(c.Panes) == 0 {
-		return fmt.Errorf("chart %q has no panes", c.Title)
+		return xGeom{}, fmt.Errorf("chart %q has no panes", c.Title)
 	}
 	for _, p := range c.Panes {
 		for _, s := range p.Series {
 			if err := s.check(); err != nil {
-				return err
+				return xGeom{}, err
 			}
 		}
 	}
 	ranges, err := c.OverlayRanges()
 	if err != nil {
-		return err
+		return xGeom{}, err
 	}
 	v := c.view()
 	uppx := (v.hi - v.lo) / float64(wpx)
@@ -217,12 +228,13 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) error {
 			p.Add(lp)
 		}
 	}
-	layout(dc, c.Panes, plots)
-	return nil
+	left, right := layout(dc, c.Panes, plots)
+	return xGeom{left: float64(left / px), right: float64(right / px)}, nil
 }
 
-// layout stacks the panes by weight and lines up their data areas.
-func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) {
+// layout stacks the panes by weight, lines up their data areas and returns
+// the data areas' left and right edges.
+func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) (vg.Length, vg.Length) {
 	total := 0.0
 	for _, p := range panes {
 		total += weight(p)
@@ -246,6 +258,7 @@ func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) {
 		cs[i].Max.X -= da.Max.X - right
 		p.Draw(cs[i])
 	}
+	return left, right
 }
 
 func weight(p *Pane) float64 {
