@@ -8,8 +8,9 @@ import (
 )
 
 // Cascade is a set of indicators attached to a bar series and kept current:
-// computed over the history in one pass when attached, then updated in O(1)
-// per indicator as bars are appended or the newest bar is revised. Every
+// computed over the history in one pass when attached, then updated by each
+// indicator's stream (O(1) per bar for most; see the package doc) as bars
+// are appended or the newest bar is revised. Every
 // output column is as long as the series and aligned with its Time. An
 // indicator used as a source by several others is computed once.
 //

@@ -10,13 +10,26 @@
 //	func SMA(x []float64, n int) []float64
 //	func MACD(x []float64, fast, slow, signal int) (macd, signal, hist []float64)
 //
+// Each has a To variant that writes into destinations the caller owns, so a
+// loop over many series allocates nothing:
+//
+//	func SMATo(dst, x []float64, n int) []float64
+//	func MACDTo(macd, signal, hist, x []float64, fast, slow, signal int) (...)
+//
+// A destination must be as long as the (first) input and must not share
+// memory with an input; every value of it is written. A destination of
+// another length is a mistake in the calling code, and To panics on it as
+// gonum does. The allocating function is the To variant into a new slice.
+// (STOCHRSI, VWAPReset, VWAPAnchored and FlowRates have no To variant; DEMA,
+// TEMA, TRIMA, APO and PPO still allocate their intermediate series.)
+//
 // The output is as long as the input and NaN before the indicator's first
 // valid index. That index and the order of every floating-point operation are
 // TA-Lib's, so values are bit-equal to TA-Lib C or within 1e-9 relative
 // (STDDEV and BBANDS keep TA-Lib's one-pass variance). Each function documents
 // its parameter ranges; with a parameter outside them it returns all NaN and
-// never panics (the registry checks parameters and gives the errors a person
-// reads). LookbackXXX(params) returns the number of leading NaN outputs on an
+// does not panic (the registry checks parameters and gives the errors a
+// person reads). LookbackXXX(params) returns the number of leading NaN outputs on an
 // input without leading NaNs.
 //
 // Leading NaNs in a single-series input are treated as bars not there yet: the
@@ -26,11 +39,24 @@
 //
 // # Streaming twins
 //
-// Every indicator has a state type that consumes one bar at a time in O(1):
+// Every indicator has a state type that consumes one bar at a time:
 //
 //	s := NewSMAStream(20)
 //	v := s.Update(close)  // a new bar
 //	v = s.Revise(close2)  // the newest bar changed before it closed
+//
+// Most take O(1) per bar. The exceptions, with a window of n bars:
+//   - CCI costs O(n) per bar: its mean absolute deviation Σ|TP − mean|/n
+//     needs every TP of the window again whenever the mean moves (there is no
+//     exact running form for it), as in TA-Lib.
+//   - The rolling extremes of MIDPRICE, MIDPOINT, WILLR, STOCH and AROON are
+//     O(1) per bar except when the extreme leaves the window or a Revise
+//     lowers it, which rescans the window (TA-Lib's method): O(n) in the worst
+//     case (a steadily falling high rescans every bar), a few values per bar
+//     on typical prices.
+//   - STOCHRSI's monotone deques are O(1) amortized, and LINEARREG(_SLOPE)
+//     recomputes its sums from the window every n bars so they cannot drift:
+//     O(1) amortized.
 //
 // Update returns the same value the batch function gives at that bar,
 // bit-identical, and NaN before the lookback. Revise replaces the newest bar's
