@@ -284,6 +284,12 @@ func (ch *parquetChunk) encodeDoubles(z *zstd.Encoder, raw []byte, x []float64) 
 	}
 	for p := 0; p < len(x) && ch.err == nil; p += parquetPageRows {
 		vals := x[p:min(len(x), p+parquetPageRows)]
+		if littleEndian {
+			// PLAIN is the column's own memory on this machine: compress it
+			// where it lies.
+			ch.addPage(z, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 8*len(vals)), len(vals), format.Plain)
+			continue
+		}
 		raw = slices.Grow(raw[:0], 8*len(vals))[:8*len(vals)]
 		for k, v := range vals {
 			binary.LittleEndian.PutUint64(raw[8*k:], math.Float64bits(v))
