@@ -147,7 +147,7 @@ func (g *inkGrid) segment(x0, y0, x1, y1 vg.Length) {
 }
 
 // addDrawn marks what one reduced series draws: its line segments, glyphs,
-// wicks and bars.
+// bars and candles (body width by wick span).
 func (g *inkGrid) addDrawn(d *drawn, trX, trY func(float64) vg.Length) {
 	kind := d.s.Kind
 	if d.asLine {
@@ -178,22 +178,36 @@ func (g *inkGrid) addDrawn(d *drawn, trX, trY func(float64) vg.Length) {
 		}
 	case KindHistogram:
 		zero := trY(0)
-		for i, x := range d.x {
-			x0, x1 := d.slot(x, trX)
-			mid := (x0 + x1) / 2
-			for _, y := range [2]float64{d.h[i], d.l[i]} {
+		for _, b := range d.bars(trX, d.px) {
+			for _, y := range [2]float64{b.h, b.l} {
 				if y == y {
-					g.segment(mid, zero, mid, trY(y))
+					g.rect(b.x0, zero, b.x1, trY(y))
 				}
 			}
 		}
 	case KindCandles, KindOHLC:
-		for i, x := range d.x {
-			x0, x1 := d.slot(x, trX)
-			mid := (x0 + x1) / 2
-			if d.l[i] == d.l[i] && d.h[i] == d.h[i] {
-				g.segment(mid, trY(d.l[i]), mid, trY(d.h[i]))
+		for _, b := range d.bars(trX, d.px) {
+			if b.l == b.l && b.h == b.h {
+				g.rect(b.x0, trY(b.l), b.x1, trY(b.h))
 			}
+		}
+	}
+}
+
+// rect marks the cells of a filled rectangle (a bar, a candle with its
+// wick's span).
+func (g *inkGrid) rect(x0, y0, x1, y1 vg.Length) {
+	// A bar far wider than the area (zoomed in on daily bars) is walked
+	// only where it can be seen.
+	x0, x1 = max(x0, g.x0), min(x1, g.x0+vg.Length(g.nx)*g.cell)
+	if x1 < x0 {
+		return
+	}
+	for x := x0; ; x += g.cell / 2 {
+		x = min(x, x1)
+		g.segment(x, y0, x, y1)
+		if x >= x1 {
+			return
 		}
 	}
 }
