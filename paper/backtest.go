@@ -118,9 +118,14 @@ type runner struct {
 	// close at once).
 	exposed     int
 	lastExposed bool
-	// fills are kept in fixed-size chunks while the replay runs: growing one
-	// slice of reports would copy them over and over.
-	fills [][]Report
+	// fills are kept while the replay runs as compact records without
+	// pointers, in fixed-size chunks, and become Reports at the end: a
+	// growing slice of reports would be copied over and over, and would
+	// weigh four times as much.
+	fills [][]fillRec
+	// fillDec holds the price and fee of the fills whose decimals cannot be
+	// derived from their ticks and lots.
+	fillDec []fillDecimals
 	fill  FillHandler
 	ctx   *Context
 	ctx0  context.Context
@@ -190,13 +195,81 @@ func (r *runner) submit(o Order) (string, error) {
 
 const fillChunk = 4096
 
+// fillRec is a fill report in a few words. The price is the market's
+// priceOf(ticks) and the fee the engine's intFee, unless dec says where in
+// fillDec they are kept; the size is the order's when whole (the engine
+// reports the order's own decimal then), else sizeOf(lots).
+type fillRec struct {
+	time, ticks, lots, rem int64
+	ord                    int32 // in Engine.list
+	dec                    int32 // 1 + the index in runner.fillDec, or 0
+	liq                    Liquidity
+	whole                  bool // the fill is the order's whole size
+}
+
+type fillDecimals struct {
+	price, fee decimal.Decimal
+}
+
 func (r *runner) addFill(rep *Report) {
+	o := rep.ord
+	m := o.m
+	f := fillRec{time: rep.Time, ticks: rep.ticks, lots: rep.lots, ord: o.idx, liq: rep.Liquidity, whole: rep.Size == o.Size}
+	if !rep.Remaining.IsZero() {
+		f.rem, _ = lotsOf(rep.Remaining, m.lotD)
+	}
+	derived := rep.ticks >= 0 && r.e.cfg.Fees == nil
+	if !derived && rep.ticks >= 0 && r.e.intFees {
+		_, derived = r.e.intFee(m, rep.ticks, rep.lots, rep.Liquidity)
+	}
+	if !derived {
+		r.fillDec = append(r.fillDec, fillDecimals{price: rep.Price, fee: rep.Fee})
+		f.dec = int32(len(r.fillDec))
+	}
 	k := len(r.fills)
 	if k == 0 || len(r.fills[k-1]) == fillChunk {
-		r.fills = append(r.fills, make([]Report, 0, fillChunk))
+		r.fills = append(r.fills, make([]fillRec, 0, fillChunk))
 		k++
 	}
-	r.fills[k-1] = append(r.fills[k-1], *rep)
+	r.fills[k-1] = append(r.fills[k-1], f)
+}
+
+// fillReports turns the fill records back into reports.
+func (r *runner) fillReports() []Report {
+	n := 0
+	for _, c := range r.fills {
+		n += len(c)
+	}
+	out := make([]Report, n)
+	i := 0
+	for _, c := range r.fills {
+		for k := range c {
+			f := &c[k]
+			o := r.e.list[f.ord]
+			m := o.m
+			rep := &out[i]
+			i++
+			*rep = Report{Kind: Fill, Time: f.time, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
+				Liquidity: f.liq, Remaining: m.sizeOf(f.rem), ord: o, ticks: f.ticks, lots: f.lots}
+			if f.whole && o.lots == f.lots {
+				rep.Size = o.Size
+			} else {
+				rep.Size = m.sizeOf(f.lots)
+			}
+			if f.dec > 0 {
+				d := &r.fillDec[f.dec-1]
+				rep.Price, rep.Fee = d.price, d.fee
+				continue
+			}
+			rep.Price = m.priceOf(f.ticks)
+			rep.Fee = decimal.Zero
+			if r.e.cfg.Fees != nil {
+				rep.Fee, _ = r.e.intFee(m, f.ticks, f.lots, f.liq)
+			}
+		}
+	}
+	r.fills, r.fillDec = nil, nil
+	return out
 }
 
 // drain books the engine's reports: fills move cash and positions; rejects
@@ -549,15 +622,7 @@ func (r *runner) runDriver(d *Driver, replay *feeds.Replay) error {
 // finish settles the exact account from the fills and computes the report.
 func (r *runner) finish() {
 	res := r.res
-	n := 0
-	for _, c := range r.fills {
-		n += len(c)
-	}
-	res.Fills = make([]Report, 0, n)
-	for _, c := range r.fills {
-		res.Fills = append(res.Fills, c...)
-	}
-	r.fills = nil
+	res.Fills = r.fillReports()
 	cash, pos := settle(res.InitialCash, res.Fills)
 	res.FinalCash = cash
 	for _, m := range r.mk {

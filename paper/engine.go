@@ -96,6 +96,7 @@ type market struct {
 type order struct {
 	Order
 	seq       int
+	idx       int32 // in Engine.list
 	m         *market
 	lots      int64 // total size in lots
 	filled    int64
@@ -207,6 +208,7 @@ func (e *Engine) add(o *order, auto bool) {
 		}
 		e.named[o.ID] = o
 	}
+	o.idx = int32(len(e.list))
 	e.list = append(e.list, o)
 }
 

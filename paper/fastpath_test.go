@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"workbench/feeds"
 )
 
 // feeFunc hides Fees behind another FeeModel type, so that the engine takes
@@ -94,5 +96,56 @@ func TestDecSum(t *testing.T) {
 	}
 	if got := subDecInt(12345, -3, d("0.0005")); !got.Equal(d("12.3445")) {
 		t.Fatalf("12.345 - 0.0005 = %s", got)
+	}
+}
+
+// The backtest's fills, kept compactly while it runs, are the reports the
+// engine made: partial fills of a volume cap, limit and bracket orders,
+// fees of the int64 path and of another model, with and without a tick.
+func TestResultFillsAreTheEngineReports(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		tick string
+		fees FeeModel
+	}{{"int fees", "0.01", BpsFees(-1, 10)}, {"model fees", "0.01", feeFunc{BpsFees(1, 5)}},
+		{"no fees", "0.01", nil}, {"no tick", "0", BpsFees(2, 4)}} {
+		var seen []Report
+		n := 0
+		strat := &Funcs{
+			BarFunc: func(ctx *Context, b feeds.BarEvent) {
+				n++
+				switch n % 7 {
+				case 1:
+					ctx.Submit(Order{FQME: b.FQME, Side: Buy, Type: Market, Size: d("2.5"),
+						StopLoss: d("50"), TakeProfit: decimal.NewFromFloat(b.Bar.Close + 0.05).Round(2)})
+				case 3:
+					ctx.LimitOrder(b.FQME, -1.5, b.Bar.Close+0.02)
+				case 5:
+					ctx.Target(b.FQME, 0)
+				}
+			},
+			FillFunc: func(ctx *Context, f Report) { seen = append(seen, f) },
+		}
+		s := Series{Market: testPair(t, testFQME, c.tick, "0.001"), Bars: randomWalkBars(2000)}
+		res, err := Backtest(BacktestConfig{Series: []Series{s}, Fees: c.fees, Fill: FillModel{VolumeShare: 0.01}}, strat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		partial := 0
+		for _, f := range res.Fills {
+			if !f.Remaining.IsZero() {
+				partial++
+			}
+		}
+		if len(res.Fills) < 100 || partial == 0 || len(seen) != len(res.Fills) {
+			t.Fatalf("%s: %d fills (%d partial), %d seen by OnFill", c.name, len(res.Fills), partial, len(seen))
+		}
+		for i, want := range seen {
+			got := res.Fills[i]
+			if got.String() != want.String() || got.Tag != want.Tag || got.ord != want.ord || got.ticks != want.ticks ||
+				got.lots != want.lots || got.Price.Exponent() != want.Price.Exponent() || got.Fee.Exponent() != want.Fee.Exponent() {
+				t.Fatalf("%s: fill %d is\n%s, the engine reported\n%s", c.name, i, got, want)
+			}
+		}
 	}
 }
