@@ -126,11 +126,11 @@ type runner struct {
 	// fillDec holds the price and fee of the fills whose decimals cannot be
 	// derived from their ticks and lots.
 	fillDec []fillDecimals
-	fill  FillHandler
-	ctx   *Context
-	ctx0  context.Context
-	last  feeds.BarEvent // the bar being handled, for error messages
-	step  *stepper       // while a Driver runs
+	fill    FillHandler
+	ctx     *Context
+	ctx0    context.Context
+	last    feeds.BarEvent // the bar being handled, for error messages
+	step    *stepper       // while a Driver runs
 }
 
 func (r *runner) market(fqme string) *runMarket {
