@@ -229,6 +229,9 @@ func checkKey(fqme string, period int64) error {
 }
 
 func key(fqme string, period int64) string {
+	if fqme == "" {
+		fqme = `""`
+	}
 	if period < 1 {
 		return fqme
 	}
