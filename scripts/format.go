@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -157,4 +158,13 @@ func formatTime(t, period int64) string {
 	return tm.Format("2006-01-02 15:04:05")
 }
 
-func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+// num prints a table cell to 12 significant digits, in plain notation:
+// sums of prices and volumes carry binary rounding noise in their last
+// digits (457.6284300000001) that only hides the number a person wants.
+func num(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 12, 64), 64)
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}

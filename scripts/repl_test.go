@@ -56,6 +56,16 @@ func TestREPLFrameTable(t *testing.T) {
 	if strings.Contains(s, "1970-01-06") {
 		t.Fatalf("middle rows printed:\n%s", s)
 	}
+	// A sum with binary rounding noise prints as the number a person means;
+	// small sizes stay in plain notation.
+	out.Reset()
+	r.Line(ctx, "g := frames.New(60, 0)")
+	r.Line(ctx, "g.Add(0, 0.1+0.2, 457.62843+1e-13, 0.00001, 0.3, 123456789.5)")
+	r.Line(ctx, "g")
+	if s := out.String(); !strings.Contains(s, " 0.3 ") || !strings.Contains(s, " 457.62843 ") ||
+		!strings.Contains(s, " 0.00001 ") || !strings.Contains(s, " 123456789.5") {
+		t.Fatalf("numbers in the table:\n%s", s)
+	}
 }
 
 func TestREPLCommands(t *testing.T) {
