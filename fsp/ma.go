@@ -89,9 +89,10 @@ func SMATo(dst, x []float64, n int) []float64 {
 // SMAStream is the streaming twin of SMA.
 type SMAStream struct {
 	n        int
+	warmN    int // bars through the warm-up path: n, or all of them for a bad n
+	fn       float64
 	buf      []float64 // the last n inputs
-	st, base smaState
-	any      bool
+	st, base smaState  // base is the state before the newest bar, for Revise
 }
 
 type smaState struct {
@@ -101,30 +102,33 @@ type smaState struct {
 
 // NewSMAStream returns an SMA(n) stream, n ≥ 1 (smaller n gives NaN).
 func NewSMAStream(n int) *SMAStream {
-	return &SMAStream{n: n, buf: make([]float64, max(n, 1))}
+	warmN := n
+	if n < 1 {
+		warmN = math.MaxInt
+	}
+	return &SMAStream{n: n, warmN: warmN, fn: float64(n), buf: make([]float64, max(n, 1))}
 }
 
-// Update consumes a new bar.
+// Update consumes a new bar. It is small enough to inline.
 func (s *SMAStream) Update(x float64) float64 {
-	s.base, s.any = s.st, true
-	st := &s.st
-	if st.cnt < s.n || s.n < 1 {
+	s.base = s.st
+	if s.st.cnt < s.warmN {
 		return s.warm(x)
 	}
-	s.buf[st.pos] = x
-	if st.pos++; st.pos == s.n {
-		st.pos = 0
+	p := s.st.pos
+	s.buf[p] = x
+	if p++; p == len(s.buf) {
+		p = 0
 	}
-	t := st.total + x
-	st.total = t - s.buf[st.pos]
-	return t / float64(s.n)
+	s.st.pos = p
+	t := s.st.total + x
+	s.st.total = t - s.buf[p]
+	return t / s.fn
 }
 
 // Revise replaces the newest bar's input.
 func (s *SMAStream) Revise(x float64) float64 {
-	if s.any {
-		s.st = s.base
-	}
+	s.st = s.base
 	return s.Update(x)
 }
 

@@ -529,58 +529,66 @@ func dmi(adx, pdi, mdi, high, low, close []float64, n int) ([]float64, []float64
 	if !ok {
 		return adx, pdi, mdi
 	}
-	// dmState.step's operations with the state in locals: the stream tests
-	// hold the two to the same bits.
-	h, l, c := high[s:], low[s:], close[s:]
-	fn := float64(n)
+	// dmState.step's operations with the state in locals (the stream tests
+	// hold the two to the same bits), skipping the divisions of a ±DM no
+	// wanted output needs: PLUS_DI alone does TA-Lib's three per bar.
+	c := close[s:]
+	h, l := high[s:len(close)], low[s:len(close)]
+	needP, needM := adx != nil || pdi != nil, adx != nil || mdi != nil
+	fn, fn1 := float64(n), float64(n-1)
 	var plusDM, minusDM, tr, sumDX, adxV float64
 	prevH, prevL, prevC := h[0], l[0], c[0]
-	for i := 1; i < len(c); i++ {
-		diffP, diffM := h[i]-prevH, prevL-l[i]
-		prevH, prevL = h[i], l[i]
-		if i >= n {
+	for i := 1; i < n && i < len(c); i++ {
+		hi, lo := h[i], l[i]
+		diffP, diffM := hi-prevH, prevL-lo
+		prevH, prevL = hi, lo
+		minusDM += dmAdd(diffM, diffM > 0, diffP < diffM)
+		plusDM += dmAdd(diffP, diffP > 0, diffP > diffM)
+		tr += trueRange(hi, lo, prevC)
+		prevC = c[i]
+	}
+	for i := n; i < len(c); i++ {
+		hi, lo := h[i], l[i]
+		diffP, diffM := hi-prevH, prevL-lo
+		prevH, prevL = hi, lo
+		if needM {
 			minusDM -= minusDM / fn
+		}
+		if needP {
 			plusDM -= plusDM / fn
 		}
-		if diffM > 0 && diffP < diffM {
-			minusDM += diffM
-		} else if diffP > 0 && diffP > diffM {
-			plusDM += diffP
-		}
-		if i >= n {
-			tr = tr - tr/fn + trueRange(h[i], l[i], prevC)
-		} else {
-			tr += trueRange(h[i], l[i], prevC)
-		}
+		minusDM += dmAdd(diffM, diffM > 0, diffP < diffM)
+		plusDM += dmAdd(diffP, diffP > 0, diffP > diffM)
+		tr = tr - tr/fn + trueRange(hi, lo, prevC)
 		prevC = c[i]
-		if i < n {
-			continue
-		}
-		pdiV, mdiV, dx, okDX := 0.0, 0.0, 0.0, false
+		pdiV, mdiV := 0.0, 0.0
 		if !isZero(tr) {
-			mdiV = float64(100 * (minusDM / tr))
-			pdiV = float64(100 * (plusDM / tr))
-			if sum := mdiV + pdiV; adx != nil && !isZero(sum) {
-				dx, okDX = 100*(math.Abs(mdiV-pdiV)/sum), true
+			if needM {
+				mdiV = float64(100 * (minusDM / tr))
 			}
-		}
-		switch {
-		case i < 2*n-1:
-			if okDX {
-				sumDX += dx
+			if needP {
+				pdiV = float64(100 * (plusDM / tr))
 			}
-		case i == 2*n-1:
-			if okDX {
-				sumDX += dx
-			}
-			adxV = sumDX / fn
-		case okDX:
-			adxV = (float64(adxV*(fn-1)) + dx) / fn
-		}
-		if i < look {
-			continue
 		}
 		if adx != nil {
+			dx, okDX := 0.0, false
+			if sum := mdiV + pdiV; !isZero(tr) && !isZero(sum) {
+				dx, okDX = 100*(math.Abs(mdiV-pdiV)/sum), true
+			}
+			switch {
+			case i < 2*n-1:
+				if okDX {
+					sumDX += dx
+				}
+				continue
+			case i == 2*n-1:
+				if okDX {
+					sumDX += dx
+				}
+				adxV = sumDX / fn
+			case okDX:
+				adxV = (float64(adxV*fn1) + dx) / fn
+			}
 			adx[s+i] = adxV
 		}
 		if pdi != nil {
@@ -591,6 +599,22 @@ func dmi(adx, pdi, mdi, high, low, close []float64, n int) ([]float64, []float64
 		}
 	}
 	return adx, pdi, mdi
+}
+
+// dmAdd is v where a and b hold and +0 elsewhere, without a branch: which
+// of ±DM moves is a coin flip on a random walk, and adding +0 to a ±DM
+// (never −0) leaves it bit for bit as TA-Lib's skipped addition does.
+func dmAdd(v float64, a, b bool) float64 {
+	return math.Float64frombits(math.Float64bits(v) & -(b2u(a) & b2u(b)))
+}
+
+// b2u is 1 for true; the compiler makes it a SETcc, not a branch.
+func b2u(b bool) uint64 {
+	var u uint64
+	if b {
+		u = 1
+	}
+	return u
 }
 
 // DMIStream is the streaming twin of ADX, PLUS_DI and MINUS_DI at once: its

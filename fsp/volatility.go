@@ -69,9 +69,12 @@ func TRANGETo(dst, high, low, close []float64) []float64 {
 	if !ok {
 		return dst
 	}
-	h, l, c, o := high[s:], low[s:], close[s:], dst[s:]
+	c := close[s:]
+	h, l, o := high[s:len(close)], low[s:len(close)], dst[s:len(close)] // one length: no bounds checks
+	prev := c[0]
 	for i := 1; i < len(c); i++ {
-		o[i] = trueRange(h[i], l[i], c[i-1])
+		o[i] = trueRange(h[i], l[i], prev)
+		prev = c[i]
 	}
 	return dst
 }

@@ -11,46 +11,45 @@ var sink float64
 
 func keep(x []float64) { sink += x[len(x)-1] }
 
-// cases lists the measured indicators with TA-Lib's usual parameters.
+// cases lists the measured indicators with TA-Lib's usual parameters. The
+// streams are called directly on their concrete types, as Go code using
+// them would.
 func cases(b *bars) []case_ {
 	o, h, l, c, v := b.o, b.h, b.l, b.c, b.v
 	cf := talibC(b)
 	// Our To functions write into buffers allocated once, as TA-Lib C does.
 	d1, d2, d3 := make([]float64, len(c)), make([]float64, len(c)), make([]float64, len(c))
-	s1 := func(update func(float64) float64) func() {
-		return func() {
-			var y float64
-			for _, x := range c {
-				y = update(x)
-			}
-			sink += y
-		}
-	}
-	s3 := func(update func(h, l, c float64) float64) func() {
-		return func() {
-			var y float64
-			for i := range c {
-				y = update(h[i], l[i], c[i])
-			}
-			sink += y
-		}
-	}
-	s4 := func(update func(h, l, c, v float64) float64) func() {
-		return func() {
-			var y float64
-			for i := range c {
-				y = update(h[i], l[i], c[i], v[i])
-			}
-			sink += y
-		}
-	}
 	list := []case_{
 		{name: "SMA(20)", ours: func() { keep(fsp.SMATo(d1, c, 20)) }, alloc: func() { keep(fsp.SMA(c, 20)) },
-			stream: s1(fsp.NewSMAStream(20).Update), goTalib: func() { keep(talib.Sma(c, 20)) }},
+			stream: func() {
+				s := fsp.NewSMAStream(20)
+				var y float64
+				for _, x := range c {
+					y = s.Update(x)
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Sma(c, 20)) }},
 		{name: "EMA(20)", ours: func() { keep(fsp.EMATo(d1, c, 20)) }, alloc: func() { keep(fsp.EMA(c, 20)) },
-			stream: s1(fsp.NewEMAStream(20).Update), goTalib: func() { keep(talib.Ema(c, 20)) }},
+			stream: func() {
+				s := fsp.NewEMAStream(20)
+				var y float64
+				for _, x := range c {
+					y = s.Update(x)
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Ema(c, 20)) }},
 		{name: "RSI(14)", ours: func() { keep(fsp.RSITo(d1, c, 14)) }, alloc: func() { keep(fsp.RSI(c, 14)) },
-			stream: s1(fsp.NewRSIStream(14).Update), goTalib: func() { keep(talib.Rsi(c, 14)) }},
+			stream: func() {
+				s := fsp.NewRSIStream(14)
+				var y float64
+				for _, x := range c {
+					y = s.Update(x)
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Rsi(c, 14)) }},
 		{name: "MACD(12,26,9)", ours: func() { _, _, x := fsp.MACDTo(d1, d2, d3, c, 12, 26, 9); keep(x) }, alloc: func() { _, _, x := fsp.MACD(c, 12, 26, 9); keep(x) },
 			stream: func() {
 				s := fsp.NewMACDStream(12, 26, 9)
@@ -72,11 +71,35 @@ func cases(b *bars) []case_ {
 			},
 			goTalib: func() { x, _, _ := talib.BBands(c, 20, 2, 2, talib.SMA); keep(x) }},
 		{name: "TRANGE", ours: func() { keep(fsp.TRANGETo(d1, h, l, c)) }, alloc: func() { keep(fsp.TRANGE(h, l, c)) },
-			stream: s3(fsp.NewTRANGEStream().Update), goTalib: func() { keep(talib.TRange(h, l, c)) }},
+			stream: func() {
+				s := fsp.NewTRANGEStream()
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.TRange(h, l, c)) }},
 		{name: "ATR(14)", ours: func() { keep(fsp.ATRTo(d1, h, l, c, 14)) }, alloc: func() { keep(fsp.ATR(h, l, c, 14)) },
-			stream: s3(fsp.NewATRStream(14).Update), goTalib: func() { keep(talib.Atr(h, l, c, 14)) }},
+			stream: func() {
+				s := fsp.NewATRStream(14)
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Atr(h, l, c, 14)) }},
 		{name: "NATR(14)", ours: func() { keep(fsp.NATRTo(d1, h, l, c, 14)) }, alloc: func() { keep(fsp.NATR(h, l, c, 14)) },
-			stream: s3(fsp.NewNATRStream(14).Update), goTalib: func() { keep(talib.Natr(h, l, c, 14)) }},
+			stream: func() {
+				s := fsp.NewNATRStream(14)
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Natr(h, l, c, 14)) }},
 		{name: "STOCH(14,3,3)", ours: func() { x, _ := fsp.STOCHTo(d1, d2, h, l, c, 14, 3, 3); keep(x) }, alloc: func() { x, _ := fsp.STOCH(h, l, c, 14, 3, 3); keep(x) },
 			stream: func() {
 				s := fsp.NewSTOCHStream(14, 3, 3)
@@ -88,11 +111,35 @@ func cases(b *bars) []case_ {
 			},
 			goTalib: func() { x, _ := talib.Stoch(h, l, c, 14, 3, talib.SMA, 3, talib.SMA); keep(x) }},
 		{name: "WILLR(14)", ours: func() { keep(fsp.WILLRTo(d1, h, l, c, 14)) }, alloc: func() { keep(fsp.WILLR(h, l, c, 14)) },
-			stream: s3(fsp.NewWILLRStream(14).Update), goTalib: func() { keep(talib.WillR(h, l, c, 14)) }},
+			stream: func() {
+				s := fsp.NewWILLRStream(14)
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.WillR(h, l, c, 14)) }},
 		{name: "CCI(14)", ours: func() { keep(fsp.CCITo(d1, h, l, c, 14)) }, alloc: func() { keep(fsp.CCI(h, l, c, 14)) },
-			stream: s3(fsp.NewCCIStream(14).Update), goTalib: func() { keep(talib.Cci(h, l, c, 14)) }},
+			stream: func() {
+				s := fsp.NewCCIStream(14)
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Cci(h, l, c, 14)) }},
 		{name: "MFI(14)", ours: func() { keep(fsp.MFITo(d1, h, l, c, v, 14)) }, alloc: func() { keep(fsp.MFI(h, l, c, v, 14)) },
-			stream: s4(fsp.NewMFIStream(14).Update), goTalib: func() { keep(talib.Mfi(h, l, c, v, 14)) }},
+			stream: func() {
+				s := fsp.NewMFIStream(14)
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i], v[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Mfi(h, l, c, v, 14)) }},
 		{name: "ADX(14)", ours: func() { keep(fsp.ADXTo(d1, h, l, c, 14)) }, alloc: func() { keep(fsp.ADX(h, l, c, 14)) },
 			stream: func() {
 				s := fsp.NewDMIStream(14)
@@ -116,7 +163,15 @@ func cases(b *bars) []case_ {
 			},
 			goTalib: func() { x, _ := talib.Aroon(h, l, 14); keep(x) }},
 		{name: "ULTOSC(7,14,28)", ours: func() { keep(fsp.ULTOSCTo(d1, h, l, c, 7, 14, 28)) }, alloc: func() { keep(fsp.ULTOSC(h, l, c, 7, 14, 28)) },
-			stream: s3(fsp.NewULTOSCStream(7, 14, 28).Update), goTalib: func() { keep(talib.UltOsc(h, l, c, 7, 14, 28)) }},
+			stream: func() {
+				s := fsp.NewULTOSCStream(7, 14, 28)
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.UltOsc(h, l, c, 7, 14, 28)) }},
 		{name: "SAR(0.02,0.2)", ours: func() { keep(fsp.SARTo(d1, h, l, 0.02, 0.2)) }, alloc: func() { keep(fsp.SAR(h, l, 0.02, 0.2)) },
 			stream: func() {
 				s := fsp.NewSARStream(0.02, 0.2)
@@ -148,9 +203,25 @@ func cases(b *bars) []case_ {
 			},
 			goTalib: func() { keep(talib.Obv(c, v)) }},
 		{name: "AD", ours: func() { keep(fsp.ADTo(d1, h, l, c, v)) }, alloc: func() { keep(fsp.AD(h, l, c, v)) },
-			stream: s4(fsp.NewADStream().Update), goTalib: func() { keep(talib.Ad(h, l, c, v)) }},
+			stream: func() {
+				s := fsp.NewADStream()
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i], v[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.Ad(h, l, c, v)) }},
 		{name: "ADOSC(3,10)", ours: func() { keep(fsp.ADOSCTo(d1, h, l, c, v, 3, 10)) }, alloc: func() { keep(fsp.ADOSC(h, l, c, v, 3, 10)) },
-			stream: s4(fsp.NewADOSCStream(3, 10).Update), goTalib: func() { keep(talib.AdOsc(h, l, c, v, 3, 10)) }},
+			stream: func() {
+				s := fsp.NewADOSCStream(3, 10)
+				var y float64
+				for i := range c {
+					y = s.Update(h[i], l[i], c[i], v[i])
+				}
+				sink += y
+			},
+			goTalib: func() { keep(talib.AdOsc(h, l, c, v, 3, 10)) }},
 		{name: "BOP", ours: func() { keep(fsp.BOPTo(d1, o, h, l, c)) }, alloc: func() { keep(fsp.BOP(o, h, l, c)) },
 			stream: func() {
 				s := fsp.NewBOPStream()
