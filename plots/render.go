@@ -485,10 +485,15 @@ func (d *drawn) spanY() {
 // two missing bars stay joined.
 const GapPeriods = 3
 
+// GapPixels is the narrowest closed session, in pixel columns, that breaks
+// a line.
+const GapPixels = 8
+
 // sessionBreaks returns the rows of t that start a new open stretch of a
 // line or step series drawn on a time axis: rows more than GapPeriods
-// periods after the previous one. A gap no wider than two pixel columns
-// (uppx x units each) is not broken: nothing would show between its ends.
+// periods after the previous one. A gap no wider than GapPixels pixel
+// columns (uppx x units each) is not broken: a hole that small reads as a
+// glitch (a holiday in a daily average over years), not as a session.
 func sessionBreaks(t []int64, s *Series, uppx float64) []int {
 	if len(t) < 2 {
 		return nil
@@ -503,7 +508,7 @@ func sessionBreaks(t []int64, s *Series, uppx float64) []int {
 	if period <= 0 {
 		return nil
 	}
-	limit := max(GapPeriods*period, int64(math.Ceil(2*uppx)))
+	limit := max(GapPeriods*period, int64(math.Ceil(GapPixels*uppx)))
 	var cuts []int
 	for i := 1; i < len(t); i++ {
 		if t[i]-t[i-1] > limit {
