@@ -46,13 +46,7 @@ func (d *drawn) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		flush()
 	case KindMarkers:
-		sty := draw.GlyphStyle{Color: d.color, Radius: 3 * px, Shape: draw.CircleGlyph{}}
-		switch d.s.Shape {
-		case ShapeUp:
-			sty.Shape = draw.TriangleGlyph{}
-		case ShapeDown:
-			sty.Shape = downTriangle{}
-		}
+		sty := d.glyph()
 		for i, x := range d.x {
 			if y := d.y[i]; y == y {
 				c.DrawGlyph(sty, vg.Point{X: trX(x), Y: trY(y)})
@@ -188,7 +182,23 @@ func (d *drawn) Thumbnail(c *draw.Canvas) {
 		col = upColor
 	}
 	y := (c.Min.Y + c.Max.Y) / 2
+	if d.s.Kind == KindMarkers {
+		c.DrawGlyph(d.glyph(), vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y})
+		return
+	}
 	c.StrokeLine2(draw.LineStyle{Color: col, Width: 2 * d.px}, c.Min.X, y, c.Max.X, y)
+}
+
+// glyph is the style markers are drawn with.
+func (d *drawn) glyph() draw.GlyphStyle {
+	sty := draw.GlyphStyle{Color: d.color, Radius: 3 * d.px, Shape: draw.CircleGlyph{}}
+	switch d.s.Shape {
+	case ShapeUp:
+		sty.Shape = draw.TriangleGlyph{}
+	case ShapeDown:
+		sty.Shape = downTriangle{}
+	}
+	return sty
 }
 
 type downTriangle struct{}
