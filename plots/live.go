@@ -455,7 +455,10 @@ for (let i = 0; i < n; i++) {
   img.addEventListener('wheel', e => {
     e.preventDefault();
     const r = img.getBoundingClientRect();
-    act(i, 'zoom', {factor: e.deltaY > 0 ? 1.25 : 0.8, at: (e.clientX - r.left) / r.width});
+    // A mouse notch (100-120 px) zooms by about a quarter; a trackpad's
+    // small deltas zoom smoothly instead of a quarter per event.
+    const dy = e.deltaMode === 1 ? e.deltaY * 40 : e.deltaY;
+    act(i, 'zoom', {factor: Math.min(4, Math.max(0.25, Math.exp(dy * 0.002))), at: (e.clientX - r.left) / r.width});
   }, {passive: false});
   document.getElementById('charts').appendChild(img);
 }
