@@ -168,10 +168,12 @@ func (r *runner) order(fqme string, signed float64, typ OrderType, price float64
 	if signed < 0 {
 		o.Side = Sell
 	}
+	size := math.NaN()
 	if m := r.e.market(fqme); m == nil {
 		o.Size = decimal.NewFromFloat(math.Abs(signed))
 	} else {
-		o.Size = m.sizeOf(int64(math.Round(math.Abs(signed) / m.lot)))
+		lots := int64(math.Round(math.Abs(signed) / m.lot))
+		o.Size, size = m.sizeOf(lots), m.sizeFloat(lots)
 	}
 	switch typ {
 	case Limit:
@@ -179,14 +181,22 @@ func (r *runner) order(fqme string, signed float64, typ OrderType, price float64
 	case Stop:
 		o.Stop = decimal.NewFromFloat(price)
 	}
-	return r.submit(o)
+	return r.submitSized(o, size)
 }
 
 func (r *runner) submit(o Order) (string, error) {
+	return r.submitSized(o, math.NaN())
+}
+
+// submitSized submits o, whose size is size as a float64 when that is known (else NaN).
+func (r *runner) submitSized(o Order, size float64) (string, error) {
 	id, err := r.e.Submit(o)
 	if err == nil && o.Type == Market {
 		if m := r.market(o.FQME); m != nil {
-			m.pendingMarket += float64(o.Side) * decFloat(o.Size)
+			if math.IsNaN(size) {
+				size = decFloat(o.Size)
+			}
+			m.pendingMarket += float64(o.Side) * size
 		}
 	}
 	r.drain()
@@ -272,6 +282,25 @@ func (r *runner) fillReports() []Report {
 	return out
 }
 
+// fillFloats is a fill's size, price and fee as the float64s nearest to
+// its decimals, from its ticks and lots when it can.
+func (r *runner) fillFloats(rep *Report) (size, price, fee float64) {
+	m := rep.ord.m
+	if rep.ticks < 0 || !m.intTL {
+		return decFloat(rep.Size), decFloat(rep.Price), decFloat(rep.Fee)
+	}
+	size, price = m.sizeFloat(rep.lots), m.priceFloat(rep.ticks)
+	if r.e.cfg.Fees == nil {
+		return size, price, 0
+	}
+	if c, e, ok := m.feeCoef(rep.ticks, rep.lots, rep.Liquidity); ok {
+		if f, ok := floatOf(c, e); ok {
+			return size, price, f
+		}
+	}
+	return size, price, decFloat(rep.Fee)
+}
+
 // drain books the engine's reports: fills move cash and positions; rejects
 // are kept for the report.
 func (r *runner) drain() {
@@ -281,12 +310,13 @@ func (r *runner) drain() {
 		switch rep.Kind {
 		case Fill:
 			m := r.market(rep.FQME)
-			sz := float64(rep.Side) * decFloat(rep.Size)
+			sz, px, fee := r.fillFloats(rep)
+			sz *= float64(rep.Side)
 			m.pos += sz
 			if math.Abs(m.pos) < m.lot/2 {
 				m.pos = 0 // float dust of a position that is flat in decimal
 			}
-			r.cash -= sz*decFloat(rep.Price) + decFloat(rep.Fee)
+			r.cash -= sz*px + fee
 			if rep.ord.Type == Market {
 				m.pendingMarket -= sz
 			}
@@ -658,7 +688,7 @@ func settle(cash decimal.Decimal, fills []Report) (decimal.Decimal, map[string]d
 			}
 			accs[f.FQME] = a
 		}
-		fees.add(f.Fee)
+		fees.addFee(f)
 		if a.exact && f.ord != nil && f.ticks >= 0 {
 			tl, ok1 := mulInt(int64(f.Side)*f.lots, f.ticks)
 			sum, ok2 := addInt(a.tl, tl)

@@ -31,6 +31,17 @@ func (s *decSum) add(x decimal.Decimal) {
 	s.d = addDec(s.d, x)
 }
 
+// addFee adds a fill's fee, from its ticks and lots when the engine
+// computed it from them.
+func (s *decSum) addFee(f *Report) {
+	if f.ord != nil && !s.big {
+		if c, e, ok := f.ord.m.feeCoef(f.ticks, f.lots, f.Liquidity); ok && (c == 0 || s.addInt(c, e)) {
+			return
+		}
+	}
+	s.add(f.Fee)
+}
+
 // addInt adds c·10^e and reports whether the int64 sum could hold it.
 func (s *decSum) addInt(c int64, e int32) bool {
 	if s.c == 0 {

@@ -77,6 +77,7 @@ type market struct {
 	lastSize decimal.Decimal
 	// prices caches decimal prices by ticks&(priceCache-1): a backtest's
 	// fills and round trips revisit a few thousand prices.
+	eng    *Engine
 	prices []cachedPrice
 	fees   []cachedFee
 	// The tick and lot as coefficient·10^exponent, when they fit.
@@ -145,11 +146,6 @@ func NewEngine(cfg Config) (*Engine, error) {
 		byFQME: make(map[string]*market, len(cfg.Markets)),
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 	}
-	for _, p := range cfg.Markets {
-		if err := e.AddMarket(p); err != nil {
-			return nil, err
-		}
-	}
 	if f, ok := cfg.Fees.(Fees); ok && f.PerUnit.IsZero() && f.Minimum.Sign() <= 0 {
 		mc, me, ok1 := smallDec(f.MakerBps)
 		tc, te, ok2 := smallDec(f.TakerBps)
@@ -157,6 +153,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 			e.intFees = true
 			e.feeC[Maker], e.feeE[Maker] = mc, me-4
 			e.feeC[Taker], e.feeE[Taker] = tc, te-4
+		}
+	}
+	for _, p := range cfg.Markets {
+		if err := e.AddMarket(p); err != nil {
+			return nil, err
 		}
 	}
 	return e, nil
@@ -168,7 +169,7 @@ func (e *Engine) AddMarket(p mkt.MktPair) error {
 	if _, dup := e.byFQME[fqme]; dup {
 		return fmt.Errorf("paper engine: market %s added twice", fqme)
 	}
-	m := &market{fqme: fqme, pair: p, tickD: p.PriceTick, lotD: p.SizeTick,
+	m := &market{eng: e, fqme: fqme, pair: p, tickD: p.PriceTick, lotD: p.SizeTick,
 		bidAvail: math.Inf(1), askAvail: math.Inf(1)}
 	if m.tickD.Sign() < 0 || m.lotD.Sign() < 0 {
 		return fmt.Errorf("paper engine: market %s: negative tick", fqme)
@@ -364,6 +365,10 @@ func checkPrices(m *market, o *Order) string {
 
 // checkSize validates a size and returns it in lots.
 func checkSize(m *market, s decimal.Decimal) (int64, string) {
+	if s == m.lastSize && m.lastLots > 0 {
+		// The size sizeOf made last (decimals are immutable values).
+		return m.lastLots, ""
+	}
 	if s.Sign() <= 0 {
 		return 0, fmt.Sprintf("size %s is not positive", s)
 	}
@@ -937,12 +942,8 @@ type cachedFee struct {
 // intFee is Fees.Fee for ticks·lots, from the cache or in int64; false
 // when the product does not fit.
 func (e *Engine) intFee(m *market, ticks, lots int64, liq Liquidity) (decimal.Decimal, bool) {
-	rate := e.feeC[liq]
-	if rate == 0 {
+	if e.feeC[liq] == 0 {
 		return decimal.Zero, true
-	}
-	if !m.intTL {
-		return decimal.Decimal{}, false
 	}
 	if m.fees == nil {
 		m.fees = make([]cachedFee, priceCache)
@@ -951,18 +952,60 @@ func (e *Engine) intFee(m *market, ticks, lots int64, liq Liquidity) (decimal.De
 	if c.ok && c.ticks == ticks && c.lots == lots && c.liq == liq {
 		return c.fee, true
 	}
+	x, exp, ok := m.feeCoef(ticks, lots, liq)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	fee := decimal.New(x, exp)
+	*c = cachedFee{ticks: ticks, lots: lots, liq: liq, fee: fee, ok: true}
+	return fee, true
+}
+
+// feeCoef is the fee the engine charged a fill of ticks·lots as c·10^e,
+// when its fees are plain bps ones computed in int64 (see intFee).
+func (m *market) feeCoef(ticks, lots int64, liq Liquidity) (int64, int32, bool) {
+	e := m.eng
+	if e == nil || !e.intFees || ticks < 0 || liq > Maker {
+		return 0, 0, false
+	}
+	rate := e.feeC[liq]
+	if rate == 0 {
+		return 0, 0, true
+	}
+	if !m.intTL {
+		return 0, 0, false
+	}
 	x, ok := mulInt(ticks, m.tickC)
 	for _, k := range [...]int64{lots, m.lotC, rate} {
 		if ok {
 			x, ok = mulInt(x, k)
 		}
 	}
-	if !ok {
-		return decimal.Decimal{}, false
+	return x, m.tickE + m.lotE + e.feeE[liq], ok
+}
+
+// sizeFloat is n lots as a float64, the nearest to the decimal size.
+func (m *market) sizeFloat(n int64) float64 {
+	if m.intTL {
+		if c, ok := mulInt(n, m.lotC); ok {
+			if f, ok := floatOf(c, m.lotE); ok {
+				return f
+			}
+		}
 	}
-	fee := decimal.New(x, m.tickE+m.lotE+e.feeE[liq])
-	*c = cachedFee{ticks: ticks, lots: lots, liq: liq, fee: fee, ok: true}
-	return fee, true
+	return decFloat(m.sizeOf(n))
+}
+
+// priceFloat is n ticks as a float64, the nearest to the decimal price.
+func (m *market) priceFloat(n int64) float64 {
+	if m.intTL {
+		if c, ok := mulInt(n, m.tickC); ok {
+			if f, ok := floatOf(c, m.tickE); ok {
+				return f
+			}
+		}
+	}
+	return decFloat(m.priceOf(n))
 }
 
 type cachedPrice struct {
@@ -1260,17 +1303,29 @@ var pow10f = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 
 // to 22 convert exactly with one float operation, which is correctly rounded.
 func decFloat(d decimal.Decimal) float64 {
 	if d.NumDigits() <= 15 {
-		c, e := float64(d.CoefficientInt64()), d.Exponent()
-		switch {
-		case e == 0:
-			return c
-		case e < 0 && e >= -22:
-			return c / pow10f[-e]
-		case e > 0 && e <= 22:
-			return c * pow10f[e]
+		if f, ok := floatOf(d.CoefficientInt64(), d.Exponent()); ok {
+			return f
 		}
 	}
 	return d.InexactFloat64()
+}
+
+// floatOf is the float64 nearest to c·10^e, when one float operation on
+// exact operands gives it.
+func floatOf(c int64, e int32) (float64, bool) {
+	if c > 1<<53 || c < -(1<<53) {
+		return 0, false
+	}
+	f := float64(c)
+	switch {
+	case e == 0:
+		return f, true
+	case e < 0 && e >= -22:
+		return f / pow10f[-e], true
+	case e > 0 && e <= 22:
+		return f * pow10f[e], true
+	}
+	return 0, false
 }
 
 // lotsOf is size/lot and whether that is a whole number, in int64

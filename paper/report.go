@@ -142,7 +142,11 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 			if st.outTL, ok = addInt(st.outTL, tl); !ok {
 				return nil, false
 			}
-			st.fees.add(part)
+			if closeLots == lots {
+				st.fees.addFee(f)
+			} else {
+				st.fees.add(part)
+			}
 			st.pos += side * closeLots
 			st.t.Close = f.Time
 			if st.pos == 0 {
@@ -183,7 +187,11 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 			return nil, false
 		}
 		st.inLots += lots
-		st.fees.add(fee)
+		if lots == f.lots {
+			st.fees.addFee(f)
+		} else {
+			st.fees.add(fee)
+		}
 		st.pos += side * lots
 		st.t.Close = f.Time
 	}
@@ -361,7 +369,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 		} else {
 			notional += decFloat(f.Size.Mul(f.Price))
 		}
-		fees.add(f.Fee)
+		fees.addFee(f)
 	}
 	st.Fees = fees.value()
 	for _, v := range eq.Value {
