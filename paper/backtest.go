@@ -450,15 +450,21 @@ func (r *runner) runOne(s Strategy) error {
 	eq.Value = make([]float64, n)
 	b := feeds.BarEvent{FQME: m.fqme, Period: f.Period}
 	e := r.e
+	em := e.market(m.fqme)
+	value := eq.Value[:n]
+	tm, op, hi, lo, cl, vol := f.Time[:n], f.Open[:n], f.High[:n], f.Low[:n], f.Close[:n], f.Volume[:n]
 	for i := 0; i < n; i++ {
 		if i&0xffff == 0 {
 			if err := r.ctx0.Err(); err != nil {
 				return fmt.Errorf("backtest: %w", err)
 			}
 		}
-		b.Bar = frames.Bar{Time: f.Time[i], Open: f.Open[i], High: f.High[i], Low: f.Low[i], Close: f.Close[i], Volume: f.Volume[i]}
-		b.Time, b.Index = (f.Time[i]+f.Period)*1e9, i
-		if err := e.OnBar(b); err != nil {
+		b.Bar = frames.Bar{Time: tm[i], Open: op[i], High: hi[i], Low: lo[i], Close: cl[i], Volume: vol[i]}
+		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
+		if len(em.orders) == 0 && len(e.ops) == 0 {
+			// Nothing to match or schedule: the bar only moves the clock.
+			e.now = max(e.now, b.Time)
+		} else if err := e.OnBar(b); err != nil {
 			return fmt.Errorf("backtest: %w", err)
 		}
 		m.next = i + 1
@@ -467,7 +473,7 @@ func (r *runner) runOne(s Strategy) error {
 		}
 		r.last = b
 		s.OnBar(r.ctx, b)
-		eq.Value[i] = r.cash + m.pos*b.Bar.Close
+		value[i] = r.cash + m.pos*b.Bar.Close
 		if m.pos != 0 {
 			r.exposed++
 		}

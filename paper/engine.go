@@ -96,28 +96,29 @@ type market struct {
 
 type order struct {
 	Order
-	seq       int
+	seq      int
+	m        *market
+	lots     int64 // total size in lots
+	filled   int64
+	value    decimal.Decimal // Σ price·size of fills, from the second fill on
+	firstPx  decimal.Decimal // the first fill's price
+	px, stop float64
+	live     int64
+	touchBar int64 // bar counter of the last touch draw, and its result
+	blocked  int64 // bar counter of a bar with no volume left for this order
+	parent   *order
+	sl, tp   *order // active exits attached to this order
+	oco      *order // an exit's sibling
+	// The small fields last, packed: a backtest keeps every order it made.
 	idx       int32 // in Engine.list
-	m         *market
-	lots      int64 // total size in lots
-	filled    int64
-	value     decimal.Decimal // Σ price·size of fills, from the second fill on
-	nFills    int
-	firstPx   decimal.Decimal // the first fill's price
-	px, stop  float64
-	live      int64
+	nFills    int32
+	nBrackets int32
 	status    Status
 	triggered bool
 	// fresh: the order has not yet had its first look at the market, so a
 	// fill now takes liquidity, and IOC/FOK decide on it.
-	fresh     bool
-	touchBar  int64 // bar counter of the last touch draw, and its result
-	touchOK   bool
-	blocked   int64 // bar counter of a bar with no volume left for this order
-	parent    *order
-	sl, tp    *order // active exits attached to this order
-	oco       *order // an exit's sibling
-	nBrackets int
+	fresh   bool
+	touchOK bool
 }
 
 type opKind uint8
@@ -1069,7 +1070,7 @@ func (e *Engine) attach(o *order, t int64, lots int64) {
 	o.nBrackets++
 	suffix := ""
 	if o.nBrackets > 1 {
-		suffix = strconv.Itoa(o.nBrackets)
+		suffix = strconv.Itoa(int(o.nBrackets))
 	}
 	size := o.m.lotD.Mul(decimal.NewFromInt(lots))
 	mk := func(name string, typ OrderType, price decimal.Decimal) *order {

@@ -288,7 +288,11 @@ func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
 	slow, fast := s.Slow, s.Fast
 	// ring[i] is the oldest close; the fast window's oldest is Fast back.
 	if st.n >= fast {
-		st.fast -= st.ring[(st.i+slow-fast)%slow]
+		k := st.i + slow - fast
+		if k >= slow {
+			k -= slow
+		}
+		st.fast -= st.ring[k]
 	}
 	if st.n >= slow {
 		st.slow -= st.ring[st.i]
