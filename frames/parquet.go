@@ -53,8 +53,9 @@ var parquetColumns = [6]string{"time", "open", "high", "low", "close", "volume"}
 // its pages with. Each goroutine keeps its own for the whole file: a pooled
 // codec loses its encoders (and their large tables) at every GC, and
 // re-creating them cost more than the compression. zstd's fastest level: on
-// bars (a cent-rounded random walk) it makes files within 0.1% of the
-// default level's size with 40% less CPU.
+// 10M bars of a cent-rounded random walk it compresses with 30-45% less CPU
+// than the default level for a 5% larger file (138.6 MB against 132.0),
+// still smaller than DuckDB's zstd file of the same bars (143.7 MB).
 func newParquetEncoder() (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
