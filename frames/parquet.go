@@ -19,7 +19,6 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/delta"
@@ -537,6 +536,11 @@ func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, err err
 		go func() {
 			defer wg.Done()
 			var scratch directScratch
+			defer func() {
+				if scratch.zstd != nil {
+					scratch.zstd.Close()
+				}
+			}()
 			for t := range tasks {
 				errs[t.ji*6+t.col] = func() (err error) {
 					defer func() {
@@ -784,7 +788,9 @@ func readChunkDirect[T int64 | float64](r io.ReaderAt, cc *format.ColumnChunk, s
 	if n, _ := r.ReadAt(raw, md.DataPageOffset); n != len(raw) {
 		return false
 	}
-	codec := parquet.LookupCompressionCodec(md.Codec)
+	if md.Codec != format.Zstd && md.Codec != format.Uncompressed {
+		return false
+	}
 	src := bytes.NewReader(raw)
 	dec := thrift.NewDecoder(new(thrift.CompactProtocol).NewReader(src))
 	n := 0
@@ -832,12 +838,17 @@ func readChunkDirect[T int64 | float64](r io.ReaderAt, cc *format.ColumnChunk, s
 			if int(h.UncompressedPageSize) != len(out) {
 				return false
 			}
-			if !decompressInto(codec, compressed, out, body) {
+			if !buf.decompress(compressed && md.Codec == format.Zstd, out, body) {
 				return false
 			}
 		case enc == format.DeltaBinaryPacked && spec.kind == parquet.Int64:
+			// DELTA_BINARY_PACKED spends at most 9 bytes a value plus a
+			// block header every 128; a larger claim is corrupt.
+			if int(h.UncompressedPageSize) > 16*m+64 {
+				return false
+			}
 			buf.page = slices.Grow(buf.page[:0], int(h.UncompressedPageSize))[:h.UncompressedPageSize]
-			if !decompressInto(codec, compressed, buf.page, body) {
+			if !buf.decompress(compressed && md.Codec == format.Zstd, buf.page, body) {
 				return false
 			}
 			var bp delta.BinaryPackedEncoding
@@ -853,18 +864,29 @@ func readChunkDirect[T int64 | float64](r io.ReaderAt, cc *format.ColumnChunk, s
 	return true
 }
 
-// directScratch is one reading goroutine's reusable buffers: a chunk's
-// compressed bytes and a page that needs decoding after decompression.
+// directScratch is one reading goroutine's reusable buffers and zstd
+// decoder: a chunk's compressed bytes and a page that needs decoding after
+// decompression.
 type directScratch struct {
 	raw, page []byte
+	zstd      *zstd.Decoder
 }
 
-// decompressInto decompresses body into exactly out's bytes.
-func decompressInto(codec compress.Codec, compressed bool, out, body []byte) bool {
-	if !compressed || codec.CompressionCodec() == format.Uncompressed {
-		return copy(out, body) == len(out) && len(body) == len(out)
+// decompress fills exactly out from a zstd (or, if !compressed, stored)
+// page body. The decoder is limited to out's capacity, so a corrupt frame
+// claiming a huge size cannot make it allocate.
+func (s *directScratch) decompress(compressed bool, out, body []byte) bool {
+	if !compressed {
+		return len(body) == len(out) && copy(out, body) == len(out)
 	}
-	got, err := codec.Decode(out[:0], body)
+	if s.zstd == nil {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecodeAllCapLimit(true))
+		if err != nil {
+			return false
+		}
+		s.zstd = d
+	}
+	got, err := s.zstd.DecodeAll(body, out[:0])
 	return err == nil && len(got) == len(out) && (len(out) == 0 || &got[0] == &out[0])
 }
 
