@@ -90,15 +90,6 @@ func TestOverlayExample(t *testing.T) {
 	}
 }
 
-func TestBacktestExample(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "report")
-	out := runExample(t, "backtest/main.go", testStore(t), markets[0], "1h", dir)
-	ents, err := os.ReadDir(dir)
-	if err != nil || len(ents) == 0 || !strings.Contains(out, "report in") {
-		t.Fatalf("report folder %v (%d files), output:\n%s", err, len(ents), out)
-	}
-}
-
 func TestLiveExample(t *testing.T) {
 	out := runExample(t, "live/main.go", "1")
 	if !strings.Contains(out, "live chart at http://127.0.0.1:") || !strings.Contains(out, "streamed ") {
