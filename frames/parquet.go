@@ -48,10 +48,14 @@ const parquetPageRows = ParquetRowGroupRows
 // time column to almost nothing) and five DOUBLE columns, all REQUIRED.
 var parquetColumns = [6]string{"time", "open", "high", "low", "close", "volume"}
 
+// parquetEncoders holds zstd encoders between writes; see newParquetEncoder.
+var parquetEncoders sync.Pool
+
 // newParquetEncoder makes the zstd encoder one writer goroutine compresses
-// its pages with. Each goroutine keeps its own for the whole file: a pooled
-// codec loses its encoders (and their large tables) at every GC, and
-// re-creating them cost more than the compression. zstd's fastest level: on
+// its pages with. Each goroutine keeps its own for the whole file: parquet-go's
+// codec takes one from a sync.Pool per page, and the pool, emptied by GCs
+// (a write of millions of bars runs many), kept re-creating encoders and
+// their large tables. zstd's fastest level: on
 // 10M bars of a cent-rounded random walk it compresses with 30-45% less CPU
 // than the default level for a 5% larger file (138.6 MB against 132.0),
 // still smaller than DuckDB's zstd file of the same bars (143.7 MB).
@@ -126,7 +130,11 @@ func WriteParquet(w io.Writer, f *OHLCV) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			z, err := newParquetEncoder()
+			z, _ := parquetEncoders.Get().(*zstd.Encoder)
+			var err error
+			if z == nil {
+				z, err = newParquetEncoder()
+			}
 			var raw []byte
 			for i := range next {
 				if err != nil {
@@ -136,8 +144,8 @@ func WriteParquet(w io.Writer, f *OHLCV) error {
 				}
 				raw = encode(i, z, raw)
 			}
-			if z != nil {
-				z.Close()
+			if err == nil {
+				parquetEncoders.Put(z)
 			}
 		}()
 	}
