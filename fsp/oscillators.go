@@ -33,9 +33,12 @@ func STOCHTo(k, d, high, low, close []float64, fastK, slowK, slowD int) ([]float
 	}
 	h, l, c, o := high[s:], low[s:], close[s:], d[s:]
 	fillNaN(o, fastK-1)
-	hi, lo := newHighIdx(), newLowIdx()
+	hIdx, lIdx := -1, -1
+	var hv, lv float64
 	for i := fastK - 1; i < len(c); i++ {
-		o[i] = stochK(hi.step(h, i-fastK+1, i), lo.step(l, i-fastK+1, i), c[i])
+		hIdx, hv = stepHigh(h, i-fastK+1, i, hIdx, hv)
+		lIdx, lv = stepLow(l, i-fastK+1, i, lIdx, lv)
+		o[i] = stochK(hv, lv, c[i])
 	}
 	SMATo(k, d, slowK)
 	SMATo(d, k, slowD)
@@ -120,9 +123,15 @@ func WILLRTo(dst, high, low, close []float64, n int) []float64 {
 		return dst
 	}
 	h, l, c, o := high[s:], low[s:], close[s:], dst[s:]
-	hi, lo := newHighIdx(), newLowIdx()
+	if windowExtremes(o, h, l, c, n, extWillR) {
+		return dst
+	}
+	hIdx, lIdx := -1, -1
+	var hv, lv float64
 	for i := n - 1; i < len(c); i++ {
-		o[i] = willR(hi.step(h, i-n+1, i), lo.step(l, i-n+1, i), c[i])
+		hIdx, hv = stepHigh(h, i-n+1, i, hIdx, hv)
+		lIdx, lv = stepLow(l, i-n+1, i, lIdx, lv)
+		o[i] = willR(hv, lv, c[i])
 	}
 	return dst
 }
@@ -664,14 +673,16 @@ func AROONTo(down, up, high, low []float64, n int) ([]float64, []float64) {
 		return fillNaN(down, len(down)), up
 	}
 	fillNaN(down, s+n)
-	h, l := high[s:], low[s:]
-	hi, lo := newHighIdx(), newLowIdx()
+	h, l := high[s:], low[s:len(high)]
+	u, d := up[s:len(high)], down[s:len(high)]
+	hIdx, lIdx := -1, -1
+	var hv, lv float64
 	factor := 100 / float64(n)
 	for i := n; i < len(h); i++ {
-		hi.step(h, i-n, i)
-		lo.step(l, i-n, i)
-		up[s+i] = factor * float64(n-(i-hi.idx))
-		down[s+i] = factor * float64(n-(i-lo.idx))
+		hIdx, hv = stepHigh(h, i-n, i, hIdx, hv)
+		lIdx, lv = stepLow(l, i-n, i, lIdx, lv)
+		u[i] = factor * float64(n-(i-hIdx))
+		d[i] = factor * float64(n-(i-lIdx))
 	}
 	return down, up
 }
@@ -688,13 +699,15 @@ func AROONOSCTo(dst, high, low []float64, n int) []float64 {
 	if !ok {
 		return dst
 	}
-	h, l := high[s:], low[s:]
-	hi, lo := newHighIdx(), newLowIdx()
+	h, l := high[s:], low[s:len(high)]
+	hIdx, lIdx := -1, -1
+	var hv, lv float64
 	factor := 100 / float64(n)
+	o := dst[s:len(high)]
 	for i := n; i < len(h); i++ {
-		hi.step(h, i-n, i)
-		lo.step(l, i-n, i)
-		dst[s+i] = factor * float64(hi.idx-lo.idx)
+		hIdx, hv = stepHigh(h, i-n, i, hIdx, hv)
+		lIdx, lv = stepLow(l, i-n, i, lIdx, lv)
+		o[i] = factor * float64(hIdx-lIdx)
 	}
 	return dst
 }

@@ -243,3 +243,36 @@ func BenchmarkTo(b *testing.B) {
 		})
 	}
 }
+
+// TestWindowExtremesFallback: MIDPRICE and WILLR take their extremes on
+// integer keys when the bars hold no NaN or zero, and by comparisons
+// otherwise; both must equal the streams bit for bit.
+func TestWindowExtremesFallback(t *testing.T) {
+	s := oracles(t)[0]
+	h, l := append([]float64(nil), s.high...), append([]float64(nil), s.low...)
+	negZero := math.Copysign(0, -1)
+	for _, cut := range []struct {
+		name string
+		edit func()
+	}{
+		{"plain", func() {}},
+		{"NaN high", func() { h[40] = math.NaN() }},
+		{"NaN low", func() { l[90] = math.NaN() }},
+		{"zeros", func() { h[120], l[121], l[125] = 0, negZero, 0 }},
+	} {
+		cut.edit()
+		for _, n := range []int{2, 5, 14} {
+			in := [][]float64{h, l, s.close}
+			checkStream(t, cut.name+" midprice", in[:2], [][]float64{MIDPRICE(h, l, n)}, func() streamer {
+				st := NewMIDPRICEStream(n)
+				return multi(func(in []float64) []float64 { return []float64{st.Update(in[0], in[1])} },
+					func(in []float64) []float64 { return []float64{st.Revise(in[0], in[1])} })
+			})
+			checkStream(t, cut.name+" willr", in, [][]float64{WILLR(h, l, s.close, n)}, func() streamer {
+				st := NewWILLRStream(n)
+				return multi(func(in []float64) []float64 { return []float64{st.Update(in[0], in[1], in[2])} },
+					func(in []float64) []float64 { return []float64{st.Revise(in[0], in[1], in[2])} })
+			})
+		}
+	}
+}

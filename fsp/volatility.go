@@ -247,64 +247,134 @@ func (s *ATRStream) step(high, low, close float64) float64 {
 	return natrOut(st.v, close, s.norm)
 }
 
-// highIdx follows the latest index of the highest value in a sliding
-// window of a slice the way TA-Lib does: a new bar at least as high takes
-// over, and the window is rescanned only when the high falls out of it. Ties
-// go to the latest bar (AROON depends on that). lowIdx is its mirror.
-type highIdx struct {
-	idx int
-	val float64
-}
-
-func newHighIdx() highIdx { return highIdx{idx: -1} }
-
-// step moves the window to [trailing, today] of x and returns the highest.
-func (e *highIdx) step(x []float64, trailing, today int) float64 {
-	if e.idx < trailing {
-		e.rescan(x, trailing, today)
-	} else if v := x[today]; v >= e.val {
-		e.idx, e.val = today, v
+// stepHigh follows the latest index idx and the value v of the highest
+// value in a sliding window of x the way TA-Lib does: a new bar at least as
+// high takes over, and the window is rescanned only when the high falls out
+// of it. Ties go to the latest bar (AROON depends on that). It moves the
+// window to [t, i] (start with idx = −1). It is a function of values, not a
+// method, so once inlined the state stays in registers. stepLow is its
+// mirror.
+func stepHigh(x []float64, t, i, idx int, v float64) (int, float64) {
+	if idx < t {
+		return rescanHigh(x, t, i)
 	}
-	return e.val
+	if w := x[i]; w >= v {
+		return i, w
+	}
+	return idx, v
 }
 
-func (e *highIdx) rescan(x []float64, trailing, today int) {
-	e.idx, e.val = trailing, x[trailing]
-	for i := trailing + 1; i <= today; i++ {
-		if x[i] >= e.val {
-			e.idx, e.val = i, x[i]
+func rescanHigh(x []float64, t, i int) (idx int, v float64) {
+	x = x[t : i+1]
+	idx, v = 0, x[0]
+	for j, w := range x {
+		if w >= v {
+			idx, v = j, w
 		}
 	}
+	return t + idx, v
 }
 
-// lowIdx is highIdx for the lowest value.
-type lowIdx struct {
-	idx int
-	val float64
-}
-
-func newLowIdx() lowIdx { return lowIdx{idx: -1} }
-
-// step moves the window to [trailing, today] of x and returns the lowest.
-func (e *lowIdx) step(x []float64, trailing, today int) float64 {
-	if e.idx < trailing {
-		e.rescan(x, trailing, today)
-	} else if v := x[today]; v <= e.val {
-		e.idx, e.val = today, v
+func stepLow(x []float64, t, i, idx int, v float64) (int, float64) {
+	if idx < t {
+		return rescanLow(x, t, i)
 	}
-	return e.val
+	if w := x[i]; w <= v {
+		return i, w
+	}
+	return idx, v
 }
 
-func (e *lowIdx) rescan(x []float64, trailing, today int) {
-	e.idx, e.val = trailing, x[trailing]
-	for i := trailing + 1; i <= today; i++ {
-		if x[i] <= e.val {
-			e.idx, e.val = i, x[i]
+func rescanLow(x []float64, t, i int) (idx int, v float64) {
+	x = x[t : i+1]
+	idx, v = 0, x[0]
+	for j, w := range x {
+		if w <= v {
+			idx, v = j, w
 		}
 	}
+	return t + idx, v
 }
 
-// ringExtreme is highIdx and lowIdx for streams: it keeps the last w values in a
+// keyBits maps the bits u of a float64 that is not NaN to an int64 of the
+// same order (−0 below +0), so window extremes can be taken with integer max
+// and min, which compile to CMOV: the comparisons of a random walk's
+// extremes are coin flips that a branch predictor loses about one time in
+// six.
+func keyBits(u uint64) int64 {
+	k := int64(u)
+	return k ^ int64(uint64(k>>63)>>1)
+}
+
+// unkey inverts keyBits.
+func unkey(k int64) float64 { return math.Float64frombits(uint64(k ^ int64(uint64(k>>63)>>1))) }
+
+// Outputs of windowExtremes.
+const (
+	extMid   = iota // (HH + LL)/2: MIDPRICE
+	extWillR        // Williams' %R of the close
+)
+
+// windowExtremes writes, for each i ≥ n−1, an output of the highest high HH
+// and lowest low LL of bars i−n+1..i into o[i]. It is van Herk and
+// Gil-Werman's algorithm on keys: within blocks of n bars a running prefix
+// extreme, and a suffix extreme of the block before, so a window is one
+// prefix and one suffix whatever n is, in three integer max/min per series
+// and bar and no data-dependent branch.
+//
+// Keys order NaN and −0 unlike stepHigh's comparisons, so it reports
+// whether h and l held neither (nor a +0, which shares the cheap test); when
+// not, o is garbage and the caller computes it with stepHigh and stepLow.
+func windowExtremes(o, h, l, c []float64, n, out int) (plain bool) {
+	m := len(h)
+	// suf holds the suffix extremes of the previous block, with a neutral
+	// element at n for the window that is exactly the current block.
+	sufH, sufL := make([]int64, n+1), make([]int64, n+1)
+	kh, kl := make([]int64, n), make([]int64, n)
+	sufH[n], sufL[n] = math.MinInt64, math.MaxInt64
+	// chk is the largest (bits<<1)−1 seen: at least zeroOrNaN when any
+	// value was ±0 or NaN (the shift drops the sign, and 0−1 wraps).
+	const zeroOrNaN = 0xffe0000000000000
+	var chk uint64
+	for b := 0; b < m; b += n {
+		e := min(b+n, m)
+		// Every slice of the block as long as hb: no bounds checks below.
+		hb := h[b:e]
+		w := len(hb)
+		lb, ob, khb, klb := l[b:e][:w], o[b:e][:w], kh[:w], kl[:w]
+		sh1, sl1 := sufH[1:][:w], sufL[1:][:w]
+		var cb []float64
+		if out == extWillR {
+			cb = c[b:e][:w]
+		}
+		ph, pl := int64(math.MinInt64), int64(math.MaxInt64)
+		for r, v := range hb {
+			u1, u2 := math.Float64bits(v), math.Float64bits(lb[r])
+			chk = max(chk, u1<<1-1, u2<<1-1)
+			k1, k2 := keyBits(u1), keyBits(u2)
+			khb[r], klb[r] = k1, k2
+			ph, pl = max(ph, k1), min(pl, k2)
+			if b+r < n-1 {
+				continue
+			}
+			hh, ll := unkey(max(ph, sh1[r])), unkey(min(pl, sl1[r]))
+			if out == extMid {
+				ob[r] = (hh + ll) / 2
+			} else {
+				ob[r] = willR(hh, ll, cb[r])
+			}
+		}
+		sh, sl := int64(math.MinInt64), int64(math.MaxInt64)
+		sH, sL := sufH[:w], sufL[:w]
+		for r := w - 1; r >= 0; r-- {
+			sh, sl = max(sh, khb[r]), min(sl, klb[r])
+			sH[r], sL[r] = sh, sl
+		}
+	}
+	return chk < zeroOrNaN
+}
+
+// ringExtreme is stepHigh and stepLow for streams: it keeps the last w values in a
 // ring and can revise the newest one. Updates are O(1) except when the
 // extreme leaves the window or a revision lowers it, which rescans w values.
 type ringExtreme struct {
@@ -378,9 +448,15 @@ func MIDPRICETo(dst, high, low []float64, n int) []float64 {
 		return dst
 	}
 	h, l, o := high[s:], low[s:], dst[s:]
-	hi, lo := newHighIdx(), newLowIdx()
+	if windowExtremes(o, h, l, nil, n, extMid) {
+		return dst
+	}
+	hIdx, lIdx := -1, -1
+	var hv, lv float64
 	for i := n - 1; i < len(h); i++ {
-		o[i] = (hi.step(h, i-n+1, i) + lo.step(l, i-n+1, i)) / 2
+		hIdx, hv = stepHigh(h, i-n+1, i, hIdx, hv)
+		lIdx, lv = stepLow(l, i-n+1, i, lIdx, lv)
+		o[i] = (hv + lv) / 2
 	}
 	return dst
 }
