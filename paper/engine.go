@@ -214,6 +214,12 @@ func (e *Engine) add(o *order, auto bool) {
 	e.list = append(e.list, o)
 }
 
+// autoID is "o" and n, made with one allocation.
+func autoID(n int) string {
+	var b [24]byte
+	return string(strconv.AppendInt(append(b[:0], 'o'), int64(n), 10))
+}
+
 // lookup finds an order by ID.
 func (e *Engine) lookup(id string) *order {
 	if o := e.named[id]; o != nil {
@@ -287,7 +293,7 @@ func (e *Engine) Submit(o Order) (string, error) {
 	auto := o.ID == ""
 	if auto {
 		for {
-			o.ID = "o" + strconv.Itoa(e.seq+1)
+			o.ID = autoID(e.seq + 1)
 			if _, taken := e.named[o.ID]; !taken {
 				break
 			}

@@ -301,7 +301,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	}
 	// Returns, mean, deviations.
 	n := len(eq.Value)
-	var sum, down float64
+	var sum, down, eqSum float64
 	prev := init
 	for _, v := range eq.Value {
 		r := v/prev - 1
@@ -310,6 +310,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 			down += r * r
 		}
 		prev = v
+		eqSum += v
 	}
 	mean := sum / float64(n)
 	var ss float64
@@ -360,7 +361,7 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	if n > 0 {
 		st.Exposure = Num(float64(exposed) / float64(n))
 	}
-	var notional, eqSum float64
+	var notional float64
 	var fees decSum
 	for i := range res.Fills {
 		f := &res.Fills[i]
@@ -372,9 +373,6 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 		fees.addFee(f)
 	}
 	st.Fees = fees.value()
-	for _, v := range eq.Value {
-		eqSum += v
-	}
 	st.Turnover = Num(math.NaN())
 	if n > 0 && eqSum != 0 {
 		st.Turnover = Num(notional / (eqSum / float64(n)))
