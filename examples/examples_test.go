@@ -73,15 +73,6 @@ func TestGapsExample(t *testing.T) {
 	}
 }
 
-func TestIndicatorsExample(t *testing.T) {
-	out := runExample(t, "indicators/main.go", testStore(t), markets[1], "1h")
-	for _, want := range []string{"599 bars", "sma(20)", "rsi(14)", "log returns: mean"} {
-		if !strings.Contains(out, want) {
-			t.Fatalf("output lacks %q:\n%s", want, out)
-		}
-	}
-}
-
 func TestOverlayExample(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "overlay.png")
 	out := runExample(t, "overlay/main.go", png, testStore(t), "1h", markets[0], markets[1])
