@@ -781,17 +781,18 @@ func ultTerms(high, low, close, prevClose float64) (bp, tr float64) {
 }
 
 // ultOut combines the three window ratios, skipping a window whose TR sum is
-// within 1e-14 of zero.
-func ultOut(a, b *[3]float64) float64 {
+// within 1e-14 of zero. It takes values, not arrays, so the sums of the
+// batch loop stay in registers.
+func ultOut(a0, a1, a2, b0, b1, b2 float64) float64 {
 	out := 0.0
-	if !isZero(b[0]) {
-		out += float64(4 * (a[0] / b[0]))
+	if !isZero(b0) {
+		out += float64(4 * (a0 / b0))
 	}
-	if !isZero(b[1]) {
-		out += float64(2 * (a[1] / b[1]))
+	if !isZero(b1) {
+		out += float64(2 * (a1 / b1))
 	}
-	if !isZero(b[2]) {
-		out += a[2] / b[2]
+	if !isZero(b2) {
+		out += a2 / b2
 	}
 	return 100 * (out / 7)
 }
@@ -826,32 +827,42 @@ func ULTOSCTo(dst, high, low, close []float64, p1, p2, p3 int) []float64 {
 			}
 		}
 	}
+	// The window sums and trailing slots in scalars, so they stay in
+	// registers.
 	newest := 0 // look % look
-	var trail [3]int
-	for j, pj := range p {
-		trail[j] = (look - pj + 1) % look
-	}
+	t0, t1, t2 := (look-p[0]+1)%look, (look-p[1]+1)%look, (look-p[2]+1)%look
+	a0, a1, a2, b0, b1, b2 := a[0], a[1], a[2], b[0], b[1], b[2]
+	prev := c[look-1]
+	h, l, o = h[:len(c)], l[:len(c)], o[:len(c)]
 	for i := look; i < len(c); i++ {
-		bp, tr := ultTerms(h[i], l[i], c[i], c[i-1])
+		ci := c[i]
+		bp, tr := ultTerms(h[i], l[i], ci, prev)
+		prev = ci
 		rbp[newest], rtr[newest] = bp, tr
 		if newest++; newest == look {
 			newest = 0
 		}
-		a[0] += bp
-		a[1] += bp
-		a[2] += bp
-		b[0] += tr
-		b[1] += tr
-		b[2] += tr
-		o[i] = ultOut(&a, &b)
-		for j := range trail {
-			t := trail[j]
-			a[j] -= rbp[t]
-			b[j] -= rtr[t]
-			if t++; t == look {
-				t = 0
-			}
-			trail[j] = t
+		a0 += bp
+		a1 += bp
+		a2 += bp
+		b0 += tr
+		b1 += tr
+		b2 += tr
+		o[i] = ultOut(a0, a1, a2, b0, b1, b2)
+		a0 -= rbp[t0]
+		b0 -= rtr[t0]
+		if t0++; t0 == look {
+			t0 = 0
+		}
+		a1 -= rbp[t1]
+		b1 -= rtr[t1]
+		if t1++; t1 == look {
+			t1 = 0
+		}
+		a2 -= rbp[t2]
+		b2 -= rtr[t2]
+		if t2++; t2 == look {
+			t2 = 0
 		}
 	}
 	return dst
@@ -921,7 +932,7 @@ func (s *ULTOSCStream) step(high, low, close float64) float64 {
 		st.a[j] += bp
 		st.b[j] += tr
 	}
-	out := ultOut(&st.a, &st.b)
+	out := ultOut(st.a[0], st.a[1], st.a[2], st.b[0], st.b[1], st.b[2])
 	for j, pj := range s.p {
 		t := (i - pj + 1) % w
 		st.a[j] -= s.bp[t]

@@ -109,10 +109,12 @@ func ADTo(dst, high, low, close, volume []float64) []float64 {
 	if !ok {
 		return dst
 	}
+	h := high[s:]
+	l, c, v, o := low[s:len(high)], close[s:len(high)], volume[s:len(high)], dst[s:len(high)]
 	ad := 0.0
-	for i := s; i < len(dst); i++ {
-		ad = adStep(ad, high[i], low[i], close[i], volume[i])
-		dst[i] = ad
+	for i, hi := range h {
+		ad = adStep(ad, hi, l[i], c[i], v[i])
+		o[i] = ad
 	}
 	return dst
 }
@@ -166,13 +168,15 @@ func ADOSCTo(dst, high, low, close, volume []float64, fast, slow int) []float64 
 	// two to the same bits).
 	look := LookbackADOSC(fast, slow)
 	k := adoscKs(fast, slow)
-	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], dst[s:]
+	h := high[s:]
+	l, c, v, o := low[s:len(high)], close[s:len(high)], volume[s:len(high)], dst[s:len(high)]
 	ad := adStep(0, h[0], l[0], c[0], v[0])
 	fe, se := ad, ad
-	for i := 1; i < len(c); i++ {
+	k0, k1, k2, k3 := k[0], k[1], k[2], k[3]
+	for i := 1; i < len(h); i++ {
 		ad = adStep(ad, h[i], l[i], c[i], v[i])
-		fe = float64(k[0]*ad) + float64(k[1]*fe)
-		se = float64(k[2]*ad) + float64(k[3]*se)
+		fe = float64(k0*ad) + float64(k1*fe)
+		se = float64(k2*ad) + float64(k3*se)
 		if i >= look {
 			o[i] = fe - se
 		}
