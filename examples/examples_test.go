@@ -66,13 +66,6 @@ func runExample(t *testing.T, path string, args ...string) string {
 	return out.String()
 }
 
-func TestGapsExample(t *testing.T) {
-	out := runExample(t, "gaps/main.go", testStore(t), markets[0], "1h", "crypto")
-	if !strings.Contains(out, markets[0]+" 1h: 599 bars") || !strings.Contains(strings.ToLower(out), "gap") {
-		t.Fatalf("output:\n%s", out)
-	}
-}
-
 func TestOverlayExample(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "overlay.png")
 	out := runExample(t, "overlay/main.go", png, testStore(t), "1h", markets[0], markets[1])
