@@ -197,22 +197,72 @@ func CCITo(dst, high, low, close []float64, n int) []float64 {
 	if !ok {
 		return dst
 	}
-	h, l, c, o := high[s:], low[s:], close[s:], dst[s:]
+	c := close[s:]
+	h, l, o := high[s:len(close)], low[s:len(close)], dst[s:len(close)]
 	ring := make([]float64, n)
-	slot := 0
-	for i := range c {
-		tp := (h[i] + l[i] + c[i]) / 3
-		ring[slot] = tp
+	i := 0
+	for ; i < n-1; i++ {
+		ring[i] = (h[i] + l[i] + c[i]) / 3
+	}
+	// Two bars at a time: their sums are independent chains of additions,
+	// so interleaving them keeps the adder busy while each keeps TA-Lib's
+	// order.
+	slot := n - 1
+	for ; i+1 < len(c); i += 2 {
+		tpA := (h[i] + l[i] + c[i]) / 3
+		ring[slot] = tpA
 		if slot++; slot == n {
 			slot = 0
 		}
-		if i >= n-1 {
-			o[i] = cci(ring, tp)
+		tpB := (h[i+1] + l[i+1] + c[i+1]) / 3
+		old := ring[slot]
+		ring[slot] = tpB
+		o[i], o[i+1] = cciPair(ring, slot, old, tpA, tpB)
+		if slot++; slot == n {
+			slot = 0
 		}
+	}
+	if i < len(c) {
+		tp := (h[i] + l[i] + c[i]) / 3
+		ring[slot] = tp
+		o[i] = cci(ring, tp)
 	}
 	return dst
 }
 
+// cciPair is cci of two consecutive bars: ring holds the second bar's
+// window, in which slot s replaced old, the first bar's value there.
+func cciPair(ring []float64, s int, old, lastA, lastB float64) (float64, float64) {
+	fn := float64(len(ring))
+	var a, b float64
+	for _, v := range ring[:s] {
+		a += v
+		b += v
+	}
+	a += old
+	b += ring[s]
+	for _, v := range ring[s+1:] {
+		a += v
+		b += v
+	}
+	a /= fn
+	b /= fn
+	var da, db float64
+	for _, v := range ring[:s] {
+		da += math.Abs(v - a)
+		db += math.Abs(v - b)
+	}
+	da += math.Abs(old - a)
+	db += math.Abs(ring[s] - b)
+	for _, v := range ring[s+1:] {
+		da += math.Abs(v - a)
+		db += math.Abs(v - b)
+	}
+	return cciValue(lastA, a, da, fn), cciValue(lastB, b, db, fn)
+}
+
+// cci is the CCI of the window in ring whose newest value is last; the sums
+// run in slot order, as TA-Lib's.
 func cci(ring []float64, last float64) float64 {
 	fn := float64(len(ring))
 	avg := 0.0
@@ -224,6 +274,10 @@ func cci(ring []float64, last float64) float64 {
 	for _, v := range ring {
 		dev += math.Abs(v - avg)
 	}
+	return cciValue(last, avg, dev, fn)
+}
+
+func cciValue(last, avg, dev, fn float64) float64 {
 	if d := last - avg; d != 0 && dev != 0 {
 		return d / (0.015 * (dev / fn))
 	}

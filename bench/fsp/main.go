@@ -65,18 +65,31 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// best returns the least CPU time of runs calls of f, each after a
-// collection so one run's garbage is not another's cost.
-func best(runs int, f func()) time.Duration {
-	if f == nil {
-		return 0
+// measure returns the least CPU time of runs calls of each function (nil
+// ones give 0). The calls are interleaved round by round, so a slow spell
+// of the shared machine costs every column alike rather than the first
+// one; each call follows a collection so one's garbage is not another's
+// cost.
+func measure(runs int, fs ...func()) []time.Duration {
+	d := make([]time.Duration, len(fs))
+	for i := range d {
+		d[i] = time.Duration(math.MaxInt64)
 	}
-	d := time.Duration(math.MaxInt64)
 	for range runs {
-		runtime.GC()
-		t := cpuTime()
-		f()
-		d = min(d, cpuTime()-t)
+		for i, f := range fs {
+			if f == nil {
+				continue
+			}
+			runtime.GC()
+			t := cpuTime()
+			f()
+			d[i] = min(d[i], cpuTime()-t)
+		}
+	}
+	for i, f := range fs {
+		if f == nil {
+			d[i] = 0
+		}
 	}
 	return d
 }
@@ -109,8 +122,8 @@ func main() {
 		if *only != "" && c.name != *only {
 			continue
 		}
-		ours, cT, goT := best(*runs, c.ours), best(*runs, c.talibC), best(*runs, c.goTalib)
-		st, al := best(*runs, c.stream), best(*runs, c.alloc)
+		d := measure(*runs, c.ours, c.talibC, c.goTalib, c.stream, c.alloc)
+		ours, cT, goT, st, al := d[0], d[1], d[2], d[3], d[4]
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.name, ms(ours), ms(cT), ms(goT),
 			ratio(ours, cT), ratio(goT, ours), ms(st), ratio(st, ours), ms(al))
 	}
