@@ -66,14 +66,6 @@ func runExample(t *testing.T, path string, args ...string) string {
 	return out.String()
 }
 
-func TestOverlayExample(t *testing.T) {
-	png := filepath.Join(t.TempDir(), "overlay.png")
-	out := runExample(t, "overlay/main.go", png, testStore(t), "1h", markets[0], markets[1])
-	if fi, err := os.Stat(png); err != nil || fi.Size() < 1000 || !strings.Contains(out, "2 markets") {
-		t.Fatalf("chart %v, output %q", err, out)
-	}
-}
-
 func TestLiveExample(t *testing.T) {
 	out := runExample(t, "live/main.go", "1")
 	if !strings.Contains(out, "live chart at http://127.0.0.1:") || !strings.Contains(out, "streamed ") {
