@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -238,7 +239,13 @@ func (r *runner) addFill(rep *Report) {
 	}
 	k := len(r.fills)
 	if k == 0 || len(r.fills[k-1]) == fillChunk {
-		r.fills = append(r.fills, make([]fillRec, 0, fillChunk))
+		var c []fillRec
+		if p, _ := fillChunks.Get().(*[]fillRec); p != nil {
+			c = (*p)[:0]
+		} else {
+			c = make([]fillRec, 0, fillChunk)
+		}
+		r.fills = append(r.fills, c)
 		k++
 	}
 	r.fills[k-1] = append(r.fills[k-1], f)
@@ -260,7 +267,7 @@ func (r *runner) fillReports() []Report {
 			rep := &out[i]
 			i++
 			*rep = Report{Kind: Fill, Time: f.time, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
-				Liquidity: f.liq, Remaining: m.sizeOf(f.rem), ord: o, ticks: f.ticks, lots: f.lots}
+				Liquidity: f.liq, Remaining: m.sizeOf(f.rem), mk: m, ticks: f.ticks, lots: f.lots}
 			if f.whole && o.lots == f.lots {
 				rep.Size = o.Size
 			} else {
@@ -278,9 +285,17 @@ func (r *runner) fillReports() []Report {
 			}
 		}
 	}
+	for _, c := range r.fills {
+		fillChunks.Put(&c)
+	}
 	r.fills, r.fillDec = nil, nil
 	return out
 }
+
+// fillChunks recycles the fill records' chunks from one backtest to the
+// next: in a parameter sweep, touching fresh memory for them costs more
+// than filling them.
+var fillChunks sync.Pool
 
 // fillFloats is a fill's size, price and fee as the float64s nearest to
 // its decimals, from its ticks and lots when it can.
@@ -332,7 +347,11 @@ func (r *runner) drain() {
 	if r.fill != nil {
 		for i := range rs {
 			if rs[i].Kind == Fill {
-				r.fill.OnFill(r.ctx, rs[i])
+				// Without the order: the strategy may keep the report
+				// beyond the backtest, whose orders are recycled.
+				f := rs[i]
+				f.ord = nil
+				r.fill.OnFill(r.ctx, f)
 			}
 		}
 	}
@@ -437,6 +456,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		r.drain()
 	}
 	r.finish()
+	e.recycle()
 	return r.res, nil
 }
 
@@ -689,13 +709,11 @@ func settle(cash decimal.Decimal, fills []Report) (decimal.Decimal, map[string]d
 		a := accs[f.FQME]
 		if a == nil {
 			a = &acc{exact: true}
-			if f.ord != nil {
-				a.m = f.ord.m
-			}
+			a.m = f.mk
 			accs[f.FQME] = a
 		}
 		fees.addFee(f)
-		if a.exact && f.ord != nil && f.ticks >= 0 {
+		if a.exact && f.mk != nil && f.ticks >= 0 {
 			tl, ok1 := mulInt(int64(f.Side)*f.lots, f.ticks)
 			sum, ok2 := addInt(a.tl, tl)
 			if ok1 && ok2 {

@@ -354,7 +354,7 @@ func TestIntegerAndDecimalSettlementAgree(t *testing.T) {
 	}
 	plain := make([]Report, len(res.Fills))
 	for i, f := range res.Fills {
-		f.ord, f.ticks, f.lots = nil, 0, 0
+		f.ord, f.mk, f.ticks, f.lots = nil, nil, 0, 0
 		plain[i] = f
 	}
 	fast, slow := RoundTrips(res.Fills), roundTripsDecimal(plain)

@@ -34,8 +34,8 @@ func (s *decSum) add(x decimal.Decimal) {
 // addFee adds a fill's fee, from its ticks and lots when the engine
 // computed it from them.
 func (s *decSum) addFee(f *Report) {
-	if f.ord != nil && !s.big {
-		if c, e, ok := f.ord.m.feeCoef(f.ticks, f.lots, f.Liquidity); ok && (c == 0 || s.addInt(c, e)) {
+	if f.mk != nil && !s.big {
+		if c, e, ok := f.mk.feeCoef(f.ticks, f.lots, f.Liquidity); ok && (c == 0 || s.addInt(c, e)) {
 			return
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -41,6 +42,7 @@ type Engine struct {
 	named map[string]*order
 	list  []*order // every order, in submission order (and so by seq)
 	slab  []order  // orders are allocated in blocks
+	slabs [][]order
 	seq   int
 	now   int64
 	ops   []op
@@ -196,10 +198,33 @@ const slabSize = 256
 // newOrder returns a zero order from the current block.
 func (e *Engine) newOrder() *order {
 	if len(e.slab) == cap(e.slab) {
-		e.slab = make([]order, 0, slabSize)
+		if s, _ := orderSlabs.Get().(*[]order); s != nil {
+			e.slab = (*s)[:0]
+		} else {
+			e.slab = make([]order, 0, slabSize)
+		}
+		e.slabs = append(e.slabs, e.slab)
 	}
 	e.slab = e.slab[:len(e.slab)+1]
 	return &e.slab[len(e.slab)-1]
+}
+
+// orderSlabs recycles blocks of orders from one backtest's engine to the
+// next (see fillChunks).
+var orderSlabs sync.Pool
+
+// recycle hands the engine's orders over to the next backtest's engine.
+// The engine is left without orders; nothing may hold one (Reports kept
+// after the run carry no order).
+func (e *Engine) recycle() {
+	for _, s := range e.slabs {
+		clear(s[:cap(s)])
+		orderSlabs.Put(&s)
+	}
+	for _, m := range e.markets {
+		m.orders = nil
+	}
+	e.slabs, e.slab, e.list, e.named, e.ops, e.out, e.spare = nil, nil, nil, nil, nil, nil, nil
 }
 
 // add records a new order; auto says its ID is "o" and its seq.
@@ -891,7 +916,7 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 		e.markDirty(m)
 	}
 	e.out = append(e.out, Report{Kind: Fill, Time: t, OrderID: o.ID, FQME: o.FQME, Side: o.Side, Tag: o.Tag,
-		Price: pd, Size: sd, Fee: fee, Liquidity: liq, Remaining: o.remaining(), ord: o, ticks: ticks, lots: lots})
+		Price: pd, Size: sd, Fee: fee, Liquidity: liq, Remaining: o.remaining(), ord: o, mk: m, ticks: ticks, lots: lots})
 	if sib := o.oco; sib != nil && !sib.status.Done() {
 		sib.lots -= lots
 		if sib.lots <= sib.filled {

@@ -142,7 +142,7 @@ func TestResultFillsAreTheEngineReports(t *testing.T) {
 		}
 		for i, want := range seen {
 			got := res.Fills[i]
-			if got.String() != want.String() || got.Tag != want.Tag || got.ord != want.ord || got.ticks != want.ticks ||
+			if got.String() != want.String() || got.Tag != want.Tag || got.mk != want.mk || got.ord != nil || want.ord != nil || got.ticks != want.ticks ||
 				got.lots != want.lots || got.Price.Exponent() != want.Price.Exponent() || got.Fee.Exponent() != want.Fee.Exponent() {
 				t.Fatalf("%s: fill %d is\n%s, the engine reported\n%s", c.name, i, got, want)
 			}

@@ -192,9 +192,11 @@ type Report struct {
 	Reason    string
 	Tag       string
 
-	// For the backtest runner: the engine's order and, for a fill, its
+	// For the backtest runner: the engine's order (only while the engine
+	// runs: a backtest recycles its orders), and for a fill its market, its
 	// price in ticks (-1 without a tick) and its size in lots.
 	ord         *order
+	mk          *market
 	ticks, lots int64
 }
 

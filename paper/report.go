@@ -115,13 +115,13 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 	var st *open
 	for i := range fills {
 		f := &fills[i]
-		if f.ord == nil || f.ticks < 0 || f.lots <= 0 {
+		if f.mk == nil || f.ticks < 0 || f.lots <= 0 {
 			return nil, false
 		}
-		if st == nil || st.m != f.ord.m {
-			st = state[f.ord.m]
+		if st == nil || st.m != f.mk {
+			st = state[f.mk]
 			if st == nil {
-				m := f.ord.m
+				m := f.mk
 				st = &open{m: m}
 				st.tlC, st.tlE, st.tlOK = smallDec(m.tickD.Mul(m.lotD))
 				state[m] = st
@@ -365,8 +365,8 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	var fees decSum
 	for i := range res.Fills {
 		f := &res.Fills[i]
-		if f.ord != nil && f.ticks >= 0 {
-			notional += float64(f.ticks) * f.ord.m.tick * float64(f.lots) * f.ord.m.lot
+		if f.mk != nil && f.ticks >= 0 {
+			notional += float64(f.ticks) * f.mk.tick * float64(f.lots) * f.mk.lot
 		} else {
 			notional += decFloat(f.Size.Mul(f.Price))
 		}
