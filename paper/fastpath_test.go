@@ -1,6 +1,8 @@
 package paper
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -147,5 +149,37 @@ func TestResultFillsAreTheEngineReports(t *testing.T) {
 				t.Fatalf("%s: fill %d is\n%s, the engine reported\n%s", c.name, i, got, want)
 			}
 		}
+	}
+}
+
+// A backtest's result stays as it was while later backtests reuse the
+// memory of its orders and fills.
+func TestResultSurvivesLaterBacktests(t *testing.T) {
+	run := func(fqme, tick string, n int) *Result {
+		s := Series{Market: testPair(t, fqme, tick, "0.001"), Bars: randomWalkBars(n)}
+		res, err := Backtest(BacktestConfig{Series: []Series{s}, Fees: BpsFees(1, 10)}, &SMACross{Fast: 3, Slow: 9, Size: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := run(testFQME, "0.01", 3000)
+	var before bytes.Buffer
+	if err := first.WriteJSON(&before); err != nil {
+		t.Fatal(err)
+	}
+	trades := fmt.Sprint(first.Trades)
+	for i := 0; i < 3; i++ {
+		run("ethusdt.spot.binance", "0.05", 5000)
+	}
+	var after bytes.Buffer
+	if err := first.WriteJSON(&after); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before.Bytes(), after.Bytes()) {
+		t.Fatal("the first result's report changed after later backtests")
+	}
+	if got := fmt.Sprint(RoundTrips(first.Fills)); got != trades || len(first.Trades) < 100 {
+		t.Fatalf("%d round trips; recomputed from the fills they differ: %v", len(first.Trades), got != trades)
 	}
 }
