@@ -50,8 +50,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	c := commands["demo"]
 	fs := e.flags(c)
 	out := fs.String("o", "", "output `DIR` (default: a new temporary folder)")
-	if _, err := e.parse(fs, args); err != nil {
+	pos, err := e.parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		// A folder given without -o would otherwise be ignored and the
+		// demo written to a temporary folder instead.
+		return usagef("unexpected argument %q (the output folder is -o DIR)", pos[0])
 	}
 	dir := *out
 	if dir == "" {

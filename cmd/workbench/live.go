@@ -47,11 +47,15 @@ func runLive(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case len(names) == 0:
-		return usagef("live: name at least one market (F[,F…])")
+		return usagef("name at least one market (F[,F…])")
 	case period.secs == 0:
-		return usagef("live: --period is required")
-	case *nbars <= 0 || *poll <= 0 || *every <= 0:
-		return usagef("live: --bars, --poll and --every must be positive")
+		return usagef("--period is required")
+	case *nbars <= 0:
+		return usagef("--bars %d: must be positive", *nbars)
+	case *poll <= 0:
+		return usagef("--poll %v: must be positive", *poll)
+	case *every <= 0:
+		return usagef("--every %v: must be positive", *every)
 	case *feed != "" && *feed != "synthetic":
 		return usagef("live --feed %q: want synthetic (or no --feed for the store)", *feed)
 	}
