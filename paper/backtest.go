@@ -582,7 +582,8 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 		}
 		// The earliest tick across the series, if it comes before the next bar close.
 		best, bestT, isTrade := -1, int64(math.MaxInt64), false
-		for i, sr := range r.cfg.Series {
+		for i := range r.cfg.Series {
+			sr := &r.cfg.Series[i]
 			if st.qi[i] < len(sr.Quotes) && sr.Quotes[st.qi[i]].Time < bestT {
 				best, bestT, isTrade = i, sr.Quotes[st.qi[i]].Time, false
 			}
@@ -591,7 +592,7 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 			}
 		}
 		if best >= 0 && (!st.more || bestT < st.b.Time) {
-			sr := r.cfg.Series[best]
+			sr := &r.cfg.Series[best]
 			if isTrade {
 				t := sr.Trades[st.ti[best]]
 				st.ti[best]++
@@ -621,11 +622,16 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 		b := st.b
 		st.b, st.more = st.replay.Next()
 		m := r.market(b.FQME)
-		if err := r.e.OnBar(b); err != nil {
+		if em := r.e.market(b.FQME); em != nil && len(em.orders) == 0 && len(r.e.ops) == 0 {
+			// Nothing to match or schedule: the bar only moves the clock.
+			r.e.now = max(r.e.now, b.Time)
+		} else if err := r.e.OnBar(b); err != nil {
 			return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", err)
 		}
 		m.next = b.Index + 1
-		r.drain()
+		if len(r.e.out) > 0 {
+			r.drain()
+		}
 		return b, true, nil
 	}
 }
