@@ -560,13 +560,13 @@ func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, err err
 					md := &meta.RowGroups[j.group].Columns[spec.leaf]
 					if t.col == 0 {
 						dst := out.Time[j.off : j.off+j.rows]
-						if readChunkDirect(r, md, spec, dst, &scratch) {
+						if readChunkDirect(r, size, md, spec, dst, &scratch) {
 							return nil
 						}
 						return readChunk(groups[j.group].ColumnChunks()[spec.leaf], spec, dst, j.off)
 					}
 					dst := floats[t.col-1][j.off : j.off+j.rows]
-					if readChunkDirect(r, md, spec, dst, &scratch) {
+					if readChunkDirect(r, size, md, spec, dst, &scratch) {
 						return nil
 					}
 					return readChunk(groups[j.group].ColumnChunks()[spec.leaf], spec, dst, j.off)
@@ -778,7 +778,7 @@ var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 // having possibly scribbled on dst, for any other layout and for anything
 // unexpected, corrupt data included; readChunk then decodes the chunk and
 // names the fault.
-func readChunkDirect[T int64 | float64](r io.ReaderAt, cc *format.ColumnChunk, spec columnSpec, dst []T, buf *directScratch) bool {
+func readChunkDirect[T int64 | float64](r io.ReaderAt, size int64, cc *format.ColumnChunk, spec columnSpec, dst []T, buf *directScratch) bool {
 	md := &cc.MetaData
 	if _, isFloat := any(dst).([]float64); isFloat != (spec.kind == parquet.Double) {
 		return false // integer prices or float times need converting
@@ -787,16 +787,14 @@ func readChunkDirect[T int64 | float64](r io.ReaderAt, cc *format.ColumnChunk, s
 	case !littleEndian || !spec.required || cc.FilePath != "" || cc.CryptoMetadata.Value != nil || cc.EncryptedColumnMetadata != nil,
 		md.DictionaryPageOffset != 0 || md.IndexPageOffset != 0,
 		spec.kind != parquet.Int64 && spec.kind != parquet.Double,
+		md.Codec != format.Zstd && md.Codec != format.Uncompressed,
 		md.NumValues != int64(len(dst)),
-		md.TotalCompressedSize <= 0 || md.TotalCompressedSize > 1<<31 || md.DataPageOffset < 0:
+		md.DataPageOffset < 0 || md.TotalCompressedSize <= 0 || md.TotalCompressedSize > size-md.DataPageOffset:
 		return false
 	}
 	buf.raw = slices.Grow(buf.raw[:0], int(md.TotalCompressedSize))[:md.TotalCompressedSize]
 	raw := buf.raw
 	if n, _ := r.ReadAt(raw, md.DataPageOffset); n != len(raw) {
-		return false
-	}
-	if md.Codec != format.Zstd && md.Codec != format.Uncompressed {
 		return false
 	}
 	src := bytes.NewReader(raw)
@@ -850,9 +848,9 @@ func readChunkDirect[T int64 | float64](r io.ReaderAt, cc *format.ColumnChunk, s
 				return false
 			}
 		case enc == format.DeltaBinaryPacked && spec.kind == parquet.Int64:
-			// DELTA_BINARY_PACKED spends at most 9 bytes a value plus a
-			// block header every 128; a larger claim is corrupt.
-			if int(h.UncompressedPageSize) > 16*m+64 {
+			// DELTA_BINARY_PACKED spends at most 8 bytes a value, a block
+			// header every 128 and one page header; a larger claim is corrupt.
+			if int(h.UncompressedPageSize) > 9*m+2048 {
 				return false
 			}
 			buf.page = slices.Grow(buf.page[:0], int(h.UncompressedPageSize))[:h.UncompressedPageSize]

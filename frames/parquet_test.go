@@ -509,6 +509,10 @@ func TestReadChunkDirect(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer fh.Close()
+		st, err := fh.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var scratch directScratch
 		for g, rg := range pf.RowGroups() {
 			n := rg.NumRows()
@@ -519,7 +523,7 @@ func TestReadChunkDirect(t *testing.T) {
 				var a, b []uint64
 				if c == 0 && spec.kind == parquet.Int64 {
 					direct, slow := make([]int64, n), make([]int64, n)
-					ok = readChunkDirect(fh, md, spec, direct, &scratch)
+					ok = readChunkDirect(fh, st.Size(), md, spec, direct, &scratch)
 					if err := readChunk(cc, spec, slow, 0); err != nil {
 						t.Fatal(err)
 					}
@@ -528,7 +532,7 @@ func TestReadChunkDirect(t *testing.T) {
 					}
 				} else {
 					direct, slow := make([]float64, n), make([]float64, n)
-					ok = readChunkDirect(fh, md, spec, direct, &scratch)
+					ok = readChunkDirect(fh, st.Size(), md, spec, direct, &scratch)
 					if err := readChunk(cc, spec, slow, 0); err != nil {
 						t.Fatal(err)
 					}
