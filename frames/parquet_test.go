@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -576,5 +579,43 @@ func TestParquetPortablePaths(t *testing.T) {
 	}
 	if d := sameBits(got, f); d != "" {
 		t.Fatal(d)
+	}
+}
+
+// failingWriter accepts n bytes, then fails every write.
+type failingWriter struct{ n int }
+
+var errDiskFull = errors.New("disk full")
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		k := w.n
+		w.n = 0
+		return k, errDiskFull
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriteParquetWriterFails checks that a failing writer's error comes
+// back at every point of the file and that the encoding goroutines end.
+func TestWriteParquetWriterFails(t *testing.T) {
+	f := oddBars(3*ParquetRowGroupRows + 10)
+	var full bytes.Buffer
+	if err := WriteParquet(&full, f); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for _, n := range []int{0, 3, 100, full.Len() / 3, full.Len() - 10} {
+		err := WriteParquet(&failingWriter{n: n}, f)
+		if !errors.Is(err, errDiskFull) {
+			t.Errorf("writer failing after %d bytes: error %v", n, err)
+		}
+	}
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > before {
+		t.Errorf("%d goroutines after failed writes, %d before", g, before)
 	}
 }
