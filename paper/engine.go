@@ -77,9 +77,10 @@ type market struct {
 	// The same for the last size made from lots.
 	lastLots int64
 	lastSize decimal.Decimal
-	// prices caches decimal prices by ticks&(priceCache-1): a backtest's
-	// fills and round trips revisit a few thousand prices.
-	eng    *Engine
+	eng      *Engine
+	// prices caches decimal prices by ticks&(priceCache-1), fees by ticks
+	// and lots: a backtest's fills and round trips revisit a few thousand
+	// prices.
 	prices []cachedPrice
 	fees   []cachedFee
 	// The tick and lot as coefficient·10^exponent, when they fit.
