@@ -552,6 +552,7 @@ type stepper struct {
 	b      feeds.BarEvent
 	more   bool
 	k      int
+	perBar bool // one market with increasing times: a sample per bar, at its close
 	// For a Driver: the bar handed out last, not yet sampled, and the error
 	// that ended the stepping.
 	cur     feeds.BarEvent
@@ -565,11 +566,26 @@ func (r *runner) newStepper(s Strategy, replay *feeds.Replay) *stepper {
 	st.th, _ = s.(TradeHandler)
 	st.b, st.more = replay.Next()
 	if len(r.mk) == 1 {
-		// One sample per bar: allocate once.
-		r.res.Equity.times = make([]int64, 0, r.res.Bars)
-		r.res.Equity.Value = make([]float64, 0, r.res.Bars)
+		// One sample per bar: allocate once; with the bars' times strictly
+		// increasing, the sample times are the bars' own (see EquityCurve).
+		eq := &r.res.Equity
+		eq.Value = make([]float64, 0, r.res.Bars)
+		if f := r.mk[0].bars; increasing(f.Time) {
+			eq.opens, eq.period, st.perBar = f.Time, f.Period, true
+		} else {
+			eq.times = make([]int64, 0, r.res.Bars)
+		}
 	}
 	return st
+}
+
+func increasing(t []int64) bool {
+	for i := 1; i < len(t); i++ {
+		if t[i] <= t[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 func (st *stepper) next() (feeds.BarEvent, bool, error) {
@@ -642,7 +658,9 @@ func (st *stepper) sample(b feeds.BarEvent) {
 	r := st.r
 	eq := &r.res.Equity
 	exp := r.inMarket()
-	if k := len(eq.times); k > 0 && eq.times[k-1] == b.Time {
+	if st.perBar {
+		eq.Value = append(eq.Value, r.equity())
+	} else if k := len(eq.times); k > 0 && eq.times[k-1] == b.Time {
 		eq.Value[k-1] = r.equity()
 		if r.lastExposed {
 			r.exposed--

@@ -3,6 +3,7 @@ package paper
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -181,5 +182,58 @@ func TestResultSurvivesLaterBacktests(t *testing.T) {
 	}
 	if got := fmt.Sprint(RoundTrips(first.Fills)); got != trades || len(first.Trades) < 100 {
 		t.Fatalf("%d round trips; recomputed from the fills they differ: %v", len(first.Trades), got != trades)
+	}
+}
+
+// A Driver over one market samples the equity as the plain loop does: one
+// sample per bar, at its close.
+func TestDriverEquityMatchesLoop(t *testing.T) {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(4000)}
+	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10)}
+	loop, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cross := &SMACross{Fast: 10, Slow: 30, Size: 1}
+	drv, err := Backtest(cfg, &Driver{Func: func(c *Context) {
+		if err := cross.Start(c); err != nil {
+			t.Error(err)
+		}
+		for i := 0; i < 3000; i++ {
+			b, ok := c.Next()
+			if !ok {
+				t.Error("ran out of bars")
+				return
+			}
+			cross.OnBar(c, b)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b bytes.Buffer
+	if err := loop.WriteEquityCSV(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := drv.WriteEquityCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	// The driver stops trading after 3000 bars; the samples up to there agree.
+	n := 3000
+	if drv.Equity.Len() != loop.Equity.Len() || drv.End != loop.End {
+		t.Fatalf("driver: %d samples to %d, loop: %d to %d", drv.Equity.Len(), drv.End, loop.Equity.Len(), loop.End)
+	}
+	for i := 0; i < n; i++ {
+		if drv.Equity.Time(i) != loop.Equity.Time(i) || drv.Equity.Value[i] != loop.Equity.Value[i] {
+			t.Fatalf("sample %d: driver %d %g, loop %d %g", i, drv.Equity.Time(i), drv.Equity.Value[i], loop.Equity.Time(i), loop.Equity.Value[i])
+		}
+	}
+	for i := n; i < drv.Equity.Len(); i++ {
+		if drv.Equity.Time(i) != loop.Equity.Time(i) {
+			t.Fatalf("sample %d at %d, the loop's at %d", i, drv.Equity.Time(i), loop.Equity.Time(i))
+		}
+	}
+	if len(strings.Split(b.String(), "\n")) != len(strings.Split(a.String(), "\n")) {
+		t.Fatal("equity files of different lengths")
 	}
 }
