@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"workbench/feeds"
 	"workbench/frames"
+	"workbench/fsp"
 	"workbench/internal/oracle"
 )
 
@@ -33,6 +39,80 @@ func backtestStore(t *testing.T) string {
 	return dir
 }
 
+// backtestFill is a fill of the --json report.
+type backtestFill struct {
+	Time             string
+	Side             string
+	Price, Size, Fee string
+}
+
+// checkSMACrossFills replays the built-in sma-cross (SMA(10) over SMA(30) of
+// closes, long or flat, 95% of the equity at the signal bar's close) over
+// bars with fsp.SMA and checks the fills against it: each at the open of
+// the bar after the signal, sized to within a lot, a taker fee of feeBps of
+// the notional. It returns the cash and position after the fills and the
+// number of closed round trips.
+func checkSMACrossFills(t *testing.T, bars *frames.OHLCV, fills []backtestFill, cash0 decimal.Decimal, feeBps int64, lot float64) (cash, pos decimal.Decimal, trips int) {
+	t.Helper()
+	fast, slow := fsp.SMA(bars.Close, 10), fsp.SMA(bars.Close, 30)
+	type signal struct {
+		bar int
+		buy bool
+	}
+	var want []signal
+	primed, long := false, false
+	for i := 29; i+1 < bars.Len(); i++ {
+		l := fast[i] > slow[i]
+		if (!primed && l) || (primed && l != long) {
+			want = append(want, signal{i + 1, l})
+		}
+		primed, long = true, l
+	}
+	if len(fills) != len(want) {
+		t.Fatalf("%d fills, the crossover signals %d", len(fills), len(want))
+	}
+	cash, pos = cash0, decimal.Zero
+	k := 0
+	for i := 0; i < bars.Len() && k < len(want); i++ {
+		equity := cash.InexactFloat64() + pos.InexactFloat64()*bars.Close[i]
+		for k < len(want) && want[k].bar == i+1 {
+			w, f := want[k], fills[k]
+			next := w.bar
+			price, _ := decimal.NewFromString(f.Price)
+			size, _ := decimal.NewFromString(f.Size)
+			fee, _ := decimal.NewFromString(f.Fee)
+			at := time.Unix(bars.Time[next], 0).UTC().Format(time.RFC3339)
+			side := map[bool]string{true: "buy", false: "sell"}[w.buy]
+			if f.Time != at || f.Side != side || !price.Equal(decimal.NewFromFloat(bars.Open[next])) {
+				t.Fatalf("fill %d: %+v, want a %s at %s at the open %v", k, f, side, at, bars.Open[next])
+			}
+			if w.buy {
+				if units := 0.95 * equity / bars.Close[i]; math.Abs(size.InexactFloat64()-units) > lot {
+					t.Errorf("fill %d buys %s, want 95%% of equity %v at close %v = %v", k, size, equity, bars.Close[i], units)
+				}
+			} else if !size.Equal(pos) {
+				t.Errorf("fill %d sells %s, want the whole position %s", k, size, pos)
+			}
+			if wantFee := size.Mul(price).Mul(decimal.New(feeBps, -4)); !fee.Equal(wantFee) {
+				t.Errorf("fill %d fee %s, want %d bps of %s × %s = %s", k, fee, feeBps, size, price, wantFee)
+			}
+			notional := size.Mul(price)
+			if w.buy {
+				cash, pos = cash.Sub(notional), pos.Add(size)
+			} else {
+				cash, pos = cash.Add(notional), pos.Sub(size)
+				trips++
+			}
+			cash = cash.Sub(fee)
+			k++
+		}
+	}
+	return cash, pos, trips
+}
+
+// The built-in crossover over four weeks of real BTC hours: the fills are
+// the ones a replay with fsp.SMA makes, and the report's cash, equity,
+// position and round trips are what those fills leave.
 func TestBacktestCommandBuiltinStrategy(t *testing.T) {
 	store := backtestStore(t)
 	out := filepath.Join(t.TempDir(), "bt")
@@ -44,21 +124,58 @@ func TestBacktestCommandBuiltinStrategy(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var rep struct {
-		Start string
-		Bars  int
-		Stats struct {
-			Trades int     `json:"trades"`
-			Sharpe float64 `json:"sharpe"`
-			Fees   string  `json:"fees"`
+		Start, End  string
+		Bars        int
+		FinalCash   string `json:"final_cash"`
+		FinalEquity string `json:"final_equity"`
+		Stats       struct {
+			Trades int    `json:"trades"`
+			Fills  int    `json:"fills"`
+			Fees   string `json:"fees"`
 		}
-		Fills []struct{ Price, Fee string }
+		Positions []struct {
+			FQME string
+			Size string
+		}
+		Fills []backtestFill
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, stdout)
 	}
-	if rep.Start != "2024-08-02T00:00:00Z" || rep.Bars != 28*24 || rep.Stats.Trades == 0 || len(rep.Fills) == 0 || rep.Stats.Fees == "0" {
-		t.Fatalf("report %+v", rep)
+	if rep.Start != "2024-08-02T00:00:00Z" || rep.End != "2024-08-30T00:00:00Z" || rep.Bars != 28*24 {
+		t.Fatalf("window %s .. %s, %d bars; want Aug 2 .. Aug 30, 672 bars", rep.Start, rep.End, rep.Bars)
 	}
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2024, 8, 2, 0, 0, 0, 0, time.UTC).Unix()
+	bars, err := st.ReadRange("btcusdt.spot.binance", 3600, from, from+28*86400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cash, pos, trips := checkSMACrossFills(t, bars, rep.Fills, decimal.NewFromInt(100000), 10, 1e-5)
+	fees := decimal.Zero
+	for _, f := range rep.Fills {
+		fee, _ := decimal.NewFromString(f.Fee)
+		fees = fees.Add(fee)
+	}
+	equity := cash.Add(pos.Mul(decimal.NewFromFloat(bars.Close[bars.Len()-1])))
+	for _, c := range []struct {
+		name, got string
+		want      decimal.Decimal
+	}{{"final_cash", rep.FinalCash, cash}, {"final_equity", rep.FinalEquity, equity}, {"stats.fees", rep.Stats.Fees, fees}} {
+		if g, err := decimal.NewFromString(c.got); err != nil || !g.Equal(c.want) {
+			t.Errorf("%s %q, replay %s", c.name, c.got, c.want)
+		}
+	}
+	if rep.Stats.Trades != trips || rep.Stats.Fills != len(rep.Fills) || trips < 3 {
+		t.Errorf("%d round trips and %d fills reported, replay %d and %d", rep.Stats.Trades, rep.Stats.Fills, trips, len(rep.Fills))
+	}
+	if len(rep.Positions) != 1 || rep.Positions[0].Size != pos.String() {
+		t.Errorf("positions %+v, replay holds %s", rep.Positions, pos)
+	}
+
 	first, err := os.ReadFile(filepath.Join(out, "report.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -75,15 +192,24 @@ func TestBacktestCommandBuiltinStrategy(t *testing.T) {
 	if !bytes.Equal(first, again) {
 		t.Fatal("a second run wrote a different report")
 	}
-	for _, name := range []string{"report.txt", "equity.csv"} {
-		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
-			t.Fatalf("%s: %v", name, err)
-		}
+	// The text report, printed without --json and written as report.txt,
+	// carries the same equity and fills.
+	txt, err := os.ReadFile(filepath.Join(out, "report.txt"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	code, stdout, stderr = runCLI(t, "backtest", "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
-		"--strategy", "sma-cross", "-o", "")
-	if code != 0 || !strings.Contains(stdout, "Sharpe") || !strings.Contains(stdout, "max drawdown") {
-		t.Fatalf("text output: exit %d\n%s%s", code, stdout, stderr)
+	code, stdout, stderr = runCLI(t, append(args[:len(args)-3], "-o", "")...)
+	if code != 0 {
+		t.Fatalf("text output: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"equity          100000.00 -> " + equity.StringFixed(2),
+		fmt.Sprintf("fills / fees    %d / %s", len(rep.Fills), fees.StringFixed(2)),
+		fmt.Sprintf("round trips     %d,", trips),
+	} {
+		if !strings.Contains(stdout, want) || !strings.Contains(string(txt), want) {
+			t.Errorf("text report lacks %q:\nprinted:\n%s\nreport.txt:\n%s", want, stdout, txt)
+		}
 	}
 }
 
