@@ -274,13 +274,17 @@ func (ch *parquetChunk) encodeDoubles(z *zstd.Encoder, raw []byte, x []float64) 
 	ch.meta.Encoding = []format.Encoding{format.Plain}
 	// Statistics leave NaN out, as the format asks; a chunk of only NaN has
 	// none. Zero bounds are signed so that -0 and +0 both fall inside.
-	lo, hi, seen := math.Inf(1), math.Inf(-1), false
+	// (NaN fails both comparisons, and an all-NaN chunk ends with lo > hi.)
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range x {
-		if v == v {
-			lo, hi, seen = min(lo, v), max(hi, v), true
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
 		}
 	}
-	if seen {
+	if lo <= hi {
 		if lo == 0 {
 			lo = math.Copysign(0, -1)
 		}
