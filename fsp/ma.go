@@ -88,10 +88,9 @@ func SMATo(dst, x []float64, n int) []float64 {
 
 // SMAStream is the streaming twin of SMA.
 type SMAStream struct {
-	n        int
-	warmN    int // bars through the warm-up path: n, or all of them for a bad n
+	n        int // math.MaxInt for a bad n: every output is then NaN
 	fn       float64
-	buf      []float64 // the last n inputs
+	buf      []float64 // the last n inputs, zeros before the first n
 	st, base smaState  // base is the state before the newest bar, for Revise
 }
 
@@ -102,27 +101,35 @@ type smaState struct {
 
 // NewSMAStream returns an SMA(n) stream, n ≥ 1 (smaller n gives NaN).
 func NewSMAStream(n int) *SMAStream {
-	warmN := n
+	s := &SMAStream{n: n, fn: float64(n), buf: make([]float64, max(n, 1))}
 	if n < 1 {
-		warmN = math.MaxInt
+		s.n = math.MaxInt
 	}
-	return &SMAStream{n: n, warmN: warmN, fn: float64(n), buf: make([]float64, max(n, 1))}
+	return s
 }
 
-// Update consumes a new bar. It is small enough to inline.
+// Update consumes a new bar. Warm-up takes the steady path too: the slot
+// leaving the window holds a zero until n bars are in, and t − 0 is t, so
+// the running sum is the batch's Σ bit for bit with no branch to a
+// separate warm-up function.
 func (s *SMAStream) Update(x float64) float64 {
 	s.base = s.st
-	if s.st.cnt < s.warmN {
-		return s.warm(x)
+	st := &s.st
+	if st.cnt == 0 && x != x {
+		return math.NaN()
 	}
-	p := s.st.pos
+	st.cnt++
+	p := st.pos
 	s.buf[p] = x
 	if p++; p == len(s.buf) {
 		p = 0
 	}
-	s.st.pos = p
-	t := s.st.total + x
-	s.st.total = t - s.buf[p]
+	st.pos = p
+	t := st.total + x
+	st.total = t - s.buf[p]
+	if st.cnt < s.n {
+		return math.NaN()
+	}
 	return t / s.fn
 }
 
@@ -130,26 +137,6 @@ func (s *SMAStream) Update(x float64) float64 {
 func (s *SMAStream) Revise(x float64) float64 {
 	s.st = s.base
 	return s.Update(x)
-}
-
-// warm consumes the bars up to the first output.
-func (s *SMAStream) warm(x float64) float64 {
-	st := &s.st
-	if s.n < 1 || (st.cnt == 0 && x != x) {
-		return math.NaN()
-	}
-	st.cnt++
-	s.buf[st.pos] = x
-	if st.pos++; st.pos == s.n {
-		st.pos = 0
-	}
-	if st.cnt < s.n {
-		st.total += x
-		return math.NaN()
-	}
-	t := st.total + x
-	st.total = t - s.buf[st.pos]
-	return t / float64(s.n)
 }
 
 // LookbackEMA is the number of leading NaNs of EMA(x, n): n-1.
