@@ -49,10 +49,10 @@ type backtestFill struct {
 // checkSMACrossFills replays the built-in sma-cross (SMA(10) over SMA(30) of
 // closes, long or flat, 95% of the equity at the signal bar's close) over
 // bars with fsp.SMA and checks the fills against it: each at the open of
-// the bar after the signal, sized to within a lot, a taker fee of feeBps of
-// the notional. It returns the cash and position after the fills and the
+// the bar after the signal moved slipTicks ticks against the order, sized
+// to within a lot, a taker fee of feeBps of the notional. It returns the cash and position after the fills and the
 // number of closed round trips.
-func checkSMACrossFills(t *testing.T, bars *frames.OHLCV, fills []backtestFill, cash0 decimal.Decimal, feeBps int64, lot float64) (cash, pos decimal.Decimal, trips int) {
+func checkSMACrossFills(t *testing.T, bars *frames.OHLCV, fills []backtestFill, cash0 decimal.Decimal, feeBps int64, slipTicks int64, tick decimal.Decimal, lot float64) (cash, pos decimal.Decimal, trips int) {
 	t.Helper()
 	fast, slow := fsp.SMA(bars.Close, 10), fsp.SMA(bars.Close, 30)
 	type signal struct {
@@ -83,8 +83,12 @@ func checkSMACrossFills(t *testing.T, bars *frames.OHLCV, fills []backtestFill, 
 			fee, _ := decimal.NewFromString(f.Fee)
 			at := time.Unix(bars.Time[next], 0).UTC().Format(time.RFC3339)
 			side := map[bool]string{true: "buy", false: "sell"}[w.buy]
-			if f.Time != at || f.Side != side || !price.Equal(decimal.NewFromFloat(bars.Open[next])) {
-				t.Fatalf("fill %d: %+v, want a %s at %s at the open %v", k, f, side, at, bars.Open[next])
+			slip := tick.Mul(decimal.NewFromInt(slipTicks))
+			if !w.buy {
+				slip = slip.Neg()
+			}
+			if wantPrice := decimal.NewFromFloat(bars.Open[next]).Add(slip); f.Time != at || f.Side != side || !price.Equal(wantPrice) {
+				t.Fatalf("fill %d: %+v, want a %s at %s at %s (the open %v and %d ticks against)", k, f, side, at, wantPrice, bars.Open[next], slipTicks)
 			}
 			if w.buy {
 				if units := 0.95 * equity / bars.Close[i]; math.Abs(size.InexactFloat64()-units) > lot {
@@ -154,7 +158,7 @@ func TestBacktestCommandBuiltinStrategy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cash, pos, trips := checkSMACrossFills(t, bars, rep.Fills, decimal.NewFromInt(100000), 10, 1e-5)
+	cash, pos, trips := checkSMACrossFills(t, bars, rep.Fills, decimal.NewFromInt(100000), 10, 0, decimal.New(1, -2), 1e-5)
 	fees := decimal.Zero
 	for _, f := range rep.Fills {
 		fee, _ := decimal.NewFromString(f.Fee)
@@ -237,8 +241,29 @@ func TestBacktestCommandErrors(t *testing.T) {
 	}
 }
 
-// The demo step backtests every demo market from the store and writes a
-// report for each.
+// hourBars aggregates bars into clock hours (epoch multiples of 3600):
+// first open, highest high, lowest low, last close, summed volume.
+func hourBars(f *frames.OHLCV) *frames.OHLCV {
+	h := frames.New(3600, 0)
+	for i := 0; i < f.Len(); i++ {
+		t := f.Time[i] - f.Time[i]%3600
+		n := h.Len()
+		if n == 0 || h.Time[n-1] != t {
+			h.Add(t, f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i])
+			continue
+		}
+		h.High[n-1] = math.Max(h.High[n-1], f.High[i])
+		h.Low[n-1] = math.Min(h.Low[n-1], f.Low[i])
+		h.Close[n-1] = f.Close[i]
+		h.Volume[n-1] += f.Volume[i]
+	}
+	return h
+}
+
+// The demo step backtests every demo market on hours made from its stored
+// minutes: each report's fills are a crossover replay with one tick of
+// slippage and 10 bps fees on the market's tick and lot, and its final cash
+// and equity are what those fills leave.
 func TestDemoBacktestStep(t *testing.T) {
 	dir := t.TempDir()
 	d := &demoRun{out: &bytes.Buffer{}, Dir: dir, StoreDir: filepath.Join(dir, "store")}
@@ -247,8 +272,10 @@ func TestDemoBacktestStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := int64(1764547200) // 2025-12-01
+	minutes := map[string]*frames.OHLCV{}
 	for _, m := range feeds.DemoMarkets() {
-		if err := st.Write(m.FQME, feeds.GenerateBars(m, from, from+14*86400)); err != nil {
+		minutes[m.FQME] = feeds.GenerateBars(m, from, from+14*86400)
+		if err := st.Write(m.FQME, minutes[m.FQME]); err != nil {
 			t.Fatal(err)
 		}
 		d.Markets = append(d.Markets, demoMarket{FQME: m.FQME, Period: m.Period, Calendar: m.Calendar})
@@ -257,24 +284,37 @@ func TestDemoBacktestStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := d.out.(*bytes.Buffer).String()
-	for _, m := range d.Markets {
-		if !strings.Contains(out, m.FQME) {
-			t.Errorf("summary lacks %s:\n%s", m.FQME, out)
-		}
+	for _, m := range feeds.DemoMarkets() {
 		b, err := os.ReadFile(filepath.Join(dir, "backtest", m.FQME, "report.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var rep struct {
-			Bars    int
-			Fills   []struct{ Price string }
+			Bars        int
+			FinalCash   string `json:"final_cash"`
+			FinalEquity string `json:"final_equity"`
+			Stats       struct {
+				Trades int `json:"trades"`
+			}
+			Fills   []backtestFill
 			Rejects []struct{ Reason string }
 		}
 		if err := json.Unmarshal(b, &rep); err != nil {
 			t.Fatal(err)
 		}
-		if rep.Bars == 0 || len(rep.Fills) == 0 || len(rep.Rejects) != 0 {
-			t.Errorf("%s: %d bars, %d fills, rejects %v", m.FQME, rep.Bars, len(rep.Fills), rep.Rejects)
+		hours := hourBars(minutes[m.FQME])
+		if rep.Bars != hours.Len() || len(rep.Rejects) != 0 {
+			t.Fatalf("%s: %d bars, rejects %v; %d hours in the minutes", m.FQME, rep.Bars, rep.Rejects, hours.Len())
+		}
+		cash, pos, trips := checkSMACrossFills(t, hours, rep.Fills, decimal.NewFromInt(100000), 10, 1, decimal.NewFromFloat(m.Tick), m.Lot)
+		equity := cash.Add(pos.Mul(decimal.NewFromFloat(hours.Close[hours.Len()-1])))
+		if rep.FinalCash != cash.String() || rep.FinalEquity != equity.String() || rep.Stats.Trades != trips {
+			t.Errorf("%s: cash %s, equity %s, %d round trips; replay %s, %s, %d", m.FQME, rep.FinalCash, rep.FinalEquity, rep.Stats.Trades, cash, equity, trips)
+		}
+		ret := equity.InexactFloat64()/100000 - 1
+		row := fmt.Sprintf("%-28s %6d %8.2f%%", m.FQME, trips, 100*ret)
+		if !strings.Contains(out, row) {
+			t.Errorf("summary lacks %q:\n%s", row, out)
 		}
 	}
 	empty := &demoRun{out: &bytes.Buffer{}, Dir: dir}
