@@ -729,6 +729,9 @@ func AROONTo(down, up, high, low []float64, n int) ([]float64, []float64) {
 	fillNaN(down, s+n)
 	h, l := high[s:], low[s:len(high)]
 	u, d := up[s:len(high)], down[s:len(high)]
+	if windowArgExtremes(u, d, h, l, n) {
+		return down, up
+	}
 	hIdx, lIdx := -1, -1
 	var hv, lv float64
 	factor := 100 / float64(n)
@@ -754,16 +757,98 @@ func AROONOSCTo(dst, high, low []float64, n int) []float64 {
 		return dst
 	}
 	h, l := high[s:], low[s:len(high)]
+	o := dst[s:len(high)]
+	if windowArgExtremes(o, nil, h, l, n) {
+		return dst
+	}
 	hIdx, lIdx := -1, -1
 	var hv, lv float64
 	factor := 100 / float64(n)
-	o := dst[s:len(high)]
 	for i := n; i < len(h); i++ {
 		hIdx, hv = stepHigh(h, i-n, i, hIdx, hv)
 		lIdx, lv = stepLow(l, i-n, i, lIdx, lv)
 		o[i] = factor * float64(hIdx-lIdx)
 	}
 	return dst
+}
+
+// windowArgExtremes is windowExtremes for AROON: over the n+1 bars
+// i−n..i it follows the latest index of the highest high and of the lowest
+// low, as (key, index) pairs compared lexicographically, and writes AROON up
+// and down (or, with down nil, AROONOSC into up) from bar n on. Where the
+// window reaches back into the previous block its suffix wins only when
+// strictly better, which keeps ties at the latest bar. Like windowExtremes
+// it reports false, leaving garbage, when h or l holds a NaN or a zero.
+func windowArgExtremes(up, down, h, l []float64, n int) (plain bool) {
+	w := n + 1 // bars in a window, and the block length
+	m := len(h)
+	l, up = l[:m], up[:m]
+	if down != nil {
+		down = down[:m]
+	}
+	factor := 100 / float64(n)
+	sufH, sufL := make([]int64, w+1), make([]int64, w+1)
+	sufHI, sufLI := make([]int, w+1), make([]int, w+1)
+	kh, kl := make([]int64, w), make([]int64, w)
+	sufH[w], sufL[w] = math.MinInt64, math.MaxInt64
+	const zeroOrNaN = 0xffe0000000000000
+	var chk uint64
+	for b := 0; b < m; b += w {
+		e := min(b+w, m)
+		hb := h[b:e]
+		cnt := len(hb)
+		lb, khb, klb := l[b:e][:cnt], kh[:cnt], kl[:cnt]
+		sh1, sl1, shi1, sli1 := sufH[1:][:cnt], sufL[1:][:cnt], sufHI[1:][:cnt], sufLI[1:][:cnt]
+		ph, pl := int64(math.MinInt64), int64(math.MaxInt64)
+		var phi, pli int
+		for r, v := range hb {
+			u1, u2 := math.Float64bits(v), math.Float64bits(lb[r])
+			chk = max(chk, u1<<1-1, u2<<1-1)
+			k1, k2 := keyBits(u1), keyBits(u2)
+			khb[r], klb[r] = k1, k2
+			j := b + r
+			c1, c2 := k1 >= ph, k2 <= pl
+			ph, phi = sel64(c1, k1, ph), selInt(c1, j, phi)
+			pl, pli = sel64(c2, k2, pl), selInt(c2, j, pli)
+			if j < n {
+				continue
+			}
+			hi := selInt(ph >= sh1[r], phi, shi1[r])
+			li := selInt(pl <= sl1[r], pli, sli1[r])
+			if down == nil {
+				up[j] = factor * float64(hi-li)
+			} else {
+				up[j] = factor * float64(n-(j-hi))
+				down[j] = factor * float64(n-(j-li))
+			}
+		}
+		sh, sl := int64(math.MinInt64), int64(math.MaxInt64)
+		var shi, sli int
+		sH, sL, sHI, sLI := sufH[:cnt], sufL[:cnt], sufHI[:cnt], sufLI[:cnt]
+		for r := cnt - 1; r >= 0; r-- {
+			k1, k2 := khb[r], klb[r]
+			c1, c2 := k1 > sh, k2 < sl
+			sh, shi = sel64(c1, k1, sh), selInt(c1, b+r, shi)
+			sl, sli = sel64(c2, k2, sl), selInt(c2, b+r, sli)
+			sH[r], sL[r], sHI[r], sLI[r] = sh, sl, shi, sli
+		}
+	}
+	return chk < zeroOrNaN
+}
+
+// sel64 and selInt are a when c holds, else b; each compiles to a CMOV.
+func sel64(c bool, a, b int64) int64 {
+	if c {
+		return a
+	}
+	return b
+}
+
+func selInt(c bool, a, b int) int {
+	if c {
+		return a
+	}
+	return b
 }
 
 // AROONStream is the streaming twin of AROON and AROONOSC.

@@ -244,7 +244,7 @@ func BenchmarkTo(b *testing.B) {
 	}
 }
 
-// TestWindowExtremesFallback: MIDPRICE and WILLR take their extremes on
+// TestWindowExtremesFallback: MIDPRICE, WILLR and AROON take their extremes on
 // integer keys when the bars hold no NaN or zero, and by comparisons
 // otherwise; both must equal the streams bit for bit.
 func TestWindowExtremesFallback(t *testing.T) {
@@ -267,6 +267,12 @@ func TestWindowExtremesFallback(t *testing.T) {
 				st := NewMIDPRICEStream(n)
 				return multi(func(in []float64) []float64 { return []float64{st.Update(in[0], in[1])} },
 					func(in []float64) []float64 { return []float64{st.Revise(in[0], in[1])} })
+			})
+			down, up := AROON(h, l, n)
+			checkStream(t, cut.name+" aroon", in[:2], [][]float64{down, up, AROONOSC(h, l, n)}, func() streamer {
+				st := NewAROONStream(n)
+				return multi(func(in []float64) []float64 { d, u, o := st.Update(in[0], in[1]); return []float64{d, u, o} },
+					func(in []float64) []float64 { d, u, o := st.Revise(in[0], in[1]); return []float64{d, u, o} })
 			})
 			checkStream(t, cut.name+" willr", in, [][]float64{WILLR(h, l, s.close, n)}, func() streamer {
 				st := NewWILLRStream(n)
