@@ -45,8 +45,14 @@ func (m SyntheticMarket) Validate() error {
 		return fmt.Errorf("synthetic market %s: period %d: want a positive number of seconds", m.FQME, m.Period)
 	case !(m.Price > 0):
 		return fmt.Errorf("synthetic market %s: price %v: want a positive price", m.FQME, m.Price)
-	case m.Volatility < 0 || m.Volume < 0 || m.Tick < 0 || m.Lot < 0:
-		return fmt.Errorf("synthetic market %s: volatility, volume, tick and lot must not be negative", m.FQME)
+	case m.Volatility < 0:
+		return fmt.Errorf("synthetic market %s: volatility %v: must not be negative", m.FQME, m.Volatility)
+	case m.Volume < 0:
+		return fmt.Errorf("synthetic market %s: volume %v: must not be negative", m.FQME, m.Volume)
+	case m.Tick < 0:
+		return fmt.Errorf("synthetic market %s: tick %v: must not be negative", m.FQME, m.Tick)
+	case m.Lot < 0:
+		return fmt.Errorf("synthetic market %s: lot %v: must not be negative", m.FQME, m.Lot)
 	case m.DropRate < 0 || m.DropRate >= 1:
 		return fmt.Errorf("synthetic market %s: drop rate %v: want 0 ≤ rate < 1", m.FQME, m.DropRate)
 	}
