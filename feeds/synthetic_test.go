@@ -3,6 +3,7 @@ package feeds
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,15 +128,70 @@ func TestSyntheticNextMatchesGenerate(t *testing.T) {
 	}
 }
 
+// Every field Validate refuses is named in the error with its value and
+// the market.
 func TestSyntheticValidate(t *testing.T) {
-	m := DemoMarkets()[0]
-	m.Calendar = "lse"
-	if err := m.Validate(); err == nil {
-		t.Error("unknown calendar accepted")
+	for _, c := range []struct {
+		set  func(m *SyntheticMarket)
+		want string
+	}{
+		{func(m *SyntheticMarket) { m.Calendar = "lse" }, `"lse"`},
+		{func(m *SyntheticMarket) { m.Period = 0 }, "period 0"},
+		{func(m *SyntheticMarket) { m.Price = 0 }, "price 0"},
+		{func(m *SyntheticMarket) { m.Price = math.NaN() }, "price NaN"},
+		{func(m *SyntheticMarket) { m.Volatility = -0.1 }, "volatility -0.1"},
+		{func(m *SyntheticMarket) { m.Volume = -2 }, "volume -2"},
+		{func(m *SyntheticMarket) { m.Tick = -0.01 }, "tick -0.01"},
+		{func(m *SyntheticMarket) { m.Lot = -1 }, "lot -1"},
+		{func(m *SyntheticMarket) { m.DropRate = 1 }, "drop rate 1"},
+		{func(m *SyntheticMarket) { m.DropRate = -0.5 }, "drop rate -0.5"},
+	} {
+		m := DemoMarkets()[0]
+		c.set(&m)
+		err := m.Validate()
+		if err == nil || !strings.Contains(err.Error(), m.FQME) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one naming %s and %s", m, err, m.FQME, c.want)
+		}
 	}
-	m = DemoMarkets()[0]
-	m.Period = 0
-	if err := m.Validate(); err == nil {
-		t.Error("zero period accepted")
+}
+
+// The crypto market never closes, so its gaps are exactly the runs the
+// generator dropped: every place where two bars are more than a period
+// apart, with that many bars missing, each run 1 to 30 bars long, and the
+// bars plus the missing ones fill every minute from the first bar to the
+// last.
+func TestSyntheticCryptoGapsAreTheDroppedRuns(t *testing.T) {
+	m := DemoMarkets()[0]
+	if m.Calendar != "crypto" {
+		t.Fatalf("first demo market is %s, want the crypto one", m.Calendar)
+	}
+	f := GenerateBars(m, synthFrom, synthTo)
+	cal, _ := frames.CalendarByName("crypto")
+	r := frames.FindGaps(f, cal)
+	var want []frames.Gap
+	for i := 1; i < f.Len(); i++ {
+		if d := f.Time[i] - f.Time[i-1]; d > m.Period {
+			want = append(want, frames.Gap{LastBar: f.Time[i-1], NextBar: f.Time[i], Missing: d/m.Period - 1})
+		}
+	}
+	if len(want) == 0 || len(r.Gaps) != len(want) {
+		t.Fatalf("%d gaps reported, %d runs of missing minutes in the bars", len(r.Gaps), len(want))
+	}
+	missing := int64(0)
+	for i, g := range r.Gaps {
+		w := want[i]
+		if g.LastBar != w.LastBar || g.NextBar != w.NextBar || g.Missing != w.Missing || g.Kind != frames.GapUnexpected {
+			t.Errorf("gap %d: %+v, want %d bars missing between %d and %d", i, g, w.Missing, w.LastBar, w.NextBar)
+		}
+		if g.Missing < 1 || g.Missing > 30 {
+			t.Errorf("gap %d: a run of %d dropped bars, want 1 to 30", i, g.Missing)
+		}
+		missing += g.Missing
+	}
+	if slots := (f.Time[f.Len()-1]-f.Time[0])/m.Period + 1; int64(f.Len())+missing != slots {
+		t.Errorf("%d bars + %d missing, want the %d minutes from first to last bar", f.Len(), missing, slots)
+	}
+	if r.Summary.MissingBars != missing {
+		t.Errorf("summary counts %d missing bars, the gaps %d", r.Summary.MissingBars, missing)
 	}
 }
