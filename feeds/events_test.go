@@ -48,17 +48,30 @@ func TestReplayMergesByCloseTime(t *testing.T) {
 	}
 }
 
+// Each refused series is named in the error, with the row and times of an
+// out-of-order bar.
 func TestReplayRejectsBadSeries(t *testing.T) {
-	a := frames.New(60, 2)
-	a.Add(60, 1, 1, 1, 1, 1)
-	a.Add(60, 1, 1, 1, 1, 1)
-	if _, err := NewReplay(ReplaySeries{"a", a}); err == nil {
-		t.Fatal("duplicate time accepted")
-	}
-	if _, err := NewReplay(ReplaySeries{"a", frames.New(0, 0)}); err == nil {
-		t.Fatal("unknown period accepted")
-	}
-	if _, err := NewReplay(ReplaySeries{"a", nil}); err == nil {
-		t.Fatal("nil series accepted")
+	ok := frames.New(60, 1)
+	ok.Add(0, 1, 1, 1, 1, 1)
+	dup := frames.New(60, 3)
+	dup.Add(0, 1, 1, 1, 1, 1)
+	dup.Add(60, 1, 1, 1, 1, 1)
+	dup.Add(60, 1, 1, 1, 1, 1)
+	back := frames.New(60, 2)
+	back.Add(120, 1, 1, 1, 1, 1)
+	back.Add(60, 1, 1, 1, 1, 1)
+	for _, c := range []struct {
+		bad  *frames.OHLCV
+		want string
+	}{
+		{dup, "replay bad.x: row 2: time 60 not after 60"},
+		{back, "replay bad.x: row 1: time 60 not after 120"},
+		{frames.New(0, 0), "replay bad.x: unknown bar period 0"},
+		{nil, "replay bad.x: no bars"},
+	} {
+		_, err := NewReplay(ReplaySeries{"ok.x", ok}, ReplaySeries{"bad.x", c.bad})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
 	}
 }
