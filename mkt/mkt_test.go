@@ -2,6 +2,7 @@ package mkt
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -154,6 +155,32 @@ func TestQuantizeFloat(t *testing.T) {
 	for _, c := range cases {
 		if got := QuantizeFloat(c.x, d(c.tick)); !got.Equal(d(c.want)) {
 			t.Errorf("QuantizeFloat(%v, %s) = %s, want %s", c.x, c.tick, got, c.want)
+		}
+	}
+}
+
+// Quantize checked against its definition on random values: the result is
+// a whole number of ticks, no further than half a tick from the value, and
+// on an exact half the even multiple.
+func TestQuantizeDefinition(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	ticks := []decimal.Decimal{d("0.01"), d("0.25"), d("0.001"), d("5"), d("0.00001")}
+	half := d("0.5")
+	for range 20000 {
+		tick := ticks[r.IntN(len(ticks))]
+		// Values on a grid 100 times finer than the tick hit exact halves often.
+		v := decimal.NewFromInt(r.Int64N(2_000_000) - 1_000_000).Mul(tick).Div(decimal.NewFromInt(100))
+		q := Quantize(v, tick)
+		k := q.Div(tick)
+		if !k.IsInteger() {
+			t.Fatalf("Quantize(%s, %s) = %s, not a multiple of the tick", v, tick, q)
+		}
+		dist := v.Sub(q).Abs().Div(tick)
+		if dist.GreaterThan(half) {
+			t.Fatalf("Quantize(%s, %s) = %s, %s ticks away", v, tick, q, dist)
+		}
+		if dist.Equal(half) && !k.Mod(decimal.NewFromInt(2)).IsZero() {
+			t.Fatalf("Quantize(%s, %s) = %s: an exact half went to the odd multiple", v, tick, q)
 		}
 	}
 }
