@@ -66,13 +66,6 @@ func runExample(t *testing.T, path string, args ...string) string {
 	return out.String()
 }
 
-func TestLiveExample(t *testing.T) {
-	out := runExample(t, "live/main.go", "1")
-	if !strings.Contains(out, "live chart at http://127.0.0.1:") || !strings.Contains(out, "streamed ") {
-		t.Fatalf("output:\n%s", out)
-	}
-}
-
 func TestNotebookExample(t *testing.T) {
 	src, err := os.ReadFile("notebook/report.go")
 	if err != nil {
