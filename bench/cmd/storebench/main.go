@@ -170,30 +170,26 @@ func bench(n, reps int, dir string) error {
 	}
 
 	fmt.Println("load")
-	var loaded *frames.OHLCV
+	// Every timed load drops its result before the next rep, as the DuckDB
+	// loads do: a result kept alive through timeIt's GC would make the next
+	// rep load into fresh memory and pay a page fault per 4 KiB, which on
+	// this VM costs more than the decoding.
 	usLoad, err := add("us: ReadParquetFile(ours) into columns", reps, func() error {
-		loaded = nil
-		f, err := frames.ReadParquetFile(ours)
-		loaded = f
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if loaded.Len() != n || loaded.Close[n/2] != bars.Close[n/2] {
-		return fmt.Errorf("our load read %d bars, want %d", loaded.Len(), n)
-	}
-	// The load above keeps its previous result alive through timeIt's GC, so
-	// all but its last rep load into fresh memory and pay a page fault per
-	// 4 KiB; this one, like the DuckDB-file load below, drops each result.
-	if _, err := add("us: ReadParquetFile(ours), previous result dropped", reps, func() error {
 		f, err := frames.ReadParquetFile(ours)
 		if err == nil && f.Len() != n {
 			err = fmt.Errorf("read %d bars from our file, want %d", f.Len(), n)
 		}
 		return err
-	}); err != nil {
+	})
+	if err != nil {
 		return err
+	}
+	loaded, err := frames.ReadParquetFile(ours)
+	if err != nil {
+		return err
+	}
+	if loaded.Len() != n || loaded.Close[n/2] != bars.Close[n/2] {
+		return fmt.Errorf("our load read %d bars, want %d", loaded.Len(), n)
 	}
 	if _, err := add("us: ReadParquetFile(DuckDB's file) into columns", reps, func() error {
 		f, err := frames.ReadParquetFile(duck)
