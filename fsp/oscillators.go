@@ -336,7 +336,8 @@ func MFITo(dst, high, low, close, volume []float64, n int) []float64 {
 	if !ok {
 		return dst
 	}
-	h, l, c, v, o := high[s:], low[s:], close[s:], volume[s:], dst[s:]
+	c := close[s:]
+	h, l, v, o := high[s:len(close)], low[s:len(close)], volume[s:len(close)], dst[s:len(close)]
 	pos, neg := make([]float64, n), make([]float64, n)
 	var posSum, negSum float64
 	prev := (h[0] + l[0] + c[0]) / 3
@@ -349,17 +350,10 @@ func MFITo(dst, high, low, close, volume []float64, n int) []float64 {
 		tp := (h[i] + l[i] + c[i]) / 3
 		diff := tp - prev
 		prev = tp
-		mf := float64(tp * v[i])
-		switch {
-		case diff < 0:
-			pos[slot], neg[slot] = 0, mf
-			negSum += mf
-		case diff > 0:
-			pos[slot], neg[slot] = mf, 0
-			posSum += mf
-		default:
-			pos[slot], neg[slot] = 0, 0
-		}
+		pm, nm := mfSplit(float64(tp*v[i]), diff)
+		pos[slot], neg[slot] = pm, nm
+		posSum += pm
+		negSum += nm
 		if slot++; slot == n {
 			slot = 0
 		}
@@ -368,6 +362,17 @@ func MFITo(dst, high, low, close, volume []float64, n int) []float64 {
 		}
 	}
 	return dst
+}
+
+// mfSplit returns the money flow mf as (positive, negative) flow by the
+// sign of the typical price's change diff, +0 for the other side and both
+// on no change, without branches: the sign of a random walk's step is a
+// coin flip the branch predictor loses half the time (TA-Lib's branches
+// cost MFI two thirds of its time). The flows are added to sums that are
+// never −0, where adding +0 is TA-Lib's skipped addition bit for bit.
+func mfSplit(mf, diff float64) (pos, neg float64) {
+	b := math.Float64bits(mf)
+	return math.Float64frombits(b & -b2u(diff > 0)), math.Float64frombits(b & -b2u(diff < 0))
 }
 
 func mfi(posSum, negSum float64) float64 {
@@ -431,18 +436,11 @@ func (s *MFIStream) step(high, low, close, volume float64) float64 {
 	}
 	diff := tp - st.prev
 	st.prev = tp
-	mf := float64(tp * volume)
 	slot := i % w
-	switch {
-	case diff < 0:
-		s.pos[slot], s.neg[slot] = 0, mf
-		st.negSum += mf
-	case diff > 0:
-		s.pos[slot], s.neg[slot] = mf, 0
-		st.posSum += mf
-	default:
-		s.pos[slot], s.neg[slot] = 0, 0
-	}
+	pm, nm := mfSplit(float64(tp*volume), diff)
+	s.pos[slot], s.neg[slot] = pm, nm
+	st.posSum += pm
+	st.negSum += nm
 	if i < s.n {
 		return math.NaN()
 	}

@@ -586,8 +586,10 @@ func BOPTo(dst, open, high, low, close []float64) []float64 {
 	if !ok {
 		return dst
 	}
-	for i := s; i < len(dst); i++ {
-		dst[i] = bop(open[i], high[i], low[i], close[i])
+	o := open[s:]
+	h, l, c, d := high[s:len(open)], low[s:len(open)], close[s:len(open)], dst[s:len(open)]
+	for i, op := range o {
+		d[i] = bop(op, h[i], l[i], c[i])
 	}
 	return dst
 }

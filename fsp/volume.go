@@ -25,18 +25,24 @@ func OBVTo(dst, close, volume []float64) []float64 {
 	if !ok {
 		return dst
 	}
-	c, v, o := close[s:], volume[s:], dst[s:]
+	c := close[s:]
+	v, o := volume[s:len(close)], dst[s:len(close)]
 	obv, prev := v[0], c[0]
 	for i, x := range c {
-		if x > prev {
-			obv += v[i]
-		} else if x < prev {
-			obv -= v[i]
-		}
+		obv += obvFlow(x, prev, v[i])
 		o[i] = obv
 		prev = x
 	}
 	return dst
+}
+
+// obvFlow is +volume for a close above prev, −volume below and +0 when
+// equal, without branches (up or down is a coin flip on a random walk).
+// x + (−v) is x − v bit for bit, and adding +0 is TA-Lib's skipped step
+// except on an OBV of −0, which only a volume of −0 could start.
+func obvFlow(close, prev, volume float64) float64 {
+	b := math.Float64bits(volume)
+	return math.Float64frombits(b&-b2u(close > prev) | (b^1<<63)&-b2u(close < prev))
 }
 
 // OBVStream is the streaming twin of OBV.
@@ -76,11 +82,7 @@ func (s *OBVStream) step(close, volume float64) float64 {
 		st.obv, st.prev = volume, close
 	}
 	st.cnt++
-	if close > st.prev {
-		st.obv += volume
-	} else if close < st.prev {
-		st.obv -= volume
-	}
+	st.obv += obvFlow(close, st.prev, volume)
 	st.prev = close
 	return st.obv
 }
