@@ -5,9 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -64,35 +62,6 @@ func runExample(t *testing.T, path string, args ...string) string {
 		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", path, err, out.String(), errb.String())
 	}
 	return out.String()
-}
-
-func TestNotebookExample(t *testing.T) {
-	src, err := os.ReadFile("notebook/report.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nb := scripts.ParseNotebook("notebook/report.go", src)
-	img := t.TempDir()
-	err = nb.Run(context.Background(), scripts.NotebookOptions{ImageDir: img, StoreDir: testStore(t), Args: []string{markets[1] + "=crypto"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	images := 0
-	for _, c := range nb.Cells {
-		images += len(c.Images)
-	}
-	if images != 3 {
-		t.Fatalf("%d images, want indicators, overlay and equity", images)
-	}
-	var html bytes.Buffer
-	if err := nb.WriteHTML(&html); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"Market study", "final equity", "OHLCV 1h, 599 rows"} {
-		if !strings.Contains(html.String(), want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
 }
 
 // The RSI strategy script, loaded as `workbench backtest` loads it, buys
