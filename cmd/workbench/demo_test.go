@@ -2,13 +2,19 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"workbench/feeds"
 	"workbench/frames"
@@ -48,16 +54,7 @@ func TestDemoEndToEnd(t *testing.T) {
 					got.Time[i], got.Close[i], got.Volume[i], want.Time[i], want.Close[i], want.Volume[i])
 			}
 		}
-		for _, f := range []string{
-			filepath.Join("gaps", m.FQME+".json"),
-			filepath.Join("indicators", m.FQME+".csv"),
-			filepath.Join("backtest", m.FQME, "report.json"),
-			filepath.Join("backtest", m.FQME, "trades_paper_backtest.toml"),
-		} {
-			if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
-				t.Errorf("demo output %s: %v", f, err)
-			}
-		}
+		checkDemoOutputs(t, dir, m.FQME, m.Calendar, got)
 	}
 
 	// Martin Luther King Jr. Day 2026-01-19: the equity's report must call
@@ -109,5 +106,107 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "0 failed") {
 		t.Errorf("notebook cells failed:\n%s", stdout)
+	}
+}
+
+// checkDemoOutputs checks what the demo wrote for one market against the
+// bars it stored: the gap report's gaps lie between consecutive stored
+// bars and (on the 24/7 crypto calendar) are every place two bars are more
+// than a minute apart; the indicator file has a row per stored bar and its
+// cumulative log return is ln(close/first close); the backtest ran on the
+// clock hours of the minutes, and its ledger holds the report's fills.
+func checkDemoOutputs(t *testing.T, dir, fqme, calendar string, bars *frames.OHLCV) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "gaps", fqme+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Bars    int `json:"bars"`
+		Summary struct {
+			MissingBars int64 `json:"missing_bars"`
+		} `json:"summary"`
+		Gaps []struct {
+			LastBar int64 `json:"last_bar"`
+			NextBar int64 `json:"next_bar"`
+			LastRow int   `json:"last_row"`
+			Missing int64 `json:"missing_bars"`
+			Kind    string
+		} `json:"gaps"`
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Bars != bars.Len() {
+		t.Errorf("%s gap report counts %d bars, the store holds %d", fqme, rep.Bars, bars.Len())
+	}
+	var missing int64
+	for _, g := range rep.Gaps {
+		if g.LastRow < 0 || g.LastRow+1 >= bars.Len() || bars.Time[g.LastRow] != g.LastBar || bars.Time[g.LastRow+1] != g.NextBar {
+			t.Fatalf("%s gap %+v is not between two consecutive stored bars", fqme, g)
+		}
+		missing += g.Missing
+	}
+	if missing != rep.Summary.MissingBars {
+		t.Errorf("%s: gaps miss %d bars, the summary says %d", fqme, missing, rep.Summary.MissingBars)
+	}
+	if calendar == "crypto" {
+		k := 0
+		for i := 1; i < bars.Len(); i++ {
+			if d := bars.Time[i] - bars.Time[i-1]; d > 60 {
+				if k >= len(rep.Gaps) || rep.Gaps[k].LastRow != i-1 || rep.Gaps[k].Missing != d/60-1 {
+					t.Fatalf("%s: %d minutes missing after row %d, not gap %d of the report", fqme, d/60-1, i-1, k)
+				}
+				k++
+			}
+		}
+		if k != len(rep.Gaps) || k == 0 {
+			t.Errorf("%s: %d runs of missing minutes, the report lists %d gaps", fqme, k, len(rep.Gaps))
+		}
+	}
+
+	fh, err := os.Open(filepath.Join(dir, "indicators", fqme+".csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	rows, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "cumlogret")
+	if len(rows) != bars.Len()+1 || rows[0][0] != "time" || col < 0 {
+		t.Fatalf("%s indicators: %d rows, header %v; want time, cumlogret and a row per stored bar (%d)", fqme, len(rows)-1, rows[0], bars.Len())
+	}
+	for i, r := range rows[1:] {
+		ts, err1 := strconv.ParseInt(r[0], 10, 64)
+		v, err2 := strconv.ParseFloat(r[col], 64)
+		want := math.Log(bars.Close[i] / bars.Close[0])
+		if err1 != nil || err2 != nil || ts != bars.Time[i] || math.Abs(v-want) > 1e-9 {
+			t.Fatalf("%s indicators row %d: time %s cumlogret %s; stored bar %d, ln(close/first close) %v", fqme, i+2, r[0], r[col], bars.Time[i], want)
+		}
+	}
+
+	hours := map[int64]bool{}
+	for _, ts := range bars.Time {
+		hours[ts-ts%3600] = true
+	}
+	raw, err = os.ReadFile(filepath.Join(dir, "backtest", fqme, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bt struct {
+		Bars  int
+		Fills []struct{ Size string }
+	}
+	if err := json.Unmarshal(raw, &bt); err != nil {
+		t.Fatal(err)
+	}
+	var ledger map[string]struct{ Size float64 }
+	if _, err := toml.DecodeFile(filepath.Join(dir, "backtest", fqme, "trades_paper_backtest.toml"), &ledger); err != nil {
+		t.Fatal(err)
+	}
+	if bt.Bars != len(hours) || len(bt.Fills) == 0 || len(ledger) != len(bt.Fills) {
+		t.Errorf("%s backtest: %d bars, %d fills, %d in the ledger; want the %d clock hours of the minutes and every fill in the ledger", fqme, bt.Bars, len(bt.Fills), len(ledger), len(hours))
 	}
 }
