@@ -700,8 +700,22 @@ func (r *runner) runDriver(d *Driver, replay *feeds.Replay) error {
 }
 
 // finish settles the exact account from the fills and computes the report.
+//
+// The orders' states and the equity curve's statistics are independent of
+// the fills' work and computed alongside it.
 func (r *runner) finish() {
 	res := r.res
+	orders := make(chan []OrderInfo, 1)
+	go func() { orders <- r.e.Orders() }()
+	type eqStats struct {
+		st    Stats
+		eqSum float64
+	}
+	equity := make(chan eqStats, 1)
+	go func() {
+		st, sum := equityStats(res, r.periodsPerYear(), r.exposed)
+		equity <- eqStats{st, sum}
+	}()
 	res.Fills = r.fillReports()
 	cash, pos := settle(res.InitialCash, res.Fills)
 	res.FinalCash = cash
@@ -712,9 +726,11 @@ func (r *runner) finish() {
 		}
 		res.Positions = append(res.Positions, PositionSummary{FQME: m.fqme, Size: pos[m.fqme], LastClose: last})
 	}
-	res.Orders = r.e.Orders()
 	res.Trades = RoundTrips(res.Fills)
-	res.Stats = computeStats(res, r.periodsPerYear(), r.exposed)
+	es := <-equity
+	tradeStats(&es.st, res, es.eqSum)
+	res.Stats = es.st
+	res.Orders = <-orders
 }
 
 // settle sums fills into cash and positions, exactly: in integer ticks and

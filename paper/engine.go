@@ -652,9 +652,11 @@ func (e *Engine) Order(id string) (OrderInfo, bool) {
 }
 
 func (o *order) info() OrderInfo {
-	inf := OrderInfo{Order: o.Order, Status: o.status, Filled: o.m.sizeOf(o.filled), Triggered: o.triggered}
-	if o.filled == o.lots {
-		inf.Filled = o.Size
+	inf := OrderInfo{Order: o.Order, Status: o.status, Filled: o.Size, Triggered: o.triggered}
+	if o.filled != o.lots {
+		// Not sizeOf's cache: a backtest builds the infos concurrently
+		// with other work on the market.
+		inf.Filled = o.m.sizeOfUncached(o.filled)
 	}
 	switch {
 	case o.nFills == 1:
@@ -1076,13 +1078,19 @@ func (m *market) sizeOf(n int64) decimal.Decimal {
 	if n == m.lastLots {
 		return m.lastSize
 	}
-	m.lastLots = n
-	if m.lotPow {
-		m.lastSize = decimal.New(n, m.lotD.Exponent())
-	} else {
-		m.lastSize = m.lotD.Mul(decimal.NewFromInt(n))
-	}
+	m.lastLots, m.lastSize = n, m.sizeOfUncached(n)
 	return m.lastSize
+}
+
+// sizeOfUncached is sizeOf without the cache.
+func (m *market) sizeOfUncached(n int64) decimal.Decimal {
+	switch {
+	case n == 0:
+		return decimal.Zero
+	case m.lotPow:
+		return decimal.New(n, m.lotD.Exponent())
+	}
+	return m.lotD.Mul(decimal.NewFromInt(n))
 }
 
 // attach adds lots to o's exits, creating them at the first fill (or after

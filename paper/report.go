@@ -282,9 +282,18 @@ type Stats struct {
 }
 
 func computeStats(res *Result, ppy float64, exposed int) Stats {
+	st, eqSum := equityStats(res, ppy, exposed)
+	tradeStats(&st, res, eqSum)
+	return st
+}
+
+// equityStats is the part of the Stats that depends on the equity curve
+// only (a backtest computes it while it assembles the fills); it also
+// returns the sum of the curve.
+func equityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 	eq := res.Equity
 	init := decFloat(res.InitialCash)
-	st := Stats{InitialEquity: Num(init), FinalEquity: Num(init), PeriodsPerYear: Num(ppy), Fills: len(res.Fills)}
+	st := Stats{InitialEquity: Num(init), FinalEquity: Num(init), PeriodsPerYear: Num(ppy)}
 	if len(eq.Value) > 0 {
 		st.FinalEquity = Num(eq.Value[len(eq.Value)-1])
 	}
@@ -338,7 +347,17 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	if mdd == 0 {
 		st.Calmar = Num(math.NaN())
 	}
-	// Trades.
+	st.Exposure = Num(math.NaN())
+	if n > 0 {
+		st.Exposure = Num(float64(exposed) / float64(n))
+	}
+	return st, eqSum
+}
+
+// tradeStats fills in the Stats of the round trips and fills.
+func tradeStats(st *Stats, res *Result, eqSum float64) {
+	n := len(res.Equity.Value)
+	st.Fills = len(res.Fills)
 	st.Trades = len(res.Trades)
 	var gain, loss, total float64
 	for _, t := range res.Trades {
@@ -357,10 +376,6 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 		st.Expectancy = Num(total / float64(st.Trades))
 		st.ProfitFactor = Num(gain / loss)
 	}
-	st.Exposure = Num(math.NaN())
-	if n > 0 {
-		st.Exposure = Num(float64(exposed) / float64(n))
-	}
 	var notional float64
 	var fees decSum
 	for i := range res.Fills {
@@ -377,7 +392,6 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 	if n > 0 && eqSum != 0 {
 		st.Turnover = Num(notional / (eqSum / float64(n)))
 	}
-	return st
 }
 
 // maxDrawdown is the largest fall from a running peak as a fraction of the
