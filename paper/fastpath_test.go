@@ -150,6 +150,18 @@ func TestResultFillsAreTheEngineReports(t *testing.T) {
 				t.Fatalf("%s: fill %d is\n%s, the engine reported\n%s", c.name, i, got, want)
 			}
 		}
+		// Round trips in int64 ticks and lots are the decimal ones.
+		fast, slow := res.Trades, roundTripsDecimal(res.Fills)
+		if len(fast) < 20 || len(fast) != len(slow) {
+			t.Fatalf("%s: %d and %d round trips", c.name, len(fast), len(slow))
+		}
+		for i := range fast {
+			a, b := fast[i], slow[i]
+			if a.Open != b.Open || a.Close != b.Close || a.Side != b.Side || !a.Size.Equal(b.Size) || !a.EntryPrice.Equal(b.EntryPrice) ||
+				!a.ExitPrice.Equal(b.ExitPrice) || !a.Fees.Equal(b.Fees) || !a.PnL.Equal(b.PnL) {
+				t.Fatalf("%s: round trip %d is %+v, in decimal %+v", c.name, i, a, b)
+			}
+		}
 	}
 }
 

@@ -156,14 +156,11 @@ func roundTripsLots(fills []Report) ([]RoundTrip, bool) {
 				t.EntryPrice = avgPrice(m, st.inTL, st.inLots)
 				t.ExitPrice = avgPrice(m, st.outTL, st.inLots)
 				t.Fees = st.fees.value()
-				gross, ok := mulInt(int64(t.Side), st.outTL-st.inTL)
-				if ok && st.tlOK {
-					gross, ok = mulInt(gross, st.tlC)
-				}
-				if ok && st.tlOK {
+				net := int64(t.Side) * (st.outTL - st.inTL)
+				if gross, ok := mulInt(net, st.tlC); ok && st.tlOK {
 					t.PnL = subDecInt(gross, st.tlE, t.Fees)
 				} else {
-					t.PnL = m.tickD.Mul(m.lotD).Mul(decimal.NewFromInt(int64(t.Side) * (st.outTL - st.inTL))).Sub(t.Fees)
+					t.PnL = m.tickD.Mul(m.lotD).Mul(decimal.NewFromInt(net)).Sub(t.Fees)
 				}
 				out = append(out, t)
 				st.t, st.pos, st.inLots, st.inTL, st.outTL, st.fees = RoundTrip{}, 0, 0, 0, 0, decSum{}
