@@ -103,7 +103,9 @@ func (f *Funcs) Finish(c *Context) {
 }
 
 // Context is a strategy's view of a backtest: the past of each market, its
-// positions and cash, and the order entry of the engine.
+// positions and cash, and the order entry of the engine. It serves while the
+// backtest runs; after it, the engine's orders are gone (the next backtest
+// reuses their memory) and Order finds none.
 type Context struct {
 	r *runner
 }
