@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"image/png"
 	"io"
 	"math"
@@ -99,13 +100,48 @@ func TestChartCommandOverlayRanges(t *testing.T) {
 		t.Errorf("minor %+v, want (%v, %v)", h, lo/2, hi/2)
 	}
 
-	for _, ext := range []string{"svg", "pdf"} {
-		p := filepath.Join(out, "c."+ext)
-		if code, _, stderr := runCLI(t, "chart", "btcusdt.binance", "--period", "1m", "--store", store, "--index", "-o", p); code != 0 {
-			t.Fatalf("%s: exit %d: %s", ext, code, stderr)
+	// Vector output is sized in points: pixels × 72 / dpi (1600×900 at the
+	// default 96 dpi is 1200×675 pt).
+	for _, c := range []struct {
+		ext           string
+		size          []string
+		width, height string
+	}{
+		{"svg", nil, "1200", "675"},
+		{"svg", []string{"--width", "800", "--height", "400", "--dpi", "144"}, "400", "200"},
+		{"pdf", nil, "1200.00", "675.00"},
+		{"pdf", []string{"--width", "1000", "--height", "500", "--dpi", "72"}, "1000.00", "500.00"},
+	} {
+		p := filepath.Join(out, "c."+c.ext)
+		args := append([]string{"chart", "btcusdt.binance", "--period", "1m", "--store", store, "--index", "-o", p}, c.size...)
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
-		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
-			t.Errorf("%s: %v", p, err)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch c.ext {
+		case "svg":
+			var root struct {
+				XMLName xml.Name
+				Width   string `xml:"width,attr"`
+				Height  string `xml:"height,attr"`
+				Paths   []struct {
+					D string `xml:"d,attr"`
+				} `xml:"g>path"`
+			}
+			if err := xml.Unmarshal(b, &root); err != nil || root.XMLName.Local != "svg" {
+				t.Fatalf("%s %v: not SVG: %v", p, c.size, err)
+			}
+			if root.Width != c.width+"pt" || root.Height != c.height+"pt" || len(root.Paths) < 100 {
+				t.Errorf("%s %v: %s × %s with %d paths, want %spt × %spt and the candles drawn", p, c.size, root.Width, root.Height, len(root.Paths), c.width, c.height)
+			}
+		case "pdf":
+			box := "/MediaBox [0 0 " + c.width + " " + c.height + "]"
+			if !bytes.HasPrefix(b, []byte("%PDF-1.")) || !bytes.HasSuffix(bytes.TrimSpace(b), []byte("%%EOF")) || !bytes.Contains(b, []byte(box)) {
+				t.Errorf("%s %v: %d bytes, %.20q ... %q; want a PDF with %s", p, c.size, len(b), b, b[max(0, len(b)-20):], box)
+			}
 		}
 	}
 }
