@@ -282,3 +282,48 @@ func TestWindowExtremesFallback(t *testing.T) {
 		}
 	}
 }
+
+// TestTRANGEExact holds TRANGE (whose loop takes a two-branch path on
+// upright bars) and trueRange to TA-Lib's formula bit for bit, on bars with
+// gaps, inverted bars, NaNs, zeros and infinities.
+func TestTRANGEExact(t *testing.T) {
+	talib := func(h, l, c float64) float64 {
+		tr := h - l
+		if d := math.Abs(c - h); d > tr {
+			tr = d
+		}
+		if d := math.Abs(c - l); d > tr {
+			tr = d
+		}
+		return tr
+	}
+	special := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 100.25, 1e300, -1e300,
+		math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN()}
+	state := uint64(7)
+	rnd := func() float64 {
+		state = state*6364136223846793005 + 1442695040888963407
+		if state>>61 == 0 {
+			return special[(state>>32)%uint64(len(special))]
+		}
+		return float64(int64(state>>11)%2000000-1000000) / 997
+	}
+	const n = 200000
+	h, l, c := make([]float64, n), make([]float64, n), make([]float64, n)
+	h[0], l[0], c[0] = 2, 1, 1.5 // a first valid bar, so TRANGE starts at 0
+	for i := 1; i < n; i++ {
+		h[i], l[i], c[i] = rnd(), rnd(), rnd()
+		if i%3 != 0 && l[i] > h[i] {
+			h[i], l[i] = l[i], h[i] // mostly upright, some inverted
+		}
+	}
+	got := TRANGE(h, l, c)
+	for i := 1; i < n; i++ {
+		want := talib(h[i], l[i], c[i-1])
+		if !sameBits(got[i], want) {
+			t.Fatalf("TRANGE bar %d (%v, %v, %v) = %v, TA-Lib %v", i, h[i], l[i], c[i-1], got[i], want)
+		}
+		if tr := trueRange(h[i], l[i], c[i-1]); !sameBits(tr, want) {
+			t.Fatalf("trueRange(%v, %v, %v) = %v, TA-Lib %v", h[i], l[i], c[i-1], tr, want)
+		}
+	}
+}

@@ -44,8 +44,7 @@ func anyNaN(v ...float64) bool {
 
 // trueRange is TA-Lib's TRUE_RANGE: the largest of H−L, |C₋₁−H| and |C₋₁−L|.
 // |d| > tr is tested as d > tr, then −d > tr: the same value bit for bit
-// without math.Abs, which amd64 does in the integer registers and which
-// made TRANGE half again slower than TA-Lib's C.
+// without math.Abs, which amd64 does in the integer registers.
 func trueRange(h, l, prevClose float64) float64 {
 	tr := h - l
 	d := prevClose - h
@@ -63,6 +62,21 @@ func trueRange(h, l, prevClose float64) float64 {
 		tr = -d
 	}
 	return tr
+}
+
+// trueRangeUpright is trueRange of a bar whose H − L is ≥ 0 (not NaN):
+// max(H, C₋₁) − min(L, C₋₁), the same rounded subtraction as TA-Lib's
+// largest candidate in two well-predicted branches instead of four, with a
+// NaN C₋₁ passed over as TA-Lib does. TRANGE's loop uses it; other bars
+// (inverted, or with H − L NaN) go to trueRange.
+func trueRangeUpright(h, l, prevClose float64) float64 {
+	if prevClose > h {
+		h = prevClose
+	}
+	if prevClose < l {
+		l = prevClose
+	}
+	return h - l
 }
 
 // LookbackTRANGE is the number of leading NaNs of TRANGE: 1.
@@ -84,7 +98,11 @@ func TRANGETo(dst, high, low, close []float64) []float64 {
 	h, l, o := high[s:len(close)], low[s:len(close)], dst[s:len(close)] // one length: no bounds checks
 	prev := c[0]
 	for i := 1; i < len(c); i++ {
-		o[i] = trueRange(h[i], l[i], prev)
+		if hi, lo := h[i], l[i]; hi-lo >= 0 {
+			o[i] = trueRangeUpright(hi, lo, prev)
+		} else {
+			o[i] = trueRange(hi, lo, prev)
+		}
 		prev = c[i]
 	}
 	return dst
@@ -101,12 +119,27 @@ func NewTRANGEStream() *TRANGEStream { return &TRANGEStream{} }
 
 // Update consumes a new bar.
 func (s *TRANGEStream) Update(high, low, close float64) float64 {
+	if s.cnt < 2 {
+		return s.warm(high, low, close)
+	}
+	prev := s.lastClose
+	s.prevClose, s.lastClose = prev, close
+	if high-low >= 0 {
+		return trueRangeUpright(high, low, prev)
+	}
+	return trueRange(high, low, prev)
+}
+
+// warm consumes the first two bars; cnt stops at 2.
+func (s *TRANGEStream) warm(high, low, close float64) float64 {
 	if s.cnt == 0 && anyNaN(high, low, close) {
 		return math.NaN()
 	}
-	s.prevClose = s.lastClose
-	s.cnt++
-	return s.step(high, low, close)
+	s.prevClose, s.lastClose = s.lastClose, close
+	if s.cnt++; s.cnt < 2 {
+		return math.NaN()
+	}
+	return trueRange(high, low, s.prevClose)
 }
 
 // Revise replaces the newest bar's input.
@@ -114,10 +147,6 @@ func (s *TRANGEStream) Revise(high, low, close float64) float64 {
 	if s.cnt == 0 {
 		return s.Update(high, low, close)
 	}
-	return s.step(high, low, close)
-}
-
-func (s *TRANGEStream) step(high, low, close float64) float64 {
 	s.lastClose = close
 	if s.cnt < 2 {
 		return math.NaN()
