@@ -165,6 +165,7 @@ func emaInto(o, x []float64, n int, k float64) {
 		sum += v
 	}
 	prev := sum / float64(n)
+	o = o[:len(x)]
 	o[n-1] = prev
 	for i := n; i < len(x); i++ {
 		prev = float64((x[i]-prev)*k) + prev

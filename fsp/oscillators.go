@@ -620,7 +620,13 @@ func dmi(adx, pdi, mdi, high, low, close []float64, n int) ([]float64, []float64
 		}
 		minusDM += dmAdd(diffM, diffM > 0, diffP < diffM)
 		plusDM += dmAdd(diffP, diffP > 0, diffP > diffM)
-		tr = tr - tr/fn + trueRange(hi, lo, prevC)
+		var trv float64
+		if hi-lo >= 0 {
+			trv = trueRangeUpright(hi, lo, prevC) // trueRange's value, cheaper
+		} else {
+			trv = trueRange(hi, lo, prevC)
+		}
+		tr = tr - tr/fn + trv
 		prevC = c[i]
 		pdiV, mdiV := 0.0, 0.0
 		if !isZero(tr) {
