@@ -170,7 +170,8 @@ func (r *runner) order(fqme string, signed float64, typ OrderType, price float64
 		o.Side = Sell
 	}
 	size := math.NaN()
-	if m := r.e.market(fqme); m == nil {
+	m := r.e.market(fqme)
+	if m == nil {
 		o.Size = decimal.NewFromFloat(math.Abs(signed))
 	} else {
 		lots := int64(math.Round(math.Abs(signed) / m.lot))
@@ -178,11 +179,32 @@ func (r *runner) order(fqme string, signed float64, typ OrderType, price float64
 	}
 	switch typ {
 	case Limit:
-		o.Price = decimal.NewFromFloat(price)
+		o.Price = onTick(m, price, o.Side == Sell)
 	case Stop:
-		o.Stop = decimal.NewFromFloat(price)
+		o.Stop = onTick(m, price, o.Side == Buy)
 	}
 	return r.submitSized(o, size)
+}
+
+// onTick puts a price a strategy computed (an entry less 3%, a band) on
+// the market's tick, rounding against the order — up for a sell limit or a
+// buy stop, down otherwise — so a limit never trades worse than asked and a
+// stop never triggers before its price. A price within 1e-9 tick of a tick
+// is that tick: float arithmetic should not move it by a whole one.
+func onTick(m *market, price float64, up bool) decimal.Decimal {
+	if m == nil || m.tick <= 0 || math.IsNaN(price) || math.IsInf(price, 0) {
+		return decimal.NewFromFloat(price)
+	}
+	t := price / m.tick
+	n := math.Round(t)
+	if math.Abs(t-n) > 1e-9 {
+		if up {
+			n = math.Ceil(t)
+		} else {
+			n = math.Floor(t)
+		}
+	}
+	return m.priceOf(int64(n))
 }
 
 func (r *runner) submit(o Order) (string, error) {

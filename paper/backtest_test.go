@@ -516,3 +516,50 @@ func TestBuyHoldHoldsFromTheSecondOpen(t *testing.T) {
 		t.Fatal("unknown strategy accepted")
 	}
 }
+
+// Prices a strategy computes land on the tick against the order: a buy
+// limit never pays more, a sell limit never takes less, a stop never
+// triggers earlier; float noise around a tick is that tick.
+func TestContextRoundsPricesToTheTick(t *testing.T) {
+	bars := frames.New(60, 2)
+	bars.Add(0, 100, 101, 99, 100, 10)
+	bars.Add(60, 100, 101, 99, 100, 10)
+	s := Series{Market: testPair(t, testFQME, "0.05", "0.001"), Bars: bars}
+	cases := []struct {
+		place func(c *Context) string
+		limit bool
+		want  string
+	}{
+		{func(c *Context) string { return c.LimitOrder(testFQME, 1, 50.04) }, true, "50"},
+		{func(c *Context) string { return c.LimitOrder(testFQME, -1, 150.01) }, true, "150.05"},
+		{func(c *Context) string { return c.StopOrder(testFQME, 1, 150.01) }, false, "150.05"},
+		{func(c *Context) string { return c.StopOrder(testFQME, -1, 50.04) }, false, "50"},
+		{func(c *Context) string { return c.LimitOrder(testFQME, 1, 0.1*3+50) }, true, "50.3"}, // 50.300000000000004
+		{func(c *Context) string { return c.StopOrder(testFQME, -1, 150.15-1e-12) }, false, "150.15"},
+	}
+	var got []OrderInfo
+	strat := &Funcs{BarFunc: func(c *Context, b feeds.BarEvent) {
+		if b.Index != 0 {
+			return
+		}
+		for _, k := range cases {
+			o, ok := c.Order(k.place(c))
+			if !ok {
+				t.Fatalf("order %d rejected", len(got))
+			}
+			got = append(got, o)
+		}
+	}}
+	if _, err := Backtest(BacktestConfig{Series: []Series{s}}, strat); err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range cases {
+		p := got[i].Stop
+		if k.limit {
+			p = got[i].Price
+		}
+		if !p.Equal(d(k.want)) {
+			t.Errorf("case %d: price %s, want %s", i, p, k.want)
+		}
+	}
+}

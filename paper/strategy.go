@@ -201,13 +201,16 @@ func (c *Context) MarketOrder(fqme string, signed float64) string {
 	return id
 }
 
-// LimitOrder sends a GTC limit order for a signed size at price.
+// LimitOrder sends a GTC limit order for a signed size at price, rounded
+// to the price tick against the order (a buy down, a sell up).
 func (c *Context) LimitOrder(fqme string, signed, price float64) string {
 	id, _ := c.r.order(fqme, signed, Limit, price)
 	return id
 }
 
-// StopOrder sends a stop (market once price reaches stop) for a signed size.
+// StopOrder sends a stop (market once price reaches stop) for a signed size;
+// stop is rounded to the price tick so that it triggers no earlier (a buy
+// stop up, a sell stop down).
 func (c *Context) StopOrder(fqme string, signed, stop float64) string {
 	id, _ := c.r.order(fqme, signed, Stop, stop)
 	return id
