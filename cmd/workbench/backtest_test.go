@@ -46,13 +46,17 @@ type backtestFill struct {
 	Price, Size, Fee string
 }
 
-// checkSMACrossFills replays the built-in sma-cross (SMA(10) over SMA(30) of
-// closes, long or flat, 95% of the equity at the signal bar's close) over
+// ninetyFivePercent is the built-in sma-cross's entry: 95% of the equity
+// at the signal bar's close.
+func ninetyFivePercent(equity, close float64) float64 { return 0.95 * equity / close }
+
+// checkSMACrossFills replays an SMA(10)/SMA(30) crossover of closes (long
+// or flat, entering with units(equity, close) at the signal bar) over
 // bars with fsp.SMA and checks the fills against it: each at the open of
 // the bar after the signal moved slipTicks ticks against the order, sized
 // to within a lot, a taker fee of feeBps of the notional. It returns the cash and position after the fills and the
 // number of closed round trips.
-func checkSMACrossFills(t *testing.T, bars *frames.OHLCV, fills []backtestFill, cash0 decimal.Decimal, feeBps int64, slipTicks int64, tick decimal.Decimal, lot float64) (cash, pos decimal.Decimal, trips int) {
+func checkSMACrossFills(t *testing.T, bars *frames.OHLCV, fills []backtestFill, cash0 decimal.Decimal, feeBps int64, slipTicks int64, tick decimal.Decimal, lot float64, units func(equity, close float64) float64) (cash, pos decimal.Decimal, trips int) {
 	t.Helper()
 	fast, slow := fsp.SMA(bars.Close, 10), fsp.SMA(bars.Close, 30)
 	type signal struct {
@@ -91,8 +95,8 @@ func checkSMACrossFills(t *testing.T, bars *frames.OHLCV, fills []backtestFill, 
 				t.Fatalf("fill %d: %+v, want a %s at %s at %s (the open %v and %d ticks against)", k, f, side, at, wantPrice, bars.Open[next], slipTicks)
 			}
 			if w.buy {
-				if units := 0.95 * equity / bars.Close[i]; math.Abs(size.InexactFloat64()-units) > lot {
-					t.Errorf("fill %d buys %s, want 95%% of equity %v at close %v = %v", k, size, equity, bars.Close[i], units)
+				if u := units(equity, bars.Close[i]); math.Abs(size.InexactFloat64()-u) > lot {
+					t.Errorf("fill %d buys %s, want %v (equity %v, close %v)", k, size, u, equity, bars.Close[i])
 				}
 			} else if !size.Equal(pos) {
 				t.Errorf("fill %d sells %s, want the whole position %s", k, size, pos)
@@ -158,7 +162,7 @@ func TestBacktestCommandBuiltinStrategy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cash, pos, trips := checkSMACrossFills(t, bars, rep.Fills, decimal.NewFromInt(100000), 10, 0, decimal.New(1, -2), 1e-5)
+	cash, pos, trips := checkSMACrossFills(t, bars, rep.Fills, decimal.NewFromInt(100000), 10, 0, decimal.New(1, -2), 1e-5, ninetyFivePercent)
 	fees := decimal.Zero
 	for _, f := range rep.Fills {
 		fee, _ := decimal.NewFromString(f.Fee)
@@ -306,7 +310,7 @@ func TestDemoBacktestStep(t *testing.T) {
 		if rep.Bars != hours.Len() || len(rep.Rejects) != 0 {
 			t.Fatalf("%s: %d bars, rejects %v; %d hours in the minutes", m.FQME, rep.Bars, rep.Rejects, hours.Len())
 		}
-		cash, pos, trips := checkSMACrossFills(t, hours, rep.Fills, decimal.NewFromInt(100000), 10, 1, decimal.NewFromFloat(m.Tick), m.Lot)
+		cash, pos, trips := checkSMACrossFills(t, hours, rep.Fills, decimal.NewFromInt(100000), 10, 1, decimal.NewFromFloat(m.Tick), m.Lot, ninetyFivePercent)
 		equity := cash.Add(pos.Mul(decimal.NewFromFloat(hours.Close[hours.Len()-1])))
 		if rep.FinalCash != cash.String() || rep.FinalEquity != equity.String() || rep.Stats.Trades != trips {
 			t.Errorf("%s: cash %s, equity %s, %d round trips; replay %s, %s, %d", m.FQME, rep.FinalCash, rep.FinalEquity, rep.Stats.Trades, cash, equity, trips)
@@ -398,6 +402,14 @@ func Targets(bars *frames.OHLCV) []float64 {
 }
 `,
 	}
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := st.Read("btcusdt.spot.binance", 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var first []byte
 	for _, name := range []string{"onbar.go", "run.go", "targets.go"} {
 		dir := t.TempDir()
@@ -422,6 +434,13 @@ func Targets(bars *frames.OHLCV) []float64 {
 			t.Fatal(err)
 		}
 		fills, _ := json.Marshal(rep.Fills)
+		var bf []backtestFill
+		if err := json.Unmarshal(fills, &bf); err != nil {
+			t.Fatal(err)
+		}
+		// The scripts hold 0.01 BTC while the crossover is long.
+		checkSMACrossFills(t, all, bf, decimal.NewFromInt(100000), 10, 0, decimal.New(1, -2), 1e-9,
+			func(float64, float64) float64 { return 0.01 })
 		if len(rep.Fills) < 4 {
 			t.Fatalf("%s: %d fills", name, len(rep.Fills))
 		}
