@@ -294,7 +294,7 @@ func VWAPReset(t []int64, high, low, close, volume []float64, every int64) []flo
 	if len(t) != len(close) {
 		return newOut(len(close), len(close))
 	}
-	return vwap(newOut(len(high), 0), high, low, close, volume, func(i int) bool {
+	return vwap(make([]float64, len(high)), high, low, close, volume, func(i int) bool {
 		return i > 0 && every > 0 && floorDiv(t[i], every) != floorDiv(t[i-1], every)
 	})
 }
@@ -305,7 +305,7 @@ func VWAPAnchored(high, low, close, volume []float64, reset []bool) []float64 {
 	if len(reset) != len(close) {
 		return newOut(len(close), len(close))
 	}
-	return vwap(newOut(len(high), 0), high, low, close, volume, func(i int) bool { return reset[i] })
+	return vwap(make([]float64, len(high)), high, low, close, volume, func(i int) bool { return reset[i] })
 }
 
 func floorDiv(a, b int64) int64 {
