@@ -265,3 +265,41 @@ func hasMultiDefine(s ast.Stmt) bool {
 	})
 	return found
 }
+
+// missingImport finds the first use of a known package's name that is
+// neither imported by f nor declared in it, as in "func Run(c
+// *paper.Context)" without importing workbench/paper.
+func missingImport(fset *token.FileSet, f *ast.File, file string, bin map[string]map[string]reflect.Value) *Error {
+	imported := map[string]bool{}
+	for _, is := range f.Imports {
+		p, err := strconv.Unquote(is.Path.Value)
+		if err != nil {
+			continue
+		}
+		name := p[strings.LastIndex(p, "/")+1:]
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		imported[name] = true
+	}
+	known := map[string]string{} // package name → import path
+	for p := range bin {
+		known[p[strings.LastIndex(p, "/")+1:]] = p
+	}
+	var e *Error
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if e != nil || !ok {
+			return e == nil
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok || imported[id.Name] || id.Obj != nil {
+			return true
+		}
+		if p, ok := known[id.Name]; ok {
+			e = &Error{File: file, Line: fset.Position(id.Pos()).Line, Msg: fmt.Sprintf("undefined: %s (missing import %q)", id.Name, p)}
+		}
+		return true
+	})
+	return e
+}

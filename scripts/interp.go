@@ -345,6 +345,13 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return res, err
 		}
+		// yaegi crashes on a file that uses a package it does not import;
+		// interactive input may use the session's earlier imports.
+		if !inc && strings.HasPrefix(err.Error(), "interpreter failure") {
+			if e := missingImport(in.yi.FileSet(), f, file, in.binaryPackages()); e != nil {
+				return res, e
+			}
+		}
 		return res, in.explain(file, f, err)
 	}
 	res, err = in.yi.ExecuteWithContext(ctx, prog)
