@@ -138,16 +138,34 @@ func TestLoadStrategyShapesMatchCompiled(t *testing.T) {
 	}
 }
 
+// Each refused strategy file is named in the error, with the line where
+// the source is at fault.
 func TestLoadStrategyErrors(t *testing.T) {
 	dir := t.TempDir()
-	none := filepath.Join(dir, "none.go")
-	os.WriteFile(none, []byte("package main\n\nfunc helper() {}\n"), 0o644)
-	if _, err := LoadStrategy(context.Background(), none, Options{}); err == nil || !strings.Contains(err.Error(), "no strategy found") {
-		t.Fatalf("no strategy: %v", err)
-	}
-	bad := filepath.Join(dir, "bad.go")
-	os.WriteFile(bad, []byte("package main\n\nfunc OnBar(x int) {}\n"), 0o644)
-	if _, err := LoadStrategy(context.Background(), bad, Options{}); err == nil || !strings.Contains(err.Error(), "OnBar has type") {
-		t.Fatalf("wrong signature: %v", err)
+	missing := filepath.Join(dir, "missing.go")
+	for _, c := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"none.go", "package main\n\nfunc helper() {}\n", []string{"none.go: no strategy found", "func OnBar("}},
+		{"bad.go", "package main\n\nfunc OnBar(x int) {}\n", []string{"bad.go", "OnBar has type"}},
+		{"syntax.go", "package main\n\nfunc OnBar( {\n", []string{"syntax.go:3: "}},
+		{"noimport.go", "package main\n\nfunc Run(c *paper.Context) {}\n", []string{"noimport.go:3: undefined: paper (missing import \"workbench/paper\")"}},
+		{"panics.go", "package main\n\nimport \"workbench/paper\"\n\nvar m map[string]int\n\nfunc init() {\n\tm[\"a\"] = 1\n}\n\nfunc Run(c *paper.Context) {}\n", []string{"panics.go:", "panic: assignment to entry in nil map"}},
+		{"", "", []string{missing}},
+	} {
+		path := missing
+		if c.name != "" {
+			path = filepath.Join(dir, c.name)
+			if err := os.WriteFile(path, []byte(c.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := LoadStrategy(context.Background(), path, Options{})
+		for _, w := range c.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %v, want one containing %q", path, err, w)
+			}
+		}
 	}
 }
