@@ -287,6 +287,7 @@ func cciValue(last, avg, dev, fn float64) float64 {
 // CCIStream is the streaming twin of CCI; each bar costs O(n).
 type CCIStream struct {
 	n, cnt int
+	slot   int // ring slot of the newest bar
 	ring   []float64
 }
 
@@ -298,7 +299,11 @@ func (s *CCIStream) Update(high, low, close float64) float64 {
 	if s.n < 2 || (s.cnt == 0 && anyNaN(high, low, close)) {
 		return math.NaN()
 	}
-	s.cnt++
+	if s.cnt++; s.cnt > 1 {
+		if s.slot++; s.slot == s.n {
+			s.slot = 0
+		}
+	}
 	return s.step(high, low, close)
 }
 
@@ -313,7 +318,7 @@ func (s *CCIStream) Revise(high, low, close float64) float64 {
 func (s *CCIStream) step(high, low, close float64) float64 {
 	i := s.cnt - 1
 	tp := (high + low + close) / 3
-	s.ring[i%s.n] = tp
+	s.ring[s.slot] = tp
 	if i < s.n-1 {
 		return math.NaN()
 	}
@@ -391,7 +396,7 @@ type MFIStream struct {
 }
 
 type mfiState struct {
-	cnt            int
+	cnt, slot      int // slot: the ring slot of bar cnt
 	prev           float64
 	posSum, negSum float64
 }
@@ -423,20 +428,23 @@ func (s *MFIStream) step(high, low, close, volume float64) float64 {
 	}
 	i := st.cnt
 	st.cnt++
+	// The ring holds n+1 bars, so the slot after this bar's is bar i−n's.
+	slot, old := st.slot, st.slot+1
+	if old == len(s.pos) {
+		old = 0
+	}
+	st.slot = old
 	tp := (high + low + close) / 3
 	if i == 0 {
 		st.prev = tp
 		return math.NaN()
 	}
-	w := len(s.pos)
 	if i > s.n {
-		old := (i - s.n) % w
 		st.posSum -= s.pos[old]
 		st.negSum -= s.neg[old]
 	}
 	diff := tp - st.prev
 	st.prev = tp
-	slot := i % w
 	pm, nm := mfSplit(float64(tp*volume), diff)
 	s.pos[slot], s.neg[slot] = pm, nm
 	st.posSum += pm
@@ -1020,7 +1028,7 @@ type ULTOSCStream struct {
 }
 
 type ultState struct {
-	cnt       int
+	cnt, slot int // slot: the ring slot of bar cnt
 	prevClose float64
 	a, b      [3]float64
 }
@@ -1054,14 +1062,18 @@ func (s *ULTOSCStream) step(high, low, close float64) float64 {
 	}
 	i := st.cnt
 	st.cnt++
+	w := len(s.bp)
+	slot := st.slot
+	if st.slot++; st.slot == w {
+		st.slot = 0
+	}
 	prev := st.prevClose
 	st.prevClose = close
 	if i == 0 {
 		return math.NaN()
 	}
-	w := len(s.bp)
 	bp, tr := ultTerms(high, low, close, prev)
-	s.bp[i%w], s.tr[i%w] = bp, tr
+	s.bp[slot], s.tr[slot] = bp, tr
 	if i < s.look {
 		for j, pj := range s.p {
 			if i >= s.look-pj+1 {
@@ -1077,7 +1089,10 @@ func (s *ULTOSCStream) step(high, low, close float64) float64 {
 	}
 	out := ultOut(st.a[0], st.a[1], st.a[2], st.b[0], st.b[1], st.b[2])
 	for j, pj := range s.p {
-		t := (i - pj + 1) % w
+		t := slot - pj + 1 // (i − pj + 1) mod w, as pj ≤ w
+		if t < 0 {
+			t += w
+		}
 		st.a[j] -= s.bp[t]
 		st.b[j] -= s.tr[t]
 	}
