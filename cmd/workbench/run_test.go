@@ -36,6 +36,7 @@ func TestRunScriptErrorsNameFileAndLine(t *testing.T) {
 		"package main\n\nfunc main() {\n\tx := 1 +\n}\n":                             `script\.go:5: expected operand`,
 		"package main\n\nfunc main() {\n\tfor i := range 3 {\n\t\t_ = i\n\t}\n}\n":   `script\.go:4: range over an integer`,
 		"package main\n\nfunc main() {\n\tundefinedCall()\n}\n":                      `script\.go:4: undefined: undefinedCall`,
+		"package main\n\nfunc main() {}\n\nfunc f(c *paper.Context) {}\n":            `script\.go:5: undefined: paper \(missing import "workbench/paper"\)`,
 	}
 	for src, want := range cases {
 		p := writeScript(t, src)
@@ -61,11 +62,19 @@ func TestRunScriptExitCode(t *testing.T) {
 }
 
 func TestRunScriptMissingFile(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"run"}, strings.NewReader(""), &out, &errb); code != 2 {
-		t.Fatalf("no file: code %d", code)
-	}
-	if code := run(context.Background(), []string{"run", "/nonexistent/x.go"}, strings.NewReader(""), &out, &errb); code != 1 {
-		t.Fatalf("missing file: code %d", code)
+	missing := filepath.Join(t.TempDir(), "x.go")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run"}, 2, "workbench run: missing script file\nusage: workbench run "},
+		{[]string{"run", missing}, 1, "workbench run: stat " + missing + ": no such file or directory\n"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), c.args, strings.NewReader(""), &out, &errb)
+		if code != c.code || !strings.HasPrefix(errb.String(), c.want) || out.Len() != 0 {
+			t.Errorf("%v: code %d, stdout %q, stderr %q; want %d and %q", c.args, code, out.String(), errb.String(), c.code, c.want)
+		}
 	}
 }
