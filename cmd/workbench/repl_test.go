@@ -120,14 +120,14 @@ func TestREPLInTerminal(t *testing.T) {
 	tm.typeLine("return 2 * v }")
 	tm.waitFor("wb> ")
 	tm.typeLine("twice(x)")
-	tm.waitFor("42")
+	tm.waitFor("\n42\r\n")
 	tm.waitFor("wb> ")
 
 	// Tab completes a package member.
 	io.WriteString(tm.f, "frames.FormatPer\t")
 	tm.waitFor("FormatPeriod")
 	tm.typeLine("(60)")
-	tm.waitFor(`"1m"`)
+	tm.waitFor("\n\"1m\"\r\n")
 	tm.waitFor("wb> ")
 
 	// Ctrl-C stops a runaway loop and keeps the session.
@@ -137,7 +137,7 @@ func TestREPLInTerminal(t *testing.T) {
 	tm.waitFor("interrupted")
 	tm.waitFor("wb> ")
 	tm.typeLine("twice(x) + 1")
-	tm.waitFor("43")
+	tm.waitFor("\n43\r\n")
 	tm.waitFor("wb> ")
 
 	tm.typeLine(":quit")
@@ -165,7 +165,7 @@ func TestREPLInTerminal(t *testing.T) {
 	tm2.waitFor("twice(x) + 1")
 	io.WriteString(tm2.f, "\x04\x15") // clear the line
 	tm2.typeLine("1 + 2")
-	tm2.waitFor("3")
+	tm2.waitFor("\n3\r\n")
 }
 
 func TestREPLPipedInput(t *testing.T) {
