@@ -67,7 +67,7 @@ func trueRange(h, l, prevClose float64) float64 {
 // trueRangeUpright is trueRange of a bar whose H − L is ≥ 0 (not NaN):
 // max(H, C₋₁) − min(L, C₋₁), the same rounded subtraction as TA-Lib's
 // largest candidate in two well-predicted branches instead of four, with a
-// NaN C₋₁ passed over as TA-Lib does. TRANGE's loop uses it; other bars
+// NaN C₋₁ passed over as TA-Lib does. TRANGE and DMI use it; other bars
 // (inverted, or with H − L NaN) go to trueRange.
 func trueRangeUpright(h, l, prevClose float64) float64 {
 	if prevClose > h {
