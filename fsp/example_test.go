@@ -48,3 +48,15 @@ func ExampleAttach() {
 	// [sma_3 m m_signal m_hist] 30
 	// 31 true true
 }
+
+// A To function writes into a buffer the caller keeps, so a loop over many
+// series allocates nothing.
+func ExampleSMATo() {
+	dst := make([]float64, 5)
+	for _, x := range [][]float64{{1, 2, 3, 4, 5}, {10, 20, 30, 40, 50}} {
+		fmt.Println(fsp.SMATo(dst, x, 2))
+	}
+	// Output:
+	// [NaN 1.5 2.5 3.5 4.5]
+	// [NaN 15 25 35 45]
+}
