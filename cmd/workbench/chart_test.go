@@ -280,8 +280,11 @@ func TestSyntheticHistory(t *testing.T) {
 	}
 }
 
+// The demo's overlay pins the half-price copy to the real series over the
+// whole day: the real series is the major, ranged on its own extremes and
+// pinned at its first open, and the copy's range is exactly half of it.
 func TestDemoChartsStep(t *testing.T) {
-	store, _ := chartStore(t)
+	store, f := chartStore(t)
 	var out bytes.Buffer
 	d := &demoRun{out: &out, Dir: t.TempDir(), StoreDir: store, Markets: []demoMarket{
 		{FQME: "btcusdt.binance", Period: 60, Calendar: "crypto"}, {FQME: "half.test", Period: 60, Calendar: "crypto"}}}
@@ -304,6 +307,17 @@ func TestDemoChartsStep(t *testing.T) {
 	}
 	if err := json.Unmarshal(raw, &r); err != nil || len(r.Curves) != 2 {
 		t.Fatalf("ranges %s: %v", raw, err)
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range f.Time {
+		lo, hi = math.Min(lo, f.Low[i]), math.Max(hi, f.High[i])
+	}
+	a, h := r.Curves[0], r.Curves[1]
+	if r.Method != plots.OverlayPin || r.Major != "btcusdt.binance" || a.Min != lo || a.Max != hi || a.Pin != f.Open[0] || a.PinTime != f.Time[0] {
+		t.Errorf("method %s, major %s, first curve %+v; want pin, btcusdt.binance, (%v, %v) pinned at %v at %d", r.Method, r.Major, a, lo, hi, f.Open[0], f.Time[0])
+	}
+	if math.Abs(h.Min-lo/2) > 1e-9 || math.Abs(h.Max-hi/2) > 1e-9 || h.Pin != f.Open[0]/2 {
+		t.Errorf("half-price curve %+v, want (%v, %v) pinned at %v", h, lo/2, hi/2, f.Open[0]/2)
 	}
 	if !strings.Contains(out.String(), "major btcusdt.binance") {
 		t.Errorf("summary %q", out.String())
