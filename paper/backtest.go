@@ -2,7 +2,6 @@ package paper
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -128,6 +127,7 @@ type runner struct {
 	// derived from their ticks and lots.
 	fillDec []fillDecimals
 	fill    FillHandler
+	onFill  func(Report) // a paper session's record of each fill as it happens
 	ctx     *Context
 	ctx0    context.Context
 	last    feeds.BarEvent // the bar being handled, for error messages
@@ -366,14 +366,19 @@ func (r *runner) drain() {
 			r.res.Rejects = append(r.res.Rejects, *rep)
 		}
 	}
-	if r.fill != nil {
+	if r.fill != nil || r.onFill != nil {
 		for i := range rs {
 			if rs[i].Kind == Fill {
 				// Without the order: the strategy may keep the report
 				// beyond the backtest, whose orders are recycled.
 				f := rs[i]
 				f.ord = nil
-				r.fill.OnFill(r.ctx, f)
+				if r.onFill != nil {
+					r.onFill(f)
+				}
+				if r.fill != nil {
+					r.fill.OnFill(r.ctx, f)
+				}
 			}
 		}
 	}
@@ -398,46 +403,23 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 			res, err = nil, fmt.Errorf("backtest: strategy panicked %s: %v", where, p)
 		}
 	}()
-	if len(cfg.Series) == 0 {
-		return nil, errors.New("backtest: no series")
-	}
-	if cfg.Cash.IsZero() {
-		cfg.Cash = decimal.NewFromInt(100000)
-	}
-	if cfg.Cash.Sign() < 0 {
-		return nil, fmt.Errorf("backtest: negative starting cash %s", cfg.Cash)
-	}
-	ecfg := Config{Fees: cfg.Fees, Slippage: cfg.Slippage, Fill: cfg.Fill, Latency: cfg.Latency, Seed: cfg.Seed}
 	rs := make([]feeds.ReplaySeries, len(cfg.Series))
-	r = &runner{cfg: cfg, ctx0: ctx, by: make(map[string]*runMarket), cash: decFloat(cfg.Cash)}
-	r.res = &Result{Config: cfg, InitialCash: cfg.Cash}
 	for i, sr := range cfg.Series {
 		fq := sr.Market.FQME()
 		if sr.Bars == nil || sr.Bars.Len() == 0 {
 			return nil, fmt.Errorf("backtest %s: no bars", fq)
 		}
-		ecfg.Markets = append(ecfg.Markets, sr.Market)
 		rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
-		m := &runMarket{fqme: fq, bars: sr.Bars, lot: decFloat(sr.Market.SizeTick)}
-		if m.lot == 0 {
-			m.lot = decFloat(defaultLot)
-		}
-		r.mk = append(r.mk, m)
-		r.by[fq] = m
-		r.res.Markets = append(r.res.Markets, fq)
-		r.res.Bars += sr.Bars.Len()
 	}
-	e, err := NewEngine(ecfg)
+	r, err = newRunner(ctx, cfg, s, "backtest")
 	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
+		return nil, err
 	}
-	r.e = e
+	e := r.e
 	replay, err := feeds.NewReplay(rs...)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	r.ctx = &Context{r: r}
-	r.fill, _ = s.(FillHandler)
 	if t, ok := s.(*Targets); ok {
 		if err := t.prepare(cfg.Series); err != nil {
 			return nil, fmt.Errorf("backtest: %w", err)
@@ -482,6 +464,44 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	return r.res, nil
 }
 
+// newRunner sets up the account, the engine and the markets of cfg's
+// series, whose bars (those given so far, for a paper session) it counts;
+// what names the run in errors.
+func newRunner(ctx context.Context, cfg BacktestConfig, s Strategy, what string) (*runner, error) {
+	if len(cfg.Series) == 0 {
+		return nil, fmt.Errorf("%s: no series", what)
+	}
+	if cfg.Cash.IsZero() {
+		cfg.Cash = decimal.NewFromInt(100000)
+	}
+	if cfg.Cash.Sign() < 0 {
+		return nil, fmt.Errorf("%s: negative starting cash %s", what, cfg.Cash)
+	}
+	ecfg := Config{Fees: cfg.Fees, Slippage: cfg.Slippage, Fill: cfg.Fill, Latency: cfg.Latency, Seed: cfg.Seed}
+	r := &runner{cfg: cfg, ctx0: ctx, by: make(map[string]*runMarket), cash: decFloat(cfg.Cash)}
+	r.res = &Result{Config: cfg, InitialCash: cfg.Cash}
+	for _, sr := range cfg.Series {
+		fq := sr.Market.FQME()
+		ecfg.Markets = append(ecfg.Markets, sr.Market)
+		m := &runMarket{fqme: fq, bars: sr.Bars, lot: decFloat(sr.Market.SizeTick)}
+		if m.lot == 0 {
+			m.lot = decFloat(defaultLot)
+		}
+		r.mk = append(r.mk, m)
+		r.by[fq] = m
+		r.res.Markets = append(r.res.Markets, fq)
+		r.res.Bars += sr.Bars.Len()
+	}
+	e, err := NewEngine(ecfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	r.e = e
+	r.ctx = &Context{r: r}
+	r.fill, _ = s.(FillHandler)
+	return r, nil
+}
+
 // runOne replays a single series straight from its columns.
 func (r *runner) runOne(s Strategy) error {
 	m := r.mk[0]
@@ -503,15 +523,8 @@ func (r *runner) runOne(s Strategy) error {
 		}
 		b.Bar = frames.Bar{Time: tm[i], Open: op[i], High: hi[i], Low: lo[i], Close: cl[i], Volume: vol[i]}
 		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
-		if len(em.orders) == 0 && len(e.ops) == 0 {
-			// Nothing to match or schedule: the bar only moves the clock.
-			e.now = max(e.now, b.Time)
-		} else if err := e.OnBar(b); err != nil {
-			return fmt.Errorf("backtest: %w", err)
-		}
-		m.next = i + 1
-		if len(e.out) > 0 {
-			r.drain()
+		if err := r.closeBar(m, em, b); err != nil {
+			return err
 		}
 		r.last = b
 		s.OnBar(r.ctx, b)
@@ -659,19 +672,30 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 		}
 		b := st.b
 		st.b, st.more = st.replay.Next()
-		m := r.market(b.FQME)
-		if em := r.e.market(b.FQME); em != nil && len(em.orders) == 0 && len(r.e.ops) == 0 {
-			// Nothing to match or schedule: the bar only moves the clock.
-			r.e.now = max(r.e.now, b.Time)
-		} else if err := r.e.OnBar(b); err != nil {
-			return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", err)
-		}
-		m.next = b.Index + 1
-		if len(r.e.out) > 0 {
-			r.drain()
+		if err := r.closeBar(r.market(b.FQME), r.e.market(b.FQME), b); err != nil {
+			return feeds.BarEvent{}, false, err
 		}
 		return b, true, nil
 	}
+}
+
+// closeBar is the engine's turn at bar b of market m (em in the engine),
+// row b.Index of m's bars: it matches the resting orders against the bar,
+// makes the bar visible to the strategy and books the fills. Orders the
+// strategy sends after seeing the bar trade from the next one on.
+func (r *runner) closeBar(m *runMarket, em *market, b feeds.BarEvent) error {
+	e := r.e
+	if em != nil && len(em.orders) == 0 && len(e.ops) == 0 {
+		// Nothing to match or schedule: the bar only moves the clock.
+		e.now = max(e.now, b.Time)
+	} else if err := e.OnBar(b); err != nil {
+		return fmt.Errorf("backtest: %w", err)
+	}
+	m.next = b.Index + 1
+	if len(e.out) > 0 {
+		r.drain()
+	}
+	return nil
 }
 
 // sample records the equity after bar b (replacing the sample of another
