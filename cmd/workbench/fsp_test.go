@@ -221,4 +221,45 @@ func TestDemoFSPStep(t *testing.T) {
 		"atr_14": "atr14", "stoch_k_14_3_3": "stoch_k", "obv": "obv", "bb_middle_20_2_2": "bb_middle"})
 	alt := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.alt.csv"))
 	fspWantColumns(t, got, alt, map[string]string{"day_vwap": "vwap_utc_day"})
+
+	// The summary row holds the newest values: TA-Lib's (and the VWAP of
+	// the oracle's alt file), %B from TA-Lib's bands, and the cumulative log
+	// return from the closes.
+	ext := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.talib_ext.csv"))
+	n := f.Len()
+	lastOf := func(c map[string][]float64, name string) float64 { return c[name][n-1] }
+	up, lo := lastOf(ref, "bb_upper"), lastOf(ref, "bb_lower")
+	var row []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "btcusdt.spot.binance ") {
+			row = strings.Fields(l)
+		}
+	}
+	if len(row) != 11 || row[1] != strconv.Itoa(n) {
+		t.Fatalf("summary row %q, want 11 fields and %d bars:\n%s", row, n, out)
+	}
+	for i, c := range []struct {
+		name string
+		want float64
+		prec int
+	}{
+		{"close", f.Close[n-1], 2},
+		{"RSI14", lastOf(ref, "rsi14"), 1},
+		{"%B", (f.Close[n-1] - lo) / (up - lo), 2},
+		{"ATR%", lastOf(ext, "natr14"), 2},
+		{"ADX14", lastOf(ext, "adx14"), 1},
+		{"%K", lastOf(ref, "stoch_k"), 1},
+		{"day VWAP", lastOf(alt, "vwap_utc_day"), 2},
+		{"cum ln ret", math.Log(f.Close[n-1] / f.Close[0]), 4},
+	} {
+		field := row[[]int{2, 3, 5, 6, 7, 8, 9, 10}[i]]
+		got, err := strconv.ParseFloat(field, 64)
+		if err != nil || math.Abs(got-c.want) > 0.5*math.Pow(10, -float64(c.prec))+1e-6 {
+			t.Errorf("summary %s %q, reference %v", c.name, field, c.want)
+		}
+	}
+	// MACD hist prints with 3 significant digits.
+	if got, err := strconv.ParseFloat(row[4], 64); err != nil || strconv.FormatFloat(got, 'g', 3, 64) != strconv.FormatFloat(lastOf(ref, "macd_hist"), 'g', 3, 64) {
+		t.Errorf("summary MACD hist %q, TA-Lib %v", row[4], lastOf(ref, "macd_hist"))
+	}
 }
