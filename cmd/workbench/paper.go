@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/feeds"
+	"workbench/frames"
+	"workbench/mkt"
+	"workbench/paper"
+)
+
+func init() {
+	register(&command{
+		name: "paper",
+		usage: "paper FILE.go|--strategy NAME --feed synthetic --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
+			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME]",
+		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed: each closed bar is " +
+			"matched by the paper clearing engine, fills print as they happen and go to the ledger trades_paper_<acct>.toml " +
+			"and account.paper.<acct>.toml in the accounts folder (see `workbench account paper.<acct>`); " +
+			"Ctrl-C or --bars N stops and prints the session's statistics",
+		run: runPaper,
+	})
+}
+
+// paperBroker is the broker name of paper trading accounts.
+const paperBroker = "paper"
+
+func runPaper(ctx context.Context, e *env, args []string) error {
+	c := commands["paper"]
+	fs := e.flags(c)
+	var opts backtestOpts
+	opts.register(fs)
+	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
+	feed := fs.String("feed", "", "where bars come from: synthetic (the demo generator, one bar per --every)")
+	fqmes := fs.String("fqme", "", "market(s) to trade, comma-separated `F[,F...]`")
+	period := periodFlag{secs: 60}
+	fs.Var(&period, "period", "bar `P`eriod of the feed: 1m, 1h, 1d")
+	every := fs.Duration("every", time.Second, "wall time between synthetic bars")
+	nbars := fs.Int("bars", 0, "stop after `N` bars (0: run until Ctrl-C)")
+	start := fs.String("start", "", "open time `T` of the first synthetic bar (RFC 3339, YYYY-MM-DD or epoch seconds; default now)")
+	accounts := fs.String("accounts", "", "accounts `DIR` (default: \"accounts\" next to the store folder)")
+	acct := fs.String("acct", "session", "account `NAME`: the files are trades_paper_NAME.toml and account.paper.NAME.toml")
+	statusEvery := fs.Int("status", 1, "print a status line every `N` bars")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *feed == "":
+		return usagef("paper: --feed is required (synthetic)")
+	case *feed != "synthetic":
+		return usagef("paper --feed %q: want synthetic (the only feed so far)", *feed)
+	case *fqmes == "":
+		return usagef("paper: --fqme is required")
+	case period.secs <= 0:
+		return usagef("paper --period: want a positive period")
+	case *every <= 0:
+		return usagef("paper --every %v: must be positive", *every)
+	case *nbars < 0:
+		return usagef("paper --bars %d: must be ≥ 0", *nbars)
+	case *statusEvery < 1:
+		return usagef("paper --status %d: must be ≥ 1", *statusEvery)
+	case *acct == "" || strings.ContainsAny(*acct, `/\._ `):
+		return usagef("paper --acct %q: want a name without / \\ . _ or spaces", *acct)
+	}
+	strat, err := chooseStrategy(ctx, e, pos, *strategy)
+	if err != nil {
+		return err
+	}
+	startT, err := parseTimeFlag("--start", *start, time.Now().Unix())
+	if err != nil {
+		return err
+	}
+	startT = startT / period.secs * period.secs
+	cfg, err := opts.config()
+	if err != nil {
+		return err
+	}
+	var markets []mkt.MktPair
+	var gens []*feeds.Synthetic
+	for _, fq := range strings.Split(*fqmes, ",") {
+		fq = strings.TrimSpace(fq)
+		pair, err := opts.market(fq)
+		if err != nil {
+			return err
+		}
+		markets = append(markets, pair)
+		cfg.Series = append(cfg.Series, paper.Series{Market: pair})
+		gens = append(gens, feeds.NewSynthetic(syntheticMarket(fq, period.secs), startT))
+	}
+	sess, err := paper.NewSession(cfg, period.secs, startT, strat)
+	if err != nil {
+		return err
+	}
+	folder := accountsFolder(e, *accounts)
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	book := &paperBook{
+		ledger:   paper.NewLedger(filepath.Join(folder, paper.LedgerFileName(paperBroker, *acct)), paperBroker, *acct),
+		acctPath: filepath.Join(folder, paper.AccountFileName(paperBroker, *acct)),
+		cash:     cfg.Cash,
+		markets:  markets,
+	}
+	if _, err := os.Stat(book.ledger.Path); err == nil {
+		return fmt.Errorf("paper: %s exists: choose another --acct or move it away", book.ledger.Path)
+	}
+	if err := book.save(nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "paper trading %s on synthetic %s bars from %s, one every %v; ledger %s; Ctrl-C stops\n",
+		*fqmes, frames.FormatPeriod(period.secs), time.Unix(startT, 0).UTC().Format(time.RFC3339), *every, book.ledger.Path)
+	if err := streamSynthetic(ctx, e.stdout, sess, book, gens, *every, *nbars, *statusEvery); err != nil {
+		return err
+	}
+	if sess.Bars() == 0 {
+		fmt.Fprintln(e.stdout, "no bar came: nothing traded")
+		return nil
+	}
+	res, err := sess.Close()
+	if err != nil {
+		return err
+	}
+	if err := book.save(sess.Transactions()); err != nil {
+		return err
+	}
+	return res.WriteText(e.stdout)
+}
+
+// accountsFolder is --accounts, else "accounts" next to the store folder.
+func accountsFolder(e *env, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return filepath.Join(filepath.Dir(filepath.Clean(e.storeDir())), "accounts")
+}
+
+// streamSynthetic pushes the generators' bars into the session, one bar
+// close every tick (the bars of all markets that close then), printing the
+// fills and a status line and booking the fills, until ctx is done or
+// nbars closes (0: no limit).
+func streamSynthetic(ctx context.Context, w io.Writer, sess *paper.Session, book *paperBook,
+	gens []*feeds.Synthetic, every time.Duration, nbars, statusEvery int) error {
+	pending := make([]frames.Bar, len(gens))
+	for i, g := range gens {
+		pending[i] = g.Next()
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for n := 0; nbars == 0 || n < nbars; n++ {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(w, "stopped")
+			return nil
+		case <-tick.C:
+		}
+		// The markets whose next bar closes first, in the order given, as
+		// a backtest replays them.
+		first := pending[0].Time
+		for _, b := range pending {
+			first = min(first, b.Time)
+		}
+		var status []string
+		for i, g := range gens {
+			if pending[i].Time != first {
+				continue
+			}
+			fq := g.Market().FQME
+			if err := sess.Push(feeds.BarEvent{FQME: fq, Bar: pending[i]}); err != nil {
+				return err
+			}
+			status = append(status, fmt.Sprintf("%s close %g pos %g", fq, pending[i].Close, sess.Position(fq)))
+			pending[i] = g.Next()
+		}
+		if fills := sess.Fills(); len(fills) > 0 {
+			txs := sess.Transactions()
+			for _, tx := range txs[book.ledger.Len():] {
+				side := "buy"
+				if tx.Size.Sign() < 0 {
+					side = "sell"
+				}
+				fmt.Fprintf(w, "fill %s %s %s %s %s @ %s fee %s\n", tx.TID, tx.Time.Format(time.RFC3339),
+					side, tx.Size.Abs(), tx.FQME, tx.Price, tx.Cost)
+			}
+			if err := book.save(txs); err != nil {
+				return err
+			}
+		}
+		if (n+1)%statusEvery == 0 {
+			fmt.Fprintf(w, "bar %s %s | cash %.2f equity %.2f\n", time.Unix(first, 0).UTC().Format(time.RFC3339),
+				strings.Join(status, ", "), sess.Cash(), sess.Equity())
+		}
+	}
+	return nil
+}
+
+// paperBook keeps a session's ledger and account file up to date.
+type paperBook struct {
+	ledger   *paper.Ledger
+	acctPath string
+	cash     decimal.Decimal
+	markets  []mkt.MktPair
+}
+
+// save adds the transactions the ledger lacks (txs are all of the
+// session's, in order) and rewrites the ledger and the account file, each
+// atomically.
+func (b *paperBook) save(txs []paper.Transaction) error {
+	if n := b.ledger.Len(); n < len(txs) {
+		for _, tx := range txs[n:] {
+			if err := b.ledger.Add(tx); err != nil {
+				return fmt.Errorf("paper: %w", err)
+			}
+		}
+	}
+	if err := b.ledger.Save(); err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	a, err := paper.AccountFromLedger(b.ledger, b.cash, b.markets)
+	if err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	if err := a.SaveFile(b.acctPath); err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	return nil
+}
