@@ -257,7 +257,7 @@ func init() {
 		"fsp.SMA":                       "func SMA(x []float64, n int) []float64\n\nSMA is the simple moving average of the last n values, n ≥ 1.",
 		"fsp.SMAStream":                 "type SMAStream struct {\n\t// contains filtered or unexported fields\n}\n\nSMAStream is the streaming twin of SMA.",
 		"fsp.SMAStream.Revise":          "func (s *SMAStream) Revise(x float64) float64\n\nRevise replaces the newest bar's input.",
-		"fsp.SMAStream.Update":          "func (s *SMAStream) Update(x float64) float64\n\nUpdate consumes a new bar. It is small enough to inline.",
+		"fsp.SMAStream.Update":          "func (s *SMAStream) Update(x float64) float64\n\nUpdate consumes a new bar. Warm-up takes the steady path too: the slot\nleaving the window holds a zero until n bars are in, and t − 0 is t, so\nthe running sum is the batch's Σ bit for bit with no branch to a\nseparate warm-up function.",
 		"fsp.SMATo":                     "func SMATo(dst, x []float64, n int) []float64\n\nSMATo is SMA written into dst, which must be as long as x; it returns dst.",
 		"fsp.STDDEV":                    "func STDDEV(x []float64, n int, k float64) []float64\n\nSTDDEV is k times the population standard deviation of the last n values,\nn ≥ 2, from TA-Lib's running sums (0 when the variance is below 1e-14).",
 		"fsp.STDDEVTo":                  "func STDDEVTo(dst, x []float64, n int, k float64) []float64\n\nSTDDEVTo is STDDEV written into dst, which must be as long as x; it returns dst.",

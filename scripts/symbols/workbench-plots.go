@@ -19,6 +19,7 @@ func init() {
 		"DefaultWidth":  reflect.ValueOf(constant.MakeFromLiteral("1600", token.INT, 0)),
 		"Dispersion":    reflect.ValueOf(plots.Dispersion),
 		"GapPeriods":    reflect.ValueOf(constant.MakeFromLiteral("3", token.INT, 0)),
+		"GapPixels":     reflect.ValueOf(constant.MakeFromLiteral("8", token.INT, 0)),
 		"KindCandles":   reflect.ValueOf(plots.KindCandles),
 		"KindHistogram": reflect.ValueOf(plots.KindHistogram),
 		"KindLine":      reflect.ValueOf(plots.KindLine),
