@@ -22,7 +22,8 @@ func init() {
 		name: "paper",
 		usage: "paper FILE.go|--strategy NAME --feed synthetic --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
 			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME]",
-		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed: each closed bar is " +
+		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed (synthetic: bars from --start, " +
+			"default now, one period per --every); each closed bar is " +
 			"matched by the paper clearing engine, fills print as they happen and go to the ledger trades_paper_<acct>.toml " +
 			"and account.paper.<acct>.toml in the accounts folder (see `workbench account paper.<acct>`); " +
 			"Ctrl-C or --bars N stops and prints the session's statistics",
@@ -132,6 +133,7 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	if err := book.save(sess.Transactions()); err != nil {
 		return err
 	}
+	fmt.Fprintf(e.stdout, "paper session %s.%s statistics:\n", paperBroker, *acct)
 	return res.WriteText(e.stdout)
 }
 
