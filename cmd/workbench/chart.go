@@ -194,8 +194,14 @@ func runChart(ctx context.Context, e *env, args []string) error {
 		return usagef("chart: --period is required")
 	case *out == "":
 		return usagef("chart: -o OUT.png|svg|pdf is required")
-	case *width <= 0 || *height <= 0 || *dpi <= 0:
-		return usagef("chart: --width, --height and --dpi must be positive")
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"--width", *width}, {"--height", *height}, {"--dpi", *dpi}} {
+		if f.v <= 0 {
+			return usagef("chart: %s %d: must be positive", f.name, f.v)
+		}
 	}
 	switch strings.ToLower(filepath.Ext(*out)) {
 	case ".png", ".svg", ".pdf":

@@ -159,6 +159,8 @@ func TestChartCommandErrors(t *testing.T) {
 		{[]string{"chart", "btcusdt.binance", "--period", "1m", "-o", "x.gif"}, 2, ".gif"},
 		{[]string{"chart", "btcusdt.binance", "--period", "1m", "--overlay", "log", "-o", out}, 2, "log"},
 		{[]string{"chart", "nope.test", "--period", "1m", "-o", out}, 1, "nope.test"},
+		{[]string{"chart", "btcusdt.binance", "--period", "1m", "--height", "0", "-o", out}, 2, "--height 0: must be positive"},
+		{[]string{"chart", "btcusdt.binance", "--period", "1m", "--dpi", "-3", "-o", out}, 2, "--dpi -3: must be positive"},
 	} {
 		code, _, stderr := runCLI(t, append(c.args, "--store", store)...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {

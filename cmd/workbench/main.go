@@ -92,7 +92,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "workbench %s: %v\nusage: workbench %s\n", c.name, err, c.usage)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "workbench %s: %v\n", c.name, err)
+		msg := err.Error()
+		// Errors from the command's own packages often already open with its
+		// name ("backtest: …"); say it once.
+		if !strings.HasPrefix(msg, c.name+":") && !strings.HasPrefix(msg, c.name+" ") {
+			msg = c.name + ": " + msg
+		}
+		fmt.Fprintf(stderr, "workbench %s\n", msg)
 		return 1
 	}
 }
