@@ -235,8 +235,23 @@ func lastIsExpr(src string) bool {
 	if len(list) == 0 {
 		return false
 	}
-	_, ok := list[len(list)-1].(*ast.ExprStmt)
-	return ok
+	es, ok := list[len(list)-1].(*ast.ExprStmt)
+	return ok && !isPrint(es.X)
+}
+
+// isPrint reports whether e is a call of fmt's Print or Fprint functions:
+// their byte count and error are not what a person printed them for.
+func isPrint(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "fmt" && (strings.HasPrefix(sel.Sel.Name, "Print") || strings.HasPrefix(sel.Sel.Name, "Fprint"))
 }
 
 // switchWriter sends the interpreter's output to the running cell.

@@ -274,11 +274,11 @@ func (r *REPL) printErr(err error) {
 	fmt.Fprintln(r.Err, msg)
 }
 
-// isExpr reports whether src is a single expression (whose value the REPL
-// prints) rather than a statement or declaration.
+// isExpr reports whether src is a single expression whose value the REPL
+// prints: not a statement or declaration, nor a call of fmt.Print….
 func isExpr(src string) bool {
-	_, err := parser.ParseExpr(src)
-	return err == nil
+	e, err := parser.ParseExpr(src)
+	return err == nil && !isPrint(e)
 }
 
 // learnNames remembers the names src defines, for completion.

@@ -31,11 +31,13 @@ func TestREPLMultiLineAndPrint(t *testing.T) {
 	r.Line(ctx, `decimal.RequireFromString("0.10").Mul(decimal.NewFromInt(3))`)
 	r.Line(ctx, "xs := make([]int, 100)")
 	r.Line(ctx, "xs")
-	r.Line(ctx, `import "fmt"`) // already imported: not an error
+	r.Line(ctx, `import "fmt"`)      // already imported: not an error
+	r.Line(ctx, `fmt.Println("hi")`) // prints hi, not also its byte count
+	r.Line(ctx, `fmt.Sprint("s")`)   // a value like any other
 	if errb.Len() > 0 {
 		t.Fatalf("stderr: %s", errb.String())
 	}
-	want := "42\n0.3\n[0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ... 80 more] (len 100)\n"
+	want := "42\n0.3\n[0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ... 80 more] (len 100)\nhi\n\"s\"\n"
 	if out.String() != want {
 		t.Fatalf("got %q, want %q", out.String(), want)
 	}
