@@ -73,6 +73,8 @@ func (c *EquityCurve) Time(i int) int64 {
 
 // Result is what a backtest produced.
 type Result struct {
+	// session marks a paper session's result: WriteText heads it so.
+	session     bool
 	Config      BacktestConfig
 	Markets     []string
 	Start, End  int64 // epoch ns: the first bar's open, the last bar's close

@@ -640,7 +640,11 @@ func (res *Result) WriteText(w io.Writer) error {
 		return strconv.FormatFloat(float64(n)*100, 'f', 2, 64) + "%"
 	}
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "backtest %v\n", res.Markets)
+	head := "backtest"
+	if res.session {
+		head = "paper session"
+	}
+	fmt.Fprintf(bw, "%s %v\n", head, res.Markets)
 	fmt.Fprintf(bw, "  period          %s .. %s (%d bars)\n", isoNs(res.Start), isoNs(res.End), res.Bars)
 	fmt.Fprintf(bw, "  equity          %s -> %s\n", res.InitialCash.StringFixed(2), res.FinalEquity().StringFixed(2))
 	fmt.Fprintf(bw, "  total return    %s\n", pct(s.TotalReturn))

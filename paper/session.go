@@ -175,6 +175,7 @@ func (ss *Session) Close() (*Result, error) {
 		r.res.Equity.opens, r.res.Equity.period = f.Time, f.Period
 	}
 	r.finish()
+	r.res.session = true
 	r.e.recycle()
 	return r.res, nil
 }

@@ -87,10 +87,7 @@ func runAccount(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 1 {
 		return usagef("account: want at most one BROKER.ACCT, got %q", pos)
 	}
-	folder := *dir
-	if folder == "" {
-		folder = filepath.Join(filepath.Dir(filepath.Clean(e.storeDir())), "accounts")
-	}
+	folder := accountsFolder(e, *dir)
 	var views []accountView
 	switch {
 	case *ledger != "":
@@ -359,4 +356,12 @@ func groupThousands(s string) string {
 		b.WriteString(frac)
 	}
 	return sign + b.String()
+}
+
+// accountsFolder is --accounts, else "accounts" next to the store folder.
+func accountsFolder(e *env, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return filepath.Join(filepath.Dir(filepath.Clean(e.storeDir())), "accounts")
 }

@@ -133,16 +133,8 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	if err := book.save(sess.Transactions()); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "paper session %s.%s statistics:\n", paperBroker, *acct)
+	fmt.Fprintf(e.stdout, "\naccount %s.%s\n", paperBroker, *acct)
 	return res.WriteText(e.stdout)
-}
-
-// accountsFolder is --accounts, else "accounts" next to the store folder.
-func accountsFolder(e *env, flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	return filepath.Join(filepath.Dir(filepath.Clean(e.storeDir())), "accounts")
 }
 
 // streamSynthetic pushes the generators' bars into the session, one bar
