@@ -52,10 +52,17 @@ func (e *env) flags(c *command) *flag.FlagSet {
 // parse parses args into fs (flags may come before or after positional
 // arguments), loads the config and returns the positional arguments.
 func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package prints an error and the whole help on a bad flag;
+	// run prints the error and the usage line once, and the help is for -h.
+	help := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(e.stderr)
+				help()
 				return nil, err
 			}
 			return nil, &usageError{err.Error()}

@@ -87,3 +87,17 @@ func TestBadConfigNamesFileAndKey(t *testing.T) {
 		t.Fatalf("broken TOML: got %v", err)
 	}
 }
+
+// A bad flag gets one error line naming it and the usage line, not the
+// whole help twice; -h still shows the flags.
+func TestBadFlagSaysItOnce(t *testing.T) {
+	code, _, stderr := runCLI(t, "chart", "--bogus")
+	if code != 2 || strings.Count(stderr, "-bogus") != 1 || strings.Contains(stderr, "flags:") ||
+		!strings.HasPrefix(stderr, "workbench chart: flag provided but not defined: -bogus\nusage: workbench chart ") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "chart", "-h")
+	if code != 0 || !strings.Contains(stderr, "flags:") || !strings.Contains(stderr, "-dpi") {
+		t.Fatalf("-h: exit %d, stderr %q", code, stderr)
+	}
+}
