@@ -268,6 +268,14 @@ func runStoreImport(_ context.Context, e *env, args []string) error {
 		}
 		bars.Period = period.secs
 	}
+	// Bad bars are stored as they are (dropping them would hide them) but
+	// named, by their row in the file; order is Append's business.
+	var bad []frames.RowError
+	for _, p := range bars.Validate() {
+		if p.Field != "time" {
+			bad = append(bad, p)
+		}
+	}
 	rep, err := st.Append(*fqme, bars)
 	if err != nil {
 		return err
@@ -285,6 +293,13 @@ func runStoreImport(_ context.Context, e *env, args []string) error {
 			break
 		}
 		fmt.Fprintf(e.stdout, "  conflict %s\n", c)
+	}
+	for i, p := range bad {
+		if i == 5 {
+			fmt.Fprintf(e.stdout, "  … and %d more invalid bars\n", len(bad)-5)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  invalid bar, kept: %s\n", p)
 	}
 	fmt.Fprintf(e.stdout, "  %s %s now holds %s bars\n", *fqme, frames.FormatPeriod(bars.Period), humanCount(int64(rep.Rows)))
 	return nil

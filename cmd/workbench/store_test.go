@@ -213,3 +213,29 @@ func TestStoreImportProgressOnTerminal(t *testing.T) {
 		t.Errorf("progress bar drawn into a pipe:\n%s", out)
 	}
 }
+
+// Bars that fail validation are imported as they are but each is named.
+func TestStoreImportNamesInvalidBars(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "bad.csv")
+	csv := "time,open,high,low,close,volume\n" +
+		"1700000000,100,101,99,100.5,10\n" +
+		"1700000060,100.5,100,99,100.2,5\n" + // high below the open
+		"1700000120,100.2,101,99,100.1,-3\n" // negative volume
+	if err := os.WriteFile(src, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "store", "import", src, "--fqme", "x.spot.test", "--store", filepath.Join(dir, "st"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"invalid bar, kept: row 1 (2023-11-14T22:14:20Z): field high",
+		"invalid bar, kept: row 2 (2023-11-14T22:15:20Z): field volume",
+		"x.spot.test 1m now holds 3 bars",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
