@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/shopspring/decimal"
 
 	"workbench/feeds"
 	"workbench/frames"
+	"workbench/paper"
 )
 
 // TestDemoEndToEnd runs `workbench demo` as a user does and checks what it
@@ -29,11 +31,13 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "charts", "notebook report"} {
+	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "paper trading", "charts", "notebook report"} {
 		if !strings.Contains(stdout, "== "+step+" ==") {
 			t.Errorf("demo output lacks step %q", step)
 		}
 	}
+
+	checkDemoPaper(t, dir, stdout)
 
 	st, err := frames.OpenStore(filepath.Join(dir, "store"))
 	if err != nil {
@@ -208,5 +212,40 @@ func checkDemoOutputs(t *testing.T, dir, fqme, calendar string, bars *frames.OHL
 	}
 	if bt.Bars != len(hours) || len(bt.Fills) == 0 || len(ledger) != len(bt.Fills) {
 		t.Errorf("%s backtest: %d bars, %d fills, %d in the ledger; want the %d clock hours of the minutes and every fill in the ledger", fqme, bt.Bars, len(bt.Fills), len(ledger), len(hours))
+	}
+}
+
+// checkDemoPaper checks the paper-trading step: every fill it printed is in
+// its ledger, in order, and the ledger's net size is the open position the
+// statistics report.
+func checkDemoPaper(t *testing.T, dir, stdout string) {
+	t.Helper()
+	step := stdout[strings.Index(stdout, "== paper trading =="):]
+	step = step[:strings.Index(step, "== charts ==")]
+	var printed []string
+	for _, line := range strings.Split(step, "\n") {
+		if f := strings.Fields(line); len(f) > 5 && f[0] == "fill" {
+			sign := ""
+			if f[3] == "sell" {
+				sign = "-"
+			}
+			printed = append(printed, f[5]+" "+sign+f[4]+" @ "+f[7])
+		}
+	}
+	led, err := paper.LoadLedger(filepath.Join(dir, "accounts", "trades_paper_demo.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var booked []string
+	net := decimal.Zero
+	for _, tx := range led.Transactions() {
+		booked = append(booked, tx.FQME+" "+tx.Size.String()+" @ "+tx.Price.String())
+		net = net.Add(tx.Size)
+	}
+	if len(printed) == 0 || strings.Join(printed, "\n") != strings.Join(booked, "\n") {
+		t.Fatalf("paper fills printed:\n%s\nledger:\n%s", strings.Join(printed, "\n"), strings.Join(booked, "\n"))
+	}
+	if !net.IsZero() && !strings.Contains(step, "open position   btcusdt.spot.synthetic "+net.String()+" at") {
+		t.Errorf("ledger nets %s, statistics say:\n%s", net, step)
 	}
 }
