@@ -1,39 +1,21 @@
-package frames
+package frames_test
 
 import (
 	"io"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"workbench/feeds"
+	"workbench/frames"
 )
 
-// benchBars makes n one-minute bars shaped like an exchange's history: a
-// cent-rounded random walk with volatility clusters and about one outage
-// per thousand bars (the same shape bench/cmd/storebench measures).
-func benchBars(n int) *OHLCV {
-	rng := rand.New(rand.NewPCG(42, 7))
-	f := New(60, n)
-	t := int64(1_500_000_000)
-	price, vol := 30000.0, 0.0005
-	for i := 0; i < n; i++ {
-		if rng.IntN(1000) == 0 {
-			t += 60 * int64(1+rng.IntN(120))
-		}
-		if rng.IntN(500) == 0 {
-			vol = 0.0002 + rng.Float64()*0.002
-		}
-		open := price
-		c := math.Round(open*(1+vol*rng.NormFloat64())*100) / 100
-		h := math.Round(math.Max(open, c)*(1+vol*math.Abs(rng.NormFloat64()))*100) / 100
-		l := math.Round(math.Min(open, c)*(1-vol*math.Abs(rng.NormFloat64()))*100) / 100
-		v := math.Round(rng.ExpFloat64()*1e4) / 1e4
-		f.Add(t, open, h, l, c, v)
-		price = c
-		t += 60
-	}
-	return f
+// benchBars makes about n one-minute bars of the demo's synthetic crypto
+// market, the series bench/cmd/storebench measures.
+func benchBars(n int) *frames.OHLCV {
+	m := feeds.DemoMarkets()[0]
+	start := int64(1_500_000_000)
+	return feeds.GenerateBars(m, start, start+int64(n)*m.Period)
 }
 
 // Anchors: bench/cmd/storebench compares these paths with DuckDB's COPY …
@@ -43,7 +25,7 @@ func BenchmarkWriteParquet(b *testing.B) {
 	b.SetBytes(int64(f.Len()) * 48)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := WriteParquet(io.Discard, f); err != nil {
+		if err := frames.WriteParquet(io.Discard, f); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,7 +34,7 @@ func BenchmarkWriteParquet(b *testing.B) {
 func BenchmarkReadParquetFile(b *testing.B) {
 	f := benchBars(1 << 21)
 	path := filepath.Join(b.TempDir(), "bars.parquet")
-	if err := WriteParquetFile(path, f); err != nil {
+	if err := frames.WriteParquetFile(path, f); err != nil {
 		b.Fatal(err)
 	}
 	if st, err := os.Stat(path); err == nil {
@@ -61,7 +43,7 @@ func BenchmarkReadParquetFile(b *testing.B) {
 	b.SetBytes(int64(f.Len()) * 48)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := ReadParquetFile(path); err != nil {
+		if _, err := frames.ReadParquetFile(path); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"workbench/feeds"
 	"workbench/frames"
 )
 
@@ -41,31 +40,14 @@ func main() {
 	}
 }
 
-// generate makes n one-minute bars: a cent-rounded random walk with
-// volatility clusters and about one gap per thousand bars, like an
-// exchange's history with outages.
+// generate makes about n one-minute bars of the demo's synthetic crypto
+// market (a random walk with volatility clusters and runs of missing bars,
+// as an exchange's history with outages); the workbench's own parquet
+// benchmarks use the same series.
 func generate(n int) *frames.OHLCV {
-	rng := rand.New(rand.NewPCG(42, 7))
-	f := frames.New(60, n)
-	t := int64(1_500_000_000)
-	price, vol := 30000.0, 0.0005
-	for i := 0; i < n; i++ {
-		if rng.IntN(1000) == 0 {
-			t += 60 * int64(1+rng.IntN(120))
-		}
-		if rng.IntN(500) == 0 {
-			vol = 0.0002 + rng.Float64()*0.002
-		}
-		open := price
-		c := math.Round(open*(1+vol*rng.NormFloat64())*100) / 100
-		h := math.Round(math.Max(open, c)*(1+vol*math.Abs(rng.NormFloat64()))*100) / 100
-		l := math.Round(math.Min(open, c)*(1-vol*math.Abs(rng.NormFloat64()))*100) / 100
-		v := math.Round(rng.ExpFloat64()*1e4) / 1e4
-		f.Add(t, open, h, l, c, v)
-		price = c
-		t += 60
-	}
-	return f
+	m := feeds.DemoMarkets()[0]
+	start := int64(1_500_000_000)
+	return feeds.GenerateBars(m, start, start+int64(n)*m.Period)
 }
 
 type result struct {
@@ -104,8 +86,9 @@ func bench(n, reps int, dir string) error {
 	fmt.Printf("storebench: %d one-minute bars, median of %d runs, GOMAXPROCS %d, %s\n", n, reps, runtime.GOMAXPROCS(0), runtime.Version())
 	start := time.Now()
 	bars := generate(n)
+	n = bars.Len()
 	rawMiB := float64(n*48) / (1 << 20)
-	fmt.Printf("generated in %.2f s; raw columns %.0f MiB\n\n", time.Since(start).Seconds(), rawMiB)
+	fmt.Printf("generated %d bars (the demo's synthetic crypto market) in %.2f s; raw columns %.0f MiB\n\n", n, time.Since(start).Seconds(), rawMiB)
 
 	connector, err := duckdb.NewConnector("", nil)
 	if err != nil {
