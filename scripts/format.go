@@ -70,6 +70,9 @@ func Format(v reflect.Value, color bool) string {
 		if v.Kind() == reflect.Slice && v.IsNil() {
 			return fmt.Sprintf("%s(nil)", v.Type())
 		}
+		if isRecordList(v) {
+			return recordTable(v)
+		}
 		return formatList(v)
 	case reflect.Ptr:
 		if v.IsNil() {
@@ -117,6 +120,77 @@ func formatList(v reflect.Value) string {
 		fmt.Fprintf(&b, " (len %d)", n)
 	}
 	return b.String()
+}
+
+// isRecordList reports whether v is a non-empty list of plain structs (the
+// store's SeriesInfo, round trips, gaps) that reads best as a table.
+func isRecordList(v reflect.Value) bool {
+	t := v.Type().Elem()
+	if v.Len() == 0 || t.Kind() != reflect.Struct || t.Implements(stringerType) || reflect.PointerTo(t).Implements(stringerType) {
+		return false
+	}
+	for i := range t.NumField() {
+		if t.Field(i).IsExported() {
+			return true
+		}
+	}
+	return false
+}
+
+var stringerType = reflect.TypeOf((*fmt.Stringer)(nil)).Elem()
+
+// recordTable renders a list of structs with a column per exported field,
+// its first and last rows when long.
+func recordTable(v reflect.Value) string {
+	t := v.Type().Elem()
+	var fields []int
+	for i := range t.NumField() {
+		if t.Field(i).IsExported() {
+			fields = append(fields, i)
+		}
+	}
+	n := v.Len()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d × %s\n", n, t)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, i := range fields {
+		fmt.Fprintf(tw, "\t%s", t.Field(i).Name)
+	}
+	fmt.Fprintln(tw, "\t")
+	row := func(r int) {
+		fmt.Fprintf(tw, "%d", r)
+		for _, i := range fields {
+			fmt.Fprintf(tw, "\t%s", cell(v.Index(r).Field(i)))
+		}
+		fmt.Fprintln(tw, "\t")
+	}
+	for r := 0; r < n; r++ {
+		if n > 2*headTail && r == headTail {
+			fmt.Fprintln(tw, "..."+strings.Repeat("\t", len(fields)+1))
+			r = n - headTail
+		}
+		row(r)
+	}
+	tw.Flush()
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// cell is one table cell: numbers to 12 significant digits, decimals
+// exact, strings bare.
+func cell(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return num(v.Float())
+	case reflect.String:
+		return v.String()
+	}
+	if v.CanInterface() {
+		if d, ok := v.Interface().(decimal.Decimal); ok {
+			return d.String()
+		}
+		return fmt.Sprint(v.Interface())
+	}
+	return fmt.Sprint(v)
 }
 
 // FrameTable renders an OHLCV frame as its first and last rows with the row

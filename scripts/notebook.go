@@ -221,8 +221,9 @@ func isTable(v reflect.Value) bool {
 	return false
 }
 
-// lastIsExpr reports whether the cell ends with an expression statement,
-// whose value a notebook shows.
+// lastIsExpr reports whether the input ends with an expression statement,
+// whose value a notebook or the REPL shows (`st, _ := open(); st.List()`
+// shows the list), unless it is a fmt.Print call.
 func lastIsExpr(src string) bool {
 	if segs := splitInput(src); segs != nil {
 		src = segs[len(segs)-1].src

@@ -116,6 +116,11 @@ Commands:
   :time EXPR    evaluate and print how long it took
   :quit         leave (also Ctrl-D)
 Ctrl-C stops a running evaluation and keeps the session; Tab completes names.
+Try:
+  st, _ := frames.OpenStore(session.StoreDir()); st.List()   the stored series
+  h, _ := frames.Load("btcusdt.spot.synthetic", "1h")        one of them (1h derived from 1m)
+  fsp.RSI(h.Close, 14)                                       an indicator, as TA-Lib computes it
+  h.DataFrame().Describe()                                   gota statistics of the columns
 `
 
 func (r *REPL) command(ctx context.Context, line string) bool {
@@ -258,7 +263,7 @@ func (r *REPL) run(ctx context.Context, src string, timed bool) {
 		return
 	}
 	r.learnNames(src)
-	if isExpr(src) && v.IsValid() {
+	if lastIsExpr(src) && v.IsValid() {
 		fmt.Fprintln(r.Out, Format(v, r.Color))
 	}
 	if timed {
@@ -272,13 +277,6 @@ func (r *REPL) printErr(err error) {
 		msg = "\x1b[31m" + msg + "\x1b[0m"
 	}
 	fmt.Fprintln(r.Err, msg)
-}
-
-// isExpr reports whether src is a single expression whose value the REPL
-// prints: not a statement or declaration, nor a call of fmt.Print….
-func isExpr(src string) bool {
-	e, err := parser.ParseExpr(src)
-	return err == nil && !isPrint(e)
 }
 
 // learnNames remembers the names src defines, for completion.

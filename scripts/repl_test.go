@@ -34,10 +34,11 @@ func TestREPLMultiLineAndPrint(t *testing.T) {
 	r.Line(ctx, `import "fmt"`)      // already imported: not an error
 	r.Line(ctx, `fmt.Println("hi")`) // prints hi, not also its byte count
 	r.Line(ctx, `fmt.Sprint("s")`)   // a value like any other
+	r.Line(ctx, `n := 2; n * 21`)    // a trailing expression shows
 	if errb.Len() > 0 {
 		t.Fatalf("stderr: %s", errb.String())
 	}
-	want := "42\n0.3\n[0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ... 80 more] (len 100)\nhi\n\"s\"\n"
+	want := "42\n0.3\n[0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ... 80 more] (len 100)\nhi\n\"s\"\n42\n"
 	if out.String() != want {
 		t.Fatalf("got %q, want %q", out.String(), want)
 	}
@@ -67,6 +68,32 @@ func TestREPLFrameTable(t *testing.T) {
 	if s := out.String(); !strings.Contains(s, " 0.3 ") || !strings.Contains(s, " 457.62843 ") ||
 		!strings.Contains(s, " 0.00001 ") || !strings.Contains(s, " 123456789.5") {
 		t.Fatalf("numbers in the table:\n%s", s)
+	}
+}
+
+// A list of records prints as a table: a column per exported field, the
+// first and last rows of a long one.
+func TestREPLRecordTable(t *testing.T) {
+	r, out, errb := newREPL(t)
+	ctx := context.Background()
+	r.Line(ctx, "xs := make([]frames.SeriesInfo, 30)")
+	r.Line(ctx, `for i := range xs { xs[i] = frames.SeriesInfo{FQME: fmt.Sprint("m", i), Period: 60, Rows: int64(i * 10)} }`)
+	r.Line(ctx, "xs")
+	if errb.Len() > 0 {
+		t.Fatal(errb.String())
+	}
+	lines := strings.Split(out.String(), "\n")
+	if lines[0] != "30 × frames.SeriesInfo" || !strings.Contains(lines[1], "FQME") || !strings.Contains(lines[1], "Rows") {
+		t.Fatalf("table head:\n%s", out.String())
+	}
+	if f := strings.Fields(lines[2]); len(f) < 4 || f[0] != "0" || f[1] != "m0" || f[2] != "60" || f[3] != "0" {
+		t.Fatalf("row 0: %q", lines[2])
+	}
+	if f := strings.Fields(lines[len(lines)-2]); len(f) < 4 || f[0] != "29" || f[1] != "m29" || f[3] != "290" {
+		t.Fatalf("last row: %q", lines[len(lines)-2])
+	}
+	if strings.Contains(out.String(), "m15") || !strings.Contains(out.String(), "...") {
+		t.Fatalf("middle rows printed:\n%s", out.String())
 	}
 }
 
