@@ -200,14 +200,11 @@ func lineChart(n int) *Chart {
 	return c
 }
 
-// A chart drawn from M4 output against the same chart drawn from every
-// point. Lines are antialiased, so where hundreds of raw segments overlap in
-// one pixel column their partial coverage adds up to a bolder stroke than
-// the few M4 segments give: the images are not byte-identical. The stated
-// tolerance: every visibly inked pixel (a channel 64 below white) of either
-// image has an inked pixel of the other at most one pixel away.
-func TestM4ChartMatchesRaw(t *testing.T) {
-	c := lineChart(200_000)
+// matchesRaw draws c through M4 and from its raw points and fails unless
+// every inked pixel of either image has ink of the other within a pixel;
+// it returns the raw image.
+func matchesRaw(t *testing.T, c *Chart) *image.RGBA {
+	t.Helper()
 	m4, err := c.PNG()
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +218,22 @@ func TestM4ChartMatchesRaw(t *testing.T) {
 	if s1, s2 := strays(a, b), strays(b, a); s1 != 0 || s2 != 0 {
 		t.Errorf("%d inked pixels of the M4 chart and %d of the raw chart have nothing drawn within a pixel in the other", s1, s2)
 	}
+	if dir := os.Getenv("PLOTS_KEEP"); dir != "" {
+		name := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_"))
+		os.WriteFile(name+"_m4.png", m4, 0o644)
+		os.WriteFile(name+"_raw.png", raw, 0o644)
+	}
+	return b
+}
+
+// A chart drawn from M4 output against the same chart drawn from every
+// point. Lines are antialiased, so where hundreds of raw segments overlap in
+// one pixel column their partial coverage adds up to a bolder stroke than
+// the few M4 segments give: the images are not byte-identical. The stated
+// tolerance: every visibly inked pixel (a channel 64 below white) of either
+// image has an inked pixel of the other at most one pixel away.
+func TestM4ChartMatchesRaw(t *testing.T) {
+	b := matchesRaw(t, lineChart(200_000))
 	// The check has teeth: keeping every 50th point instead (as many
 	// points as M4 keeps, roughly) loses spikes the raw chart shows.
 	d := lineChart(200_000)
@@ -240,10 +253,6 @@ func TestM4ChartMatchesRaw(t *testing.T) {
 	t.Logf("a decimated chart misses %d inked pixels of the raw one", n)
 	if n < 100 {
 		t.Errorf("decimated chart misses only %d inked pixels of the raw one", n)
-	}
-	if os.Getenv("PLOTS_KEEP") != "" {
-		os.WriteFile(filepath.Join(os.Getenv("PLOTS_KEEP"), "m4.png"), m4, 0o644)
-		os.WriteFile(filepath.Join(os.Getenv("PLOTS_KEEP"), "raw.png"), raw, 0o644)
 	}
 }
 
