@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -19,6 +18,7 @@ import (
 
 	"workbench/frames"
 	"workbench/fsp"
+	"workbench/internal/oracle"
 )
 
 // ledgerFill is one entry of the trades ledger the backtest example writes.
@@ -209,15 +209,7 @@ func TestBacktestExample(t *testing.T) {
 	}
 
 	// equity.csv: one row per bar, stamped at the bar's close.
-	ef, err := os.Open(filepath.Join(dir, "equity.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ef.Close()
-	rows, err := csv.NewReader(ef).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := oracle.CSVRows(t, filepath.Join(dir, "equity.csv"))
 	if len(rows) != n+1 || strings.Join(rows[0], ",") != "time,equity" {
 		t.Fatalf("equity.csv has %d rows (header %v), want a header and %d bars", len(rows), rows[0], n)
 	}

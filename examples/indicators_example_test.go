@@ -1,9 +1,7 @@
 package examples_test
 
 import (
-	"encoding/csv"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -33,44 +31,6 @@ func oracleStore(t *testing.T, name, fqme string, period int64) (string, *frames
 	return dir, f
 }
 
-// readOracleColumns reads the named columns of an oracle CSV (empty cells
-// are NaN).
-func readOracleColumns(t *testing.T, path string, names ...string) map[string][]float64 {
-	t.Helper()
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	rows, err := csv.NewReader(fh).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols := map[string][]float64{}
-	for _, name := range names {
-		j := -1
-		for k, h := range rows[0] {
-			if h == name {
-				j = k
-			}
-		}
-		if j < 0 {
-			t.Fatalf("%s has no column %q", path, name)
-		}
-		v := make([]float64, len(rows)-1)
-		for i, row := range rows[1:] {
-			v[i] = math.NaN()
-			if row[j] != "" {
-				if v[i], err = strconv.ParseFloat(row[j], 64); err != nil {
-					t.Fatalf("%s row %d column %s: %v", path, i+2, name, err)
-				}
-			}
-		}
-		cols[name] = v
-	}
-	return cols
-}
-
 // printedNear checks that the number the example printed with decimals
 // digits after the point is want rounded there (half a unit in the last
 // place, plus slack for want's own error).
@@ -94,7 +54,7 @@ func printedNear(t *testing.T, what, printed string, decimals int, want, slack f
 func TestIndicatorsExample(t *testing.T) {
 	const fqme = "btcusdt.spot.binance"
 	dir, bars := oracleStore(t, "binance_BTCUSDT_1h_2024-08", fqme, 3600)
-	ref := readOracleColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1h_2024-08.talib.csv"), "sma20", "rsi14", "bb_upper", "bb_lower")
+	ref := oracle.Columns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1h_2024-08.talib.csv"), "sma20", "rsi14", "bb_upper", "bb_lower")
 	n := bars.Len()
 	if len(ref["sma20"]) != n {
 		t.Fatalf("oracle has %d rows for %d bars", len(ref["sma20"]), n)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -19,6 +18,7 @@ import (
 
 	"workbench/frames"
 	"workbench/fsp"
+	"workbench/internal/oracle"
 	"workbench/scripts"
 )
 
@@ -119,15 +119,7 @@ func TestNotebookExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	fe, _ := rep.FinalEquity.Float64()
-	ef, err := os.Open(filepath.Join(dir, "equity.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ef.Close()
-	rows, err := csv.NewReader(ef).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := oracle.CSVRows(t, filepath.Join(dir, "equity.csv"))
 	peak := math.Inf(-1)
 	for _, r := range rows[1:] {
 		v, _ := strconv.ParseFloat(r[1], 64)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"image/png"
 	"math"
@@ -19,6 +18,7 @@ import (
 
 	"workbench/feeds"
 	"workbench/frames"
+	"workbench/internal/oracle"
 	"workbench/paper"
 )
 
@@ -169,15 +169,7 @@ func checkDemoOutputs(t *testing.T, dir, fqme, calendar string, bars *frames.OHL
 		}
 	}
 
-	fh, err := os.Open(filepath.Join(dir, "indicators", fqme+".csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	rows, err := csv.NewReader(fh).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := oracle.CSVRows(t, filepath.Join(dir, "indicators", fqme+".csv"))
 	col := slices.Index(rows[0], "cumlogret")
 	if len(rows) != bars.Len()+1 || rows[0][0] != "time" || col < 0 {
 		t.Fatalf("%s indicators: %d rows, header %v; want time, cumlogret and a row per stored bar (%d)", fqme, len(rows)-1, rows[0], bars.Len())

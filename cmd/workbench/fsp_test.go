@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,34 +15,6 @@ import (
 	"workbench/frames"
 	"workbench/internal/oracle"
 )
-
-// fspReadColumns reads a CSV with a header into columns by name; empty cells
-// are NaN.
-func fspReadColumns(t *testing.T, path string) map[string][]float64 {
-	t.Helper()
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	rows, err := csv.NewReader(fh).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols := map[string][]float64{}
-	for _, row := range rows[1:] {
-		for j, name := range rows[0] {
-			v := math.NaN()
-			if row[j] != "" {
-				if v, err = strconv.ParseFloat(row[j], 64); err != nil {
-					t.Fatalf("%s column %s: %v", path, name, err)
-				}
-			}
-			cols[name] = append(cols[name], v)
-		}
-	}
-	return cols
-}
 
 // fspWantColumns compares got columns with TA-Lib's reference columns.
 func fspWantColumns(t *testing.T, got, ref map[string][]float64, pairs map[string]string) {
@@ -76,7 +47,7 @@ const fspInd = "rsi(14), atr(14), macd(12,26,9), stoch(14,3,3), obv"
 
 func TestFSPCommandCSVFileToCSV(t *testing.T) {
 	in := oracle.Path(t, "ohlcv", "goog_daily_2004-2008.csv")
-	ref := fspReadColumns(t, oracle.Path(t, "ta", "goog_daily_2004-2008.talib.csv"))
+	ref := oracle.Columns(t, oracle.Path(t, "ta", "goog_daily_2004-2008.talib.csv"))
 	out := filepath.Join(t.TempDir(), "ind.csv")
 	code, stdout, stderr := runCLI(t, "fsp", in, "--ind", fspInd, "-o", out)
 	if code != 0 {
@@ -85,7 +56,7 @@ func TestFSPCommandCSVFileToCSV(t *testing.T) {
 	if !strings.Contains(stdout, "1047 bars") || !strings.Contains(stdout, out) {
 		t.Errorf("summary %q names neither the bar count nor the file", stdout)
 	}
-	fspWantColumns(t, fspReadColumns(t, out), ref, fspPairs)
+	fspWantColumns(t, oracle.Columns(t, out), ref, fspPairs)
 }
 
 func TestFSPCommandStoreToParquet(t *testing.T) {
@@ -102,7 +73,7 @@ func TestFSPCommandStoreToParquet(t *testing.T) {
 	if err := st.Write("btcusdt.spot.binance", f); err != nil {
 		t.Fatal(err)
 	}
-	ref := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1h_2024-08.talib.csv"))
+	ref := oracle.Columns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1h_2024-08.talib.csv"))
 	dir := t.TempDir()
 	pq := filepath.Join(dir, "ind.parquet")
 	code, _, stderr := runCLI(t, "fsp", "btcusdt.spot.binance", "--store", store, "--period", "1h", "--ind", fspInd, "-o", pq)
@@ -215,17 +186,17 @@ func TestDemoFSPStep(t *testing.T) {
 	if !strings.Contains(out, "btcusdt.spot.binance") || !strings.Contains(out, "RSI14") {
 		t.Errorf("summary lacks the market or its header:\n%s", out)
 	}
-	got := fspReadColumns(t, filepath.Join(dir, "indicators", "btcusdt.spot.binance.csv"))
-	ref := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.talib.csv"))
+	got := oracle.Columns(t, filepath.Join(dir, "indicators", "btcusdt.spot.binance.csv"))
+	ref := oracle.Columns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.talib.csv"))
 	fspWantColumns(t, got, ref, map[string]string{"rsi_14": "rsi14", "macd_hist_12_26_9": "macd_hist",
 		"atr_14": "atr14", "stoch_k_14_3_3": "stoch_k", "obv": "obv", "bb_middle_20_2_2": "bb_middle"})
-	alt := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.alt.csv"))
+	alt := oracle.Columns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.alt.csv"))
 	fspWantColumns(t, got, alt, map[string]string{"day_vwap": "vwap_utc_day"})
 
 	// The summary row holds the newest values: TA-Lib's (and the VWAP of
 	// the oracle's alt file), %B from TA-Lib's bands, and the cumulative log
 	// return from the closes.
-	ext := fspReadColumns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.talib_ext.csv"))
+	ext := oracle.Columns(t, oracle.Path(t, "ta", "binance_BTCUSDT_1m_2024-09-21.talib_ext.csv"))
 	n := f.Len()
 	lastOf := func(c map[string][]float64, name string) float64 { return c[name][n-1] }
 	up, lo := lastOf(ref, "bb_upper"), lastOf(ref, "bb_lower")
