@@ -24,18 +24,7 @@ var yaegiGeneric = map[string]bool{"slices": true, "maps": true, "cmp": true}
 // variable defined in an earlier input is left to explain, which maps
 // yaegi's "nil type" back to the same message.
 func guard(fset *token.FileSet, f *ast.File, bin map[string]map[string]reflect.Value) error {
-	imports := map[string]string{} // local name → path
-	for _, is := range f.Imports {
-		p, err := strconv.Unquote(is.Path.Value)
-		if err != nil {
-			continue
-		}
-		name := p[strings.LastIndex(p, "/")+1:]
-		if is.Name != nil {
-			name = is.Name.Name
-		}
-		imports[name] = p
-	}
+	imports := importNames(f)
 	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
 	conf := types.Config{
 		Importer: importer.ForCompiler(fset, "gc", func(string) (io.ReadCloser, error) { return nil, errNoImport }),
@@ -266,11 +255,9 @@ func hasMultiDefine(s ast.Stmt) bool {
 	return found
 }
 
-// missingImport finds the first use of a known package's name that is
-// neither imported by f nor declared in it, as in "func Run(c
-// *paper.Context)" without importing workbench/paper.
-func missingImport(fset *token.FileSet, f *ast.File, file string, bin map[string]map[string]reflect.Value) *Error {
-	imported := map[string]bool{}
+// importNames maps the names f's imports are used by to their paths.
+func importNames(f *ast.File) map[string]string {
+	names := map[string]string{}
 	for _, is := range f.Imports {
 		p, err := strconv.Unquote(is.Path.Value)
 		if err != nil {
@@ -280,8 +267,16 @@ func missingImport(fset *token.FileSet, f *ast.File, file string, bin map[string
 		if is.Name != nil {
 			name = is.Name.Name
 		}
-		imported[name] = true
+		names[name] = p
 	}
+	return names
+}
+
+// missingImport finds the first use of a known package's name that is
+// neither imported by f nor declared in it, as in "func Run(c
+// *paper.Context)" without importing workbench/paper.
+func missingImport(fset *token.FileSet, f *ast.File, file string, bin map[string]map[string]reflect.Value) *Error {
+	imported := importNames(f)
 	known := map[string]string{} // package name → import path
 	for p := range bin {
 		known[p[strings.LastIndex(p, "/")+1:]] = p
@@ -293,7 +288,7 @@ func missingImport(fset *token.FileSet, f *ast.File, file string, bin map[string
 			return e == nil
 		}
 		id, ok := sel.X.(*ast.Ident)
-		if !ok || imported[id.Name] || id.Obj != nil {
+		if !ok || imported[id.Name] != "" || id.Obj != nil {
 			return true
 		}
 		if p, ok := known[id.Name]; ok {
