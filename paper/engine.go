@@ -1020,27 +1020,22 @@ func (m *market) feeCoef(ticks, lots int64, liq Liquidity) (int64, int32, bool) 
 }
 
 // sizeFloat is n lots as a float64, the nearest to the decimal size.
-func (m *market) sizeFloat(n int64) float64 {
-	if m.intTL {
-		if c, ok := mulInt(n, m.lotC); ok {
-			if f, ok := floatOf(c, m.lotE); ok {
-				return f
-			}
-		}
-	}
-	return decFloat(m.sizeOf(n))
-}
+func (m *market) sizeFloat(n int64) float64 { return m.unitsFloat(n, m.lotC, m.lotE, m.sizeOf) }
 
 // priceFloat is n ticks as a float64, the nearest to the decimal price.
-func (m *market) priceFloat(n int64) float64 {
+func (m *market) priceFloat(n int64) float64 { return m.unitsFloat(n, m.tickC, m.tickE, m.priceOf) }
+
+// unitsFloat is n units of c·10^e as the float64 nearest to the decimal:
+// from integers when the product fits, else through dec.
+func (m *market) unitsFloat(n, c int64, e int32, dec func(int64) decimal.Decimal) float64 {
 	if m.intTL {
-		if c, ok := mulInt(n, m.tickC); ok {
-			if f, ok := floatOf(c, m.tickE); ok {
+		if p, ok := mulInt(n, c); ok {
+			if f, ok := floatOf(p, e); ok {
 				return f
 			}
 		}
 	}
-	return decFloat(m.priceOf(n))
+	return decFloat(dec(n))
 }
 
 type cachedPrice struct {
