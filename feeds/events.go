@@ -16,18 +16,43 @@ import (
 // Quote is a top-of-book (L1) update for one market. A size ≤ 0 means the venue
 // did not display one.
 type Quote struct {
-	Time             int64 // epoch ns
+	Time             int64 // epoch ns: exchange time (receive time where the venue gives none)
 	FQME             string
 	Bid, Ask         float64
 	BidSize, AskSize float64
+	Recv             int64 // epoch ns the message was received; 0 for recorded data
+}
+
+// Side is the taker's side of a trade: who crossed the spread.
+type Side int8
+
+// Taker sides; SideUnknown where the venue does not say.
+const (
+	SideUnknown Side = iota
+	Buy
+	Sell
+)
+
+// String returns "buy", "sell" or "".
+func (s Side) String() string {
+	switch s {
+	case Buy:
+		return "buy"
+	case Sell:
+		return "sell"
+	}
+	return ""
 }
 
 // Trade is one print on the tape. Size ≤ 0 means unknown.
 type Trade struct {
-	Time  int64 // epoch ns
+	Time  int64 // epoch ns, exchange time
 	FQME  string
 	Price float64
 	Size  float64
+	Side  Side  // the taker's side
+	ID    int64 // the venue's trade id, increasing by one per trade where the venue numbers them; 0: none
+	Recv  int64 // epoch ns the message was received; 0 for recorded data
 }
 
 // BarEvent is a bar that has closed. Time is the close, (Bar.Time+Period)·1e9:
@@ -40,6 +65,13 @@ type BarEvent struct {
 	Bar    frames.Bar
 	// Index is the bar's row in the series it was replayed from, or -1.
 	Index int
+	// Forming marks a bar still being built (a live feed's current bar,
+	// revised as trades arrive); Time is then the bar's close-to-be. A
+	// strategy is handed closed bars only.
+	Forming bool
+	// Recv is the epoch ns the bar's last update was received; 0 for
+	// recorded data.
+	Recv int64
 }
 
 // OpenTime is the bar's open in epoch ns.

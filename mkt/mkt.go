@@ -63,6 +63,9 @@ type MktPair struct {
 	BSMktID   string // the broker's own market id; "" when unknown
 	PriceTick decimal.Decimal
 	SizeTick  decimal.Decimal
+	// MinNotional is the smallest order value (price × size, in Src) the
+	// venue accepts; zero means no constraint.
+	MinNotional decimal.Decimal
 }
 
 // Pair returns lower-cased dst and src names joined by delim, skipping empty names.

@@ -3,26 +3,104 @@
 package symbols
 
 import (
+	"context"
 	"reflect"
 	"workbench/feeds"
+	"workbench/frames"
+	"workbench/mkt"
 )
 
 func init() {
 	Symbols["workbench/feeds/feeds"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"DemoMarkets":  reflect.ValueOf(feeds.DemoMarkets),
-		"GenerateBars": reflect.ValueOf(feeds.GenerateBars),
-		"NewBarEvent":  reflect.ValueOf(feeds.NewBarEvent),
-		"NewReplay":    reflect.ValueOf(feeds.NewReplay),
-		"NewSynthetic": reflect.ValueOf(feeds.NewSynthetic),
+		"Buy":             reflect.ValueOf(feeds.Buy),
+		"Connected":       reflect.ValueOf(feeds.Connected),
+		"DemoMarkets":     reflect.ValueOf(feeds.DemoMarkets),
+		"Disconnected":    reflect.ValueOf(feeds.Disconnected),
+		"ErrUnknownVenue": reflect.ValueOf(&feeds.ErrUnknownVenue).Elem(),
+		"FlatBar":         reflect.ValueOf(feeds.FlatBar),
+		"GenerateBars":    reflect.ValueOf(feeds.GenerateBars),
+		"KindBar":         reflect.ValueOf(feeds.KindBar),
+		"KindQuote":       reflect.ValueOf(feeds.KindQuote),
+		"KindStatus":      reflect.ValueOf(feeds.KindStatus),
+		"KindTrade":       reflect.ValueOf(feeds.KindTrade),
+		"Malformed":       reflect.ValueOf(feeds.Malformed),
+		"NewBarEvent":     reflect.ValueOf(feeds.NewBarEvent),
+		"NewReplay":       reflect.ValueOf(feeds.NewReplay),
+		"NewSynthetic":    reflect.ValueOf(feeds.NewSynthetic),
+		"NoBar":           reflect.ValueOf(feeds.NoBar),
+		"OpenVenue":       reflect.ValueOf(feeds.OpenVenue),
+		"Register":        reflect.ValueOf(feeds.Register),
+		"Sell":            reflect.ValueOf(feeds.Sell),
+		"SideUnknown":     reflect.ValueOf(feeds.SideUnknown),
+		"TradeGap":        reflect.ValueOf(feeds.TradeGap),
+		"Venues":          reflect.ValueOf(feeds.Venues),
 
 		// type definitions
 		"BarEvent":        reflect.ValueOf((*feeds.BarEvent)(nil)),
+		"EmptyBars":       reflect.ValueOf((*feeds.EmptyBars)(nil)),
+		"Event":           reflect.ValueOf((*feeds.Event)(nil)),
+		"EventKind":       reflect.ValueOf((*feeds.EventKind)(nil)),
+		"Feed":            reflect.ValueOf((*feeds.Feed)(nil)),
 		"Quote":           reflect.ValueOf((*feeds.Quote)(nil)),
 		"Replay":          reflect.ValueOf((*feeds.Replay)(nil)),
 		"ReplaySeries":    reflect.ValueOf((*feeds.ReplaySeries)(nil)),
+		"Side":            reflect.ValueOf((*feeds.Side)(nil)),
+		"Status":          reflect.ValueOf((*feeds.Status)(nil)),
+		"StatusKind":      reflect.ValueOf((*feeds.StatusKind)(nil)),
+		"Subscription":    reflect.ValueOf((*feeds.Subscription)(nil)),
 		"Synthetic":       reflect.ValueOf((*feeds.Synthetic)(nil)),
 		"SyntheticMarket": reflect.ValueOf((*feeds.SyntheticMarket)(nil)),
 		"Trade":           reflect.ValueOf((*feeds.Trade)(nil)),
+		"Venue":           reflect.ValueOf((*feeds.Venue)(nil)),
+		"VenueConfig":     reflect.ValueOf((*feeds.VenueConfig)(nil)),
+
+		// interface wrapper definitions
+		"_Feed":  reflect.ValueOf((*_workbench_feeds_Feed)(nil)),
+		"_Venue": reflect.ValueOf((*_workbench_feeds_Venue)(nil)),
 	}
+}
+
+// _workbench_feeds_Feed is an interface wrapper for Feed type
+type _workbench_feeds_Feed struct {
+	IValue  interface{}
+	WStream func(ctx context.Context, sink func(feeds.Event) error) error
+}
+
+func (W _workbench_feeds_Feed) Stream(ctx context.Context, sink func(feeds.Event) error) error {
+	return W.WStream(ctx, sink)
+}
+
+// _workbench_feeds_Venue is an interface wrapper for Venue type
+type _workbench_feeds_Venue struct {
+	IValue      interface{}
+	WBarPeriods func() []int64
+	WBars       func(ctx context.Context, fqme string, period int64, from int64, to int64, page func(*frames.OHLCV) error) error
+	WEmptyBars  func() feeds.EmptyBars
+	WFeed       func(sub feeds.Subscription) feeds.Feed
+	WMarket     func(ctx context.Context, fqme string) (mkt.MktPair, error)
+	WName       func() string
+	WTrades     func(ctx context.Context, fqme string, from int64, to int64, page func([]feeds.Trade) error) error
+}
+
+func (W _workbench_feeds_Venue) BarPeriods() []int64 {
+	return W.WBarPeriods()
+}
+func (W _workbench_feeds_Venue) Bars(ctx context.Context, fqme string, period int64, from int64, to int64, page func(*frames.OHLCV) error) error {
+	return W.WBars(ctx, fqme, period, from, to, page)
+}
+func (W _workbench_feeds_Venue) EmptyBars() feeds.EmptyBars {
+	return W.WEmptyBars()
+}
+func (W _workbench_feeds_Venue) Feed(sub feeds.Subscription) feeds.Feed {
+	return W.WFeed(sub)
+}
+func (W _workbench_feeds_Venue) Market(ctx context.Context, fqme string) (mkt.MktPair, error) {
+	return W.WMarket(ctx, fqme)
+}
+func (W _workbench_feeds_Venue) Name() string {
+	return W.WName()
+}
+func (W _workbench_feeds_Venue) Trades(ctx context.Context, fqme string, from int64, to int64, page func([]feeds.Trade) error) error {
+	return W.WTrades(ctx, fqme, from, to, page)
 }
