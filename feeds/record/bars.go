@@ -71,6 +71,9 @@ func (b *barBuilder) closeUntil(t int64, out *frames.OHLCV) {
 	}
 }
 
+// forming is the bar being built, if it has any trade.
+func (b *barBuilder) forming() (frames.Bar, bool) { return b.bar, b.has }
+
 // restart forgets the forming bar and goes on at slot from with prevClose
 // as the last close (its trades are to be had again, or came from
 // elsewhere).

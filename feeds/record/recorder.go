@@ -31,9 +31,9 @@ type Config struct {
 	Trades, Quotes bool
 	Ticks          TickSink
 	// VenueBars also subscribes to the venue's own bars of Period, used
-	// as the exchange's clock: a bar is closed when the venue's bar after
-	// it starts, even if no trade comes (the bars stored are still built
-	// from trades or fetched).
+	// as the exchange's clock and as a check: a bar is closed when the
+	// venue closes its own, even if no trade follows, and one that differs
+	// from the bar built from trades is fetched.
 	VenueBars bool
 	// Batch is how many bars a store append takes at most (default
 	// 1000); FlushEvery how long (wall time) a closed bar may wait to be
@@ -239,13 +239,9 @@ func (r *Recorder) sink(ev feeds.Event) error {
 			m.queue()
 		}
 	case feeds.KindBar:
-		if m := r.route(ev.Bar.FQME); m != nil && ev.Bar.Period == r.cfg.Period {
+		if m := r.route(ev.Bar.FQME); m != nil && ev.Bar.Period == r.cfg.Period && !ev.Bar.Forming {
 			m.mu.Lock()
-			at := ev.Bar.Time // a closed bar: its close
-			if ev.Bar.Forming {
-				at = ev.Bar.OpenTime()
-			}
-			m.tr.advance(at)
+			m.tr.venueBar(ev.Bar.Bar)
 			m.queue()
 		}
 	case feeds.KindStatus:

@@ -151,10 +151,10 @@ func (t *tracker) trade(tr feeds.Trade) bool {
 	switch {
 	case missed:
 		t.st.Gaps++
-		// From the bar forming at the last trade seen to this one's, each
-		// may lack trades: the closed ones come from history now, this
-		// one when it closes.
-		t.emitFetch(Range{t.next, slot}, false)
+		// From the bar of the last trade seen to this one's, each may lack
+		// trades: the closed ones come from history now (again, if a venue
+		// bar closed the first), this one when it closes.
+		t.emitFetch(Range{min(t.next, floorTo(t.lastTime, pns)/1e9), slot}, false)
 		t.next, t.dirty = slot, true
 		t.b.restart(slot, math.NaN())
 	case slot > t.next:
@@ -188,13 +188,26 @@ func (t *tracker) closeUntil(slot int64) {
 	t.next, t.dirty = slot, false
 }
 
-// advance tells the tracker the exchange's time reached ns (from a venue
-// bar event): bars before it are closed.
-func (t *tracker) advance(ns int64) {
-	if !t.seen {
+// venueBar takes a bar the venue closed: the exchange's time has passed
+// it, so it and the bars before it are closed. The venue's bar is the
+// check of the one built from trades: if they differ, trades at its end
+// went missing unseen, and it comes from history.
+func (t *tracker) venueBar(b frames.Bar) {
+	if !t.seen || b.Time < t.next {
 		return
 	}
-	t.closeUntil(floorTo(ns, t.period*1e9) / 1e9)
+	t.closeUntil(b.Time)
+	if f, ok := t.b.forming(); !ok || !sameBar(f, b) {
+		t.dirty = true
+	}
+	t.closeUntil(b.Time + t.period)
+}
+
+// sameBar compares prices exactly and volumes to a relative 1e-9: a venue
+// sends its volume as a decimal, not as our sum of the trades' sizes.
+func sameBar(a, b frames.Bar) bool {
+	return a.Time == b.Time && a.Open == b.Open && a.High == b.High && a.Low == b.Low && a.Close == b.Close &&
+		math.Abs(a.Volume-b.Volume) <= 1e-9*math.Max(math.Abs(a.Volume), math.Abs(b.Volume))
 }
 
 // disconnected notes that trades may be missing from the next one on.
