@@ -108,19 +108,33 @@ func (r FillReport) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%s %s, calendar %s: %d unexpected gaps, %d bars fetched, %d bars the exchange does not have (no trades)\n",
 		r.FQME, frames.FormatPeriod(p), r.Calendar, len(r.Gaps), got, empty)
+	known, knownSlots := 0, int64(0)
+	const show = 20
+	shown := 0
 	for _, g := range r.Gaps {
+		if len(g.Asked) == 0 {
+			known++
+			knownSlots += g.Range.Slots(p)
+			continue
+		}
+		if shown++; shown > show {
+			continue
+		}
 		line := fmt.Sprintf("  %s (%d bars): ", g.Range.Format(p), g.Range.Slots(p))
-		switch {
-		case len(g.Asked) == 0:
-			line += "known to have no bars at the exchange, not asked"
-		case g.Got == 0:
+		if g.Got == 0 {
 			line += "the exchange has no bars (no trades)"
-		default:
+		} else {
 			line += fmt.Sprintf("got %d bars", g.Got)
 			if n := totalSlots(g.Empty, p); n > 0 {
 				line += fmt.Sprintf(", the exchange has none for %d", n)
 			}
 		}
 		fmt.Fprintln(w, line)
+	}
+	if shown > show {
+		fmt.Fprintf(w, "  ... and %d more gaps\n", shown-show)
+	}
+	if known > 0 {
+		fmt.Fprintf(w, "%d gaps (%d bars) not asked: an earlier fetch found the exchange has no bars there\n", known, knownSlots)
 	}
 }
