@@ -27,7 +27,9 @@ type History struct {
 	// it instant.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Batch is how many bars are appended to the store at once (default
-	// 10000): a crash loses at most one batch, which a second run fetches.
+	// 50000): a crash loses at most one batch, which a second run fetches.
+	// Each append rewrites the series file, so batches are large: a year
+	// of minutes is 11 appends, not one per page as piker's backfill.
 	Batch int
 	// Progress, when set, is called after each page.
 	Progress func(Progress)
@@ -82,7 +84,7 @@ func (h *History) defaults() History {
 		c.Sleep = sleep
 	}
 	if c.Batch <= 0 {
-		c.Batch = 10000
+		c.Batch = 50000
 	}
 	return c
 }

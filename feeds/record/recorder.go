@@ -35,9 +35,9 @@ type Config struct {
 	// venue closes its own, even if no trade follows, and one that differs
 	// from the bar built from trades is fetched.
 	VenueBars bool
-	// Batch is how many bars a store append takes at most (default
-	// 1000); FlushEvery how long (wall time) a closed bar may wait to be
-	// appended (default 1 s). A kill -9 loses at most that.
+	// Live bars are appended once Batch of them wait (default 1000) or
+	// the oldest has waited FlushEvery (wall time, default 1 s); a kill -9
+	// loses at most those. Bars from history go in History.Batch at once.
 	Batch      int
 	FlushEvery time.Duration
 	// RecentBars is how many bars of the exchange's latest frame to fetch
@@ -418,7 +418,7 @@ func (r *Recorder) addBars(w *writer, m *market, f *frames.OHLCV, flush func() e
 	for i := range f.Len() {
 		w.buf.Add(f.Time[i], f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i])
 	}
-	if w.buf.Len() >= r.cfg.Batch {
+	if w.buf.Len() >= r.h.Batch {
 		return flush()
 	}
 	return nil

@@ -168,3 +168,27 @@ func TestRecorderPassesTicksOnceEach(t *testing.T) {
 		}
 	}
 }
+
+// Bars of a period the venue's history does not serve (1 s) are built from
+// trades both live and, for what the stream missed, from its trade history.
+func TestRecorderBuildsUnservedPeriodsFromTrades(t *testing.T) {
+	tape := venuefake.NewTape(venuefake.TapeConfig{FQME: testFQME, Seed: 3, Start: day0 * 1e9,
+		Price: 42000, Tick: 0.1, Lot: 0.001, MeanGap: 300 * time.Millisecond})
+	start := (day0 + 3600) * 1e9
+	v := venuefake.NewVenue(venuefake.VenueOptions{Clock: venuefake.NewClock(start, 30),
+		Tapes: []*venuefake.Tape{tape}, PageTrades: 50})
+	v.SetFaults(func(f *venuefake.Faults) {
+		f.DropTrade = func(tr feeds.Trade) bool { return tr.ID%23 == 0 }
+		f.Outages = []venuefake.Outage{{From: start + 10e9, To: start + 15e9}}
+	})
+	st := openStore(t)
+	s, now := record(t, v, st, Config{Period: 1, RecentBars: 120}, 2*time.Second)
+	got, err := st.Read(testFQME, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() < 100 || got.Time[got.Len()-1] < now/1e9-3 || s.Gaps == 0 {
+		t.Fatalf("%d bars, last %d, venue at %d; %+v", got.Len(), got.Time[got.Len()-1], now/1e9, s)
+	}
+	sameBars(t, "1s bars", got, tape.Bars(1, got.Time[0], got.Time[got.Len()-1]+1, false))
+}
