@@ -197,7 +197,14 @@ func (t *tracker) venueBar(b frames.Bar) {
 		return
 	}
 	t.closeUntil(b.Time)
-	if f, ok := t.b.forming(); !ok || !sameBar(f, b) {
+	f, ok := t.b.forming()
+	if !ok {
+		// No trade seen: on a flat venue, its flat bar is expected.
+		p := t.b.prev
+		f = frames.Bar{Time: b.Time, Open: p, High: p, Low: p, Close: p}
+		ok = t.flat && !t.dirty
+	}
+	if !ok || !sameBar(f, b) {
 		t.dirty = true
 	}
 	t.closeUntil(b.Time + t.period)
