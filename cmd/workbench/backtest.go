@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:  "backtest",
-		usage: "backtest FILE.go|--strategy NAME --fqme F[,F...] --period P [--from T --to T] [--json] [-o DIR]",
+		usage: "backtest FILE.go|--strategy NAME --fqme F[,F...] --period P [--from T --to T] [--ticks] [--json] [-o DIR]",
 		summary: "replay stored bars of one or more markets through the paper clearing engine and a strategy " +
 			"(a Go script or a built-in); print the statistics and write the report, equity curve, ledger and account to -o DIR",
 		run: runBacktest,
@@ -157,6 +158,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
+	ticks := fs.Bool("ticks", false, "fill orders on the stored trades and quotes (workbench record --trades) instead of inside the bars")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	out := fs.String("o", "backtest-out", "output `DIR` for report.json, report.txt, equity.csv and the ledger and account files (\"\": none)")
 	pos, err := e.parse(fs, args)
@@ -205,7 +207,13 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 		if bars.Len() == 0 {
 			return fmt.Errorf("backtest: %s %s: no bars in the chosen time range", fq, frames.FormatPeriod(period.secs))
 		}
-		cfg.Series = append(cfg.Series, paper.Series{Market: pair, Bars: bars})
+		sr := paper.Series{Market: pair, Bars: bars}
+		if *ticks {
+			if err := readTicks(store, &sr); err != nil {
+				return err
+			}
+		}
+		cfg.Series = append(cfg.Series, sr)
 	}
 	res, err := paper.BacktestContext(ctx, cfg, strat)
 	if err != nil {
@@ -233,6 +241,39 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = e.stdout.Write(buf.Bytes())
 	return err
+}
+
+// readTicks loads the stored trades and quotes of sr's market over its
+// bars' span, so the clearing engine matches orders against them (and the
+// bars only drive the strategy).
+func readTicks(store *frames.Store, sr *paper.Series) error {
+	fq := sr.Market.FQME()
+	b := sr.Bars
+	from, to := b.Time[0]*1e9, (b.Time[b.Len()-1]+b.Period)*1e9
+	trades, err := store.ReadTrades(fq, from, to)
+	if err != nil {
+		return fmt.Errorf("backtest --ticks: %w", err)
+	}
+	quotes, err := store.ReadQuotes(fq, from, to)
+	if err != nil {
+		return fmt.Errorf("backtest --ticks: %w", err)
+	}
+	if trades.Len() == 0 && quotes.Len() == 0 {
+		return fmt.Errorf("backtest --ticks: %s: no trades or quotes stored from %s to %s (in %s; record them with workbench record --trades)",
+			fq, time.Unix(0, from).UTC().Format(time.RFC3339), time.Unix(0, to).UTC().Format(time.RFC3339),
+			filepath.Join(store.Dir(), "ticks", fq))
+	}
+	sr.Trades = make([]feeds.Trade, trades.Len())
+	for i := range sr.Trades {
+		sr.Trades[i] = feeds.Trade{Time: trades.Time[i], FQME: fq, Price: trades.Price[i], Size: trades.Size[i],
+			Side: feeds.Side(trades.Side[i]), ID: trades.ID[i]}
+	}
+	sr.Quotes = make([]feeds.Quote, quotes.Len())
+	for i := range sr.Quotes {
+		sr.Quotes[i] = feeds.Quote{Time: quotes.Time[i], FQME: fq, Bid: quotes.Bid[i], Ask: quotes.Ask[i],
+			BidSize: quotes.BidSize[i], AskSize: quotes.AskSize[i]}
+	}
+	return nil
 }
 
 // chooseStrategy picks the strategy from a script file or a built-in name.

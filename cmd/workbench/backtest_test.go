@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"workbench/feeds"
+	"workbench/feeds/venuefake"
 	"workbench/frames"
 	"workbench/fsp"
 	"workbench/internal/oracle"
@@ -460,5 +461,164 @@ func Targets(bars *frames.OHLCV) []float64 {
 	code, _, stderr := runCLI(t, "backtest", bad, "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h", "-o", "")
 	if code != 1 || !strings.Contains(stderr, "no strategy found") {
 		t.Fatalf("a file without a strategy: exit %d, %s", code, stderr)
+	}
+}
+
+// ticksStore writes an hour of a venue tape into a fresh store twice over:
+// its 1-minute bars and its trades in the tick store.
+func ticksStore(t *testing.T, fq string) (dir string, bars *frames.OHLCV, trades []feeds.Trade) {
+	t.Helper()
+	start := time.Date(2024, 6, 3, 12, 0, 0, 0, time.UTC).Unix()
+	tape := venuefake.NewTape(venuefake.TapeConfig{FQME: fq, Seed: 11, Start: start * 1e9, Price: 100, Tick: 0.01,
+		Lot: 0.001, MeanGap: 3 * time.Second})
+	bars = tape.Bars(60, start, start+3600, false)
+	trades = tape.Trades(start*1e9, (start+3600)*1e9)
+	dir = t.TempDir()
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(fq, bars); err != nil {
+		t.Fatal(err)
+	}
+	ticks := &frames.Ticks{}
+	for _, tr := range trades {
+		ticks.Add(tr.Time, tr.Price, tr.Size, int8(tr.Side), tr.ID)
+	}
+	if _, err := st.AppendTrades(fq, ticks); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bars, trades
+}
+
+// A limit buy placed at the first bar's close, then a limit sell once the
+// buy has filled in full, each 5 ticks away from the close. With --ticks
+// the engine fills them on the stored prints, which the test replays by the
+// rules of a limit on a tape without quotes: the first print after the
+// order is live fills it at the print if it reaches the limit (taker);
+// later prints fill it at the limit when they trade through it (maker);
+// each print fills at most its own size.
+func TestBacktestCommandTicks(t *testing.T) {
+	const fq = "btcusdt.spot.venuefake"
+	store, bars, trades := ticksStore(t, fq)
+	script := filepath.Join(t.TempDir(), "limits.go")
+	if err := os.WriteFile(script, []byte(`package main
+
+import (
+	"math"
+
+	"workbench/feeds"
+	"workbench/paper"
+)
+
+var state int
+
+func OnBar(c *paper.Context, b feeds.BarEvent) {
+	switch {
+	case state == 0:
+		c.LimitOrder(b.FQME, 0.5, math.Round(b.Bar.Close*100-5)/100)
+		state = 1
+	case state == 1 && c.Position(b.FQME) > 0.4999:
+		c.LimitOrder(b.FQME, -0.5, math.Round(b.Bar.Close*100+5)/100)
+		state = 2
+	}
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"backtest", script, "--store", store, "--fqme", fq, "--period", "1m",
+		"--price-tick", "0.01", "--size-tick", "0.001", "-o", "", "--json"}
+	code, stdout, stderr := runCLI(t, append(args, "--ticks")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct{ Fills []backtestFill }
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+
+	// The replay: bar k's close is (Time[k]+60)·1e9; prints at a close
+	// come after it. Sizes in lots of 0.001.
+	var want []backtestFill
+	fill := func(live int64, buy bool, px float64) int64 {
+		first, left := true, int64(500)
+		side := map[bool]string{true: "buy", false: "sell"}[buy]
+		for _, tr := range trades {
+			if tr.Time < live {
+				continue
+			}
+			reach := buy && tr.Price <= px || !buy && tr.Price >= px
+			through := buy && tr.Price < px || !buy && tr.Price > px
+			price, ok := px, !first && through
+			if first {
+				price, ok = tr.Price, reach
+			}
+			first = false
+			if !ok {
+				continue
+			}
+			lots := min(left, int64(math.Round(tr.Size*1000)))
+			left -= lots
+			want = append(want, backtestFill{Time: time.Unix(0, tr.Time).UTC().Format(time.RFC3339Nano), Side: side,
+				Price: decimal.NewFromFloat(price).StringFixed(2), Size: decimal.New(lots, -3).String()})
+			if left == 0 {
+				return tr.Time
+			}
+		}
+		t.Fatal("the tape never fills the order")
+		return 0
+	}
+	closeAt := func(k int) int64 { return (bars.Time[k] + 60) * 1e9 }
+	done := fill(closeAt(0), true, math.Round(bars.Close[0]*100-5)/100)
+	k := 0
+	for closeAt(k) <= done {
+		k++
+	}
+	fill(closeAt(k), false, math.Round(bars.Close[k]*100+5)/100)
+	if len(rep.Fills) != len(want) || len(want) < 4 {
+		t.Fatalf("fills %+v\nwant %+v", rep.Fills, want)
+	}
+	for i, w := range want {
+		g := rep.Fills[i]
+		gp, _ := decimal.NewFromString(g.Price)
+		wp, _ := decimal.NewFromString(w.Price)
+		gs, _ := decimal.NewFromString(g.Size)
+		ws, _ := decimal.NewFromString(w.Size)
+		if g.Time != w.Time || g.Side != w.Side || !gp.Equal(wp) || !gs.Equal(ws) {
+			t.Errorf("fill %d: %+v, want %+v", i, g, w)
+		}
+	}
+
+	// Without --ticks the same strategy fills on the bars' intrabar path,
+	// at times that are not the prints'.
+	code, stdout, stderr = runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("bars: exit %d: %s", code, stderr)
+	}
+	var barRep struct{ Fills []backtestFill }
+	if err := json.Unmarshal([]byte(stdout), &barRep); err != nil {
+		t.Fatal(err)
+	}
+	if len(barRep.Fills) == 0 {
+		t.Fatal("the bars' path filled nothing")
+	}
+	prints := map[string]bool{}
+	for _, tr := range trades {
+		prints[time.Unix(0, tr.Time).UTC().Format(time.RFC3339Nano)] = true
+	}
+	for _, f := range barRep.Fills {
+		if prints[f.Time] {
+			t.Errorf("the bars' path filled at a print's time, %s", f.Time)
+		}
+	}
+}
+
+func TestBacktestCommandTicksMissing(t *testing.T) {
+	store := backtestStore(t)
+	code, _, stderr := runCLI(t, "backtest", "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
+		"--strategy", "sma-cross", "--ticks", "-o", "")
+	if code != 1 || !strings.Contains(stderr, "btcusdt.spot.binance: no trades or quotes stored from 2024-08-01T00:00:00Z") ||
+		!strings.Contains(stderr, "record --trades") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
