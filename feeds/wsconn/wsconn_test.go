@@ -22,6 +22,8 @@ type script struct {
 	msgs int // -1: forever
 	gap  time.Duration
 	then string // "drop", "silent" or "close"
+	// deaf: never read after the handshake, so pings go unanswered.
+	deaf bool
 }
 
 // server is a real websocket server (coder/websocket on httptest) that
@@ -91,23 +93,34 @@ func (s *server) handle(w http.ResponseWriter, r *http.Request) {
 	if !ok || c.Write(s.ctx, websocket.MessageText, []byte("ack "+topic)) != nil {
 		return
 	}
+	sc := s.scripts(n)
 	// A reader answers pings and sees the client's close or later messages.
 	gone := make(chan struct{})
-	go func() {
-		defer close(gone)
-		for {
-			_, msg, err := c.Read(s.ctx)
-			s.mu.Lock()
-			if err != nil {
-				s.closes = append(s.closes, websocket.CloseStatus(err))
-				s.mu.Unlock()
-				return
-			}
-			s.got = append(s.got, string(msg))
+	if sc.deaf {
+		// The socket's end still shows, but no frame is read.
+		go func() { <-s.ctx.Done(); c.CloseNow(); close(gone) }()
+	} else {
+		go s.read(c, gone)
+	}
+	s.run(c, n, sc, gone)
+}
+
+func (s *server) read(c *websocket.Conn, gone chan struct{}) {
+	defer close(gone)
+	for {
+		_, msg, err := c.Read(s.ctx)
+		s.mu.Lock()
+		if err != nil {
+			s.closes = append(s.closes, websocket.CloseStatus(err))
 			s.mu.Unlock()
+			return
 		}
-	}()
-	sc := s.scripts(n)
+		s.got = append(s.got, string(msg))
+		s.mu.Unlock()
+	}
+}
+
+func (s *server) run(c *websocket.Conn, n int, sc script, gone chan struct{}) {
 	for i := 0; sc.msgs < 0 || i < sc.msgs; i++ {
 		if i > 0 {
 			select {
@@ -455,5 +468,29 @@ func TestSubscribeFailureBacksOff(t *testing.T) {
 	}
 	if calls != 3 || len(ev.discon) != 2 || !strings.Contains(ev.discon[0].Error(), "symbol unknown") {
 		t.Errorf("%d subscribe calls, disconnects %v", calls, ev.discon)
+	}
+}
+
+// A peer that keeps sending but no longer answers pings is dropped once a
+// pong is StallTimeout late, though messages still arrive.
+func TestUnansweredPingReconnects(t *testing.T) {
+	noLeak(t)
+	srv := newServer(t, func(n int) script {
+		return script{msgs: -1, gap: 5 * time.Millisecond, deaf: n == 1}
+	})
+	var ev events
+	cfg := ev.config(srv.url())
+	cfg.Ping, cfg.StallTimeout = 30*time.Millisecond, 300*time.Millisecond
+	cfg.MinBackoff = 10 * time.Millisecond
+	if err := runClient(t, New(cfg), func(m []byte) error {
+		if strings.HasPrefix(string(m), "c2 ") {
+			return Stop
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.discon) != 1 || !strings.Contains(ev.discon[0].Error(), "ping") {
+		t.Errorf("disconnects %v, want one for the lost pong", ev.discon)
 	}
 }
