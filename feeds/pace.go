@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"workbench/frames"
 )
 
 // Clock is the wall clock a paced feed waits on. Feeds take it as a value
@@ -153,4 +155,23 @@ func (f *SyntheticFeed) next(g *Synthetic) BarEvent {
 	m := g.Market()
 	b := g.Next()
 	return BarEvent{Time: (b.Time + m.Period) * 1e9, FQME: m.FQME, Period: m.Period, Bar: b, Index: -1}
+}
+
+// ReplayStore prepares the replay of fqmes' stored bars of period (s) that
+// open in [from, to) (epoch s), derived from a finer stored period where
+// the store has no series of period itself (see frames.Store.ReadRangeAs).
+func ReplayStore(st *frames.Store, period, from, to int64, fqmes ...string) (*Replay, error) {
+	series := make([]ReplaySeries, 0, len(fqmes))
+	for _, fq := range fqmes {
+		bars, _, err := st.ReadRangeAs(fq, period, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		if bars.Len() == 0 {
+			return nil, fmt.Errorf("replay %s %s: no bars from %s to %s", fq, frames.FormatPeriod(period),
+				time.Unix(from, 0).UTC().Format(time.RFC3339), time.Unix(to, 0).UTC().Format(time.RFC3339))
+		}
+		series = append(series, ReplaySeries{FQME: fq, Bars: bars})
+	}
+	return NewReplay(series...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,5 +197,45 @@ func TestSyntheticFeedWallClockCancel(t *testing.T) {
 	f := &feeds.SyntheticFeed{Markets: feeds.DemoMarkets()[:1], Start: 1.7e9, Every: time.Hour}
 	if err := f.Stream(ctx, func(feeds.Event) error { n++; return nil }); err != nil || n != 0 {
 		t.Errorf("err %v after %d events", err, n)
+	}
+}
+
+// A replay of the store merges the stored series as NewReplay does, and
+// names a market without bars in the range.
+func TestReplayStore(t *testing.T) {
+	st, err := frames.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := replaySeries(t)
+	for _, s := range series {
+		if err := st.Write(s.FQME, s.Bars); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := feeds.ReplayStore(st, 60, 0, 1<<40, "a.spot.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ok := r.Next(); ok; _, ok = r.Next() {
+		n++
+	}
+	if n != 5 {
+		t.Errorf("%d bars replayed, want 5", n)
+	}
+	// Two markets, the second at its own 120 s period, from 660 on.
+	r, err = feeds.ReplayStore(st, 120, 660, 1<<40, "b.spot.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := r.Next(); !ok || b.Bar.Time != 720 || b.FQME != "b.spot.test" {
+		t.Errorf("first bar %+v", b)
+	}
+	if _, err := feeds.ReplayStore(st, 60, 5000, 6000, "a.spot.test"); err == nil || !strings.Contains(err.Error(), "a.spot.test 1m: no bars") {
+		t.Errorf("empty range: %v", err)
+	}
+	if _, err := feeds.ReplayStore(st, 60, 0, 6000, "c.spot.test"); err == nil || !strings.Contains(err.Error(), "c.spot.test") {
+		t.Errorf("unknown market: %v", err)
 	}
 }
