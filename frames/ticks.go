@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -138,7 +139,11 @@ func (s *Store) AppendTrades(fqme string, t *Ticks) (TickReport, error) {
 		}
 		rows[i] = r
 	}
-	return appendDays(s, fqme, tradesKind, rows, func(r tradeRow) int64 { return r.Time }, lessTrade, sameTrade)
+	return appendDays(s, fqme, tradesKind, rows, rowKeys[tradeRow]{
+		time: func(r tradeRow) int64 { return r.Time },
+		id:   func(r tradeRow) int64 { return r.ID },
+		less: lessTrade,
+	})
 }
 
 func lessTrade(a, b tradeRow) bool {
@@ -146,15 +151,6 @@ func lessTrade(a, b tradeRow) bool {
 		return a.Time < b.Time
 	}
 	return a.ID < b.ID
-}
-
-// sameTrade: equal ids are one trade (a venue never reuses one); without
-// ids, only a row equal in every column.
-func sameTrade(a, b tradeRow) bool {
-	if a.ID != 0 || b.ID != 0 {
-		return a.ID == b.ID
-	}
-	return a == b
 }
 
 // AppendQuotes merges q into fqme's day files; a quote equal in every
@@ -195,23 +191,33 @@ func (s *Store) AppendQuotes(fqme string, q *Quotes) (TickReport, error) {
 		}
 		return a.AskSize < b.AskSize
 	}
-	return appendDays(s, fqme, quotesKind, rows, func(r quoteRow) int64 { return r.Time }, less,
-		func(a, b quoteRow) bool { return a == b })
+	return appendDays(s, fqme, quotesKind, rows, rowKeys[quoteRow]{
+		time: func(r quoteRow) int64 { return r.Time },
+		id:   func(quoteRow) int64 { return 0 },
+		less: less,
+	})
+}
+
+// rowKeys are what merging a kind of row needs: its time, its id (0: none)
+// and the file order.
+type rowKeys[R comparable] struct {
+	time, id func(R) int64
+	less     func(a, b R) bool
 }
 
 // appendDays splits rows by UTC day and merges each day into its file
 // under the file's lock.
-func appendDays[R comparable](s *Store, fqme, kind string, rows []R, at func(R) int64, less, same func(a, b R) bool) (TickReport, error) {
+func appendDays[R comparable](s *Store, fqme, kind string, rows []R, k rowKeys[R]) (TickReport, error) {
 	var rep TickReport
-	sort.SliceStable(rows, func(i, j int) bool { return less(rows[i], rows[j]) })
+	sort.SliceStable(rows, func(i, j int) bool { return k.less(rows[i], rows[j]) })
 	for lo := 0; lo < len(rows); {
-		day := floorDivNS(at(rows[lo]), dayNS)
+		day := floorDivNS(k.time(rows[lo]), dayNS)
 		hi := lo
-		for hi < len(rows) && floorDivNS(at(rows[hi]), dayNS) == day {
+		for hi < len(rows) && floorDivNS(k.time(rows[hi]), dayNS) == day {
 			hi++
 		}
 		path := s.TicksPath(fqme, kind, day*dayNS)
-		added, dups, wrote, err := appendDay(path, rows[lo:hi], at, less, same)
+		added, dups, wrote, err := appendDay(path, rows[lo:hi], k)
 		if err != nil {
 			return rep, fmt.Errorf("store append %s %s: %w", kind, fqme, err)
 		}
@@ -225,8 +231,11 @@ func appendDays[R comparable](s *Store, fqme, kind string, rows []R, at func(R) 
 	return rep, nil
 }
 
-// appendDay merges rows (sorted, all of path's day) into path.
-func appendDay[R comparable](path string, rows []R, at func(R) int64, less, same func(a, b R) bool) (added, dups int, wrote bool, err error) {
+// appendDay merges rows (sorted, all of path's day) into path. A row with
+// an id the day already has, whatever its time, is a duplicate (a venue
+// never reuses a trade id); a row without id is one when equal in every
+// column to a row the day has.
+func appendDay[R comparable](path string, rows []R, k rowKeys[R]) (added, dups int, wrote bool, err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, false, err
@@ -246,16 +255,38 @@ func appendDay[R comparable](path string, rows []R, at func(R) int64, less, same
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return 0, 0, false, err
 	}
-	merged := make([]R, 0, len(old)+len(rows))
-	// push keeps r unless a row of the same instant already kept is the
-	// same (duplicates share their time; an instant holds few rows).
+	var oldIDs []int64
+	for _, r := range old {
+		if id := k.id(r); id != 0 {
+			oldIDs = append(oldIDs, id)
+		}
+	}
+	slices.Sort(oldIDs)
+	fresh := make([]R, 0, len(rows))
+	seen := make(map[int64]struct{})
+	for _, r := range rows {
+		if id := k.id(r); id != 0 {
+			_, again := seen[id]
+			if _, have := slices.BinarySearch(oldIDs, id); have || again {
+				dups++
+				continue
+			}
+			seen[id] = struct{}{}
+		}
+		fresh = append(fresh, r)
+	}
+	merged := make([]R, 0, len(old)+len(fresh))
+	// push keeps r unless it has no id and a row of the same instant
+	// already kept equals it (an instant holds few rows).
 	push := func(r R, isNew bool) {
-		for k := len(merged) - 1; k >= 0 && at(merged[k]) == at(r); k-- {
-			if same(merged[k], r) {
-				if isNew {
-					dups++
+		if k.id(r) == 0 {
+			for j := len(merged) - 1; j >= 0 && k.time(merged[j]) == k.time(r); j-- {
+				if merged[j] == r {
+					if isNew {
+						dups++
+					}
+					return
 				}
-				return
 			}
 		}
 		merged = append(merged, r)
@@ -263,12 +294,12 @@ func appendDay[R comparable](path string, rows []R, at func(R) int64, less, same
 			added++
 		}
 	}
-	for i, j := 0, 0; i < len(old) || j < len(rows); {
-		if j == len(rows) || (i < len(old) && !less(rows[j], old[i])) {
+	for i, j := 0, 0; i < len(old) || j < len(fresh); {
+		if j == len(fresh) || (i < len(old) && !k.less(fresh[j], old[i])) {
 			push(old[i], false)
 			i++
 		} else {
-			push(rows[j], true)
+			push(fresh[j], true)
 			j++
 		}
 	}

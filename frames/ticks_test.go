@@ -96,6 +96,7 @@ func TestTicksAppendDeduplicatesByID(t *testing.T) {
 	more.Add(in.Time[last], 200, 1, 2, 1006)                                           // same instant, new id
 	more.Add(in.Time[last]+1, 201, 1, 1, 1007)
 	more.Add(in.Time[last]+1, 201, 1, 1, 1007) // twice in the batch
+	more.Add(in.Time[0]+3, 150, 1, 1, 1001)    // an id the store has, at another time
 	// Trades without ids: the identical one is dropped, the other kept.
 	more.Add(in.Time[last]+5, 300, 1, 0, 0)
 	more.Add(in.Time[last]+5, 300, 1, 0, 0)
@@ -104,7 +105,7 @@ func TestTicksAppendDeduplicatesByID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep != (TickReport{Added: 4, Duplicates: 3, Days: 1}) {
+	if rep != (TickReport{Added: 4, Duplicates: 4, Days: 1}) {
 		t.Errorf("mixed append: %+v", rep)
 	}
 	got, _ := s.ReadTrades(fq, 0, 1<<62)
