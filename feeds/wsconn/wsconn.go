@@ -46,7 +46,8 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait between failed attempts
 	// (defaults 250 ms and 30 s). The wait doubles per consecutive failure,
 	// with ±50% jitter, and starts over once a connection has delivered a
-	// message.
+	// message: a connection that delivered and then dropped is retried
+	// after MinBackoff (jittered), a MaxAge renewal at once.
 	MinBackoff, MaxBackoff time.Duration
 	// ReadLimit is the largest message accepted (default 16 MiB).
 	ReadLimit int64
