@@ -434,12 +434,15 @@ func benchmarkSampler(b *testing.B, period int64) {
 	closed := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		x := trades[i%n]
-		pass := int64(i / n)
-		x.Time += pass * span
-		x.ID += pass * n
-		closed += len(s.Add(x))
+	for done, pass := 0, int64(0); done < b.N; pass++ {
+		shift, idShift := pass*span, pass*n
+		for j := 0; j < n && done < b.N; j++ {
+			x := trades[j]
+			x.Time += shift
+			x.ID += idShift
+			closed += len(s.Add(x))
+			done++
+		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mtrades/s")
