@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"workbench/frames"
@@ -76,7 +77,10 @@ type ReplayFeed struct {
 // Stream sends every bar to sink, then returns nil; on ctx done it returns
 // nil at once.
 func (f *ReplayFeed) Stream(ctx context.Context, sink func(Event) error) error {
-	if f.Speed < 0 {
+	switch {
+	case f.Replay == nil:
+		return fmt.Errorf("replay: nothing to replay")
+	case f.Speed < 0 || math.IsNaN(f.Speed):
 		return fmt.Errorf("replay: speed %v: want 0 (as fast as possible) or more", f.Speed)
 	}
 	p := newPacer(f.Clock)

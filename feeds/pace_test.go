@@ -142,6 +142,9 @@ func TestReplayFeedStopsOnContextAndSinkError(t *testing.T) {
 	if err := (&feeds.ReplayFeed{Replay: r, Speed: -1}).Stream(context.Background(), nil); err == nil {
 		t.Error("negative speed accepted")
 	}
+	if err := (&feeds.ReplayFeed{}).Stream(context.Background(), nil); err == nil {
+		t.Error("a feed without a replay streamed")
+	}
 }
 
 // The synthetic feed sends the generators' bars (the same bars Next gives)

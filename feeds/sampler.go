@@ -78,7 +78,8 @@ func (s *Sampler) Period() int64 { return s.period }
 
 // Add applies one trade and returns the bars it closed, oldest first
 // (usually none; with FlatBar, flat bars for the empty buckets a jump in
-// time leaves behind).
+// time leaves behind). The trade's FQME is not looked at: a sampler serves
+// one market.
 func (s *Sampler) Add(t Trade) []BarEvent {
 	s.out = s.out[:0]
 	if !(t.Price > 0) || t.Price > maxPrice {
