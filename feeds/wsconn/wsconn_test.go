@@ -293,7 +293,7 @@ func TestBackoffWhileRefusedAndResetAfterSuccess(t *testing.T) {
 	srv.setRefuse(true)
 	var ev events
 	cfg := ev.config(srv.url())
-	minB, maxB := 40*time.Millisecond, 640*time.Millisecond
+	minB, maxB := 40*time.Millisecond, 1280*time.Millisecond
 	cfg.MinBackoff, cfg.MaxBackoff = minB, maxB
 	refusing := 2 * time.Second
 	time.AfterFunc(refusing, func() { srv.setRefuse(false) })
@@ -319,8 +319,8 @@ func TestBackoffWhileRefusedAndResetAfterSuccess(t *testing.T) {
 			refused = append(refused, a)
 		}
 	}
-	// Nominal waits 40, 80, 160, 320, 640, 640… ms put 7 attempts in 2 s;
-	// jitter of ±50% allows 5 to 11. Without backoff it would be hundreds.
+	// Nominal waits 40, 80, 160, 320, 640, 1280 ms put 6 attempts in 2 s;
+	// jitter of ±50% allows 6 to 8. Without backoff it would be hundreds.
 	if len(refused) < 4 || len(refused) > 12 {
 		t.Errorf("%d attempts while refused for %v", len(refused), refusing)
 	}
@@ -332,7 +332,7 @@ func TestBackoffWhileRefusedAndResetAfterSuccess(t *testing.T) {
 	}
 	// The connection after the refusals delivered one message and dropped;
 	// the first retry after that is a fresh MinBackoff (≤ 60 ms with
-	// jitter), where the built-up wait would be ≥ 320 ms.
+	// jitter), where the built-up wait would be ≥ 640 ms.
 	var after []time.Time
 	for _, a := range attempts {
 		if a.Sub(start) >= refusing {
@@ -342,7 +342,7 @@ func TestBackoffWhileRefusedAndResetAfterSuccess(t *testing.T) {
 	if len(after) < 3 {
 		t.Fatalf("%d attempts after the refusals", len(after))
 	}
-	if gap := after[1].Sub(after[0]); gap > 250*time.Millisecond {
+	if gap := after[1].Sub(after[0]); gap > 400*time.Millisecond {
 		t.Errorf("first retry after a successful connection came after %v: backoff not reset", gap)
 	}
 }
