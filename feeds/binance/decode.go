@@ -38,7 +38,8 @@ type Decoded struct {
 
 // Decoder turns Binance websocket messages (combined-stream
 // {"stream","data"} envelopes or raw payloads) into feeds events. It keeps
-// one fastjson parser and reuses it, so decoding a trade allocates nothing.
+// one fastjson parser and reuses it, and trades take a scanner of their
+// own (fasttrade.go), so decoding a trade allocates nothing.
 // Not safe for concurrent use.
 type Decoder struct {
 	p     fastjson.Parser
@@ -84,6 +85,9 @@ func b2s(b []byte) string {
 // or bar sets ev's Kind and payload; an ack or an ignored message leaves
 // ev alone. A malformed message returns an error wrapping the cause.
 func (d *Decoder) Decode(msg []byte, recv int64, ev *feeds.Event) (Decoded, error) {
+	if d.fastTrade(msg, recv, ev) {
+		return Decoded{Kind: MsgTrade}, nil
+	}
 	v, err := d.p.ParseBytes(msg)
 	if err != nil {
 		return Decoded{}, malformed("%v", err)
