@@ -145,7 +145,11 @@ func interval(period int64) (string, error) {
 // (btcusdt.spot.binance) for an fqme of the spot venue; the broker token
 // may be omitted ("btcusdt.spot").
 func Symbol(fqme string) (symbol, canonical string, err error) {
-	m, err := mkt.ParseFQMEBroker(fqme, Name)
+	full := fqme
+	if !strings.HasSuffix(strings.ToLower(fqme), "."+Name) {
+		full += "." + Name
+	}
+	m, err := mkt.ParseFQMEBroker(full, Name)
 	if err != nil {
 		return "", "", err
 	}

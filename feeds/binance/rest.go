@@ -287,6 +287,9 @@ type aggTrade struct {
 	Qty   string `json:"q"`
 	Time  int64  `json:"T"`
 	Maker bool   `json:"m"`
+	// encoding/json matches keys case-insensitively: without a field of
+	// its own, "M" (best match) would overwrite "m".
+	Best bool `json:"M"`
 }
 
 // Trades pages through Binance's aggregate trades with times in [from, to)

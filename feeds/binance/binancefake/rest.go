@@ -41,10 +41,12 @@ func (s *Server) rest(weight int, h http.HandlerFunc) http.HandlerFunc {
 		}
 		switch {
 		case f.Fail429Every > 0 && n%int64(f.Fail429Every) == 0:
+			s.failed.Add(1)
 			w.Header().Set("Retry-After", strconv.Itoa(retry))
 			writeJSON(w, http.StatusTooManyRequests, apiError{-1003, "Too many requests; injected by binancefake."})
 			return
 		case f.Fail5xxEvery > 0 && n%int64(f.Fail5xxEvery) == 0:
+			s.failed.Add(1)
 			http.Error(w, "Service Unavailable (injected by binancefake)", http.StatusServiceUnavailable)
 			return
 		}

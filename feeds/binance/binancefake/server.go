@@ -91,6 +91,7 @@ type Server struct {
 	weight      int
 
 	requests atomic.Int64 // REST requests seen
+	failed   atomic.Int64 // REST requests answered with an injected failure
 	accepted atomic.Int64 // websocket connections accepted
 	wg       sync.WaitGroup
 	closed   chan struct{}
@@ -228,6 +229,9 @@ func (s *Server) Accepted() int64 { return s.accepted.Load() }
 
 // Requests counts the REST requests received so far (failed ones too).
 func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// Failed counts the REST requests answered with an injected 429 or 5xx.
+func (s *Server) Failed() int64 { return s.failed.Load() }
 
 // Tape returns the tape of fqme (or symbol), or nil.
 func (s *Server) Tape(fqme string) *venuefake.Tape {

@@ -42,8 +42,11 @@ type stream struct {
 	kind   string // trade, aggTrade, bookTicker, kline
 	period int64  // kline
 	cursor int64  // venue ns: trades before it were streamed
-	// the kline being built
-	open            int64 // s; 0 none
+	// the kline being built; primed once it holds the trades of its
+	// interval from before the subscription, as Binance's own does
+	primed bool
+	open   int64 // s
+
 	o, h, l, c, v   float64
 	n               int
 	firstID, lastID int64
@@ -253,6 +256,13 @@ func (c *conn) step(ctx context.Context) bool {
 	for _, st := range streams {
 		// cursor and kline state belong to this goroutine; only the map
 		// is shared with the reader.
+		if st.kind == "kline" && !st.primed {
+			st.primed = true
+			open := st.cursor / 1e9 / st.period * st.period
+			for _, t := range st.m.Tape.Trades(open*1e9, st.cursor) {
+				st.add(t)
+			}
+		}
 		for _, t := range st.m.Tape.Trades(st.cursor, now) {
 			if !c.trade(ctx, st, t) {
 				return false
@@ -293,14 +303,21 @@ func (c *conn) trade(ctx context.Context, st *stream, t feeds.Trade) bool {
 		}
 		st.n = 0
 	}
+	st.add(t)
+	return c.send(ctx, st, c.kline(st, false), false)
+}
+
+// add puts t into the kline being built (the caller closed the previous
+// interval's).
+func (st *stream) add(t feeds.Trade) {
 	if st.n == 0 {
-		st.open, st.o, st.h, st.l, st.v, st.firstID = open, t.Price, t.Price, t.Price, 0, t.ID
+		st.open = t.Time / 1e9 / st.period * st.period
+		st.o, st.h, st.l, st.v, st.firstID = t.Price, t.Price, t.Price, 0, t.ID
 	}
 	st.h, st.l, st.c = math.Max(st.h, t.Price), math.Min(st.l, t.Price), t.Price
 	st.v += t.Size
 	st.n++
 	st.lastID = t.ID
-	return c.send(ctx, st, c.kline(st, false), false)
 }
 
 func (c *conn) kline(st *stream, closed bool) []byte {
