@@ -20,7 +20,7 @@ type Stats struct {
 	Malformed  int64 // messages that could not be decoded
 	Duplicates int64 // trades with an id already seen (repeated or late)
 	Gaps       int64 // TradeGap statuses sent
-	Reconnects int64 // connections lost
+	Reconnects int64 // connections lost and attempts failed (one Disconnected status each)
 }
 
 // Feed is a live combined-stream subscription. Stream runs it; Subscribe

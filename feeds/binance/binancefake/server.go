@@ -90,11 +90,13 @@ type Server struct {
 	weightMin   int64
 	weight      int
 
-	requests atomic.Int64 // REST requests seen
-	failed   atomic.Int64 // REST requests answered with an injected failure
-	accepted atomic.Int64 // websocket connections accepted
-	wg       sync.WaitGroup
-	closed   chan struct{}
+	requests  atomic.Int64 // REST requests seen
+	failed    atomic.Int64 // REST requests answered with an injected failure
+	accepted  atomic.Int64 // websocket connections accepted
+	wg        sync.WaitGroup
+	closed    chan struct{}
+	closeOnce sync.Once
+	handlers  sync.WaitGroup // websocket handlers running
 }
 
 var quoteAssets = []string{"USDT", "BUSD", "USDC", "FDUSD", "BTC", "ETH", "BNB", "EUR"}
@@ -174,10 +176,17 @@ func (s *Server) Clock() *venuefake.Clock { return s.clock }
 // Close stops the server, cutting every connection, and waits for its
 // goroutines.
 func (s *Server) Close() {
-	close(s.closed)
-	s.Drop()
-	s.srv.Close()
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		close(s.closed)
+		s.mu.Unlock()
+		s.Drop()
+		s.srv.Close()
+	})
 	s.wg.Wait()
+	// Websocket handlers outlive http.Server.Close (their connections
+	// are hijacked); Drop ended their sockets, so they end promptly.
+	s.handlers.Wait()
 }
 
 // SetFaults replaces the faults injected from now on.

@@ -77,12 +77,16 @@ func (s *Server) parseStream(name string) (*stream, error) {
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	refused := time.Now().Before(s.refuseUntil)
+	refused := time.Now().Before(s.refuseUntil) || s.done()
+	if !refused {
+		s.handlers.Add(1)
+	}
 	s.mu.Unlock()
-	if refused || s.done() {
+	if refused {
 		http.Error(w, "Service Unavailable (refused by binancefake)", http.StatusServiceUnavailable)
 		return
 	}
+	defer s.handlers.Done()
 	var names []string
 	combined := r.URL.Path == "/stream"
 	if q := r.URL.Query().Get("streams"); q != "" {
