@@ -39,12 +39,32 @@ func fakeVenue(t *testing.T, now int64, speed float64, faults binancefake.Faults
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	v := binance.New(feeds.VenueConfig{WSURL: srv.WSURL(), RESTURL: srv.RESTURL()}, binance.Options{
+	v := binance.New(feeds.VenueConfig{WSURL: srv.WSURL(), RESTURL: srv.RESTURL()}, testOptions(tr))
+	return srv, v, tr
+}
+
+// testOptions are quick retries and timeouts for a local server.
+func testOptions(tr *http.Transport) binance.Options {
+	return binance.Options{
 		HTTP: &http.Client{Transport: tr, Timeout: 10 * time.Second}, RetryMin: 5 * time.Millisecond,
 		StallTimeout: 300 * time.Millisecond, Ping: 100 * time.Millisecond,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
-	})
-	return srv, v, tr
+	}
+}
+
+// TestRegistered: OpenVenue("binance") reaches the configured server.
+func TestRegistered(t *testing.T) {
+	srv, _, _ := fakeVenue(t, tapeStart, 0, binancefake.Faults{}, btcTape(0))
+	v, err := feeds.OpenVenue("binance", feeds.VenueConfig{RESTURL: srv.RESTURL(), WSURL: srv.WSURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Name() != "binance" || v.EmptyBars() != feeds.NoBar {
+		t.Fatalf("%s %v", v.Name(), v.EmptyBars())
+	}
+	if m, err := v.Market(context.Background(), btc); err != nil || m.PriceTick.String() != "0.01" {
+		t.Fatalf("%v %v", m, err)
+	}
 }
 
 func fetchBars(t *testing.T, v feeds.Venue, fqme string, period, from, to int64) (*frames.OHLCV, int) {

@@ -14,6 +14,7 @@ import (
 	"workbench/feeds/binance"
 	"workbench/feeds/binance/binancefake"
 	"workbench/feeds/venuefake"
+	"workbench/feeds/wsconn"
 )
 
 // collector is a sink that keeps what a feed delivered.
@@ -336,5 +337,36 @@ func TestStreamReplaysRecorded(t *testing.T) {
 	}
 	if len(c.trades) == 0 || c.count(feeds.Malformed) != 0 {
 		t.Fatalf("%d trades, statuses %v", len(c.trades), c.statuses)
+	}
+}
+
+// TestMaxAge: a connection at its maximum age is renewed (Binance cuts
+// them at 24 h), reported, and the feed goes on.
+func TestMaxAge(t *testing.T) {
+	srv, _, tr := fakeVenue(t, tapeStart+int64(time.Hour), 50, binancefake.Faults{}, btcTape(time.Second))
+	opts := testOptions(tr)
+	opts.MaxAge = 300 * time.Millisecond
+	v := binance.New(feeds.VenueConfig{WSURL: srv.WSURL(), RESTURL: srv.RESTURL()}, opts)
+	c := newCollector()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- v.Feed(feeds.Subscription{FQMEs: []string{btc}, Trades: true}).Stream(ctx, c.sink) }()
+	c.waitFor(t, 5*time.Second, "renewals", func() bool { return c.count(feeds.Connected) >= 3 })
+	c.mu.Lock()
+	n := len(c.trades)
+	c.mu.Unlock()
+	c.waitFor(t, 5*time.Second, "trades after renewals", func() bool { return len(c.trades) > n+5 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range c.statuses {
+		if s.Kind == feeds.Disconnected && !errors.Is(s.Err, wsconn.ErrMaxAge) {
+			t.Fatalf("disconnected for %v, want the maximum age", s.Err)
+		}
+	}
+	if srv.Accepted() < 3 {
+		t.Fatalf("%d connections", srv.Accepted())
 	}
 }
