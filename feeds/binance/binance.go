@@ -60,8 +60,10 @@ type Options struct {
 	// WeightLimit is the request weight allowed per minute (default
 	// 6000); near it, requests wait for the next minute.
 	WeightLimit int
-	// AggTrades streams aggTrade (id "a") instead of trade (id "t").
-	AggTrades bool
+	// RawTrades streams trade (ids "t") instead of aggTrade (ids "a").
+	// Trades (REST aggTrades) reports aggregate ids, so only with
+	// aggTrade do the stream's gaps name ids that history can fill by id.
+	RawTrades bool
 	// Now is the receive clock (epoch ns; default the wall clock).
 	Now func() int64
 }

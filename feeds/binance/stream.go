@@ -63,9 +63,9 @@ func (f *Feed) streamNames(fqmes []string) ([]string, error) {
 		}
 		kline = "@kline_" + iv
 	}
-	trade := "@trade"
-	if f.v.opts.AggTrades {
-		trade = "@aggTrade"
+	trade := "@aggTrade"
+	if f.v.opts.RawTrades {
+		trade = "@trade"
 	}
 	var out []string
 	for _, q := range fqmes {

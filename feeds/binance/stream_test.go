@@ -95,16 +95,22 @@ func settle(t *testing.T, base int) {
 
 // TestStreamThroughFaults runs the live feed through drops, a stall,
 // refused reconnects, malformed, duplicate and out-of-order messages, at
-// two clock speeds: every trade arrives once, in id order, equal to the
+// two clock speeds and on both trade streams: every trade arrives once, in id order, equal to the
 // tape's, or lies in a reported gap, and REST fills each gap so the whole
 // is the tape. Cancelling leaves no goroutine behind.
 func TestStreamThroughFaults(t *testing.T) {
-	for _, speed := range []float64{20, 50} {
-		t.Run(fmt.Sprintf("%gx", speed), func(t *testing.T) {
+	for _, run := range []struct {
+		speed float64
+		raw   bool
+	}{{20, false}, {50, false}, {50, true}} {
+		t.Run(fmt.Sprintf("%gx raw=%t", run.speed, run.raw), func(t *testing.T) {
 			base := runtime.NumGoroutine()
 			tape := btcTape(time.Second)
 			faults := binancefake.Faults{DropAfter: 90, MalformedEvery: 17, DuplicateEvery: 7, SwapEvery: 11}
-			srv, v, tr := fakeVenue(t, tapeStart+int64(time.Hour), speed, faults, tape)
+			srv, _, tr := fakeVenue(t, tapeStart+int64(time.Hour), run.speed, faults, tape)
+			opts := testOptions(tr)
+			opts.RawTrades = run.raw
+			v := binance.New(feeds.VenueConfig{WSURL: srv.WSURL(), RESTURL: srv.RESTURL()}, opts)
 			f := v.NewFeed(feeds.Subscription{FQMEs: []string{btc}, Trades: true, Quotes: true, Bars: 60})
 			c := newCollector()
 			ctx, cancel := context.WithCancel(context.Background())
