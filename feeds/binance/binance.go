@@ -143,6 +143,17 @@ func interval(period int64) (string, error) {
 	return "", fmt.Errorf("binance has no %ds klines (periods: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d)", period)
 }
 
+// IntervalPeriod is the period (s) of a kline interval Bars serves ("1m"
+// → 60); ok is false for another.
+func IntervalPeriod(iv string) (period int64, ok bool) {
+	for p, s := range intervals {
+		if s == iv {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
 // Symbol returns Binance's symbol (BTCUSDT) and our canonical fqme
 // (btcusdt.spot.binance) for an fqme of the spot venue; the broker token
 // may be omitted ("btcusdt.spot").

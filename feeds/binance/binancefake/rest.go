@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"workbench/feeds"
+	"workbench/feeds/binance"
 )
 
 // apiError is Binance's error body.
@@ -178,11 +179,6 @@ func (s *Server) serveExchangeInfo(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-var intervals = map[string]int64{
-	"1s": 1, "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800,
-	"1h": 3600, "2h": 7200, "4h": 14400, "6h": 21600, "8h": 28800, "12h": 43200, "1d": 86400,
-}
-
 // serveKlines answers as Binance does: rows opening in [startTime,
 // endTime] (ms, both inclusive), the oldest limit of them, up to the
 // forming bar, with no row for an interval without trades. Without
@@ -192,7 +188,7 @@ func (s *Server) serveKlines(w http.ResponseWriter, r *http.Request) {
 	if m == nil {
 		return
 	}
-	period, ok := intervals[r.URL.Query().Get("interval")]
+	period, ok := binance.IntervalPeriod(r.URL.Query().Get("interval"))
 	if !ok {
 		badRequest(w, -1120, "Invalid interval.")
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"workbench/feeds"
+	"workbench/feeds/binance"
 )
 
 // conn is one websocket client.
@@ -64,7 +65,7 @@ func (s *Server) parseStream(name string) (*stream, error) {
 	switch {
 	case kind == "trade" || kind == "aggTrade" || kind == "bookTicker":
 	case strings.HasPrefix(kind, "kline_"):
-		p, ok := intervals[strings.TrimPrefix(kind, "kline_")]
+		p, ok := binance.IntervalPeriod(strings.TrimPrefix(kind, "kline_"))
 		if !ok {
 			return nil, fmt.Errorf("Invalid request: invalid stream name %q", name)
 		}
