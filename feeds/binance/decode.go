@@ -88,6 +88,11 @@ func (d *Decoder) Decode(msg []byte, recv int64, ev *feeds.Event) (Decoded, erro
 	if d.fastTrade(msg, recv, ev) {
 		return Decoded{Kind: MsgTrade}, nil
 	}
+	return d.decodeGeneral(msg, recv, ev)
+}
+
+// decodeGeneral is Decode without the trade fast path.
+func (d *Decoder) decodeGeneral(msg []byte, recv int64, ev *feeds.Event) (Decoded, error) {
 	v, err := d.p.ParseBytes(msg)
 	if err != nil {
 		return Decoded{}, malformed("%v", err)

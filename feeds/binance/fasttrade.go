@@ -1,6 +1,7 @@
 package binance
 
 import (
+	"bytes"
 	"strconv"
 
 	"workbench/feeds"
@@ -172,16 +173,8 @@ func scanFlat(b []byte, i int, f *tradeSpans) (int, bool) {
 func (d *Decoder) fastTrade(msg []byte, recv int64, ev *feeds.Event) bool {
 	var f tradeSpans
 	i := skipSpace(msg, 0)
-	if hasPrefixAt(msg, i, `{"stream":`) {
-		_, j, ok := scanString(msg, skipSpace(msg, i+10))
-		if !ok {
-			return false
-		}
-		j = skipSpace(msg, j)
-		if !hasPrefixAt(msg, j, `,"data":`) {
-			return false
-		}
-		if j, ok = scanFlat(msg, skipSpace(msg, j+8), &f); !ok {
+	if j, ok := envelopeData(msg, i); ok {
+		if j, ok = scanFlat(msg, j, &f); !ok {
 			return false
 		}
 		j = skipSpace(msg, j)
@@ -190,7 +183,6 @@ func (d *Decoder) fastTrade(msg []byte, recv int64, ev *feeds.Event) bool {
 		}
 		i = j + 1
 	} else {
-		var ok bool
 		if i, ok = scanFlat(msg, i, &f); !ok {
 			return false
 		}
@@ -233,4 +225,36 @@ func (d *Decoder) fastTrade(msg []byte, recv int64, ev *feeds.Event) bool {
 	ev.Kind = feeds.KindTrade
 	ev.Trade = feeds.Trade{Time: ms * 1e6, FQME: d.fqme(f.s), Price: price, Size: size, Side: side, ID: id, Recv: recv}
 	return true
+}
+
+// envelopeData reads the head of {"stream":"<name>","data": at b[i] and
+// returns where the payload starts; ok is false when b is no envelope or
+// names a stream other than a trade stream (quotes and klines go straight
+// to the general path).
+func envelopeData(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '{' {
+		return 0, false
+	}
+	key, j, ok := scanString(b, skipSpace(b, i+1))
+	if !ok || string(key) != "stream" {
+		return 0, false
+	}
+	if j = skipSpace(b, j); j >= len(b) || b[j] != ':' {
+		return 0, false
+	}
+	name, j, ok := scanString(b, skipSpace(b, j+1))
+	if !ok || !(bytes.HasSuffix(name, []byte("@aggTrade")) || bytes.HasSuffix(name, []byte("@trade"))) {
+		return 0, false
+	}
+	if j = skipSpace(b, j); j >= len(b) || b[j] != ',' {
+		return 0, false
+	}
+	key, j, ok = scanString(b, skipSpace(b, j+1))
+	if !ok || string(key) != "data" {
+		return 0, false
+	}
+	if j = skipSpace(b, j); j >= len(b) || b[j] != ':' {
+		return 0, false
+	}
+	return skipSpace(b, j+1), true
 }

@@ -193,7 +193,7 @@ func (v *Venue) Bars(ctx context.Context, fqme string, period, from, to int64, p
 		return err
 	}
 	iv, err := interval(period)
-	if err != nil {
+	if err != nil || from >= to {
 		return err
 	}
 	now, err := v.rest.serverTime(ctx)
