@@ -376,3 +376,24 @@ func TestMaxAge(t *testing.T) {
 		t.Fatalf("%d connections", srv.Accepted())
 	}
 }
+
+// TestSinkErrorEndsStream: the Feed contract — a sink error ends Stream
+// with it, wrapped.
+func TestSinkErrorEndsStream(t *testing.T) {
+	_, v, _ := fakeVenue(t, tapeStart+int64(time.Hour), 50, binancefake.Faults{}, btcTape(time.Second))
+	full := errors.New("sink full")
+	for _, kind := range []feeds.EventKind{feeds.KindStatus, feeds.KindTrade} {
+		err := v.Feed(feeds.Subscription{FQMEs: []string{btc}, Trades: true}).Stream(context.Background(), func(ev feeds.Event) error {
+			if ev.Kind == kind {
+				return full
+			}
+			return nil
+		})
+		if !errors.Is(err, full) {
+			t.Fatalf("sink refusing kind %d: Stream returned %v", kind, err)
+		}
+	}
+	if err := v.Feed(feeds.Subscription{FQMEs: []string{"btcusdt.kraken"}, Trades: true}).Stream(context.Background(), nil); err == nil {
+		t.Fatal("a kraken market streamed from binance")
+	}
+}

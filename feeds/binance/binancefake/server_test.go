@@ -209,3 +209,32 @@ func TestWebsocket(t *testing.T) {
 		t.Fatalf("refused upgrade: %v %v", err, resp)
 	}
 }
+
+// TestRecentTrades: /api/v3/trades is the latest trades the clock has
+// passed, in Binance's shape.
+func TestRecentTrades(t *testing.T) {
+	srv, tape := newServer(t, 0, binancefake.Faults{})
+	_, _, body := get(t, srv.RESTURL()+"/api/v3/trades?symbol=BTCUSDT&limit=5")
+	var rows []struct {
+		ID           int64  `json:"id"`
+		Price        string `json:"price"`
+		Qty          string `json:"qty"`
+		Time         int64  `json:"time"`
+		IsBuyerMaker bool   `json:"isBuyerMaker"`
+	}
+	if err := json.Unmarshal(body, &rows); err != nil {
+		t.Fatal(err)
+	}
+	now := srv.Clock().Now()
+	want := tape.Trades(now-int64(time.Hour), now)
+	want = want[len(want)-5:]
+	if len(rows) != 5 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for i, r := range rows {
+		w := want[i]
+		if r.ID != w.ID || r.Time != w.Time/1e6 || parseDec(t, r.Price) != w.Price || parseDec(t, r.Qty) != w.Size || r.IsBuyerMaker != (w.Side == feeds.Sell) {
+			t.Fatalf("row %d: %+v, tape %+v", i, r, w)
+		}
+	}
+}
