@@ -119,12 +119,19 @@ func (f *Feed) Stream(ctx context.Context, sink func(feeds.Event) error) error {
 	var ev feeds.Event
 	var held [][]byte // data read while waiting for a (re)subscription ack
 
+	// Once fatal is set the sink hears nothing more.
 	emitStatus := func(s feeds.Status) {
+		if fatal != nil {
+			return
+		}
 		if err := sink(feeds.Event{Kind: feeds.KindStatus, Status: s}); err != nil {
 			stop(fmt.Errorf("binance feed: %w", err))
 		}
 	}
 	handle := func(msg []byte) error {
+		if fatal != nil {
+			return fatal
+		}
 		recv := f.v.opts.Now()
 		ev.Kind = 0
 		d, err := dec.Decode(msg, recv, &ev)
