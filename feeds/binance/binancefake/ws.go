@@ -113,6 +113,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.ws = ws
 	s.accepted.Add(1)
 	s.mu.Lock()
+	if s.done() {
+		// Close ran between the check above and here: its Drop missed us.
+		s.mu.Unlock()
+		ws.CloseNow()
+		return
+	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	defer func() {
