@@ -117,13 +117,13 @@ func TestStreamThroughFaults(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- f.Stream(ctx, c.sink) }()
 
-			c.waitFor(t, 5*time.Second, "trades", func() bool { return len(c.trades) >= 20 })
+			c.waitFor(t, 10*time.Second, "trades", func() bool { return len(c.trades) >= 20 })
 			srv.Stall(time.Second)
-			c.waitFor(t, 5*time.Second, "a reconnect after the stall", func() bool { return c.count(feeds.Connected) >= 3 })
+			c.waitFor(t, 10*time.Second, "a reconnect after the stall", func() bool { return c.count(feeds.Connected) >= 3 })
 			srv.RefuseFor(500 * time.Millisecond)
 			srv.Drop()
 			n := c.count(feeds.Connected)
-			c.waitFor(t, 5*time.Second, "a reconnect after refusals", func() bool { return c.count(feeds.Connected) > n })
+			c.waitFor(t, 10*time.Second, "a reconnect after refusals", func() bool { return c.count(feeds.Connected) > n })
 			c.waitFor(t, 10*time.Second, "more trades", func() bool { return len(c.trades) >= 100 })
 			cancel()
 			if err := <-done; err != nil {
@@ -282,17 +282,17 @@ func TestLiveSubscribe(t *testing.T) {
 		}
 		return n
 	}
-	c.waitFor(t, 5*time.Second, "btc trades", func() bool { return len(c.trades) > 0 })
+	c.waitFor(t, 10*time.Second, "btc trades", func() bool { return len(c.trades) > 0 })
 	if err := f.Subscribe(ctx, "ethusdt.spot"); err != nil {
 		t.Fatal(err)
 	}
-	c.waitFor(t, 5*time.Second, "eth trades", func() bool { return ethTrades() >= 5 })
+	c.waitFor(t, 10*time.Second, "eth trades", func() bool { return ethTrades() >= 5 })
 	srv.Drop()
-	c.waitFor(t, 5*time.Second, "reconnect", func() bool { return c.count(feeds.Connected) >= 2 })
+	c.waitFor(t, 10*time.Second, "reconnect", func() bool { return c.count(feeds.Connected) >= 2 })
 	c.mu.Lock()
 	n := ethTrades()
 	c.mu.Unlock()
-	c.waitFor(t, 5*time.Second, "eth trades after the reconnect", func() bool { return ethTrades() >= n+5 })
+	c.waitFor(t, 10*time.Second, "eth trades after the reconnect", func() bool { return ethTrades() >= n+5 })
 	if err := f.Unsubscribe(ctx, "ethusdt.spot.binance"); err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func TestStreamReplaysRecorded(t *testing.T) {
 	done := make(chan error, 1)
 	sub := feeds.Subscription{FQMEs: []string{"nknusdt.spot.binance", "lrcbtc.spot.binance"}, Trades: true, Quotes: true, Bars: 60}
 	go func() { done <- v.Feed(sub).Stream(ctx, c.sink) }()
-	c.waitFor(t, 5*time.Second, "the replay", func() bool {
+	c.waitFor(t, 10*time.Second, "the replay", func() bool {
 		return len(c.trades) == want[binance.MsgTrade] && len(c.quotes) == want[binance.MsgQuote] && len(c.bars) == want[binance.MsgBar]
 	})
 	cancel()
@@ -352,17 +352,18 @@ func TestMaxAge(t *testing.T) {
 	srv, _, tr := fakeVenue(t, tapeStart+int64(time.Hour), 50, binancefake.Faults{}, btcTape(time.Second))
 	opts := testOptions(tr)
 	opts.MaxAge = 300 * time.Millisecond
+	opts.StallTimeout = 5 * time.Second // the tape's quiet minutes must not count
 	v := binance.New(feeds.VenueConfig{WSURL: srv.WSURL(), RESTURL: srv.RESTURL()}, opts)
 	c := newCollector()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- v.Feed(feeds.Subscription{FQMEs: []string{btc}, Trades: true}).Stream(ctx, c.sink) }()
-	c.waitFor(t, 5*time.Second, "renewals", func() bool { return c.count(feeds.Connected) >= 3 })
+	c.waitFor(t, 10*time.Second, "renewals", func() bool { return c.count(feeds.Connected) >= 3 })
 	c.mu.Lock()
 	n := len(c.trades)
 	c.mu.Unlock()
-	c.waitFor(t, 5*time.Second, "trades after renewals", func() bool { return len(c.trades) > n+5 })
+	c.waitFor(t, 10*time.Second, "trades after renewals", func() bool { return len(c.trades) > n+5 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
