@@ -70,6 +70,7 @@ func (c *collector) waitFor(t *testing.T, d time.Duration, what string, cond fun
 	}
 }
 
+// count counts statuses of kind; hold c.mu while the feed runs.
 func (c *collector) count(kind feeds.StatusKind) int {
 	n := 0
 	for _, s := range c.statuses {
@@ -122,7 +123,9 @@ func TestStreamThroughFaults(t *testing.T) {
 			c.waitFor(t, 10*time.Second, "a reconnect after the stall", func() bool { return c.count(feeds.Connected) >= 3 })
 			srv.RefuseFor(500 * time.Millisecond)
 			srv.Drop()
+			c.mu.Lock()
 			n := c.count(feeds.Connected)
+			c.mu.Unlock()
 			c.waitFor(t, 10*time.Second, "a reconnect after refusals", func() bool { return c.count(feeds.Connected) > n })
 			c.waitFor(t, 10*time.Second, "more trades", func() bool { return len(c.trades) >= 100 })
 			cancel()
