@@ -35,15 +35,17 @@ func scanString(b []byte, i int) ([]byte, int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, 0, false
 	}
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return b[i+1 : j], j + 1, true
-		case c == '\\' || c < 0x20:
-			return nil, 0, false
-		}
+	n := bytes.IndexByte(b[i+1:], '"')
+	if n < 0 {
+		return nil, 0, false
 	}
-	return nil, 0, false
+	s := b[i+1 : i+1+n]
+	// Control characters are let through as the general path (fastjson)
+	// lets them through; an escape goes there to be unescaped.
+	if bytes.IndexByte(s, '\\') >= 0 {
+		return nil, 0, false
+	}
+	return s, i + n + 2, true
 }
 
 // scanNumber reads a JSON number at b[i].
