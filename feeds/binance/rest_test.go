@@ -194,11 +194,12 @@ func TestMarket(t *testing.T) {
 // TestAPIErrorReachesUser: Binance's own 4xx message, naming the request.
 func TestAPIErrorReachesUser(t *testing.T) {
 	srv, v, _ := fakeVenue(t, tapeStart+int64(time.Hour), 0, binancefake.Faults{}, btcTape(0))
+	before := srv.Requests()
 	_, err := v.Market(context.Background(), "foousdt.spot.binance")
 	var api *binance.APIError
 	if !errors.As(err, &api) || api.Code != -1121 || !strings.Contains(err.Error(), "Invalid symbol.") ||
-		!strings.Contains(err.Error(), "exchangeInfo?symbol=FOOUSDT") {
-		t.Fatalf("unknown symbol: %v", err)
+		!strings.Contains(err.Error(), "exchangeInfo?symbol=FOOUSDT") || srv.Requests()-before != 1 {
+		t.Fatalf("unknown symbol: %v after %d requests (a 4xx is not retried)", err, srv.Requests()-before)
 	}
 	err = v.Bars(context.Background(), "foousdt.spot.binance", 60, tapeStart/1e9, tapeStart/1e9+3600, func(*frames.OHLCV) error { return nil })
 	if !errors.As(err, &api) || !strings.Contains(err.Error(), "klines?") || !strings.Contains(err.Error(), "HTTP 400") {
@@ -207,9 +208,16 @@ func TestAPIErrorReachesUser(t *testing.T) {
 	if err := v.Bars(context.Background(), btc, 120, 0, 60, func(*frames.OHLCV) error { return nil }); err == nil || !strings.Contains(err.Error(), "1s 1m") {
 		t.Fatalf("2m klines: %v", err)
 	}
+	// Told to come back later than we wait: an error saying so at once.
+	srv.SetFaults(binancefake.Faults{Fail429Every: 1, RetryAfter: 200})
+	before = srv.Requests()
+	_, err = v.Market(context.Background(), "ethusdt.spot.binance")
+	if err == nil || !strings.Contains(err.Error(), "HTTP 429: told to retry after 3m20s") || srv.Requests()-before != 1 {
+		t.Fatalf("long Retry-After: %v after %d requests", err, srv.Requests()-before)
+	}
 	// A server that keeps failing: a bounded number of attempts, then an error.
 	srv.SetFaults(binancefake.Faults{Fail5xxEvery: 1})
-	before := srv.Requests()
+	before = srv.Requests()
 	_, err = v.Market(context.Background(), "ethusdt.spot.binance")
 	if err == nil || !strings.Contains(err.Error(), "giving up after 8 attempts") || !strings.Contains(err.Error(), "HTTP 503") || srv.Requests()-before != 8 {
 		t.Fatalf("failing server: %v after %d requests", err, srv.Requests()-before)
