@@ -43,17 +43,13 @@ type Decoded struct {
 // Not safe for concurrent use.
 type Decoder struct {
 	p     fastjson.Parser
-	fqmes map[string]string // SYMBOL → fqme
+	fqmes map[string]string // SYMBOL → fqme, so trades allocate no name
 }
 
-// NewDecoder returns a decoder; symbols maps Binance symbols (BTCUSDT) to
-// the fqmes events carry. A symbol not in it becomes "<symbol>.spot.binance".
-func NewDecoder(symbols map[string]string) *Decoder {
-	m := make(map[string]string, len(symbols))
-	for k, v := range symbols {
-		m[k] = v
-	}
-	return &Decoder{fqmes: m}
+// NewDecoder returns a decoder. Events name markets by our canonical fqme
+// of the message's symbol (BTCUSDT → btcusdt.spot.binance).
+func NewDecoder() *Decoder {
+	return &Decoder{fqmes: map[string]string{}}
 }
 
 // APIError is an error Binance answered with: a REST 4xx body or a refused

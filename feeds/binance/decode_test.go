@@ -86,7 +86,7 @@ func integer(t *testing.T, m map[string]any, k string) int64 {
 // TestDecodeRecorded decodes every recorded Binance message and compares
 // each field with the same message parsed by encoding/json here.
 func TestDecodeRecorded(t *testing.T) {
-	dec := binance.NewDecoder(nil)
+	dec := binance.NewDecoder()
 	counts := map[binance.MsgKind]int{}
 	for file, msgs := range recorded(t) {
 		for i, msg := range msgs {
@@ -167,7 +167,7 @@ func stringField(m map[string]any, k string) string {
 // TestDecodeMalformed: cut or corrupted messages are errors, never panics
 // nor events.
 func TestDecodeMalformed(t *testing.T) {
-	dec := binance.NewDecoder(nil)
+	dec := binance.NewDecoder()
 	for file, msgs := range recorded(t) {
 		for i, msg := range msgs {
 			for n := 1; n < len(msg); n += 7 {
@@ -202,7 +202,7 @@ func TestDecodeMalformed(t *testing.T) {
 }
 
 func TestDecodeAcks(t *testing.T) {
-	dec := binance.NewDecoder(nil)
+	dec := binance.NewDecoder()
 	var ev feeds.Event
 	d, err := dec.Decode([]byte(`{"result":null,"id":3}`), 0, &ev)
 	if err != nil || d.Kind != binance.MsgAck || d.AckID != 3 || d.AckErr != nil {
@@ -235,7 +235,7 @@ func tradeMessages(t testing.TB) [][]byte {
 // market's fqme is known.
 func TestDecodeTradeAllocs(t *testing.T) {
 	msgs := tradeMessages(t)
-	dec := binance.NewDecoder(nil)
+	dec := binance.NewDecoder()
 	var ev feeds.Event
 	for _, m := range msgs {
 		dec.Decode(m, 0, &ev)
@@ -255,7 +255,7 @@ func TestDecodeTradeAllocs(t *testing.T) {
 // BenchmarkDecodeTrades decodes the recorded trade messages with Decoder.
 func BenchmarkDecodeTrades(b *testing.B) {
 	msgs := tradeMessages(b)
-	dec := binance.NewDecoder(nil)
+	dec := binance.NewDecoder()
 	var ev feeds.Event
 	b.ReportAllocs()
 	b.ResetTimer()

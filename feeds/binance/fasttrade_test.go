@@ -56,7 +56,7 @@ func TestFastTradeAgrees(t *testing.T) {
 	if len(msgs) < 5 {
 		t.Fatalf("%d recorded trade messages", len(msgs))
 	}
-	d := NewDecoder(nil)
+	d := NewDecoder()
 	check := func(m []byte, mustTake bool) {
 		var fast, slow feeds.Event
 		took := d.fastTrade(m, 9, &fast)

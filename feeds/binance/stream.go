@@ -114,7 +114,7 @@ func (f *Feed) Stream(ctx context.Context, sink func(feeds.Event) error) error {
 		}
 		cancel()
 	}
-	dec := NewDecoder(nil)
+	dec := NewDecoder()
 	last := map[string]lastTrade{}
 	var ev feeds.Event
 	var held [][]byte // data read while waiting for a (re)subscription ack
@@ -263,7 +263,7 @@ func (f *Feed) resubscribe(ctx context.Context, c *wsconn.Conn, urlStreams []str
 		}
 		waiting[id] = true
 	}
-	dec := NewDecoder(nil)
+	dec := NewDecoder()
 	var ev feeds.Event
 	for len(waiting) > 0 {
 		msg, err := c.Read(ctx)

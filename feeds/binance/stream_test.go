@@ -315,7 +315,7 @@ func TestLiveSubscribe(t *testing.T) {
 // comes through the feed as the decoder reads it.
 func TestStreamReplaysRecorded(t *testing.T) {
 	msgs := recorded(t)["raw/binance/ws_combined_stream_capture_2021-10-12.log"]
-	dec := binance.NewDecoder(nil)
+	dec := binance.NewDecoder()
 	want := map[binance.MsgKind]int{}
 	for _, m := range msgs {
 		var ev feeds.Event
