@@ -5,6 +5,12 @@
 // meets injected on demand (drops, refused reconnects, stalls, malformed,
 // duplicate and out-of-order messages, 429 and 5xx). It can also replay
 // real recorded Binance messages to every connection.
+//
+// Where the tape has no data of its own the fake derives it: the book
+// (bookTicker) is one tick either side of the last trade, a kline update
+// goes out with each trade and once more when its interval closes (Binance
+// also sends them every second or two), and each trade is its own
+// aggregate, so aggTrade ids equal trade ids.
 package binancefake
 
 import (
