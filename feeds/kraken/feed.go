@@ -104,7 +104,7 @@ func (s *stream) requests(m *market, iv int64) []subReq {
 		add("trade", "trade", map[string]any{"snapshot": true})
 	}
 	if s.f.sub.Quotes {
-		add("ticker", "spread", nil)
+		add("ticker", "ticker", nil)
 	}
 	if iv > 0 {
 		add("ohlc", "ohlc", map[string]any{"interval": iv})
