@@ -27,12 +27,8 @@ const (
 // five without trades, so flat bars are exercised) and an ETH/USDT one.
 func fakeAt(t *testing.T, now int64, speed float64, meanGap time.Duration, opts krakenfake.Options) (*krakenfake.Server, *Venue) {
 	t.Helper()
-	start := (now - 3*86400) * 1e9
 	opts.Clock = venuefake.NewClock(now*1e9, speed)
-	opts.Tapes = []*venuefake.Tape{
-		venuefake.NewTape(venuefake.TapeConfig{FQME: "btcusdt.spot.kraken", Seed: 7, Start: start, Price: 65000, Tick: testTick, Lot: testLot, MeanGap: meanGap, QuietEvery: 5}),
-		venuefake.NewTape(venuefake.TapeConfig{FQME: "ethusdt.spot.kraken", Seed: 8, Start: start, Price: 3000, Tick: 0.01, Lot: 0.0001, MeanGap: meanGap}),
-	}
+	opts.Tapes = testTapes(now, meanGap)
 	srv, err := krakenfake.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +61,20 @@ func sameBars(t *testing.T, got, want *frames.OHLCV) {
 	}
 	if want.Period == 60 && flat == 0 {
 		t.Errorf("no flat bar in the range: the flat-bar rule went unchecked")
+	}
+}
+
+// testTapes are the fake's markets, made afresh (tapes are deterministic)
+// for tests to compare with. They start three days before now, or one
+// hour before with trades less than a second apart.
+func testTapes(now int64, meanGap time.Duration) []*venuefake.Tape {
+	start := (now - 3*86400) * 1e9
+	if meanGap > 0 && meanGap < time.Second {
+		start = (now - 3600) * 1e9
+	}
+	return []*venuefake.Tape{
+		venuefake.NewTape(venuefake.TapeConfig{FQME: "btcusdt.spot.kraken", Seed: 7, Start: start, Price: 65000, Tick: testTick, Lot: testLot, MeanGap: meanGap, QuietEvery: 5}),
+		venuefake.NewTape(venuefake.TapeConfig{FQME: "ethusdt.spot.kraken", Seed: 8, Start: start, Price: 3000, Tick: 0.01, Lot: 0.0001, MeanGap: meanGap}),
 	}
 }
 
@@ -148,7 +158,7 @@ func TestBarsOlderThanWindowFromTrades(t *testing.T) {
 }
 
 func TestTradesPaged(t *testing.T) {
-	srv, v := fakeAt(t, testNow, 0, 0, krakenfake.Options{})
+	_, v := fakeAt(t, testNow, 0, 0, krakenfake.Options{})
 	from, to := int64(testNow-7200)*1e9, int64(testNow-600)*1e9
 	var got []feeds.Trade
 	pages := 0
@@ -160,8 +170,7 @@ func TestTradesPaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tape := venuefake.NewTape(venuefake.TapeConfig{FQME: "btcusdt.spot.kraken", Seed: 7, Start: (testNow - 3*86400) * 1e9, Price: 65000, Tick: testTick, Lot: testLot, QuietEvery: 5})
-	want := tape.Trades(from, to)
+	want := testTapes(testNow, 0)[0].Trades(from, to)
 	if len(got) != len(want) || pages < 3 {
 		t.Fatalf("%d trades in %d pages, want %d in several", len(got), pages, len(want))
 	}
@@ -173,7 +182,6 @@ func TestTradesPaged(t *testing.T) {
 			t.Fatalf("trade %d: %+v, want %+v", i, g, w)
 		}
 	}
-	_ = srv
 }
 
 func TestMarket(t *testing.T) {
