@@ -19,12 +19,13 @@ type Feed struct {
 	v   *Venue
 	sub feeds.Subscription
 
-	dups, malformed, gaps, reconnects atomic.Int64
+	dups, late, malformed, gaps, reconnects atomic.Int64
 }
 
 // Stats counts what a Feed dropped or reported.
 type Stats struct {
 	Duplicates int64 // trades dropped because their id was already delivered
+	Late       int64 // trades dropped because they came after a later one, inside the TradeGap it caused
 	Malformed  int64 // messages that could not be decoded
 	Gaps       int64 // TradeGap statuses sent
 	Reconnects int64 // connections lost
@@ -32,7 +33,7 @@ type Stats struct {
 
 // Stats returns the counters so far.
 func (f *Feed) Stats() Stats {
-	return Stats{f.dups.Load(), f.malformed.Load(), f.gaps.Load(), f.reconnects.Load()}
+	return Stats{f.dups.Load(), f.late.Load(), f.malformed.Load(), f.gaps.Load(), f.reconnects.Load()}
 }
 
 // Stream subscribes to the subscription's markets and delivers their
@@ -112,7 +113,8 @@ func (s *stream) requests(m *market, iv int64) []subReq {
 	return out
 }
 
-type lastTrade struct{ id, time int64 }
+// lastTrade is a market's last delivered trade and the last gap reported.
+type lastTrade struct{ id, time, gapFrom, gapTo int64 }
 
 type barState struct {
 	cur    feeds.BarEvent
@@ -229,7 +231,9 @@ func (s *stream) handle(msg []byte) error {
 }
 
 // trade drops a trade whose id was delivered already and reports a jump
-// in ids as a TradeGap before delivering the trade after it.
+// in ids as a TradeGap before delivering the trade after it. A trade that
+// arrives after a later one is inside the gap that one reported, so it is
+// dropped too (counted as late): the gap stays the one place to repair.
 func (s *stream) trade(ev feeds.Event) error {
 	tr := ev.Trade
 	lt := s.last[tr.FQME]
@@ -239,11 +243,16 @@ func (s *stream) trade(ev feeds.Event) error {
 	}
 	if tr.ID != 0 && lt.id != 0 {
 		if tr.ID <= lt.id {
-			s.f.dups.Add(1)
+			if lt.gapFrom < tr.ID && tr.ID < lt.gapTo {
+				s.f.late.Add(1)
+			} else {
+				s.f.dups.Add(1)
+			}
 			return nil
 		}
 		if tr.ID > lt.id+1 {
 			s.f.gaps.Add(1)
+			lt.gapFrom, lt.gapTo = lt.id, tr.ID
 			if err := s.sink(feeds.Event{Kind: feeds.KindStatus, Status: feeds.Status{
 				Kind: feeds.TradeGap, FQME: tr.FQME, Time: tr.Recv, From: lt.time, To: tr.Time, FromID: lt.id, ToID: tr.ID,
 			}}); err != nil {

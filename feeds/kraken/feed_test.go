@@ -178,7 +178,7 @@ func TestFeedFaults(t *testing.T) {
 	if st.Malformed < 1 || int64(r.statuses[feeds.Malformed]) != st.Malformed {
 		t.Errorf("malformed frames: %d counted, %d reported", st.Malformed, r.statuses[feeds.Malformed])
 	}
-	if st.Duplicates < 1 || st.Gaps < 1 || int64(r.gaps) != st.Gaps {
+	if st.Duplicates < 1 || st.Late < 1 || st.Gaps < 1 || int64(r.gaps) != st.Gaps {
 		t.Errorf("want duplicates dropped and the reordering reported as a gap: %+v", st)
 	}
 	if st.Reconnects < 3 || int64(r.statuses[feeds.Disconnected]) != st.Reconnects || r.statuses[feeds.Connected] < 3 {

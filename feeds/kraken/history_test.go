@@ -208,15 +208,14 @@ func TestMarket(t *testing.T) {
 }
 
 func TestRESTRetriesAndErrors(t *testing.T) {
-	srv, v := fakeAt(t, testNow, 0, 0, krakenfake.Options{})
+	// AssetPairs, then OHLC, each through throttling.
+	srv, v := fakeAt(t, testNow, 0, 0, krakenfake.Options{RESTFaults: []krakenfake.Reply{
+		{Status: 429, RetryAfter: 0}, {Status: 502}, {Error: "EAPI:Rate limit exceeded"},
+		{Status: 503}, {Error: "EGeneral:Too many requests"}, {Status: 500},
+	}})
 	forming := int64(testNow) / 60 * 60
 	from, to := forming-60*60, forming-30*60
 	want, _ := srv.TrueBars("btcusdt.spot.kraken", 60, from, to)
-
-	// AssetPairs, then OHLC, each through throttling.
-	srv.FailREST(krakenfake.Reply{Status: 429, RetryAfter: 0}, krakenfake.Reply{Status: 502},
-		krakenfake.Reply{Error: "EAPI:Rate limit exceeded"}, krakenfake.Reply{Status: 503},
-		krakenfake.Reply{Error: "EGeneral:Too many requests"}, krakenfake.Reply{Status: 500})
 	got, _ := collect(t, v, "btcusdt.spot.kraken", 60, from, to)
 	sameBars(t, got, want)
 	if n := srv.RESTRequests(); n != 8 {

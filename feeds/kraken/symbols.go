@@ -14,12 +14,10 @@ import (
 
 // market is one Kraken pair under all the names its APIs use.
 type market struct {
-	mp     mkt.MktPair
-	rest   string // REST pair name (altname), e.g. XBTUSDT
-	wsV1   string // websocket v1 pair, e.g. XBT/USDT
-	wsV2   string // websocket v2 symbol, e.g. BTC/USDT
-	priceD int32  // price decimals
-	lotD   int32  // size decimals
+	mp   mkt.MktPair
+	rest string // REST pair name (altname), e.g. XBTUSDT
+	wsV1 string // websocket v1 pair, e.g. XBT/USDT
+	wsV2 string // websocket v2 symbol, e.g. BTC/USDT
 }
 
 // OurAsset maps a Kraken asset code to our lower-case name: XBT (and the
@@ -119,11 +117,9 @@ func newMarket(key string, p assetPair) (*market, error) {
 			SizeTick:    lot,
 			MinNotional: minNotional,
 		},
-		rest:   rest,
-		wsV1:   p.WSName,
-		wsV2:   strings.ToUpper(base) + "/" + strings.ToUpper(quote),
-		priceD: max(p.PairDecimals, mkt.DecDigits(tick)),
-		lotD:   p.LotDecimals,
+		rest: rest,
+		wsV1: p.WSName,
+		wsV2: strings.ToUpper(base) + "/" + strings.ToUpper(quote),
 	}, nil
 }
 

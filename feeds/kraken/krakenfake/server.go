@@ -39,6 +39,9 @@ type Options struct {
 	// Poll is how often (wall) the stream looks at the clock for new
 	// trades (default 10 ms).
 	Poll time.Duration
+	// RESTFaults are answered, one each, to the first REST requests
+	// (more can be queued with Server.FailREST).
+	RESTFaults []Reply
 	// Replay lists recorded v1 captures (the oracles' raw/kraken/*.log or
 	// messages/kraken_ws_v1_*.jsonl) served on V1URL.
 	Replay []string
@@ -140,7 +143,7 @@ func New(o Options) (*Server, error) {
 	if o.Poll <= 0 {
 		o.Poll = 10 * time.Millisecond
 	}
-	s := &Server{opts: o, clock: o.Clock, conns: map[*conn]bool{}}
+	s := &Server{opts: o, clock: o.Clock, conns: map[*conn]bool{}, restFaults: append([]Reply(nil), o.RESTFaults...)}
 	for _, t := range o.Tapes {
 		m, err := newMarket(t)
 		if err != nil {
