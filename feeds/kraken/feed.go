@@ -72,9 +72,12 @@ func (f *Feed) Stream(ctx context.Context, sink func(feeds.Event) error) error {
 	})
 	err := cl.Run(ctx, s.handle)
 	if s.fatal != nil {
-		return s.fatal
+		err = s.fatal
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("kraken feed %v: %w", f.sub.FQMEs, err)
+	}
+	return nil
 }
 
 type subReq struct {
@@ -105,7 +108,7 @@ func (s *stream) requests(m *market, iv int64) []subReq {
 		add("trade", "trade", map[string]any{"snapshot": true})
 	}
 	if s.f.sub.Quotes {
-		add("ticker", "ticker", nil)
+		add("ticker", "ticker", map[string]any{"event_trigger": "bbo"})
 	}
 	if iv > 0 {
 		add("ohlc", "ohlc", map[string]any{"interval": iv})
@@ -175,7 +178,7 @@ func (s *stream) subscribe(ctx context.Context, c *wsconn.Conn) error {
 		if derr == nil && a != nil {
 			if what, ok := want[a.reqID]; ok {
 				if !a.success {
-					return s.fail(fmt.Errorf("kraken: subscription %s refused: %s", what, a.err))
+					return s.fail(fmt.Errorf("subscription %s refused: %s", what, a.err))
 				}
 				delete(want, a.reqID)
 				continue

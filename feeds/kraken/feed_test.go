@@ -210,6 +210,22 @@ func TestFeedRefused(t *testing.T) {
 	}
 }
 
+// TestFeedSinkError: a sink's error ends Stream, wrapped.
+func TestFeedSinkError(t *testing.T) {
+	_, v := fakeAt(t, testNow, 1, 0, krakenfake.Options{})
+	full := errors.New("full")
+	n := 0
+	err := v.Feed(feeds.Subscription{FQMEs: []string{"btcusdt.spot.kraken"}, Trades: true}).Stream(context.Background(), func(ev feeds.Event) error {
+		if n++; ev.Kind == feeds.KindTrade {
+			return full
+		}
+		return nil
+	})
+	if !errors.Is(err, full) || !strings.Contains(err.Error(), "btcusdt.spot.kraken") || n != 2 {
+		t.Errorf("Stream: %v after %d events", err, n)
+	}
+}
+
 // TestFeedCancel: ending the context ends Stream with no goroutine left.
 func TestFeedCancel(t *testing.T) {
 	now := int64(testNow)

@@ -3,6 +3,7 @@ package kraken
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -135,8 +136,16 @@ func TestBarsFromOHLCWindow(t *testing.T) {
 	}
 }
 
+// TestBarsOlderThanWindowFromTrades, on a stopped clock and one running
+// 50× the wall clock (moving the OHLC window while the pages are fetched).
 func TestBarsOlderThanWindowFromTrades(t *testing.T) {
-	srv, v := fakeAt(t, testNow, 0, 0, krakenfake.Options{})
+	for _, speed := range []float64{0, 50} {
+		t.Run(fmt.Sprintf("%gx", speed), func(t *testing.T) { barsOlderThanWindow(t, speed) })
+	}
+}
+
+func barsOlderThanWindow(t *testing.T, speed float64) {
+	srv, v := fakeAt(t, testNow, speed, 0, krakenfake.Options{})
 	forming := int64(testNow) / 60 * 60
 	from, to := forming-1000*60, forming-650*60 // straddles the window's start (720 bars back)
 	got, pages := collect(t, v, "btcusdt.spot.kraken", 60, from, to)
