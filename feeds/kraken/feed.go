@@ -91,9 +91,10 @@ func (s *stream) requests(m *market, iv int64) []subReq {
 	var out []subReq
 	add := func(channel, v1name string, extra map[string]any) {
 		if s.v1 {
+			// v1 knows none of v2's options but the interval.
 			sub := map[string]any{"name": v1name}
-			for k, v := range extra {
-				sub[k] = v
+			if iv, ok := extra["interval"]; ok {
+				sub["interval"] = iv
 			}
 			out = append(out, subReq{v1name + " " + m.wsV1, map[string]any{"event": "subscribe", "pair": []string{m.wsV1}, "subscription": sub}})
 			return
