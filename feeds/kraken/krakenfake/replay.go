@@ -173,11 +173,12 @@ func (s *Server) wsV1(w http.ResponseWriter, r *http.Request) {
 	defer s.forget(c)
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
+	c.ctx = ctx
 	status := s.rec.status
 	if status == nil {
 		status = mustJSON(map[string]any{"connectionID": c.id, "event": "systemStatus", "status": "online", "version": "1.9.0"})
 	}
-	c.out <- status
+	c.queue(status)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -189,7 +190,7 @@ func (s *Server) wsV1(w http.ResponseWriter, r *http.Request) {
 			}
 			var req v1Req
 			if json.Unmarshal(b, &req) != nil || req.Event != "subscribe" {
-				c.out <- mustJSON(map[string]any{"event": "error", "errorMessage": "Malformed request", "reqid": req.ReqID})
+				c.queue(mustJSON(map[string]any{"event": "error", "errorMessage": "Malformed request", "reqid": req.ReqID}))
 				continue
 			}
 			name := req.Subscription.Name
@@ -199,13 +200,13 @@ func (s *Server) wsV1(w http.ResponseWriter, r *http.Request) {
 			for _, p := range req.Pair {
 				id, ok := s.rec.chans[req.Subscription.Name+" "+p]
 				if !ok {
-					c.out <- mustJSON(map[string]any{"errorMessage": "Currency pair not supported", "event": "subscriptionStatus",
-						"pair": p, "status": "error", "subscription": map[string]any{"name": req.Subscription.Name}, "reqid": req.ReqID})
+					c.queue(mustJSON(map[string]any{"errorMessage": "Currency pair not supported", "event": "subscriptionStatus",
+						"pair": p, "status": "error", "subscription": map[string]any{"name": req.Subscription.Name}, "reqid": req.ReqID}))
 					continue
 				}
-				c.out <- mustJSON(map[string]any{"channelID": id, "channelName": name, "event": "subscriptionStatus",
-					"pair": p, "status": "subscribed", "subscription": map[string]any{"name": req.Subscription.Name}, "reqid": req.ReqID})
-				c.subs <- &sub{channel: name, pair: p}
+				c.queue(mustJSON(map[string]any{"channelID": id, "channelName": name, "event": "subscriptionStatus",
+					"pair": p, "status": "subscribed", "subscription": map[string]any{"name": req.Subscription.Name}, "reqid": req.ReqID}))
+				c.add(&sub{channel: name, pair: p})
 			}
 		}
 	}()

@@ -80,6 +80,7 @@ type sub struct {
 }
 
 type conn struct {
+	ctx    context.Context // ends with the connection
 	ws     *websocket.Conn
 	id     int64
 	out    chan []byte // acks and snapshots, from the reader
@@ -109,6 +110,22 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) *conn {
 	return c
 }
 
+// queue hands msg to the writer, unless the connection is over.
+func (c *conn) queue(msg []byte) {
+	select {
+	case c.out <- msg:
+	case <-c.ctx.Done():
+	}
+}
+
+// add hands a new subscription to the writer.
+func (c *conn) add(sb *sub) {
+	select {
+	case c.subs <- sb:
+	case <-c.ctx.Done():
+	}
+}
+
 func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
@@ -134,8 +151,9 @@ func (s *Server) wsV2(w http.ResponseWriter, r *http.Request) {
 	defer s.forget(c)
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	c.out <- mustJSON(map[string]any{"channel": "status", "type": "update", "data": []any{map[string]any{
-		"api_version": "v2", "connection_id": c.id, "system": "online", "version": "2.0.0"}}})
+	c.ctx = ctx
+	c.queue(mustJSON(map[string]any{"channel": "status", "type": "update", "data": []any{map[string]any{
+		"api_version": "v2", "connection_id": c.id, "system": "online", "version": "2.0.0"}}}))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -169,24 +187,24 @@ func (s *Server) readV2(ctx context.Context, c *conn) {
 		tin := rfc3339(time.Now().UnixNano())
 		var req v2Req
 		if err := json.Unmarshal(b, &req); err != nil {
-			c.out <- mustJSON(map[string]any{"error": "EGeneral:Invalid arguments", "success": false, "time_in": tin, "time_out": tin})
+			c.queue(mustJSON(map[string]any{"error": "EGeneral:Invalid arguments", "success": false, "time_in": tin, "time_out": tin}))
 			continue
 		}
 		switch req.Method {
 		case "ping":
-			c.out <- mustJSON(map[string]any{"method": "pong", "req_id": req.ReqID, "time_in": tin, "time_out": tin})
+			c.queue(mustJSON(map[string]any{"method": "pong", "req_id": req.ReqID, "time_in": tin, "time_out": tin}))
 		case "subscribe":
 			s.subscribeV2(c, &req, tin)
 		default:
-			c.out <- mustJSON(map[string]any{"error": "EGeneral:Invalid arguments", "method": req.Method, "success": false, "req_id": req.ReqID, "time_in": tin, "time_out": tin})
+			c.queue(mustJSON(map[string]any{"error": "EGeneral:Invalid arguments", "method": req.Method, "success": false, "req_id": req.ReqID, "time_in": tin, "time_out": tin}))
 		}
 	}
 }
 
 func (s *Server) subscribeV2(c *conn, req *v2Req, tin string) {
 	refuse := func(sym, msg string) {
-		c.out <- mustJSON(map[string]any{"error": msg, "method": "subscribe", "success": false, "symbol": sym,
-			"req_id": req.ReqID, "time_in": tin, "time_out": tin})
+		c.queue(mustJSON(map[string]any{"error": msg, "method": "subscribe", "success": false, "symbol": sym,
+			"req_id": req.ReqID, "time_in": tin, "time_out": tin}))
 	}
 	ch := req.Params.Channel
 	if ch != "trade" && ch != "ticker" && ch != "ohlc" {
@@ -204,25 +222,25 @@ func (s *Server) subscribeV2(c *conn, req *v2Req, tin string) {
 			continue
 		}
 		now := s.clock.Now()
-		c.out <- mustJSON(map[string]any{"method": "subscribe", "result": map[string]any{"channel": ch, "symbol": sym, "snapshot": true},
-			"success": true, "req_id": req.ReqID, "time_in": tin, "time_out": tin})
+		c.queue(mustJSON(map[string]any{"method": "subscribe", "result": map[string]any{"channel": ch, "symbol": sym, "snapshot": true},
+			"success": true, "req_id": req.ReqID, "time_in": tin, "time_out": tin}))
 		sb := &sub{m: m, channel: ch, interval: req.Params.Interval, sent: now}
 		// Kraken's snapshot: the last 50 trades, the current bar, the
 		// current ticker.
 		recent := m.tape.Trades(m.tape.Config().Start, now)
 		switch ch {
 		case "trade":
-			c.out <- tradeMsg("snapshot", m, recent[max(0, len(recent)-50):])
+			c.queue(tradeMsg("snapshot", m, recent[max(0, len(recent)-50):]))
 		case "ticker":
 			if len(recent) > 0 {
-				c.out <- tickerMsg("snapshot", m, recent[len(recent)-1])
+				c.queue(tickerMsg("snapshot", m, recent[len(recent)-1]))
 			}
 		case "ohlc":
 			if msg := ohlcMsg("snapshot", m, sb.interval, recent, now); msg != nil {
-				c.out <- msg
+				c.queue(msg)
 			}
 		}
-		c.subs <- sb
+		c.add(sb)
 	}
 }
 
