@@ -36,7 +36,7 @@ func fakeAt(t *testing.T, now int64, speed float64, meanGap time.Duration, opts 
 	}
 	t.Cleanup(srv.Close)
 	v := New(feeds.VenueConfig{RESTURL: srv.RESTURL(), WSURL: srv.WSURL()},
-		Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, StallTimeout: 800 * time.Millisecond})
+		Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, StallTimeout: 1500 * time.Millisecond})
 	return srv, v
 }
 

@@ -150,6 +150,9 @@ func New(o Options) (*Server, error) {
 			return nil, err
 		}
 		s.mkts = append(s.mkts, m)
+		// A tape is generated from its start on first use; doing it now
+		// keeps that out of the first subscription's reply time.
+		t.Trades(t.Config().Start, o.Clock.Now())
 	}
 	if len(o.Replay) > 0 {
 		rec, err := loadRecording(o.Replay)
