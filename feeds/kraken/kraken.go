@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"workbench/feeds"
+	"workbench/mkt"
 )
 
 // Public endpoints.
@@ -49,7 +50,7 @@ type Venue struct {
 	rest *restClient
 
 	mu    sync.Mutex
-	pairs map[string]*market // by our key (btcusdt) and Kraken's altname (xbtusdt)
+	pairs map[string]mkt.MktPair // by key (btcusdt); in memory until feeds' market cache lands
 }
 
 // New returns Kraken reached through cfg (empty URLs: the public ones).

@@ -12,7 +12,8 @@ import (
 	"workbench/mkt"
 )
 
-// market is one Kraken pair under all the names its APIs use.
+// market is one Kraken pair under all the names its APIs use, all
+// derived from its MktPair (so a cached MktPair is enough).
 type market struct {
 	mp   mkt.MktPair
 	rest string // REST pair name (altname), e.g. XBTUSDT
@@ -38,6 +39,29 @@ func OurAsset(code string) string {
 		c = "DOGE"
 	}
 	return strings.ToLower(c)
+}
+
+// KrakenAsset is OurAsset's inverse for websocket names: btc is XBT, doge
+// XDG, anything else upper-cased.
+func KrakenAsset(ours string) string {
+	switch ours {
+	case "btc":
+		return "XBT"
+	case "doge":
+		return "XDG"
+	}
+	return strings.ToUpper(ours)
+}
+
+// marketOf names mp in Kraken's APIs: REST by its BSMktID (the altname),
+// websocket v1 with Kraken's asset codes, v2 with the common ones.
+func marketOf(mp mkt.MktPair) *market {
+	return &market{
+		mp:   mp,
+		rest: mp.BSMktID,
+		wsV1: KrakenAsset(mp.Dst.Name) + "/" + KrakenAsset(mp.Src.Name),
+		wsV2: strings.ToUpper(mp.Dst.Name) + "/" + strings.ToUpper(mp.Src.Name),
+	}
 }
 
 // SymbolFQME is the fqme of a websocket pair ("XBT/USD" in v1, "BTC/USD"
@@ -69,10 +93,10 @@ type assetPair struct {
 // newMarket turns an AssetPairs entry into a market: price tick from
 // tick_size (else 10^-pair_decimals), lot 10^-lot_decimals, min notional
 // from costmin.
-func newMarket(key string, p assetPair) (*market, error) {
+func newMarket(key string, p assetPair) (mkt.MktPair, error) {
 	b, q, ok := strings.Cut(p.WSName, "/")
 	if !ok {
-		return nil, fmt.Errorf("kraken AssetPairs %s: wsname %q is not BASE/QUOTE", key, p.WSName)
+		return mkt.MktPair{}, fmt.Errorf("kraken AssetPairs %s: wsname %q is not BASE/QUOTE", key, p.WSName)
 	}
 	base, quote := OurAsset(b), OurAsset(q)
 	tick := mkt.DigitsToDec(p.PairDecimals)
@@ -82,7 +106,7 @@ func newMarket(key string, p assetPair) (*market, error) {
 	if p.TickSize != "" {
 		t, err := decimal.NewFromString(p.TickSize)
 		if err != nil {
-			return nil, fmt.Errorf("kraken AssetPairs %s: tick_size %q: %w", key, p.TickSize, err)
+			return mkt.MktPair{}, fmt.Errorf("kraken AssetPairs %s: tick_size %q: %w", key, p.TickSize, err)
 		}
 		tick = t
 	}
@@ -94,7 +118,7 @@ func newMarket(key string, p assetPair) (*market, error) {
 	if p.CostMin != "" {
 		c, err := decimal.NewFromString(p.CostMin)
 		if err != nil {
-			return nil, fmt.Errorf("kraken AssetPairs %s: costmin %q: %w", key, p.CostMin, err)
+			return mkt.MktPair{}, fmt.Errorf("kraken AssetPairs %s: costmin %q: %w", key, p.CostMin, err)
 		}
 		minNotional = c
 	}
@@ -106,25 +130,20 @@ func newMarket(key string, p assetPair) (*market, error) {
 	if rest == "" {
 		rest = key
 	}
-	return &market{
-		mp: mkt.MktPair{
-			Dst:         mkt.Asset{Name: base, AType: mkt.CryptoCurrency, TxTick: lot},
-			Src:         mkt.Asset{Name: quote, AType: srcType},
-			Venue:       "spot",
-			Broker:      "kraken",
-			BSMktID:     rest,
-			PriceTick:   tick,
-			SizeTick:    lot,
-			MinNotional: minNotional,
-		},
-		rest: rest,
-		wsV1: p.WSName,
-		wsV2: strings.ToUpper(base) + "/" + strings.ToUpper(quote),
+	return mkt.MktPair{
+		Dst:         mkt.Asset{Name: base, AType: mkt.CryptoCurrency, TxTick: lot},
+		Src:         mkt.Asset{Name: quote, AType: srcType},
+		Venue:       "spot",
+		Broker:      "kraken",
+		BSMktID:     rest,
+		PriceTick:   tick,
+		SizeTick:    lot,
+		MinNotional: minNotional,
 	}, nil
 }
 
-// loadPairs fetches AssetPairs once per Venue.
-func (v *Venue) loadPairs(ctx context.Context) (map[string]*market, error) {
+// loadPairs fetches AssetPairs once per Venue: markets by key (btcusdt).
+func (v *Venue) loadPairs(ctx context.Context) (map[string]mkt.MktPair, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.pairs != nil {
@@ -134,7 +153,7 @@ func (v *Venue) loadPairs(ctx context.Context) (map[string]*market, error) {
 	if err := v.rest.get(ctx, "AssetPairs", nil, func(res json.RawMessage) error { return json.Unmarshal(res, &raw) }); err != nil {
 		return nil, err
 	}
-	pairs := make(map[string]*market, 2*len(raw))
+	pairs := make(map[string]mkt.MktPair, len(raw))
 	for key, p := range raw {
 		if strings.HasSuffix(key, ".d") || p.WSName == "" {
 			continue // dark-pool twins and pairs without a websocket name
@@ -143,12 +162,7 @@ func (v *Venue) loadPairs(ctx context.Context) (map[string]*market, error) {
 		if err != nil {
 			return nil, err
 		}
-		pairs[m.mp.Pair("")] = m
-		if alt := strings.ToLower(p.Altname); alt != "" {
-			if _, taken := pairs[alt]; !taken {
-				pairs[alt] = m
-			}
-		}
+		pairs[m.Pair("")] = m
 	}
 	v.pairs = pairs
 	return pairs, nil
@@ -170,11 +184,18 @@ func (v *Venue) lookup(ctx context.Context, fqme string) (*market, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, ok := pairs[p.Dst.Name]
+	// Kraken's own spelling of the key names the same market.
+	key := p.Dst.Name
+	for k, ours := range map[string]string{"xbt": "btc", "xdg": "doge"} {
+		if rest, ok := strings.CutPrefix(key, k); ok {
+			key = ours + rest
+		}
+	}
+	m, ok := pairs[key]
 	if !ok {
 		return nil, fmt.Errorf("kraken: %s: no such pair in AssetPairs", fqme)
 	}
-	return m, nil
+	return marketOf(m), nil
 }
 
 // Market resolves btcusdt.spot.kraken (or xbtusdt.spot.kraken, or without

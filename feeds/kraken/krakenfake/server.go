@@ -94,6 +94,8 @@ type market struct {
 
 var quotes = []string{"usdt", "usdc", "usd", "eur", "gbp", "jpy", "cad", "chf", "aud", "btc", "eth"}
 
+// krakenCode is Kraken's code for our asset name. The fake spells
+// Kraken's names on its own rather than importing the client it tests.
 func krakenCode(ours string) string {
 	switch ours {
 	case "btc":
