@@ -73,6 +73,27 @@ func (s Special) String() string {
 // MarshalText writes the String form, so JSON shows "early-close".
 func (s Special) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads the String form back.
+func (s *Special) UnmarshalText(b []byte) error {
+	*s = 0
+	for _, part := range strings.Split(string(b), "+") {
+		if part == "" {
+			continue
+		}
+		found := false
+		for _, n := range specialNames {
+			if n.name == part {
+				*s |= n.s
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("special session kind %q: unknown; valid kinds are late-open, early-close, late-close, halt", part)
+		}
+	}
+	return nil
+}
+
 // Holiday is a weekday on which a market holds no session.
 type Holiday struct {
 	// Day is the date as 00:00 UTC of the exchange-local date.
