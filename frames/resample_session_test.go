@@ -1,0 +1,128 @@
+package frames
+
+import (
+	"testing"
+	"time"
+)
+
+// Daily bars of CME minute data are the published sessions, labelled by
+// trade date: Sunday evening's minutes are Monday's (MLK Day 2024, halted
+// at 12:00 CT).
+func TestResampleInCMESessions(t *testing.T) {
+	ct, _ := time.LoadLocation("America/Chicago")
+	at := func(s string) int64 {
+		tm, err := time.ParseInLocation("2006-01-02 15:04", s, ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm.Unix()
+	}
+	published := []struct{ day, open, close string }{
+		{"2024-01-12", "2024-01-11 17:00", "2024-01-12 16:00"},
+		{"2024-01-15", "2024-01-14 17:00", "2024-01-15 12:00"},
+		{"2024-01-16", "2024-01-15 17:00", "2024-01-16 16:00"},
+	}
+	f := New(60, 0)
+	type agg struct{ o, h, l, c, v float64 }
+	var want []agg
+	px := 100.0
+	for _, p := range published {
+		a := agg{o: px, h: px, l: px}
+		for m := at(p.open); m < at(p.close); m += 60 {
+			px += float64(m%7) - 3
+			f.Add(m, px, px+1, px-1, px, 2)
+			if a.v == 0 {
+				a.o = px
+				a.h, a.l = px+1, px-1
+			}
+			a.h, a.l, a.c, a.v = max(a.h, px+1), min(a.l, px-1), px, a.v+2
+		}
+		want = append(want, a)
+	}
+	d, err := f.ResampleIn(Day, CMEEquity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != len(published) || d.Period != Day {
+		t.Fatalf("%d daily bars (period %d), want %d", d.Len(), d.Period, len(published))
+	}
+	for i, p := range published {
+		w := want[i]
+		if d.Time[i] != calUTC(p.day+" 00:00") || d.Open[i] != w.o || d.High[i] != w.h || d.Low[i] != w.l ||
+			d.Close[i] != w.c || d.Volume[i] != w.v {
+			t.Errorf("bar %d: %s %v %v %v %v %v, want %s %+v", i, time.Unix(d.Time[i], 0).UTC(), d.Open[i], d.High[i],
+				d.Low[i], d.Close[i], d.Volume[i], p.day, w)
+		}
+	}
+	// UTC buckets cut Thursday's and Sunday's evenings into other days.
+	u, _ := f.Resample(Day)
+	if u.Len() == len(published) {
+		t.Errorf("UTC daily bars should differ from sessions: %v", u.Time)
+	}
+	// One week: labelled by Friday 2024-01-12's week, then Monday's.
+	w, err := f.ResampleIn(Week, CMEEquity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Len() != 2 || w.Time[0] != calUTC("2024-01-12 00:00") || w.Time[1] != calUTC("2024-01-15 00:00") ||
+		w.Volume[1] != want[1].v+want[2].v {
+		t.Errorf("weekly bars %v volumes %v", w.Time, w.Volume)
+	}
+}
+
+// Equity weeks start on the week's first session: Tuesday after Presidents'
+// Day 2024, Monday otherwise; pre-market minutes join that day's session.
+func TestResampleInUSEquityWeeks(t *testing.T) {
+	f := New(60, 0)
+	for day := calUTC("2024-02-12 00:00"); day < calUTC("2024-02-27 00:00"); day += Day {
+		// 13:00–21:00 UTC: 08:00–16:00 New York, pre-market included.
+		for m := day + 13*3600; m < day+21*3600; m += 60 {
+			if USEquity.IsOpen(m) || USEquity.IsOpen(m+1800) {
+				f.Add(m, 1, 1, 1, 1, 1)
+			}
+		}
+	}
+	w, err := f.ResampleIn(Week, USEquity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{calUTC("2024-02-12 00:00"), calUTC("2024-02-20 00:00"), calUTC("2024-02-26 00:00")}
+	if w.Len() != 3 || w.Time[0] != want[0] || w.Time[1] != want[1] || w.Time[2] != want[2] {
+		t.Errorf("weeks %v, want %v", w.Time, want)
+	}
+	// 5 days × 420 minutes (09:00–16:00 New York), 4 days, 1 day.
+	if w.Len() == 3 && (w.Volume[0] != 5*420 || w.Volume[1] != 4*420 || w.Volume[2] != 420) {
+		t.Errorf("weekly volumes %v", w.Volume)
+	}
+}
+
+// BenchmarkResample10MDaily compares session-aligned daily bars of 10M
+// one-minute bars with UTC buckets (issue 13: ≤ 2×).
+func BenchmarkResample10MDaily(b *testing.B) {
+	const n = 10_000_000
+	f := &OHLCV{Period: 60, Time: make([]int64, 0, n)}
+	for t := int64(1_000_000_000); len(f.Time) < n; t += 60 {
+		if CME.IsOpen(t) {
+			f.Time = append(f.Time, t)
+		}
+	}
+	ones := make([]float64, n)
+	for i := range ones {
+		ones[i] = 1
+	}
+	f.Open, f.High, f.Low, f.Close, f.Volume = ones, ones, ones, ones, ones
+	b.Run("utc", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := f.Resample(Day); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sessions", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := f.ResampleIn(Day, CME); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
