@@ -25,8 +25,39 @@ type Session struct {
 	// Special says how the session differs from the calendar's regular
 	// hours; 0 for a regular session.
 	Special Special
-	// Note says why the session is special ("day after Thanksgiving").
-	Note string
+	// note indexes sessionNotes; a number rather than a string keeps
+	// Session free of pointers, so long session lists cost the GC nothing.
+	note uint16
+}
+
+// Note says why the session is special ("day after Thanksgiving"); "" for
+// a regular session.
+func (s Session) Note() string {
+	notes.RLock()
+	defer notes.RUnlock()
+	return notes.list[s.note]
+}
+
+// notes interns the reasons of special sessions; index 0 is "".
+var notes = struct {
+	sync.RWMutex
+	list  []string
+	index map[string]uint16
+}{list: []string{""}, index: map[string]uint16{"": 0}}
+
+func noteID(s string) uint16 {
+	notes.Lock()
+	defer notes.Unlock()
+	if id, ok := notes.index[s]; ok {
+		return id
+	}
+	if len(notes.list) > 0xffff {
+		panic("frames: more than 65535 distinct session notes")
+	}
+	id := uint16(len(notes.list))
+	notes.list = append(notes.list, s)
+	notes.index[s] = id
+	return id
 }
 
 // Local returns the session's open and close in loc (the calendar's
@@ -355,7 +386,10 @@ func (c *ruleCalendar) appendSession(out []Session, d civilDate, day int64, r da
 			}
 		}
 	}
-	sess := Session{Open: openDay.at(o, c.loc), Close: d.at(cl, c.loc), Day: day, Special: kind, Note: r.note}
+	sess := Session{Open: openDay.at(o, c.loc), Close: d.at(cl, c.loc), Day: day, Special: kind}
+	if r.note != "" && special {
+		sess.note = noteID(r.note)
+	}
 	if special && r.haltFrom < r.haltTo {
 		sess.Special |= Halt
 		second := sess

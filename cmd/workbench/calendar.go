@@ -105,7 +105,7 @@ func runCalendar(_ context.Context, e *env, args []string) error {
 func calendarRows(cal frames.Calendar, from, to int64) []calendarRowJSON {
 	var rows []calendarRowJSON
 	for _, s := range cal.Sessions(from, to) {
-		rows = append(rows, calendarRowJSON{Date: s.Date(), Open: s.Open, Close: s.Close, Special: s.Special, Note: s.Note})
+		rows = append(rows, calendarRowJSON{Date: s.Date(), Open: s.Open, Close: s.Close, Special: s.Special, Note: s.Note()})
 	}
 	for _, h := range cal.Holidays(from, to) {
 		rows = append(rows, calendarRowJSON{Date: h.Date(), Closed: true, Note: h.Note})
