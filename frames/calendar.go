@@ -327,15 +327,32 @@ func (c *ruleCalendar) span(from, to int64) *calendarSpan {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.built.Load()
-	if s != nil {
-		if s.y0 <= y0 && y1 <= s.y1 {
-			return s
-		}
-		y0, y1 = min(y0, s.y0), max(y1, s.y1)
+	if s != nil && s.y0 <= y0 && y1 <= s.y1 {
+		return s
 	}
-	s = c.build(y0, y1)
+	// Build whole decades, and only the ones not built yet, so a scan
+	// walking forward through the years builds each year once.
+	y0, y1 = y0-(y0%10+10)%10, y1-(y1%10+10)%10+9
+	if s == nil {
+		s = c.build(y0, y1)
+	} else {
+		if y0 < s.y0 {
+			s = joinSpans(c.build(y0, s.y0-1), s)
+		}
+		if y1 > s.y1 {
+			s = joinSpans(s, c.build(s.y1+1, y1))
+		}
+	}
 	c.built.Store(s)
 	return s
+}
+
+// joinSpans appends b (the years after a's) to a in new slices: readers may
+// still hold a's.
+func joinSpans(a, b *calendarSpan) *calendarSpan {
+	return &calendarSpan{y0: a.y0, y1: b.y1,
+		sessions: append(append(make([]Session, 0, len(a.sessions)+len(b.sessions)), a.sessions...), b.sessions...),
+		holidays: append(append(make([]Holiday, 0, len(a.holidays)+len(b.holidays)), a.holidays...), b.holidays...)}
 }
 
 func yearIn(t int64, loc *time.Location) int {
