@@ -21,65 +21,9 @@ func init() {
 	storeCommands["gaps"] = storeCommand{usage: storeGapsUsage, summary: storeGapsSummary, run: runStoreGaps}
 }
 
-// venueCalendars maps fqme tokens (venues, brokers, piker's crypto venue
-// names) to the calendar their markets trade on.
-var venueCalendars = map[string]string{
-	"binance": "crypto", "kraken": "crypto", "crypto": "crypto", "coinbase": "crypto", "bybit": "crypto",
-	"spot": "crypto", "perp": "crypto", "usdtm": "crypto",
-	"cme": "cme", "globex": "cme", "cbot": "cme", "nymex": "cme", "comex": "cme",
-	"nasdaq": "us-equity", "nyse": "us-equity", "arca": "us-equity", "amex": "us-equity",
-}
-
-// cmeRoots maps CME contract roots to the product group whose calendar they
-// trade on; a CME market with another root gets "cme" (= cme-equity).
-var cmeRoots = map[string]string{
-	"es": "cme-equity", "mes": "cme-equity", "nq": "cme-equity", "mnq": "cme-equity", "ym": "cme-equity",
-	"mym": "cme-equity", "rty": "cme-equity", "m2k": "cme-equity", "emd": "cme-equity",
-	"6e": "cme-fx", "6j": "cme-fx", "6b": "cme-fx", "6a": "cme-fx", "6c": "cme-fx", "6s": "cme-fx",
-	"6n": "cme-fx", "6m": "cme-fx", "m6e": "cme-fx", "m6a": "cme-fx", "m6b": "cme-fx",
-	"zn": "cme-rates", "zb": "cme-rates", "zf": "cme-rates", "zt": "cme-rates", "ub": "cme-rates",
-	"tn": "cme-rates", "sr3": "cme-rates", "sr1": "cme-rates", "zq": "cme-rates", "ge": "cme-rates",
-}
-
-// cmeRoot strips a futures month code and year (h4, z24) from a symbol.
-func cmeRoot(sym string) string {
-	i := len(sym)
-	for i > 0 && sym[i-1] >= '0' && sym[i-1] <= '9' {
-		i--
-	}
-	if i < len(sym) && i > 1 && strings.IndexByte("fghjkmnquvxz", sym[i-1]) >= 0 {
-		return sym[:i-1]
-	}
-	return sym
-}
-
-// calendarForFQME infers the calendar from the fqme's tokens; "" when no
-// token names a known venue or tokens disagree. A CME market whose symbol
-// root is known gets its product group's calendar.
-func calendarForFQME(fqme string) string {
-	found := calendarForVenue(fqme)
-	if found == "cme" {
-		if g, ok := cmeRoots[cmeRoot(strings.ToLower(strings.Split(fqme, ".")[0]))]; ok {
-			return g
-		}
-	}
-	return found
-}
-
-func calendarForVenue(fqme string) string {
-	found := ""
-	for _, tok := range strings.Split(strings.ToLower(fqme), ".") {
-		c, ok := venueCalendars[tok]
-		if !ok {
-			continue
-		}
-		if found != "" && found != c {
-			return ""
-		}
-		found = c
-	}
-	return found
-}
+// calendarForFQME infers the calendar from the fqme (see
+// frames.CalendarNameForFQME); "" when it cannot tell.
+func calendarForFQME(fqme string) string { return frames.CalendarNameForFQME(fqme) }
 
 // gapsJSON is the JSON shape of one series' gap report.
 type gapsJSON struct {
