@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	storeGapsUsage   = "store gaps F [--period P] [--calendar crypto|us-equity|cme] [--all] [--json]"
+	storeGapsUsage   = "store gaps F [--period P] [--calendar crypto|us-equity|cme…] [--all] [--json] [--tz ZONE]"
 	storeGapsSummary = "find gaps, duplicate times, null and out-of-order rows in a series and classify each gap " +
 		"against the market's calendar (market closed, or unexpected: missing data or plausibly no trades)"
 )
@@ -38,7 +38,8 @@ func runStoreGaps(_ context.Context, e *env, args []string) error {
 	calName := fs.String("calendar", "", "market `CALENDAR`: "+strings.Join(frames.CalendarNames(), ", ")+
 		" (default: inferred from the fqme's venue)")
 	all := fs.Bool("all", false, "list market-closed gaps too, not just the unexpected ones")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print the report as JSON (times in UTC epoch seconds)")
+	tz := fs.String("tz", "", "show times in `ZONE` (IANA name or UTC; default: the exchange's zone, UTC for crypto)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -56,6 +57,10 @@ func runStoreGaps(_ context.Context, e *env, args []string) error {
 	cal, err := frames.CalendarByName(name)
 	if err != nil {
 		return usagef("--calendar: %v", err)
+	}
+	loc, err := zoneFlag(*tz, cal)
+	if err != nil {
+		return err
 	}
 	st, err := e.openStore()
 	if err != nil {
@@ -76,7 +81,7 @@ func runStoreGaps(_ context.Context, e *env, args []string) error {
 		return writeGapsJSON(e.stdout, fqme, r)
 	}
 	fmt.Fprintf(e.stdout, "%s: ", fqme)
-	r.WriteTable(e.stdout, *all)
+	r.WriteTableIn(e.stdout, *all, loc)
 	return nil
 }
 
