@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -138,4 +139,38 @@ func zoneAbbrev(loc *time.Location) string {
 
 func fmtTime(t int64, loc *time.Location) string {
 	return time.Unix(t, 0).In(loc).Format("2006-01-02 15:04")
+}
+
+// alignFlags are the flags of commands that aggregate bars into days or
+// weeks: which calendar's sessions to follow, or plain UTC buckets.
+type alignFlags struct {
+	calendar, align *string
+}
+
+func addAlignFlags(fs *flag.FlagSet) alignFlags {
+	return alignFlags{
+		calendar: fs.String("calendar", "", "market `CALENDAR` whose sessions daily and weekly bars follow: "+
+			strings.Join(frames.CalendarNames(), ", ")+" (default: inferred from the fqme; none for a file)"),
+		align: fs.String("align", "session", "`ALIGN` daily and weekly bars to the calendar's sessions (session) or to UTC midnight (utc)"),
+	}
+}
+
+// resolve reads the flags for market fqme ("" for a file): nil means
+// UTC buckets.
+func (a alignFlags) resolve(fqme string) (frames.Calendar, error) {
+	switch *a.align {
+	case "utc":
+		return nil, nil
+	case "session":
+	default:
+		return nil, usagef("--align %q: want session or utc", *a.align)
+	}
+	if *a.calendar != "" {
+		cal, err := frames.CalendarByName(*a.calendar)
+		if err != nil {
+			return nil, usagef("--calendar: %v", err)
+		}
+		return cal, nil
+	}
+	return frames.CalendarForFQME(fqme), nil
 }

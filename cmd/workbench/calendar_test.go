@@ -2,8 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"workbench/internal/oracle"
 )
 
 func TestCalendarCommand(t *testing.T) {
@@ -46,5 +52,45 @@ func TestCalendarCommand(t *testing.T) {
 		if code, _, errOut := runCLI(t, bad...); code != 2 || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q; want a usage error", bad, code, errOut)
 		}
+	}
+}
+
+// fsp --period 1d on CME minutes: one bar per Globex session labelled by
+// trade date (weekdays only), or UTC days with --align utc (Sunday
+// evening's minutes make a Sunday bar).
+func TestFSPDailyBarsFollowSessions(t *testing.T) {
+	src := oracle.Path(t, "ohlcv", "cme_6EH4_1m_2024-01.csv")
+	weekdays := func(args ...string) (labels []string, weekend int) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "out.csv")
+		code, _, errOut := runCLI(t, append([]string{"fsp", src, "--period", "1d", "--ind", "ema(2)", "-o", out}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		raw, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n")[1:] {
+			sec, err := strconv.ParseInt(strings.Split(line, ",")[0], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			day := time.Unix(sec, 0).UTC()
+			labels = append(labels, day.Format(time.DateOnly))
+			if day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+				weekend++
+			}
+		}
+		return labels, weekend
+	}
+	// January 2024 after New Year's Day: 22 weekdays, plus 1 February,
+	// whose session opened at 17:00 CT on the 31st.
+	got, weekend := weekdays("--calendar", "cme-fx")
+	if len(got) != 23 || weekend != 0 || got[0] != "2024-01-02" || got[22] != "2024-02-01" {
+		t.Errorf("session days %v (%d on weekends)", got, weekend)
+	}
+	if got, weekend := weekdays("--align", "utc"); weekend == 0 || got[0] != "2024-01-01" {
+		t.Errorf("UTC days %v should start 2024-01-01 and hold Sundays", got)
 	}
 }
