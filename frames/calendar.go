@@ -192,6 +192,8 @@ func (alwaysOpen) Location() *time.Location        { return time.UTC }
 func (alwaysOpen) IsOpen(int64) bool               { return true }
 func (alwaysOpen) Holidays(int64, int64) []Holiday { return nil }
 func (alwaysOpen) Sessions(from, to int64) []Session {
+	// The window every calendar answers for; it also bounds the loop.
+	from, to = max(from, calendarFirstT), min(to, calendarEndT)
 	if from >= to {
 		return nil
 	}
@@ -274,10 +276,12 @@ type calendarSpan struct {
 }
 
 // Calendars answer for trade dates in these years; outside them the market
-// is closed.
+// is closed (crypto: has no sessions).
 const (
 	calendarFirstYear = 1900
-	calendarLastYear  = 2200
+	calendarLastYear  = 2199
+	calendarFirstT    = -2208988800 // 1900-01-01 00:00 UTC
+	calendarEndT      = 7258118400  // 2200-01-01 00:00 UTC
 )
 
 func (c *ruleCalendar) Name() string             { return c.name }
@@ -357,8 +361,7 @@ func joinSpans(a, b *calendarSpan) *calendarSpan {
 
 func yearIn(t int64, loc *time.Location) int {
 	// Clamp first: time.Unix of extreme values gives years that overflow.
-	const lo, hi = -2208988800, 7258118400 // 1900-01-01, 2200-01-01
-	t = min(max(t, lo), hi)
+	t = min(max(t, calendarFirstT), calendarEndT)
 	return min(max(time.Unix(t, 0).In(loc).Year(), calendarFirstYear), calendarLastYear)
 }
 

@@ -148,24 +148,24 @@ func cmeYear(year int, g cmeGroup) map[civilDate]dayRule {
 // those sessions are left regular; the 9/11 closure of the equity index
 // products is taken to match NYSE's.
 var cmeEquityAdHoc = []adHoc{
-	{d(2001, time.September, 11), closedDay("terrorist attack on the World Trade Center")},
-	{d(2001, time.September, 12), closedDay("terrorist attack on the World Trade Center")},
-	{d(2001, time.September, 13), closedDay("terrorist attack on the World Trade Center")},
-	{d(2001, time.September, 14), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 11), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 12), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 13), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 14), closedDay("terrorist attack on the World Trade Center")},
 	// Hurricane Sandy: the overnight sessions traded until 08:15 CT, when
 	// NYSE would have opened.
-	{d(2012, time.October, 29), closeAt(hm(8, 15), "hurricane Sandy")},
-	{d(2012, time.October, 30), closeAt(hm(8, 15), "hurricane Sandy")},
+	{ymd(2012, time.October, 29), closeAt(hm(8, 15), "hurricane Sandy")},
+	{ymd(2012, time.October, 30), closeAt(hm(8, 15), "hurricane Sandy")},
 	// National days of mourning: equity index futures halted at 08:30 CT,
 	// NYSE's open.
-	{d(2018, time.December, 5), closeAt(hm(8, 30), "national day of mourning, President G. H. W. Bush")},
-	{d(2025, time.January, 9), closeAt(hm(8, 30), "national day of mourning, President Carter")},
+	{ymd(2018, time.December, 5), closeAt(hm(8, 30), "national day of mourning, President G. H. W. Bush")},
+	{ymd(2025, time.January, 9), closeAt(hm(8, 30), "national day of mourning, President Carter")},
 }
 
 // cmeRatesAdHoc: the one-off interest-rate closes of CME's calendars.
 var cmeRatesAdHoc = []adHoc{
-	{d(2009, time.April, 9), closeAt(hm(15, 15), "day before Good Friday")},
-	{d(2010, time.July, 2), closeAt(hm(15, 15), "Friday before Independence Day")},
-	{d(2010, time.December, 31), closeAt(hm(12, 15), "New Year's Eve")},
-	{d(2011, time.July, 1), closeAt(hm(15, 15), "Friday before Independence Day")},
+	{ymd(2009, time.April, 9), closeAt(hm(15, 15), "day before Good Friday")},
+	{ymd(2010, time.July, 2), closeAt(hm(15, 15), "Friday before Independence Day")},
+	{ymd(2010, time.December, 31), closeAt(hm(12, 15), "New Year's Eve")},
+	{ymd(2011, time.July, 1), closeAt(hm(15, 15), "Friday before Independence Day")},
 }

@@ -77,7 +77,8 @@ func nyseYear(year int) map[civilDate]dayRule {
 	return days
 }
 
-func d(y int, m time.Month, day int) civilDate { return civilDate{y, m, day} }
+// ymd is a civilDate, short for the tables.
+func ymd(y int, m time.Month, day int) civilDate { return civilDate{y, m, day} }
 
 // haltAt is a session with trading halted between from and to and
 // closing at close (noClock: the regular close).
@@ -102,38 +103,38 @@ func hms(h, m, s int) clock { return hm(h, m) + clock(s) }
 // pandas_market_calendars as a full day ("disputed, not in reference
 // source"). It is a regular session here.
 var nyseAdHoc = []adHoc{
-	{d(1990, time.December, 27), openAt(hm(11, 0), "opening delayed: Con Edison transformer explosion")},
-	{d(1991, time.January, 17), openAt(hm(9, 31), "minute of silence for troops in the Persian Gulf")},
-	{d(1991, time.February, 25), openAt(hm(9, 31), "minute of silence for troops in the Persian Gulf")},
-	{d(1994, time.February, 11), closeAt(hm(14, 30), "snowstorm")},
-	{d(1994, time.April, 27), closedDay("funeral of President Nixon")},
-	{d(1995, time.December, 18), openAt(hm(10, 30), "opening delayed: computer systems trouble")},
-	{d(1996, time.January, 8), dayRule{open: hm(11, 0), close: hm(14, 0), note: "snowstorm"}},
-	{d(1997, time.October, 27), haltAt(hm(14, 35), hm(15, 5), hm(15, 30), "circuit breakers: halt 14:35–15:05, closed 15:30")},
-	{d(1997, time.December, 26), closeAt(hm(13, 0), "Friday after Christmas")},
-	{d(2001, time.September, 11), closedDay("terrorist attack on the World Trade Center")},
-	{d(2001, time.September, 12), closedDay("terrorist attack on the World Trade Center")},
-	{d(2001, time.September, 13), closedDay("terrorist attack on the World Trade Center")},
-	{d(2001, time.September, 14), closedDay("terrorist attack on the World Trade Center")},
-	{d(2001, time.September, 17), openAt(hm(9, 33), "reopening after 9/11, two minutes of silence")},
-	{d(2001, time.October, 8), openAt(hm(9, 31), "minute of silence, Operation Enduring Freedom")},
-	{d(2002, time.September, 11), openAt(hm(12, 0), "opening delayed: 9/11 anniversary")},
-	{d(2003, time.March, 20), openAt(hm(9, 32), "two minutes of silence, Operation Iraqi Freedom")},
-	{d(2003, time.December, 26), closeAt(hm(13, 0), "Friday after Christmas")},
-	{d(2004, time.June, 7), openAt(hm(9, 32), "two minutes of silence for President Reagan")},
-	{d(2004, time.June, 11), closedDay("national day of mourning, President Reagan")},
-	{d(2005, time.June, 1), closeAt(hm(15, 56), "systems communications problem")},
-	{d(2006, time.December, 27), openAt(hm(9, 32), "two minutes of silence for President Ford")},
-	{d(2007, time.January, 2), closedDay("national day of mourning, President Ford")},
-	{d(2009, time.July, 2), closeAt(hm(16, 15), "extended: orders hit by system irregularities")},
-	{d(2012, time.October, 29), closedDay("hurricane Sandy")},
-	{d(2012, time.October, 30), closedDay("hurricane Sandy")},
-	{d(2018, time.December, 5), closedDay("national day of mourning, President G. H. W. Bush")},
+	{ymd(1990, time.December, 27), openAt(hm(11, 0), "opening delayed: Con Edison transformer explosion")},
+	{ymd(1991, time.January, 17), openAt(hm(9, 31), "minute of silence for troops in the Persian Gulf")},
+	{ymd(1991, time.February, 25), openAt(hm(9, 31), "minute of silence for troops in the Persian Gulf")},
+	{ymd(1994, time.February, 11), closeAt(hm(14, 30), "snowstorm")},
+	{ymd(1994, time.April, 27), closedDay("funeral of President Nixon")},
+	{ymd(1995, time.December, 18), openAt(hm(10, 30), "opening delayed: computer systems trouble")},
+	{ymd(1996, time.January, 8), dayRule{open: hm(11, 0), close: hm(14, 0), note: "snowstorm"}},
+	{ymd(1997, time.October, 27), haltAt(hm(14, 35), hm(15, 5), hm(15, 30), "circuit breakers: halt 14:35–15:05, closed 15:30")},
+	{ymd(1997, time.December, 26), closeAt(hm(13, 0), "Friday after Christmas")},
+	{ymd(2001, time.September, 11), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 12), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 13), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 14), closedDay("terrorist attack on the World Trade Center")},
+	{ymd(2001, time.September, 17), openAt(hm(9, 33), "reopening after 9/11, two minutes of silence")},
+	{ymd(2001, time.October, 8), openAt(hm(9, 31), "minute of silence, Operation Enduring Freedom")},
+	{ymd(2002, time.September, 11), openAt(hm(12, 0), "opening delayed: 9/11 anniversary")},
+	{ymd(2003, time.March, 20), openAt(hm(9, 32), "two minutes of silence, Operation Iraqi Freedom")},
+	{ymd(2003, time.December, 26), closeAt(hm(13, 0), "Friday after Christmas")},
+	{ymd(2004, time.June, 7), openAt(hm(9, 32), "two minutes of silence for President Reagan")},
+	{ymd(2004, time.June, 11), closedDay("national day of mourning, President Reagan")},
+	{ymd(2005, time.June, 1), closeAt(hm(15, 56), "systems communications problem")},
+	{ymd(2006, time.December, 27), openAt(hm(9, 32), "two minutes of silence for President Ford")},
+	{ymd(2007, time.January, 2), closedDay("national day of mourning, President Ford")},
+	{ymd(2009, time.July, 2), closeAt(hm(16, 15), "extended: orders hit by system irregularities")},
+	{ymd(2012, time.October, 29), closedDay("hurricane Sandy")},
+	{ymd(2012, time.October, 30), closedDay("hurricane Sandy")},
+	{ymd(2018, time.December, 5), closedDay("national day of mourning, President G. H. W. Bush")},
 	// Level 1 market-wide circuit breaker halts (S&P 500 down 7%), 15
 	// minutes each, times to the second as reported by NYSE.
-	{d(2020, time.March, 9), haltAt(hms(9, 34, 13), hms(9, 49, 13), noClock, "circuit breaker halt 09:34:13–09:49:13")},
-	{d(2020, time.March, 12), haltAt(hms(9, 35, 43), hms(9, 50, 43), noClock, "circuit breaker halt 09:35:43–09:50:43")},
-	{d(2020, time.March, 16), haltAt(hms(9, 30, 1), hms(9, 45, 1), noClock, "circuit breaker halt 09:30:01–09:45:01")},
-	{d(2020, time.March, 18), haltAt(hms(12, 56, 17), hms(13, 11, 17), noClock, "circuit breaker halt 12:56:17–13:11:17")},
-	{d(2025, time.January, 9), closedDay("national day of mourning, President Carter")},
+	{ymd(2020, time.March, 9), haltAt(hms(9, 34, 13), hms(9, 49, 13), noClock, "circuit breaker halt 09:34:13–09:49:13")},
+	{ymd(2020, time.March, 12), haltAt(hms(9, 35, 43), hms(9, 50, 43), noClock, "circuit breaker halt 09:35:43–09:50:43")},
+	{ymd(2020, time.March, 16), haltAt(hms(9, 30, 1), hms(9, 45, 1), noClock, "circuit breaker halt 09:30:01–09:45:01")},
+	{ymd(2020, time.March, 18), haltAt(hms(12, 56, 17), hms(13, 11, 17), noClock, "circuit breaker halt 12:56:17–13:11:17")},
+	{ymd(2025, time.January, 9), closedDay("national day of mourning, President Carter")},
 }

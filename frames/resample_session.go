@@ -13,15 +13,17 @@ const (
 // its trade date (00:00 UTC of that date): CME's session that opens Sunday
 // 17:00 Chicago is Monday's bar, a session split by a halt is one bar. A
 // weekly bar (Week) holds the sessions of one Monday-to-Sunday week of trade
-// dates and is labelled by the week's first session (Tuesday's date after a
-// Monday holiday). A bar outside every session (extended hours) joins the
-// next session's bar, so nothing is dropped. Any other period, a nil
-// calendar and the 24/7 crypto calendar give Resample's UTC buckets.
+// dates and is labelled by the calendar's first session of that week
+// (Tuesday's date after a Monday holiday), whether or not the data has it. A bar outside every session (extended hours) joins the
+// next session's bar, so nothing is dropped. Crypto's sessions are UTC
+// days, so its daily bars are Resample's and its weeks start on Monday
+// 00:00 UTC. Any other period and a nil calendar give Resample's
+// epoch-aligned buckets (weeks starting on Thursday, the epoch's weekday).
 //
 // Aggregation and errors are Resample's: first open, highest high, lowest
 // low, last close, summed volume; NaN sticks; time must ascend.
 func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
-	if cal == nil || cal == Crypto || (period != Day && period != Week) {
+	if cal == nil || (period != Day && period != Week) {
 		return f.Resample(period)
 	}
 	if err := f.checkColumns(); err != nil {
@@ -41,8 +43,9 @@ func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
 		return out, nil
 	}
 	ts, op, hi, lo, cl, vo := f.Time, f.Open, f.High, f.Low, f.Close, f.Volume
-	// Sessions up to a week past the last bar give every bar a next session.
-	sess := cal.Sessions(ts[0], ts[n-1]+Week+1)
+	// Sessions from a week before the first bar (the first week's start)
+	// to a week past the last (every bar has a next session).
+	sess := cal.Sessions(ts[0]-Week, ts[n-1]+Week+1)
 	k := 0
 	label := func(t int64) (int64, error) {
 		for k < len(sess) && sess[k].Close <= t {
@@ -56,11 +59,20 @@ func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
 		}
 		return sess[k].Day, nil
 	}
+	// firstOfWeek is the Day of the calendar's first session in sess[k]'s
+	// week.
+	firstOfWeek := func() int64 {
+		j := k
+		for j > 0 && weekOf(sess[j-1].Day) == weekOf(sess[k].Day) {
+			j--
+		}
+		return sess[j].Day
+	}
 	key, err := label(ts[0])
 	if err != nil {
 		return nil, err
 	}
-	firstDay := sess[k].Day
+	firstDay := firstOfWeek()
 	o, h, l, c, v := op[0], hi[0], lo[0], cl[0], vo[0]
 	for i := 1; i < n; i++ {
 		t := ts[i]
@@ -75,7 +87,7 @@ func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
 			}
 			if next != key {
 				out.Add(barLabel(period, key, firstDay), o, h, l, c, v)
-				key, firstDay = next, sess[k].Day
+				key, firstDay = next, firstOfWeek()
 				o, h, l, c, v = op[i], hi[i], lo[i], cl[i], vo[i]
 				continue
 			}

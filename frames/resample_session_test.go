@@ -1,6 +1,7 @@
 package frames
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,12 +60,13 @@ func TestResampleInCMESessions(t *testing.T) {
 	if u.Len() == len(published) {
 		t.Errorf("UTC daily bars should differ from sessions: %v", u.Time)
 	}
-	// One week: labelled by Friday 2024-01-12's week, then Monday's.
+	// Friday 2024-01-12 is in the week of Monday the 8th; the next week's
+	// first session is MLK Day's short one.
 	w, err := f.ResampleIn(Week, CMEEquity)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Len() != 2 || w.Time[0] != calUTC("2024-01-12 00:00") || w.Time[1] != calUTC("2024-01-15 00:00") ||
+	if w.Len() != 2 || w.Time[0] != calUTC("2024-01-08 00:00") || w.Time[1] != calUTC("2024-01-15 00:00") ||
 		w.Volume[1] != want[1].v+want[2].v {
 		t.Errorf("weekly bars %v volumes %v", w.Time, w.Volume)
 	}
@@ -125,4 +127,52 @@ func BenchmarkResample10MDaily(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Crypto days are UTC days (as Resample makes them) and its weeks start on
+// Monday 00:00 UTC, not on the epoch's Thursday.
+func TestResampleInCryptoWeeks(t *testing.T) {
+	f := New(3600, 0)
+	for h := calUTC("2024-01-04 00:00"); h < calUTC("2024-01-22 00:00"); h += 3600 {
+		f.Add(h, 1, 1, 1, 1, 1)
+	}
+	d, err := f.ResampleIn(Day, Crypto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := f.Resample(Day)
+	if d.Len() != 18 || u.Len() != 18 || d.Time[0] != u.Time[0] || d.Time[17] != u.Time[17] || d.Volume[5] != 24 {
+		t.Errorf("crypto days %v, UTC days %v", d.Time, u.Time)
+	}
+	w, err := f.ResampleIn(Week, Crypto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Thursday 4th–Sunday 7th (the week of Monday 1st), then the weeks of
+	// Monday 8th and 15th.
+	want := []int64{calUTC("2024-01-01 00:00"), calUTC("2024-01-08 00:00"), calUTC("2024-01-15 00:00")}
+	if w.Len() != 3 || w.Time[0] != want[0] || w.Time[1] != want[1] || w.Time[2] != want[2] || w.Volume[1] != 168 {
+		t.Errorf("crypto weeks %v volumes %v, want %v", w.Time, w.Volume, want)
+	}
+}
+
+func TestResampleInErrors(t *testing.T) {
+	f := New(60, 0)
+	f.Add(calUTC("2024-01-08 15:00"), 1, 1, 1, 1, 1)
+	f.Add(calUTC("2024-01-09 15:00"), 1, 1, 1, 1, 1)
+	f.Add(calUTC("2024-01-09 14:00"), 1, 1, 1, 1, 1)
+	if _, err := f.ResampleIn(Day, USEquity); err == nil || !strings.Contains(err.Error(), "row 2") {
+		t.Errorf("out of order: %v", err)
+	}
+	d := New(Day, 0)
+	d.Add(calUTC("2024-01-08 00:00"), 1, 1, 1, 1, 1)
+	if _, err := d.ResampleIn(Day, USEquity); err == nil || !strings.Contains(err.Error(), "not coarser") {
+		t.Errorf("daily to daily: %v", err)
+	}
+	// A bar past the calendar's last session has no session to join.
+	late := New(60, 0)
+	late.Add(calUTC("2199-12-31 23:59"), 1, 1, 1, 1, 1)
+	if _, err := late.ResampleIn(Day, USEquity); err == nil || !strings.Contains(err.Error(), "no us-equity session") {
+		t.Errorf("past the calendar: %v", err)
+	}
 }

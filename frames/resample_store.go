@@ -6,7 +6,7 @@ import "math"
 // opening in [from, to) into period bars, along cal's sessions for daily
 // and weekly bars (ResampleIn).
 func (s *Store) deriveBars(fqme string, src, period, from, to int64, cal Calendar) (*OHLCV, error) {
-	if cal == nil || cal == Crypto || (period != Day && period != Week) {
+	if cal == nil || (period != Day && period != Week) {
 		raw, err := s.ReadRange(fqme, src, ceilTo(from, period), ceilTo(to, period))
 		if err != nil {
 			return nil, err
