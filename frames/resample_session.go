@@ -38,9 +38,8 @@ func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
 			FormatPeriod(period), FormatPeriod(src))
 	}
 	n := f.Len()
-	out := New(period, 0)
 	if n == 0 {
-		return out, nil
+		return New(period, 0), nil
 	}
 	ts, op, hi, lo, cl, vo := f.Time, f.Open, f.High, f.Low, f.Close, f.Volume
 	// Sessions from a week before the first bar (the first week's start)
@@ -72,19 +71,25 @@ func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
 	if err != nil {
 		return nil, err
 	}
+	out := New(period, len(sess)+1)
 	firstDay := firstOfWeek()
+	// end is the current session's close, kept in a register: most bars
+	// fall in the current session and cost one comparison.
+	end := sess[k].Close
 	o, h, l, c, v := op[0], hi[0], lo[0], cl[0], vo[0]
+	prev := ts[0]
 	for i := 1; i < n; i++ {
 		t := ts[i]
-		if t <= ts[i-1] {
-			return nil, fmt.Errorf("resample: row %d: time %d is not after the previous bar's %d (sort or merge first)", i, t, ts[i-1])
+		if t <= prev {
+			return nil, fmt.Errorf("resample: row %d: time %d is not after the previous bar's %d (sort or merge first)", i, t, prev)
 		}
-		// Most bars fall in the current session: one comparison.
-		if k >= len(sess) || t >= sess[k].Close {
+		prev = t
+		if t >= end {
 			next, err := label(t)
 			if err != nil {
 				return nil, err
 			}
+			end = sess[k].Close
 			if next != key {
 				out.Add(barLabel(period, key, firstDay), o, h, l, c, v)
 				key, firstDay = next, firstOfWeek()
