@@ -522,19 +522,27 @@ func usHolidaysOf(year int) usHolidays {
 }
 
 // each calls f for each observed holiday except Good Friday, whose rules
-// differ most between exchanges, with its name.
+// differ most between exchanges, with its name ("… (observed)" when a
+// weekend moved it).
 func (h usHolidays) each(f func(d civilDate, name string)) {
 	for _, x := range []struct {
-		d    civilDate
-		name string
+		d          civilDate
+		name       string
+		month, day int // the fixed date, for the holidays that have one
 	}{
-		{h.newYear, "New Year's Day"}, {h.mlk, "Martin Luther King Jr. Day"}, {h.presidents, "Washington's Birthday"},
-		{h.memorial, "Memorial Day"}, {h.juneteenth, "Juneteenth"}, {h.independence, "Independence Day"},
-		{h.labor, "Labor Day"}, {h.thanksgiving, "Thanksgiving Day"}, {h.christmas, "Christmas Day"},
+		{h.newYear, "New Year's Day", 1, 1}, {h.mlk, "Martin Luther King Jr. Day", 0, 0},
+		{h.presidents, "Washington's Birthday", 0, 0}, {h.memorial, "Memorial Day", 0, 0},
+		{h.juneteenth, "Juneteenth", 6, 19}, {h.independence, "Independence Day", 7, 4},
+		{h.labor, "Labor Day", 0, 0}, {h.thanksgiving, "Thanksgiving Day", 0, 0},
+		{h.christmas, "Christmas Day", 12, 25},
 	} {
-		if x.d.Y != 0 {
-			f(x.d, x.name)
+		if x.d.Y == 0 {
+			continue
 		}
+		if x.month != 0 && (int(x.d.M) != x.month || x.d.D != x.day) {
+			x.name += " (observed)"
+		}
+		f(x.d, x.name)
 	}
 }
 

@@ -85,8 +85,9 @@ func runCalendar(_ context.Context, e *env, args []string) error {
 			Rows     []calendarRowJSON `json:"sessions"`
 		}{cal.Name(), cal.Location().String(), rows})
 	}
-	fmt.Fprintf(e.stdout, "%-10s  %-16s  %-16s  %-16s  %-16s  %s\n", "date", "open ("+zoneAbbrev(loc)+")",
-		"close", "open (UTC)", "close (UTC)", "special")
+	zone := zoneAbbrev(loc)
+	fmt.Fprintf(e.stdout, "%-10s  %-16s  %-16s  %-16s  %-16s  %s\n", "date", "open ("+zone+")",
+		"close ("+zone+")", "open (UTC)", "close (UTC)", "special")
 	for _, r := range rows {
 		if r.Closed {
 			fmt.Fprintf(e.stdout, "%-10s  %-16s  %-16s  %-16s  %-16s  closed: %s\n", r.Date, "-", "-", "-", "-", r.Note)
@@ -130,11 +131,14 @@ func zoneFlag(name string, cal frames.Calendar) (*time.Location, error) {
 	return loc, nil
 }
 
+// zoneAbbrev shortens a zone for a column header: America/New_York is
+// New_York.
 func zoneAbbrev(loc *time.Location) string {
-	if loc == time.UTC {
-		return "UTC"
+	name := loc.String()
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[i+1:]
 	}
-	return loc.String()
+	return name
 }
 
 func fmtTime(t int64, loc *time.Location) string {
