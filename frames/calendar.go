@@ -432,6 +432,16 @@ func (d civilDate) addDays(n int) civilDate {
 	return civilDate{y, m, dd}
 }
 
+func (d civilDate) before(o civilDate) bool {
+	if d.Y != o.Y {
+		return d.Y < o.Y
+	}
+	if d.M != o.M {
+		return d.M < o.M
+	}
+	return d.D < o.D
+}
+
 func (d civilDate) weekday() time.Weekday {
 	return time.Date(d.Y, d.M, d.D, 12, 0, 0, 0, time.UTC).Weekday()
 }

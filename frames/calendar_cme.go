@@ -74,16 +74,6 @@ func cmeHolidayHalt(d civilDate) clock {
 	return hm(12, 0)
 }
 
-func (d civilDate) before(o civilDate) bool {
-	if d.Y != o.Y {
-		return d.Y < o.Y
-	}
-	if d.M != o.M {
-		return d.M < o.M
-	}
-	return d.D < o.D
-}
-
 func cmeYear(year int, g cmeGroup) map[civilDate]dayRule {
 	days := map[civilDate]dayRule{}
 	h := usHolidaysOf(year)
