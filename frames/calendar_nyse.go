@@ -98,10 +98,9 @@ func hms(h, m, s int) clock { return hm(h, m) + clock(s) }
 // 1998-10-26 and 2001-06-08, the 2003-09-11 minutes of silence, the
 // 2013-08-22 NASDAQ SIP halt and the 2015-07-08 NYSE outage.
 //
-// Unsure: 1999-12-31 appears in the Special Closings list without a legible
-// description; exchange_calendars treats it as a 13:00 close,
-// pandas_market_calendars as a full day ("disputed, not in reference
-// source"). It is a regular session here.
+// 1999-12-31 closed at 13:00 ("New Year's Eve"; the Special Closings PDF
+// sets that line in another font, which is why pandas_market_calendars
+// calls the day disputed).
 var nyseAdHoc = []adHoc{
 	{ymd(1990, time.December, 27), openAt(hm(11, 0), "opening delayed: Con Edison transformer explosion")},
 	{ymd(1991, time.January, 17), openAt(hm(9, 31), "minute of silence for troops in the Persian Gulf")},
@@ -112,6 +111,7 @@ var nyseAdHoc = []adHoc{
 	{ymd(1996, time.January, 8), dayRule{open: hm(11, 0), close: hm(14, 0), note: "snowstorm"}},
 	{ymd(1997, time.October, 27), haltAt(hm(14, 35), hm(15, 5), hm(15, 30), "circuit breakers: halt 14:35–15:05, closed 15:30")},
 	{ymd(1997, time.December, 26), closeAt(hm(13, 0), "Friday after Christmas")},
+	{ymd(1999, time.December, 31), closeAt(hm(13, 0), "New Year's Eve (Y2K)")},
 	{ymd(2001, time.September, 11), closedDay("terrorist attack on the World Trade Center")},
 	{ymd(2001, time.September, 12), closedDay("terrorist attack on the World Trade Center")},
 	{ymd(2001, time.September, 13), closedDay("terrorist attack on the World Trade Center")},
