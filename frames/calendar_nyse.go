@@ -92,11 +92,12 @@ func hms(h, m, s int) clock { return hm(h, m) + clock(s) }
 // early closes and the late openings, early and late closes and
 // market-wide halts of the Special Closings list since 1990.
 //
-// Not modelled, because only NYSE's own floor stopped while the rest of the
-// market traded or the stop was shorter than a minute bar matters: the
-// power failure of 1990-11-23 (09:41–11:15), the halts of 1991-10-22,
-// 1998-10-26 and 2001-06-08, the 2003-09-11 minutes of silence, the
-// 2013-08-22 NASDAQ SIP halt and the 2015-07-08 NYSE outage.
+// Not modelled: outages of one venue, during which other venues kept
+// trading some or all stocks, so a calendar for the whole US market cannot
+// say what a series should hold — NYSE's power failure of 1990-11-23
+// (09:41–11:15), its halts of 1991-10-22, 1998-10-26 and 2001-06-08, the
+// NASDAQ SIP halt of 2013-08-22 and NYSE's outage of 2015-07-08 — and the
+// 2003-09-11 minutes of silence inside the session.
 //
 // 1999-12-31 closed at 13:00 ("New Year's Eve"; the Special Closings PDF
 // sets that line in another font, which is why pandas_market_calendars
