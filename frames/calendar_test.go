@@ -3,6 +3,7 @@ package frames
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestUSEquitySessions(t *testing.T) {
@@ -71,5 +72,51 @@ func TestCalendarByName(t *testing.T) {
 	_, err := CalendarByName("lse")
 	if err == nil || !strings.Contains(err.Error(), "crypto, us-equity, cme, cme-equity, cme-fx, cme-rates") {
 		t.Fatalf("unknown calendar error %v should list the valid names", err)
+	}
+}
+
+// The product groups' documented differences, one published day each
+// (CME holiday calendars as tabulated by pandas_market_calendars; MLK Day
+// 2024 for FX from CME's own 6E tape), as Chicago close times; "closed"
+// when Globex did not open for the trade date.
+func TestCMEGroupsDiffer(t *testing.T) {
+	ct := CME.Location()
+	cases := []struct {
+		cal   Calendar
+		day   string
+		close string
+	}{
+		{CMEEquity, "2013-01-21", "10:30"}, // MLK Day before the 2014 change
+		{CMERates, "2013-01-21", "12:00"},  // rates halted at 12:00 throughout
+		{CMEFX, "2013-01-21", "12:00"},
+		{CMERates, "2013-01-18", "15:15"}, // the Friday before, through 2015
+		{CMEEquity, "2013-01-18", "16:00"},
+		{CMEEquity, "2024-01-15", "12:00"},
+		{CMEFX, "2024-01-15", "16:00"}, // FX trades through US holidays from 2022
+		{CMEEquity, "2024-07-03", "12:15"},
+		{CMEFX, "2024-07-03", "16:00"},
+		{CMEEquity, "2010-04-02", "08:15"}, // Good Friday, employment report
+		{CMERates, "2010-04-02", "10:15"},
+		{CMEFX, "2010-04-02", "closed"},
+		{CMEFX, "2021-04-02", "10:15"},
+		{CMEEquity, "2024-03-29", "closed"},
+		{CMERates, "2024-11-29", "12:15"},
+		{CMEEquity, "2018-12-05", "08:30"}, // President Bush's day of mourning
+	}
+	for _, c := range cases {
+		day, err := time.ParseInLocation(time.DateOnly, c.day, ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "closed"
+		for _, s := range c.cal.Sessions(day.Unix()-12*3600, day.Unix()+24*3600) {
+			if s.Date() == c.day {
+				_, cl := s.Local(ct)
+				got = cl.Format("15:04")
+			}
+		}
+		if got != c.close {
+			t.Errorf("%s %s closes %s, want %s", c.cal.Name(), c.day, got, c.close)
+		}
 	}
 }
