@@ -72,17 +72,34 @@ func TestResampleInCMESessions(t *testing.T) {
 	}
 }
 
-// Equity weeks start on the week's first session: Tuesday after Presidents'
-// Day 2024, Monday otherwise; pre-market minutes join that day's session.
+// Equity days hold their pre-market and after-hours minutes; a holiday's
+// extended-hours minutes join the next session; weeks start on the week's
+// first session: Tuesday after Presidents' Day 2024, Monday otherwise.
 func TestResampleInUSEquityWeeks(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
 	f := New(60, 0)
-	for day := calUTC("2024-02-12 00:00"); day < calUTC("2024-02-27 00:00"); day += Day {
-		// 13:00–21:00 UTC: 08:00–16:00 New York, pre-market included.
-		for m := day + 13*3600; m < day+21*3600; m += 60 {
-			if USEquity.IsOpen(m) || USEquity.IsOpen(m+1800) {
-				f.Add(m, 1, 1, 1, 1, 1)
-			}
+	for day := 12; day <= 26; day++ {
+		d := time.Date(2024, time.February, day, 0, 0, 0, 0, ny)
+		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			continue
 		}
+		// 04:00–20:00 New York: pre-market, session, after hours.
+		for m := d.Add(4 * time.Hour); m.Before(d.Add(20 * time.Hour)); m = m.Add(time.Minute) {
+			f.Add(m.Unix(), 1, 1, 1, 1, 1)
+		}
+	}
+	const perDay = 16 * 60
+	d, err := f.ResampleIn(Day, USEquity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := map[string]float64{}
+	for i, ts := range d.Time {
+		days[time.Unix(ts, 0).UTC().Format(time.DateOnly)] = d.Volume[i]
+	}
+	if len(days) != 10 || days["2024-02-12"] != perDay || days["2024-02-16"] != perDay || days["2024-02-19"] != 0 ||
+		days["2024-02-20"] != 2*perDay || days["2024-02-26"] != perDay {
+		t.Errorf("daily volumes %v", days)
 	}
 	w, err := f.ResampleIn(Week, USEquity)
 	if err != nil {
@@ -92,8 +109,7 @@ func TestResampleInUSEquityWeeks(t *testing.T) {
 	if w.Len() != 3 || w.Time[0] != want[0] || w.Time[1] != want[1] || w.Time[2] != want[2] {
 		t.Errorf("weeks %v, want %v", w.Time, want)
 	}
-	// 5 days × 420 minutes (09:00–16:00 New York), 4 days, 1 day.
-	if w.Len() == 3 && (w.Volume[0] != 5*420 || w.Volume[1] != 4*420 || w.Volume[2] != 420) {
+	if w.Len() == 3 && (w.Volume[0] != 5*perDay || w.Volume[1] != 5*perDay || w.Volume[2] != perDay) {
 		t.Errorf("weekly volumes %v", w.Volume)
 	}
 }
