@@ -36,6 +36,7 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 	ind := fs.String("ind", "", "indicator `SPECS`, comma-separated: rsi(14),ema(20,rsi(14)),macd(12,26,9) (see --list)")
 	out := fs.String("o", "", "output `FILE`: .csv or .parquet")
 	list := fs.Bool("list", false, "list the indicators with their parameters and outputs")
+	align := addAlignFlags(fs)
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -63,7 +64,7 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 	if ext != ".csv" && ext != ".parquet" {
 		return usagef("-o %q: want a .csv or .parquet file", *out)
 	}
-	f, err := loadBars(e, pos[0], period.secs)
+	f, err := loadBars(e, pos[0], period.secs, align)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 // loadBars reads src as a .csv or .parquet bar file when it names one,
 // otherwise as an FQME from the store (which needs the period). A file is
 // resampled to period when one is given and differs from the file's.
-func loadBars(e *env, src string, period int64) (*frames.OHLCV, error) {
+func loadBars(e *env, src string, period int64, align alignFlags) (*frames.OHLCV, error) {
 	switch strings.ToLower(filepath.Ext(src)) {
 	case ".csv", ".parquet":
 		var f *frames.OHLCV
@@ -105,8 +106,12 @@ func loadBars(e *env, src string, period int64) (*frames.OHLCV, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fsp %s: %w", src, err)
 		}
+		cal, err := align.resolve("")
+		if err != nil {
+			return nil, err
+		}
 		if period > 0 && period != f.Period {
-			if f, err = f.Resample(period); err != nil {
+			if f, err = f.ResampleIn(period, cal); err != nil {
 				return nil, fmt.Errorf("fsp %s --period %s: %w", src, frames.FormatPeriod(period), err)
 			}
 		}
@@ -119,7 +124,11 @@ func loadBars(e *env, src string, period int64) (*frames.OHLCV, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fsp: %w", err)
 	}
-	f, _, err := st.ReadRangeAs(src, period, math.MinInt64, math.MaxInt64)
+	cal, err := align.resolve(src)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := st.ReadRangeAsIn(src, period, math.MinInt64, math.MaxInt64, cal)
 	if errors.Is(err, frames.ErrNotFound) {
 		return nil, fmt.Errorf("fsp: no %s series of %s in the store %s (workbench store ls lists them): %w",
 			frames.FormatPeriod(period), src, e.storeDir(), err)
