@@ -3,6 +3,7 @@ package frames
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,13 +133,16 @@ func epochSeconds(t []int64, exact bool) ([]oddTime, timeUnit, *timeUnitError) {
 			col = timeUnit(u)
 		}
 	}
-	lo, hi = int64(1<<62), int64(-1<<62)
+	// The column's span, less its outer percent at each end so that a few
+	// corrupt values cannot stretch it to take in anything.
+	secs := make([]int64, 0, counts[col])
 	for _, v := range t {
 		if unitOf(v) == col {
-			s := floorDiv(v, unitDivs[col])
-			lo, hi = min(lo, s), max(hi, s)
+			secs = append(secs, floorDiv(v, unitDivs[col]))
 		}
 	}
+	slices.Sort(secs)
+	lo, hi = secs[len(secs)/100], secs[len(secs)-1-len(secs)/100]
 	slack := max(hi-lo, oddSlack)
 	var odd []oddTime
 	for i, v := range t {

@@ -155,6 +155,7 @@ func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, warns [
 	var jobs []job
 	var total, fileRow int64
 	ranged := from != math.MinInt64 || to != math.MaxInt64
+	prune := ranged && prunable(meta.RowGroups, specs[0])
 	for g := range meta.RowGroups {
 		rg := &meta.RowGroups[g]
 		n := rg.NumRows
@@ -174,7 +175,7 @@ func readParquet(r io.ReaderAt, size int64, from, to int64) (out *OHLCV, warns [
 		if n == 0 {
 			continue
 		}
-		if ranged {
+		if prune {
 			if to <= from {
 				continue
 			}
@@ -537,8 +538,8 @@ func typeName(e *format.SchemaElement) string {
 	return s
 }
 
-// timeBounds reads a row group's time statistics, in seconds.
-func timeBounds(rg *format.RowGroup, spec columnSpec) (lo, hi int64, ok bool) {
+// rawTimeBounds reads a row group's time statistics as stored.
+func rawTimeBounds(rg *format.RowGroup, spec columnSpec) (lo, hi int64, ok bool) {
 	if spec.leaf >= len(rg.Columns) {
 		return 0, 0, false
 	}
@@ -547,24 +548,63 @@ func timeBounds(rg *format.RowGroup, spec columnSpec) (lo, hi int64, ok bool) {
 	if minB == nil || maxB == nil {
 		minB, maxB = st.Min, st.Max
 	}
-	var a, b int64
 	switch {
 	case spec.kind == format.Int64 && len(minB) == 8 && len(maxB) == 8:
-		a, b = int64(binary.LittleEndian.Uint64(minB)), int64(binary.LittleEndian.Uint64(maxB))
+		return int64(binary.LittleEndian.Uint64(minB)), int64(binary.LittleEndian.Uint64(maxB)), true
 	case spec.kind == format.Int32 && len(minB) == 4 && len(maxB) == 4:
-		a, b = int64(int32(binary.LittleEndian.Uint32(minB))), int64(int32(binary.LittleEndian.Uint32(maxB)))
-	default:
+		return int64(int32(binary.LittleEndian.Uint32(minB))), int64(int32(binary.LittleEndian.Uint32(maxB))), true
+	}
+	return 0, 0, false
+}
+
+// oneUnit reports whether a and b, and so everything between them, have
+// the same magnitude unit.
+func oneUnit(a, b int64) (timeUnit, bool) {
+	u := unitOf(a)
+	return u, unitOf(b) == u && (u == unitSeconds || (a < 0) == (b < 0))
+}
+
+// timeBounds reads a row group's time statistics, in seconds.
+func timeBounds(rg *format.RowGroup, spec columnSpec) (lo, hi int64, ok bool) {
+	a, b, ok := rawTimeBounds(rg, spec)
+	if !ok {
 		return 0, 0, false
 	}
 	div := spec.div
 	if spec.byMag {
-		u := unitOf(a)
-		if unitOf(b) != u || (u != unitSeconds && (a < 0) != (b < 0)) {
+		u, same := oneUnit(a, b)
+		if !same {
 			return 0, 0, false
 		}
 		div = unitDivs[u]
 	}
 	return floorDiv(a, div) * spec.mul, floorDiv(b, div) * spec.mul, true
+}
+
+// prunable reports whether row groups may be skipped by their statistics.
+// A column whose unit its magnitudes decide is pruned only when every
+// group's statistics show one and the same unit, so that a range read
+// decides the unit as a whole read would.
+func prunable(groups []format.RowGroup, spec columnSpec) bool {
+	if !spec.byMag {
+		return true
+	}
+	unit := timeUnit(255)
+	for g := range groups {
+		if groups[g].NumRows == 0 {
+			continue
+		}
+		a, b, ok := rawTimeBounds(&groups[g], spec)
+		if !ok {
+			return false
+		}
+		u, same := oneUnit(a, b)
+		if !same || (unit != 255 && u != unit) {
+			return false
+		}
+		unit = u
+	}
+	return true
 }
 
 func floorDiv(a, b int64) int64 {
