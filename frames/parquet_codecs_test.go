@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,6 +20,8 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"workbench/internal/oracle"
 )
 
 // Row shapes written with parquet-go, an independent writer: required and
@@ -387,6 +390,29 @@ func TestReadParquetPagesMustFillTheRows(t *testing.T) {
 	})
 	_, err := ReadParquet(bytes.NewReader(b), int64(len(b)))
 	if err == nil || !strings.Contains(err.Error(), "pages hold 1440 values, the footer says 2000 rows") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestReadParquetDamagedPageWithoutChecksum: DuckDB writes no page
+// checksums; a value damaged in such a page is caught by the chunk's
+// statistics instead of being read as a bar.
+func TestReadParquetDamagedPageWithoutChecksum(t *testing.T) {
+	good, err := os.ReadFile(oracle.Path(t, "parquet", "duckdb", "binance_1m.uncompressed.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := dataPageBodies(t, good, "close")
+	if len(pages) == 0 {
+		t.Fatal("no close pages")
+	}
+	// The last byte of the page is the sign and exponent of the last close:
+	// flipping a bit there moves it far out of the day's range.
+	b := bytes.Clone(good)
+	b[pages[0][1]-1] ^= 0x08
+	_, err = ReadParquet(bytes.NewReader(b), int64(len(b)))
+	if err == nil || !strings.Contains(err.Error(), `column "close"`) || !strings.Contains(err.Error(), "row 1440") ||
+		!strings.Contains(err.Error(), "outside its column chunk's statistics") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -302,7 +302,7 @@ func readColumnChunk[T int64 | float64](r io.ReaderAt, size int64, cc *format.Co
 	}
 	chunk := s.chunk
 	s.dict, s.idict = s.dict[:0], s.idict[:0]
-	haveDict := false
+	haveDict, allCRC := false, true
 	done := 0
 	for pos := 0; done < len(dst); {
 		if pos >= len(chunk) {
@@ -318,6 +318,7 @@ func readColumnChunk[T int64 | float64](r io.ReaderAt, size int64, cc *format.Co
 		}
 		body := chunk[start : start+int(h.CompressedPageSize)]
 		pos = start + len(body)
+		allCRC = allCRC && h.CRC != 0
 		if h.CRC != 0 && uint32(h.CRC) != crc32.ChecksumIEEE(body) {
 			return fmt.Errorf("page at byte %d of its column chunk fails its checksum (CRC %08x, the page hashes to %08x)", start-hn, uint32(h.CRC), crc32.ChecksumIEEE(body))
 		}
@@ -354,7 +355,45 @@ func readColumnChunk[T int64 | float64](r io.ReaderAt, size int64, cc *format.Co
 			return fmt.Errorf("page of unknown type %d at byte %d of its column chunk", h.Type, start-hn)
 		}
 	}
+	if !allCRC {
+		return checkStatistics(&cc.MetaData, spec.kind, dst, base)
+	}
 	return nil
+}
+
+// checkStatistics is the check of last resort for pages without checksums
+// (DuckDB writes none): every decoded value must lie within the chunk's
+// min/max statistics, when it has them, or a damaged page went unnoticed.
+// NaN, which statistics leave out, is not compared.
+func checkStatistics[T int64 | float64](md *format.ColumnMetaData, kind format.Type, dst []T, base int64) error {
+	lo, ok := statNumber(md.Statistics.MinValue, kind)
+	hi, ok2 := statNumber(md.Statistics.MaxValue, kind)
+	if !ok || !ok2 {
+		return nil
+	}
+	for i, v := range dst {
+		if f := float64(v); f < lo || f > hi {
+			return &ParquetError{Row: base + int64(i) + 1, Err: fmt.Errorf("value %v lies outside its column chunk's statistics [%v, %v]: a damaged page", v, lo, hi)}
+		}
+	}
+	return nil
+}
+
+// statNumber reads a min or max statistic of a numeric column.
+func statNumber(b []byte, kind format.Type) (float64, bool) {
+	switch {
+	case kind == format.Int64 && len(b) == 8:
+		return float64(int64(binary.LittleEndian.Uint64(b))), true
+	case kind == format.Double && len(b) == 8:
+		v := math.Float64frombits(binary.LittleEndian.Uint64(b))
+		return v, !math.IsNaN(v)
+	case kind == format.Int32 && len(b) == 4:
+		return float64(int32(binary.LittleEndian.Uint32(b))), true
+	case kind == format.Float && len(b) == 4:
+		v := float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+		return v, !math.IsNaN(v)
+	}
+	return 0, false
 }
 
 // rowError places a page error at the page's first row unless it names its
