@@ -32,7 +32,12 @@ import (
 // count that the footer and every page header agree on.
 
 // readFooter reads and checks the file's metadata.
-func readFooter(r io.ReaderAt, size int64) (*format.FileMetaData, error) {
+func readFooter(r io.ReaderAt, size int64) (meta *format.FileMetaData, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			meta, err = nil, fmt.Errorf("not a readable parquet file (truncated or corrupt?): footer: decoder failed: %v", p)
+		}
+	}()
 	if size == 0 {
 		return nil, errors.New("empty file (0 bytes), not parquet")
 	}
@@ -64,14 +69,14 @@ func readFooter(r io.ReaderAt, size int64) (*format.FileMetaData, error) {
 	if err == nil && used != len(footer) {
 		err = fmt.Errorf("%d bytes after the metadata", len(footer)-used)
 	}
-	var meta format.FileMetaData
+	meta = new(format.FileMetaData)
 	if err == nil {
-		err = thrift.Unmarshal(new(thrift.CompactProtocol), footer, &meta)
+		err = thrift.Unmarshal(new(thrift.CompactProtocol), footer, meta)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("not a readable parquet file (truncated or corrupt?): footer: %w", err)
 	}
-	return &meta, nil
+	return meta, nil
 }
 
 // pageHeader decodes the page header at the start of b and returns it with
