@@ -165,8 +165,8 @@ type pageScratch struct {
 	idx, levels []uint32
 	ints        []int64
 	i32         []int32
-	dict        []float64 // the chunk's dictionary, as float64 or int64 bits
-	idict       []int64
+	dict        []float64 // the chunk's dictionary of a DOUBLE or FLOAT column
+	idict       []int64   // … or of an integer column
 	zstd        *zstd.Decoder
 	gzip        *gzip.Reader
 }
@@ -430,7 +430,7 @@ func readPageV1[T int64 | float64](s *pageScratch, codec format.CompressionCodec
 	if int64(size) > maxPageBytes(len(dst)) {
 		return fmt.Errorf("page of %d values claims %d bytes", len(dst), size)
 	}
-	if spec.required && s.direct(v.Encoding, spec, dst) {
+	if spec.required && direct(v.Encoding, spec, dst) {
 		return decompressInto(s, codec, dst, size, body)
 	}
 	s.page = slices.Grow(s.page[:0], size)[:size]
@@ -482,7 +482,7 @@ func readPageV2[T int64 | float64](s *pageScratch, codec format.CompressionCodec
 	if v.IsCompressed.Valid && !v.IsCompressed.V {
 		codec = format.Uncompressed
 	}
-	if s.direct(v.Encoding, spec, dst) {
+	if direct(v.Encoding, spec, dst) {
 		return decompressInto(s, codec, dst, int(size), body)
 	}
 	s.page = slices.Grow(s.page[:0], int(size))[:size]
@@ -494,7 +494,7 @@ func readPageV2[T int64 | float64](s *pageScratch, codec format.CompressionCodec
 
 // direct reports whether a page's values are PLAIN in dst's own type and
 // byte order, so the page can be decompressed into dst itself.
-func (s *pageScratch) direct(enc format.Encoding, spec columnSpec, dst any) bool {
+func direct(enc format.Encoding, spec columnSpec, dst any) bool {
 	if !littleEndian || enc != format.Plain {
 		return false
 	}

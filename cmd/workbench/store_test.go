@@ -4,17 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/parquet-go/parquet-go"
 
 	"workbench/frames"
 	"workbench/internal/oracle"
@@ -399,5 +402,65 @@ func TestStoreLsMissingFolder(t *testing.T) {
 	code, out, _ = runCLI(t, "store", "ls", "--store", t.TempDir())
 	if code != 0 || !strings.Contains(out, "holds no series") {
 		t.Errorf("ls of an empty store: %d %q", code, out)
+	}
+}
+
+// parquetBar is a bar row as parquet-go writes it: a plain INT64 time.
+type parquetBar struct {
+	Time   int64   `parquet:"time"`
+	Open   float64 `parquet:"open"`
+	High   float64 `parquet:"high"`
+	Low    float64 `parquet:"low"`
+	Close  float64 `parquet:"close"`
+	Volume float64 `parquet:"volume"`
+}
+
+// Parquet files whose time unit only the magnitudes tell, written by
+// parquet-go: in seconds with the first row in milliseconds (all 300 bars
+// stored at their minutes, the row named), and in milliseconds with a first
+// row of 0 (refused, naming the row; nothing stored).
+func TestStoreImportParquetTimeUnits(t *testing.T) {
+	write := func(raw []int64) string {
+		rows := make([]parquetBar, len(raw))
+		for i, v := range raw {
+			rows[i] = parquetBar{v, 100, 101, 99, 100.5, 1}
+		}
+		p := filepath.Join(t.TempDir(), "bars.parquet")
+		if err := parquet.WriteFile(p, rows); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	secs := make([]int64, 300)
+	for i := range secs {
+		secs[i] = 1726876800 + int64(i)*60
+	}
+	store := t.TempDir()
+
+	raw := slices.Clone(secs)
+	raw[0] *= 1000
+	code, out, errs := runCLI(t, "store", "import", write(raw), "--fqme", "s.spot.test", "--store", store)
+	if code != 0 || !strings.Contains(out, "row 1: column time: time 1726876800000 read as milliseconds") {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := st.Read("s.spot.test", 60)
+	if err != nil || !slices.Equal(f.Time, secs) {
+		t.Fatalf("stored: %v %v", err, f)
+	}
+
+	for i, v := range secs {
+		raw[i] = v * 1000
+	}
+	raw[0] = 0
+	code, _, errs = runCLI(t, "store", "import", write(raw), "--fqme", "ms.spot.test", "--store", store)
+	if code != 1 || !strings.Contains(errs, `column "time": row 1: time 0 is seconds`) || !strings.Contains(errs, "mixed or implausible time units") {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+	if _, err := st.Read("ms.spot.test", 60); !errors.Is(err, frames.ErrNotFound) {
+		t.Fatalf("a refused import stored something: %v", err)
 	}
 }
