@@ -2,6 +2,7 @@ package frames
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // writeRows writes rows of any struct shape with parquet-go, to make files
@@ -234,6 +238,14 @@ func FuzzReadParquet(f *testing.F) {
 		}
 	}
 	f.Add(writeWith(f, rowsAs[reqDeltaSplit](bars), &snappy.Codec{}, 2))
+	// Files without page checksums, so that mutated pages reach the
+	// decoders instead of failing the checksum.
+	for _, codec := range testCodecs {
+		f.Add(withoutChecksums(f, writeWith(f, rowsAs[reqDict](bars), codec, 1)))
+		f.Add(withoutChecksums(f, writeWith(f, rowsAs[optPlain](bars), codec, 2)))
+	}
+	f.Add(withoutChecksums(f, writeWith(f, rowsAs[reqDeltaSplit](bars), &zstd.Codec{}, 1)))
+	f.Add(withoutChecksums(f, oursBytes(f, 40)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > fuzzMaxInput {
 			return
@@ -249,4 +261,59 @@ func FuzzReadParquet(f *testing.F) {
 			t.Fatalf("whole read worked, range read failed: %v", err)
 		}
 	})
+}
+
+// withoutChecksums rewrites a parquet file with its pages' CRCs removed.
+func withoutChecksums(t testing.TB, b []byte) []byte {
+	t.Helper()
+	meta, err := readFooter(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []byte("PAR1")
+	for g := range meta.RowGroups {
+		rg := &meta.RowGroups[g]
+		for c := range rg.Columns {
+			md := &rg.Columns[c].MetaData
+			off, n, err := chunkSpan(&rg.Columns[c], int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			chunk := b[off : off+n]
+			start := int64(len(out))
+			if md.DictionaryPageOffset > 0 {
+				md.DictionaryPageOffset = start
+			}
+			firstData := true
+			for pos := 0; pos < len(chunk); {
+				h, hn, err := pageHeader(chunk[pos:])
+				if err != nil {
+					t.Fatal(err)
+				}
+				body := chunk[pos+hn : pos+hn+int(h.CompressedPageSize)]
+				if h.Type != format.DictionaryPage && firstData {
+					md.DataPageOffset, firstData = int64(len(out)), false
+				}
+				h.CRC = 0
+				hb, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(append(out, hb...), body...)
+				pos += hn + len(body)
+			}
+			md.TotalCompressedSize = int64(len(out)) - start
+			cc := &rg.Columns[c]
+			cc.FileOffset = start
+			// The page indexes are not copied.
+			cc.ColumnIndexOffset, cc.ColumnIndexLength, cc.OffsetIndexOffset, cc.OffsetIndexLength = 0, 0, 0, 0
+		}
+	}
+	footer, err := thrift.Marshal(new(thrift.CompactProtocol), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, footer...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(footer)))
+	return append(out, "PAR1"...)
 }

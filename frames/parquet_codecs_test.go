@@ -416,3 +416,32 @@ func TestReadParquetDamagedPageWithoutChecksum(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestWithoutChecksumsKeepsTheBars checks the fuzz seeds' rewriting: the
+// same bars, and a damaged page is now left to the other checks.
+func TestWithoutChecksumsKeepsTheBars(t *testing.T) {
+	want := codecBars(3000)
+	for _, b := range [][]byte{oursBytesOf(t, want), writeWith(t, rowsAs[optDict](want), &zstd.Codec{}, 2)} {
+		plain := withoutChecksums(t, b)
+		got, err := ReadParquet(bytes.NewReader(plain), int64(len(plain)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := sameBits(got, want); d != "" {
+			t.Fatal(d)
+		}
+		pages := dataPageBodies(t, plain, "close")
+		plain[(pages[0][0]+pages[0][1])/2] ^= 0x20
+		if _, err := ReadParquet(bytes.NewReader(plain), int64(len(plain))); err != nil && strings.Contains(err.Error(), "checksum") {
+			t.Fatalf("a page without a checksum failed one: %v", err)
+		}
+	}
+}
+
+func oursBytesOf(t *testing.T, f *OHLCV) []byte {
+	var buf bytes.Buffer
+	if err := WriteParquet(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
