@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +43,10 @@ type BacktestConfig struct {
 	Calendar string
 	// PeriodsPerYear, when positive, overrides the calendar.
 	PeriodsPerYear float64
+	// SkipInvalid skips the bars nothing may trade on (see BarError) and
+	// counts them in the Result; without it such a bar stops the backtest,
+	// or a paper session's Push, with a *BarError.
+	SkipInvalid bool
 }
 
 // EquityCurve is the account's value after each distinct bar close.
@@ -74,11 +79,15 @@ func (c *EquityCurve) Time(i int) int64 {
 // Result is what a backtest produced.
 type Result struct {
 	// session marks a paper session's result: WriteText heads it so.
-	session     bool
-	Config      BacktestConfig
-	Markets     []string
-	Start, End  int64 // epoch ns: the first bar's open, the last bar's close
-	Bars        int
+	session    bool
+	Config     BacktestConfig
+	Markets    []string
+	Start, End int64 // epoch ns: the first bar's open, the last bar's close
+	Bars       int
+	// SkippedBars counts the invalid bars skipped (Config.SkipInvalid);
+	// Skipped lists the first 100 of them.
+	SkippedBars int
+	Skipped     []BarError
 	InitialCash decimal.Decimal
 	// FinalCash and the positions are exact sums over the fills.
 	FinalCash decimal.Decimal
@@ -406,17 +415,31 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		}
 	}()
 	rs := make([]feeds.ReplaySeries, len(cfg.Series))
-	for i, sr := range cfg.Series {
+	cfg.Series = slices.Clone(cfg.Series)
+	var skipped []BarError
+	nskipped := 0
+	for i := range cfg.Series {
+		sr := &cfg.Series[i]
 		fq := sr.Market.FQME()
 		if sr.Bars == nil || sr.Bars.Len() == 0 {
 			return nil, fmt.Errorf("backtest %s: no bars", fq)
 		}
+		bars, listed, n, err := checkSeries(fq, sr.Bars, priceLimit(sr.Market), cfg.SkipInvalid)
+		if err != nil {
+			return nil, fmt.Errorf("backtest: %w", err)
+		}
+		if bars.Len() == 0 {
+			return nil, fmt.Errorf("backtest %s: all %d bars are invalid (first: %v)", fq, n, &listed[0])
+		}
+		sr.Bars, nskipped = bars, nskipped+n
+		skipped = append(skipped, listed[:min(len(listed), maxSkippedKept-len(skipped))]...)
 		rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
 	}
 	r, err = newRunner(ctx, cfg, s, "backtest")
 	if err != nil {
 		return nil, err
 	}
+	r.res.SkippedBars, r.res.Skipped = nskipped, skipped
 	e := r.e
 	replay, err := feeds.NewReplay(rs...)
 	if err != nil {
@@ -441,7 +464,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	}
 	ticks := false
 	for i, sr := range cfg.Series {
-		if err := checkTicks(r.mk[i].fqme, sr.Quotes, sr.Trades); err != nil {
+		if err := checkTicks(r.mk[i].fqme, sr.Quotes, sr.Trades, priceLimit(sr.Market)); err != nil {
 			return nil, err
 		}
 		ticks = ticks || len(sr.Quotes) > 0 || len(sr.Trades) > 0
@@ -539,11 +562,16 @@ func (r *runner) runOne(s Strategy) error {
 	return nil
 }
 
-// checkTicks checks that quotes and trades are in time order and name their market.
-func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade) error {
+// checkTicks checks that quotes and trades are in time order, name their
+// market and carry prices the engine can trade on (see checkQuote and
+// checkTrade).
+func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade, maxPx float64) error {
 	for i, q := range qs {
 		if q.FQME != fqme {
 			return fmt.Errorf("backtest %s: quote %d is for %q", fqme, i, q.FQME)
+		}
+		if err := checkQuote(q, maxPx); err != nil {
+			return fmt.Errorf("backtest: quote %d: %w", i, err)
 		}
 		if i > 0 && q.Time < qs[i-1].Time {
 			return fmt.Errorf("backtest %s: quote %d at %d is before the one preceding it", fqme, i, q.Time)
@@ -552,6 +580,9 @@ func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade) error {
 	for i, t := range ts {
 		if t.FQME != fqme {
 			return fmt.Errorf("backtest %s: trade %d is for %q", fqme, i, t.FQME)
+		}
+		if err := checkTrade(t, maxPx); err != nil {
+			return fmt.Errorf("backtest: trade %d: %w", i, err)
 		}
 		if i > 0 && t.Time < ts[i-1].Time {
 			return fmt.Errorf("backtest %s: trade %d at %d is before the one preceding it", fqme, i, t.Time)

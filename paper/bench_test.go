@@ -138,3 +138,18 @@ func BenchmarkEngineOrderRoundTrip(b *testing.B) {
 		e.Reports()
 	}
 }
+
+// BenchmarkValidateBars is the validation a backtest runs over its bars
+// before any trades (frames' rules and the tick range), on the ten million
+// bars of BenchmarkBacktestSMACross/10M: its cost against that benchmark's
+// is what validation adds to a backtest.
+func BenchmarkValidateBars(b *testing.B) {
+	s := benchSeries(b, 10_000_000)
+	maxPx := priceLimit(s.Market)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, n, err := checkSeries(testFQME, s.Bars, maxPx, false); err != nil || n != 0 {
+			b.Fatal(n, err)
+		}
+	}
+}

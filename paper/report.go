@@ -527,6 +527,8 @@ type jsonReport struct {
 	Start       string          `json:"start"`
 	End         string          `json:"end"`
 	Bars        int             `json:"bars"`
+	SkippedBars int             `json:"skipped_bars"`
+	Skipped     []jsonSkipped   `json:"skipped"`
 	InitialCash decimal.Decimal `json:"initial_cash"`
 	FinalCash   decimal.Decimal `json:"final_cash"`
 	FinalEquity decimal.Decimal `json:"final_equity"`
@@ -536,6 +538,14 @@ type jsonReport struct {
 	Fills       []jsonFill      `json:"fills"`
 	Orders      []jsonOrder     `json:"orders"`
 	Rejects     []jsonReject    `json:"rejects"`
+}
+
+// jsonSkipped is an invalid bar skipped.
+type jsonSkipped struct {
+	FQME    string `json:"fqme"`
+	Time    string `json:"time"`
+	Field   string `json:"field"`
+	Problem string `json:"problem"`
 }
 
 type jsonStats struct {
@@ -572,6 +582,10 @@ func (res *Result) jsonReport() (jsonReport, error) {
 			s.MaxDrawdown, s.MaxDrawdownDuration, s.Calmar, s.Trades, s.Wins, s.WinRate, s.ProfitFactor, s.Expectancy,
 			s.Exposure, s.Turnover, s.Fees, s.Fills, s.PeriodsPerYear},
 		Positions: []jsonPosition{}, Trades: []jsonTrade{}, Fills: []jsonFill{}, Orders: []jsonOrder{}, Rejects: []jsonReject{},
+		SkippedBars: res.SkippedBars, Skipped: []jsonSkipped{},
+	}
+	for _, b := range res.Skipped {
+		j.Skipped = append(j.Skipped, jsonSkipped{b.FQME, isoNs(b.Time * 1e9), b.Field, b.Problem})
 	}
 	accts, err := res.Accounts()
 	if err != nil {
@@ -646,6 +660,13 @@ func (res *Result) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(bw, "%s %v\n", head, res.Markets)
 	fmt.Fprintf(bw, "  period          %s .. %s (%d bars)\n", isoNs(res.Start), isoNs(res.End), res.Bars)
+	if res.Config.SkipInvalid || res.SkippedBars > 0 {
+		fmt.Fprintf(bw, "  invalid bars    %d skipped", res.SkippedBars)
+		if len(res.Skipped) > 0 {
+			fmt.Fprintf(bw, " (first: %v)", &res.Skipped[0])
+		}
+		fmt.Fprintln(bw)
+	}
 	fmt.Fprintf(bw, "  equity          %s -> %s\n", res.InitialCash.StringFixed(2), res.FinalEquity().StringFixed(2))
 	fmt.Fprintf(bw, "  total return    %s\n", pct(s.TotalReturn))
 	fmt.Fprintf(bw, "  CAGR            %s\n", pct(s.CAGR))

@@ -88,7 +88,8 @@ func (ss *Session) guard(where string, f func() error) (err error) {
 // the next bar on. A market's bars must come in time order, opening at or
 // after the session's start, of the session's period; across markets, in
 // order of their closes (as a backtest replays them). b.Time and b.Index
-// are set from the bar.
+// are set from the bar. A bar nothing may trade on (see BarError) is an
+// error, or with the config's SkipInvalid is skipped and counted.
 func (ss *Session) Push(b feeds.BarEvent) error {
 	r := ss.r
 	if ss.closed {
@@ -112,6 +113,16 @@ func (ss *Session) Push(b feeds.BarEvent) error {
 	b.Period, b.Time = ss.period, (b.Bar.Time+ss.period)*1e9
 	if b.Time < r.e.Now() {
 		return fmt.Errorf("paper session %s: bar at %s closes before the last bar handled", b.FQME, at)
+	}
+	if e := checkBar(b.FQME, b.Bar, r.e.market(b.FQME).maxPx); e != nil {
+		if !r.cfg.SkipInvalid {
+			return fmt.Errorf("paper session: %w", e)
+		}
+		r.res.SkippedBars++
+		if len(r.res.Skipped) < maxSkippedKept {
+			r.res.Skipped = append(r.res.Skipped, *e)
+		}
+		return nil
 	}
 	m.bars.Add(b.Bar.Time, b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close, b.Bar.Volume)
 	b.Index = m.bars.Len() - 1
