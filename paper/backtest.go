@@ -47,6 +47,11 @@ type BacktestConfig struct {
 	// counts them in the Result; without it such a bar stops the backtest,
 	// or a paper session's Push, with a *BarError.
 	SkipInvalid bool
+	// Opening holds the transactions of the account a paper session
+	// continues (its ledger, for the session's markets): the session starts
+	// holding their positions, its cash net of them, and its Result counts
+	// them among its fills. A backtest refuses them.
+	Opening []Transaction
 }
 
 // EquityCurve is the account's value after each distinct bar close.
@@ -139,6 +144,7 @@ type runner struct {
 	fillDec []fillDecimals
 	fill    FillHandler
 	onFill  func(Report) // a paper session's record of each fill as it happens
+	opening []Report     // a paper session's Opening, as fills before the first
 	ctx     *Context
 	ctx0    context.Context
 	last    feeds.BarEvent // the bar being handled, for error messages
@@ -434,6 +440,9 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		sr.Bars, nskipped = bars, nskipped+n
 		skipped = append(skipped, listed[:min(len(listed), maxSkippedKept-len(skipped))]...)
 		rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
+	}
+	if len(cfg.Opening) > 0 {
+		return nil, fmt.Errorf("backtest: opening transactions are for a paper session that continues an account")
 	}
 	r, err = newRunner(ctx, cfg, s, "backtest")
 	if err != nil {
@@ -796,6 +805,9 @@ func (r *runner) finish() {
 		equity <- eqStats{st, sum}
 	}()
 	res.Fills = r.fillReports()
+	if len(r.opening) > 0 {
+		res.Fills = append(slices.Clip(r.opening), res.Fills...)
+	}
 	cash, pos := settle(res.InitialCash, res.Fills)
 	res.FinalCash = cash
 	for _, m := range r.mk {
