@@ -253,6 +253,12 @@ func (n Num) String() string {
 // Stats are a backtest's summary figures. Returns are per equity sample (one
 // per distinct bar close, the first measured from the starting cash);
 // annualised figures scale by PeriodsPerYear; the risk-free rate is 0.
+//
+// Annualised figures (CAGR, AnnualVol, Sharpe, Sortino, Calmar) need a
+// sample that says something about a year: at least MinAnnualDays days
+// from start to end and at least MinAnnualReturns returns. Below either
+// they are undefined (n/a, null in JSON): a 99-minute session compounded
+// to a year is a number of no meaning.
 type Stats struct {
 	InitialEquity, FinalEquity Num
 	TotalReturn                Num // final/initial − 1
@@ -278,6 +284,12 @@ type Stats struct {
 	PeriodsPerYear      Num
 }
 
+// The minimum sample for annualised statistics (see Stats).
+const (
+	MinAnnualDays    = 30
+	MinAnnualReturns = 30
+)
+
 func computeStats(res *Result, ppy float64, exposed int) Stats {
 	st, eqSum := equityStats(res, ppy, exposed)
 	tradeStats(&st, res, eqSum)
@@ -288,6 +300,17 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 // only (a backtest computes it while it assembles the fills); it also
 // returns the sum of the curve.
 func equityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
+	st, eqSum := rawEquityStats(res, ppy, exposed)
+	days := float64(res.End-res.Start) / 1e9 / 86400
+	if days < MinAnnualDays || res.Equity.Len() < MinAnnualReturns {
+		nan := Num(math.NaN())
+		st.CAGR, st.AnnualVol, st.Sharpe, st.Sortino, st.Calmar = nan, nan, nan, nan, nan
+	}
+	return st, eqSum
+}
+
+// rawEquityStats is equityStats whatever the sample's size.
+func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 	eq := res.Equity
 	init := decFloat(res.InitialCash)
 	st := Stats{InitialEquity: Num(init), FinalEquity: Num(init), PeriodsPerYear: Num(ppy)}
