@@ -96,6 +96,19 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if txs := book.ledger.Transactions(); len(txs) > 0 {
+		// The ledger replays in time order: a resumed session trades after
+		// its last transaction, so that the replay is the order it traded in.
+		last := txs[len(txs)-1].Time.Unix()
+		after := (last/period.secs + 1) * period.secs
+		switch {
+		case *start == "":
+			startT = max(startT, after)
+		case startT < after:
+			return usagef("paper --start %s: the ledger's last transaction is at %s; resume from %s or later", *start,
+				txs[len(txs)-1].Time.UTC().Format(time.RFC3339), time.Unix(after, 0).UTC().Format(time.RFC3339))
+		}
+	}
 	marks, err := openMarks(e.storeDir())
 	if err != nil {
 		return fmt.Errorf("paper: %w", err)
