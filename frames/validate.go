@@ -33,25 +33,38 @@ func (e RowError) Error() string {
 // A valid series costs one branch-light pass over the columns; only a series
 // with a problem is walked again to word each one.
 func (f *OHLCV) Validate() []RowError {
-	var errs []RowError
 	if f == nil {
 		return nil
 	}
+	if errs := f.lengthErrors(); errs != nil || f.valid() {
+		return errs
+	}
+	return f.problems()
+}
+
+// CheckLengths reports the first column whose length differs from the
+// time column's (a RowError with Row -1), or nil: the one check of Validate
+// that costs nothing per bar.
+func (f *OHLCV) CheckLengths() error {
+	if errs := f.lengthErrors(); errs != nil {
+		return errs[0]
+	}
+	return nil
+}
+
+func (f *OHLCV) lengthErrors() []RowError {
+	var errs []RowError
 	n := len(f.Time)
-	cols := [...]struct {
+	for _, c := range [...]struct {
 		name string
 		v    []float64
-	}{{"open", f.Open}, {"high", f.High}, {"low", f.Low}, {"close", f.Close}, {"volume", f.Volume}}
-	for _, c := range cols {
+	}{{"open", f.Open}, {"high", f.High}, {"low", f.Low}, {"close", f.Close}, {"volume", f.Volume}} {
 		if len(c.v) != n {
 			errs = append(errs, RowError{Row: -1, Field: c.name,
 				Problem: fmt.Sprintf("has %d values but time has %d", len(c.v), n)})
 		}
 	}
-	if errs != nil || f.valid() {
-		return errs
-	}
-	return f.problems()
+	return errs
 }
 
 // problems words every problem of a series whose columns have one length.

@@ -424,11 +424,27 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	cfg.Series = slices.Clone(cfg.Series)
 	var skipped []BarError
 	nskipped := 0
+	// One series of bars replayed by runOne, which checks each bar before
+	// the engine sees it, needs no pass of its own over the columns: ten
+	// million bars are half a gigabyte to read. Skipping needs the pass,
+	// and so does a Targets strategy, which computes on the whole series
+	// before the first bar trades.
+	_, isDriver := s.(*Driver)
+	_, isTargets := s.(*Targets)
+	sr0 := cfg.Series[0]
+	inLoop := !cfg.SkipInvalid && len(cfg.Series) == 1 && len(sr0.Quotes) == 0 && len(sr0.Trades) == 0 && !isDriver && !isTargets
 	for i := range cfg.Series {
 		sr := &cfg.Series[i]
 		fq := sr.Market.FQME()
 		if sr.Bars == nil || sr.Bars.Len() == 0 {
 			return nil, fmt.Errorf("backtest %s: no bars", fq)
+		}
+		if inLoop {
+			if err := sr.Bars.CheckLengths(); err != nil {
+				return nil, fmt.Errorf("backtest %s bars: %w", fq, err)
+			}
+			rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
+			continue
 		}
 		bars, listed, n, err := checkSeries(fq, sr.Bars, priceLimit(sr.Market), cfg.SkipInvalid)
 		if err != nil {
@@ -549,6 +565,7 @@ func (r *runner) runOne(s Strategy) error {
 	em := e.market(m.fqme)
 	value := eq.Value[:n]
 	tm, op, hi, lo, cl, vol := f.Time[:n], f.Open[:n], f.High[:n], f.Low[:n], f.Close[:n], f.Volume[:n]
+	maxPx := em.maxPx
 	for i := 0; i < n; i++ {
 		if i&0xffff == 0 {
 			if err := r.ctx0.Err(); err != nil {
@@ -556,6 +573,9 @@ func (r *runner) runOne(s Strategy) error {
 			}
 		}
 		b.Bar = frames.Bar{Time: tm[i], Open: op[i], High: hi[i], Low: lo[i], Close: cl[i], Volume: vol[i]}
+		if !b.Bar.Valid() || b.Bar.High > maxPx {
+			return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
+		}
 		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
 		if err := r.closeBar(m, em, b); err != nil {
 			return err

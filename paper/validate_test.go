@@ -73,6 +73,19 @@ func TestBacktestRefusesInvalidBars(t *testing.T) {
 		if msg := err.Error(); !strings.Contains(msg, testFQME) || !strings.Contains(msg, at) || strings.Contains(msg, "panic") {
 			t.Errorf("message %q should name %s and %s, and no panic", msg, testFQME, at)
 		}
+		// A Targets strategy computes on the whole series first: the bars
+		// are checked before it sees them.
+		_, err = Backtest(cfg, &Targets{Func: func(bars *frames.OHLCV) []float64 {
+			for _, c := range bars.Close {
+				if math.IsNaN(c) {
+					panic("Targets saw a NaN close")
+				}
+			}
+			return make([]float64, bars.Len())
+		}})
+		if !errors.As(err, &be) || be.Field != tc.want || be.Time != bars.Time[row] {
+			t.Fatalf("%s = %v, Targets: error %v, want the BarError", tc.field, tc.x, err)
+		}
 
 		cfg.SkipInvalid = true
 		got, err := Backtest(cfg, &SMACross{Fast: 5, Slow: 20, Size: 1})
