@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -529,8 +530,16 @@ func TestBacktestRunawayStrategyStopsOnInterrupt(t *testing.T) {
 	if err := st.Write(fq, feeds.GenerateBars(syntheticMarket(fq, 60), from, from+600*60)); err != nil {
 		t.Fatal(err)
 	}
+	script := writeRunaway(t, dir)
+	interruptRunaway(t, "backtest", script, "--fqme", fq, "--period", "1m", "--store", dir, "-o", "")
+}
+
+// writeRunaway writes a strategy script whose OnBar, at the tenth bar,
+// prints "looping" and never returns.
+func writeRunaway(t *testing.T, dir string) string {
+	t.Helper()
 	script := filepath.Join(dir, "runaway.go")
-	err = os.WriteFile(script, []byte(`package main
+	err := os.WriteFile(script, []byte(`package main
 
 import (
 	"fmt"
@@ -552,7 +561,15 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(workbenchBinary(t), "backtest", script, "--fqme", fq, "--period", "1m", "--store", dir, "-o", "")
+	return script
+}
+
+// interruptRunaway runs the workbench binary with args until the runaway
+// script says it loops, sends it Ctrl-C and checks that it ends, exit 1,
+// saying it was interrupted. It returns what it printed.
+func interruptRunaway(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(workbenchBinary(t), args...)
 	var stderr bytes.Buffer
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -563,17 +580,31 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || line != "looping\n" {
-		t.Fatalf("the script did not reach its loop: %q, %v (%s)", line, err, stderr.String())
+	var out strings.Builder
+	rd := bufio.NewReader(stdout)
+	for {
+		line, err := rd.ReadString('\n')
+		out.WriteString(line)
+		if line == "looping\n" {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the script did not reach its loop: %v\n%s%s", err, out.String(), stderr.String())
+		}
 	}
+	// The rest of the output, until the process ends and closes the pipe;
+	// Wait only after that.
+	var rest bytes.Buffer
+	exited := make(chan error, 1)
+	go func() {
+		io.Copy(&rest, rd)
+		exited <- cmd.Wait()
+	}()
 	time.Sleep(200 * time.Millisecond)
 	sent := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	select {
 	case err = <-exited:
 	case <-time.After(30 * time.Second):
@@ -584,4 +615,5 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 		t.Fatalf("after Ctrl-C: %v, stderr %q", err, stderr.String())
 	}
 	t.Logf("ended %v after Ctrl-C", time.Since(sent).Round(time.Millisecond))
+	return out.String() + rest.String()
 }

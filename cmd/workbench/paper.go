@@ -22,7 +22,7 @@ func init() {
 	register(&command{
 		name: "paper",
 		usage: "paper FILE.go|--strategy NAME --feed synthetic --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
-			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME]",
+			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid]",
 		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed (synthetic: bars from --start, " +
 			"default now, one period per --every); each closed bar is " +
 			"matched by the paper clearing engine, fills print as they happen and go to the ledger trades_paper_<acct>.toml " +

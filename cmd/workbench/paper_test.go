@@ -526,3 +526,17 @@ func TestPaperResumeContinuesTheAccount(t *testing.T) {
 		t.Fatalf("account shows %s marked at %v; the ledger holds %s, the stored close is %v", p.Size, p.Mark, sum, mark)
 	}
 }
+
+// TestPaperRunawayStrategyStopsOnInterrupt: Ctrl-C ends a real `workbench
+// paper` whose script loops forever in OnBar, and the fills it printed
+// before are in the ledger.
+func TestPaperRunawayStrategyStopsOnInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	script := writeRunaway(t, dir)
+	out := interruptRunaway(t, "paper", script, "--feed", "synthetic", "--fqme", "btcusdt.spot.synthetic", "--every", "1ms",
+		"--start", paperStart, "--accounts", dir, "--acct", "runaway", "--store", filepath.Join(dir, "store"))
+	if !strings.Contains(out, "paper trading") {
+		t.Fatalf("no session started:\n%s", out)
+	}
+	sameTransactions(t, "ledger against printed fills", loadLedgerTxs(t, dir, "runaway"), printedFills(t, out))
+}
