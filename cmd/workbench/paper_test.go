@@ -422,16 +422,24 @@ func booksAgree(t *testing.T, ledgerPath, acctPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, w := got.Positions(), want.Positions()
-	if len(g) != len(w) {
-		t.Fatalf("account file holds %d open positions, the ledger %d", len(g), len(w))
+	if d := accountsDiffer(got, want); d != "" {
+		t.Fatalf("account file and ledger: %s", d)
 	}
-	for i := range w {
-		if g[i].FQME() != w[i].FQME() || !g[i].Size().Equal(w[i].Size()) || !g[i].AvgPrice().Equal(w[i].AvgPrice()) {
-			t.Fatalf("account file position %s %s at %s, the ledger's %s %s at %s",
-				g[i].FQME(), g[i].Size(), g[i].AvgPrice(), w[i].FQME(), w[i].Size(), w[i].AvgPrice())
+}
+
+// accountsDiffer says how two accounts' open positions differ ("" if not).
+func accountsDiffer(a, b *paper.Account) string {
+	pa, pb := a.Positions(), b.Positions()
+	if len(pa) != len(pb) {
+		return fmt.Sprintf("%d open positions against %d", len(pa), len(pb))
+	}
+	for i := range pa {
+		if pa[i].FQME() != pb[i].FQME() || !pa[i].Size().Equal(pb[i].Size()) || !pa[i].AvgPrice().Equal(pb[i].AvgPrice()) {
+			return fmt.Sprintf("%s %s at %s against %s %s at %s", pa[i].FQME(), pa[i].Size(), pa[i].AvgPrice(),
+				pb[i].FQME(), pb[i].Size(), pb[i].AvgPrice())
 		}
 	}
+	return ""
 }
 
 // TestPaperResumeContinuesTheAccount runs a session that ends holding a
@@ -539,4 +547,53 @@ func TestPaperRunawayStrategyStopsOnInterrupt(t *testing.T) {
 		t.Fatalf("no session started:\n%s", out)
 	}
 	sameTransactions(t, "ledger against printed fills", loadLedgerTxs(t, dir, "runaway"), printedFills(t, out))
+}
+
+// TestPaperStartRebuildsTheAccount leaves the books as a crash between
+// the ledger's write and the account file's leaves them (the account a
+// transaction behind) and starts a session that stops before its first
+// bar: the start alone makes the account file agree with the ledger.
+func TestPaperStartRebuildsTheAccount(t *testing.T) {
+	dir := t.TempDir()
+	books := []string{"--accounts", dir, "--acct", "crash", "--store", filepath.Join(dir, "store")}
+	session := []string{"paper", "--strategy", "sma-cross", "--feed", "synthetic", "--fqme", "btcusdt.spot.synthetic"}
+	args := append(append(session, "--every", "1ms", "--bars", "300", "--start", paperStart), books...)
+	if code, stdout, stderr := runCLI(t, args...); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	lp, ap := filepath.Join(dir, paper.LedgerFileName("paper", "crash")), filepath.Join(dir, paper.AccountFileName("paper", "crash"))
+	l, err := paper.LoadLedger(lp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txs := l.Transactions()
+	behind := paper.NewLedger(lp, "paper", "crash")
+	for _, tx := range txs[:len(txs)-1] {
+		if err := behind.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale, err := paper.AccountFromLedger(behind, decimal.Zero, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := paper.AccountFromLedger(l, decimal.Zero, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accountsDiffer(stale, full) == "" {
+		t.Fatal("the last transaction does not change the positions: a stale account file would pass")
+	}
+	if err := stale.SaveFile(ap); err != nil {
+		t.Fatal(err)
+	}
+	// Ctrl-C before the first bar of an hourly feed: nothing trades, nothing is saved at the end.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out, errb bytes.Buffer
+	resume := append(append(session, "--every", "1h", "--resume"), books...)
+	if code := run(ctx, resume, strings.NewReader(""), &out, &errb); code != 0 || !strings.Contains(out.String(), "no bar came") {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
+	}
+	booksAgree(t, lp, ap)
 }
