@@ -87,7 +87,7 @@ func (f *OHLCV) problems() []RowError {
 
 // Valid reports whether a bar passes Validate's rules for one bar (all but
 // the order of times).
-func (b Bar) Valid() bool { return barOK(b.Open, b.High, b.Low, b.Close, b.Volume) }
+func (b Bar) Valid() bool { return ValidBar(b.Open, b.High, b.Low, b.Close, b.Volume) }
 
 // Problems appends to errs each problem of the bar by Validate's rules for
 // one bar, naming it as row (its index in its series).
@@ -128,10 +128,12 @@ func (b Bar) Problems(row int, errs []RowError) []RowError {
 	return errs
 }
 
-// barOK is the rules for one bar as comparisons, which NaN fails: a finite,
-// positive low at or below every other price bounds them all from below; a
-// finite high bounds them from above.
-func barOK(o, h, l, c, v float64) bool {
+// ValidBar is Bar.Valid on a bar's values, for a loop over columns that
+// keeps them in registers (a Bar, six words, lives in memory). Its rules are
+// comparisons, which NaN fails: a finite, positive low at or below every
+// other price bounds them all from below; a finite high bounds them from
+// above.
+func ValidBar(o, h, l, c, v float64) bool {
 	return l > 0 && l <= o && l <= c && h >= o && h >= c && h <= math.MaxFloat64 && v >= 0 && v <= math.MaxFloat64
 }
 
@@ -141,7 +143,7 @@ func (f *OHLCV) valid() bool {
 	n := len(f.Time)
 	tm, op, hi, lo, cl, vol := f.Time[:n], f.Open[:n], f.High[:n], f.Low[:n], f.Close[:n], f.Volume[:n]
 	for i := 0; i < n; i++ {
-		if !barOK(op[i], hi[i], lo[i], cl[i], vol[i]) || i > 0 && tm[i] <= tm[i-1] {
+		if !ValidBar(op[i], hi[i], lo[i], cl[i], vol[i]) || i > 0 && tm[i] <= tm[i-1] {
 			return false
 		}
 	}

@@ -424,15 +424,13 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	cfg.Series = slices.Clone(cfg.Series)
 	var skipped []BarError
 	nskipped := 0
-	// One series of bars replayed by runOne, which checks each bar before
-	// the engine sees it, needs no pass of its own over the columns: ten
-	// million bars are half a gigabyte to read. Skipping needs the pass,
-	// and so does a Targets strategy, which computes on the whole series
-	// before the first bar trades.
-	_, isDriver := s.(*Driver)
+	// The replay checks each bar before the engine sees it, so the bars
+	// need no pass of their own over the columns (ten million bars are half
+	// a gigabyte to read). Skipping needs the pass, and so does a Targets
+	// strategy, which computes on the whole series before the first bar
+	// trades.
 	_, isTargets := s.(*Targets)
-	sr0 := cfg.Series[0]
-	inLoop := !cfg.SkipInvalid && len(cfg.Series) == 1 && len(sr0.Quotes) == 0 && len(sr0.Trades) == 0 && !isDriver && !isTargets
+	inLoop := !cfg.SkipInvalid && !isTargets
 	for i := range cfg.Series {
 		sr := &cfg.Series[i]
 		fq := sr.Market.FQME()
@@ -572,8 +570,9 @@ func (r *runner) runOne(s Strategy) error {
 				return fmt.Errorf("backtest: %w", err)
 			}
 		}
-		b.Bar = frames.Bar{Time: tm[i], Open: op[i], High: hi[i], Low: lo[i], Close: cl[i], Volume: vol[i]}
-		if !b.Bar.Valid() || b.Bar.High > maxPx {
+		o, h, l, c, v := op[i], hi[i], lo[i], cl[i], vol[i]
+		b.Bar = frames.Bar{Time: tm[i], Open: o, High: h, Low: l, Close: c, Volume: v}
+		if !frames.ValidBar(o, h, l, c, v) || h > maxPx {
 			return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
 		}
 		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
@@ -734,7 +733,11 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 		}
 		b := st.b
 		st.b, st.more = st.replay.Next()
-		if err := r.closeBar(r.market(b.FQME), r.e.market(b.FQME), b); err != nil {
+		em := r.e.market(b.FQME)
+		if !b.Bar.Valid() || b.Bar.High > em.maxPx {
+			return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", checkBar(b.FQME, b.Bar, em.maxPx))
+		}
+		if err := r.closeBar(r.market(b.FQME), em, b); err != nil {
 			return feeds.BarEvent{}, false, err
 		}
 		return b, true, nil

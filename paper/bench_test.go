@@ -139,10 +139,11 @@ func BenchmarkEngineOrderRoundTrip(b *testing.B) {
 	}
 }
 
-// BenchmarkValidateBars is the validation a backtest runs over its bars
-// before any trades (frames' rules and the tick range), on the ten million
-// bars of BenchmarkBacktestSMACross/10M: its cost against that benchmark's
-// is what validation adds to a backtest.
+// BenchmarkValidateBars is the pass over a series' bars (frames' rules and
+// the tick range) that a backtest makes up front when it skips invalid bars
+// or hands a Targets strategy the whole series, on the ten million bars of
+// BenchmarkBacktestSMACross/10M. Other backtests check each bar in the
+// replay loop instead; their cost shows in that benchmark itself.
 func BenchmarkValidateBars(b *testing.B) {
 	s := benchSeries(b, 10_000_000)
 	maxPx := priceLimit(s.Market)

@@ -86,6 +86,19 @@ func TestBacktestRefusesInvalidBars(t *testing.T) {
 		if !errors.As(err, &be) || be.Field != tc.want || be.Time != bars.Time[row] {
 			t.Fatalf("%s = %v, Targets: error %v, want the BarError", tc.field, tc.x, err)
 		}
+		// Two markets merged by close time, and a Driver, step through the
+		// replay, which checks each bar.
+		other := Series{Market: testPair(t, "ethusdt.spot.binance", "0.01", "0.001"), Bars: bars}
+		two := cfg
+		two.Series = []Series{other, s}
+		for _, strat := range []Strategy{&SMACross{Fast: 5, Slow: 20, Size: 1}, &Driver{Func: func(c *Context) {
+			for _, ok := c.Next(); ok; _, ok = c.Next() {
+			}
+		}}} {
+			if _, err = Backtest(two, strat); !errors.As(err, &be) || be.FQME != testFQME || be.Field != tc.want || be.Time != bars.Time[row] {
+				t.Fatalf("%s = %v, two markets, %T: error %v, want the BarError", tc.field, tc.x, strat, err)
+			}
+		}
 
 		cfg.SkipInvalid = true
 		got, err := Backtest(cfg, &SMACross{Fast: 5, Slow: 20, Size: 1})
