@@ -221,11 +221,11 @@ func streamSynthetic(ctx context.Context, w io.Writer, sess *paper.Session, book
 		if fills := sess.Fills(); len(fills) > 0 {
 			// A fill is printed once it is in the ledger on disk.
 			txs := sess.Transactions()
-			n := book.saved
+			unsaved := book.saved
 			if err := book.save(txs); err != nil {
 				return err
 			}
-			for _, tx := range txs[n:] {
+			for _, tx := range txs[unsaved:] {
 				side := "buy"
 				if tx.Size.Sign() < 0 {
 					side = "sell"
