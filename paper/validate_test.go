@@ -289,3 +289,37 @@ func TestEngineRefusesPricesOutsideItsRange(t *testing.T) {
 		t.Fatalf("order %+v, want cancelled unfilled", o)
 	}
 }
+
+// TestEngineRefusesInvalidTicks: quotes and prints that are not prices are
+// errors naming the field, changing nothing; a backtest's ticks are
+// checked before it starts.
+func TestEngineRefusesInvalidTicks(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	mustSubmit(t, e, Order{Side: Buy, Type: Limit, Price: d("99"), Size: d("1")})
+	e.Reports()
+	for _, tc := range []struct {
+		err   error
+		field string
+	}{
+		{e.OnQuote(feeds.Quote{Time: 1e9, FQME: testFQME, Bid: math.NaN(), Ask: 98}), "bid"},
+		{e.OnQuote(feeds.Quote{Time: 1e9, FQME: testFQME, Bid: 97, Ask: math.Inf(1)}), "ask"},
+		{e.OnTrade(feeds.Trade{Time: 1e9, FQME: testFQME, Price: 0, Size: 1}), "price"},
+		{e.OnTrade(feeds.Trade{Time: 1e9, FQME: testFQME, Price: 1e300, Size: 1}), "price"},
+		{e.OnTrade(feeds.Trade{Time: 1e9, FQME: testFQME, Price: 98, Size: math.NaN()}), "size"},
+	} {
+		var te *TickError
+		if !errors.As(tc.err, &te) || te.Field != tc.field || te.FQME != testFQME {
+			t.Errorf("%v: want a TickError naming %s", tc.err, tc.field)
+		}
+	}
+	if rs := e.Reports(); len(rs) != 0 || e.Now() != 0 {
+		t.Fatalf("refused ticks changed the engine: %v, now %d", rs, e.Now())
+	}
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(10),
+		Trades: []feeds.Trade{{Time: 30e9, FQME: testFQME, Price: math.NaN(), Size: 1}}}
+	_, err := Backtest(BacktestConfig{Series: []Series{s}}, &SMACross{Fast: 2, Slow: 3, Size: 1})
+	var te *TickError
+	if !errors.As(err, &te) || te.Field != "price" || !strings.Contains(err.Error(), "trade 0") {
+		t.Fatalf("a NaN print in a backtest: %v", err)
+	}
+}
