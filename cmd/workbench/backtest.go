@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,6 +40,7 @@ type backtestOpts struct {
 	seed                          uint64
 	calendar                      string
 	priceTick, sizeTick           string
+	skipInvalid                   bool
 }
 
 func (o *backtestOpts) config() (paper.BacktestConfig, error) {
@@ -85,6 +87,8 @@ func (o *backtestOpts) config() (paper.BacktestConfig, error) {
 		Latency:  paper.Latency{Order: int64(o.latency), Cancel: int64(o.latency)},
 		Seed:     o.seed,
 		Calendar: o.calendar,
+
+		SkipInvalid: o.skipInvalid,
 	}
 	return cfg, nil
 }
@@ -128,6 +132,7 @@ func (o *backtestOpts) register(fs interface {
 	Float64Var(*float64, string, float64, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
 	Uint64Var(*uint64, string, uint64, string)
+	BoolVar(*bool, string, bool, string)
 }) {
 	fs.StringVar(&o.cash, "cash", "100000", "starting `CASH` of the one account all markets share")
 	fs.Float64Var(&o.makerBps, "maker-bps", 0, "maker fee in basis points of the notional")
@@ -145,6 +150,50 @@ func (o *backtestOpts) register(fs interface {
 	fs.StringVar(&o.calendar, "calendar", "", "annualise returns by `CAL`: crypto, us-equity or cme (default: as observed)")
 	fs.StringVar(&o.priceTick, "price-tick", "", "price tick of the markets (default: from the fqme, else none)")
 	fs.StringVar(&o.sizeTick, "size-tick", "", "size tick of the markets (default: from the fqme, else 1e-8)")
+	fs.BoolVar(&o.skipInvalid, "skip-invalid", false, "skip bars nothing may trade on (a price not finite, ≤ 0 or beyond the price tick's range; "+
+		"high/low not bounding the bar) and count them in the report, instead of stopping at the first")
+}
+
+// skipHint adds to an invalid bar's error the flag that skips such bars.
+func skipHint(err error) error {
+	var be *paper.BarError
+	if errors.As(err, &be) {
+		return fmt.Errorf("%w (--skip-invalid skips such bars and counts them)", err)
+	}
+	return err
+}
+
+// strategyGrace is how long a command waits, after Ctrl-C, for a strategy
+// to return control before it gives up on it.
+const strategyGrace = time.Second
+
+// untilDone runs f and returns what it returns, or an error once ctx is
+// done and f has not returned within strategyGrace. The runners check ctx
+// between bars, but a strategy stuck in its own loop (a runaway OnBar, a
+// script's for {}) never gives them the chance, and Ctrl-C must still end
+// the command; f is left behind in a process about to exit.
+func untilDone[T any](ctx context.Context, what string, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+	}
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-time.After(strategyGrace):
+		var zero T
+		return zero, fmt.Errorf("%s: interrupted: the strategy did not return within %v (a runaway OnBar?)", what, strategyGrace)
+	}
 }
 
 func runBacktest(ctx context.Context, e *env, args []string) error {
@@ -215,9 +264,9 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 		}
 		cfg.Series = append(cfg.Series, sr)
 	}
-	res, err := paper.BacktestContext(ctx, cfg, strat)
+	res, err := untilDone(ctx, "backtest", func() (*paper.Result, error) { return paper.BacktestContext(ctx, cfg, strat) })
 	if err != nil {
-		return err
+		return skipHint(err)
 	}
 	if *out != "" {
 		if err := os.MkdirAll(*out, 0o755); err != nil {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -621,4 +625,156 @@ func TestBacktestCommandTicksMissing(t *testing.T) {
 		!strings.Contains(stderr, "record --trades") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
+}
+
+// spoiltStore is a store holding synthetic one-minute bars of fq whose
+// bar 100 has a NaN close, as a damaged file or feed gives.
+func spoiltStore(t *testing.T, fq string) (string, int64) {
+	t.Helper()
+	from, _ := frames.ParseTime("2026-01-01")
+	bars := feeds.GenerateBars(syntheticMarket(fq, 60), from, from+600*60)
+	bars.Close[100] = math.NaN()
+	dir := t.TempDir()
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(fq, bars); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bars.Time[100]
+}
+
+// TestBacktestCommandInvalidBars: a NaN close stops the backtest naming
+// the market, the bar's time and the field; --skip-invalid runs without it
+// and counts it in the text and JSON reports.
+func TestBacktestCommandInvalidBars(t *testing.T) {
+	const fq = "btcusdt.spot.synthetic"
+	store, at := spoiltStore(t, fq)
+	when := time.Unix(at, 0).UTC().Format(time.RFC3339)
+	base := []string{"backtest", "--strategy", "sma-cross", "--fqme", fq, "--period", "1m", "--store", store, "-o", ""}
+	code, _, stderr := runCLI(t, base...)
+	if code != 1 || !strings.Contains(stderr, fq+" bar "+when+": field close: NaN is not a finite number") ||
+		!strings.Contains(stderr, "--skip-invalid") || strings.Contains(stderr, "panic") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, append(base, "--skip-invalid")...)
+	if code != 0 || !strings.Contains(stdout, "invalid bars    1 skipped (first: "+fq+" bar "+when+": field close") {
+		t.Fatalf("--skip-invalid: exit %d: %s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, append(base, "--skip-invalid", "--json")...)
+	var j struct {
+		Bars        int `json:"bars"`
+		SkippedBars int `json:"skipped_bars"`
+		Skipped     []struct {
+			Time, Field string
+		} `json:"skipped"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &j) != nil || j.SkippedBars != 1 || j.Bars != 599 ||
+		len(j.Skipped) != 1 || j.Skipped[0].Time != when || j.Skipped[0].Field != "close" {
+		t.Fatalf("--skip-invalid --json: exit %d, %+v: %s", code, j, stderr)
+	}
+}
+
+// TestBacktestRunawayStrategyStopsOnInterrupt sends Ctrl-C to a real
+// `workbench backtest` whose script's OnBar never returns: the command
+// ends, exit 1, saying so.
+func TestBacktestRunawayStrategyStopsOnInterrupt(t *testing.T) {
+	const fq = "btcusdt.spot.synthetic"
+	dir := t.TempDir()
+	from, _ := frames.ParseTime("2026-01-01")
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(fq, feeds.GenerateBars(syntheticMarket(fq, 60), from, from+600*60)); err != nil {
+		t.Fatal(err)
+	}
+	script := writeRunaway(t, dir)
+	interruptRunaway(t, "backtest", script, "--fqme", fq, "--period", "1m", "--store", dir, "-o", "")
+}
+
+// writeRunaway writes a strategy script whose OnBar, at the tenth bar,
+// prints "looping" and never returns.
+func writeRunaway(t *testing.T, dir string) string {
+	t.Helper()
+	script := filepath.Join(dir, "runaway.go")
+	err := os.WriteFile(script, []byte(`package main
+
+import (
+	"fmt"
+	"io"
+
+	"workbench/feeds"
+	"workbench/paper"
+)
+
+func OnBar(c *paper.Context, b feeds.BarEvent) {
+	if b.Index == 10 {
+		fmt.Println("looping")
+		n := 0
+		for {
+			n++
+		}
+	}
+}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return script
+}
+
+// interruptRunaway runs the workbench binary with args until the runaway
+// script says it loops, sends it Ctrl-C and checks that it ends, exit 1,
+// saying it was interrupted. It returns what it printed.
+func interruptRunaway(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(workbenchBinary(t), args...)
+	var stderr bytes.Buffer
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var out strings.Builder
+	rd := bufio.NewReader(stdout)
+	for {
+		line, err := rd.ReadString('\n')
+		out.WriteString(line)
+		if line == "looping\n" {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the script did not reach its loop: %v\n%s%s", err, out.String(), stderr.String())
+		}
+	}
+	// The rest of the output, until the process ends and closes the pipe;
+	// Wait only after that.
+	var rest bytes.Buffer
+	exited := make(chan error, 1)
+	go func() {
+		io.Copy(&rest, rd)
+		exited <- cmd.Wait()
+	}()
+	time.Sleep(200 * time.Millisecond)
+	sent := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("still running 30s after Ctrl-C")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("after Ctrl-C: %v, stderr %q", err, stderr.String())
+	}
+	t.Logf("ended %v after Ctrl-C", time.Since(sent).Round(time.Millisecond))
+	return out.String() + rest.String()
 }
