@@ -57,6 +57,9 @@ type Interp struct {
 	mu    sync.Mutex
 	ctx   context.Context // of the running evaluation, for session.Context
 	mains int             // func mains renamed so far
+	// defined holds the top-level names earlier inputs declared, which
+	// shadow the builtins the rewrites replace.
+	defined map[string]bool
 }
 
 // Error is an error in a script, at a position in it.
@@ -151,6 +154,17 @@ func (in *Interp) Reset() error {
 		}
 	}
 	in.yi = yi
+	in.defined = map[string]bool{}
+	f, err := parser.ParseFile(yi.FileSet(), "_wbprelude.go", prelude, 0)
+	if err == nil {
+		var prog *interp.Program
+		if prog, err = yi.CompileAST(f); err == nil {
+			_, err = yi.Execute(prog)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("scripts: the prelude: %w", err)
+	}
 	return nil
 }
 
@@ -317,12 +331,15 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		// The main wrapper's closing brace sits on the line after src.
 		return res, in.wrap(file, err, strings.Count(src, "\n")+1)
 	}
-	if err := guard(in.yi.FileSet(), f, in.binaryPackages()); err != nil {
+	info := typeCheck(in.yi.FileSet(), f)
+	if err := guard(in.yi.FileSet(), f, info, in.binaryPackages()); err != nil {
 		return res, in.wrap(file, err, 0)
 	}
+	declared := topLevelNames(node, f)
+	copied := modernize(f, info, in.globals, in.defined)
 	protectGoroutines(f)
 	if b, ok := node.(*ast.BlockStmt); ok {
-		wrapCompoundStatements(b)
+		wrapCompoundStatements(b, copied)
 	}
 	// yaegi runs a package main's func main after every later evaluation
 	// once it exists; under another name it runs once, here, or never.
@@ -354,6 +371,9 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		}
 		return res, in.explain(file, f, err)
 	}
+	for _, n := range declared {
+		in.defined[n] = true
+	}
 	res, err = in.yi.ExecuteWithContext(ctx, prog)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -365,6 +385,64 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		return in.eval(ctx, file, mainName+"()", true, false)
 	}
 	return res, nil
+}
+
+// topLevelNames lists the names an input declares for the session: the
+// file's declarations, or for statements (node is main's body) the
+// variables they define.
+func topLevelNames(node ast.Node, f *ast.File) []string {
+	var out []string
+	specs := func(gd *ast.GenDecl) {
+		for _, s := range gd.Specs {
+			switch s := s.(type) {
+			case *ast.ValueSpec:
+				for _, n := range s.Names {
+					out = append(out, n.Name)
+				}
+			case *ast.TypeSpec:
+				out = append(out, s.Name.Name)
+			}
+		}
+	}
+	if b, ok := node.(*ast.BlockStmt); ok {
+		for _, st := range b.List {
+			switch st := st.(type) {
+			case *ast.AssignStmt:
+				if st.Tok == token.DEFINE {
+					for _, l := range st.Lhs {
+						if id, ok := l.(*ast.Ident); ok {
+							out = append(out, id.Name)
+						}
+					}
+				}
+			case *ast.DeclStmt:
+				specs(st.Decl.(*ast.GenDecl))
+			}
+		}
+		return out
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				out = append(out, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			specs(d)
+		}
+	}
+	return out
+}
+
+// globals are the session's variables; yaegi's Globals panics on a symbol
+// a failed compile left without a slot, and then there are none to show.
+func (in *Interp) globals() (g map[string]reflect.Value) {
+	defer func() {
+		if recover() != nil {
+			g = nil
+		}
+	}()
+	return in.yi.Globals()
 }
 
 func mainDecl(f *ast.File) *ast.FuncDecl {
@@ -548,8 +626,7 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 		}
 		msg := m[4]
 		if msg == "constant definition loop" {
-			msg += " (an interpreter limitation: min and max are not builtins here, use math.Min/math.Max; " +
-				"for a value from a compiled call at the top level, declare it with its type, var x T = ...)"
+			msg += " (an interpreter limitation: for a value from a compiled call at the top level, declare it with its type, var x T = ...)"
 		}
 		return &Error{File: file, Line: line, Msg: msg}
 	}

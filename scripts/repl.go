@@ -418,7 +418,7 @@ func (r *REPL) Do(line []rune, pos int) ([][]rune, int) {
 // memberNames lists the exported fields and methods of the session
 // variable name, from its current value.
 func (r *REPL) memberNames(name string) []string {
-	v, ok := r.In.yi.Globals()[name]
+	v, ok := r.In.globals()[name]
 	if !ok || !v.IsValid() {
 		return nil
 	}

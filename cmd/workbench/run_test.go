@@ -32,11 +32,11 @@ func TestRunScriptArgsAndOutput(t *testing.T) {
 func TestRunScriptErrorsNameFileAndLine(t *testing.T) {
 	cases := map[string]string{
 		// yaegi places a panic on the failing statement or the one before.
-		"package main\n\nfunc main() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}\n": `script\.go:[45]: panic: assignment to entry in nil map`,
-		"package main\n\nfunc main() {\n\tx := 1 +\n}\n":                             `script\.go:5: expected operand`,
-		"package main\n\nfunc main() {\n\tfor i := range 3 {\n\t\t_ = i\n\t}\n}\n":   `script\.go:4: range over an integer`,
-		"package main\n\nfunc main() {\n\tundefinedCall()\n}\n":                      `script\.go:4: undefined: undefinedCall`,
-		"package main\n\nfunc main() {}\n\nfunc f(c *paper.Context) {}\n":            `script\.go:5: undefined: paper \(missing import "workbench/paper"\)`,
+		"package main\n\nfunc main() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}\n":                     `script\.go:[45]: panic: assignment to entry in nil map`,
+		"package main\n\nfunc main() {\n\tx := 1 +\n}\n":                                                 `script\.go:5: expected operand`,
+		"package main\n\nfunc main() {\n\tfor i := range func(func(int) bool) {} {\n\t\t_ = i\n\t}\n}\n": `script\.go:4: range over a function`,
+		"package main\n\nfunc main() {\n\tundefinedCall()\n}\n":                                          `script\.go:4: undefined: undefinedCall`,
+		"package main\n\nfunc main() {}\n\nfunc f(c *paper.Context) {}\n":                                `script\.go:5: undefined: paper \(missing import "workbench/paper"\)`,
 	}
 	for src, want := range cases {
 		p := writeScript(t, src)
