@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -33,9 +34,65 @@ type REPL struct {
 	// Color prints errors in red.
 	Color bool
 
+	// Journal, when set, receives each input that ran without error (and
+	// :load and :reset), one JSON string a line: what Replay needs to
+	// rebuild the session in a new process after a fault ended this one.
+	Journal io.Writer
+
 	pending  []string
 	imported map[string]string // local name → import path
 	names    map[string]bool   // defined in the session
+}
+
+// record appends a successful input to the journal. A journal that cannot
+// be written loses only the ability to restore, so it is reported once and
+// dropped.
+func (r *REPL) record(src string) {
+	if r.Journal == nil {
+		return
+	}
+	b, _ := json.Marshal(src)
+	if _, err := r.Journal.Write(append(b, '\n')); err != nil {
+		r.printErr(fmt.Errorf("session journal: %w (a fault will not be able to restore this session)", err))
+		r.Journal = nil
+	}
+}
+
+// Replay runs the inputs of a journal Record wrote, in order, and reports
+// how many ran without error. Their output goes where the session's goes;
+// a caller restoring a session silences it first.
+func (r *REPL) Replay(ctx context.Context, journal io.Reader) (int, error) {
+	j := r.Journal
+	r.Journal = nil // it holds these already
+	defer func() { r.Journal = j }()
+	dec := json.NewDecoder(journal)
+	ok := 0
+	for {
+		var src string
+		if err := dec.Decode(&src); err == io.EOF {
+			return ok, nil
+		} else if err != nil {
+			return ok, fmt.Errorf("session journal, input %d: %w", ok+1, err)
+		}
+		var failed bool
+		if strings.HasPrefix(src, ":") {
+			failed = r.commandFailed(ctx, src)
+		} else {
+			failed = !r.run(ctx, src, false)
+		}
+		if !failed {
+			ok++
+		}
+	}
+}
+
+func (r *REPL) commandFailed(ctx context.Context, line string) bool {
+	var buf strings.Builder
+	errw := r.Err
+	r.Err = &buf
+	defer func() { r.Err = errw }()
+	r.command(ctx, line)
+	return buf.Len() > 0
 }
 
 // NewREPL starts a session with the usual packages imported.
@@ -145,6 +202,7 @@ func (r *REPL) command(ctx context.Context, line string) bool {
 			r.printErr(err)
 			return false
 		}
+		r.record(":reset")
 		fmt.Fprintln(r.Out, "session reset")
 	case ":load":
 		if arg == "" {
@@ -168,6 +226,7 @@ func (r *REPL) command(ctx context.Context, line string) bool {
 			return false
 		}
 		r.learnNames(src)
+		r.record(":load " + arg)
 		fmt.Fprintf(r.Out, "loaded %s\n", arg)
 	case ":doc":
 		fmt.Fprintln(r.Out, r.doc(arg))
@@ -242,13 +301,14 @@ func (r *REPL) dropImported(src string) string {
 	return string(b)
 }
 
-// run evaluates src and prints its value when it is an expression.
-func (r *REPL) run(ctx context.Context, src string, timed bool) {
+// run evaluates src and prints its value when it is an expression. It
+// reports whether src ran without error.
+func (r *REPL) run(ctx context.Context, src string, timed bool) bool {
 	isImport := firstToken(src) == token.IMPORT
 	if isImport {
 		src = r.dropImported(src)
 		if strings.TrimSpace(src) == "" {
-			return
+			return true
 		}
 	}
 	start := time.Now()
@@ -257,18 +317,20 @@ func (r *REPL) run(ctx context.Context, src string, timed bool) {
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			r.printErr(errors.New("interrupted"))
-			return
+			return false
 		}
 		r.printErr(err)
-		return
+		return false
 	}
 	r.learnNames(src)
+	r.record(src)
 	if lastIsExpr(src) && v.IsValid() {
 		fmt.Fprintln(r.Out, Format(v, r.Color))
 	}
 	if timed {
 		fmt.Fprintf(r.Out, "took %v\n", took.Round(time.Microsecond))
 	}
+	return true
 }
 
 func (r *REPL) printErr(err error) {

@@ -170,3 +170,32 @@ func TestREPLMainRunsOnce(t *testing.T) {
 		t.Fatalf("out %q err %q", out.String(), errb.String())
 	}
 }
+
+// The journal holds the inputs that succeeded; replaying it in a new
+// session brings back their definitions (what a supervisor does after a
+// fault ended the process).
+func TestREPLJournalReplay(t *testing.T) {
+	r, _, errb := newREPL(t)
+	var journal bytes.Buffer
+	r.Journal = &journal
+	ctx := context.Background()
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib.go")
+	os.WriteFile(lib, []byte("package main\n\nfunc triple(v int) int { return 3 * v }\n"), 0o644)
+	for _, l := range []string{"x := 20", "nope + 1", "func add(a, b int) int {", "return a + b", "}", ":load " + lib, `import "strconv"`, `panic("not kept")`} {
+		r.Line(ctx, l)
+	}
+	if !strings.Contains(errb.String(), "undefined: nope") {
+		t.Fatalf("stderr %q", errb.String())
+	}
+	r2, out2, errb2 := newREPL(t)
+	n, err := r2.Replay(ctx, &journal)
+	if err != nil || n != 4 {
+		t.Fatalf("replayed %d, %v; stderr %q", n, err, errb2.String())
+	}
+	out2.Reset()
+	r2.Line(ctx, "add(x, triple(1)) + len(strconv.Itoa(100))")
+	if out2.String() != "26\n" || errb2.Len() > 0 {
+		t.Fatalf("after replay: %q %q", out2.String(), errb2.String())
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"sort"
 	"strings"
@@ -48,7 +49,49 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if !scripts.IsEvaluator() {
+		// Only the real command supervises: a test calling run in its own
+		// process has no workbench executable to start.
+		selfExe, _ = os.Executable()
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// selfExe is this executable when it may start evaluator processes.
+var selfExe string
+
+// evaluator returns the command that runs `workbench name args...` as an
+// evaluator process under this one (see the scripts package), with the
+// command's streams, or nil where this process must evaluate itself: it is
+// the evaluator, or there is no executable to start. journal is the REPL's
+// session journal ("" otherwise).
+func evaluator(ctx context.Context, e *env, name string, args []string, journal string) *exec.Cmd {
+	if selfExe == "" {
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, selfExe, append([]string{name}, args...)...)
+	// Ctrl-C reaches the evaluator from the terminal; a supervisor
+	// interrupted otherwise passes it on and waits.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.Env = append(os.Environ(), scripts.EvaluatorEnv+"="+journal)
+	cmd.Stdin, cmd.Stdout = e.stdin, e.stdout
+	return cmd
+}
+
+// superviseOnce runs a one-shot evaluator (run, notebook) to its end: its
+// exit code becomes ours, and a fault becomes an error naming file.
+func superviseOnce(cmd *exec.Cmd, e *env, file string) error {
+	code, fault, err := scripts.Supervise(cmd, e.stderr)
+	switch {
+	case err != nil:
+		return err
+	case fault != nil:
+		return fmt.Errorf("%s: the script ended the interpreter: %w", file, fault)
+	case code != 0:
+		// The evaluator said why already.
+		return &scripts.ExitError{Code: code}
+	}
+	return nil
 }
 
 // run is main without the process: it returns the exit code.
