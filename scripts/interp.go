@@ -6,6 +6,39 @@
 // dependency probe §5), so every evaluation here is parsed and checked first,
 // runs under a context and a recover, and comes back as an error naming the
 // script's file and line.
+//
+// Scripts mean what Go 1.22+ means although yaegi v0.16.1 implements Go
+// 1.21: the source is rewritten before yaegi sees it (gosem.go) for
+// per-iteration loop variables, range over an integer and the min, max and
+// clear builtins; testdata/gosem holds programs whose output must equal
+// `go run`'s.
+//
+// # Surviving any script
+//
+// Some faults no recover catches: a Go fatal error (deep recursion's stack
+// overflow, an allocation the machine cannot give such as make([]byte,
+// 1<<40), concurrent map writes) or a panic in a goroutine the interpreter
+// does not run (a time.AfterFunc callback). They end the process, so the
+// process that evaluates must not be the one the user keeps: the command
+// (workbench run, notebook, the REPL) starts itself again as an evaluator
+// (EvaluatorEnv set; IsEvaluator lowers its stack limit to MaxStack so
+// runaway recursion ends in a fraction of a second) and Supervise waits for
+// it, passing its streams through but turning the runtime's crash report
+// into a *Fault ("fatal error: stack overflow" and what causes it). A
+// one-shot run then ends with one line naming the script and the fault.
+// The REPL evaluator appends each input that succeeded to a journal
+// (REPL.Journal); after a fault the supervisor starts a new evaluator,
+// which replays the journal with its output silenced (REPL.Replay) and
+// carries on with the same definitions. Replay runs those inputs again, so
+// their side effects (files written, time slept) happen again; piped input
+// is read a byte at a time so the next evaluator starts at the next line.
+//
+// The cost is one process start per run (BenchmarkRunEmptyScript against
+// the same run with EvaluatorEnv set) and, per REPL input, a journal write.
+// In-process guards were the alternative and cover less: a recursion-depth
+// counter in yaegi's call path needs a fork of yaegi, a memory limit
+// (debug.SetMemoryLimit) does not stop a single huge make, and nothing in a
+// process survives concurrent map writes.
 package scripts
 
 import (

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"workbench/scripts"
 )
 
 // buildBinary builds the workbench command once per test run.
@@ -208,16 +210,27 @@ func BenchmarkREPLStartup(b *testing.B) {
 	}
 }
 
-// BenchmarkRunEmptyScript is `workbench run` of a script that does nothing.
+// BenchmarkRunEmptyScript is `workbench run` of a script that does nothing:
+// supervised (the evaluator a child process), and in-process (the anchor:
+// the same command as its own evaluator), so the ratio is the supervisor's
+// cost per run.
 func BenchmarkRunEmptyScript(b *testing.B) {
 	bin := benchBinary(b)
 	p := filepath.Join(b.TempDir(), "empty.go")
 	os.WriteFile(p, []byte("package main\n\nfunc main() {}\n"), 0o644)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if out, err := exec.Command(bin, "run", p).CombinedOutput(); err != nil {
-			b.Fatalf("%v: %s", err, out)
-		}
+	for _, c := range []struct {
+		name string
+		env  []string
+	}{{"supervised", nil}, {"in-process", []string{scripts.EvaluatorEnv + "="}}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				cmd := exec.Command(bin, "run", p)
+				cmd.Env = append(os.Environ(), c.env...)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+			}
+		})
 	}
 }
 
