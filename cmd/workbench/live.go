@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"hash/fnv"
+	"math"
 	"strings"
 	"time"
 
