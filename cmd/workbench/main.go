@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	name := "repl"
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		name, args = "help", args[1:]
+	} else if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		name, args = "version", args[1:]
 	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
@@ -144,6 +147,52 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "workbench %s\n", msg)
 		return 1
 	}
+}
+
+func init() {
+	register(&command{
+		name:    "version",
+		usage:   "version (also: workbench --version)",
+		summary: "print the module version and the VCS revision this binary was built from",
+		run: func(ctx context.Context, e *env, args []string) error {
+			if _, err := e.parse(e.flags(commands["version"]), args); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, version())
+			return nil
+		},
+	})
+}
+
+// version describes the build: "workbench v1.2.3 (rev abc123…, 2026-01-02T…,
+// modified) go1.26", from what the go tool stamped into the binary.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "workbench (no build information)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var vcs []string
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	if r := settings["vcs.revision"]; r != "" {
+		vcs = append(vcs, settings["vcs"]+" "+r)
+	}
+	if t := settings["vcs.time"]; t != "" {
+		vcs = append(vcs, t)
+	}
+	if settings["vcs.modified"] == "true" {
+		vcs = append(vcs, "modified")
+	}
+	if len(vcs) == 0 {
+		vcs = append(vcs, "no VCS revision: built outside a checkout, or with -buildvcs=false")
+	}
+	return fmt.Sprintf("workbench %s (%s) %s", v, strings.Join(vcs, ", "), bi.GoVersion)
 }
 
 func logLevel() slog.Level {
