@@ -443,7 +443,8 @@ func isLit(x ast.Expr) bool {
 }
 
 // pure reports an expression that can be evaluated twice without a side
-// effect: names, field selections, literals and arithmetic on them.
+// effect: names, field selections, literals, len, cap and arithmetic on
+// them.
 func pure(x ast.Expr) bool {
 	switch x := ast.Unparen(x).(type) {
 	case *ast.Ident, *ast.BasicLit:
@@ -454,6 +455,9 @@ func pure(x ast.Expr) bool {
 		return x.Op != token.ARROW && pure(x.X)
 	case *ast.BinaryExpr:
 		return pure(x.X) && pure(x.Y)
+	case *ast.CallExpr:
+		id, ok := x.Fun.(*ast.Ident)
+		return ok && id.Obj == nil && (id.Name == "len" || id.Name == "cap") && len(x.Args) == 1 && pure(x.Args[0])
 	}
 	return false
 }

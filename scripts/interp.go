@@ -47,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/format"
 	"go/parser"
 	"go/scanner"
 	"go/token"
@@ -634,9 +635,9 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 			code, _ := strconv.Atoi(m[1])
 			return &ExitError{Code: code}
 		}
-		msg := "panic: " + panicText(p.Value)
+		msg := panicText(p.Value)
 		trace := in.tap.trace()
-		e := &Error{File: file, Msg: msg}
+		e := &Error{File: file, Msg: "panic: " + goRuntimeError(msg)}
 		for _, t := range trace {
 			if m := posRE.FindStringSubmatch(t); m != nil {
 				line, _ := strconv.Atoi(m[2])
@@ -646,6 +647,9 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 					e.Line = line
 				}
 			}
+		}
+		if indexRE.MatchString(msg) && len(e.Trace) <= 1 {
+			e.Msg += in.indexDetail(f, e.Line)
 		}
 		return e
 	}
@@ -669,6 +673,74 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 		}
 	}
 	return &Error{File: file, Msg: msg}
+}
+
+// yaegi's reflect-level panics for what Go reports as runtime errors.
+var (
+	zeroValueRE = regexp.MustCompile(`^reflect: call of reflect\.Value\.\w+ on zero Value$|^reflect\.Value\.Call: call of nil function$`)
+	indexRE     = regexp.MustCompile(`^reflect: (slice|array|string) index out of range$`)
+	sliceRE     = regexp.MustCompile(`^reflect\.Value\.Slice3?: slice index out of bounds$`)
+)
+
+// goRuntimeError says a panic yaegi raised through reflect in Go's words.
+func goRuntimeError(msg string) string {
+	switch {
+	case zeroValueRE.MatchString(msg):
+		return "runtime error: invalid memory address or nil pointer dereference"
+	case indexRE.MatchString(msg):
+		return "runtime error: index out of range"
+	case sliceRE.MatchString(msg):
+		return "runtime error: slice bounds out of range"
+	}
+	return msg
+}
+
+// indexDetail is Go's " [i] with length n" for the index expression on line
+// that is out of range, found by evaluating its operands again: only for a
+// panic at the top level, where they are the session's variables, and only
+// operands without side effects.
+func (in *Interp) indexDetail(f *ast.File, line int) string {
+	fset := in.yi.FileSet()
+	detail := ""
+	ast.Inspect(f, func(n ast.Node) bool {
+		ix, ok := n.(*ast.IndexExpr)
+		if !ok || detail != "" {
+			return detail == ""
+		}
+		if fset.Position(ix.Pos()).Line != line || !pure(ix.X) || !pure(ix.Index) {
+			return true
+		}
+		var b strings.Builder
+		if format.Node(&b, fset, ix.X) != nil {
+			return true
+		}
+		x := b.String()
+		b.Reset()
+		if format.Node(&b, fset, ix.Index) != nil {
+			return true
+		}
+		i, ok1 := in.evalInt("int(" + b.String() + ")")
+		size, ok2 := in.evalInt("len(" + x + ")")
+		if ok1 && ok2 && (i < 0 || i >= size) {
+			detail = fmt.Sprintf(" [%d] with length %d", i, size)
+		}
+		return true
+	})
+	return detail
+}
+
+// evalInt evaluates a side-effect-free int expression in the session.
+func (in *Interp) evalInt(src string) (n int64, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	v, err := in.yi.Eval(src)
+	if err != nil || !v.IsValid() || !v.CanInt() {
+		return 0, false
+	}
+	return v.Int(), true
 }
 
 func displayFile(f string) string {

@@ -295,3 +295,27 @@ func TestMixedDeclarationsAndStatements(t *testing.T) {
 		t.Fatalf("error in the second part: %v", err)
 	}
 }
+
+// Panics yaegi raises through reflect read as Go's runtime errors, with
+// the index and length where the operands are the session's variables.
+func TestRuntimeErrorsInGoWords(t *testing.T) {
+	in, _ := newTest(t)
+	eval(t, in, "type T struct{ A int }\nvar p *T\nxs := []int{1, 2, 3}\ni := 5\nvar fn func()")
+	eval(t, in, "func at(s []int, k int) int { return s[k] }")
+	for src, want := range map[string]string{
+		"p.A":         "panic: runtime error: invalid memory address or nil pointer dereference",
+		"fn()":        "panic: runtime error: invalid memory address or nil pointer dereference",
+		"xs[i]":       "panic: runtime error: index out of range [5] with length 3",
+		"xs[len(xs)]": "panic: runtime error: index out of range [3] with length 3",
+		"xs[-i+4]":    "panic: runtime error: index out of range [-1] with length 3",
+		"\"ab\"[i-3]": "panic: runtime error: index out of range [2] with length 2",
+		"at(xs, 7)":   "panic: runtime error: index out of range",
+		"xs[1:i]":     "panic: runtime error: slice bounds out of range",
+	} {
+		_, err := in.Eval(context.Background(), src)
+		var se *Error
+		if !errors.As(err, &se) || se.Msg != want || se.Line != strings.Count(src, "\n")+1 {
+			t.Errorf("%q: got %v, want %q on line %d", src, err, want, strings.Count(src, "\n")+1)
+		}
+	}
+}
