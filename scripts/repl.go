@@ -311,6 +311,11 @@ func (r *REPL) run(ctx context.Context, src string, timed bool) bool {
 			return true
 		}
 	}
+	show := lastIsExpr(src)
+	multi := 0
+	if show && !timed {
+		src, multi = r.captureResults(src)
+	}
 	start := time.Now()
 	v, err := r.In.Eval(ctx, src)
 	took := time.Since(start)
@@ -324,13 +329,103 @@ func (r *REPL) run(ctx context.Context, src string, timed bool) bool {
 	}
 	r.learnNames(src)
 	r.record(src)
-	if lastIsExpr(src) && v.IsValid() {
+	switch {
+	case multi > 0 && v.IsValid():
+		fmt.Fprintln(r.Out, formatResults(v, r.Color))
+	case show && v.IsValid():
 		fmt.Fprintln(r.Out, Format(v, r.Color))
 	}
 	if timed {
 		fmt.Fprintf(r.Out, "took %v\n", took.Round(time.Microsecond))
 	}
 	return true
+}
+
+// captureResults rewrites src whose last statement calls a compiled
+// function or a method of a session variable returning several values, so
+// that its value holds them all (yaegi keeps only the first, and
+// frames.Load's error would be lost behind "<nil frame>"). It returns src
+// unchanged and 0 otherwise. The rewrite stays on the call's lines.
+func (r *REPL) captureResults(src string) (string, int) {
+	const pre = "package main; func main() {"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", wrapInMain(src), 0)
+	if err != nil {
+		return src, 0
+	}
+	list := mainBody(f).(*ast.BlockStmt).List
+	es, ok := list[len(list)-1].(*ast.ExprStmt)
+	if !ok {
+		return src, 0
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok {
+		return src, 0
+	}
+	n := r.results(call)
+	if n < 2 {
+		return src, 0
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("_wbR%d", i)
+	}
+	start, end := fset.Position(call.Pos()).Offset-len(pre), fset.Position(call.End()).Offset-len(pre)
+	vars := strings.Join(names, ", ")
+	return src[:start] + "func() []any { " + vars + " := " + src[start:end] + "; return []any{" + vars + "} }()" + src[end:], n
+}
+
+// results is how many values call returns when the callee is a compiled
+// package's function or a method of a session variable, else 0.
+func (r *REPL) results(call *ast.CallExpr) int {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return 0
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return 0
+	}
+	var fn reflect.Value
+	if p, ok := r.imported[id.Name]; ok {
+		fn = r.In.binaryPackages()[p][sel.Sel.Name]
+	} else if v, ok := r.In.globals()[id.Name]; ok && v.IsValid() {
+		if fn = v.MethodByName(sel.Sel.Name); !fn.IsValid() && v.CanAddr() {
+			fn = v.Addr().MethodByName(sel.Sel.Name)
+		}
+	}
+	if !fn.IsValid() || fn.Kind() != reflect.Func {
+		return 0
+	}
+	return fn.Type().NumOut()
+}
+
+// formatResults prints the values of a call returning several: a failed
+// call (a non-nil error last, the others zero) as its error alone.
+func formatResults(v reflect.Value, color bool) string {
+	n := v.Len()
+	last := v.Index(n - 1).Elem()
+	if last.IsValid() {
+		if _, isErr := last.Interface().(error); isErr {
+			zero := true
+			for i := 0; i < n-1; i++ {
+				e := v.Index(i).Elem()
+				zero = zero && (!e.IsValid() || e.IsZero())
+			}
+			if zero {
+				return Format(last, color)
+			}
+		}
+	}
+	parts := make([]string, n)
+	sep := ", "
+	for i := range parts {
+		parts[i] = Format(v.Index(i).Elem(), color)
+		if strings.Contains(parts[i], "\n") {
+			sep = "\n"
+		}
+	}
+	return strings.Join(parts, sep)
 }
 
 func (r *REPL) printErr(err error) {
