@@ -25,14 +25,31 @@ const EvaluatorEnv = "WORKBENCH_EVALUATOR"
 const MaxStack = 64 << 20
 
 // IsEvaluator reports whether this process runs under a supervisor, and
-// then sets its limits.
+// then sets its limits. It takes EvaluatorEnv out of the environment, so
+// that a workbench a script starts supervises its own evaluator.
 func IsEvaluator() bool {
-	_, ok := os.LookupEnv(EvaluatorEnv)
-	if ok {
-		debug.SetMaxStack(MaxStack)
-	}
-	return ok
+	evaluatorOnce.Do(func() {
+		evaluatorJournal, isEvaluator = os.LookupEnv(EvaluatorEnv)
+		if isEvaluator {
+			os.Unsetenv(EvaluatorEnv)
+			debug.SetMaxStack(MaxStack)
+		}
+	})
+	return isEvaluator
 }
+
+// EvaluatorJournal is the REPL session journal the supervisor handed this
+// evaluator ("" outside a supervised REPL).
+func EvaluatorJournal() string {
+	IsEvaluator()
+	return evaluatorJournal
+}
+
+var (
+	evaluatorOnce    sync.Once
+	isEvaluator      bool
+	evaluatorJournal string
+)
 
 // Fault is the end of an evaluator process by what no recover catches: a
 // Go fatal error (stack overflow, out of memory, concurrent map writes), a

@@ -49,7 +49,7 @@ func runREPL(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	restored := false
-	if journal := os.Getenv(scripts.EvaluatorEnv); journal != "" {
+	if journal := scripts.EvaluatorJournal(); journal != "" {
 		if interactive {
 			// Under a supervisor stderr reaches the terminal through it,
 			// later than the prompt on stdout: the REPL's own messages go
@@ -61,7 +61,7 @@ func runREPL(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if !interactive {
-		if os.Getenv(scripts.EvaluatorEnv) != "" {
+		if scripts.IsEvaluator() {
 			// The next evaluator, after a fault, reads on from the next
 			// line: this one must not have read past the line it runs.
 			return replLines(oneByte{e.stdin}, r)
