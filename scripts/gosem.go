@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/traefik/yaegi/interp"
 )
 
 // Go 1.22 semantics on a Go 1.21 interpreter. yaegi v0.16.1 shares one
@@ -24,7 +26,14 @@ import (
 //   - min and max call generic helpers the prelude declares, with constant
 //     arguments last (yaegi infers a type parameter from the first
 //     argument only) and constant calls folded; clear calls a reflect
-//     helper.
+//     helper;
+//   - `defer f(x)` and `defer v.M(x)` defer `_wbDefer(f, x)()`, a call
+//     bound when the defer runs: yaegi keeps references to the function's
+//     variables and reads them only at return, so `x := 1; defer
+//     fmt.Println(x); x = 2` printed 2, and deferred calls in a loop all
+//     saw the last iteration. A named function without arguments stays as
+//     it is outside loops, so that recover in it works; so does a closure
+//     (see bindDefer).
 //
 // New nodes take the positions of the nodes they replace, so errors still
 // name the script's lines.
@@ -47,7 +56,14 @@ func typedMinMax() string {
 
 const preludeHead = `package main
 
-import _wbreflect "reflect"
+import (
+	_wbreflect "reflect"
+	_wbruntime "workbench/wbruntime"
+)
+
+// Variables, not wrappers: an interpreted function passed through an
+// interpreted any parameter would reach Bind as yaegi's node, not a func.
+var _wbDefer, _wbDeferSpread = _wbruntime.Bind, _wbruntime.BindSpread
 
 type _wbOrdered interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr |
@@ -82,6 +98,7 @@ func _wbClear(x any) { _wbreflect.ValueOf(x).Clear() }
 func modernize(f *ast.File, info *types.Info, globals func() map[string]reflect.Value, defined map[string]bool) map[ast.Stmt]bool {
 	m := &modernizer{info: info, globals: globals, defined: defined, cont: map[*ast.BranchStmt][]ast.Stmt{}, copied: map[ast.Stmt]bool{}}
 	m.builtins(f)
+	m.defers(f)
 	// Loops are rewritten innermost first, so an outer loop's analysis sees
 	// the inner loop's final form.
 	var loops []ast.Stmt
@@ -281,6 +298,113 @@ func (m *modernizer) isInteger(x ast.Expr) bool {
 	}
 	return false
 }
+
+// defers binds the function and arguments of the defer statements that
+// need it when the statement runs (see the top of the file).
+func (m *modernizer) defers(f *ast.File) {
+	var walk func(n ast.Node, loops int)
+	walk = func(n ast.Node, loops int) {
+		ast.Inspect(n, func(c ast.Node) bool {
+			switch c := c.(type) {
+			case *ast.FuncLit:
+				if c != n {
+					walk(c.Body, 0)
+					return false
+				}
+			case *ast.ForStmt:
+				if c.Init != nil {
+					walk(c.Init, loops)
+				}
+				walk(c.Body, loops+1)
+				return false
+			case *ast.RangeStmt:
+				walk(c.X, loops)
+				walk(c.Body, loops+1)
+				return false
+			case *ast.DeferStmt:
+				m.bindDefer(c, loops > 0)
+			}
+			return true
+		})
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+			walk(fd.Body, 0)
+		} else {
+			walk(d, 0)
+		}
+	}
+}
+
+// bindDefer rewrites a defer of a declared function or a method. A
+// closure the deferring function made is left alone: called through
+// reflect while yaegi runs that function's deferred calls, it deadlocks on
+// the function's frame.
+func (m *modernizer) bindDefer(d *ast.DeferStmt, inLoop bool) {
+	call := d.Call
+	switch fn := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		if fn.Obj == nil && builtinCallees[fn.Name] && !m.defined[fn.Name] {
+			return // not a value; yaegi evaluates builtins' arguments at once
+		}
+		if fn.Obj != nil && fn.Obj.Kind == ast.Var {
+			return
+		}
+		if len(call.Args) == 0 && !inLoop {
+			return
+		}
+	case *ast.SelectorExpr:
+	default:
+		return
+	}
+	helper := "_wbDefer"
+	if call.Ellipsis.IsValid() {
+		helper = "_wbDeferSpread"
+	}
+	bind := &ast.CallExpr{Fun: ident(call.Pos(), helper), Lparen: call.Lparen, Args: append([]ast.Expr{call.Fun}, call.Args...), Rparen: call.Rparen}
+	d.Call = &ast.CallExpr{Fun: bind, Lparen: call.Rparen, Rparen: call.Rparen}
+}
+
+// bindCall is the compiled side of _wbDefer: fn and args are copies made
+// when the defer statement runs; the call happens when the function
+// returns. With spread the last argument is the slice of a variadic call
+// f(xs...).
+func bindCall(spread bool, fn any, args []any) func() {
+	f := reflect.ValueOf(fn)
+	t := f.Type()
+	in := make([]reflect.Value, len(args))
+	for i, a := range args {
+		var pt reflect.Type
+		if t.IsVariadic() && i >= t.NumIn()-1 && !spread {
+			pt = t.In(t.NumIn() - 1).Elem()
+		} else {
+			pt = t.In(i)
+		}
+		if a == nil {
+			in[i] = reflect.Zero(pt)
+			continue
+		}
+		v := reflect.ValueOf(a)
+		if !v.Type().AssignableTo(pt) && v.Type().ConvertibleTo(pt) {
+			v = v.Convert(pt)
+		}
+		in[i] = v
+	}
+	return func() {
+		if spread {
+			f.CallSlice(in)
+		} else {
+			f.Call(in)
+		}
+	}
+}
+
+// runtimeSymbols is the package the prelude imports for its compiled
+// helpers.
+var runtimeSymbols = interp.Exports{"workbench/wbruntime/wbruntime": {
+	"Bind":       reflect.ValueOf(func(fn any, args ...any) func() { return bindCall(false, fn, args) }),
+	"BindSpread": reflect.ValueOf(func(fn any, args ...any) func() { return bindCall(true, fn, args) }),
+}}
 
 // builtins rewrites calls of the min, max and clear builtins into calls of
 // the prelude's helpers.
