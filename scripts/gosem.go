@@ -95,10 +95,16 @@ func _wbClear(x any) { _wbreflect.ValueOf(x).Clear() }
 // returns the loops given per-iteration copies: at the top level of
 // interactive input yaegi keeps a variable in one global slot, so those must
 // run inside a function (see wrapCompoundStatements).
-func modernize(f *ast.File, info *types.Info, globals func() map[string]reflect.Value, defined map[string]bool) map[ast.Stmt]bool {
+//
+// A construct yaegi would run wrongly and no rewrite fixes is an *Error.
+func modernize(fset *token.FileSet, f *ast.File, info *types.Info, globals func() map[string]reflect.Value, defined map[string]bool) (map[ast.Stmt]bool, error) {
 	m := &modernizer{info: info, globals: globals, defined: defined, cont: map[*ast.BranchStmt][]ast.Stmt{}, copied: map[ast.Stmt]bool{}}
 	m.builtins(f)
 	m.defers(f)
+	if m.bad != nil {
+		return nil, unsupported(fset, m.bad.Pos(), "defer of a closure over a variable of the loop it is in: the interpreter "+
+			"would run every such call with the loop's last values; defer a named function with the values as arguments, defer f(i)")
+	}
 	// Loops are rewritten innermost first, so an outer loop's analysis sees
 	// the inner loop's final form.
 	var loops []ast.Stmt
@@ -144,7 +150,7 @@ func modernize(f *ast.File, info *types.Info, globals func() map[string]reflect.
 		}
 		return s
 	})
-	return m.copied
+	return m.copied, nil
 }
 
 type modernizer struct {
@@ -154,6 +160,7 @@ type modernizer struct {
 	n       int                            // names made so far
 	cont    map[*ast.BranchStmt][]ast.Stmt // statements to run before a continue
 	copied  map[ast.Stmt]bool              // loops given per-iteration copies
+	bad     *ast.DeferStmt                 // a defer no rewrite makes right
 }
 
 func (m *modernizer) name(base string) string {
@@ -302,38 +309,57 @@ func (m *modernizer) isInteger(x ast.Expr) bool {
 // defers binds the function and arguments of the defer statements that
 // need it when the statement runs (see the top of the file).
 func (m *modernizer) defers(f *ast.File) {
-	var walk func(n ast.Node, loops int)
-	walk = func(n ast.Node, loops int) {
+	// loop is the outermost loop around n in its function, nil outside
+	// loops.
+	var walk func(n ast.Node, loop ast.Node)
+	walk = func(n ast.Node, loop ast.Node) {
 		ast.Inspect(n, func(c ast.Node) bool {
 			switch c := c.(type) {
 			case *ast.FuncLit:
 				if c != n {
-					walk(c.Body, 0)
+					walk(c.Body, nil)
 					return false
 				}
-			case *ast.ForStmt:
-				if c.Init != nil {
-					walk(c.Init, loops)
+			case *ast.ForStmt, *ast.RangeStmt:
+				if loop == nil && c != n {
+					walk(c, c)
+					return false
 				}
-				walk(c.Body, loops+1)
-				return false
-			case *ast.RangeStmt:
-				walk(c.X, loops)
-				walk(c.Body, loops+1)
-				return false
 			case *ast.DeferStmt:
-				m.bindDefer(c, loops > 0)
+				if lit, ok := ast.Unparen(c.Call.Fun).(*ast.FuncLit); ok && loop != nil && m.bad == nil && perIteration(c.Call, lit, loop) {
+					m.bad = c
+				}
+				m.bindDefer(c, loop != nil)
 			}
 			return true
 		})
 	}
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-			walk(fd.Body, 0)
+			walk(fd.Body, nil)
 		} else {
-			walk(d, 0)
+			walk(d, nil)
 		}
 	}
+}
+
+// perIteration reports whether a deferred call of the closure lit uses a
+// variable declared in loop: a new one each iteration in Go, one slot in
+// yaegi, read only when the deferred calls run.
+func perIteration(call *ast.CallExpr, lit *ast.FuncLit, loop ast.Node) bool {
+	found := false
+	ast.Inspect(call, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok || id.Obj == nil || id.Obj.Kind != ast.Var || found {
+			return !found
+		}
+		d, ok := id.Obj.Decl.(ast.Node)
+		if ok && d.Pos() >= loop.Pos() && d.Pos() < loop.End() && !(d.Pos() >= lit.Pos() && d.Pos() < lit.End()) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // bindDefer rewrites a defer of a declared function or a method. A

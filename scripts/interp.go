@@ -370,7 +370,10 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		return res, in.wrap(file, err, 0)
 	}
 	declared := topLevelNames(node, f)
-	copied := modernize(f, info, in.globals, in.defined)
+	copied, err := modernize(in.yi.FileSet(), f, info, in.globals, in.defined)
+	if err != nil {
+		return res, in.wrap(file, err, 0)
+	}
 	protectGoroutines(f)
 	if b, ok := node.(*ast.BlockStmt); ok {
 		wrapCompoundStatements(b, copied)

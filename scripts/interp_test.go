@@ -77,6 +77,7 @@ func TestCrashInputsAreErrors(t *testing.T) {
 		name, src, want string
 		line            int
 	}{
+		{"deferred closure over a loop variable", "func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer func() { println(i) }()\n\t}\n}", "defer of a closure over a variable of the loop", 3},
 		{"range func", "seq := func(yield func(int) bool) { yield(1) }\nfor x := range seq { _ = x }", "range over a function", 2},
 		{"compiled generic type", "import \"sync/atomic\"\nvar p atomic.Pointer[int]", "atomic.Pointer is generic", 2},
 		{"compiled generic func", "import \"gonum.org/v1/gonum/floats\"\n\nvar m = floats.Nope[int]", "floats.Nope is generic", 3},
