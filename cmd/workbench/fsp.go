@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:  "fsp",
-		usage: "fsp FILE|FQME [--period P] --ind 'rsi(14),ema(20),macd(12,26,9)' -o OUT.csv|OUT.parquet  (or: fsp --list)",
+		usage: "fsp FILE|FQME [--period P] --ind 'rsi(14),ema(20),macd(12,26,9)' -o OUT.csv|OUT.parquet|- (or: fsp --list)",
 		summary: "compute indicators over a bar file (.csv or .parquet) or a stored series and write time plus one " +
 			"column per indicator output",
 		run: runFSP,
@@ -34,7 +34,7 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 	var period periodFlag
 	fs.Var(&period, "period", "bar period `P` (60, 1m, 1h, 1d): of the stored series to read, or to resample a file to")
 	ind := fs.String("ind", "", "indicator `SPECS`, comma-separated: rsi(14),ema(20,rsi(14)),macd(12,26,9) (see --list)")
-	out := fs.String("o", "", "output `FILE`: .csv or .parquet")
+	out := fs.String("o", "", "output `FILE`: .csv or .parquet, or - for CSV on stdout")
 	list := fs.Bool("list", false, "list the indicators with their parameters and outputs")
 	align := addAlignFlags(fs)
 	pos, err := e.parse(fs, args)
@@ -58,11 +58,13 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 		return usagef("--ind: %v", err)
 	}
 	if *out == "" {
-		return usagef("-o is required: the output .csv or .parquet file")
+		return usagef("-o is required: the output .csv or .parquet file, or - for CSV on stdout")
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
-	if ext != ".csv" && ext != ".parquet" {
-		return usagef("-o %q: want a .csv or .parquet file", *out)
+	if *out == "-" {
+		ext = ".csv"
+	} else if ext != ".csv" && ext != ".parquet" {
+		return usagef("-o %q: want a .csv or .parquet file, or - for CSV on stdout", *out)
 	}
 	f, err := loadBars(e, pos[0], period.secs, align)
 	if err != nil {
@@ -78,6 +80,9 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 	tab := fspTable{time: cas.Time(), names: cas.Columns()}
 	for _, name := range tab.names {
 		tab.cols = append(tab.cols, cas.Column(name))
+	}
+	if *out == "-" {
+		return tab.writeCSV(e.stdout)
 	}
 	write := tab.writeCSV
 	if ext == ".parquet" {
