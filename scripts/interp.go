@@ -132,6 +132,7 @@ var exitRE = regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`)
 // Imports are the packages every session can use, by import path.
 var Imports = []string{
 	"workbench/frames", "workbench/fsp", "workbench/paper", "workbench/feeds", "workbench/plots", "workbench/mkt",
+	"workbench/display",
 	"workbench/session",
 	"github.com/go-gota/gota/dataframe", "github.com/go-gota/gota/series",
 	"gonum.org/v1/gonum/floats", "gonum.org/v1/gonum/stat", "gonum.org/v1/gonum/mat",
