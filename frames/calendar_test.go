@@ -6,44 +6,6 @@ import (
 	"time"
 )
 
-func calUTC(s string) int64 {
-	t, err := time.Parse("2006-01-02 15:04", s)
-	if err != nil {
-		panic(err)
-	}
-	return t.Unix()
-}
-
-// NYSE's published holiday lists (nyse.com, "Holidays and Trading Hours").
-func TestNYSEHolidays(t *testing.T) {
-	want := map[int][]string{
-		2004: {"2004-01-01", "2004-01-19", "2004-02-16", "2004-04-09", "2004-05-31", "2004-06-11", "2004-07-05", "2004-09-06", "2004-11-25", "2004-12-24"},
-		2007: {"2007-01-01", "2007-01-02", "2007-01-15", "2007-02-19", "2007-04-06", "2007-05-28", "2007-07-04", "2007-09-03", "2007-11-22", "2007-12-25"},
-		2012: {"2012-01-02", "2012-01-16", "2012-02-20", "2012-04-06", "2012-05-28", "2012-07-04", "2012-09-03", "2012-10-29", "2012-10-30", "2012-11-22", "2012-12-25"},
-		2021: {"2021-01-01", "2021-01-18", "2021-02-15", "2021-04-02", "2021-05-31", "2021-07-05", "2021-09-06", "2021-11-25", "2021-12-24"},
-		2022: {"2022-01-17", "2022-02-21", "2022-04-15", "2022-05-30", "2022-06-20", "2022-07-04", "2022-09-05", "2022-11-24", "2022-12-26"},
-		2024: {"2024-01-01", "2024-01-15", "2024-02-19", "2024-03-29", "2024-05-27", "2024-06-19", "2024-07-04", "2024-09-02", "2024-11-28", "2024-12-25"},
-		2025: {"2025-01-01", "2025-01-09", "2025-01-20", "2025-02-17", "2025-04-18", "2025-05-26", "2025-06-19", "2025-07-04", "2025-09-01", "2025-11-27", "2025-12-25"},
-		2027: {"2027-01-01", "2027-01-18", "2027-02-15", "2027-03-26", "2027-05-31", "2027-06-18", "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"},
-	}
-	for year, days := range want {
-		var got []string
-		for _, d := range nyseHolidays.days(year, dayClosed) {
-			got = append(got, d.String())
-		}
-		if strings.Join(got, " ") != strings.Join(days, " ") {
-			t.Errorf("%d holidays:\n got %v\nwant %v", year, got, days)
-		}
-	}
-	var early []string
-	for _, d := range nyseHolidays.days(2024, dayEarlyClose) {
-		early = append(early, d.String())
-	}
-	if got := strings.Join(early, " "); got != "2024-07-03 2024-11-29 2024-12-24" {
-		t.Errorf("2024 early closes %s", got)
-	}
-}
-
 func TestUSEquitySessions(t *testing.T) {
 	cases := []struct {
 		at   string
@@ -66,7 +28,8 @@ func TestUSEquitySessions(t *testing.T) {
 		}
 	}
 	s := USEquity.Sessions(calUTC("2024-03-08 00:00"), calUTC("2024-03-12 00:00"))
-	want := []Session{{calUTC("2024-03-08 14:30"), calUTC("2024-03-08 21:00")}, {calUTC("2024-03-11 13:30"), calUTC("2024-03-11 20:00")}}
+	want := []Session{{Open: calUTC("2024-03-08 14:30"), Close: calUTC("2024-03-08 21:00"), Day: calUTC("2024-03-08 00:00")},
+		{Open: calUTC("2024-03-11 13:30"), Close: calUTC("2024-03-11 20:00"), Day: calUTC("2024-03-11 00:00")}}
 	if len(s) != 2 || s[0] != want[0] || s[1] != want[1] {
 		t.Errorf("sessions across the DST change: %v, want %v", s, want)
 	}
@@ -100,14 +63,60 @@ func TestCMESessions(t *testing.T) {
 }
 
 func TestCalendarByName(t *testing.T) {
-	for _, n := range []string{"crypto", "us-equity", "cme"} {
+	for _, n := range CalendarNames() {
 		c, err := CalendarByName(n)
 		if err != nil || c.Name() != n {
 			t.Fatalf("CalendarByName(%q) = %v, %v", n, c, err)
 		}
 	}
 	_, err := CalendarByName("lse")
-	if err == nil || !strings.Contains(err.Error(), "crypto, us-equity, cme") {
+	if err == nil || !strings.Contains(err.Error(), "crypto, us-equity, cme, cme-equity, cme-fx, cme-rates") {
 		t.Fatalf("unknown calendar error %v should list the valid names", err)
+	}
+}
+
+// The product groups' documented differences, one published day each
+// (CME holiday calendars as tabulated by pandas_market_calendars; MLK Day
+// 2024 for FX from CME's own 6E tape), as Chicago close times; "closed"
+// when Globex did not open for the trade date.
+func TestCMEGroupsDiffer(t *testing.T) {
+	ct := CME.Location()
+	cases := []struct {
+		cal   Calendar
+		day   string
+		close string
+	}{
+		{CMEEquity, "2013-01-21", "10:30"}, // MLK Day before the 2014 change
+		{CMERates, "2013-01-21", "12:00"},  // rates halted at 12:00 throughout
+		{CMEFX, "2013-01-21", "12:00"},
+		{CMERates, "2013-01-18", "15:15"}, // the Friday before, through 2015
+		{CMEEquity, "2013-01-18", "16:00"},
+		{CMEEquity, "2024-01-15", "12:00"},
+		{CMEFX, "2024-01-15", "16:00"}, // FX trades through US holidays from 2022
+		{CMEEquity, "2024-07-03", "12:15"},
+		{CMEFX, "2024-07-03", "16:00"},
+		{CMEEquity, "2010-04-02", "08:15"}, // Good Friday, employment report
+		{CMERates, "2010-04-02", "10:15"},
+		{CMEFX, "2010-04-02", "closed"},
+		{CMEFX, "2021-04-02", "10:15"},
+		{CMEEquity, "2024-03-29", "closed"},
+		{CMERates, "2024-11-29", "12:15"},
+		{CMEEquity, "2018-12-05", "08:30"}, // President Bush's day of mourning
+	}
+	for _, c := range cases {
+		day, err := time.ParseInLocation(time.DateOnly, c.day, ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "closed"
+		for _, s := range c.cal.Sessions(day.Unix()-12*3600, day.Unix()+24*3600) {
+			if s.Date() == c.day {
+				_, cl := s.Local(ct)
+				got = cl.Format("15:04")
+			}
+		}
+		if got != c.close {
+			t.Errorf("%s %s closes %s, want %s", c.cal.Name(), c.day, got, c.close)
+		}
 	}
 }

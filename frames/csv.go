@@ -2,12 +2,14 @@ package frames
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -58,22 +60,35 @@ var csvAliases = map[string]int{
 }
 
 // ReadCSVFile reads an OHLCV CSV file (see ReadCSV); errors name the file.
+// Times read in another unit than the rest of their column are logged;
+// ReadCSVFileWithWarnings returns them instead.
 func ReadCSVFile(path string) (*OHLCV, error) {
+	f, warns, err := ReadCSVFileWithWarnings(path)
+	logWarnings(warns)
+	return f, err
+}
+
+// ReadCSVFileWithWarnings is ReadCSVFile returning, rather than logging, the
+// lines whose time it read in another unit than the rest of the column.
+func ReadCSVFileWithWarnings(path string) (*OHLCV, []ReadWarning, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer fh.Close()
-	f, err := ReadCSV(bufio.NewReaderSize(fh, 1<<16))
+	f, warns, err := ReadCSVWithWarnings(fh)
 	if err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) {
 			pe.File = path
-			return nil, pe
+			return nil, nil, pe
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return f, nil
+	for i := range warns {
+		warns[i].File = path
+	}
+	return f, warns, nil
 }
 
 // ReadCSV reads OHLCV bars from CSV. A header row is optional: when the first
@@ -82,37 +97,51 @@ func ReadCSVFile(path string) (*OHLCV, error) {
 // are found by name, otherwise the first six columns are taken as time, open,
 // high, low, close, volume (so Binance's headerless kline dumps read as they
 // are). Time may be epoch seconds, milliseconds, microseconds or nanoseconds
-// (told apart by magnitude: below 1e11 is seconds) or a date: RFC 3339,
+// (the unit decided from the whole column's magnitudes: below 1e11 is
+// seconds; a row of another magnitude is read in its own unit when that puts
+// it among the others, and is an error otherwise) or a date: RFC 3339,
 // "2006-01-02", "2006-01-02 15:04:05" and their variants, read as UTC when no
 // zone is given. Rows are kept in file order and nothing is dropped; Period
-// is the most common step. Bad cells give a *ParseError naming line and
-// column.
+// is the most common step. Bad cells and lines longer than 64 KiB give a
+// *ParseError naming line and column. Times read in another unit than the
+// rest of their column are logged (see ReadCSVWithWarnings).
 func ReadCSV(r io.Reader) (*OHLCV, error) {
-	cr := csv.NewReader(r)
+	f, warns, err := ReadCSVWithWarnings(r)
+	logWarnings(warns)
+	return f, err
+}
+
+// maxCSVLine bounds the length of a CSV line. A bar takes a hundred bytes or
+// so; without a bound one endless line (a binary file, a file without line
+// breaks) would be held in memory whole.
+const maxCSVLine = 1 << 16
+
+// ReadCSVWithWarnings is ReadCSV returning, rather than logging, the lines
+// whose time it read in another unit than the rest of the column.
+func ReadCSVWithWarnings(r io.Reader) (*OHLCV, []ReadWarning, error) {
+	cr := csv.NewReader(bufio.NewReaderSize(&lineLimiter{r: r}, 1<<16))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
 	rec, err := cr.Read()
 	if err == io.EOF {
-		return nil, &ParseError{Line: 1, Err: errors.New("empty input: want a header or rows of time, open, high, low, close, volume")}
+		return nil, nil, &ParseError{Line: 1, Err: errors.New("empty input: want a header or rows of time, open, high, low, close, volume")}
 	}
 	if err != nil {
-		return nil, csvSyntaxError(err)
+		return nil, nil, csvSyntaxError(err)
 	}
 	idx, header, err := csvHeader(rec)
 	if err != nil {
-		return nil, &ParseError{Line: 1, Err: err}
+		return nil, nil, &ParseError{Line: 1, Err: err}
 	}
 	f := New(0, 1024)
-	var tp timeParser
-	need := 0
+	rd := csvRows{cr: cr, idx: idx}
 	for _, c := range idx {
-		need = max(need, c+1)
+		rd.need = max(rd.need, c+1)
 	}
-	var vals [6]float64
 	if !header {
-		if err := f.addRecord(cr, rec, &idx, need, &tp, &vals); err != nil {
-			return nil, err
+		if err := rd.add(f, rec); err != nil {
+			return nil, nil, err
 		}
 	}
 	for {
@@ -121,22 +150,43 @@ func ReadCSV(r io.Reader) (*OHLCV, error) {
 			break
 		}
 		if err != nil {
-			return nil, csvSyntaxError(err)
+			return nil, nil, csvSyntaxError(err)
 		}
-		if err := f.addRecord(cr, rec, &idx, need, &tp, &vals); err != nil {
-			return nil, err
+		if err := rd.add(f, rec); err != nil {
+			return nil, nil, err
 		}
 	}
+	// f.Time holds integers of unknown unit (and dates, in seconds) until
+	// the whole column is seen.
+	odd, unit, terr := epochSeconds(f.Time, true)
+	if terr != nil {
+		return nil, nil, &ParseError{Line: rd.lines.line(terr.row), Column: idx[0] + 1, Name: "time", Err: errors.New(terr.msg)}
+	}
+	var warns []ReadWarning
+	for _, o := range odd {
+		warns = append(warns, ReadWarning{Line: rd.lines.line(o.row), Column: "time", Msg: o.warning(unit)})
+	}
 	f.Period = DetectPeriod(f.Time)
-	return f, nil
+	return f, warns, nil
 }
 
-func (f *OHLCV) addRecord(cr *csv.Reader, rec []string, idx *[6]int, need int, tp *timeParser, vals *[6]float64) error {
-	line, _ := cr.FieldPos(0)
+// csvRows turns records into bars.
+type csvRows struct {
+	cr    *csv.Reader
+	idx   [6]int
+	need  int
+	tp    timeParser
+	vals  [6]float64
+	lines lineIndex
+}
+
+func (rd *csvRows) add(f *OHLCV, rec []string) error {
+	line, _ := rd.cr.FieldPos(0)
 	if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 		return &ParseError{Line: line, Err: errors.New("blank line")}
 	}
-	if len(rec) < need {
+	idx := &rd.idx
+	if len(rec) < rd.need {
 		missing := 0
 		for k, c := range idx {
 			if c >= len(rec) {
@@ -145,10 +195,10 @@ func (f *OHLCV) addRecord(cr *csv.Reader, rec []string, idx *[6]int, need int, t
 			}
 		}
 		return &ParseError{Line: line, Column: idx[missing] + 1, Name: csvColumns[missing],
-			Err: fmt.Errorf("missing: the row has %d fields, want at least %d", len(rec), need)}
+			Err: fmt.Errorf("missing: the row has %d fields, want at least %d", len(rec), rd.need)}
 	}
 	cell := func(k int) string { return strings.TrimSpace(rec[idx[k]]) }
-	t, err := tp.parse(cell(0))
+	t, err := rd.tp.parse(cell(0))
 	if err != nil {
 		return &ParseError{Line: line, Column: idx[0] + 1, Name: "time", Err: err}
 	}
@@ -158,10 +208,63 @@ func (f *OHLCV) addRecord(cr *csv.Reader, rec []string, idx *[6]int, need int, t
 		if err != nil {
 			return &ParseError{Line: line, Column: idx[k] + 1, Name: csvColumns[k], Err: fmt.Errorf("%q is not a number", s)}
 		}
-		vals[k] = v
+		rd.vals[k] = v
 	}
-	f.Add(t, vals[1], vals[2], vals[3], vals[4], vals[5])
+	rd.lines.add(f.Len(), line)
+	f.Add(t, rd.vals[1], rd.vals[2], rd.vals[3], rd.vals[4], rd.vals[5])
 	return nil
+}
+
+// lineIndex maps rows to the lines they start on, storing only where the
+// step from one row to the next is not one line (quoted line breaks).
+type lineIndex struct {
+	rows, lines []int
+	last        int
+}
+
+func (x *lineIndex) add(row, line int) {
+	if len(x.rows) == 0 || line != x.last+1 {
+		x.rows = append(x.rows, row)
+		x.lines = append(x.lines, line)
+	}
+	x.last = line
+}
+
+func (x *lineIndex) line(row int) int {
+	k := sort.Search(len(x.rows), func(i int) bool { return x.rows[i] > row }) - 1
+	if k < 0 {
+		return 0
+	}
+	return x.lines[k] + row - x.rows[k]
+}
+
+// lineLimiter fails a read once a line grows past maxCSVLine, naming it.
+type lineLimiter struct {
+	r    io.Reader
+	line int // lines completed
+	run  int // bytes of the current line so far
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			l.run += n - i
+			break
+		}
+		if l.run+j > maxCSVLine {
+			l.run += j
+			break
+		}
+		l.run = 0
+		l.line++
+		i += j + 1
+	}
+	if l.run > maxCSVLine {
+		return n, &ParseError{Line: l.line + 1, Err: fmt.Errorf("line is longer than %d bytes; not a CSV of bars?", maxCSVLine)}
+	}
+	return n, err
 }
 
 // csvHeader returns where each field lives and whether rec is a header row.
@@ -207,11 +310,6 @@ func csvSyntaxError(err error) error {
 	}
 	return err
 }
-
-// maxEpochSeconds bounds times in seconds: larger integers are read as
-// milliseconds (1e11 s is the year 5138, 1e11 ms is 1973), and a date beyond
-// it is refused so that what WriteCSV writes always reads back the same.
-const maxEpochSeconds = 1e11
 
 // timeParser remembers the last date layout that worked, so a file of dates
 // costs one parse attempt per row.
@@ -259,7 +357,8 @@ func (p *timeParser) parse(s string) (int64, error) {
 	return 0, fmt.Errorf("%q is not a time (want epoch seconds or milliseconds, or a date like 2006-01-02 or 2006-01-02T15:04:05Z)", s)
 }
 
-// epoch reads an integer epoch time, in whatever unit its magnitude says.
+// epoch reads an integer epoch time as it is: its unit is decided with the
+// rest of the column (see epochSeconds).
 func (p *timeParser) epoch(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -270,19 +369,7 @@ func (p *timeParser) epoch(s string) (int64, bool) {
 		}
 		n = int64(v)
 	}
-	div := int64(1) // seconds
-	switch {
-	case n >= maxEpochSeconds*1e6 || n <= -maxEpochSeconds*1e6:
-		div = 1e9
-	case n >= maxEpochSeconds*1e3 || n <= -maxEpochSeconds*1e3:
-		div = 1e6
-	case n >= maxEpochSeconds || n <= -maxEpochSeconds:
-		div = 1e3
-	}
-	if n%div != 0 {
-		return 0, false
-	}
-	return n / div, true
+	return n, true
 }
 
 func dateSeconds(s string, t time.Time) (int64, error) {

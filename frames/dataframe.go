@@ -159,5 +159,10 @@ func dataFrameTimes(s series.Series, out []int64) error {
 			return fmt.Errorf("has type %s, want int, float or string", s.Type())
 		}
 	}
+	if s.Type() == series.String { // epochs of a unit the whole column decides
+		if _, _, terr := epochSeconds(out, true); terr != nil {
+			return fmt.Errorf("row %d: %s", terr.row, terr.msg)
+		}
+	}
 	return nil
 }

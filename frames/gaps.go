@@ -343,13 +343,26 @@ func (r GapReport) String() string {
 	return b.String()
 }
 
-// WriteTable writes the report; all includes the market-closed gaps.
-func (r GapReport) WriteTable(w io.Writer, all bool) {
+// WriteTable writes the report with times in UTC; all includes the
+// market-closed gaps.
+func (r GapReport) WriteTable(w io.Writer, all bool) { r.WriteTableIn(w, all, time.UTC) }
+
+// WriteTableIn writes the report with intraday times in loc (the
+// exchange's zone, say); daily bars keep their date labels.
+func (r GapReport) WriteTableIn(w io.Writer, all bool, loc *time.Location) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	zone := loc.String()
 	s := r.Summary
 	p := r.Period
+	formatBarTime := func(t, period int64) string { return formatBarTimeIn(t, period, loc) }
 	span := ""
 	if r.Bars > 0 {
 		span = fmt.Sprintf(", %s .. %s", formatBarTime(r.First, p), formatBarTime(r.Last, p))
+		if loc != time.UTC && p < 86400 {
+			span += " " + zone
+		}
 	}
 	fmt.Fprintf(w, "%d bars of %s, calendar %s%s\n", r.Bars, FormatPeriod(p), r.Calendar, span)
 	fmt.Fprintf(w, "gaps: %d (%d market closed, %d unexpected: %d missing data, %d plausibly no trades; %d bars missing)\n",
@@ -362,7 +375,7 @@ func (r GapReport) WriteTable(w io.Writer, all bool) {
 			continue
 		}
 		if shown == 0 {
-			fmt.Fprintf(w, "\n%-20s  %-20s  %9s  %7s  %s\n", "last bar (UTC)", "next bar (UTC)", "duration", "missing", "kind")
+			fmt.Fprintf(w, "\n%-20s  %-20s  %9s  %7s  %s\n", "last bar ("+zoneLabel(zone)+")", "next bar", "duration", "missing", "kind")
 		}
 		shown++
 		kind := string(g.Kind)
@@ -374,7 +387,7 @@ func (r GapReport) WriteTable(w io.Writer, all bool) {
 	}
 	for i, d := range r.Duplicates {
 		if i == 0 {
-			fmt.Fprintf(w, "\n%-20s  %6s  %6s  %s\n", "duplicate (UTC)", "row", "copies", "copies differ")
+			fmt.Fprintf(w, "\n%-20s  %6s  %6s  %s\n", "duplicate ("+zoneLabel(zone)+")", "row", "copies", "copies differ")
 		}
 		fmt.Fprintf(w, "%-20s  %6d  %6d  %v\n", formatBarTime(d.Time, p), d.Row, d.Copies, d.Conflicting)
 	}
@@ -396,11 +409,25 @@ func (r GapReport) WriteTable(w io.Writer, all bool) {
 	}
 }
 
-func formatBarTime(t, period int64) string {
-	u := time.Unix(t, 0).UTC()
+func formatBarTime(t, period int64) string { return formatBarTimeIn(t, period, time.UTC) }
+
+// zoneLabel shortens a zone name for a column header: "America/Chicago"
+// becomes "Chicago".
+func zoneLabel(zone string) string {
+	if i := strings.LastIndexByte(zone, '/'); i >= 0 {
+		return zone[i+1:]
+	}
+	return zone
+}
+
+// formatBarTimeIn shows an intraday bar's time in loc; a daily bar's time
+// is its date label and stays as it is.
+func formatBarTimeIn(t, period int64, loc *time.Location) string {
+	if period >= 86400 && t%86400 == 0 {
+		return time.Unix(t, 0).UTC().Format("2006-01-02")
+	}
+	u := time.Unix(t, 0).In(loc)
 	switch {
-	case period >= 86400 && t%86400 == 0:
-		return u.Format("2006-01-02")
 	case period%60 == 0 && t%60 == 0:
 		return u.Format("2006-01-02 15:04")
 	}

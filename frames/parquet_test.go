@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -485,70 +484,6 @@ func TestParquetRangeReadSkipsRowGroups(t *testing.T) {
 			t.Fatalf("range %v: %s", r, d)
 		}
 	}
-}
-
-// TestReadChunkDirect checks that our own files take the direct decode
-// path and that it agrees with parquet-go's pages, and that files with
-// optional columns (DuckDB's) are left to parquet-go.
-func TestReadChunkDirect(t *testing.T) {
-	f := oddBars(ParquetRowGroupRows + 5000)
-	path := filepath.Join(t.TempDir(), "x.parquet")
-	if err := WriteParquetFile(path, f); err != nil {
-		t.Fatal(err)
-	}
-	check := func(path string, wantDirect bool) {
-		pf := openParquet(t, path)
-		specs, err := resolveColumns(pf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fh, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fh.Close()
-		st, err := fh.Stat()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var scratch directScratch
-		for g, rg := range pf.RowGroups() {
-			n := rg.NumRows()
-			for c, spec := range specs {
-				md := &pf.Metadata().RowGroups[g].Columns[spec.leaf]
-				cc := rg.ColumnChunks()[spec.leaf]
-				var ok bool
-				var a, b []uint64
-				if c == 0 && spec.kind == parquet.Int64 {
-					direct, slow := make([]int64, n), make([]int64, n)
-					ok = readChunkDirect(fh, st.Size(), md, spec, direct, &scratch)
-					if err := readChunk(cc, spec, slow, 0); err != nil {
-						t.Fatal(err)
-					}
-					for i := range direct {
-						a, b = append(a, uint64(direct[i])), append(b, uint64(slow[i]))
-					}
-				} else {
-					direct, slow := make([]float64, n), make([]float64, n)
-					ok = readChunkDirect(fh, st.Size(), md, spec, direct, &scratch)
-					if err := readChunk(cc, spec, slow, 0); err != nil {
-						t.Fatal(err)
-					}
-					for i := range direct {
-						a, b = append(a, math.Float64bits(direct[i])), append(b, math.Float64bits(slow[i]))
-					}
-				}
-				if ok != wantDirect {
-					t.Fatalf("%s row group %d %s: direct path %v, want %v", filepath.Base(path), g, spec.name, ok, wantDirect)
-				}
-				if ok && !slices.Equal(a, b) {
-					t.Fatalf("%s row group %d %s: direct decode differs from parquet-go's", filepath.Base(path), g, spec.name)
-				}
-			}
-		}
-	}
-	check(path, littleEndian)
-	check(oracle.Path(t, "parquet", "duckdb", "cme_6EH4_1m.rg2048.parquet"), false)
 }
 
 // TestParquetPortablePaths writes and reads with the byte-by-byte encoding

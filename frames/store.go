@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/parquet-go/parquet-go"
-
 	"workbench/internal/atomicfile"
 )
 
@@ -458,28 +456,23 @@ func ParseSeriesFileName(name string) (fqme string, period int64, ok bool) {
 // summarise fills rows and time bounds from the parquet footer; only a file
 // without time statistics has its time column read.
 func summarise(info *SeriesInfo) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("corrupt parquet data (decoder failed: %v)", p)
-		}
-	}()
 	fh, err := os.Open(info.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	file, err := parquet.OpenFile(fh, info.Bytes, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		return fmt.Errorf("not a readable parquet file (truncated or corrupt?): %w", err)
-	}
-	specs, err := resolveColumns(file)
+	meta, err := readFooter(fh, info.Bytes)
 	if err != nil {
 		return err
 	}
-	info.Rows = file.NumRows()
+	specs, _, err := resolveColumns(meta.Schema)
+	if err != nil {
+		return err
+	}
 	first, last := int64(math.MaxInt64), int64(math.MinInt64)
-	for i := range file.Metadata().RowGroups {
-		rg := &file.Metadata().RowGroups[i]
+	for i := range meta.RowGroups {
+		rg := &meta.RowGroups[i]
+		info.Rows += rg.NumRows
 		if rg.NumRows == 0 {
 			continue
 		}

@@ -39,10 +39,18 @@ func globEscape(s string) string {
 // divides period (one-minute bars make an hourly series), so people can ask
 // for any period their data supports. It returns the period actually read.
 //
-// The derived bars are the ones the stored series would hold: buckets are
-// epoch-aligned, and only buckets opening in [from, to) are included, each
-// aggregated from all of its source bars.
+// The derived bars are the ones the stored series would hold: daily and
+// weekly bars follow the sessions of the calendar CalendarForFQME infers
+// (see ReadRangeAsIn), other buckets are epoch-aligned, and only buckets
+// opening in [from, to) are included, each aggregated from all of its
+// source bars.
 func (s *Store) ReadRangeAs(fqme string, period, from, to int64) (*OHLCV, int64, error) {
+	return s.ReadRangeAsIn(fqme, period, from, to, CalendarForFQME(fqme))
+}
+
+// ReadRangeAsIn is ReadRangeAs with daily and weekly bars derived along
+// cal's sessions (OHLCV.ResampleIn); a nil cal or Crypto keeps UTC buckets.
+func (s *Store) ReadRangeAsIn(fqme string, period, from, to int64, cal Calendar) (*OHLCV, int64, error) {
 	f, err := s.ReadRange(fqme, period, from, to)
 	if err == nil || !errors.Is(err, ErrNotFound) || period <= 0 {
 		return f, period, err
@@ -68,11 +76,7 @@ func (s *Store) ReadRangeAs(fqme string, period, from, to int64) (*OHLCV, int64,
 		return nil, 0, fmt.Errorf("store %s: %s %w, and no stored period divides it (stored: %s)",
 			s.dir, key(fqme, period), ErrNotFound, strings.Join(have, ", "))
 	}
-	raw, err := s.ReadRange(fqme, src, ceilTo(from, period), ceilTo(to, period))
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := raw.Resample(period)
+	out, err := s.deriveBars(fqme, src, period, from, to, cal)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store %s: %s from %s: %w", s.dir, key(fqme, period), FormatPeriod(src), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +43,15 @@ type BacktestConfig struct {
 	Calendar string
 	// PeriodsPerYear, when positive, overrides the calendar.
 	PeriodsPerYear float64
+	// SkipInvalid skips the bars nothing may trade on (see BarError) and
+	// counts them in the Result; without it such a bar stops the backtest,
+	// or a paper session's Push, with a *BarError.
+	SkipInvalid bool
+	// Opening holds the transactions of the account a paper session
+	// continues (its ledger, for the session's markets): the session starts
+	// holding their positions, its cash net of them, and its Result counts
+	// them among its fills. A backtest refuses them.
+	Opening []Transaction
 }
 
 // EquityCurve is the account's value after each distinct bar close.
@@ -74,11 +84,15 @@ func (c *EquityCurve) Time(i int) int64 {
 // Result is what a backtest produced.
 type Result struct {
 	// session marks a paper session's result: WriteText heads it so.
-	session     bool
-	Config      BacktestConfig
-	Markets     []string
-	Start, End  int64 // epoch ns: the first bar's open, the last bar's close
-	Bars        int
+	session    bool
+	Config     BacktestConfig
+	Markets    []string
+	Start, End int64 // epoch ns: the first bar's open, the last bar's close
+	Bars       int
+	// SkippedBars counts the invalid bars skipped (Config.SkipInvalid);
+	// Skipped lists the first 100 of them.
+	SkippedBars int
+	Skipped     []BarError
 	InitialCash decimal.Decimal
 	// FinalCash and the positions are exact sums over the fills.
 	FinalCash decimal.Decimal
@@ -130,6 +144,7 @@ type runner struct {
 	fillDec []fillDecimals
 	fill    FillHandler
 	onFill  func(Report) // a paper session's record of each fill as it happens
+	opening []Report     // a paper session's Opening, as fills before the first
 	ctx     *Context
 	ctx0    context.Context
 	last    feeds.BarEvent // the bar being handled, for error messages
@@ -406,17 +421,48 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		}
 	}()
 	rs := make([]feeds.ReplaySeries, len(cfg.Series))
-	for i, sr := range cfg.Series {
+	cfg.Series = slices.Clone(cfg.Series)
+	var skipped []BarError
+	nskipped := 0
+	// The replay checks each bar before the engine sees it, so the bars
+	// need no pass of their own over the columns (ten million bars are half
+	// a gigabyte to read). Skipping needs the pass, and so does a Targets
+	// strategy, which computes on the whole series before the first bar
+	// trades.
+	_, isTargets := s.(*Targets)
+	inLoop := !cfg.SkipInvalid && !isTargets
+	for i := range cfg.Series {
+		sr := &cfg.Series[i]
 		fq := sr.Market.FQME()
 		if sr.Bars == nil || sr.Bars.Len() == 0 {
 			return nil, fmt.Errorf("backtest %s: no bars", fq)
 		}
+		if inLoop {
+			if err := sr.Bars.CheckLengths(); err != nil {
+				return nil, fmt.Errorf("backtest %s bars: %w", fq, err)
+			}
+			rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
+			continue
+		}
+		bars, listed, n, err := checkSeries(fq, sr.Bars, priceLimit(sr.Market), cfg.SkipInvalid)
+		if err != nil {
+			return nil, fmt.Errorf("backtest: %w", err)
+		}
+		if bars.Len() == 0 {
+			return nil, fmt.Errorf("backtest %s: all %d bars are invalid (first: %v)", fq, n, &listed[0])
+		}
+		sr.Bars, nskipped = bars, nskipped+n
+		skipped = append(skipped, listed[:min(len(listed), maxSkippedKept-len(skipped))]...)
 		rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
+	}
+	if len(cfg.Opening) > 0 {
+		return nil, fmt.Errorf("backtest: opening transactions are for a paper session that continues an account")
 	}
 	r, err = newRunner(ctx, cfg, s, "backtest")
 	if err != nil {
 		return nil, err
 	}
+	r.res.SkippedBars, r.res.Skipped = nskipped, skipped
 	e := r.e
 	replay, err := feeds.NewReplay(rs...)
 	if err != nil {
@@ -441,7 +487,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	}
 	ticks := false
 	for i, sr := range cfg.Series {
-		if err := checkTicks(r.mk[i].fqme, sr.Quotes, sr.Trades); err != nil {
+		if err := checkTicks(r.mk[i].fqme, sr.Quotes, sr.Trades, priceLimit(sr.Market)); err != nil {
 			return nil, err
 		}
 		ticks = ticks || len(sr.Quotes) > 0 || len(sr.Trades) > 0
@@ -517,13 +563,18 @@ func (r *runner) runOne(s Strategy) error {
 	em := e.market(m.fqme)
 	value := eq.Value[:n]
 	tm, op, hi, lo, cl, vol := f.Time[:n], f.Open[:n], f.High[:n], f.Low[:n], f.Close[:n], f.Volume[:n]
+	maxPx := em.maxPx
 	for i := 0; i < n; i++ {
 		if i&0xffff == 0 {
 			if err := r.ctx0.Err(); err != nil {
 				return fmt.Errorf("backtest: %w", err)
 			}
 		}
-		b.Bar = frames.Bar{Time: tm[i], Open: op[i], High: hi[i], Low: lo[i], Close: cl[i], Volume: vol[i]}
+		o, h, l, c, v := op[i], hi[i], lo[i], cl[i], vol[i]
+		b.Bar = frames.Bar{Time: tm[i], Open: o, High: h, Low: l, Close: c, Volume: v}
+		if !frames.ValidBar(o, h, l, c, v) || h > maxPx {
+			return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
+		}
 		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
 		if err := r.closeBar(m, em, b); err != nil {
 			return err
@@ -539,11 +590,16 @@ func (r *runner) runOne(s Strategy) error {
 	return nil
 }
 
-// checkTicks checks that quotes and trades are in time order and name their market.
-func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade) error {
+// checkTicks checks that quotes and trades are in time order, name their
+// market and carry prices the engine can trade on (see checkQuote and
+// checkTrade).
+func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade, maxPx float64) error {
 	for i, q := range qs {
 		if q.FQME != fqme {
 			return fmt.Errorf("backtest %s: quote %d is for %q", fqme, i, q.FQME)
+		}
+		if err := checkQuote(q, maxPx); err != nil {
+			return fmt.Errorf("backtest: quote %d: %w", i, err)
 		}
 		if i > 0 && q.Time < qs[i-1].Time {
 			return fmt.Errorf("backtest %s: quote %d at %d is before the one preceding it", fqme, i, q.Time)
@@ -552,6 +608,9 @@ func checkTicks(fqme string, qs []feeds.Quote, ts []feeds.Trade) error {
 	for i, t := range ts {
 		if t.FQME != fqme {
 			return fmt.Errorf("backtest %s: trade %d is for %q", fqme, i, t.FQME)
+		}
+		if err := checkTrade(t, maxPx); err != nil {
+			return fmt.Errorf("backtest: trade %d: %w", i, err)
 		}
 		if i > 0 && t.Time < ts[i-1].Time {
 			return fmt.Errorf("backtest %s: trade %d at %d is before the one preceding it", fqme, i, t.Time)
@@ -674,7 +733,11 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 		}
 		b := st.b
 		st.b, st.more = st.replay.Next()
-		if err := r.closeBar(r.market(b.FQME), r.e.market(b.FQME), b); err != nil {
+		em := r.e.market(b.FQME)
+		if !b.Bar.Valid() || b.Bar.High > em.maxPx {
+			return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", checkBar(b.FQME, b.Bar, em.maxPx))
+		}
+		if err := r.closeBar(r.market(b.FQME), em, b); err != nil {
 			return feeds.BarEvent{}, false, err
 		}
 		return b, true, nil
@@ -765,6 +828,9 @@ func (r *runner) finish() {
 		equity <- eqStats{st, sum}
 	}()
 	res.Fills = r.fillReports()
+	if len(r.opening) > 0 {
+		res.Fills = append(slices.Clip(r.opening), res.Fills...)
+	}
 	cash, pos := settle(res.InitialCash, res.Fills)
 	res.FinalCash = cash
 	for _, m := range r.mk {

@@ -38,7 +38,15 @@ func TestStatsHandCheckedCurve(t *testing.T) {
 			{Kind: Fill, Side: Sell, Price: d("120"), Size: d("1"), Fee: d("0.25")},
 		},
 	}
-	s := computeStats(res, 252, 2)
+	// Three days are too few to annualise: the annualised figures are n/a.
+	short := computeStats(res, 252, 2)
+	for _, x := range []Num{short.CAGR, short.AnnualVol, short.Sharpe, short.Sortino, short.Calmar} {
+		if x.String() != "n/a" {
+			t.Errorf("annualised figure %v over three days, want n/a", x)
+		}
+	}
+	s, eqSum := rawEquityStats(res, 252, 2)
+	tradeStats(&s, res, eqSum)
 	// Returns: +10%, −10%, +22.2…%.
 	r := []float64{0.1, -0.1, 121.0/99 - 1}
 	mean := (r[0] + r[1] + r[2]) / 3

@@ -138,3 +138,19 @@ func BenchmarkEngineOrderRoundTrip(b *testing.B) {
 		e.Reports()
 	}
 }
+
+// BenchmarkValidateBars is the pass over a series' bars (frames' rules and
+// the tick range) that a backtest makes up front when it skips invalid bars
+// or hands a Targets strategy the whole series, on the ten million bars of
+// BenchmarkBacktestSMACross/10M. Other backtests check each bar in the
+// replay loop instead; their cost shows in that benchmark itself.
+func BenchmarkValidateBars(b *testing.B) {
+	s := benchSeries(b, 10_000_000)
+	maxPx := priceLimit(s.Market)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, n, err := checkSeries(testFQME, s.Bars, maxPx, false); err != nil || n != 0 {
+			b.Fatal(n, err)
+		}
+	}
+}

@@ -123,6 +123,22 @@
 // ticks), size (a whole number of size ticks, 1e-8 when the market has
 // none) and fee.
 //
+// # Bars nothing may trade on
+//
+// A bar with a price or volume that is not finite, a price ≤ 0 or beyond
+// 2^53 ticks of its market (the largest count of ticks a float64 and an
+// int64 hold exactly), or a high and low that do not bound it, never
+// reaches the matching: Backtest checks a series before it trades on it
+// (a single series bar by bar in its replay loop, others in one pass up
+// front), Session.Push checks each bar, and the engine's OnBar, OnQuote and
+// OnTrade refuse such events themselves, changing nothing. The error is a
+// *BarError (*TickError for quotes and trades) naming the market, the
+// bar's time and the field. With BacktestConfig.SkipInvalid the bars are
+// skipped instead, counted in Result.SkippedBars and listed (the first 100)
+// in Result.Skipped and the reports. A fill price the engine would compute
+// outside (0, 2^53 ticks] — slippage below zero — cancels the order
+// instead, and a limit never fills past its limit.
+//
 // # Backtests
 //
 // Backtest replays bar series of one or several markets, merged by bar
@@ -131,7 +147,8 @@
 // bar, its fills so far, its positions and cash, and each market's bars up to
 // the present (Context.Bars), never later ones. The equity curve is sampled
 // once per distinct close time as cash plus positions marked at the last
-// close (float64, for statistics); the final cash, positions and round trips
+// close (float64, for statistics; annualised figures need 30 days and 30
+// returns, see Stats); the final cash, positions and round trips
 // are exact decimal sums over the fills, and Accounts books the fills into
 // the accounting's Positions. Stats documents each statistic. WriteFiles
 // writes report.json, report.txt, equity.csv and, in piker's layout, the

@@ -66,6 +66,7 @@ type market struct {
 	pair  mkt.MktPair
 	tick  float64
 	tickD decimal.Decimal
+	maxPx float64 // the largest price the engine represents here (priceLimit)
 	lot   float64
 	lotD  decimal.Decimal
 	// Ticks and lots that are powers of ten make decimals without a multiply.
@@ -179,6 +180,7 @@ func (e *Engine) AddMarket(p mkt.MktPair) error {
 		return fmt.Errorf("paper engine: market %s: negative tick", fqme)
 	}
 	m.tick = decFloat(m.tickD)
+	m.maxPx = priceLimit(p)
 	if m.lotD.IsZero() {
 		m.lotD = defaultLot
 	}
@@ -420,6 +422,9 @@ func checkPrice(m *market, what string, p decimal.Decimal) string {
 	if p.Sign() <= 0 {
 		return fmt.Sprintf("%s %s is not positive", what, p)
 	}
+	if decFloat(p) > m.maxPx {
+		return fmt.Sprintf("%s %s is beyond the %g the market's ticks represent", what, p, m.maxPx)
+	}
 	if err := m.pair.CheckPrice(p); err != nil {
 		return what + ": " + err.Error()
 	}
@@ -653,7 +658,9 @@ func (e *Engine) Order(id string) (OrderInfo, bool) {
 
 func (o *order) info() OrderInfo {
 	inf := OrderInfo{Order: o.Order, Status: o.status, Filled: o.Size, Triggered: o.triggered}
-	if o.filled != o.lots {
+	// Only a filled order traded its Size: an exit its sibling cancelled
+	// has lots cut down to what it filled, its Size as last placed.
+	if o.status != Filled || o.filled != o.lots {
 		// Not sizeOf's cache: a backtest builds the infos concurrently
 		// with other work on the market.
 		inf.Filled = o.m.sizeOfUncached(o.filled)
@@ -696,11 +703,14 @@ var ErrUnknownMarket = errors.New("unknown market")
 
 // OnQuote updates a market's top of book and matches its orders against it.
 func (e *Engine) OnQuote(q feeds.Quote) error {
-	e.advance(q.Time)
 	m := e.market(q.FQME)
 	if m == nil {
 		return fmt.Errorf("paper engine quote %s: %w", q.FQME, ErrUnknownMarket)
 	}
+	if err := checkQuote(q, m.maxPx); err != nil {
+		return fmt.Errorf("paper engine quote: %w", err)
+	}
+	e.advance(q.Time)
 	m.ticked, m.hasQuote = true, true
 	m.bid, m.ask = q.Bid, q.Ask
 	m.bidAvail, m.askAvail = displayed(q.BidSize), displayed(q.AskSize)
@@ -810,11 +820,14 @@ func (e *Engine) touchFill(o *order, bar int64) bool {
 // FillModel.ProbFillOnTouch), stops trigger, and in a market without quotes
 // marketable orders take the print.
 func (e *Engine) OnTrade(tr feeds.Trade) error {
-	e.advance(tr.Time)
 	m := e.market(tr.FQME)
 	if m == nil {
 		return fmt.Errorf("paper engine trade %s: %w", tr.FQME, ErrUnknownMarket)
 	}
+	if err := checkTrade(tr, m.maxPx); err != nil {
+		return fmt.Errorf("paper engine trade: %w", err)
+	}
+	e.advance(tr.Time)
 	m.ticked = true
 	avail := displayed(tr.Size)
 	p := tr.Price
@@ -880,14 +893,21 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 		} else {
 			price -= slip
 		}
-		if o.Type == Limit || o.Type == StopLimit {
-			if buy && price > o.px {
-				price = o.px
-			}
-			if !buy && price < o.px {
-				price = o.px
-			}
+	}
+	// A limit never trades past its limit, whatever moved the price.
+	if o.Type == Limit || o.Type == StopLimit {
+		if buy && price > o.px {
+			price = o.px
 		}
+		if !buy && price < o.px {
+			price = o.px
+		}
+	}
+	if !(price > 0 && price <= m.maxPx) {
+		// Slippage below zero, or a price past what ticks and int64 hold:
+		// no fill at a price that would book nonsense.
+		e.cancel(o, t, "no fill at "+priceProblem(price, m.maxPx))
+		return
 	}
 	pd, ticks := m.priceDecimal(price, o.Side)
 	sd := o.Size
@@ -1157,6 +1177,9 @@ func (e *Engine) OnBar(b feeds.BarEvent) error {
 		if m == nil {
 			return fmt.Errorf("paper engine bar %s: %w", b.FQME, ErrUnknownMarket)
 		}
+		if err := m.checkBar(b); err != nil {
+			return err
+		}
 		if open > e.now {
 			e.now = open
 		}
@@ -1168,17 +1191,28 @@ func (e *Engine) OnBar(b feeds.BarEvent) error {
 		e.compact()
 		return nil
 	}
-	e.advance(open)
 	m := e.market(b.FQME)
 	if m == nil {
 		return fmt.Errorf("paper engine bar %s: %w", b.FQME, ErrUnknownMarket)
 	}
+	if err := m.checkBar(b); err != nil {
+		return err
+	}
+	e.advance(open)
 	if !m.ticked && len(m.orders) > 0 {
 		e.matchBar(m, b, open)
 	}
 	e.advance(b.Time)
 	e.compact()
 	return nil
+}
+
+// checkBar refuses a bar nothing may trade on, changing nothing.
+func (m *market) checkBar(b feeds.BarEvent) error {
+	if b.Bar.Valid() && b.Bar.High <= m.maxPx {
+		return nil
+	}
+	return fmt.Errorf("paper engine: %w", checkBar(m.fqme, b.Bar, m.maxPx))
 }
 
 // barHit is the next thing that happens to an order on a bar's path.

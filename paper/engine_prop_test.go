@@ -24,6 +24,7 @@ func randomSession(t *testing.T, seed uint64, ticks bool) []string {
 	type state struct {
 		o      Order
 		filled decimal.Decimal
+		value  decimal.Decimal // Σ price·size of the fills
 		done   bool
 		live   int64
 	}
@@ -62,6 +63,7 @@ func randomSession(t *testing.T, seed uint64, ticks bool) []string {
 					t.Fatalf("seed %d: fill %v", seed, r)
 				}
 				st.filled = st.filled.Add(r.Size)
+				st.value = st.value.Add(r.Price.Mul(r.Size))
 				if st.filled.GreaterThan(st.o.Size) {
 					t.Fatalf("seed %d: %s overfilled: %s of %s\n%s", seed, r.OrderID, st.filled, st.o.Size, strings.Join(log, "\n"))
 				}
@@ -144,6 +146,22 @@ func randomSession(t *testing.T, seed uint64, ticks bool) []string {
 			}
 		}
 		check(e.Reports(), -1)
+	}
+	// What each order says it traded is what its fills traded: an exit
+	// cancelled by its sibling after a partial fill included.
+	for id, st := range orders {
+		inf, ok := e.Order(id)
+		if !ok {
+			t.Fatalf("seed %d: order %s lost", seed, id)
+		}
+		var avg decimal.Decimal
+		if st.filled.Sign() > 0 {
+			avg = st.value.Div(st.filled)
+		}
+		if !inf.Filled.Equal(st.filled) || !inf.AvgPrice.Equal(avg) {
+			t.Fatalf("seed %d: %s (%s) reports filled %s at %s; its fills traded %s at %s",
+				seed, id, inf.Status, inf.Filled, inf.AvgPrice, st.filled, avg)
+		}
 	}
 	return log
 }

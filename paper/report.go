@@ -253,6 +253,12 @@ func (n Num) String() string {
 // Stats are a backtest's summary figures. Returns are per equity sample (one
 // per distinct bar close, the first measured from the starting cash);
 // annualised figures scale by PeriodsPerYear; the risk-free rate is 0.
+//
+// Annualised figures (CAGR, AnnualVol, Sharpe, Sortino, Calmar) need a
+// sample that says something about a year: at least MinAnnualDays days
+// from start to end and at least MinAnnualReturns returns. Below either
+// they are undefined (n/a, null in JSON): a 99-minute session compounded
+// to a year is a number of no meaning.
 type Stats struct {
 	InitialEquity, FinalEquity Num
 	TotalReturn                Num // final/initial − 1
@@ -278,6 +284,12 @@ type Stats struct {
 	PeriodsPerYear      Num
 }
 
+// The minimum sample for annualised statistics (see Stats).
+const (
+	MinAnnualDays    = 30
+	MinAnnualReturns = 30
+)
+
 func computeStats(res *Result, ppy float64, exposed int) Stats {
 	st, eqSum := equityStats(res, ppy, exposed)
 	tradeStats(&st, res, eqSum)
@@ -288,6 +300,17 @@ func computeStats(res *Result, ppy float64, exposed int) Stats {
 // only (a backtest computes it while it assembles the fills); it also
 // returns the sum of the curve.
 func equityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
+	st, eqSum := rawEquityStats(res, ppy, exposed)
+	days := float64(res.End-res.Start) / 1e9 / 86400
+	if days < MinAnnualDays || res.Equity.Len() < MinAnnualReturns {
+		nan := Num(math.NaN())
+		st.CAGR, st.AnnualVol, st.Sharpe, st.Sortino, st.Calmar = nan, nan, nan, nan, nan
+	}
+	return st, eqSum
+}
+
+// rawEquityStats is equityStats whatever the sample's size.
+func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 	eq := res.Equity
 	init := decFloat(res.InitialCash)
 	st := Stats{InitialEquity: Num(init), FinalEquity: Num(init), PeriodsPerYear: Num(ppy)}
@@ -527,6 +550,8 @@ type jsonReport struct {
 	Start       string          `json:"start"`
 	End         string          `json:"end"`
 	Bars        int             `json:"bars"`
+	SkippedBars int             `json:"skipped_bars"`
+	Skipped     []jsonSkipped   `json:"skipped"`
 	InitialCash decimal.Decimal `json:"initial_cash"`
 	FinalCash   decimal.Decimal `json:"final_cash"`
 	FinalEquity decimal.Decimal `json:"final_equity"`
@@ -536,6 +561,14 @@ type jsonReport struct {
 	Fills       []jsonFill      `json:"fills"`
 	Orders      []jsonOrder     `json:"orders"`
 	Rejects     []jsonReject    `json:"rejects"`
+}
+
+// jsonSkipped is an invalid bar skipped.
+type jsonSkipped struct {
+	FQME    string `json:"fqme"`
+	Time    string `json:"time"`
+	Field   string `json:"field"`
+	Problem string `json:"problem"`
 }
 
 type jsonStats struct {
@@ -572,6 +605,10 @@ func (res *Result) jsonReport() (jsonReport, error) {
 			s.MaxDrawdown, s.MaxDrawdownDuration, s.Calmar, s.Trades, s.Wins, s.WinRate, s.ProfitFactor, s.Expectancy,
 			s.Exposure, s.Turnover, s.Fees, s.Fills, s.PeriodsPerYear},
 		Positions: []jsonPosition{}, Trades: []jsonTrade{}, Fills: []jsonFill{}, Orders: []jsonOrder{}, Rejects: []jsonReject{},
+		SkippedBars: res.SkippedBars, Skipped: []jsonSkipped{},
+	}
+	for _, b := range res.Skipped {
+		j.Skipped = append(j.Skipped, jsonSkipped{b.FQME, isoNs(b.Time * 1e9), b.Field, b.Problem})
 	}
 	accts, err := res.Accounts()
 	if err != nil {
@@ -646,6 +683,13 @@ func (res *Result) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(bw, "%s %v\n", head, res.Markets)
 	fmt.Fprintf(bw, "  period          %s .. %s (%d bars)\n", isoNs(res.Start), isoNs(res.End), res.Bars)
+	if res.Config.SkipInvalid || res.SkippedBars > 0 {
+		fmt.Fprintf(bw, "  invalid bars    %d skipped", res.SkippedBars)
+		if len(res.Skipped) > 0 {
+			fmt.Fprintf(bw, " (first: %v)", &res.Skipped[0])
+		}
+		fmt.Fprintln(bw)
+	}
 	fmt.Fprintf(bw, "  equity          %s -> %s\n", res.InitialCash.StringFixed(2), res.FinalEquity().StringFixed(2))
 	fmt.Fprintf(bw, "  total return    %s\n", pct(s.TotalReturn))
 	fmt.Fprintf(bw, "  CAGR            %s\n", pct(s.CAGR))

@@ -3,7 +3,10 @@ package paper
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"workbench/feeds"
 	"workbench/frames"
@@ -60,6 +63,9 @@ func NewSession(cfg BacktestConfig, period, start int64, s Strategy) (ss *Sessio
 	}
 	ss = &Session{r: r, s: s, period: period, start: start}
 	ss.st = &stepper{r: r, perBar: len(r.mk) == 1}
+	if err := ss.open(cfg.Opening); err != nil {
+		return nil, err
+	}
 	r.onFill = func(f Report) { ss.fills = append(ss.fills, f) }
 	r.res.Start = start * 1e9
 	r.e.Advance(start * 1e9)
@@ -70,6 +76,35 @@ func NewSession(cfg BacktestConfig, period, start int64, s Strategy) (ss *Sessio
 		r.drain()
 	}
 	return ss, nil
+}
+
+// open books the transactions of the account the session continues: its
+// positions and cash start from them, and its Result counts them among its
+// fills (Transactions, which go to the ledger, leaves them out).
+func (ss *Session) open(txs []Transaction) error {
+	r := ss.r
+	for _, tx := range txs {
+		m := r.market(tx.FQME)
+		if m == nil {
+			return fmt.Errorf("paper session: opening transaction %s is for %s, not one of the session's markets", tx.TID, tx.FQME)
+		}
+		if tx.Size.IsZero() || tx.Price.Sign() <= 0 || tx.Cost.Sign() < 0 {
+			return fmt.Errorf("paper session: opening transaction %s: size %s, price %s, cost %s", tx.TID, tx.Size, tx.Price, tx.Cost)
+		}
+		side := Buy
+		if tx.Size.Sign() < 0 {
+			side = Sell
+		}
+		r.opening = append(r.opening, Report{Kind: Fill, Time: tx.Time.UnixNano(), OrderID: tx.TID, FQME: m.fqme, Side: side,
+			Price: tx.Price, Size: tx.Size.Abs(), Fee: tx.Cost, Remaining: decimal.Zero, ticks: -1})
+		sz, px, fee := decFloat(tx.Size), decFloat(tx.Price), decFloat(tx.Cost)
+		m.pos += sz
+		if math.Abs(m.pos) < m.lot/2 {
+			m.pos = 0
+		}
+		r.cash -= sz*px + fee
+	}
+	return nil
 }
 
 // guard runs f, turning a strategy's panic (a script may panic) into an error.
@@ -88,7 +123,8 @@ func (ss *Session) guard(where string, f func() error) (err error) {
 // the next bar on. A market's bars must come in time order, opening at or
 // after the session's start, of the session's period; across markets, in
 // order of their closes (as a backtest replays them). b.Time and b.Index
-// are set from the bar.
+// are set from the bar. A bar nothing may trade on (see BarError) is an
+// error, or with the config's SkipInvalid is skipped and counted.
 func (ss *Session) Push(b feeds.BarEvent) error {
 	r := ss.r
 	if ss.closed {
@@ -112,6 +148,16 @@ func (ss *Session) Push(b feeds.BarEvent) error {
 	b.Period, b.Time = ss.period, (b.Bar.Time+ss.period)*1e9
 	if b.Time < r.e.Now() {
 		return fmt.Errorf("paper session %s: bar at %s closes before the last bar handled", b.FQME, at)
+	}
+	if e := checkBar(b.FQME, b.Bar, r.e.market(b.FQME).maxPx); e != nil {
+		if !r.cfg.SkipInvalid {
+			return fmt.Errorf("paper session: %w", e)
+		}
+		r.res.SkippedBars++
+		if len(r.res.Skipped) < maxSkippedKept {
+			r.res.Skipped = append(r.res.Skipped, *e)
+		}
+		return nil
 	}
 	m.bars.Add(b.Bar.Time, b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close, b.Bar.Volume)
 	b.Index = m.bars.Len() - 1

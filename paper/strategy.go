@@ -161,7 +161,10 @@ func (c *Context) Submit(o Order) (string, error) { return c.r.submit(o) }
 // Cancel asks the engine to cancel an order.
 func (c *Context) Cancel(id string) error { return c.r.e.Cancel(id) }
 
-// Amend asks the engine to change an order's price and/or size (zero keeps).
+// Amend asks the engine to change an order's price and/or size (zero
+// keeps). The price is rounded to the tick as LimitOrder and StopOrder round
+// it: a stop's trigger so that it fires no earlier (a buy stop up, a sell
+// stop down), a limit so that it trades no worse (a buy down, a sell up).
 func (c *Context) Amend(id string, price, size float64) error {
 	o, ok := c.r.e.Order(id)
 	if !ok {
@@ -170,7 +173,11 @@ func (c *Context) Amend(id string, price, size float64) error {
 	m := c.r.e.market(o.FQME)
 	var p, s decimal.Decimal
 	if price != 0 {
-		p = decimal.NewFromFloat(price)
+		up := o.Side == Sell
+		if o.Type == Stop {
+			up = o.Side == Buy
+		}
+		p = onTick(m, price, up)
 	}
 	if size != 0 {
 		s = m.sizeOf(int64(math.Round(math.Abs(size) / m.lot)))

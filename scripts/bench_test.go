@@ -3,6 +3,8 @@ package scripts
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -80,5 +82,37 @@ func BenchmarkEvalExpr(b *testing.B) {
 		if _, err := in.Eval(ctx, "x*2 + 2"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkREPLLineJournal is one REPL input with the session journal a
+// supervised REPL keeps, against the same input without it (the anchor).
+func BenchmarkREPLLineJournal(b *testing.B) {
+	dir := b.TempDir()
+	for _, journaled := range []bool{false, true} {
+		name := "no-journal"
+		if journaled {
+			name = "journal"
+		}
+		b.Run(name, func(b *testing.B) {
+			r, err := NewREPL(Options{Stdout: io.Discard, Stderr: io.Discard}, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if journaled {
+				f, err := os.Create(filepath.Join(dir, "journal"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer f.Close()
+				r.Journal = f
+			}
+			ctx := context.Background()
+			r.Line(ctx, "x := 0")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r.Line(ctx, "x = x + 1")
+			}
+		})
 	}
 }

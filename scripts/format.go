@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"workbench/frames"
+	"workbench/plots"
 )
 
 // maxItems is how many elements of a slice, and rows at each end of a
@@ -50,6 +51,21 @@ func Format(v reflect.Value, color bool) string {
 			return "<nil dataframe>"
 		}
 		return x.String()
+	case *plots.Chart:
+		if x == nil {
+			return "<nil chart>"
+		}
+		return ChartSummary(x)
+	case *plots.Pane:
+		if x == nil {
+			return "<nil pane>"
+		}
+		return paneSummary(x)
+	case *plots.Series:
+		if x == nil {
+			return "<nil series>"
+		}
+		return seriesSummary(x)
 	case decimal.Decimal:
 		return x.String()
 	case error:
@@ -85,6 +101,59 @@ func Format(v reflect.Value, color bool) string {
 		return fmt.Sprintf("%+v", x)
 	}
 	return fmt.Sprint(x)
+}
+
+// ChartSummary describes a chart in a few lines, pane by pane, rather than
+// as the thousands of numbers its series hold.
+func ChartSummary(c *plots.Chart) string {
+	w, h := c.Width, c.Height
+	if w == 0 || h == 0 {
+		w, h = 1600, 900
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "chart %q: %d panes, %d×%d", c.Title, len(c.Panes), w, h)
+	if c.From != 0 || c.To != 0 {
+		fmt.Fprintf(&b, ", from %s to %s", formatTime(c.From, 1), formatTime(c.To, 1))
+	}
+	for i, p := range c.Panes {
+		fmt.Fprintf(&b, "\n  %d. %s", i+1, paneSummary(p))
+	}
+	return b.String()
+}
+
+func paneSummary(p *plots.Pane) string {
+	parts := make([]string, len(p.Series))
+	for i, s := range p.Series {
+		parts[i] = seriesSummary(s)
+	}
+	out := fmt.Sprintf("pane %q: %s", p.Title, strings.Join(parts, ", "))
+	if len(p.Series) == 0 {
+		out = fmt.Sprintf("pane %q: no series", p.Title)
+	}
+	if len(p.Levels) > 0 {
+		out += fmt.Sprintf("; %d levels", len(p.Levels))
+	}
+	if p.Overlay != "" {
+		out += "; overlay " + p.Overlay
+	}
+	return out
+}
+
+var kindNames = map[plots.Kind]string{
+	plots.KindCandles: "candles", plots.KindOHLC: "ohlc", plots.KindLine: "line",
+	plots.KindStep: "step", plots.KindHistogram: "histogram", plots.KindMarkers: "markers",
+}
+
+func seriesSummary(s *plots.Series) string {
+	n, unit := len(s.Time), "points"
+	if s.Bars != nil {
+		n, unit = s.Bars.Len(), "bars"
+	}
+	kind := kindNames[s.Kind]
+	if kind == "" {
+		kind = fmt.Sprintf("kind %d", s.Kind)
+	}
+	return fmt.Sprintf("%s %q (%d %s)", kind, s.Name, n, unit)
 }
 
 func formatList(v reflect.Value) string {

@@ -17,21 +17,26 @@ import (
 // their generic functions can be instantiated from scripts.
 var yaegiGeneric = map[string]bool{"slices": true, "maps": true, "cmp": true}
 
-// guard rejects what yaegi v0.16.1 cannot run and would fail on badly
-// (a panic, a broken session): range over an integer or a function (Go 1.22
-// and 1.23 syntax), and compiled generic functions or types, which extract
-// cannot export. The range checks type-check f on its own, so a range over a
-// variable defined in an earlier input is left to explain, which maps
-// yaegi's "nil type" back to the same message.
-func guard(fset *token.FileSet, f *ast.File, bin map[string]map[string]reflect.Value) error {
-	imports := importNames(f)
-	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+// typeCheck type-checks f on its own, for the guard and the rewrites:
+// imports are not resolved, so what depends on them, or on a variable from
+// an earlier input, stays untyped.
+func typeCheck(fset *token.FileSet, f *ast.File) *types.Info {
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{}}
 	conf := types.Config{
 		Importer: importer.ForCompiler(fset, "gc", func(string) (io.ReadCloser, error) { return nil, errNoImport }),
 		Error:    func(error) {},
 	}
 	conf.Check("main", fset, []*ast.File{f}, info)
+	return info
+}
 
+// guard rejects what yaegi v0.16.1 cannot run and would fail on badly
+// (a panic, a broken session): range over a function (Go 1.23 syntax), and
+// compiled generic functions or types, which extract cannot export. A range
+// over a variable defined in an earlier input is left to explain, which maps
+// yaegi's "nil type" back to the same message.
+func guard(fset *token.FileSet, f *ast.File, info *types.Info, bin map[string]map[string]reflect.Value) error {
+	imports := importNames(f)
 	var bad error
 	ast.Inspect(f, func(n ast.Node) bool {
 		if bad != nil {
@@ -40,17 +45,9 @@ func guard(fset *token.FileSet, f *ast.File, bin map[string]map[string]reflect.V
 		switch n := n.(type) {
 		case *ast.RangeStmt:
 			if tv, ok := info.Types[n.X]; ok && tv.Type != nil {
-				switch u := tv.Type.Underlying().(type) {
-				case *types.Basic:
-					if u.Info()&types.IsInteger != 0 {
-						bad = unsupported(fset, n.Pos(), "range over an integer (Go 1.22) is not supported by the interpreter; write for i := 0; i < n; i++")
-					}
-				case *types.Signature:
+				if _, ok := tv.Type.Underlying().(*types.Signature); ok {
 					bad = unsupported(fset, n.Pos(), "range over a function (Go 1.23 iterators) is not supported by the interpreter; call the function with a callback")
 				}
-			}
-			if lit, ok := n.X.(*ast.BasicLit); ok && lit.Kind == token.INT {
-				bad = unsupported(fset, n.Pos(), "range over an integer (Go 1.22) is not supported by the interpreter; write for i := 0; i < n; i++")
 			}
 		case *ast.IndexExpr:
 			bad = genericUse(fset, n.X, imports, bin)
@@ -94,11 +91,13 @@ func unsupported(fset *token.FileSet, pos token.Pos, msg string) error {
 
 var errNoImport = errors.New("imports are not type-checked by the guard")
 
-const rangeMsg = "range over an integer or a function (Go 1.22+ syntax) is not supported by the interpreter; write a counted loop, or call the function with a callback"
+const rangeMsg = "range over a value whose type is known only when the script runs (an integer from a compiled call, or a function): " +
+	"declare it with its type (var n int = ...) or write a counted loop; range over a function is not supported by the interpreter"
 
 // rangeError names the range statement on line, or the first one in f when
-// line is 0: the usual cause of yaegi's "nil type" when the guard could not
-// see the ranged value's type. It is nil when f has no such statement.
+// line is 0: the usual cause of yaegi's "nil type" when the type check could
+// not see the ranged value's type, so the rewrite of a range over an integer
+// could not apply. It is nil when f has no such statement.
 func rangeError(fset *token.FileSet, f *ast.File, file string, line int) *Error {
 	var e *Error
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -214,17 +213,19 @@ func protectGo(g *ast.GoStmt, n int) ast.Stmt {
 
 // wrapCompoundStatements works around yaegi v0.16.1 losing variables that
 // `a, b := f()` declares inside a loop, if or switch at the top level of
-// interactive input ("undefined: a"). Such a statement declares nothing
-// outside itself, so running it inside `func() { ... }()` changes nothing
-// else, and inside functions yaegi gets it right.
-func wrapCompoundStatements(body *ast.BlockStmt) {
+// interactive input ("undefined: a"), and sharing one slot among the
+// per-iteration copies of a loop variable there (the loops in copied).
+// Such a statement declares nothing outside itself, so running it inside
+// `func() { ... }()` changes nothing else, and inside functions yaegi gets
+// it right.
+func wrapCompoundStatements(body *ast.BlockStmt, copied map[ast.Stmt]bool) {
 	for i, s := range body.List {
 		switch s.(type) {
 		case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
 		default:
 			continue
 		}
-		if !hasMultiDefine(s) {
+		if !hasMultiDefine(s) && !copied[s] {
 			continue
 		}
 		pos := s.Pos()

@@ -6,6 +6,39 @@
 // dependency probe §5), so every evaluation here is parsed and checked first,
 // runs under a context and a recover, and comes back as an error naming the
 // script's file and line.
+//
+// Scripts mean what Go 1.22+ means although yaegi v0.16.1 implements Go
+// 1.21: the source is rewritten before yaegi sees it (gosem.go) for
+// per-iteration loop variables, range over an integer and the min, max and
+// clear builtins; testdata/gosem holds programs whose output must equal
+// `go run`'s.
+//
+// # Surviving any script
+//
+// Some faults no recover catches: a Go fatal error (deep recursion's stack
+// overflow, an allocation the machine cannot give such as make([]byte,
+// 1<<40), concurrent map writes) or a panic in a goroutine the interpreter
+// does not run (a time.AfterFunc callback). They end the process, so the
+// process that evaluates must not be the one the user keeps: the command
+// (workbench run, notebook, the REPL) starts itself again as an evaluator
+// (EvaluatorEnv set; IsEvaluator lowers its stack limit to MaxStack so
+// runaway recursion ends in a fraction of a second) and Supervise waits for
+// it, passing its streams through but turning the runtime's crash report
+// into a *Fault ("fatal error: stack overflow" and what causes it). A
+// one-shot run then ends with one line naming the script and the fault.
+// The REPL evaluator appends each input that succeeded to a journal
+// (REPL.Journal); after a fault the supervisor starts a new evaluator,
+// which replays the journal with its output silenced (REPL.Replay) and
+// carries on with the same definitions. Replay runs those inputs again, so
+// their side effects (files written, time slept) happen again; piped input
+// is read a byte at a time so the next evaluator starts at the next line.
+//
+// The cost is one process start per run (BenchmarkRunEmptyScript against
+// the same run with EvaluatorEnv set) and, per REPL input, a journal write.
+// In-process guards were the alternative and cover less: a recursion-depth
+// counter in yaegi's call path needs a fork of yaegi, a memory limit
+// (debug.SetMemoryLimit) does not stop a single huge make, and nothing in a
+// process survives concurrent map writes.
 package scripts
 
 import (
@@ -14,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/format"
 	"go/parser"
 	"go/scanner"
 	"go/token"
@@ -57,6 +91,9 @@ type Interp struct {
 	mu    sync.Mutex
 	ctx   context.Context // of the running evaluation, for session.Context
 	mains int             // func mains renamed so far
+	// defined holds the top-level names earlier inputs declared, which
+	// shadow the builtins the rewrites replace.
+	defined map[string]bool
 }
 
 // Error is an error in a script, at a position in it.
@@ -95,6 +132,7 @@ var exitRE = regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`)
 // Imports are the packages every session can use, by import path.
 var Imports = []string{
 	"workbench/frames", "workbench/fsp", "workbench/paper", "workbench/feeds", "workbench/plots", "workbench/mkt",
+	"workbench/display",
 	"workbench/session",
 	"github.com/go-gota/gota/dataframe", "github.com/go-gota/gota/series",
 	"gonum.org/v1/gonum/floats", "gonum.org/v1/gonum/stat", "gonum.org/v1/gonum/mat",
@@ -129,7 +167,7 @@ func (in *Interp) Reset() error {
 		Stdin: in.opts.Stdin, Stdout: in.opts.Stdout, Stderr: in.tap,
 		Args: in.opts.Args, Env: os.Environ(), Unrestricted: true,
 	})
-	for _, m := range []interp.Exports{stdlib.Symbols, symbols.Symbols, in.sessionSymbols()} {
+	for _, m := range []interp.Exports{stdlib.Symbols, symbols.Symbols, in.sessionSymbols(), runtimeSymbols} {
 		if err := yi.Use(m); err != nil {
 			return fmt.Errorf("scripts: loading symbols: %w", err)
 		}
@@ -151,6 +189,17 @@ func (in *Interp) Reset() error {
 		}
 	}
 	in.yi = yi
+	in.defined = map[string]bool{}
+	f, err := parser.ParseFile(yi.FileSet(), "_wbprelude.go", prelude, 0)
+	if err == nil {
+		var prog *interp.Program
+		if prog, err = yi.CompileAST(f); err == nil {
+			_, err = yi.Execute(prog)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("scripts: the prelude: %w", err)
+	}
 	return nil
 }
 
@@ -317,12 +366,18 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		// The main wrapper's closing brace sits on the line after src.
 		return res, in.wrap(file, err, strings.Count(src, "\n")+1)
 	}
-	if err := guard(in.yi.FileSet(), f, in.binaryPackages()); err != nil {
+	info := typeCheck(in.yi.FileSet(), f)
+	if err := guard(in.yi.FileSet(), f, info, in.binaryPackages()); err != nil {
+		return res, in.wrap(file, err, 0)
+	}
+	declared := topLevelNames(node, f)
+	copied, err := modernize(in.yi.FileSet(), f, info, in.globals, in.defined)
+	if err != nil {
 		return res, in.wrap(file, err, 0)
 	}
 	protectGoroutines(f)
 	if b, ok := node.(*ast.BlockStmt); ok {
-		wrapCompoundStatements(b)
+		wrapCompoundStatements(b, copied)
 	}
 	// yaegi runs a package main's func main after every later evaluation
 	// once it exists; under another name it runs once, here, or never.
@@ -354,6 +409,9 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		}
 		return res, in.explain(file, f, err)
 	}
+	for _, n := range declared {
+		in.defined[n] = true
+	}
 	res, err = in.yi.ExecuteWithContext(ctx, prog)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -365,6 +423,64 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 		return in.eval(ctx, file, mainName+"()", true, false)
 	}
 	return res, nil
+}
+
+// topLevelNames lists the names an input declares for the session: the
+// file's declarations, or for statements (node is main's body) the
+// variables they define.
+func topLevelNames(node ast.Node, f *ast.File) []string {
+	var out []string
+	specs := func(gd *ast.GenDecl) {
+		for _, s := range gd.Specs {
+			switch s := s.(type) {
+			case *ast.ValueSpec:
+				for _, n := range s.Names {
+					out = append(out, n.Name)
+				}
+			case *ast.TypeSpec:
+				out = append(out, s.Name.Name)
+			}
+		}
+	}
+	if b, ok := node.(*ast.BlockStmt); ok {
+		for _, st := range b.List {
+			switch st := st.(type) {
+			case *ast.AssignStmt:
+				if st.Tok == token.DEFINE {
+					for _, l := range st.Lhs {
+						if id, ok := l.(*ast.Ident); ok {
+							out = append(out, id.Name)
+						}
+					}
+				}
+			case *ast.DeclStmt:
+				specs(st.Decl.(*ast.GenDecl))
+			}
+		}
+		return out
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				out = append(out, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			specs(d)
+		}
+	}
+	return out
+}
+
+// globals are the session's variables; yaegi's Globals panics on a symbol
+// a failed compile left without a slot, and then there are none to show.
+func (in *Interp) globals() (g map[string]reflect.Value) {
+	defer func() {
+		if recover() != nil {
+			g = nil
+		}
+	}()
+	return in.yi.Globals()
 }
 
 func mainDecl(f *ast.File) *ast.FuncDecl {
@@ -523,9 +639,9 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 			code, _ := strconv.Atoi(m[1])
 			return &ExitError{Code: code}
 		}
-		msg := "panic: " + panicText(p.Value)
+		msg := panicText(p.Value)
 		trace := in.tap.trace()
-		e := &Error{File: file, Msg: msg}
+		e := &Error{File: file, Msg: "panic: " + goRuntimeError(msg)}
 		for _, t := range trace {
 			if m := posRE.FindStringSubmatch(t); m != nil {
 				line, _ := strconv.Atoi(m[2])
@@ -535,6 +651,9 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 					e.Line = line
 				}
 			}
+		}
+		if indexRE.MatchString(msg) && len(e.Trace) <= 1 {
+			e.Msg += in.indexDetail(f, e.Line)
 		}
 		return e
 	}
@@ -548,8 +667,7 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 		}
 		msg := m[4]
 		if msg == "constant definition loop" {
-			msg += " (an interpreter limitation: min and max are not builtins here, use math.Min/math.Max; " +
-				"for a value from a compiled call at the top level, declare it with its type, var x T = ...)"
+			msg += " (an interpreter limitation: for a value from a compiled call at the top level, declare it with its type, var x T = ...)"
 		}
 		return &Error{File: file, Line: line, Msg: msg}
 	}
@@ -559,6 +677,74 @@ func (in *Interp) explain(file string, f *ast.File, err error) error {
 		}
 	}
 	return &Error{File: file, Msg: msg}
+}
+
+// yaegi's reflect-level panics for what Go reports as runtime errors.
+var (
+	zeroValueRE = regexp.MustCompile(`^reflect: call of reflect\.Value\.\w+ on zero Value$|^reflect\.Value\.Call: call of nil function$`)
+	indexRE     = regexp.MustCompile(`^reflect: (slice|array|string) index out of range$`)
+	sliceRE     = regexp.MustCompile(`^reflect\.Value\.Slice3?: slice index out of bounds$`)
+)
+
+// goRuntimeError says a panic yaegi raised through reflect in Go's words.
+func goRuntimeError(msg string) string {
+	switch {
+	case zeroValueRE.MatchString(msg):
+		return "runtime error: invalid memory address or nil pointer dereference"
+	case indexRE.MatchString(msg):
+		return "runtime error: index out of range"
+	case sliceRE.MatchString(msg):
+		return "runtime error: slice bounds out of range"
+	}
+	return msg
+}
+
+// indexDetail is Go's " [i] with length n" for the index expression on line
+// that is out of range, found by evaluating its operands again: only for a
+// panic at the top level, where they are the session's variables, and only
+// operands without side effects.
+func (in *Interp) indexDetail(f *ast.File, line int) string {
+	fset := in.yi.FileSet()
+	detail := ""
+	ast.Inspect(f, func(n ast.Node) bool {
+		ix, ok := n.(*ast.IndexExpr)
+		if !ok || detail != "" {
+			return detail == ""
+		}
+		if fset.Position(ix.Pos()).Line != line || !pure(ix.X) || !pure(ix.Index) {
+			return true
+		}
+		var b strings.Builder
+		if format.Node(&b, fset, ix.X) != nil {
+			return true
+		}
+		x := b.String()
+		b.Reset()
+		if format.Node(&b, fset, ix.Index) != nil {
+			return true
+		}
+		i, ok1 := in.evalInt("int(" + b.String() + ")")
+		size, ok2 := in.evalInt("len(" + x + ")")
+		if ok1 && ok2 && (i < 0 || i >= size) {
+			detail = fmt.Sprintf(" [%d] with length %d", i, size)
+		}
+		return true
+	})
+	return detail
+}
+
+// evalInt evaluates a side-effect-free int expression in the session.
+func (in *Interp) evalInt(src string) (n int64, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	v, err := in.yi.Eval(src)
+	if err != nil || !v.IsValid() || !v.CanInt() {
+		return 0, false
+	}
+	return v.Int(), true
 }
 
 func displayFile(f string) string {

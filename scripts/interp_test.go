@@ -77,8 +77,7 @@ func TestCrashInputsAreErrors(t *testing.T) {
 		name, src, want string
 		line            int
 	}{
-		{"range int literal", "s := 0\nfor i := range 5 { s += i }", "range over an integer", 2},
-		{"range int variable", "n := 3\n\nfor i := range n { _ = i }", "range over an integer", 3},
+		{"deferred closure over a loop variable", "func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer func() { println(i) }()\n\t}\n}", "defer of a closure over a variable of the loop", 3},
 		{"range func", "seq := func(yield func(int) bool) { yield(1) }\nfor x := range seq { _ = x }", "range over a function", 2},
 		{"compiled generic type", "import \"sync/atomic\"\nvar p atomic.Pointer[int]", "atomic.Pointer is generic", 2},
 		{"compiled generic func", "import \"gonum.org/v1/gonum/floats\"\n\nvar m = floats.Nope[int]", "floats.Nope is generic", 3},
@@ -102,14 +101,16 @@ func TestCrashInputsAreErrors(t *testing.T) {
 	}
 }
 
-// A range over a variable from an earlier input cannot be typed by the
-// guard; yaegi's failure is still reported as the range statement.
-func TestRangeOverEarlierVariable(t *testing.T) {
+// A range over a value the type check cannot see (the result of a
+// compiled call) fails in yaegi with "nil type"; it is reported as the
+// range statement, and the session goes on.
+func TestRangeOverUnknownType(t *testing.T) {
 	in, _ := newTest(t)
 	eval(t, in, "n := 4")
-	_, err := in.Eval(context.Background(), "total := 0\nfor i := range n { total += i }")
+	eval(t, in, `import "strings"`)
+	_, err := in.Eval(context.Background(), "total := 0\nfor i := range strings.Count(\"aaa\", \"a\") { total += i }")
 	var se *Error
-	if !errors.As(err, &se) || !strings.Contains(se.Msg, "range over an integer or a function") || se.Line != 2 {
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "range over a value whose type is known only when the script runs") || se.Line != 2 {
 		t.Fatalf("got %v", err)
 	}
 	if got := eval(t, in, "n * 2"); got != 8 {
@@ -271,11 +272,14 @@ func TestSessionContextIsTheEvaluations(t *testing.T) {
 	}
 }
 
-func TestConstantDefinitionLoopHint(t *testing.T) {
+// min at the top level made yaegi report a "constant definition loop"
+// before min and max became the prelude's helpers.
+func TestMinAtTopLevel(t *testing.T) {
 	in, _ := newTest(t)
-	_, err := in.Eval(context.Background(), "x := min(1, 2)")
-	if err == nil || !strings.Contains(err.Error(), "use math.Min/math.Max") {
-		t.Fatalf("got %v", err)
+	eval(t, in, "x := min(1, 2)")
+	eval(t, in, "y := max(x, 5)")
+	if got := eval(t, in, "y"); got != 5 {
+		t.Fatalf("got %v", got)
 	}
 }
 
@@ -290,5 +294,29 @@ func TestMixedDeclarationsAndStatements(t *testing.T) {
 	var se *Error
 	if !errors.As(err, &se) || se.Line != 7 {
 		t.Fatalf("error in the second part: %v", err)
+	}
+}
+
+// Panics yaegi raises through reflect read as Go's runtime errors, with
+// the index and length where the operands are the session's variables.
+func TestRuntimeErrorsInGoWords(t *testing.T) {
+	in, _ := newTest(t)
+	eval(t, in, "type T struct{ A int }\nvar p *T\nxs := []int{1, 2, 3}\ni := 5\nvar fn func()")
+	eval(t, in, "func at(s []int, k int) int { return s[k] }")
+	for src, want := range map[string]string{
+		"p.A":         "panic: runtime error: invalid memory address or nil pointer dereference",
+		"fn()":        "panic: runtime error: invalid memory address or nil pointer dereference",
+		"xs[i]":       "panic: runtime error: index out of range [5] with length 3",
+		"xs[len(xs)]": "panic: runtime error: index out of range [3] with length 3",
+		"xs[-i+4]":    "panic: runtime error: index out of range [-1] with length 3",
+		"\"ab\"[i-3]": "panic: runtime error: index out of range [2] with length 2",
+		"at(xs, 7)":   "panic: runtime error: index out of range",
+		"xs[1:i]":     "panic: runtime error: slice bounds out of range",
+	} {
+		_, err := in.Eval(context.Background(), src)
+		var se *Error
+		if !errors.As(err, &se) || se.Msg != want || se.Line != strings.Count(src, "\n")+1 {
+			t.Errorf("%q: got %v, want %q on line %d", src, err, want, strings.Count(src, "\n")+1)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -33,9 +34,65 @@ type REPL struct {
 	// Color prints errors in red.
 	Color bool
 
+	// Journal, when set, receives each input that ran without error (and
+	// :load and :reset), one JSON string a line: what Replay needs to
+	// rebuild the session in a new process after a fault ended this one.
+	Journal io.Writer
+
 	pending  []string
 	imported map[string]string // local name → import path
 	names    map[string]bool   // defined in the session
+}
+
+// record appends a successful input to the journal. A journal that cannot
+// be written loses only the ability to restore, so it is reported once and
+// dropped.
+func (r *REPL) record(src string) {
+	if r.Journal == nil {
+		return
+	}
+	b, _ := json.Marshal(src)
+	if _, err := r.Journal.Write(append(b, '\n')); err != nil {
+		r.printErr(fmt.Errorf("session journal: %w (a fault will not be able to restore this session)", err))
+		r.Journal = nil
+	}
+}
+
+// Replay runs the inputs of a journal Record wrote, in order, and reports
+// how many ran without error. Their output goes where the session's goes;
+// a caller restoring a session silences it first.
+func (r *REPL) Replay(ctx context.Context, journal io.Reader) (int, error) {
+	j := r.Journal
+	r.Journal = nil // it holds these already
+	defer func() { r.Journal = j }()
+	dec := json.NewDecoder(journal)
+	ok := 0
+	for {
+		var src string
+		if err := dec.Decode(&src); err == io.EOF {
+			return ok, nil
+		} else if err != nil {
+			return ok, fmt.Errorf("session journal, input %d: %w", ok+1, err)
+		}
+		var failed bool
+		if strings.HasPrefix(src, ":") {
+			failed = r.commandFailed(ctx, src)
+		} else {
+			failed = !r.run(ctx, src, false)
+		}
+		if !failed {
+			ok++
+		}
+	}
+}
+
+func (r *REPL) commandFailed(ctx context.Context, line string) bool {
+	var buf strings.Builder
+	errw := r.Err
+	r.Err = &buf
+	defer func() { r.Err = errw }()
+	r.command(ctx, line)
+	return buf.Len() > 0
 }
 
 // NewREPL starts a session with the usual packages imported.
@@ -145,6 +202,7 @@ func (r *REPL) command(ctx context.Context, line string) bool {
 			r.printErr(err)
 			return false
 		}
+		r.record(":reset")
 		fmt.Fprintln(r.Out, "session reset")
 	case ":load":
 		if arg == "" {
@@ -168,6 +226,7 @@ func (r *REPL) command(ctx context.Context, line string) bool {
 			return false
 		}
 		r.learnNames(src)
+		r.record(":load " + arg)
 		fmt.Fprintf(r.Out, "loaded %s\n", arg)
 	case ":doc":
 		fmt.Fprintln(r.Out, r.doc(arg))
@@ -242,14 +301,20 @@ func (r *REPL) dropImported(src string) string {
 	return string(b)
 }
 
-// run evaluates src and prints its value when it is an expression.
-func (r *REPL) run(ctx context.Context, src string, timed bool) {
+// run evaluates src and prints its value when it is an expression. It
+// reports whether src ran without error.
+func (r *REPL) run(ctx context.Context, src string, timed bool) bool {
 	isImport := firstToken(src) == token.IMPORT
 	if isImport {
 		src = r.dropImported(src)
 		if strings.TrimSpace(src) == "" {
-			return
+			return true
 		}
+	}
+	show := lastIsExpr(src)
+	multi := 0
+	if show && !timed {
+		src, multi = r.captureResults(src)
 	}
 	start := time.Now()
 	v, err := r.In.Eval(ctx, src)
@@ -257,18 +322,110 @@ func (r *REPL) run(ctx context.Context, src string, timed bool) {
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			r.printErr(errors.New("interrupted"))
-			return
+			return false
 		}
 		r.printErr(err)
-		return
+		return false
 	}
 	r.learnNames(src)
-	if lastIsExpr(src) && v.IsValid() {
+	r.record(src)
+	switch {
+	case multi > 0 && v.IsValid():
+		fmt.Fprintln(r.Out, formatResults(v, r.Color))
+	case show && v.IsValid():
 		fmt.Fprintln(r.Out, Format(v, r.Color))
 	}
 	if timed {
 		fmt.Fprintf(r.Out, "took %v\n", took.Round(time.Microsecond))
 	}
+	return true
+}
+
+// captureResults rewrites src whose last statement calls a compiled
+// function or a method of a session variable returning several values, so
+// that its value holds them all (yaegi keeps only the first, and
+// frames.Load's error would be lost behind "<nil frame>"). It returns src
+// unchanged and 0 otherwise. The rewrite stays on the call's lines.
+func (r *REPL) captureResults(src string) (string, int) {
+	const pre = "package main; func main() {"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", wrapInMain(src), 0)
+	if err != nil {
+		return src, 0
+	}
+	list := mainBody(f).(*ast.BlockStmt).List
+	es, ok := list[len(list)-1].(*ast.ExprStmt)
+	if !ok {
+		return src, 0
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok {
+		return src, 0
+	}
+	n := r.results(call)
+	if n < 2 {
+		return src, 0
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("_wbR%d", i)
+	}
+	start, end := fset.Position(call.Pos()).Offset-len(pre), fset.Position(call.End()).Offset-len(pre)
+	vars := strings.Join(names, ", ")
+	return src[:start] + "func() []any { " + vars + " := " + src[start:end] + "; return []any{" + vars + "} }()" + src[end:], n
+}
+
+// results is how many values call returns when the callee is a compiled
+// package's function or a method of a session variable, else 0.
+func (r *REPL) results(call *ast.CallExpr) int {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return 0
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return 0
+	}
+	var fn reflect.Value
+	if p, ok := r.imported[id.Name]; ok {
+		fn = r.In.binaryPackages()[p][sel.Sel.Name]
+	} else if v, ok := r.In.globals()[id.Name]; ok && v.IsValid() {
+		if fn = v.MethodByName(sel.Sel.Name); !fn.IsValid() && v.CanAddr() {
+			fn = v.Addr().MethodByName(sel.Sel.Name)
+		}
+	}
+	if !fn.IsValid() || fn.Kind() != reflect.Func {
+		return 0
+	}
+	return fn.Type().NumOut()
+}
+
+// formatResults prints the values of a call returning several: a failed
+// call (a non-nil error last, the others zero) as its error alone.
+func formatResults(v reflect.Value, color bool) string {
+	n := v.Len()
+	last := v.Index(n - 1).Elem()
+	if last.IsValid() {
+		if _, isErr := last.Interface().(error); isErr {
+			zero := true
+			for i := 0; i < n-1; i++ {
+				e := v.Index(i).Elem()
+				zero = zero && (!e.IsValid() || e.IsZero())
+			}
+			if zero {
+				return Format(last, color)
+			}
+		}
+	}
+	parts := make([]string, n)
+	sep := ", "
+	for i := range parts {
+		parts[i] = Format(v.Index(i).Elem(), color)
+		if strings.Contains(parts[i], "\n") {
+			sep = "\n"
+		}
+	}
+	return strings.Join(parts, sep)
 }
 
 func (r *REPL) printErr(err error) {
@@ -418,7 +575,7 @@ func (r *REPL) Do(line []rune, pos int) ([][]rune, int) {
 // memberNames lists the exported fields and methods of the session
 // variable name, from its current value.
 func (r *REPL) memberNames(name string) []string {
-	v, ok := r.In.yi.Globals()[name]
+	v, ok := r.In.globals()[name]
 	if !ok || !v.IsValid() {
 		return nil
 	}

@@ -5,8 +5,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"workbench/frames"
 )
 
 func newREPL(t *testing.T) (*REPL, *bytes.Buffer, *bytes.Buffer) {
@@ -141,7 +144,7 @@ func TestREPLCompletion(t *testing.T) {
 		}
 		return s
 	}
-	if c := got("frames.ReadCSVF"); len(c) != 1 || c[0] != "ile" {
+	if c := got("frames.OpenSt"); len(c) != 1 || c[0] != "ore" {
 		t.Fatalf("member completion %v", c)
 	}
 	if c := got("x := myF"); len(c) != 1 || c[0] != "rame" {
@@ -168,5 +171,79 @@ func TestREPLMainRunsOnce(t *testing.T) {
 	r.Line(ctx, "x + 1")
 	if out.String() != "main ran\n2\n" || errb.Len() > 0 {
 		t.Fatalf("out %q err %q", out.String(), errb.String())
+	}
+}
+
+// The journal holds the inputs that succeeded; replaying it in a new
+// session brings back their definitions (what a supervisor does after a
+// fault ended the process).
+func TestREPLJournalReplay(t *testing.T) {
+	r, _, errb := newREPL(t)
+	var journal bytes.Buffer
+	r.Journal = &journal
+	ctx := context.Background()
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib.go")
+	os.WriteFile(lib, []byte("package main\n\nfunc triple(v int) int { return 3 * v }\n"), 0o644)
+	for _, l := range []string{"x := 20", "nope + 1", "func add(a, b int) int {", "return a + b", "}", ":load " + lib, `import "strconv"`, `panic("not kept")`} {
+		r.Line(ctx, l)
+	}
+	if !strings.Contains(errb.String(), "undefined: nope") {
+		t.Fatalf("stderr %q", errb.String())
+	}
+	r2, out2, errb2 := newREPL(t)
+	n, err := r2.Replay(ctx, &journal)
+	if err != nil || n != 4 {
+		t.Fatalf("replayed %d, %v; stderr %q", n, err, errb2.String())
+	}
+	out2.Reset()
+	r2.Line(ctx, "add(x, triple(1)) + len(strconv.Itoa(100))")
+	if out2.String() != "26\n" || errb2.Len() > 0 {
+		t.Fatalf("after replay: %q %q", out2.String(), errb2.String())
+	}
+}
+
+// A call returning several values shows them all; a failed one shows its
+// error, not "<nil frame>".
+func TestREPLMultipleResults(t *testing.T) {
+	store := t.TempDir()
+	t.Setenv("WORKBENCH_STORE", store)
+	_, want := frames.Load("nope.spot.x", "1h")
+	if want == nil {
+		t.Fatal("frames.Load of a missing series did not fail")
+	}
+	r, out, errb := newREPL(t)
+	ctx := context.Background()
+	r.Line(ctx, `frames.Load("nope.spot.x", "1h")`)
+	r.Line(ctx, `import "strconv"`)
+	r.Line(ctx, `strconv.Atoi("12")`)
+	r.Line(ctx, `strconv.Atoi("x")`)
+	r.Line(ctx, "st, _ := frames.OpenStore("+strconv.Quote(store)+")") // a method of a session variable
+	r.Line(ctx, `st.Periods("nope.spot.x")`)
+	_, atoiErr := strconv.Atoi("x")
+	wantOut := "error: " + want.Error() + "\n12, <nil>\nerror: " + atoiErr.Error() + "\n[]int64(nil), <nil>\n"
+	if out.String() != wantOut || errb.Len() > 0 {
+		t.Fatalf("got %q (stderr %q), want %q...", out.String(), errb.String(), wantOut)
+	}
+}
+
+// A chart prints as a summary of its panes and series.
+func TestREPLChartSummary(t *testing.T) {
+	r, out, errb := newREPL(t)
+	ctx := context.Background()
+	for _, l := range []string{
+		"f := frames.New(60, 0)",
+		"for i := range 5000 { f.Add(int64(i)*60, 1, 2, 0.5, 1.5, 10) }",
+		`c := plots.NewChart("btc")`,
+		`p := c.AddPane("price", 3)`,
+		`s := p.Candles("btc", f)`,
+		`l := p.Line("ema", f.Time, fsp.EMA(f.Close, 20))`,
+		"c",
+	} {
+		r.Line(ctx, l)
+	}
+	want := "chart \"btc\": 1 panes, 1600×900\n  1. pane \"price\": candles \"btc\" (5000 bars), line \"ema\" (5000 points)\n"
+	if out.String() != want || errb.Len() > 0 {
+		t.Fatalf("got %q (stderr %q), want %q", out.String(), errb.String(), want)
 	}
 }

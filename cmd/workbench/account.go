@@ -227,16 +227,22 @@ func makeView(broker, acct, source string, trades int, a *paper.Account) account
 	return v
 }
 
-// markViews sets each position's mark to the last close stored for its
-// market, from the series (of any period) whose last bar closes latest.
-func markViews(storeDir string, views []accountView) error {
+// storedMarks finds the mark of each market: the last close stored for it,
+// from the series (of any period) whose last bar closes latest, and that
+// close's time (epoch s). Markets without stored bars have none.
+type storedMarks struct {
+	st   *frames.Store
+	best map[string]frames.SeriesInfo
+}
+
+func openMarks(storeDir string) (*storedMarks, error) {
 	st, err := frames.OpenStore(storeDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	series, err := st.List()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	best := map[string]frames.SeriesInfo{}
 	for _, s := range series {
@@ -247,23 +253,45 @@ func markViews(storeDir string, views []accountView) error {
 			best[s.FQME] = s
 		}
 	}
+	return &storedMarks{st: st, best: best}, nil
+}
+
+// mark is a market's last stored close and its time, if there is one.
+func (sm *storedMarks) mark(fqme string) (float64, int64, bool, error) {
+	s, ok := sm.best[fqme]
+	if !ok {
+		return 0, 0, false, nil
+	}
+	f, err := sm.st.Read(s.FQME, s.Period)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("mark for %s: %w", fqme, err)
+	}
+	n := f.Len()
+	if n == 0 {
+		return 0, 0, false, nil
+	}
+	return f.Close[n-1], f.Time[n-1] + f.Period, true, nil
+}
+
+// markViews sets each position's mark to the last close stored for its
+// market (see storedMarks).
+func markViews(storeDir string, views []accountView) error {
+	sm, err := openMarks(storeDir)
+	if err != nil {
+		return err
+	}
 	for i := range views {
 		for j := range views[i].Positions {
 			p := &views[i].Positions[j]
-			s, ok := best[p.FQME]
+			c, at, ok, err := sm.mark(p.FQME)
+			if err != nil {
+				return fmt.Errorf("account: %w", err)
+			}
 			if !ok {
 				continue
 			}
-			f, err := st.Read(s.FQME, s.Period)
-			if err != nil {
-				return fmt.Errorf("account: mark for %s: %w", p.FQME, err)
-			}
-			n := f.Len()
-			if n == 0 {
-				continue
-			}
-			m := decimal.NewFromFloat(f.Close[n-1])
-			t := time.Unix(f.Time[n-1]+f.Period, 0).UTC().Format(time.RFC3339)
+			m := decimal.NewFromFloat(c)
+			t := time.Unix(at, 0).UTC().Format(time.RFC3339)
 			u := p.pos.Unrealized(m).String()
 			ms := m.String()
 			p.mark, p.Mark, p.MarkTime, p.Unrealized = &m, &ms, &t, &u

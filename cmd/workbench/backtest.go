@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:  "backtest",
-		usage: "backtest FILE.go|--strategy NAME --fqme F[,F...] --period P [--from T --to T] [--json] [-o DIR]",
+		usage: "backtest FILE.go|--strategy NAME --fqme F[,F...] --period P [--from T --to T] [--ticks] [--json] [-o DIR]",
 		summary: "replay stored bars of one or more markets through the paper clearing engine and a strategy " +
 			"(a Go script or a built-in); print the statistics and write the report, equity curve, ledger and account to -o DIR",
 		run: runBacktest,
@@ -38,6 +40,7 @@ type backtestOpts struct {
 	seed                          uint64
 	calendar                      string
 	priceTick, sizeTick           string
+	skipInvalid                   bool
 }
 
 func (o *backtestOpts) config() (paper.BacktestConfig, error) {
@@ -84,6 +87,8 @@ func (o *backtestOpts) config() (paper.BacktestConfig, error) {
 		Latency:  paper.Latency{Order: int64(o.latency), Cancel: int64(o.latency)},
 		Seed:     o.seed,
 		Calendar: o.calendar,
+
+		SkipInvalid: o.skipInvalid,
 	}
 	return cfg, nil
 }
@@ -127,6 +132,7 @@ func (o *backtestOpts) register(fs interface {
 	Float64Var(*float64, string, float64, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
 	Uint64Var(*uint64, string, uint64, string)
+	BoolVar(*bool, string, bool, string)
 }) {
 	fs.StringVar(&o.cash, "cash", "100000", "starting `CASH` of the one account all markets share")
 	fs.Float64Var(&o.makerBps, "maker-bps", 0, "maker fee in basis points of the notional")
@@ -144,6 +150,50 @@ func (o *backtestOpts) register(fs interface {
 	fs.StringVar(&o.calendar, "calendar", "", "annualise returns by `CAL`: crypto, us-equity or cme (default: as observed)")
 	fs.StringVar(&o.priceTick, "price-tick", "", "price tick of the markets (default: from the fqme, else none)")
 	fs.StringVar(&o.sizeTick, "size-tick", "", "size tick of the markets (default: from the fqme, else 1e-8)")
+	fs.BoolVar(&o.skipInvalid, "skip-invalid", false, "skip bars nothing may trade on (a price not finite, ≤ 0 or beyond the price tick's range; "+
+		"high/low not bounding the bar) and count them in the report, instead of stopping at the first")
+}
+
+// skipHint adds to an invalid bar's error the flag that skips such bars.
+func skipHint(err error) error {
+	var be *paper.BarError
+	if errors.As(err, &be) {
+		return fmt.Errorf("%w (--skip-invalid skips such bars and counts them)", err)
+	}
+	return err
+}
+
+// strategyGrace is how long a command waits, after Ctrl-C, for a strategy
+// to return control before it gives up on it.
+const strategyGrace = time.Second
+
+// untilDone runs f and returns what it returns, or an error once ctx is
+// done and f has not returned within strategyGrace. The runners check ctx
+// between bars, but a strategy stuck in its own loop (a runaway OnBar, a
+// script's for {}) never gives them the chance, and Ctrl-C must still end
+// the command; f is left behind in a process about to exit.
+func untilDone[T any](ctx context.Context, what string, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+	}
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-time.After(strategyGrace):
+		var zero T
+		return zero, fmt.Errorf("%s: interrupted: the strategy did not return within %v (a runaway OnBar?)", what, strategyGrace)
+	}
 }
 
 func runBacktest(ctx context.Context, e *env, args []string) error {
@@ -157,6 +207,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
+	ticks := fs.Bool("ticks", false, "fill orders on the stored trades and quotes (workbench record --trades) instead of inside the bars")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	out := fs.String("o", "backtest-out", "output `DIR` for report.json, report.txt, equity.csv and the ledger and account files (\"\": none)")
 	pos, err := e.parse(fs, args)
@@ -205,11 +256,17 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 		if bars.Len() == 0 {
 			return fmt.Errorf("backtest: %s %s: no bars in the chosen time range", fq, frames.FormatPeriod(period.secs))
 		}
-		cfg.Series = append(cfg.Series, paper.Series{Market: pair, Bars: bars})
+		sr := paper.Series{Market: pair, Bars: bars}
+		if *ticks {
+			if err := readTicks(store, &sr); err != nil {
+				return err
+			}
+		}
+		cfg.Series = append(cfg.Series, sr)
 	}
-	res, err := paper.BacktestContext(ctx, cfg, strat)
+	res, err := untilDone(ctx, "backtest", func() (*paper.Result, error) { return paper.BacktestContext(ctx, cfg, strat) })
 	if err != nil {
-		return err
+		return skipHint(err)
 	}
 	if *out != "" {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -233,6 +290,39 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = e.stdout.Write(buf.Bytes())
 	return err
+}
+
+// readTicks loads the stored trades and quotes of sr's market over its
+// bars' span, so the clearing engine matches orders against them (and the
+// bars only drive the strategy).
+func readTicks(store *frames.Store, sr *paper.Series) error {
+	fq := sr.Market.FQME()
+	b := sr.Bars
+	from, to := b.Time[0]*1e9, (b.Time[b.Len()-1]+b.Period)*1e9
+	trades, err := store.ReadTrades(fq, from, to)
+	if err != nil {
+		return fmt.Errorf("backtest --ticks: %w", err)
+	}
+	quotes, err := store.ReadQuotes(fq, from, to)
+	if err != nil {
+		return fmt.Errorf("backtest --ticks: %w", err)
+	}
+	if trades.Len() == 0 && quotes.Len() == 0 {
+		return fmt.Errorf("backtest --ticks: %s: no trades or quotes stored from %s to %s (in %s; record them with workbench record --trades)",
+			fq, time.Unix(0, from).UTC().Format(time.RFC3339), time.Unix(0, to).UTC().Format(time.RFC3339),
+			filepath.Join(store.Dir(), "ticks", fq))
+	}
+	sr.Trades = make([]feeds.Trade, trades.Len())
+	for i := range sr.Trades {
+		sr.Trades[i] = feeds.Trade{Time: trades.Time[i], FQME: fq, Price: trades.Price[i], Size: trades.Size[i],
+			Side: feeds.Side(trades.Side[i]), ID: trades.ID[i]}
+	}
+	sr.Quotes = make([]feeds.Quote, quotes.Len())
+	for i := range sr.Quotes {
+		sr.Quotes[i] = feeds.Quote{Time: quotes.Time[i], FQME: fq, Bid: quotes.Bid[i], Ask: quotes.Ask[i],
+			BidSize: quotes.BidSize[i], AskSize: quotes.AskSize[i]}
+	}
+	return nil
 }
 
 // chooseStrategy picks the strategy from a script file or a built-in name.

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"workbench/feeds"
+	"workbench/feeds/venuefake"
 	"workbench/frames"
 	"workbench/fsp"
 	"workbench/internal/oracle"
@@ -461,4 +466,315 @@ func Targets(bars *frames.OHLCV) []float64 {
 	if code != 1 || !strings.Contains(stderr, "no strategy found") {
 		t.Fatalf("a file without a strategy: exit %d, %s", code, stderr)
 	}
+}
+
+// ticksStore writes an hour of a venue tape into a fresh store twice over:
+// its 1-minute bars and its trades in the tick store.
+func ticksStore(t *testing.T, fq string) (dir string, bars *frames.OHLCV, trades []feeds.Trade) {
+	t.Helper()
+	start := time.Date(2024, 6, 3, 12, 0, 0, 0, time.UTC).Unix()
+	tape := venuefake.NewTape(venuefake.TapeConfig{FQME: fq, Seed: 11, Start: start * 1e9, Price: 100, Tick: 0.01,
+		Lot: 0.001, MeanGap: 3 * time.Second})
+	bars = tape.Bars(60, start, start+3600, false)
+	trades = tape.Trades(start*1e9, (start+3600)*1e9)
+	dir = t.TempDir()
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(fq, bars); err != nil {
+		t.Fatal(err)
+	}
+	ticks := &frames.Ticks{}
+	for _, tr := range trades {
+		ticks.Add(tr.Time, tr.Price, tr.Size, int8(tr.Side), tr.ID)
+	}
+	if _, err := st.AppendTrades(fq, ticks); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bars, trades
+}
+
+// A limit buy placed at the first bar's close, then a limit sell once the
+// buy has filled in full, each 5 ticks away from the close. With --ticks
+// the engine fills them on the stored prints, which the test replays by the
+// rules of a limit on a tape without quotes: the first print after the
+// order is live fills it at the print if it reaches the limit (taker);
+// later prints fill it at the limit when they trade through it (maker);
+// each print fills at most its own size.
+func TestBacktestCommandTicks(t *testing.T) {
+	const fq = "btcusdt.spot.venuefake"
+	store, bars, trades := ticksStore(t, fq)
+	script := filepath.Join(t.TempDir(), "limits.go")
+	if err := os.WriteFile(script, []byte(`package main
+
+import (
+	"math"
+
+	"workbench/feeds"
+	"workbench/paper"
+)
+
+var state int
+
+func OnBar(c *paper.Context, b feeds.BarEvent) {
+	switch {
+	case state == 0:
+		c.LimitOrder(b.FQME, 0.5, math.Round(b.Bar.Close*100-5)/100)
+		state = 1
+	case state == 1 && c.Position(b.FQME) > 0.4999:
+		c.LimitOrder(b.FQME, -0.5, math.Round(b.Bar.Close*100+5)/100)
+		state = 2
+	}
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"backtest", script, "--store", store, "--fqme", fq, "--period", "1m",
+		"--price-tick", "0.01", "--size-tick", "0.001", "-o", "", "--json"}
+	code, stdout, stderr := runCLI(t, append(args, "--ticks")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct{ Fills []backtestFill }
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+
+	// The replay: bar k's close is (Time[k]+60)·1e9; prints at a close
+	// come after it. Sizes in lots of 0.001.
+	var want []backtestFill
+	fill := func(live int64, buy bool, px float64) int64 {
+		first, left := true, int64(500)
+		side := map[bool]string{true: "buy", false: "sell"}[buy]
+		for _, tr := range trades {
+			if tr.Time < live {
+				continue
+			}
+			reach := buy && tr.Price <= px || !buy && tr.Price >= px
+			through := buy && tr.Price < px || !buy && tr.Price > px
+			price, ok := px, !first && through
+			if first {
+				price, ok = tr.Price, reach
+			}
+			first = false
+			if !ok {
+				continue
+			}
+			lots := min(left, int64(math.Round(tr.Size*1000)))
+			left -= lots
+			want = append(want, backtestFill{Time: time.Unix(0, tr.Time).UTC().Format(time.RFC3339Nano), Side: side,
+				Price: decimal.NewFromFloat(price).StringFixed(2), Size: decimal.New(lots, -3).String()})
+			if left == 0 {
+				return tr.Time
+			}
+		}
+		t.Fatal("the tape never fills the order")
+		return 0
+	}
+	closeAt := func(k int) int64 { return (bars.Time[k] + 60) * 1e9 }
+	done := fill(closeAt(0), true, math.Round(bars.Close[0]*100-5)/100)
+	k := 0
+	for closeAt(k) <= done {
+		k++
+	}
+	fill(closeAt(k), false, math.Round(bars.Close[k]*100+5)/100)
+	if len(rep.Fills) != len(want) || len(want) < 4 {
+		t.Fatalf("fills %+v\nwant %+v", rep.Fills, want)
+	}
+	for i, w := range want {
+		g := rep.Fills[i]
+		gp, _ := decimal.NewFromString(g.Price)
+		wp, _ := decimal.NewFromString(w.Price)
+		gs, _ := decimal.NewFromString(g.Size)
+		ws, _ := decimal.NewFromString(w.Size)
+		if g.Time != w.Time || g.Side != w.Side || !gp.Equal(wp) || !gs.Equal(ws) {
+			t.Errorf("fill %d: %+v, want %+v", i, g, w)
+		}
+	}
+
+	// Without --ticks the same strategy fills on the bars' intrabar path,
+	// at times that are not the prints'.
+	code, stdout, stderr = runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("bars: exit %d: %s", code, stderr)
+	}
+	var barRep struct{ Fills []backtestFill }
+	if err := json.Unmarshal([]byte(stdout), &barRep); err != nil {
+		t.Fatal(err)
+	}
+	if len(barRep.Fills) == 0 {
+		t.Fatal("the bars' path filled nothing")
+	}
+	prints := map[string]bool{}
+	for _, tr := range trades {
+		prints[time.Unix(0, tr.Time).UTC().Format(time.RFC3339Nano)] = true
+	}
+	for _, f := range barRep.Fills {
+		if prints[f.Time] {
+			t.Errorf("the bars' path filled at a print's time, %s", f.Time)
+		}
+	}
+}
+
+func TestBacktestCommandTicksMissing(t *testing.T) {
+	store := backtestStore(t)
+	code, _, stderr := runCLI(t, "backtest", "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
+		"--strategy", "sma-cross", "--ticks", "-o", "")
+	if code != 1 || !strings.Contains(stderr, "btcusdt.spot.binance: no trades or quotes stored from 2024-08-01T00:00:00Z") ||
+		!strings.Contains(stderr, "record --trades") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// spoiltStore is a store holding synthetic one-minute bars of fq whose
+// bar 100 has a NaN close, as a damaged file or feed gives.
+func spoiltStore(t *testing.T, fq string) (string, int64) {
+	t.Helper()
+	from, _ := frames.ParseTime("2026-01-01")
+	bars := feeds.GenerateBars(syntheticMarket(fq, 60), from, from+600*60)
+	bars.Close[100] = math.NaN()
+	dir := t.TempDir()
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(fq, bars); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bars.Time[100]
+}
+
+// TestBacktestCommandInvalidBars: a NaN close stops the backtest naming
+// the market, the bar's time and the field; --skip-invalid runs without it
+// and counts it in the text and JSON reports.
+func TestBacktestCommandInvalidBars(t *testing.T) {
+	const fq = "btcusdt.spot.synthetic"
+	store, at := spoiltStore(t, fq)
+	when := time.Unix(at, 0).UTC().Format(time.RFC3339)
+	base := []string{"backtest", "--strategy", "sma-cross", "--fqme", fq, "--period", "1m", "--store", store, "-o", ""}
+	code, _, stderr := runCLI(t, base...)
+	if code != 1 || !strings.Contains(stderr, fq+" bar "+when+": field close: NaN is not a finite number") ||
+		!strings.Contains(stderr, "--skip-invalid") || strings.Contains(stderr, "panic") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, append(base, "--skip-invalid")...)
+	if code != 0 || !strings.Contains(stdout, "invalid bars    1 skipped (first: "+fq+" bar "+when+": field close") {
+		t.Fatalf("--skip-invalid: exit %d: %s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, append(base, "--skip-invalid", "--json")...)
+	var j struct {
+		Bars        int `json:"bars"`
+		SkippedBars int `json:"skipped_bars"`
+		Skipped     []struct {
+			Time, Field string
+		} `json:"skipped"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &j) != nil || j.SkippedBars != 1 || j.Bars != 599 ||
+		len(j.Skipped) != 1 || j.Skipped[0].Time != when || j.Skipped[0].Field != "close" {
+		t.Fatalf("--skip-invalid --json: exit %d, %+v: %s", code, j, stderr)
+	}
+}
+
+// TestBacktestRunawayStrategyStopsOnInterrupt sends Ctrl-C to a real
+// `workbench backtest` whose script's OnBar never returns: the command
+// ends, exit 1, saying so.
+func TestBacktestRunawayStrategyStopsOnInterrupt(t *testing.T) {
+	const fq = "btcusdt.spot.synthetic"
+	dir := t.TempDir()
+	from, _ := frames.ParseTime("2026-01-01")
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(fq, feeds.GenerateBars(syntheticMarket(fq, 60), from, from+600*60)); err != nil {
+		t.Fatal(err)
+	}
+	script := writeRunaway(t, dir)
+	interruptRunaway(t, "backtest", script, "--fqme", fq, "--period", "1m", "--store", dir, "-o", "")
+}
+
+// writeRunaway writes a strategy script whose OnBar, at the tenth bar,
+// prints "looping" and never returns.
+func writeRunaway(t *testing.T, dir string) string {
+	t.Helper()
+	script := filepath.Join(dir, "runaway.go")
+	err := os.WriteFile(script, []byte(`package main
+
+import (
+	"fmt"
+	"io"
+
+	"workbench/feeds"
+	"workbench/paper"
+)
+
+func OnBar(c *paper.Context, b feeds.BarEvent) {
+	if b.Index == 10 {
+		fmt.Println("looping")
+		n := 0
+		for {
+			n++
+		}
+	}
+}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return script
+}
+
+// interruptRunaway runs the workbench binary with args until the runaway
+// script says it loops, sends it Ctrl-C and checks that it ends, exit 1,
+// saying it was interrupted. It returns what it printed.
+func interruptRunaway(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(workbenchBinary(t), args...)
+	var stderr bytes.Buffer
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var out strings.Builder
+	rd := bufio.NewReader(stdout)
+	for {
+		line, err := rd.ReadString('\n')
+		out.WriteString(line)
+		if line == "looping\n" {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the script did not reach its loop: %v\n%s%s", err, out.String(), stderr.String())
+		}
+	}
+	// The rest of the output, until the process ends and closes the pipe;
+	// Wait only after that.
+	var rest bytes.Buffer
+	exited := make(chan error, 1)
+	go func() {
+		io.Copy(&rest, rd)
+		exited <- cmd.Wait()
+	}()
+	time.Sleep(200 * time.Millisecond)
+	sent := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("still running 30s after Ctrl-C")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("after Ctrl-C: %v, stderr %q", err, stderr.String())
+	}
+	t.Logf("ended %v after Ctrl-C", time.Since(sent).Round(time.Millisecond))
+	return out.String() + rest.String()
 }

@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:  "fsp",
-		usage: "fsp FILE|FQME [--period P] --ind 'rsi(14),ema(20),macd(12,26,9)' -o OUT.csv|OUT.parquet  (or: fsp --list)",
+		usage: "fsp FILE|FQME [--period P] --ind 'rsi(14),ema(20),macd(12,26,9)' -o OUT.csv|OUT.parquet|- (or: fsp --list)",
 		summary: "compute indicators over a bar file (.csv or .parquet) or a stored series and write time plus one " +
 			"column per indicator output",
 		run: runFSP,
@@ -34,8 +34,9 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 	var period periodFlag
 	fs.Var(&period, "period", "bar period `P` (60, 1m, 1h, 1d): of the stored series to read, or to resample a file to")
 	ind := fs.String("ind", "", "indicator `SPECS`, comma-separated: rsi(14),ema(20,rsi(14)),macd(12,26,9) (see --list)")
-	out := fs.String("o", "", "output `FILE`: .csv or .parquet")
+	out := fs.String("o", "", "output `FILE`: .csv or .parquet, or - for CSV on stdout")
 	list := fs.Bool("list", false, "list the indicators with their parameters and outputs")
+	align := addAlignFlags(fs)
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -57,13 +58,15 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 		return usagef("--ind: %v", err)
 	}
 	if *out == "" {
-		return usagef("-o is required: the output .csv or .parquet file")
+		return usagef("-o is required: the output .csv or .parquet file, or - for CSV on stdout")
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
-	if ext != ".csv" && ext != ".parquet" {
-		return usagef("-o %q: want a .csv or .parquet file", *out)
+	if *out == "-" {
+		ext = ".csv"
+	} else if ext != ".csv" && ext != ".parquet" {
+		return usagef("-o %q: want a .csv or .parquet file, or - for CSV on stdout", *out)
 	}
-	f, err := loadBars(e, pos[0], period.secs)
+	f, err := loadBars(e, pos[0], period.secs, align)
 	if err != nil {
 		return err
 	}
@@ -77,6 +80,9 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 	tab := fspTable{time: cas.Time(), names: cas.Columns()}
 	for _, name := range tab.names {
 		tab.cols = append(tab.cols, cas.Column(name))
+	}
+	if *out == "-" {
+		return tab.writeCSV(e.stdout)
 	}
 	write := tab.writeCSV
 	if ext == ".parquet" {
@@ -92,7 +98,7 @@ func runFSP(ctx context.Context, e *env, args []string) error {
 // loadBars reads src as a .csv or .parquet bar file when it names one,
 // otherwise as an FQME from the store (which needs the period). A file is
 // resampled to period when one is given and differs from the file's.
-func loadBars(e *env, src string, period int64) (*frames.OHLCV, error) {
+func loadBars(e *env, src string, period int64, align alignFlags) (*frames.OHLCV, error) {
 	switch strings.ToLower(filepath.Ext(src)) {
 	case ".csv", ".parquet":
 		var f *frames.OHLCV
@@ -105,8 +111,12 @@ func loadBars(e *env, src string, period int64) (*frames.OHLCV, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fsp %s: %w", src, err)
 		}
+		cal, err := align.resolve("")
+		if err != nil {
+			return nil, err
+		}
 		if period > 0 && period != f.Period {
-			if f, err = f.Resample(period); err != nil {
+			if f, err = f.ResampleIn(period, cal); err != nil {
 				return nil, fmt.Errorf("fsp %s --period %s: %w", src, frames.FormatPeriod(period), err)
 			}
 		}
@@ -119,7 +129,11 @@ func loadBars(e *env, src string, period int64) (*frames.OHLCV, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fsp: %w", err)
 	}
-	f, _, err := st.ReadRangeAs(src, period, math.MinInt64, math.MaxInt64)
+	cal, err := align.resolve(src)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := st.ReadRangeAsIn(src, period, math.MinInt64, math.MaxInt64, cal)
 	if errors.Is(err, frames.ErrNotFound) {
 		return nil, fmt.Errorf("fsp: no %s series of %s in the store %s (workbench store ls lists them): %w",
 			frames.FormatPeriod(period), src, e.storeDir(), err)

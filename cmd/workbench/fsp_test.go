@@ -234,3 +234,18 @@ func TestDemoFSPStep(t *testing.T) {
 		t.Errorf("summary MACD hist %q, TA-Lib %v", row[4], lastOf(ref, "macd_hist"))
 	}
 }
+
+// -o - writes the CSV to stdout, and nothing else there.
+func TestFSPCommandToStdout(t *testing.T) {
+	in := oracle.Path(t, "ohlcv", "goog_daily_2004-2008.csv")
+	ref := oracle.Columns(t, oracle.Path(t, "ta", "goog_daily_2004-2008.talib.csv"))
+	code, stdout, stderr := runCLI(t, "fsp", in, "--ind", fspInd, "-o", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "stdout.csv")
+	if err := os.WriteFile(out, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fspWantColumns(t, oracle.Columns(t, out), ref, fspPairs)
+}

@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	storeGapsUsage   = "store gaps F [--period P] [--calendar crypto|us-equity|cme] [--all] [--json]"
+	storeGapsUsage   = "store gaps F [--period P] [--calendar crypto|us-equity|cme…] [--all] [--json] [--tz ZONE]"
 	storeGapsSummary = "find gaps, duplicate times, null and out-of-order rows in a series and classify each gap " +
 		"against the market's calendar (market closed, or unexpected: missing data or plausibly no trades)"
 )
@@ -21,31 +21,9 @@ func init() {
 	storeCommands["gaps"] = storeCommand{usage: storeGapsUsage, summary: storeGapsSummary, run: runStoreGaps}
 }
 
-// venueCalendars maps fqme tokens (venues, brokers, piker's crypto venue
-// names) to the calendar their markets trade on.
-var venueCalendars = map[string]string{
-	"binance": "crypto", "kraken": "crypto", "crypto": "crypto", "coinbase": "crypto", "bybit": "crypto",
-	"spot": "crypto", "perp": "crypto", "usdtm": "crypto",
-	"cme": "cme", "globex": "cme", "cbot": "cme", "nymex": "cme", "comex": "cme",
-	"nasdaq": "us-equity", "nyse": "us-equity", "arca": "us-equity", "amex": "us-equity",
-}
-
-// calendarForFQME infers the calendar from the fqme's tokens; "" when no
-// token names a known venue or tokens disagree.
-func calendarForFQME(fqme string) string {
-	found := ""
-	for _, tok := range strings.Split(strings.ToLower(fqme), ".") {
-		c, ok := venueCalendars[tok]
-		if !ok {
-			continue
-		}
-		if found != "" && found != c {
-			return ""
-		}
-		found = c
-	}
-	return found
-}
+// calendarForFQME infers the calendar from the fqme (see
+// frames.CalendarNameForFQME); "" when it cannot tell.
+func calendarForFQME(fqme string) string { return frames.CalendarNameForFQME(fqme) }
 
 // gapsJSON is the JSON shape of one series' gap report.
 type gapsJSON struct {
@@ -60,7 +38,8 @@ func runStoreGaps(_ context.Context, e *env, args []string) error {
 	calName := fs.String("calendar", "", "market `CALENDAR`: "+strings.Join(frames.CalendarNames(), ", ")+
 		" (default: inferred from the fqme's venue)")
 	all := fs.Bool("all", false, "list market-closed gaps too, not just the unexpected ones")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print the report as JSON (times in UTC epoch seconds)")
+	tz := fs.String("tz", "", "show times in `ZONE` (IANA name or UTC; default: the exchange's zone, UTC for crypto)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -78,6 +57,10 @@ func runStoreGaps(_ context.Context, e *env, args []string) error {
 	cal, err := frames.CalendarByName(name)
 	if err != nil {
 		return usagef("--calendar: %v", err)
+	}
+	loc, err := zoneFlag(*tz, cal)
+	if err != nil {
+		return err
 	}
 	st, err := e.openStore()
 	if err != nil {
@@ -98,7 +81,7 @@ func runStoreGaps(_ context.Context, e *env, args []string) error {
 		return writeGapsJSON(e.stdout, fqme, r)
 	}
 	fmt.Fprintf(e.stdout, "%s: ", fqme)
-	r.WriteTable(e.stdout, *all)
+	r.WriteTableIn(e.stdout, *all, loc)
 	return nil
 }
 

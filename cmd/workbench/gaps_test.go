@@ -97,10 +97,19 @@ func TestStoreGapsCMECalendarFromVenue(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	// Weekends and daily halts are listed with --all and are market closed.
-	if !strings.Contains(out, "calendar cme") || !strings.Contains(out, "22 market closed") ||
-		!strings.Contains(out, "2024-01-05 21:59      2024-01-07 23:00") {
+	// Weekends and daily halts are listed with --all and are market closed,
+	// in Chicago time unless --tz says otherwise; 6E is a currency future.
+	if !strings.Contains(out, "calendar cme-fx") || !strings.Contains(out, "22 market closed") ||
+		!strings.Contains(out, "last bar (Chicago)") || !strings.Contains(out, "2024-01-05 15:59      2024-01-07 17:00") {
 		t.Errorf("report:\n%s", out)
+	}
+	code, out, _ = runCLI(t, "store", "gaps", "6eh4.cme.ib", "--store", dir, "--all", "--tz", "UTC")
+	if code != 0 || !strings.Contains(out, "2024-01-05 21:59      2024-01-07 23:00") {
+		t.Errorf("report in UTC (exit %d):\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "store", "gaps", "6eh4.cme.ib", "--store", dir, "--tz", "Moon/Base"); code != 2 ||
+		!strings.Contains(errOut, "--tz") {
+		t.Errorf("bad --tz: exit %d, %s", code, errOut)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strings"
 	"time"
 
@@ -68,7 +69,8 @@ func runLive(ctx context.Context, e *env, args []string) error {
 	gens := make([]*feeds.Synthetic, len(names))
 	pending := make([]frames.Bar, len(names)) // each generator's next bar
 	for i, fq := range names {
-		f, err := store.Read(fq, period.secs)
+		// Any period the stored data supports, as other commands: 1h from 1m.
+		f, _, err := store.ReadRangeAs(fq, period.secs, math.MinInt64, math.MaxInt64)
 		switch {
 		case err == nil:
 		case *feed == "synthetic" && errors.Is(err, frames.ErrNotFound):
@@ -134,7 +136,7 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		}
 		for i, fq := range names {
 			// The last bar may still be forming: read it again with the new ones.
-			f, err := store.ReadRange(fq, period.secs, last[i], 1<<62)
+			f, _, err := store.ReadRangeAs(fq, period.secs, last[i], math.MaxInt64)
 			if err != nil {
 				fmt.Fprintf(e.stderr, "live %s: %v\n", fq, err)
 				continue

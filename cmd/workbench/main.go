@@ -13,7 +13,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -48,7 +50,49 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if !scripts.IsEvaluator() {
+		// Only the real command supervises: a test calling run in its own
+		// process has no workbench executable to start.
+		selfExe, _ = os.Executable()
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// selfExe is this executable when it may start evaluator processes.
+var selfExe string
+
+// evaluator returns the command that runs `workbench name args...` as an
+// evaluator process under this one (see the scripts package), with the
+// command's streams, or nil where this process must evaluate itself: it is
+// the evaluator, or there is no executable to start. journal is the REPL's
+// session journal ("" otherwise).
+func evaluator(ctx context.Context, e *env, name string, args []string, journal string) *exec.Cmd {
+	if selfExe == "" {
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, selfExe, append([]string{name}, args...)...)
+	// Ctrl-C reaches the evaluator from the terminal; a supervisor
+	// interrupted otherwise passes it on and waits.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.Env = append(os.Environ(), scripts.EvaluatorEnv+"="+journal)
+	cmd.Stdin, cmd.Stdout = e.stdin, e.stdout
+	return cmd
+}
+
+// superviseOnce runs a one-shot evaluator (run, notebook) to its end: its
+// exit code becomes ours, and a fault becomes an error naming file.
+func superviseOnce(cmd *exec.Cmd, e *env, file string) error {
+	code, fault, err := scripts.Supervise(cmd, e.stderr)
+	switch {
+	case err != nil:
+		return err
+	case fault != nil:
+		return fmt.Errorf("%s: the script ended the interpreter: %w", file, fault)
+	case code != 0:
+		// The evaluator said why already.
+		return &scripts.ExitError{Code: code}
+	}
+	return nil
 }
 
 // run is main without the process: it returns the exit code.
@@ -58,6 +102,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	name := "repl"
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		name, args = "help", args[1:]
+	} else if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		name, args = "version", args[1:]
 	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
@@ -101,6 +147,52 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "workbench %s\n", msg)
 		return 1
 	}
+}
+
+func init() {
+	register(&command{
+		name:    "version",
+		usage:   "version (also: workbench --version)",
+		summary: "print the module version and the VCS revision this binary was built from",
+		run: func(ctx context.Context, e *env, args []string) error {
+			if _, err := e.parse(e.flags(commands["version"]), args); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, version())
+			return nil
+		},
+	})
+}
+
+// version describes the build: "workbench v1.2.3 (rev abc123…, 2026-01-02T…,
+// modified) go1.26", from what the go tool stamped into the binary.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "workbench (no build information)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var vcs []string
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	if r := settings["vcs.revision"]; r != "" {
+		vcs = append(vcs, settings["vcs"]+" "+r)
+	}
+	if t := settings["vcs.time"]; t != "" {
+		vcs = append(vcs, t)
+	}
+	if settings["vcs.modified"] == "true" {
+		vcs = append(vcs, "modified")
+	}
+	if len(vcs) == 0 {
+		vcs = append(vcs, "no VCS revision: built outside a checkout, or with -buildvcs=false")
+	}
+	return fmt.Sprintf("workbench %s (%s) %s", v, strings.Join(vcs, ", "), bi.GoVersion)
 }
 
 func logLevel() slog.Level {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,5 +100,39 @@ func TestBadFlagSaysItOnce(t *testing.T) {
 	code, _, stderr = runCLI(t, "chart", "-h")
 	if code != 0 || !strings.Contains(stderr, "flags:") || !strings.Contains(stderr, "-dpi") {
 		t.Fatalf("-h: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// --version and version print what the go tool reads from the same binary
+// (`go version -m`): the module version, the VCS revision when stamped, and
+// the Go version.
+func TestVersion(t *testing.T) {
+	bin := workbenchBinary(t)
+	meta, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Skipf("go version -m: %v", err)
+	}
+	want := map[string]string{}
+	for _, l := range strings.Split(string(meta), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) >= 3 && f[0] == "mod":
+			want["mod"] = f[2]
+		case len(f) >= 2 && f[0] == "build" && strings.HasPrefix(f[1], "vcs.revision="):
+			want["rev"] = strings.TrimPrefix(f[1], "vcs.revision=")
+		case len(f) == 2 && strings.HasSuffix(f[0], ":"):
+			want["go"] = f[1]
+		}
+	}
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		out, err := exec.Command(bin, args...).Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		s := string(out)
+		if !strings.HasPrefix(s, "workbench "+want["mod"]+" (") || !strings.HasSuffix(s, " "+want["go"]+"\n") ||
+			(want["rev"] != "" && !strings.Contains(s, want["rev"])) || (want["rev"] == "" && !strings.Contains(s, "no VCS revision")) {
+			t.Fatalf("%v printed %q; go version -m says %v", args, s, want)
+		}
 	}
 }

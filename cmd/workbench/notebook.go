@@ -23,6 +23,7 @@ func init() {
 }
 
 func runNotebook(ctx context.Context, e *env, args []string) error {
+	all := args
 	var scriptArgs []string
 	for i, a := range args {
 		if a == "--" {
@@ -39,6 +40,9 @@ func runNotebook(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) != 1 {
 		return usagef("want one notebook FILE.go")
+	}
+	if cmd := evaluator(ctx, e, "notebook", all, ""); cmd != nil {
+		return superviseOnce(cmd, e, pos[0])
 	}
 	return writeNotebook(ctx, pos[0], *out, e.storeDir(), *keep, scriptArgs, e.stdout)
 }

@@ -13,6 +13,7 @@ import (
 
 	"workbench/feeds"
 	"workbench/frames"
+	"workbench/internal/atomicfile"
 	"workbench/mkt"
 	"workbench/paper"
 )
@@ -21,7 +22,7 @@ func init() {
 	register(&command{
 		name: "paper",
 		usage: "paper FILE.go|--strategy NAME --feed synthetic --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
-			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME]",
+			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid]",
 		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed (synthetic: bars from --start, " +
 			"default now, one period per --every); each closed bar is " +
 			"matched by the paper clearing engine, fills print as they happen and go to the ledger trades_paper_<acct>.toml " +
@@ -50,6 +51,8 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	accounts := fs.String("accounts", "", "accounts `DIR` (default: \"accounts\" next to the store folder)")
 	acct := fs.String("acct", "session", "account `NAME`: the files are trades_paper_NAME.toml and account.paper.NAME.toml")
 	statusEvery := fs.Int("status", 1, "print a status line every `N` bars")
+	resume := fs.Bool("resume", false, "continue the account's existing ledger: start from its positions and cash (--cash less what it spent), "+
+		"the synthetic bars from each market's last stored close")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -85,7 +88,31 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var markets []mkt.MktPair
+	folder := accountsFolder(e, *accounts)
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	book, err := openBook(folder, *acct, *resume)
+	if err != nil {
+		return err
+	}
+	if txs := book.ledger.Transactions(); len(txs) > 0 {
+		// The ledger replays in time order: a resumed session trades after
+		// its last transaction, so that the replay is the order it traded in.
+		last := txs[len(txs)-1].Time.Unix()
+		after := (last/period.secs + 1) * period.secs
+		switch {
+		case *start == "":
+			startT = max(startT, after)
+		case startT < after:
+			return usagef("paper --start %s: the ledger's last transaction is at %s; resume from %s or later", *start,
+				txs[len(txs)-1].Time.UTC().Format(time.RFC3339), time.Unix(after, 0).UTC().Format(time.RFC3339))
+		}
+	}
+	marks, err := openMarks(e.storeDir())
+	if err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
 	var gens []*feeds.Synthetic
 	for _, fq := range strings.Split(*fqmes, ",") {
 		fq = strings.TrimSpace(fq)
@@ -93,34 +120,51 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		markets = append(markets, pair)
+		book.markets = append(book.markets, pair)
 		cfg.Series = append(cfg.Series, paper.Series{Market: pair})
-		gens = append(gens, feeds.NewSynthetic(syntheticMarket(fq, period.secs), startT))
+		// The bars go on from the last stored close, the mark `workbench
+		// account` values the same position at.
+		m := syntheticMarket(fq, period.secs)
+		if c, _, ok, err := marks.mark(fq); err != nil {
+			return fmt.Errorf("paper: %w", err)
+		} else if ok {
+			m.Price = c
+		}
+		gens = append(gens, feeds.NewSynthetic(m, startT))
+	}
+	book.cash = cfg.Cash
+	for _, tx := range book.ledger.Transactions() {
+		for _, p := range book.markets {
+			if strings.EqualFold(tx.FQME, p.FQME()) {
+				tx.FQME = p.FQME()
+				cfg.Opening = append(cfg.Opening, tx)
+			}
+		}
 	}
 	sess, err := paper.NewSession(cfg, period.secs, startT, strat)
 	if err != nil {
 		return err
 	}
-	folder := accountsFolder(e, *accounts)
-	if err := os.MkdirAll(folder, 0o755); err != nil {
-		return fmt.Errorf("paper: %w", err)
-	}
-	book := &paperBook{
-		ledger:   paper.NewLedger(filepath.Join(folder, paper.LedgerFileName(paperBroker, *acct)), paperBroker, *acct),
-		acctPath: filepath.Join(folder, paper.AccountFileName(paperBroker, *acct)),
-		cash:     cfg.Cash,
-		markets:  markets,
-	}
-	if _, err := os.Stat(book.ledger.Path); err == nil {
-		return fmt.Errorf("paper: %s exists: choose another --acct or move it away", book.ledger.Path)
-	}
+	// The account file is rebuilt from the ledger, the source of truth,
+	// whatever state a crash left it in.
 	if err := book.save(nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "paper trading %s on synthetic %s bars from %s, one every %v; ledger %s; Ctrl-C stops\n",
 		*fqmes, frames.FormatPeriod(period.secs), time.Unix(startT, 0).UTC().Format(time.RFC3339), *every, book.ledger.Path)
-	if err := streamSynthetic(ctx, e.stdout, sess, book, gens, *every, *nbars, *statusEvery); err != nil {
-		return err
+	if len(cfg.Opening) > 0 {
+		fmt.Fprintf(e.stdout, "resuming with %d transactions from the ledger: cash %.2f\n", len(cfg.Opening), sess.Cash())
+		for _, p := range book.markets {
+			if pos := sess.Position(p.FQME()); pos != 0 {
+				fmt.Fprintf(e.stdout, "  position %s %g\n", p.FQME(), pos)
+			}
+		}
+	}
+	_, err = untilDone(ctx, "paper", func() (struct{}, error) {
+		return struct{}{}, streamSynthetic(ctx, e.stdout, sess, book, gens, *every, *nbars, *statusEvery)
+	})
+	if err != nil {
+		return skipHint(err)
 	}
 	if sess.Bars() == 0 {
 		fmt.Fprintln(e.stdout, "no bar came: nothing traded")
@@ -175,17 +219,19 @@ func streamSynthetic(ctx context.Context, w io.Writer, sess *paper.Session, book
 			pending[i] = g.Next()
 		}
 		if fills := sess.Fills(); len(fills) > 0 {
+			// A fill is printed once it is in the ledger on disk.
 			txs := sess.Transactions()
-			for _, tx := range txs[book.ledger.Len():] {
+			unsaved := book.saved
+			if err := book.save(txs); err != nil {
+				return err
+			}
+			for _, tx := range txs[unsaved:] {
 				side := "buy"
 				if tx.Size.Sign() < 0 {
 					side = "sell"
 				}
-				fmt.Fprintf(w, "fill %s %s %s %s %s @ %s fee %s\n", tx.TID, tx.Time.Format(time.RFC3339),
+				fmt.Fprintf(w, "fill %s %s %s %s %s @ %s fee %s\n", book.tid(tx), tx.Time.Format(time.RFC3339),
 					side, tx.Size.Abs(), tx.FQME, tx.Price, tx.Cost)
-			}
-			if err := book.save(txs); err != nil {
-				return err
 			}
 		}
 		if (n+1)%statusEvery == 0 {
@@ -196,25 +242,79 @@ func streamSynthetic(ctx context.Context, w io.Writer, sess *paper.Session, book
 	return nil
 }
 
-// paperBook keeps a session's ledger and account file up to date.
+// paperBook keeps a session's ledger and account file up to date. The
+// ledger is the source of truth: it is written first, and the account file
+// is rebuilt from it at every save and at every start, so a crash between
+// the two writes leaves an account file the next start replaces.
 type paperBook struct {
 	ledger   *paper.Ledger
 	acctPath string
 	cash     decimal.Decimal
 	markets  []mkt.MktPair
+	// prefix keeps a resumed session's transaction ids apart from those
+	// already in the ledger ("r<entries at the start>."; "" for a new
+	// ledger): the ledger grows with every session that trades, so no two
+	// sessions share one.
+	prefix string
+	saved  int // the session's transactions in the ledger
 }
 
-// save adds the transactions the ledger lacks (txs are all of the
-// session's, in order) and rewrites the ledger and the account file, each
-// atomically.
-func (b *paperBook) save(txs []paper.Transaction) error {
-	if n := b.ledger.Len(); n < len(txs) {
-		for _, tx := range txs[n:] {
-			if err := b.ledger.Add(tx); err != nil {
-				return fmt.Errorf("paper: %w", err)
+// openBook opens an account's books in folder, first removing the
+// temporary files a crash in the middle of a write leaves behind. An
+// existing ledger is an error unless resume.
+func openBook(folder, acct string, resume bool) (*paperBook, error) {
+	b := &paperBook{acctPath: filepath.Join(folder, paper.AccountFileName(paperBroker, acct))}
+	lp := filepath.Join(folder, paper.LedgerFileName(paperBroker, acct))
+	if err := removeTemps(folder, filepath.Base(lp), filepath.Base(b.acctPath)); err != nil {
+		return nil, err
+	}
+	_, err := os.Stat(lp)
+	switch {
+	case err == nil && !resume:
+		return nil, fmt.Errorf("paper: %s exists: --resume continues it, or choose another --acct", lp)
+	case err == nil:
+		if b.ledger, err = paper.LoadLedger(lp); err != nil {
+			return nil, fmt.Errorf("paper: %w", err)
+		}
+		b.prefix = fmt.Sprintf("r%d.", b.ledger.Len())
+	default:
+		b.ledger = paper.NewLedger(lp, paperBroker, acct)
+	}
+	return b, nil
+}
+
+// removeTemps removes atomicfile's leftovers of the named files in dir.
+func removeTemps(dir string, names ...string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	for _, ent := range ents {
+		for _, n := range names {
+			if strings.HasPrefix(ent.Name(), "."+n+".tmp-") && atomicfile.IsTemp(ent.Name()) {
+				if err := os.Remove(filepath.Join(dir, ent.Name())); err != nil {
+					return fmt.Errorf("paper: %w", err)
+				}
 			}
 		}
 	}
+	return nil
+}
+
+// tid is the ledger's id of one of the session's transactions.
+func (b *paperBook) tid(tx paper.Transaction) string { return b.prefix + tx.TID }
+
+// save adds the transactions the ledger lacks (txs are all of the
+// session's, in order) and rewrites the ledger and then the account file,
+// each atomically.
+func (b *paperBook) save(txs []paper.Transaction) error {
+	for _, tx := range txs[min(b.saved, len(txs)):] {
+		tx.TID = b.tid(tx)
+		if err := b.ledger.Add(tx); err != nil {
+			return fmt.Errorf("paper: %w", err)
+		}
+	}
+	b.saved = max(b.saved, len(txs))
 	if err := b.ledger.Save(); err != nil {
 		return fmt.Errorf("paper: %w", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"workbench/scripts"
 )
 
 // buildBinary builds the workbench command once per test run.
@@ -207,16 +210,27 @@ func BenchmarkREPLStartup(b *testing.B) {
 	}
 }
 
-// BenchmarkRunEmptyScript is `workbench run` of a script that does nothing.
+// BenchmarkRunEmptyScript is `workbench run` of a script that does nothing:
+// supervised (the evaluator a child process), and in-process (the anchor:
+// the same command as its own evaluator), so the ratio is the supervisor's
+// cost per run.
 func BenchmarkRunEmptyScript(b *testing.B) {
 	bin := benchBinary(b)
 	p := filepath.Join(b.TempDir(), "empty.go")
 	os.WriteFile(p, []byte("package main\n\nfunc main() {}\n"), 0o644)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if out, err := exec.Command(bin, "run", p).CombinedOutput(); err != nil {
-			b.Fatalf("%v: %s", err, out)
-		}
+	for _, c := range []struct {
+		name string
+		env  []string
+	}{{"supervised", nil}, {"in-process", []string{scripts.EvaluatorEnv + "="}}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				cmd := exec.Command(bin, "run", p)
+				cmd.Env = append(os.Environ(), c.env...)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+			}
+		})
 	}
 }
 
@@ -228,4 +242,47 @@ func benchBinary(b *testing.B) string {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// A fault that ends the interpreter (each of the scripts package's fault
+// scripts, loaded at the prompt) is reported, and the session comes back
+// with its definitions.
+func TestREPLSurvivesFaults(t *testing.T) {
+	tm := startREPL(t, t.TempDir())
+	tm.waitFor("wb> ")
+	tm.typeLine("x := 21")
+	tm.waitFor("wb> ")
+	inputs := 1 // x + 1 is an input that succeeded too
+	for file, want := range faultScripts(t) {
+		tm.typeLine(":load " + file)
+		tm.waitFor("before")
+		tm.waitFor("the last input ended the interpreter: " + want)
+		tm.waitFor(fmt.Sprintf("session restored: %d inputs replayed", inputs))
+		inputs++
+		tm.waitFor("wb> ")
+		tm.typeLine("x + 1")
+		tm.waitFor("\n22\r\n")
+		tm.waitFor("wb> ")
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	if s := tm.buf.String(); strings.Contains(s, "goroutine ") {
+		t.Fatalf("crash dump on screen:\n%s", s)
+	}
+}
+
+// Piped input goes on after a fault with the line after the one that
+// caused it.
+func TestREPLPipedSurvivesFault(t *testing.T) {
+	cmd := exec.Command(workbenchBinary(t))
+	cmd.Stdin = strings.NewReader("x := 2\nfunc down(n int) int { return down(n+1) + 1 }\ndown(0)\nx * 21\n")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	if out.String() != "42\n" || !strings.Contains(errb.String(), "fatal error: stack overflow") ||
+		!strings.Contains(errb.String(), "session restored: 2 inputs replayed") {
+		t.Fatalf("stdout %q stderr %q", out.String(), errb.String())
+	}
 }

@@ -17,6 +17,7 @@ func init() {
 }
 
 func runScript(ctx context.Context, e *env, args []string) error {
+	all := args
 	// Everything after "--" belongs to the script, flags included.
 	var scriptArgs []string
 	for i, a := range args {
@@ -37,6 +38,9 @@ func runScript(ctx context.Context, e *env, args []string) error {
 	path := pos[0]
 	if _, err := os.Stat(path); err != nil {
 		return err
+	}
+	if cmd := evaluator(ctx, e, "run", all, ""); cmd != nil {
+		return superviseOnce(cmd, e, path)
 	}
 	in, err := scripts.New(scripts.Options{
 		Stdin: e.stdin, Stdout: e.stdout, Stderr: e.stderr,

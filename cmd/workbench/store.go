@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,6 +139,11 @@ func runStoreLs(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The store folder is created by the first import; listing one that
+	// does not exist is most likely a mistyped --store.
+	if _, err := os.Stat(st.Dir()); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("store %s does not exist (no such folder; `workbench store import` creates it)", st.Dir())
+	}
 	list, err := st.List()
 	if err != nil {
 		return err
@@ -248,23 +255,31 @@ func runStoreImport(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	bars, err := e.readImport(path, ext)
+	bars, warns, err := e.readImport(path, ext)
 	if err != nil {
 		return err
 	}
 	if bars.Len() == 0 {
 		return fmt.Errorf("import %s: the file holds no bars", path)
 	}
-	detected := frames.DetectPeriod(bars.Time)
+	// Append sorts the bars, so the period is what the sorted times say; an
+	// unsorted file is not blamed on the period, and where the period still
+	// does not fit, the disorder is named too.
+	times, disorder := bars.Time, outOfOrder(bars.Time)
+	if disorder != "" {
+		times = slices.Clone(bars.Time)
+		slices.Sort(times)
+	}
+	detected := frames.DetectPeriod(times)
 	switch {
 	case period.secs == 0 && bars.Period == 0 && detected == 0:
-		return usagef("%s: cannot tell the bar period from %d bar(s); give --period", path, bars.Len())
+		return usagef("%s: cannot tell the bar period from %d bar(s)%s; give --period", path, bars.Len(), disorder)
 	case period.secs == 0 && bars.Period == 0:
 		bars.Period = detected
 	case period.secs != 0:
 		if detected != 0 && detected != period.secs && bars.Len() > 2 {
-			return fmt.Errorf("import %s: the bars are %s apart most often, not --period %s",
-				path, frames.FormatPeriod(detected), frames.FormatPeriod(period.secs))
+			return fmt.Errorf("import %s: the bars are %s apart most often%s, not --period %s",
+				path, frames.FormatPeriod(detected), disorder, frames.FormatPeriod(period.secs))
 		}
 		bars.Period = period.secs
 	}
@@ -284,9 +299,16 @@ func runStoreImport(_ context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "  %s new, %s identical duplicates dropped, %d conflicting (newer kept)",
 		humanCount(int64(rep.Added)), humanCount(int64(rep.Duplicates)), len(rep.Conflicts))
 	if rep.Resorted {
-		fmt.Fprint(e.stdout, ", input was out of order and has been sorted")
+		fmt.Fprintf(e.stdout, ", input was out of order%s and has been sorted", disorder)
 	}
 	fmt.Fprintln(e.stdout)
+	for i, w := range warns {
+		if i == 5 {
+			fmt.Fprintf(e.stdout, "  … and %d more times read in another unit\n", len(warns)-5)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  warning: %s\n", w)
+	}
 	for i, c := range rep.Conflicts {
 		if i == 5 {
 			fmt.Fprintf(e.stdout, "  … and %d more conflicts\n", len(rep.Conflicts)-5)
@@ -305,17 +327,30 @@ func runStoreImport(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
+// outOfOrder names the first bar that comes before the one above it in
+// the file, as " (row N at T comes after row N-1 at T')", or is "".
+func outOfOrder(t []int64) string {
+	for i := 1; i < len(t); i++ {
+		if t[i] < t[i-1] {
+			return fmt.Sprintf(" (the rows are out of order: row %d, %s, comes after row %d, %s)",
+				i+1, isoTime(t[i]), i, isoTime(t[i-1]))
+		}
+	}
+	return ""
+}
+
 // readImport reads the file, with a byte progress bar when stdout is a
-// terminal and the file is big enough to wait for.
-func (e *env) readImport(path, ext string) (*frames.OHLCV, error) {
+// terminal and the file is big enough to wait for. It returns the rows
+// whose time was read in another unit than the rest of the file's.
+func (e *env) readImport(path, ext string) (*frames.OHLCV, []frames.ReadWarning, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
+		return nil, nil, fmt.Errorf("import: %w", err)
 	}
 	defer fh.Close()
 	info, err := fh.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
+		return nil, nil, fmt.Errorf("import: %w", err)
 	}
 	var bar *progressbar.ProgressBar
 	if out, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(out.Fd())) && info.Size() >= progressMin {
@@ -334,31 +369,38 @@ func (e *env) readImport(path, ext string) (*frames.OHLCV, error) {
 		if bar != nil {
 			r = io.TeeReader(fh, bar)
 		}
-		f, err := frames.ReadCSV(r)
+		f, warns, err := frames.ReadCSVWithWarnings(r)
 		if err != nil {
 			var pe *frames.ParseError
 			if errors.As(err, &pe) && pe.File == "" {
 				pe.File = path
-				return nil, pe
+				return nil, nil, pe
 			}
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return f, nil
+		return f, inFile(warns, path), nil
 	}
 	var r io.ReaderAt = fh
 	if bar != nil {
 		r = progressReaderAt{fh, bar}
 	}
-	f, err := frames.ReadParquet(r, info.Size())
+	f, warns, err := frames.ReadParquetWithWarnings(r, info.Size())
 	if err != nil {
 		var pe *frames.ParquetError
 		if errors.As(err, &pe) && pe.File == "" {
 			pe.File = path
-			return nil, pe
+			return nil, nil, pe
 		}
-		return nil, &frames.ParquetError{File: path, Err: err}
+		return nil, nil, &frames.ParquetError{File: path, Err: err}
 	}
-	return f, nil
+	return f, inFile(warns, path), nil
+}
+
+func inFile(warns []frames.ReadWarning, path string) []frames.ReadWarning {
+	for i := range warns {
+		warns[i].File = path
+	}
+	return warns
 }
 
 // progressReaderAt counts the bytes a parquet read pulls into the bar.
@@ -398,9 +440,15 @@ func runStoreExport(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := st.Read(pos[0], period.secs)
+	// As everywhere else, a period not stored is resampled from one that
+	// divides it.
+	f, src, err := st.ReadRangeAs(pos[0], period.secs, math.MinInt64, math.MaxInt64)
 	if err != nil {
 		return err
+	}
+	from := ""
+	if src != period.secs {
+		from = " (resampled from " + frames.FormatPeriod(src) + ")"
 	}
 	switch {
 	case *out == "-":
@@ -413,7 +461,7 @@ func runStoreExport(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("export %s: %w", pos[0], err)
 	}
-	fmt.Fprintf(e.stdout, "exported %s bars of %s %s to %s\n", humanCount(int64(f.Len())), pos[0], frames.FormatPeriod(period.secs), *out)
+	fmt.Fprintf(e.stdout, "exported %s bars of %s %s%s to %s\n", humanCount(int64(f.Len())), pos[0], frames.FormatPeriod(period.secs), from, *out)
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -45,7 +46,8 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait between failed attempts
 	// (defaults 250 ms and 30 s). The wait doubles per consecutive failure,
 	// with ±50% jitter, and starts over once a connection has delivered a
-	// message.
+	// message: a connection that delivered and then dropped is retried
+	// after MinBackoff (jittered), a MaxAge renewal at once.
 	MinBackoff, MaxBackoff time.Duration
 	// ReadLimit is the largest message accepted (default 16 MiB).
 	ReadLimit int64
@@ -88,6 +90,10 @@ var Stop = errors.New("stop")
 type Client struct {
 	cfg Config
 
+	// http dials the handshakes; its idle connections (left by refused
+	// handshakes) are closed when Run ends, so none outlives it.
+	http *http.Client
+
 	mu   sync.Mutex
 	conn *Conn
 }
@@ -106,7 +112,7 @@ func New(cfg Config) *Client {
 	if cfg.ReadLimit <= 0 {
 		cfg.ReadLimit = 16 << 20
 	}
-	return &Client{cfg: cfg}
+	return &Client{cfg: cfg, http: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
 }
 
 // ErrNotConnected is returned by Send while no connection is up.
@@ -127,6 +133,7 @@ func (cl *Client) Send(ctx context.Context, msg []byte) error {
 // goroutine, until ctx is done (nil), handle returns Stop (nil) or another
 // error (returned). Connection failures never end Run: it reconnects.
 func (cl *Client) Run(ctx context.Context, handle func(msg []byte) error) error {
+	defer cl.http.CloseIdleConnections()
 	failures := 0
 	for attempt := 1; ; attempt++ {
 		delivered, err := cl.session(ctx, attempt, handle)
@@ -143,11 +150,18 @@ func (cl *Client) Run(ctx context.Context, handle func(msg []byte) error) error 
 		if cl.cfg.OnDisconnect != nil {
 			cl.cfg.OnDisconnect(err)
 		}
-		if delivered || errors.Is(err, ErrMaxAge) {
+		switch {
+		case errors.Is(err, ErrMaxAge):
 			failures = 0
-			continue // reconnect at once: the server was fine a moment ago
+			continue // a renewal: the server is fine, reconnect at once
+		case delivered:
+			// The server was fine a moment ago: start the backoff over,
+			// but still wait its first step, so a server that drops every
+			// connection at once is not hammered.
+			failures = 1
+		default:
+			failures++
 		}
-		failures++
 		if !sleep(ctx, cl.backoff(failures)) {
 			return nil
 		}
@@ -182,9 +196,15 @@ func (h *handlerError) Error() string { return h.err.Error() }
 
 // session runs one connection; delivered reports whether any message
 // reached handle.
+//
+// Reads never carry a deadline: coder/websocket closes the socket
+// abruptly when a read's context ends, which would deny the venue the
+// normal closure a renewal or a shutdown owes it. A watchdog goroutine
+// ends the session instead, closing the socket normally (shutdown, age)
+// or at once (stall, lost pong), which ends the pending read.
 func (cl *Client) session(ctx context.Context, attempt int, handle func([]byte) error) (delivered bool, err error) {
 	dctx, cancel := context.WithTimeout(ctx, cl.cfg.StallTimeout)
-	ws, _, err := websocket.Dial(dctx, cl.cfg.URL, &websocket.DialOptions{HTTPHeader: cl.cfg.Header})
+	ws, _, err := websocket.Dial(dctx, cl.cfg.URL, &websocket.DialOptions{HTTPHeader: cl.cfg.Header, HTTPClient: cl.http})
 	cancel()
 	if err != nil {
 		return false, fmt.Errorf("dial %s: %w", cl.cfg.URL, err)
@@ -214,11 +234,54 @@ func (cl *Client) session(ctx context.Context, attempt int, handle func([]byte) 
 		cl.cfg.OnConnect(attempt)
 	}
 
-	// The pinger lives exactly as long as this session.
-	sessCtx, endSession := context.WithCancel(ctx)
+	// The watchdog and the pinger live exactly as long as this session:
+	// done ends them and the deferred Wait outlasts them.
+	var last atomic.Int64 // unix ns of the last message
+	last.Store(time.Now().UnixNano())
+	reason := make(chan error, 1) // why the watchdog or pinger closed the socket; the first wins
+	end := func(why error, close func()) {
+		select {
+		case reason <- why:
+		default:
+		}
+		close()
+	}
+	normal := func(msg string) func() { return func() { ws.Close(websocket.StatusNormalClosure, msg) } }
+	done := make(chan struct{})
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	defer endSession()
+	defer close(done)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		stall := time.NewTimer(cl.cfg.StallTimeout)
+		defer stall.Stop()
+		var age <-chan time.Time
+		if cl.cfg.MaxAge > 0 {
+			t := time.NewTimer(cl.cfg.MaxAge)
+			defer t.Stop()
+			age = t.C
+		}
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				end(ctx.Err(), normal(""))
+				return
+			case <-age:
+				end(ErrMaxAge, normal("renewing"))
+				return
+			case <-stall.C:
+				if idle := time.Since(time.Unix(0, last.Load())); idle < cl.cfg.StallTimeout {
+					stall.Reset(cl.cfg.StallTimeout - idle)
+					continue
+				}
+				end(fmt.Errorf("%s: %w (%v)", cl.cfg.URL, ErrStalled, cl.cfg.StallTimeout), func() { ws.CloseNow() })
+				return
+			}
+		}
+	}()
 	if cl.cfg.Ping > 0 {
 		wg.Add(1)
 		go func() {
@@ -227,14 +290,14 @@ func (cl *Client) session(ctx context.Context, attempt int, handle func([]byte) 
 			defer t.Stop()
 			for {
 				select {
-				case <-sessCtx.Done():
+				case <-done:
 					return
 				case <-t.C:
-					pctx, cancel := context.WithTimeout(sessCtx, cl.cfg.StallTimeout)
+					pctx, cancel := context.WithTimeout(ctx, cl.cfg.StallTimeout)
 					perr := ws.Ping(pctx)
 					cancel()
-					if perr != nil && sessCtx.Err() == nil {
-						ws.CloseNow()
+					if perr != nil && ctx.Err() == nil {
+						end(fmt.Errorf("%s: ping: %w", cl.cfg.URL, perr), func() { ws.CloseNow() })
 						return
 					}
 				}
@@ -242,35 +305,20 @@ func (cl *Client) session(ctx context.Context, attempt int, handle func([]byte) 
 		}()
 	}
 
-	var deadline time.Time
-	if cl.cfg.MaxAge > 0 {
-		deadline = time.Now().Add(cl.cfg.MaxAge)
-	}
 	for {
-		timeout := cl.cfg.StallTimeout
-		aged := false
-		if !deadline.IsZero() {
-			if left := time.Until(deadline); left < timeout {
-				timeout, aged = max(left, 0), true
-			}
-		}
-		rctx, cancel := context.WithTimeout(sessCtx, timeout)
-		_, msg, rerr := ws.Read(rctx)
-		timedOut := rctx.Err() == context.DeadlineExceeded
-		cancel()
+		_, msg, rerr := ws.Read(context.Background())
 		if rerr != nil {
-			switch {
-			case ctx.Err() != nil:
-				ws.Close(websocket.StatusNormalClosure, "")
+			select {
+			case why := <-reason:
+				return delivered, why
+			default:
+			}
+			if ctx.Err() != nil {
 				return delivered, ctx.Err()
-			case timedOut && aged:
-				ws.Close(websocket.StatusNormalClosure, "renewing")
-				return delivered, ErrMaxAge
-			case timedOut:
-				return delivered, fmt.Errorf("%s: %w (%v)", cl.cfg.URL, ErrStalled, cl.cfg.StallTimeout)
 			}
 			return delivered, fmt.Errorf("read %s: %w", cl.cfg.URL, rerr)
 		}
+		last.Store(time.Now().UnixNano())
 		delivered = true
 		if herr := handle(msg); herr != nil {
 			ws.Close(websocket.StatusNormalClosure, "")

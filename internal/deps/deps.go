@@ -6,8 +6,6 @@
 package deps
 
 import (
-	_ "github.com/go-zeromq/zmq4"
 	_ "github.com/nats-io/nats-server/v2/server"
 	_ "github.com/nats-io/nats.go"
-	_ "github.com/valyala/fastjson"
 )

@@ -36,6 +36,7 @@ import (
 // standard library.
 var Packages = []string{
 	"workbench/frames", "workbench/fsp", "workbench/paper", "workbench/feeds", "workbench/plots", "workbench/mkt",
+	"workbench/display",
 	"github.com/go-gota/gota/dataframe", "github.com/go-gota/gota/series",
 	"gonum.org/v1/gonum/floats", "gonum.org/v1/gonum/stat", "gonum.org/v1/gonum/mat",
 	"github.com/shopspring/decimal",

@@ -1,0 +1,73 @@
+package kraken
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"workbench/feeds"
+	"workbench/frames"
+	"workbench/internal/oracle"
+)
+
+// BenchmarkDecodeV2Trade decodes the recorded v2 trade message (two
+// trades) with Decode; BenchmarkDecodeV2TradePlainJSON, the anchor, only
+// unmarshals it into a struct.
+func BenchmarkDecodeV2Trade(b *testing.B) {
+	msg, err := os.ReadFile(oracle.Path(b, "raw/kraken/ws_v2_trade_update.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]feeds.Event, 0, 4)
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if evs, err = Decode(msg, 1, evs[:0]); err != nil || len(evs) != 2 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeV2TradePlainJSON(b *testing.B) {
+	msg, err := os.ReadFile(oracle.Path(b, "raw/kraken/ws_v2_trade_update.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		var m struct {
+			Channel, Type string
+			Data          []v2Trade
+		}
+		if err := json.Unmarshal(msg, &m); err != nil || len(m.Data) != 2 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAggregateRecordedTrades buckets the 1000 recorded REST trades
+// into flat-filled 1-minute bars.
+func BenchmarkAggregateRecordedTrades(b *testing.B) {
+	raw, err := os.ReadFile(oracle.Path(b, "raw/kraken/rest_0_public_Trades.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var e envelope
+	if err := json.Unmarshal(raw, &e); err != nil {
+		b.Fatal(err)
+	}
+	trades, _, err := parseTrades(e.Result, "btcusdt.spot.kraken")
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := trades[0].Time / 60e9 * 60
+	for b.Loop() {
+		a := newBarAgg(60, first, true)
+		out := frames.New(60, 512)
+		for _, tr := range trades {
+			if err := a.add(tr, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(trades)), "ns/trade")
+}
