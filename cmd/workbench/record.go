@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"time"
 
+	// The venues, registered with feeds for OpenVenue.
+	_ "workbench/feeds/binance"
+	_ "workbench/feeds/kraken"
 	"workbench/feeds/record"
 	"workbench/frames"
 )
@@ -26,7 +29,7 @@ func init() {
 
 func runRecord(ctx context.Context, e *env, args []string) error {
 	fs := e.flags(commands["record"])
-	fqmeList := fs.String("fqme", "", "markets to record, comma separated (`F[,F...]`), all of one venue")
+	fqmeList := fs.String("fqme", "", "markets to record (`F[,F...]`), comma separated, all of one venue")
 	period := periodFlag{secs: 60}
 	fs.Var(&period, "period", "bar `PERIOD` (1s, 1m, 5m …)")
 	trades := fs.Bool("trades", false, "also store every trade in the tick store")
@@ -62,11 +65,6 @@ func runRecord(ctx context.Context, e *env, args []string) error {
 	}
 	cfg := record.Config{FQMEs: fqmes, Period: period.secs, Trades: *trades, Quotes: *quotes,
 		OnAppend: e.recordProgress()}
-	if *trades || *quotes {
-		if cfg.Ticks, err = e.tickStore(); err != nil {
-			return err
-		}
-	}
 	rec, err := record.NewRecorder(venue, st, cfg)
 	if err != nil {
 		return err
@@ -103,12 +101,4 @@ func (e *env) recordProgress() func(string, *frames.OHLCV, record.MarketStats) {
 			time.Unix(bars.Time[0], 0).UTC().Format("2006-01-02 15:04:05"),
 			time.Unix(bars.Time[n-1], 0).UTC().Format("15:04:05"), s.Appended)
 	}
-}
-
-// tickStore is where --trades and --quotes go.
-//
-// SEAM: the frames tick store is being written in parallel; until it is
-// merged, raw ticks cannot be recorded.
-func (e *env) tickStore() (record.TickSink, error) {
-	return nil, errors.New("--trades/--quotes: this build has no tick store yet")
 }

@@ -149,7 +149,8 @@ func TestVenueFlagsAndConfig(t *testing.T) {
 		{[]string{"store", "fetch", "btcusdt", "--period", "1m", "--from", "2024-01-01"}, `no venue token`},
 		{[]string{"store", "fill", "btcusdt.spot.fake", "--period", "1m"}, "series not found"},
 		{[]string{"record", "--period", "1m"}, "--fqme is required"},
-		{[]string{"record", "--fqme", "btcusdt.spot.fake", "--trades"}, "tick store"},
+		{[]string{"record", "--fqme", "btcusdt.spot.fake,ethusdt.spot.binance"}, "is of venue binance, not fake"},
+		{[]string{"record", "--fqme", "btcusdt.spot.fake", "--period", "0"}, "--period"},
 	} {
 		code, out, errb := runCLI(t, append(tc.args, "--store", t.TempDir())...)
 		if code == 0 || !strings.Contains(errb, tc.want) {

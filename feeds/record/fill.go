@@ -39,10 +39,20 @@ func Fill(ctx context.Context, venue feeds.Venue, store *frames.Store, fqme stri
 	return h.Fill(ctx, fqme, period, cal)
 }
 
+// Gaps less than groupGap slots apart are asked for in one range (up to
+// groupSpan slots): a page of history holds hundreds of bars, so a series
+// with many short gaps (a quiet market's minutes without trades) costs a
+// request per page, not one per gap. The stored bars in between that come
+// along are not written again.
+const (
+	groupGap  = 500
+	groupSpan = 50000
+)
+
 // Fill asks the venue for the bars of each unexpected gap the calendar
-// finds in the stored series and appends them, one gap at a time. Slots
-// the venue has no bar for (nobody traded) are reported and remembered, so
-// a later Fill or Fetch does not ask again.
+// finds in the stored series and appends them, a group of nearby gaps at a
+// time. Slots the venue has no bar for (nobody traded) are reported and
+// remembered, so a later Fill or Fetch does not ask again.
 func (h *History) Fill(ctx context.Context, fqme string, period int64, cal frames.Calendar) (FillReport, error) {
 	c := h.defaults()
 	if cal == nil {
@@ -60,42 +70,86 @@ func (h *History) Fill(ctx context.Context, fqme string, period int64, cal frame
 	if err != nil {
 		return rep, err
 	}
-	gr := frames.FindGaps(stored, cal)
-	for _, g := range gr.Gaps {
-		if g.Kind != frames.GapUnexpected {
+	for _, g := range frames.FindGaps(stored, cal).Gaps {
+		if g.Kind == frames.GapUnexpected {
+			r := Range{g.LastBar + period, g.NextBar}
+			rep.Gaps = append(rep.Gaps, GapFill{Gap: g, Range: r, Asked: subtract([]Range{r}, known), Empty: []Range{}})
+		}
+	}
+	for i := 0; i < len(rep.Gaps); {
+		if len(rep.Gaps[i].Asked) == 0 {
+			i++
 			continue
 		}
-		r := Range{g.LastBar + period, g.NextBar}
-		gf := GapFill{Gap: g, Range: r, Asked: subtract([]Range{r}, known), Empty: []Range{}}
-		w := c.newWriter(fqme, period)
-		var got []Range
-		for _, a := range gf.Asked {
-			retries, err := c.fetchRange(ctx, fqme, period, a, stored.Close[g.LastRow], func(f *frames.OHLCV) error {
-				gf.Got += f.Len()
-				got = append(got, slotRanges(f.Time, period)...)
-				return w.add(f)
-			})
-			rep.Retries += retries
-			if err == nil {
-				err = w.flush()
+		span := Range{rep.Gaps[i].Asked[0].From, rep.Gaps[i].Range.To}
+		j := i + 1
+		for ; j < len(rep.Gaps); j++ {
+			g := rep.Gaps[j]
+			if len(g.Asked) == 0 {
+				continue
 			}
-			if err != nil {
-				rep.Gaps = append(rep.Gaps, gf)
-				return rep, fmt.Errorf("fill %s %s, gap %s: %w", fqme, frames.FormatPeriod(period), r.Format(period), errors.Join(err, w.flush()))
+			if g.Asked[0].From-span.To > groupGap*period || g.Range.To-span.From > groupSpan*period {
+				break
 			}
+			span.To = g.Asked[len(g.Asked)-1].To
 		}
-		// The bar after the gap is stored, so the venue has closed every
-		// slot before it: what it did not return, it does not have.
-		gf.Empty = subtract(gf.Asked, union(got))
-		if gf.Empty == nil {
-			gf.Empty = []Range{}
+		if err := c.fillGroup(ctx, fqme, period, span, stored.Close[rep.Gaps[i].Gap.LastRow], rep.Gaps[i:j], &rep.Retries); err != nil {
+			return rep, fmt.Errorf("fill %s %s, gaps %s: %w", fqme, frames.FormatPeriod(period), span.Format(period), err)
 		}
-		if err := addEmpty(c.Store, fqme, period, gf.Empty); err != nil {
-			return rep, err
-		}
-		rep.Gaps = append(rep.Gaps, gf)
+		i = j
 	}
 	return rep, nil
+}
+
+// fillGroup asks for span once and stores the bars of the gaps' asked
+// ranges, reporting each gap's.
+func (h *History) fillGroup(ctx context.Context, fqme string, period int64, span Range, prevClose float64,
+	gaps []GapFill, retries *int) error {
+	var asked []Range
+	for _, g := range gaps {
+		asked = append(asked, g.Asked...)
+	}
+	w := h.newWriter(fqme, period)
+	var got []Range
+	n, err := h.fetchRange(ctx, fqme, period, span, prevClose, func(f *frames.OHLCV) error {
+		keep := frames.New(period, 0)
+		k := 0
+		for i, t := range f.Time {
+			for k < len(asked) && asked[k].To <= t {
+				k++
+			}
+			if k < len(asked) && asked[k].From <= t {
+				keep.Add(t, f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i])
+			}
+		}
+		got = append(got, slotRanges(keep.Time, period)...)
+		return w.add(keep)
+	})
+	*retries += n
+	if err == nil {
+		err = w.flush()
+	}
+	if err != nil {
+		return errors.Join(err, w.flush())
+	}
+	// The bar after each gap is stored, so the venue has closed every
+	// slot before it: what it did not return, it does not have.
+	got = union(got)
+	var empty []Range
+	for i := range gaps {
+		g := &gaps[i]
+		g.Empty = nonNilRanges(subtract(g.Asked, got))
+		g.Got = int(totalSlots(g.Asked, period) - totalSlots(g.Empty, period))
+		empty = append(empty, g.Empty...)
+	}
+	return addEmpty(h.Store, fqme, period, empty)
+}
+
+func nonNilRanges(r []Range) []Range {
+	if r == nil {
+		return []Range{}
+	}
+	return r
 }
 
 // WriteText writes the report as a person reads it: one line per gap.

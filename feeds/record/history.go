@@ -236,7 +236,8 @@ func (h *History) checkPeriod(period int64) error {
 	if period < 1 {
 		return fmt.Errorf("%s: period %d s: want at least one second", h.Venue.Name(), period)
 	}
-	return nil
+	_, err := feeds.NewSampler(h.Venue.Name(), period, h.Venue.EmptyBars())
+	return err
 }
 
 // fetchRange calls sink with the bars opening in r, retrying failed
@@ -244,18 +245,12 @@ func (h *History) checkPeriod(period int64) error {
 func (h *History) fetchRange(ctx context.Context, fqme string, period int64, r Range, prevClose float64,
 	sink func(*frames.OHLCV) error) (int, error) {
 	cur := r.From
-	var b *barBuilder
-	if h.source(period) == "trades" {
-		b = newBarBuilder(period, h.Venue.EmptyBars() == feeds.FlatBar, prevClose, r.From)
-	}
+	trades := h.source(period) == "trades"
 	retries := 0
 	for attempt := 0; ; attempt++ {
 		before := cur
-		if b != nil {
-			before = b.next
-		}
 		var err error
-		if b == nil {
+		if !trades {
 			err = h.Venue.Bars(ctx, fqme, period, cur, r.To, func(f *frames.OHLCV) error {
 				f = within(f, cur, r.To)
 				if n := f.Len(); n > 0 {
@@ -264,8 +259,7 @@ func (h *History) fetchRange(ctx context.Context, fqme string, period int64, r R
 				return sink(f)
 			})
 		} else {
-			err = h.tradeBars(ctx, fqme, period, b, r.To, sink)
-			cur = b.next
+			err = h.tradeBars(ctx, fqme, period, &cur, &prevClose, r.To, sink)
 		}
 		if err == nil {
 			return retries, nil
@@ -296,32 +290,43 @@ type sinkError struct{ err error }
 func (e sinkError) Error() string { return e.err.Error() }
 func (e sinkError) Unwrap() error { return e.err }
 
-// tradeBars builds the bars opening before to from the venue's trades,
-// starting at b's next slot (so a retry resumes at the bar that was
-// forming). The bar forming at to is closed only when a trade at or after
-// to proves it closed, which is why trades are read one period beyond it.
-func (h *History) tradeBars(ctx context.Context, fqme string, period int64, b *barBuilder, to int64,
+// tradeBars builds the bars of the slots from *next to to from the
+// venue's trades with the sampler, advancing *next and *prevClose past the
+// bars it hands to sink (so a retry resumes at the bar that was forming).
+// The bar forming at to closes only when a trade at or after to proves it
+// closed, which is why trades are read one period beyond it. On a flat
+// venue the empty slots before the first trade get flat bars at prevClose.
+func (h *History) tradeBars(ctx context.Context, fqme string, period int64, next *int64, prevClose *float64, to int64,
 	sink func(*frames.OHLCV) error) error {
-	from := b.next
-	b.restart(b.next, b.prev)
-	err := h.Venue.Trades(ctx, fqme, from*1e9, (to+period)*1e9, func(trades []feeds.Trade) error {
-		out := frames.New(period, 0)
-		for _, tr := range trades {
-			if b.bucket(tr.Time) >= to {
-				b.closeUntil(to, out)
-				break
-			}
-			b.add(tr, out)
-		}
+	empty := h.Venue.EmptyBars()
+	s := newSampler(fqme, period, empty)
+	pns := period * 1e9
+	emit := func(out *frames.OHLCV) error {
 		if out.Len() == 0 {
 			return nil
 		}
+		if empty == feeds.FlatBar && out.Time[0] > *next {
+			lead := frames.New(period, 0)
+			addFlat(lead, *next, out.Time[0], period, *prevClose)
+			out = appendRows(lead, out)
+		}
+		*next, *prevClose = out.Time[out.Len()-1]+period, out.Close[out.Len()-1]
 		if err := sink(out); err != nil {
 			return sinkError{err}
 		}
 		return nil
+	}
+	return h.Venue.Trades(ctx, fqme, *next*1e9, (to+period)*1e9, func(trades []feeds.Trade) error {
+		out := frames.New(period, 0)
+		for _, tr := range trades {
+			if floorTo(tr.Time, pns)/1e9 >= to {
+				addEvents(out, s.Advance(to*1e9))
+				break
+			}
+			addEvents(out, s.Add(tr))
+		}
+		return emit(out)
 	})
-	return err
 }
 
 // within is the rows of f with from ≤ time < to.
@@ -349,9 +354,7 @@ func (h *History) newWriter(fqme string, period int64) *writer {
 }
 
 func (w *writer) add(f *frames.OHLCV) error {
-	for i := range f.Len() {
-		w.buf.Add(f.Time[i], f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i])
-	}
+	appendRows(w.buf, f)
 	if w.buf.Len() >= w.batch {
 		if err := w.flush(); err != nil {
 			return sinkError{err}

@@ -120,7 +120,7 @@ func TestFetchThroughFailingPagesEqualsTheExchangeBars(t *testing.T) {
 			if tc.empty == feeds.FlatBar {
 				wantEmpty = nil // a flat bar for each
 			}
-			if fmt.Sprint(rep.Empty) != fmt.Sprint(nonNil(wantEmpty)) {
+			if fmt.Sprint(rep.Empty) != fmt.Sprint(nonNilRanges(wantEmpty)) {
 				t.Errorf("empty %v, want %v", rep.Empty, wantEmpty)
 			}
 			if tc.empty == feeds.NoBar && len(wantEmpty) < 100 {
@@ -128,13 +128,6 @@ func TestFetchThroughFailingPagesEqualsTheExchangeBars(t *testing.T) {
 			}
 		})
 	}
-}
-
-func nonNil(r []Range) []Range {
-	if r == nil {
-		return []Range{}
-	}
-	return r
 }
 
 func TestSecondFetchAsksOnlyForWhatTheStoreLacks(t *testing.T) {
@@ -305,9 +298,15 @@ func TestFillClosesTheHolesCutIntoASeries(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := History{Venue: v, Store: st, Sleep: instant}
+		n0 := len(v.Requests())
 		rep, err := h.Fill(context.Background(), testFQME, 60, frames.Crypto)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Nearby gaps are asked for together: a page per 300 slots of the
+		// day, not a request per gap.
+		if n := len(v.Requests()) - n0; n > 6 || (empty == feeds.NoBar && len(rep.Gaps) < 50) {
+			t.Errorf("%d requests for %d gaps", n, len(rep.Gaps))
 		}
 		got, err := st.Read(testFQME, 60)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,22 +15,13 @@ import (
 	"workbench/frames"
 )
 
-// TickSink stores raw trades and quotes (record --trades/--quotes).
-//
-// SEAM: the frames tick store (written in parallel) implements this once
-// merged; until then a Recorder with Trades or Quotes needs a sink given.
-type TickSink interface {
-	AppendTrades(fqme string, trades []feeds.Trade) error
-	AppendQuotes(fqme string, quotes []feeds.Quote) error
-}
-
 // Config sets up a Recorder.
 type Config struct {
 	FQMEs  []string
 	Period int64 // bar period, s
-	// Trades and Quotes send the raw ticks to Ticks as well.
+	// Trades and Quotes also store the raw ticks in the store's tick
+	// store (frames.Store.AppendTrades, AppendQuotes).
 	Trades, Quotes bool
-	Ticks          TickSink
 	// VenueBars also subscribes to the venue's own bars of Period, used
 	// as the exchange's clock and as a check: a bar is closed when the
 	// venue closes its own, even if no trade follows, and one that differs
@@ -43,6 +35,11 @@ type Config struct {
 	// RecentBars is how many bars of the exchange's latest frame to fetch
 	// for a market the store has nothing of (default 1000).
 	RecentBars int64
+	// HistoryDelay is how long (exchange time) after a range the stream
+	// missed its bars are asked of the venue's history, which may lag
+	// the stream (default 2 s). Bars after such a range wait with it; at
+	// a stop those still waiting are left to the next run.
+	HistoryDelay time.Duration
 	// StopTimeout bounds the time spent, once the context is done,
 	// finishing the history requests the closed bars wait for (default
 	// 3 s). Bars after a range that could not be fetched are not
@@ -73,8 +70,11 @@ type market struct {
 	mu   sync.Mutex
 	tr   *tracker
 	q    []job
-	done bool
-	wake chan struct{}
+	// trades and quotes wait for the tick store.
+	trades []feeds.Trade
+	quotes []feeds.Quote
+	done   bool
+	wake   chan struct{}
 	// lastClose is the close of the last bar handed to the store, for the
 	// flat bars of a range built from trades.
 	lastClose float64
@@ -88,9 +88,6 @@ func NewRecorder(venue feeds.Venue, store *frames.Store, cfg Config) (*Recorder,
 	if cfg.Period < 1 {
 		return nil, fmt.Errorf("record: period %d s: want at least one second", cfg.Period)
 	}
-	if (cfg.Trades || cfg.Quotes) && cfg.Ticks == nil {
-		return nil, errors.New("record: raw trades or quotes asked for without a tick store")
-	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 1000
 	}
@@ -100,12 +97,18 @@ func NewRecorder(venue feeds.Venue, store *frames.Store, cfg Config) (*Recorder,
 	if cfg.RecentBars <= 0 {
 		cfg.RecentBars = 1000
 	}
+	if cfg.HistoryDelay <= 0 {
+		cfg.HistoryDelay = 2 * time.Second
+	}
 	if cfg.StopTimeout <= 0 {
 		cfg.StopTimeout = 3 * time.Second
 	}
 	h := cfg.History
 	h.Venue, h.Store = venue, store
 	h = h.defaults()
+	if err := h.checkPeriod(cfg.Period); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	return &Recorder{venue: venue, store: store, cfg: cfg, h: h, markets: map[string]*market{}}, nil
 }
 
@@ -199,7 +202,8 @@ func (r *Recorder) open(ctx context.Context) error {
 			}
 		}
 		m := &market{fqme: fqme, wake: make(chan struct{}, 1), lastClose: lastClose,
-			tr: newTracker(fqme, r.cfg.Period, last, r.cfg.RecentBars, r.venue.EmptyBars() == feeds.FlatBar)}
+			tr: newTracker(fqme, r.cfg.Period, last, r.cfg.RecentBars, r.venue.EmptyBars())}
+		m.tr.ticks, m.tr.delay = r.cfg.Trades, int64(r.cfg.HistoryDelay)
 		if last >= 0 {
 			m.tr.st.Last = last
 		}
@@ -227,7 +231,7 @@ func (r *Recorder) sink(ev feeds.Event) error {
 		if m := r.route(ev.Trade.FQME); m != nil {
 			m.mu.Lock()
 			if m.tr.trade(ev.Trade) && r.cfg.Trades {
-				m.tr.jobs = append(m.tr.jobs, job{trades: []feeds.Trade{ev.Trade}})
+				m.trades = append(m.trades, ev.Trade)
 			}
 			m.queue()
 		}
@@ -235,7 +239,7 @@ func (r *Recorder) sink(ev feeds.Event) error {
 		if m := r.route(ev.Quote.FQME); m != nil && r.cfg.Quotes {
 			m.mu.Lock()
 			m.tr.st.Quotes++
-			m.tr.jobs = append(m.tr.jobs, job{quotes: []feeds.Quote{ev.Quote}})
+			m.quotes = append(m.quotes, ev.Quote)
 			m.queue()
 		}
 	case feeds.KindBar:
@@ -286,17 +290,7 @@ func (r *Recorder) status(s feeds.Status) {
 // released.
 func (m *market) queue() {
 	jobs := m.tr.take()
-	for _, j := range jobs {
-		n := len(m.q)
-		switch {
-		case n > 0 && j.trades != nil && m.q[n-1].trades != nil:
-			m.q[n-1].trades = append(m.q[n-1].trades, j.trades...)
-		case n > 0 && j.quotes != nil && m.q[n-1].quotes != nil:
-			m.q[n-1].quotes = append(m.q[n-1].quotes, j.quotes...)
-		default:
-			m.q = append(m.q, j)
-		}
-	}
+	m.q = append(m.q, jobs...)
 	m.mu.Unlock()
 	if len(jobs) > 0 {
 		m.poke()
@@ -310,14 +304,20 @@ func (m *market) poke() {
 	}
 }
 
-// next waits for queued jobs; done is true once the stream has ended and
-// the queue is empty.
-func (m *market) next(ctx context.Context, tick <-chan time.Time) (jobs []job, flush, done bool) {
-	for {
+// next waits for queued jobs and takes them with the ticks waiting; done
+// is true once the stream has ended and the queue is empty. Ticks wait for
+// the flush tick: they come one by one.
+func (m *market) next(ctx context.Context, tick <-chan time.Time, trades *[]feeds.Trade, quotes *[]feeds.Quote) (jobs []job, flush, done bool) {
+	take := func() bool {
 		m.mu.Lock()
+		defer m.mu.Unlock()
 		jobs, m.q = m.q, nil
-		ended := m.done
-		m.mu.Unlock()
+		*trades, m.trades = append(*trades, m.trades...), m.trades[:0]
+		*quotes, m.quotes = append(*quotes, m.quotes...), m.quotes[:0]
+		return m.done
+	}
+	for {
+		ended := take()
 		if len(jobs) > 0 {
 			return jobs, false, false
 		}
@@ -327,9 +327,11 @@ func (m *market) next(ctx context.Context, tick <-chan time.Time) (jobs []job, f
 		select {
 		case <-m.wake:
 		case <-tick:
-			return nil, true, false
+			take()
+			return jobs, true, false
 		case <-ctx.Done():
-			return nil, true, true
+			take()
+			return jobs, true, true
 		}
 	}
 }
@@ -371,16 +373,16 @@ func (r *Recorder) write(ctx context.Context, m *market) error {
 		return nil
 	}
 	for {
-		jobs, timeUp, done := m.next(ctx, tick.C)
+		jobs, timeUp, done := m.next(ctx, tick.C, &trades, &quotes)
 		for k, j := range jobs {
 			switch {
-			case j.trades != nil:
-				trades = append(trades, j.trades...)
-			case j.quotes != nil:
-				quotes = append(quotes, j.quotes...)
 			case j.bars != nil:
 				if err := r.addBars(w, m, j.bars, flush); err != nil {
 					return err
+				}
+			case j.missedTrades.To != 0:
+				if err := r.fetchTrades(ctx, m, j.missedTrades, &trades); err != nil {
+					slog.Warn("record: the trades the stream lost could not be fetched", "fqme", m.fqme, "err", err)
 				}
 			default:
 				if err := r.fetch(ctx, w, m, j, flush); err != nil {
@@ -415,9 +417,7 @@ func (r *Recorder) addBars(w *writer, m *market, f *frames.OHLCV, flush func() e
 	}
 	m.lastClose = f.Close[f.Len()-1]
 	w.buf.Period = r.cfg.Period
-	for i := range f.Len() {
-		w.buf.Add(f.Time[i], f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i])
-	}
+	appendRows(w.buf, f)
 	if w.buf.Len() >= r.h.Batch {
 		return flush()
 	}
@@ -428,44 +428,57 @@ func (r *Recorder) addBars(w *writer, m *market, f *frames.OHLCV, flush func() e
 // it or ctx is done: the bars after it must not be appended before it. The
 // startup catch-up asks for the exchange's most recent frame first, then
 // the history between the store and it; bars are appended oldest first, so
-// a crash never leaves a hole behind the stored end.
+// a crash never leaves a hole behind the stored end. A venue whose history
+// lags its stream (the bar of a slot with trades not there yet) is asked
+// again, a few times.
 func (r *Recorder) fetch(ctx context.Context, w *writer, m *market, j job, flush func() error) error {
 	p := r.cfg.Period
 	rg := j.fetch
-	parts := []Range{rg}
 	if j.catchUp {
 		recent := Range{max(rg.From, rg.To-r.cfg.RecentBars*p), rg.To}
-		parts = []Range{recent, {rg.From, recent.From}}
-	}
-	got := make([]*frames.OHLCV, len(parts))
-	for i, part := range parts {
-		if part.From >= part.To {
-			continue
-		}
-		acc := frames.New(p, 0)
-		if err := r.fetchRetrying(ctx, m, part, func(f *frames.OHLCV) error {
-			m.mu.Lock()
-			m.tr.st.Fetched += f.Len()
-			m.mu.Unlock()
-			if i == 0 && len(parts) > 1 {
-				for k := range f.Len() {
-					acc.Add(f.Time[k], f.Open[k], f.High[k], f.Low[k], f.Close[k], f.Volume[k])
-				}
-				return nil
-			}
-			if err := r.addBars(w, m, f, flush); err != nil {
-				return sinkError{err}
-			}
-			return nil
-		}); err != nil {
+		acc, err := r.fetchAll(ctx, m, recent)
+		if err != nil {
 			return err
 		}
-		got[i] = acc
+		if recent.From > rg.From {
+			if err := r.fetchRetrying(ctx, m, Range{rg.From, recent.From}, func(f *frames.OHLCV) error {
+				if err := r.addBars(w, m, f, flush); err != nil {
+					return sinkError{err}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return r.addBars(w, m, acc, flush)
 	}
-	if len(parts) > 1 && got[0] != nil {
-		return r.addBars(w, m, got[0], flush)
+	for attempt := 0; ; attempt++ {
+		acc, err := r.fetchAll(ctx, m, rg)
+		if err != nil {
+			return err
+		}
+		if j.traded < 0 || slices.Contains(acc.Time, j.traded) || attempt >= 2*r.h.Retries {
+			if j.traded >= 0 && !slices.Contains(acc.Time, j.traded) {
+				slog.Warn("record: the venue's history has no bar where trades were seen", "fqme", m.fqme,
+					"slot", formatTime(j.traded, p))
+			}
+			return r.addBars(w, m, acc, flush)
+		}
+		slog.Info("record: the venue's history lags its stream; asking again", "fqme", m.fqme, "slot", formatTime(j.traded, p))
+		if err := r.h.Sleep(ctx, min(r.h.Backoff<<min(attempt, 5), 30*time.Second)); err != nil {
+			return err
+		}
 	}
-	return nil
+}
+
+// fetchAll is the bars of rg from history, in one frame.
+func (r *Recorder) fetchAll(ctx context.Context, m *market, rg Range) (*frames.OHLCV, error) {
+	acc := frames.New(r.cfg.Period, 0)
+	err := r.fetchRetrying(ctx, m, rg, func(f *frames.OHLCV) error {
+		appendRows(acc, f)
+		return nil
+	})
+	return acc, err
 }
 
 // fetchRetrying is History.fetchRange again and again (with its backoff
@@ -476,6 +489,9 @@ func (r *Recorder) fetchRetrying(ctx context.Context, m *market, rg Range, sink 
 		_, err := r.h.fetchRange(ctx, m.fqme, r.cfg.Period, Range{cur, rg.To}, m.lastClose, func(f *frames.OHLCV) error {
 			if n := f.Len(); n > 0 {
 				cur = f.Time[n-1] + r.cfg.Period
+				m.mu.Lock()
+				m.tr.st.Fetched += n
+				m.mu.Unlock()
 			}
 			return sink(f)
 		})
@@ -494,15 +510,46 @@ func (r *Recorder) fetchRetrying(ctx context.Context, m *market, rg Range, sink 
 	}
 }
 
+// fetchTrades adds to trades those of the venue's trade history in rg
+// (exchange ns, both ends included), trying until it has them or ctx is
+// done. The tick store drops the ones it has (by id).
+func (r *Recorder) fetchTrades(ctx context.Context, m *market, rg Range, trades *[]feeds.Trade) error {
+	for round := 0; ; round++ {
+		var got []feeds.Trade
+		err := r.venue.Trades(ctx, m.fqme, rg.From, rg.To+1, func(ts []feeds.Trade) error {
+			got = append(got, ts...)
+			return nil
+		})
+		if err == nil {
+			*trades = append(*trades, got...)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		if err := r.h.Sleep(ctx, min(r.h.Backoff<<min(round, 5), 30*time.Second)); err != nil {
+			return err
+		}
+	}
+}
+
 func (r *Recorder) flushTicks(fqme string, trades *[]feeds.Trade, quotes *[]feeds.Quote) error {
 	if len(*trades) > 0 {
-		if err := r.cfg.Ticks.AppendTrades(fqme, *trades); err != nil {
+		t := &frames.Ticks{}
+		for _, x := range *trades {
+			t.Add(x.Time, x.Price, x.Size, int8(x.Side), x.ID)
+		}
+		if _, err := r.store.AppendTrades(fqme, t); err != nil {
 			return fmt.Errorf("record %s: trades: %w", fqme, err)
 		}
 		*trades = nil
 	}
 	if len(*quotes) > 0 {
-		if err := r.cfg.Ticks.AppendQuotes(fqme, *quotes); err != nil {
+		q := &frames.Quotes{}
+		for _, x := range *quotes {
+			q.Add(x.Time, x.Bid, x.Ask, x.BidSize, x.AskSize)
+		}
+		if _, err := r.store.AppendQuotes(fqme, q); err != nil {
 			return fmt.Errorf("record %s: quotes: %w", fqme, err)
 		}
 		*quotes = nil

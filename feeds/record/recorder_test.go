@@ -3,7 +3,7 @@ package record
 import (
 	"context"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,12 +40,12 @@ func record(t *testing.T, v *venuefake.Venue, st *frames.Store, cfg Config, d ti
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	var stopped int64
-	context.AfterFunc(ctx, func() { stopped = v.Clock().Now() })
+	var stopped atomic.Int64
+	context.AfterFunc(ctx, func() { stopped.Store(v.Clock().Now()) })
 	if err := r.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return r.Stats()[0], stopped
+	return r.Stats()[0], stopped.Load()
 }
 
 // checkRecorded compares the stored series with the tape's bars from its
@@ -131,41 +131,35 @@ func TestRecorderDoesNotCareHowFastTheVenueClockRuns(t *testing.T) {
 	}
 }
 
-// tickMemory is a TickSink that keeps what it is given.
-type tickMemory struct {
-	mu     sync.Mutex
-	trades []feeds.Trade
-	quotes []feeds.Quote
-}
-
-func (m *tickMemory) AppendTrades(_ string, t []feeds.Trade) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.trades = append(m.trades, t...)
-	return nil
-}
-
-func (m *tickMemory) AppendQuotes(_ string, q []feeds.Quote) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.quotes = append(m.quotes, q...)
-	return nil
-}
-
-// Raw trades reach the tick sink once each, in order.
-func TestRecorderPassesTicksOnceEach(t *testing.T) {
+// Raw trades and quotes reach the tick store once each, the trades the
+// stream lost included.
+func TestRecorderStoresTicksOnceEach(t *testing.T) {
 	tape := newTape()
 	v := faultyVenue(tape, feeds.NoBar, 600, false)
 	st := openStore(t)
-	ticks := &tickMemory{}
-	s, _ := record(t, v, st, Config{Period: 60, Trades: true, Quotes: true, Ticks: ticks}, time.Second)
-	if len(ticks.trades) != s.Trades || len(ticks.trades) == 0 || len(ticks.quotes) == 0 {
-		t.Fatalf("%d trades, %d quotes stored; stats %+v", len(ticks.trades), len(ticks.quotes), s)
+	s, _ := record(t, v, st, Config{Period: 60, Trades: true, Quotes: true}, time.Second)
+	trades, err := st.ReadTrades(testFQME, 0, 1<<62)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := 1; i < len(ticks.trades); i++ {
-		if ticks.trades[i].ID <= ticks.trades[i-1].ID {
-			t.Fatalf("trade %d: id %d after %d", i, ticks.trades[i].ID, ticks.trades[i-1].ID)
+	quotes, err := st.ReadQuotes(testFQME, 0, 1<<62)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trades.Len() <= s.Trades || s.Gaps == 0 || quotes.Len() == 0 {
+		t.Fatalf("%d trades, %d quotes stored; stats %+v", trades.Len(), quotes.Len(), s)
+	}
+	want := tape.Trades(trades.Time[0], trades.Time[trades.Len()-1]+1)
+	k := 0
+	// Lost on the stream, fetched from the trade history.
+	for _, w := range want {
+		if k >= trades.Len() || trades.ID[k] != w.ID || trades.Price[k] != w.Price || trades.Size[k] != w.Size || trades.Time[k] != w.Time {
+			t.Fatalf("stored trade %d is not the tape's id %d", k, w.ID)
 		}
+		k++
+	}
+	if k != trades.Len() {
+		t.Fatalf("%d stored trades, %d expected", trades.Len(), k)
 	}
 }
 
@@ -191,4 +185,64 @@ func TestRecorderBuildsUnservedPeriodsFromTrades(t *testing.T) {
 		t.Fatalf("%d bars, last %d, venue at %d; %+v", got.Len(), got.Time[got.Len()-1], now/1e9, s)
 	}
 	sameBars(t, "1s bars", got, tape.Bars(1, got.Time[0], got.Time[got.Len()-1]+1, false))
+}
+
+// Several markets on one stream are each recorded exactly.
+func TestRecorderSeveralMarkets(t *testing.T) {
+	btc := newTape()
+	eth := venuefake.NewTape(venuefake.TapeConfig{FQME: "ethusdt.spot.fake", Seed: 12, Start: day0 * 1e9,
+		Price: 2300, Tick: 0.01, Lot: 0.01, QuietEvery: 5})
+	v := venuefake.NewVenue(venuefake.VenueOptions{Clock: venuefake.NewClock((day0+3*3600)*1e9, 600),
+		Tapes: []*venuefake.Tape{btc, eth}})
+	v.SetFaults(func(f *venuefake.Faults) { f.DropTrade = func(tr feeds.Trade) bool { return tr.ID%29 == 0 } })
+	st := openStore(t)
+	r, err := NewRecorder(v, st, Config{FQMEs: []string{testFQME, "ethusdt.spot"}, Period: 60, RecentBars: 20,
+		History: History{Sleep: instant}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if err := r.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tape := range []*venuefake.Tape{btc, eth} {
+		fq := tape.Config().FQME
+		got, err := st.Read(fq, 60)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameBars(t, fq, got, tape.Bars(60, got.Time[0], got.Time[got.Len()-1]+60, false))
+	}
+	if s := r.Stats(); len(s) != 2 || s[0].Gaps == 0 || s[1].Gaps == 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// A venue whose history lags its stream is asked again until it has the
+// bars the stream saw trades in.
+func TestRecorderWaitsForALaggingHistory(t *testing.T) {
+	tape := newTape()
+	v := faultyVenue(tape, feeds.NoBar, 600, false)
+	v.SetFaults(func(f *venuefake.Faults) { f.HistoryLag = 20 * time.Second })
+	st := openStore(t)
+	cfg := Config{FQMEs: []string{testFQME}, Period: 60, RecentBars: 20, HistoryDelay: 25 * time.Second,
+		History: History{Backoff: 5 * time.Millisecond}}
+	r, err := NewRecorder(v, st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if err := r.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Read(testFQME, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBars(t, "recorded", got, tape.Bars(60, got.Time[0], got.Time[got.Len()-1]+60, false))
+	if s := r.Stats()[0]; s.Gaps == 0 {
+		t.Errorf("no gap exercised: %+v", s)
+	}
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"math"
+	"slices"
 
 	"workbench/feeds"
 	"workbench/frames"
@@ -15,8 +16,16 @@ type job struct {
 	// catchUp marks the fetch from the store's end to the first live bar
 	// at startup: the exchange's most recent frame is asked first.
 	catchUp bool
-	trades  []feeds.Trade // raw ticks for the tick store
-	quotes  []feeds.Quote
+	// traded is a slot of the fetch in which the stream saw a trade: the
+	// venue's history must have its bar (-1: none known).
+	traded int64
+	// missedTrades: exchange ns [From, To] (both ends included) whose
+	// trades the stream lost, to be had from the venue's trade history.
+	missedTrades Range
+}
+
+func (j job) isFetch() bool {
+	return j.bars == nil && j.missedTrades.To == 0
 }
 
 // tracker is one market's recording state, a pure state machine: stream
@@ -33,6 +42,11 @@ type tracker struct {
 	start  int64
 	recent int64
 	flat   bool
+	ticks  bool // raw trades are stored: lost ones are fetched too
+	// delay is how far (exchange ns) the stream must be past a range
+	// before its history is asked for: a venue's history lags its stream.
+	// now is the latest exchange time seen.
+	delay, now int64
 
 	seen     bool
 	lastID   int64 // last trade id seen; 0 when the venue gives none
@@ -41,7 +55,11 @@ type tracker struct {
 	// feed reported a trade gap. The next trade decides what was missed.
 	suspect, forced bool
 
-	b *barBuilder
+	// s builds the bars from trades by exchange time; lastClose is the
+	// close of the last bar it closed clean (NaN when unknown).
+	s         *feeds.Sampler
+	empty     feeds.EmptyBars
+	lastClose float64
 	// next is the first slot not yet handed to the writer: the forming
 	// bar's. dirty marks it incomplete (to be fetched when it closes).
 	next  int64
@@ -71,8 +89,9 @@ type MarketStats struct {
 }
 
 // newTracker starts after the stored series' last bar (last < 0: none).
-func newTracker(fqme string, period, last, recent int64, flat bool) *tracker {
-	t := &tracker{fqme: fqme, period: period, recent: recent, flat: flat, start: -1}
+func newTracker(fqme string, period, last, recent int64, empty feeds.EmptyBars) *tracker {
+	t := &tracker{fqme: fqme, period: period, recent: recent, flat: empty == feeds.FlatBar, empty: empty,
+		start: -1, lastClose: math.NaN()}
 	if last >= 0 {
 		t.start = last + period
 	}
@@ -80,24 +99,33 @@ func newTracker(fqme string, period, last, recent int64, flat bool) *tracker {
 	return t
 }
 
-// take returns the jobs made so far.
+// take returns the jobs ready: those before the first range the
+// venue's history may not have yet (the bars after it wait with it).
 func (t *tracker) take() []job {
-	j := t.jobs
-	t.jobs = nil
-	return j
+	n := 0
+	for ; n < len(t.jobs); n++ {
+		if j := t.jobs[n]; j.isFetch() && j.fetch.To*1e9+t.delay > t.now {
+			break
+		}
+	}
+	ready := slices.Clone(t.jobs[:n])
+	t.jobs = slices.Delete(t.jobs, 0, n)
+	return ready
 }
 
-func (t *tracker) emitFetch(r Range, catchUp bool) {
+// emitFetch asks for the bars of r from history; traded is a slot of r
+// in which a trade was seen (-1: none).
+func (t *tracker) emitFetch(r Range, catchUp bool, traded int64) {
 	if r.From >= r.To {
 		return
 	}
 	t.st.Fetches++
-	if n := len(t.jobs); n > 0 && t.jobs[n-1].bars == nil && t.jobs[n-1].trades == nil &&
-		t.jobs[n-1].quotes == nil && t.jobs[n-1].fetch.To == r.From && !catchUp && !t.jobs[n-1].catchUp {
+	if n := len(t.jobs); n > 0 && t.jobs[n-1].isFetch() && t.jobs[n-1].fetch.To == r.From && !catchUp && !t.jobs[n-1].catchUp {
 		t.jobs[n-1].fetch.To = r.To
+		t.jobs[n-1].traded = max(t.jobs[n-1].traded, traded)
 		return
 	}
-	t.jobs = append(t.jobs, job{fetch: r, catchUp: catchUp})
+	t.jobs = append(t.jobs, job{fetch: r, catchUp: catchUp, traded: traded})
 }
 
 func (t *tracker) emitBars(f *frames.OHLCV) {
@@ -105,16 +133,14 @@ func (t *tracker) emitBars(f *frames.OHLCV) {
 		return
 	}
 	if n := len(t.jobs); n > 0 && t.jobs[n-1].bars != nil {
-		g := t.jobs[n-1].bars
-		for i := range f.Len() {
-			g.Add(f.Time[i], f.Open[i], f.High[i], f.Low[i], f.Close[i], f.Volume[i])
-		}
+		appendRows(t.jobs[n-1].bars, f)
 		return
 	}
 	t.jobs = append(t.jobs, job{bars: f})
 }
 
-// trade takes one trade of the market.
+// trade takes one trade of the market; false when it is a repeat (by id)
+// and is dropped.
 func (t *tracker) trade(tr feeds.Trade) bool {
 	if tr.ID > 0 && t.lastID > 0 && tr.ID <= t.lastID {
 		t.st.Duplicates++
@@ -131,18 +157,18 @@ func (t *tracker) trade(tr feeds.Trade) bool {
 		}
 		// Everything before the first live bar comes from history; that
 		// bar itself was joined in the middle.
-		t.emitFetch(Range{min(from, slot), slot}, true)
+		t.emitFetch(Range{min(from, slot), slot}, true, -1)
 		t.next, t.dirty = slot, true
-		t.b = newBarBuilder(t.period, t.flat, math.NaN(), slot)
-		t.b.add(tr, frames.New(t.period, 0))
-		t.lastID, t.lastTime = tr.ID, tr.Time
+		t.s = newSampler(t.fqme, t.period, t.empty)
+		t.s.Add(tr)
+		t.lastID, t.lastTime, t.now = tr.ID, tr.Time, tr.Time
 		return true
 	}
 	if slot < t.next {
 		// Without ids nothing tells a late trade from a lost one: its bar,
 		// already handed over, is fetched again.
 		t.st.Late++
-		t.emitFetch(Range{slot, slot + t.period}, false)
+		t.emitFetch(Range{slot, slot + t.period}, false, slot)
 		return true
 	}
 	missed := t.forced || (tr.ID > 0 && t.lastID > 0 && tr.ID > t.lastID+1) ||
@@ -154,17 +180,22 @@ func (t *tracker) trade(tr feeds.Trade) bool {
 		// From the bar of the last trade seen to this one's, each may lack
 		// trades: the closed ones come from history now (again, if a venue
 		// bar closed the first), this one when it closes.
-		t.emitFetch(Range{min(t.next, floorTo(t.lastTime, pns)/1e9), slot}, false)
+		lastSlot := floorTo(t.lastTime, pns) / 1e9
+		t.emitFetch(Range{min(t.next, lastSlot), slot}, false, lastSlot)
+		if t.ticks {
+			t.jobs = append(t.jobs, job{missedTrades: Range{t.lastTime, tr.Time}})
+		}
 		t.next, t.dirty = slot, true
-		t.b.restart(slot, math.NaN())
+		t.s = newSampler(t.fqme, t.period, t.empty)
 	case slot > t.next:
 		t.closeUntil(slot)
 	}
-	t.b.add(tr, frames.New(t.period, 0))
+	t.s.Add(tr) // closes nothing: closeUntil did
 	if tr.ID > 0 {
 		t.lastID = tr.ID
 	}
 	t.lastTime = max(t.lastTime, tr.Time)
+	t.now = max(t.now, tr.Time)
 	return true
 }
 
@@ -175,15 +206,30 @@ func (t *tracker) closeUntil(slot int64) {
 	if slot <= t.next {
 		return
 	}
-	if t.dirty {
+	evs := t.s.Advance(slot * 1e9)
+	switch {
+	case t.dirty:
 		// An incomplete bar comes from history, and so do the empty slots
-		// after it, whose flat bars need its true close.
-		t.emitFetch(Range{t.next, slot}, false)
-		t.b.restart(slot, math.NaN())
-	} else {
-		out := frames.New(t.period, 0)
-		t.b.closeUntil(slot, out)
+		// after it, whose flat bars need its true close; the sampler
+		// starts afresh, not knowing that close.
+		traded := int64(-1)
+		if len(evs) > 0 && evs[0].Bar.Time == t.next && evs[0].Bar.Volume > 0 {
+			traded = t.next
+		}
+		t.emitFetch(Range{t.next, slot}, false, traded)
+		t.s = newSampler(t.fqme, t.period, t.empty)
+		t.lastClose = math.NaN()
+	case t.flat && len(evs) == 0:
+		// Empty slots after a fresh start: their flat bars' price is the
+		// history's.
+		t.emitFetch(Range{t.next, slot}, false, -1)
+	default:
+		out := frames.New(t.period, len(evs))
+		addEvents(out, evs)
 		t.emitBars(out)
+		if n := out.Len(); n > 0 {
+			t.lastClose = out.Close[n-1]
+		}
 	}
 	t.next, t.dirty = slot, false
 }
@@ -196,13 +242,15 @@ func (t *tracker) venueBar(b frames.Bar) {
 	if !t.seen || b.Time < t.next {
 		return
 	}
+	t.now = max(t.now, (b.Time+t.period)*1e9)
 	t.closeUntil(b.Time)
-	f, ok := t.b.forming()
-	if !ok {
+	f, ok := frames.Bar{}, false
+	if ev, forming := t.s.Forming(); forming {
+		f, ok = ev.Bar, true
+	} else if t.flat && !t.dirty && !math.IsNaN(t.lastClose) {
 		// No trade seen: on a flat venue, its flat bar is expected.
-		p := t.b.prev
-		f = frames.Bar{Time: b.Time, Open: p, High: p, Low: p, Close: p}
-		ok = t.flat && !t.dirty
+		p := t.lastClose
+		f, ok = frames.Bar{Time: b.Time, Open: p, High: p, Low: p, Close: p}, true
 	}
 	if !ok || !sameBar(f, b) {
 		t.dirty = true

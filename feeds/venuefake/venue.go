@@ -55,6 +55,9 @@ type Faults struct {
 	// FailRequest fails the n-th REST request (1-based, Bars and Trades
 	// pages counted together) with the error it returns; nil lets it pass.
 	FailRequest func(n int) error
+	// HistoryLag is how long (venue time) a closed bar takes to appear in
+	// Bars, as an exchange's REST history lags its stream.
+	HistoryLag time.Duration
 }
 
 // Request is one REST page a Venue served (or failed).
@@ -191,7 +194,8 @@ func (v *Venue) Bars(ctx context.Context, fqme string, period, from, to int64, p
 	}
 	from = ceilTo(from, period)
 	// Only closed bars: the one forming at the venue's now is left out.
-	to = min(to, floorTo(v.opt.Clock.Now()/1e9, period))
+	lag := int64(v.currentFaults().HistoryLag)
+	to = min(to, floorTo((v.opt.Clock.Now()-lag)/1e9, period))
 	for from < to {
 		if err := ctx.Err(); err != nil {
 			return err
