@@ -81,7 +81,7 @@ func (h *History) defaults() History {
 		c.Backoff = time.Second
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = feeds.WallClock.Sleep
 	}
 	if c.Batch <= 0 {
 		c.Batch = 50000
@@ -89,16 +89,6 @@ func (h *History) defaults() History {
 	return c
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // Fetch downloads fqme's bars of period opening in [from, to) (epoch s)
 // from venue into store, asking only for what the store lacks; see
