@@ -183,6 +183,25 @@ func (v *venueFlags) venueFQMEs(fqmes []string) (string, []string, error) {
 	return name, out, nil
 }
 
+// openVenueStore resolves the venue of fqmes (see venueFQMEs), opens it
+// and the store: how every command that brings a venue's data into the
+// store starts. It returns the fqmes with the venue's token.
+func (e *env) openVenueStore(v *venueFlags, fqmes []string) (feeds.Venue, []string, *frames.Store, error) {
+	name, fqmes, err := v.venueFQMEs(fqmes)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	venue, err := e.openVenue(v, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := e.openStore()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return venue, fqmes, st, nil
+}
+
 // openVenue opens the named venue with the URLs of the flags, else of the
 // config file's [feeds.<name>].
 func (e *env) openVenue(v *venueFlags, name string) (feeds.Venue, error) {

@@ -51,18 +51,11 @@ func runRecord(ctx context.Context, e *env, args []string) error {
 	if len(list) == 0 {
 		return usagef("--fqme is required")
 	}
-	name, fqmes, err := vf.venueFQMEs(list)
+	venue, fqmes, st, err := e.openVenueStore(vf, list)
 	if err != nil {
 		return err
 	}
-	venue, err := e.openVenue(vf, name)
-	if err != nil {
-		return err
-	}
-	st, err := e.openStore()
-	if err != nil {
-		return err
-	}
+	name := venue.Name()
 	cfg := record.Config{FQMEs: fqmes, Period: period.secs, Trades: *trades, Quotes: *quotes,
 		OnAppend: e.recordProgress()}
 	rec, err := record.NewRecorder(venue, st, cfg)

@@ -62,15 +62,7 @@ func runStoreFetch(ctx context.Context, e *env, args []string) error {
 	if from >= to {
 		return usagef("--from %s is not before --to %s", *fromS, time.Unix(to, 0).UTC().Format(time.RFC3339))
 	}
-	name, fqmes, err := vf.venueFQMEs(pos)
-	if err != nil {
-		return err
-	}
-	venue, err := e.openVenue(vf, name)
-	if err != nil {
-		return err
-	}
-	st, err := e.openStore()
+	venue, fqmes, st, err := e.openVenueStore(vf, pos)
 	if err != nil {
 		return err
 	}
@@ -107,7 +99,7 @@ func runStoreFill(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one market F, got %d arguments", len(pos))
 	}
-	name, fqmes, err := vf.venueFQMEs(pos)
+	venue, fqmes, st, err := e.openVenueStore(vf, pos)
 	if err != nil {
 		return err
 	}
@@ -120,14 +112,6 @@ func runStoreFill(ctx context.Context, e *env, args []string) error {
 	cal, err := frames.CalendarByName(cname)
 	if err != nil {
 		return usagef("--calendar: %v", err)
-	}
-	venue, err := e.openVenue(vf, name)
-	if err != nil {
-		return err
-	}
-	st, err := e.openStore()
-	if err != nil {
-		return err
 	}
 	fqme, err := canonicalFQME(ctx, venue, fqmes[0])
 	if err != nil {
