@@ -50,12 +50,16 @@ func (e *ScriptsEngine) Restart() error {
 }
 
 // Info describes the kernel.
-func (e *ScriptsEngine) Info() Info {
+func (e *ScriptsEngine) Info() Info { return NewScriptsInfo(e.version) }
+
+// NewScriptsInfo is what kernel_info tells of a ScriptsEngine of version,
+// wherever it runs.
+func NewScriptsInfo(version string) Info {
 	return Info{
 		Implementation:        "workbench",
-		ImplementationVersion: e.version,
+		ImplementationVersion: version,
 		LanguageVersion:       strings.TrimPrefix(runtime.Version(), "go"),
-		Banner: "workbench " + e.version + ": Go (yaegi) with frames, fsp, paper, plots, feeds, mkt, display imported.\n" +
+		Banner: "workbench " + version + ": Go (yaegi) with frames, fsp, paper, plots, feeds, mkt, display imported.\n" +
 			"Try: h, _ := frames.Load(\"btcusdt.spot.synthetic\", \"1h\"); h",
 	}
 }

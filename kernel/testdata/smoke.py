@@ -178,6 +178,28 @@ def check_stop_on_error(kc):
     ok("stop_on_error aborts a queued cell")
 
 
+def check_faults(kc):
+    """Cells that end the evaluator process fail with the fault; the
+    session comes back with the definitions of the cells that succeeded."""
+    run(kc, "survivor := 41\nfunc inc(n int) int { return n + 1 }")
+    for code, want in [
+        ("var deep func(int) int\ndeep = func(n int) int { return deep(n+1) + 1 }\ndeep(0)", "stack overflow"),
+        ('time.AfterFunc(time.Millisecond, func() { panic("late") })\ntime.Sleep(2 * time.Second)', "panic: late"),
+        ("b := make([]byte, 1<<40)\nb[0] = 1", "out of memory"),
+    ]:
+        reply, msgs = run(kc, code)
+        err = of(msgs, "error")
+        if reply["status"] != "error" or not err or want not in err[0]["evalue"]:
+            fail("fault %r reported as the cell's error" % want, [reply, msgs])
+        if not any("session restored" in line for line in err[0]["traceback"]):
+            fail("fault %r: session restored" % want, err)
+        reply, msgs = run(kc, "inc(survivor)")
+        res = of(msgs, "execute_result")
+        if reply["status"] != "ok" or not res or res[0]["data"]["text/plain"] != "42":
+            fail("state restored after %r" % want, [reply, msgs])
+        ok("fault %r: kernel survives, state restored" % want)
+
+
 def check_bad_hmac(km, kc):
     """A message signed with a wrong key gets no answer; a good one does."""
     import zmq
@@ -223,6 +245,7 @@ def main():
         check_basics(km, kc)
         check_interrupt(km, kc, "signal")
         check_stop_on_error(kc)
+        check_faults(kc)
         check_bad_hmac(km, kc)
         check_restart(km, kc)
     finally:
