@@ -107,8 +107,8 @@ func TestNotebookIPynbOutputs(t *testing.T) {
 
 func TestParseIPynbErrors(t *testing.T) {
 	for src, want := range map[string]string{
-		`{"nbformat": 3, "cells": []}`: "nbformat 3",
-		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": 7}]}`: "want a string or a list",
+		`{"nbformat": 3, "cells": []}`:                                      "nbformat 3",
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": 7}]}`:    "want a string or a list",
 		`{"nbformat": 4, "cells": [{"cell_type": "widget", "source": ""}]}`: `cell 1: cell_type "widget"`,
 		`not json`: "nb.ipynb",
 	} {
