@@ -30,21 +30,21 @@ type ipynbCell struct {
 	CellType       string          `json:"cell_type"`
 	Metadata       map[string]any  `json:"metadata"`
 	Source         multiline       `json:"source"`
-	ExecutionCount *int            `json:"execution_count,omitempty"`
+	ExecutionCount json.RawMessage `json:"execution_count,omitempty"` // null in a code cell that did not run
 	Outputs        *[]ipynbOutput  `json:"outputs,omitempty"`
 	Attachments    json.RawMessage `json:"attachments,omitempty"`
 }
 
 type ipynbOutput struct {
-	OutputType     string         `json:"output_type"`
-	Name           string         `json:"name,omitempty"`
-	Text           *multiline     `json:"text,omitempty"`
-	Data           map[string]any `json:"data,omitempty"`
-	Metadata       map[string]any `json:"metadata,omitempty"`
-	ExecutionCount *int           `json:"execution_count,omitempty"`
-	EName          string         `json:"ename,omitempty"`
-	EValue         string         `json:"evalue,omitempty"`
-	Traceback      []string       `json:"traceback,omitempty"`
+	OutputType     string          `json:"output_type"`
+	Name           string          `json:"name,omitempty"`
+	Text           *multiline      `json:"text,omitempty"`
+	Data           map[string]any  `json:"data,omitempty"`
+	Metadata       json.RawMessage `json:"metadata,omitempty"` // {} in display_data and execute_result, absent in the others
+	ExecutionCount *int            `json:"execution_count,omitempty"`
+	EName          string          `json:"ename,omitempty"`
+	EValue         string          `json:"evalue,omitempty"`
+	Traceback      []string        `json:"traceback,omitempty"`
 }
 
 // multiline is nbformat's text: a string or a list of lines.
@@ -132,10 +132,11 @@ func (nb *Notebook) WriteIPynb(w io.Writer) error {
 		cell.CellType = "code"
 		outs := []ipynbOutput{}
 		cell.Outputs = &outs
+		cell.ExecutionCount = json.RawMessage("null")
 		if c.Ran {
 			count++
 			n := count
-			cell.ExecutionCount = &n
+			cell.ExecutionCount = json.RawMessage(fmt.Sprint(n))
 			var err error
 			if outs, err = cellOutputs(c, n); err != nil {
 				return fmt.Errorf("notebook %s: cell %d: %w", nb.File, i+1, err)
@@ -168,17 +169,19 @@ func cellOutputs(c *Cell, count int) ([]ipynbOutput, error) {
 		} else {
 			data[mime] = base64.StdEncoding.EncodeToString(b)
 		}
-		outs = append(outs, ipynbOutput{OutputType: "display_data", Data: data, Metadata: map[string]any{}})
+		outs = append(outs, ipynbOutput{OutputType: "display_data", Data: data, Metadata: emptyObject})
 	}
 	if c.Err != nil {
 		outs = append(outs, ipynbOutput{OutputType: "error", EName: "Error", EValue: c.Err.Error(),
 			Traceback: strings.Split(c.Err.Error(), "\n")})
 	} else if len(c.Bundle) > 0 {
 		n := count
-		outs = append(outs, ipynbOutput{OutputType: "execute_result", Data: bundleData(c.Bundle), Metadata: map[string]any{}, ExecutionCount: &n})
+		outs = append(outs, ipynbOutput{OutputType: "execute_result", Data: bundleData(c.Bundle), Metadata: emptyObject, ExecutionCount: &n})
 	}
 	return outs, nil
 }
+
+var emptyObject = json.RawMessage("{}")
 
 func bundleData(b display.Bundle) map[string]any {
 	out := make(map[string]any, len(b))
