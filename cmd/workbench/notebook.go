@@ -15,11 +15,11 @@ import (
 
 func init() {
 	register(&command{
-		name:    "notebook",
-		usage:   "notebook FILE.go|FILE.ipynb [-o report.html|report.md|run.ipynb] [--keep-going] [-- ARGS...] | notebook --convert FILE.go|FILE.ipynb -o OUT.ipynb|OUT.go",
+		name:  "notebook",
+		usage: "notebook FILE.go|FILE.ipynb [-o report.html|report.md|run.ipynb] [--keep-going] [-- ARGS...] | notebook --convert FILE.go|FILE.ipynb -o OUT.ipynb|OUT.go",
 		summary: "run a Go file split into cells by // %% lines, or a Jupyter notebook, and write a report with each cell's code, output, tables and charts " +
 			"(HTML, Markdown or an executed .ipynb); --convert turns a .go notebook into .ipynb and back without running it",
-		run:     runNotebook,
+		run: runNotebook,
 	})
 }
 
