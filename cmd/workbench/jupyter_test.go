@@ -337,3 +337,39 @@ func (m *multilineText) UnmarshalJSON(b []byte) error {
 	*m = multilineText(strings.Join(lines, ""))
 	return nil
 }
+
+// BenchmarkJupyterKernel runs kernel/testdata/bench.py against the
+// installed kernel, as Jupyter runs it (supervised evaluator included):
+// kernel start to ready, and the round trip of b.N trivial cells
+// (execute_request to execute_reply and idle) through jupyter_client.
+// Run it with -benchtime=200x.
+func BenchmarkJupyterKernel(b *testing.B) {
+	if out, err := exec.Command(debianPython, "-c", "import jupyter_client").CombinedOutput(); err != nil {
+		b.Skipf("%s lacks jupyter_client: %s", debianPython, out)
+	}
+	bin := filepath.Join(b.TempDir(), "workbench")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("building workbench: %v\n%s", err, out)
+	}
+	prefix := b.TempDir()
+	if out, err := exec.Command(bin, "jupyter", "install", "--prefix", prefix, "--name", "wb").CombinedOutput(); err != nil {
+		b.Fatalf("install: %v\n%s", err, out)
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "..", "kernel", "testdata", "bench.py"))
+	cmd := exec.Command(debianPython, script, "wb", strconv.Itoa(max(b.N, 20)))
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+filepath.Join(prefix, "share", "jupyter"), "JUPYTER_RUNTIME_DIR="+b.TempDir(),
+		"WORKBENCH_STORE="+b.TempDir())
+	b.ResetTimer()
+	out, err := cmd.Output()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("bench.py: %v\n%s", err, out)
+	}
+	var m map[string]float64
+	if err := json.Unmarshal(out, &m); err != nil {
+		b.Fatalf("bench.py: %v\n%s", err, out)
+	}
+	b.ReportMetric(m["start_to_idle_ms"], "start-ms")
+	b.ReportMetric(m["p50_ms"], "p50-ms")
+	b.ReportMetric(m["p99_ms"], "p99-ms")
+}
