@@ -33,8 +33,14 @@ type Supervised struct {
 	info  Info
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	cur     Output // the running cell's, for what the evaluator writes to its own stdout and stderr
+	mu  sync.Mutex
+	cur Output // the running cell's, for what the evaluator writes to its own stdout and stderr
+
+	// started is closed when the first evaluator is up (or failed to
+	// start, with startErr): the kernel serves while it starts.
+	started  chan struct{}
+	startErr error
+
 	child   *evaluatorProc
 	cells   int
 	journal []journaled
@@ -42,18 +48,29 @@ type Supervised struct {
 
 // NewSupervised starts an evaluator with start, which returns the command
 // (it must serve ServeEvaluator on file descriptors 3, requests, and 4,
-// events, and leave Stdout, Stderr and ExtraFiles unset).
-func NewSupervised(start func() *exec.Cmd, info Info, log *slog.Logger) (*Supervised, error) {
+// events, and leave Stdout, Stderr and ExtraFiles unset). The evaluator
+// starts in the background, so the kernel answers kernel_info and shows
+// idle at once; the first cell waits for it.
+func NewSupervised(start func() *exec.Cmd, info Info, log *slog.Logger) *Supervised {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Supervised{start: start, info: info, log: log}
-	c, err := s.spawn()
-	if err != nil {
-		return nil, err
+	s := &Supervised{start: start, info: info, log: log, started: make(chan struct{})}
+	go func() {
+		defer close(s.started)
+		s.child, s.startErr = s.spawn()
+	}()
+	return s
+}
+
+// waitStarted waits for the first evaluator; with none, the next request
+// starts one.
+func (s *Supervised) waitStarted() {
+	<-s.started
+	if s.startErr != nil {
+		s.log.Error("kernel: the evaluator did not start", "err", s.startErr)
+		s.startErr = nil
 	}
-	s.child = c
-	return s, nil
 }
 
 type evaluatorProc struct {
@@ -183,6 +200,7 @@ func (s *Supervised) restore() (int, error) {
 
 // Execute runs one cell in the evaluator.
 func (s *Supervised) Execute(ctx context.Context, code string, out Output) (Bundle, error) {
+	s.waitStarted()
 	s.cells++
 	cell := s.cells
 	if s.child == nil {
@@ -268,6 +286,7 @@ func (s *Supervised) faulted(cell int, c *evaluatorProc, killed bool) error {
 // ask sends a request that answers with one done event (completion,
 // inspection); with no evaluator it returns ok false.
 func (s *Supervised) ask(r evalRequest) (evalEvent, bool) {
+	s.waitStarted()
 	c := s.child
 	if c == nil {
 		if _, err := s.restore(); err != nil {
@@ -312,6 +331,7 @@ func (s *Supervised) IsComplete(code string) (string, string) {
 
 // Restart ends the evaluator and starts a fresh one.
 func (s *Supervised) Restart() error {
+	s.waitStarted()
 	if s.child != nil {
 		s.child.stop()
 		s.child = nil
@@ -327,6 +347,7 @@ func (s *Supervised) Restart() error {
 
 // Close ends the evaluator.
 func (s *Supervised) Close() error {
+	s.waitStarted()
 	if s.child != nil {
 		s.child.stop()
 		s.child = nil

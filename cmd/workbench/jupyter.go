@@ -231,7 +231,7 @@ func kernelEngine(e *env) (interface {
 		return cmd
 	}
 	info := kernel.NewScriptsInfo(version)
-	return kernel.NewSupervised(start, info, slog.Default())
+	return kernel.NewSupervised(start, info, slog.Default()), nil
 }
 
 type inProcess struct{ *kernel.ScriptsEngine }
