@@ -176,7 +176,10 @@ func (s *Supervised) spawn() (*evaluatorProc, error) {
 	return c, nil
 }
 
-// restore starts a new evaluator and replays the journal into it.
+// restore starts a new evaluator and replays the journal into it. When
+// the replay itself ends the evaluator (a replayed cell's timer that
+// panics, say), the session cannot come back: it starts a fresh one and
+// says so in the error.
 func (s *Supervised) restore() (int, error) {
 	c, err := s.spawn()
 	if err != nil {
@@ -186,16 +189,19 @@ func (s *Supervised) restore() (int, error) {
 	if len(s.journal) == 0 {
 		return 0, nil
 	}
-	if err := c.send(evalRequest{Op: "replay", Journal: s.journal}); err != nil {
-		return 0, fmt.Errorf("restoring the session: %w", c.ended())
-	}
-	for e := range c.events {
-		if e.Kind == "done" {
-			return e.Replayed, nil
+	if c.send(evalRequest{Op: "replay", Journal: s.journal}) == nil {
+		for e := range c.events {
+			if e.Kind == "done" {
+				return e.Replayed, nil
+			}
 		}
 	}
-	s.child = nil
-	return 0, fmt.Errorf("restoring the session: %w", c.ended())
+	why := c.ended()
+	s.journal = nil
+	if s.child, err = s.spawn(); err != nil {
+		return 0, fmt.Errorf("replaying the session ended the interpreter (%v), and a fresh one did not start: %w", why, err)
+	}
+	return 0, fmt.Errorf("replaying the session ended the interpreter (%v): this is a fresh session", why)
 }
 
 // Execute runs one cell in the evaluator.
@@ -203,6 +209,30 @@ func (s *Supervised) Execute(ctx context.Context, code string, out Output) (Bund
 	s.waitStarted()
 	s.cells++
 	cell := s.cells
+	if c := s.child; c != nil {
+		select {
+		case <-c.done:
+			// Something a cell left running (a timer, a goroutine) ended
+			// the evaluator since. The last cell is the likeliest to have
+			// started it, and replaying it would start it again: the
+			// session comes back without it, and this cell runs there.
+			why := c.ended()
+			s.child = nil
+			msg := fmt.Sprintf("workbench: the interpreter ended after the last cell: %v\n", why)
+			if k := len(s.journal); k > 0 {
+				msg += fmt.Sprintf("cell[%d] is not replayed: a timer or goroutine it started is the likeliest cause\n", s.journal[k-1].Cell)
+				s.journal = s.journal[:k-1]
+			}
+			n, err := s.restore()
+			if err != nil {
+				msg += err.Error() + "\n"
+			} else {
+				msg += fmt.Sprintf("session restored: %d cells replayed\n", n)
+			}
+			out.Stream("stderr", msg)
+		default:
+		}
+	}
 	if s.child == nil {
 		if _, err := s.restore(); err != nil {
 			return nil, &ExecError{Name: "Error", Value: err.Error(), Traceback: []string{err.Error()}}
@@ -276,7 +306,7 @@ func (s *Supervised) faulted(cell int, c *evaluatorProc, killed bool) error {
 	}
 	n, err := s.restore()
 	if err != nil {
-		ee.Traceback = []string{ee.Value, "the session could not be restored: " + err.Error()}
+		ee.Traceback = []string{ee.Value, err.Error()}
 		return ee
 	}
 	ee.Traceback = []string{ee.Value, fmt.Sprintf("session restored: %d cells replayed", n)}

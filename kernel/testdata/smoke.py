@@ -200,6 +200,43 @@ def check_faults(kc):
         ok("fault %r: kernel survives, state restored" % want)
 
 
+def check_late_fault(kc):
+    """A timer a cell leaves behind ends the evaluator after the cell: the
+    next cell says so and runs in the session restored without that cell."""
+    run(kc, "keep := 5")
+    reply, _ = run(kc, 'time.AfterFunc(200*time.Millisecond, func() { panic("later") })')
+    if reply["status"] != "ok":
+        fail("a cell leaving a timer", reply)
+    time.sleep(1.5)
+    reply, msgs = run(kc, "keep * 2")
+    err = "".join(c["text"] for c in of(msgs, "stream") if c["name"] == "stderr")
+    res = of(msgs, "execute_result")
+    if reply["status"] != "ok" or not res or res[0]["data"]["text/plain"] != "10" or "panic: later" not in err or "not replayed" not in err:
+        fail("a fault between cells", [reply, msgs])
+    reply, msgs = run(kc, "keep")
+    if reply["status"] != "ok" or any("ended" in c["text"] for c in of(msgs, "stream")):
+        fail("the session after a fault between cells", [reply, msgs])
+    ok("fault between cells: reported, session restored without the cell")
+
+
+def check_stuck_interrupt(km, kc):
+    """A cell that ignores the interrupt (compiled code sleeping) is ended
+    with its evaluator; the session is restored."""
+    run(kc, "stay := 3")
+    msg_id = kc.execute("time.Sleep(time.Hour)")
+    time.sleep(0.5)
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=30)
+    if reply["parent_header"]["msg_id"] != msg_id or reply["content"]["status"] != "error" or reply["content"]["ename"] != "Interrupted":
+        fail("interrupt of a sleeping cell", reply)
+    iopub_until_idle(kc, msg_id)
+    reply, msgs = run(kc, "stay")
+    res = of(msgs, "execute_result")
+    if reply["status"] != "ok" or not res or res[0]["data"]["text/plain"] != "3":
+        fail("state after a stuck interrupt", [reply, msgs])
+    ok("interrupt of a cell ignoring it: evaluator replaced, state kept")
+
+
 def check_bad_hmac(km, kc):
     """A message signed with a wrong key gets no answer; a good one does."""
     import zmq
@@ -246,6 +283,8 @@ def main():
         check_interrupt(km, kc, "signal")
         check_stop_on_error(kc)
         check_faults(kc)
+        check_late_fault(kc)
+        check_stuck_interrupt(km, kc)
         check_bad_hmac(km, kc)
         check_restart(km, kc)
     finally:
