@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -389,4 +390,70 @@ func BenchmarkJupyterKernel(b *testing.B) {
 	b.ReportMetric(m["start_to_idle_ms"], "start-ms")
 	b.ReportMetric(m["p50_ms"], "p50-ms")
 	b.ReportMetric(m["p99_ms"], "p99-ms")
+}
+
+// BenchmarkJupyterChart1M draws a chart of 1M one-minute bars from the
+// store in a kernel cell, to its image/png arriving in jupyter_client, and
+// with `workbench chart` on the same series (process start to file
+// written); it reports both and their ratio (the issue's anchor: ≤ 1.5).
+func BenchmarkJupyterChart1M(b *testing.B) {
+	if out, err := exec.Command(debianPython, "-c", "import jupyter_client").CombinedOutput(); err != nil {
+		b.Skipf("%s lacks jupyter_client: %s", debianPython, out)
+	}
+	bin := filepath.Join(b.TempDir(), "workbench")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("building workbench: %v\n%s", err, out)
+	}
+	storeDir := b.TempDir()
+	store, err := frames.OpenStore(storeDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n, fq = 1_000_000, "big.spot.synthetic"
+	f := frames.New(60, n)
+	price := 100.0
+	for i := range n {
+		next := price * (1 + 0.001*math.Sin(float64(i)*0.37)*math.Cos(float64(i)*0.011))
+		f.Add(1_700_000_040+int64(i)*60, price, max(price, next)*1.0005, min(price, next)*0.9995, next, 1+float64(i%13))
+		price = next
+	}
+	if err := store.Write(fq, f); err != nil {
+		b.Fatal(err)
+	}
+	prefix := b.TempDir()
+	if out, err := exec.Command(bin, "jupyter", "install", "--prefix", prefix, "--name", "wb", "--store", storeDir).CombinedOutput(); err != nil {
+		b.Fatalf("install: %v\n%s", err, out)
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "..", "kernel", "testdata", "bench.py"))
+	cell := `f, _ := frames.Load("` + fq + `", "1m")
+c := plots.NewChart("` + fq + ` 1m")
+c.AddPane("price", 3).Candles("` + fq + `", f)
+c.AddPane("volume", 1).Volume("volume", f)
+c`
+	b.ResetTimer()
+	var cli time.Duration
+	for range 3 {
+		start := time.Now()
+		if out, err := exec.Command(bin, "chart", fq, "--period", "1m", "--store", storeDir, "-o", filepath.Join(prefix, "cli.png")).CombinedOutput(); err != nil {
+			b.Fatalf("workbench chart: %v\n%s", err, out)
+		}
+		if d := time.Since(start); cli == 0 || d < cli {
+			cli = d
+		}
+	}
+	cmd := exec.Command(debianPython, script, "wb", "20", cell)
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+filepath.Join(prefix, "share", "jupyter"), "JUPYTER_RUNTIME_DIR="+b.TempDir())
+	out, err := cmd.Output()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("bench.py: %v\n%s", err, out)
+	}
+	var m map[string]float64
+	if err := json.Unmarshal(out, &m); err != nil {
+		b.Fatalf("bench.py: %v\n%s", err, out)
+	}
+	cliMS := float64(cli.Microseconds()) / 1000
+	b.ReportMetric(m["chart_ms"], "cell-ms")
+	b.ReportMetric(cliMS, "cli-ms")
+	b.ReportMetric(m["chart_ms"]/cliMS, "ratio")
 }
