@@ -18,15 +18,14 @@ import (
 // the order it was produced in.
 
 type evalRequest struct {
-	Op         string      `json:"op"` // execute, replay, complete, inspect, is_complete, interrupt, input_reply
-	Cell       int         `json:"cell,omitempty"`
-	Code       string      `json:"code,omitempty"`
-	Cursor     int         `json:"cursor,omitempty"`
-	Detail     int         `json:"detail,omitempty"`
-	AllowStdin bool        `json:"allow_stdin,omitempty"`
-	Journal    []journaled `json:"journal,omitempty"`
-	Value      string      `json:"value,omitempty"`
-	InputErr   string      `json:"input_err,omitempty"`
+	Op       string      `json:"op"` // execute, replay, complete, inspect, is_complete, interrupt, input_reply
+	Cell     int         `json:"cell,omitempty"`
+	Code     string      `json:"code,omitempty"`
+	Cursor   int         `json:"cursor,omitempty"`
+	Detail   int         `json:"detail,omitempty"`
+	Journal  []journaled `json:"journal,omitempty"`
+	Value    string      `json:"value,omitempty"`
+	InputErr string      `json:"input_err,omitempty"`
 }
 
 type journaled struct {
@@ -112,7 +111,7 @@ func ServeEvaluator(eng Engine, in io.Reader, out io.Writer) error {
 			cancel = c
 			mu.Unlock()
 			setCell(eng, r.Cell)
-			b, err := eng.Execute(ctx, r.Code, &evalOutput{ev: ev, inputs: inputs, allowStdin: r.AllowStdin})
+			b, err := eng.Execute(ctx, r.Code, &evalOutput{ev: ev, inputs: inputs})
 			mu.Lock()
 			cancel = nil
 			mu.Unlock()
@@ -179,11 +178,11 @@ func (w *evalWriter) send(e evalEvent) {
 	}
 }
 
-// evalOutput is a cell's Output inside the evaluator: events to the kernel.
+// evalOutput is a cell's Output inside the evaluator: events to the
+// kernel, whose own Output decides whether input may be asked for.
 type evalOutput struct {
-	ev         *evalWriter
-	inputs     chan evalRequest
-	allowStdin bool
+	ev     *evalWriter
+	inputs chan evalRequest
 }
 
 func (o *evalOutput) Stream(name, text string) {
@@ -197,9 +196,6 @@ func (o *evalOutput) Display(b Bundle, id string, update bool) {
 func (o *evalOutput) Clear(wait bool) { o.ev.send(evalEvent{Kind: "clear", Wait: wait}) }
 
 func (o *evalOutput) Input(prompt string, password bool) (string, error) {
-	if !o.allowStdin {
-		return "", ErrNoStdin
-	}
 	o.ev.send(evalEvent{Kind: "input", Prompt: prompt, Password: password})
 	r, ok := <-o.inputs
 	if !ok {

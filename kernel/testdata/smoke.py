@@ -237,6 +237,26 @@ def check_stuck_interrupt(km, kc):
     ok("interrupt of a cell ignoring it: evaluator replaced, state kept")
 
 
+def check_stdin(kc):
+    """With allow_stdin a cell's fmt.Scanln asks the front end
+    (input_request on the stdin channel); without it the cell reads EOF."""
+    msg_id = kc.execute('var name string\nfmt.Scanln(&name)\n"hello " + name', allow_stdin=True)
+    req = kc.get_stdin_msg(timeout=TIMEOUT)
+    if req["msg_type"] != "input_request" or req["parent_header"]["msg_id"] != msg_id:
+        fail("input_request", req)
+    kc.input("gopher")
+    msgs = iopub_until_idle(kc, msg_id)
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    res = of(msgs, "execute_result")
+    if reply["content"]["status"] != "ok" or not res or res[0]["data"]["text/plain"] != '"hello gopher"':
+        fail("a cell reading stdin", [reply, msgs])
+    reply, msgs = run(kc, 'var other string\n_, err := fmt.Scanln(&other)\nerr != nil', allow_stdin=False)
+    res = of(msgs, "execute_result")
+    if reply["status"] != "ok" or not res or res[0]["data"]["text/plain"] != "true":
+        fail("stdin without allow_stdin", [reply, msgs])
+    ok("allow_stdin: input_request answered; without it, EOF")
+
+
 def check_bad_hmac(km, kc):
     """A message signed with a wrong key gets no answer; a good one does."""
     import zmq
@@ -285,6 +305,7 @@ def main():
         check_faults(kc)
         check_late_fault(kc)
         check_stuck_interrupt(km, kc)
+        check_stdin(kc)
         check_bad_hmac(km, kc)
         check_restart(km, kc)
     finally:
