@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"workbench/frames"
+	"workbench/internal/atomicfile"
+	"workbench/paper"
+	"workbench/scripts"
+	"workbench/sweep"
+)
+
+func init() {
+	register(&command{
+		name: "sweep",
+		usage: "sweep FILE.go|--strategy NAME --fqme F[,F...] --period P --param k=a:b:step|k=x,y,z [--param ...] " +
+			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--workers N] [--top N] -o DIR",
+		summary: "backtest every combination of the strategy's parameters on every market, in parallel; " +
+			"write results.csv and results.parquet (one row per combination and market) to DIR, print the best rows " +
+			"and the command that re-runs the best as a plain backtest. An interrupted sweep resumes when rerun with the same -o",
+		run: runSweep,
+	})
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// paramUsage turns a parameter mistake into a usage error naming it.
+func paramUsage(flagName string, err error) error {
+	var pe *paper.ParamError
+	if errors.As(err, &pe) {
+		return usagef("%s: %v", flagName, err)
+	}
+	return err
+}
+
+// builtinWith returns built-in strategy name with --set settings applied.
+func builtinWith(name string, sets []string) (paper.Strategy, error) {
+	params, err := paper.BuiltinParams(name)
+	if err != nil {
+		return nil, usagef("--strategy: %v", err)
+	}
+	set, err := paper.ParseSettings(params, sets)
+	if err != nil {
+		return nil, paramUsage("--set", err)
+	}
+	return paper.NewBuiltin(name, set)
+}
+
+func (e *env) scriptOptions() scripts.Options {
+	return scripts.Options{Stdin: e.stdin, Stdout: e.stdout, Stderr: e.stderr}
+}
+
+// scriptWith interprets a strategy script with --set settings applied.
+func scriptWith(ctx context.Context, e *env, path string, sets []string) (paper.Strategy, error) {
+	if len(sets) == 0 {
+		return scripts.LoadStrategy(ctx, path, e.scriptOptions())
+	}
+	params, err := scripts.StrategyParams(ctx, path, e.scriptOptions())
+	if err != nil {
+		return nil, err
+	}
+	set, err := paper.ParseSettings(params, sets)
+	if err != nil {
+		return nil, paramUsage("--set", fmt.Errorf("%s: %w", path, err))
+	}
+	return scripts.LoadStrategyWith(ctx, path, e.scriptOptions(), set)
+}
+
+func runSweep(ctx context.Context, e *env, args []string) error {
+	c := commands["sweep"]
+	fs := e.flags(c)
+	var opts backtestOpts
+	opts.register(fs)
+	optNames := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { optNames[f.Name] = true })
+	fqmes := fs.String("fqme", "", "market(s), comma-separated `F[,F...]`: each is swept on its own")
+	var period periodFlag
+	fs.Var(&period, "period", "bar `P`eriod: 60, 1m, 1h, 1d")
+	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
+	var specs listFlag
+	fs.Var(&specs, "param", "a parameter's values, `name=from:to:step` or name=a,b,c (repeatable)")
+	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
+	to := fs.String("to", "", "end `T`ime, exclusive")
+	metric := fs.String("metric", "sharpe", "statistic that ranks the rows (a key of backtest --json's stats)")
+	workers := fs.Int("workers", 0, "backtests run at once (0: one per CPU)")
+	top := fs.Int("top", 10, "rows in the table of the best")
+	out := fs.String("o", "", "output `DIR` (required; a rerun with the same DIR resumes)")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *fqmes == "":
+		return usagef("sweep: --fqme is required")
+	case period.secs <= 0:
+		return usagef("sweep: --period is required")
+	case *out == "":
+		return usagef("sweep: -o DIR is required")
+	case *workers < 0:
+		return usagef("sweep --workers %d: want ≥ 0", *workers)
+	case *top < 0:
+		return usagef("sweep --top %d: want ≥ 0", *top)
+	case len(pos) > 1:
+		return usagef("sweep: one strategy file at a time, got %d", len(pos))
+	case len(pos) == 1 && *strategy != "":
+		return usagef("sweep: give a strategy file or --strategy, not both")
+	case len(pos) == 0 && *strategy == "":
+		return usagef("sweep: give a strategy file or --strategy NAME (%s)", strings.Join(paper.BuiltinStrategies(), ", "))
+	}
+	metricIdx, err := sweep.StatIndex(*metric)
+	if err != nil {
+		return usagef("sweep --metric: %v", err)
+	}
+	var (
+		params   []paper.Param
+		factory  sweep.Factory
+		identity string
+		rerun    = []string{"workbench", "backtest"}
+	)
+	if len(pos) == 1 {
+		path := pos[0]
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+		if params, err = scripts.StrategyParams(ctx, path, e.scriptOptions()); err != nil {
+			return err
+		}
+		sopts := scripts.Options{Stdin: strings.NewReader(""), Stdout: e.stderr, Stderr: e.stderr}
+		factory = func(ctx context.Context, set []paper.Setting) (paper.Strategy, error) {
+			return scripts.LoadStrategyWith(ctx, path, sopts, set)
+		}
+		identity = "script\n" + string(src)
+		rerun = append(rerun, path)
+	} else {
+		name := *strategy
+		if params, err = paper.BuiltinParams(name); err != nil {
+			return usagef("sweep --strategy: %v", err)
+		}
+		factory = func(_ context.Context, set []paper.Setting) (paper.Strategy, error) {
+			return paper.NewBuiltin(name, set)
+		}
+		identity = "builtin " + name
+		rerun = append(rerun, "--strategy", name)
+	}
+	grid, err := sweep.NewGrid(params, specs)
+	if err != nil {
+		return paramUsage("sweep --param", err)
+	}
+	fromT, err := parseTimeFlag("--from", *from, 0)
+	if err != nil {
+		return err
+	}
+	toT, err := parseTimeFlag("--to", *to, 1<<62)
+	if err != nil {
+		return err
+	}
+	if fromT >= toT {
+		return usagef("sweep: --from must be before --to")
+	}
+	base, err := opts.config()
+	if err != nil {
+		return err
+	}
+	cfg := &sweep.Config{Grid: grid, Base: base, Factory: factory, Workers: *workers}
+	if _, err := cfg.Columns(); err != nil {
+		return paramUsage("sweep --param", err)
+	}
+	store, err := frames.OpenStore(e.storeDir())
+	if err != nil {
+		return err
+	}
+	for _, fq := range strings.Split(*fqmes, ",") {
+		fq = strings.TrimSpace(fq)
+		pair, err := opts.market(fq)
+		if err != nil {
+			return err
+		}
+		bars, _, err := store.ReadRangeAs(fq, period.secs, fromT, toT)
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+		if bars.Len() == 0 {
+			return fmt.Errorf("sweep: %s %s: no bars in the chosen time range", fq, frames.FormatPeriod(period.secs))
+		}
+		cfg.Series = append(cfg.Series, paper.Series{Market: pair, Bars: bars})
+	}
+	// The re-run command and the sweep's identity carry the flags that
+	// shape the simulated exchange, as given.
+	rerun = append(rerun, "--fqme", "FQME", "--period", frames.FormatPeriod(period.secs))
+	var shaping []string
+	fs.Visit(func(f *flag.Flag) {
+		if optNames[f.Name] && f.Name != "store" && f.Name != "config" {
+			shaping = append(shaping, "--"+f.Name, f.Value.String())
+		}
+	})
+	for _, f := range []struct{ name, v string }{{"--from", *from}, {"--to", *to}} {
+		if f.v != "" {
+			rerun = append(rerun, f.name, f.v)
+		}
+	}
+	rerun = append(rerun, shaping...)
+	identity += "\n" + strings.Join(shaping, " ")
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	journal, rows, err := sweep.OpenJournal(filepath.Join(*out, "journal.jsonl"), cfg.Key(identity))
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	defer journal.Close()
+	total, resumed := cfg.Jobs(), len(rows)
+	done := make(map[int]bool, len(rows))
+	for j := range rows {
+		done[j] = true
+	}
+	var bar *progressbar.ProgressBar
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && total > resumed {
+		bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(f),
+			progressbar.OptionSetDescription("sweep"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+		bar.Set(resumed)
+	}
+	start := time.Now()
+	runErr := sweep.Run(ctx, cfg, done, func(r sweep.Row) error {
+		if err := journal.Append(r); err != nil {
+			return err
+		}
+		rows[r.Job] = r
+		if bar != nil {
+			bar.Add(1)
+		}
+		return nil
+	})
+	if bar != nil {
+		bar.Finish()
+	}
+	slog.Info("sweep", "jobs", total, "resumed", resumed, "ran", len(rows)-resumed, "workers", *workers,
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	if runErr != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("sweep: interrupted: %d of %d backtests done and kept in %s; rerun the same command to resume",
+				len(rows), total, *out)
+		}
+		return fmt.Errorf("sweep: %w", runErr)
+	}
+	sorted := sweep.Sorted(rows)
+	for _, w := range []struct {
+		name  string
+		write func(io.Writer, []sweep.Row) error
+	}{{"results.csv", cfg.WriteCSV}, {"results.parquet", cfg.WriteParquet}} {
+		if err := atomicfile.Write(filepath.Join(*out, w.name), 0o644, func(wr io.Writer) error { return w.write(wr, sorted) }); err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+	}
+	var buf bytes.Buffer
+	writeSweepSummary(&buf, cfg, sorted, metricIdx, *metric, *top, rerun, resumed)
+	fmt.Fprintf(&buf, "  results in      %s\n", filepath.Join(*out, "results.csv")+", results.parquet")
+	if err := atomicfile.WriteBytes(filepath.Join(*out, "summary.txt"), 0o644, buf.Bytes()); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	_, err = e.stdout.Write(buf.Bytes())
+	return err
+}
+
+// writeSweepSummary prints the top rows by the metric and the command that
+// re-runs the best one.
+func writeSweepSummary(w io.Writer, cfg *sweep.Config, rows []sweep.Row, k int, metric string, top int, rerun []string, resumed int) {
+	fmt.Fprintf(w, "sweep: %d combinations × %d markets = %d backtests", cfg.Grid.Len(), len(cfg.Series), len(rows))
+	if resumed > 0 {
+		fmt.Fprintf(w, " (%d resumed)", resumed)
+	}
+	fmt.Fprintln(w)
+	best := sweep.Best(rows, k)
+	if top > len(best) {
+		top = len(best)
+	}
+	cols, _ := cfg.Columns()
+	show := []int{}
+	for i := range cfg.Grid {
+		show = append(show, i)
+	}
+	nParams := len(cfg.Grid)
+	show = append(show, nParams)
+	for _, name := range []string{metric, "total_return", "cagr", "max_drawdown", "trades"} {
+		for i, c := range cols {
+			if c == name && i > nParams && !contains(show, i) {
+				show = append(show, i)
+			}
+		}
+	}
+	fmt.Fprintf(w, "  top %d by %s:\n", top, metric)
+	table := [][]string{}
+	head := []string{}
+	for _, i := range show {
+		head = append(head, cols[i])
+	}
+	table = append(table, head)
+	for _, r := range best[:top] {
+		cells := cfg.Cells(r)
+		line := []string{}
+		for _, i := range show {
+			line = append(line, shortCell(cells[i]))
+		}
+		table = append(table, line)
+	}
+	widths := make([]int, len(show))
+	for _, l := range table {
+		for i, s := range l {
+			widths[i] = max(widths[i], len([]rune(s)))
+		}
+	}
+	for _, l := range table {
+		fmt.Fprint(w, "   ")
+		for i, s := range l {
+			fmt.Fprintf(w, " %*s", widths[i], s)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(best) == 0 {
+		return
+	}
+	combo, si := cfg.Job(best[0].Job)
+	cmd := make([]string, 0, len(rerun)+2*nParams)
+	for _, a := range rerun {
+		if a == "FQME" {
+			a = cfg.Series[si].Market.FQME()
+		}
+		cmd = append(cmd, shellQuote(a))
+	}
+	for _, s := range cfg.Grid.At(combo) {
+		cmd = append(cmd, "--set", shellQuote(s.Name+"="+paper.FormatParam(s.Value)))
+	}
+	fmt.Fprintf(w, "  best as a plain backtest:\n    %s\n", strings.Join(cmd, " "))
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// shortCell rounds a long float for the terminal table (the files keep
+// every digit).
+func shortCell(s string) string {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && len(s) > 10 {
+		return strconv.FormatFloat(f, 'g', 6, 64)
+	}
+	return s
+}
+
+// shellQuote quotes an argument for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
