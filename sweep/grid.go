@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"workbench/paper"
 )
 
@@ -77,14 +79,22 @@ func ParseAxis(p paper.Param, spec string) (Axis, error) {
 			if !(st > 0) || !(b >= a) || math.IsInf(b-a, 0) {
 				return ax, bad("want finite from ≤ to and a positive step")
 			}
-			// Values are from + i·step, not a running sum, so 0.1 steps do
-			// not drift; a value within 1e-9 step of to still counts.
-			n := math.Floor((b-a)/st + 1e-9)
-			if n >= maxAxis {
+			// Values are from + i·step in decimal, so that 0.1:0.3:0.1 is
+			// 0.1, 0.2, 0.3 as typed, not 0.30000000000000004.
+			da, err1 := decimal.NewFromString(strings.TrimSpace(parts[0]))
+			ds, err2 := decimal.NewFromString(strings.TrimSpace(parts[2]))
+			if err1 != nil || err2 != nil {
+				return ax, bad("want decimal numbers in a float range")
+			}
+			if n := math.Floor((b-a)/st + 1e-9); n >= maxAxis {
 				return ax, bad(fmt.Sprintf("more than %d values", maxAxis))
 			}
-			for i := 0; i <= int(n); i++ {
-				ax.Values = append(ax.Values, a+float64(i)*st)
+			for i := int64(0); ; i++ {
+				x, _ := da.Add(ds.Mul(decimal.NewFromInt(i))).Float64()
+				if x > b {
+					break
+				}
+				ax.Values = append(ax.Values, x)
 			}
 		}
 		return ax, nil
