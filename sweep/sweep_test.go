@@ -231,3 +231,38 @@ func TestResume(t *testing.T) {
 		t.Fatal("the journal does not give back the rows")
 	}
 }
+
+// Each cell of a surface is the best row of its two parameter values.
+func TestSurface(t *testing.T) {
+	c := testConfig(t, 2)
+	rows := runAll(t, c)
+	k, err := StatIndex("sharpe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Surface(rows, "slow", "fast", k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(s.XS, ",") != "20,40" || strings.Join(s.YS, ",") != "2,4,6,8,10" {
+		t.Fatalf("axes %v %v", s.XS, s.YS)
+	}
+	for i, slow := range s.XS {
+		for j, fast := range s.YS {
+			best := math.Inf(-1)
+			for _, r := range rows {
+				combo, _ := c.Job(r.Job)
+				set := c.Grid.At(combo)
+				if paper.FormatParam(set[0].Value) == fast && paper.FormatParam(set[1].Value) == slow {
+					best = math.Max(best, r.Metric(k))
+				}
+			}
+			if s.Z[i][j] != best {
+				t.Errorf("slow=%s fast=%s: %v, want %v", slow, fast, s.Z[i][j], best)
+			}
+		}
+	}
+	if _, err := c.Surface(rows, "fast", "fast", k); err == nil {
+		t.Error("a surface over one parameter twice")
+	}
+}

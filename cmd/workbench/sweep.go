@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image/color"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +18,10 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 
 	"workbench/frames"
 	"workbench/internal/atomicfile"
@@ -28,7 +34,7 @@ func init() {
 	register(&command{
 		name: "sweep",
 		usage: "sweep FILE.go|--strategy NAME --fqme F[,F...] --period P --param k=a:b:step|k=x,y,z [--param ...] " +
-			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--workers N] [--top N] -o DIR",
+			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--workers N] [--top N] [--heatmap X,Y] -o DIR",
 		summary: "backtest every combination of the strategy's parameters on every market, in parallel; " +
 			"write results.csv and results.parquet (one row per combination and market) to DIR, print the best rows " +
 			"and the command that re-runs the best as a plain backtest. An interrupted sweep resumes when rerun with the same -o",
@@ -102,6 +108,7 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	metric := fs.String("metric", "sharpe", "statistic that ranks the rows (a key of backtest --json's stats)")
 	workers := fs.Int("workers", 0, "backtests run at once (0: one per CPU)")
 	top := fs.Int("top", 10, "rows in the table of the best")
+	heatmap := fs.String("heatmap", "", "draw the metric over two parameters `X,Y` to DIR/heatmap.png")
 	out := fs.String("o", "", "output `DIR` (required; a rerun with the same DIR resumes)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
@@ -183,6 +190,16 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	cfg := &sweep.Config{Grid: grid, Base: base, Factory: factory, Workers: *workers}
 	if _, err := cfg.Columns(); err != nil {
 		return paramUsage("sweep --param", err)
+	}
+	var hx, hy string
+	if *heatmap != "" {
+		var ok bool
+		if hx, hy, ok = strings.Cut(*heatmap, ","); !ok {
+			return usagef("sweep --heatmap %q: want two parameters X,Y", *heatmap)
+		}
+		if _, err := cfg.Surface(nil, hx, hy, metricIdx); err != nil {
+			return usagef("sweep --%v", err)
+		}
 	}
 	store, err := frames.OpenStore(e.storeDir())
 	if err != nil {
@@ -277,6 +294,15 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("sweep: %w", err)
 		}
 	}
+	if hx != "" {
+		surf, err := cfg.Surface(sorted, hx, hy, metricIdx)
+		if err == nil {
+			err = writeHeatmap(filepath.Join(*out, "heatmap.png"), surf, *metric)
+		}
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+	}
 	var buf bytes.Buffer
 	writeSweepSummary(&buf, cfg, sorted, metricIdx, *metric, *top, rerun, resumed)
 	fmt.Fprintf(&buf, "  results in      %s\n", filepath.Join(*out, "results.csv")+", results.parquet")
@@ -356,6 +382,25 @@ func writeSweepSummary(w io.Writer, cfg *sweep.Config, rows []sweep.Row, k int, 
 		cmd = append(cmd, "--set", shellQuote(s.Name+"="+paper.FormatParam(s.Value)))
 	}
 	fmt.Fprintf(w, "  best as a plain backtest:\n    %s\n", strings.Join(cmd, " "))
+	writeOverfit(w, cfg, rows)
+}
+
+// writeOverfit prints, per market, how much of the best row may be luck.
+func writeOverfit(w io.Writer, cfg *sweep.Config, rows []sweep.Row) {
+	fmt.Fprintf(w, "  overfitting (per-bar Sharpe ratios; DSR < 0.95: the best row may be luck; PBO: the chance the in-sample best is below the median out of sample):\n")
+	for _, o := range cfg.Overfitting(rows) {
+		fmt.Fprintf(w, "    %s, %d trials: ", o.FQME, o.Trials)
+		if o.Best < 0 || math.IsNaN(o.DSR) {
+			fmt.Fprint(w, "DSR n/a (fewer than two defined Sharpe ratios)")
+		} else {
+			fmt.Fprintf(w, "best Sharpe %.4g vs %.4g expected of the best by luck, DSR %.4f", o.Sharpe, o.ExpectedMax, o.DSR)
+		}
+		if o.PBOErr != nil {
+			fmt.Fprintf(w, "; PBO n/a (%v)\n", o.PBOErr)
+		} else {
+			fmt.Fprintf(w, "; PBO %.4f over %d splits\n", o.PBO.PBO, o.PBO.Splits)
+		}
+	}
 }
 
 func contains(xs []int, x int) bool {
@@ -382,4 +427,68 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// surfaceGrid adapts a sweep.Surface to gonum's plotter.GridXYZ, cells at
+// the values' indices.
+type surfaceGrid struct{ s *sweep.Surface }
+
+func (g surfaceGrid) Dims() (c, r int)   { return len(g.s.XS), len(g.s.YS) }
+func (g surfaceGrid) Z(c, r int) float64 { return g.s.Z[c][r] }
+func (g surfaceGrid) X(c int) float64    { return float64(c) }
+func (g surfaceGrid) Y(r int) float64    { return float64(r) }
+
+// writeHeatmap draws the metric over two parameters as a PNG.
+func writeHeatmap(path string, s *sweep.Surface, metric string) error {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, col := range s.Z {
+		for _, v := range col {
+			if !math.IsNaN(v) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+	}
+	if math.IsInf(lo, 0) {
+		return fmt.Errorf("heatmap: %s is undefined in every row", metric)
+	}
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s by %s and %s (best over the rest)", metric, s.X.Name, s.Y.Name)
+	p.X.Label.Text, p.Y.Label.Text = s.X.Name, s.Y.Name
+	ticks := func(vals []string) plot.ConstantTicks {
+		var t []plot.Tick
+		step := max(1, len(vals)/12)
+		for i, v := range vals {
+			if i%step == 0 {
+				t = append(t, plot.Tick{Value: float64(i), Label: v})
+			}
+		}
+		return t
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = ticks(s.XS), ticks(s.YS)
+	pal := palette.Heat(64, 1)
+	h := plotter.NewHeatMap(surfaceGrid{s}, pal)
+	h.Min, h.Max = lo, hi
+	h.NaN = color.Gray{Y: 200}
+	p.Add(h)
+	// A colour bar as a legend: the palette's ends and middle.
+	for _, q := range []float64{1, 0.5, 0} {
+		c := pal.Colors()[int(q*float64(len(pal.Colors())-1))]
+		thumb, _ := plotter.NewPolygon(plotter.XYs{})
+		thumb.Color = c
+		p.Legend.Add(strconv.FormatFloat(lo+q*(hi-lo), 'g', 4, 64), thumb)
+	}
+	p.Legend.Top = true
+	p.X.Min, p.X.Max = -0.5, float64(len(s.XS))-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(len(s.YS))-0.5
+	wt, err := p.WriterTo(8*vg.Inch, 6*vg.Inch, "png")
+	if err != nil {
+		return fmt.Errorf("heatmap: %w", err)
+	}
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		_, err := wt.WriteTo(w)
+		return err
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,7 +82,7 @@ func TestSweepCommand(t *testing.T) {
 	var stdout string
 	for w := 1; w <= 2; w++ {
 		outs[w-1] = filepath.Join(dir, "out"+strconv.Itoa(w))
-		code, so, se := runCLI(t, sweepArgs(store, script, outs[w-1], w)...)
+		code, so, se := runCLI(t, append(sweepArgs(store, script, outs[w-1], w), "--heatmap", "slow,fast")...)
 		if code != 0 {
 			t.Fatalf("workers %d: exit %d: %s", w, code, se)
 		}
@@ -93,6 +94,14 @@ func TestSweepCommand(t *testing.T) {
 		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
 			t.Fatalf("%s differs between 1 and 2 workers (%v %v)", name, err1, err2)
 		}
+	}
+	hf, err := os.Open(filepath.Join(outs[0], "heatmap.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hf.Close()
+	if img, err := png.Decode(hf); err != nil || img.Bounds().Dx() < 400 {
+		t.Fatalf("heatmap.png: %v", err)
 	}
 	recs := readCSV(t, filepath.Join(outs[0], "results.csv"))
 	if len(recs) != 1+4*2 {
@@ -115,6 +124,9 @@ func TestSweepCommand(t *testing.T) {
 	}
 	if strings.Join(pcols, ",") != strings.Join(head, ",") || pq.NumRows() != 8 {
 		t.Fatalf("parquet columns %v, %d rows; CSV header %v", pcols, pq.NumRows(), head)
+	}
+	if !strings.Contains(stdout, "btcusdt.spot.binance, 8 trials: best Sharpe") || !strings.Contains(stdout, "over 12870 splits") {
+		t.Fatalf("no overfitting statistics in\n%s", stdout)
 	}
 	// The printed command re-runs the best row as a plain backtest.
 	i := strings.Index(stdout, "workbench backtest ")
