@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"math"
 	"reflect"
 	"strings"
 
@@ -66,4 +67,17 @@ func (s Stats) Values() []any {
 		}
 	}
 	return out
+}
+
+// CurveStats are the statistics of an equity curve alone (a walk-forward's
+// stitched out-of-sample curve): those of the curve as a backtest computes
+// them, with start the first bar's open (epoch ns) and no trade figures.
+func CurveStats(initial decimal.Decimal, start int64, curve EquityCurve, periodsPerYear float64) Stats {
+	res := &Result{InitialCash: initial, Start: start, Equity: curve}
+	if n := curve.Len(); n > 0 {
+		res.End = curve.Time(n - 1)
+	}
+	st, _ := equityStats(res, periodsPerYear, 0)
+	st.Exposure = Num(math.NaN())
+	return st
 }
