@@ -149,7 +149,7 @@ func TestRunDeterministic(t *testing.T) {
 		}
 		want := res.Stats.Values()
 		for k, v := range r1[job].Stats {
-			if cell(v) != cell(want[k]) {
+			if Cell(v) != Cell(want[k]) {
 				t.Errorf("job %d stat %s: %v in the sweep, %v in the plain backtest", job, paper.StatColumns()[k].Name, v, want[k])
 			}
 		}

@@ -105,9 +105,9 @@ func Best(rows []Row, k int) []Row {
 	return out
 }
 
-// cell formats a value for the CSV table: parameters as --set reads them,
+// Cell formats a value for the CSV table: parameters as --set reads them,
 // floats in the shortest form that reads back exactly, undefined as empty.
-func cell(v any) string {
+func Cell(v any) string {
 	switch x := v.(type) {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
@@ -125,11 +125,11 @@ func (c *Config) Cells(r Row) []string {
 	combo, si := c.Job(r.Job)
 	var out []string
 	for _, s := range c.Grid.At(combo) {
-		out = append(out, cell(s.Value))
+		out = append(out, Cell(s.Value))
 	}
 	out = append(out, c.Series[si].Market.FQME())
 	for _, v := range r.Stats {
-		out = append(out, cell(v))
+		out = append(out, Cell(v))
 	}
 	return out
 }

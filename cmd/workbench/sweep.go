@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,7 +35,7 @@ func init() {
 	register(&command{
 		name: "sweep",
 		usage: "sweep FILE.go|--strategy NAME --fqme F[,F...] --period P --param k=a:b:step|k=x,y,z [--param ...] " +
-			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--workers N] [--top N] [--heatmap X,Y] -o DIR",
+			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--walk-forward train=D,test=D[,anchored]] [--workers N] [--top N] [--heatmap X,Y] -o DIR",
 		summary: "backtest every combination of the strategy's parameters on every market, in parallel; " +
 			"write results.csv and results.parquet (one row per combination and market) to DIR, print the best rows " +
 			"and the command that re-runs the best as a plain backtest. An interrupted sweep resumes when rerun with the same -o",
@@ -108,6 +109,7 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	metric := fs.String("metric", "sharpe", "statistic that ranks the rows (a key of backtest --json's stats)")
 	workers := fs.Int("workers", 0, "backtests run at once (0: one per CPU)")
 	top := fs.Int("top", 10, "rows in the table of the best")
+	walk := fs.String("walk-forward", "", "optimise on each train window and trade the next test window: `train=90d,test=30d[,anchored]`")
 	heatmap := fs.String("heatmap", "", "draw the metric over two parameters `X,Y` to DIR/heatmap.png")
 	out := fs.String("o", "", "output `DIR` (required; a rerun with the same DIR resumes)")
 	pos, err := e.parse(fs, args)
@@ -191,6 +193,12 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	if _, err := cfg.Columns(); err != nil {
 		return paramUsage("sweep --param", err)
 	}
+	var wf sweep.WalkForward
+	if *walk != "" {
+		if wf, err = sweep.ParseWalkForward(*walk); err != nil {
+			return usagef("sweep --%v", err)
+		}
+	}
 	var hx, hy string
 	if *heatmap != "" {
 		var ok bool
@@ -239,6 +247,9 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("sweep: %w", err)
+	}
+	if *walk != "" {
+		return runWalkForward(ctx, e, cfg, wf, *walk, metricIdx, *metric, *out)
 	}
 	journal, rows, err := sweep.OpenJournal(filepath.Join(*out, "journal.jsonl"), cfg.Key(identity))
 	if err != nil {
@@ -491,4 +502,62 @@ func writeHeatmap(path string, s *sweep.Surface, metric string) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})
+}
+
+// runWalkForward runs a walk-forward and writes walkforward.csv (one row
+// per window and market) and oos_equity.csv (the stitched out-of-sample
+// curves); their statistics are the headline.
+func runWalkForward(ctx context.Context, e *env, cfg *sweep.Config, wf sweep.WalkForward, spec string, k int, metric, out string) error {
+	res, err := sweep.RunWalkForward(ctx, cfg, wf, k)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("sweep --walk-forward: interrupted (a walk-forward does not resume)")
+		}
+		return fmt.Errorf("sweep: %w", err)
+	}
+	cols, _ := cfg.Columns()
+	nParams := len(cfg.Grid)
+	head := append([]string{"fqme", "train_from", "train_to", "test_from", "test_to"}, cols[:nParams]...)
+	head = append(head, "in_sample_"+metric)
+	head = append(head, cols[nParams+1:]...)
+	var wbuf bytes.Buffer
+	cw := csv.NewWriter(&wbuf)
+	cw.Write(head)
+	iso := func(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }
+	for _, w := range res.Windows {
+		// The window's row: the chosen combination's cells with the
+		// out-of-sample statistics in place of the sweep's.
+		cells := cfg.Cells(sweep.Row{Job: w.Combo*len(cfg.Series) + w.Series, Stats: w.OutOfSample.Values()})
+		rec := []string{cells[nParams], iso(w.TrainFrom), iso(w.TrainTo), iso(w.TestFrom), iso(w.TestTo)}
+		rec = append(rec, cells[:nParams]...)
+		rec = append(rec, sweep.Cell(w.InSample))
+		rec = append(rec, cells[nParams+1:]...)
+		cw.Write(rec)
+	}
+	cw.Flush()
+	var ebuf bytes.Buffer
+	ebuf.WriteString("time,fqme,equity\n")
+	for si, c := range res.Stitched {
+		fq := cfg.Series[si].Market.FQME()
+		for i := range c.Len() {
+			fmt.Fprintf(&ebuf, "%s,%s,%s\n", time.Unix(0, c.Time(i)).UTC().Format(time.RFC3339), fq, strconv.FormatFloat(c.Value[i], 'f', -1, 64))
+		}
+	}
+	for name, data := range map[string][]byte{"walkforward.csv": wbuf.Bytes(), "oos_equity.csv": ebuf.Bytes()} {
+		if err := atomicfile.WriteBytes(filepath.Join(out, name), 0o644, data); err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "walk-forward %s: %d windows, %d combinations each, ranked by %s\n", spec, len(res.Windows), cfg.Grid.Len(), metric)
+	for si, st := range res.Stats {
+		fmt.Fprintf(&buf, "  %s stitched out of sample: total return %s, CAGR %s, Sharpe %s, max drawdown %s\n",
+			cfg.Series[si].Market.FQME(), st.TotalReturn, st.CAGR, st.Sharpe, st.MaxDrawdown)
+	}
+	fmt.Fprintf(&buf, "  windows in      %s, stitched curves in oos_equity.csv\n", filepath.Join(out, "walkforward.csv"))
+	if err := atomicfile.WriteBytes(filepath.Join(out, "summary.txt"), 0o644, buf.Bytes()); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	_, err = e.stdout.Write(buf.Bytes())
+	return err
 }

@@ -243,3 +243,32 @@ func TestSweepUsageErrors(t *testing.T) {
 		t.Errorf("backtest --set slow=ten: exit %d, %s", code, se)
 	}
 }
+
+func TestSweepWalkForward(t *testing.T) {
+	store := backtestStore(t)
+	out := filepath.Join(t.TempDir(), "wf")
+	args := []string{"sweep", "--strategy", "sma-cross", "--store", store, "--fqme", "btcusdt.spot.binance",
+		"--period", "1h", "--param", "fast=2:8:2", "--param", "slow=20,30", "--metric", "total_return",
+		"--walk-forward", "train=10d,test=5d", "-o", out}
+	code, so, se := runCLI(t, args...)
+	if code != 0 {
+		t.Fatal(se)
+	}
+	// August 2024: tests from the 11th, 16th, 21st, 26th and 31st.
+	recs := readCSV(t, filepath.Join(out, "walkforward.csv"))
+	if len(recs) != 6 || recs[1][3] != "2024-08-11T00:00:00Z" || recs[5][4] != "2024-09-01T00:00:00Z" {
+		t.Fatalf("windows %v", recs)
+	}
+	if !strings.Contains(so, "walk-forward train=10d,test=5d: 5 windows, 8 combinations each") ||
+		!strings.Contains(so, "stitched out of sample: total return") {
+		t.Fatalf("summary:\n%s", so)
+	}
+	eq := readCSV(t, filepath.Join(out, "oos_equity.csv"))
+	if len(eq) != 1+21*24 {
+		t.Fatalf("%d stitched samples, want the 504 hours from Aug 11", len(eq)-1)
+	}
+	code, _, se = runCLI(t, append(args[:len(args)-4], "--walk-forward", "train=10d", "-o", out)...)
+	if code != 2 || !strings.Contains(se, "want both train=D and test=D") {
+		t.Fatalf("bad --walk-forward: exit %d %s", code, se)
+	}
+}
