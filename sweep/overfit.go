@@ -160,7 +160,7 @@ func (c *Config) Overfitting(rows []Row) []Overfit {
 		var blocks [][]Moments
 		var jobs []int
 		for _, r := range rows {
-			if _, s := c.Job(r.Job); s == si {
+			if _, s := c.Job(r.Job); s == si && r.Err == "" {
 				blocks = append(blocks, r.Blocks)
 				jobs = append(jobs, r.Job)
 			}

@@ -48,6 +48,10 @@ type Row struct {
 	Job int
 	// Stats are in paper.StatColumns' order (see paper.Stats.Values).
 	Stats []any
+	// Err is why the job made no backtest (the strategy refused its
+	// parameters, e.g. a fast window not below the slow one); Stats and
+	// Blocks are then nil.
+	Err string
 	// Blocks are the moments of the returns in each of Config.Blocks
 	// consecutive spans of the equity curve.
 	Blocks []Moments
@@ -114,26 +118,37 @@ func returnBlocks(init float64, eq []float64, k int) []Moments {
 	return out
 }
 
-// RunJob runs job i of c.
+// RunJob runs job i of c. A strategy that cannot be made or that fails
+// makes a row with Err; the error is for ctx being done.
 func (c *Config) RunJob(ctx context.Context, i int) (Row, error) {
 	combo, si := c.Job(i)
-	set := c.Grid.At(combo)
-	s, err := c.Factory(ctx, set)
+	row, err := c.runJob(ctx, combo, si)
 	if err != nil {
-		return Row{}, fmt.Errorf("job %d (%s): %w", i, c.describe(combo, si), err)
+		if ctx.Err() != nil {
+			return Row{}, ctx.Err()
+		}
+		return Row{Job: i, Err: fmt.Sprintf("%s: %v", c.describe(combo, si), err)}, nil
+	}
+	row.Job = i
+	return row, nil
+}
+
+func (c *Config) runJob(ctx context.Context, combo, si int) (Row, error) {
+	s, err := c.Factory(ctx, c.Grid.At(combo))
+	if err != nil {
+		return Row{}, err
 	}
 	cfg := c.Base
 	cfg.Series = []paper.Series{c.Series[si]}
 	res, err := paper.BacktestContext(ctx, cfg, s)
 	if err != nil {
-		return Row{}, fmt.Errorf("job %d (%s): %w", i, c.describe(combo, si), err)
+		return Row{}, err
 	}
 	k := c.Blocks
 	if k <= 0 {
 		k = DefaultBlocks
 	}
-	return Row{Job: i, Stats: res.Stats.Values(),
-		Blocks: returnBlocks(float64(res.Stats.InitialEquity), res.Equity.Value, k)}, nil
+	return Row{Stats: res.Stats.Values(), Blocks: returnBlocks(float64(res.Stats.InitialEquity), res.Equity.Value, k)}, nil
 }
 
 func (c *Config) describe(combo, series int) string {
@@ -145,9 +160,9 @@ func (c *Config) describe(combo, series int) string {
 }
 
 // Run runs every job not in done on a pool of c.Workers goroutines and
-// calls store with each finished row, from one goroutine at a time, in the
-// order they finish. It stops at the first failed job, or when ctx is done,
-// with that error; rows stored so far stay stored.
+// calls store with each finished row (failed jobs too, see Row.Err), from
+// one goroutine at a time, in the order they finish. It stops when ctx is
+// done or store fails, with that error; rows stored so far stay stored.
 func Run(ctx context.Context, c *Config, done map[int]bool, store func(Row) error) error {
 	w := c.Workers
 	if w <= 0 {

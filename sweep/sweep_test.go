@@ -266,3 +266,44 @@ func TestSurface(t *testing.T) {
 		t.Error("a surface over one parameter twice")
 	}
 }
+
+// A combination the strategy refuses (sma-cross needs fast < slow) is a
+// row with its error and empty statistics; the others run.
+func TestFailedJobsAreRows(t *testing.T) {
+	c := testConfig(t, 2)
+	params, _ := paper.BuiltinParams("sma-cross")
+	g, err := NewGrid(params, []string{"fast=10,30", "slow=20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Grid = g
+	rows := runAll(t, c)
+	if len(rows) != 4 || rows[0].Err != "" || rows[2].Err == "" || !strings.Contains(rows[2].Err, "aaa.spot.test fast=30 slow=20") ||
+		!strings.Contains(rows[2].Err, "need 1 ≤ fast < slow") {
+		t.Fatalf("rows %+v", rows)
+	}
+	csv, pq := files(t, c, rows)
+	lines := strings.Split(string(csv), "\n")
+	if !strings.HasPrefix(lines[3], "30,20,aaa.spot.test,,,") || strings.Count(lines[3], ",") != strings.Count(lines[0], ",") {
+		t.Fatalf("failed row %q", lines[3])
+	}
+	if len(pq) == 0 {
+		t.Fatal("no parquet")
+	}
+	path := filepath.Join(t.TempDir(), "j")
+	j, _, err := OpenJournal(path, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		j.Append(r)
+	}
+	j.Close()
+	_, back, err := OpenJournal(path, "k")
+	if err != nil || back[2].Err != rows[2].Err {
+		t.Fatalf("journal: %v %+v", err, back[2])
+	}
+	if o := c.Overfitting(rows); o[0].Trials != 1 || o[0].PBOErr == nil {
+		t.Fatalf("overfitting over one good row: %+v", o[0])
+	}
+}

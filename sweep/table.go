@@ -72,6 +72,9 @@ func StatIndex(name string) (int, error) {
 
 // Metric is a row's value of statistic k as a float (NaN where undefined).
 func (r Row) Metric(k int) float64 {
+	if r.Err != "" {
+		return math.NaN()
+	}
 	switch x := r.Stats[k].(type) {
 	case float64:
 		return x
@@ -128,6 +131,9 @@ func (c *Config) Cells(r Row) []string {
 		out = append(out, Cell(s.Value))
 	}
 	out = append(out, c.Series[si].Market.FQME())
+	if r.Err != "" {
+		return append(out, make([]string, len(paper.StatColumns()))...)
+	}
 	for _, v := range r.Stats {
 		out = append(out, Cell(v))
 	}
@@ -152,7 +158,7 @@ func (c *Config) WriteCSV(w io.Writer, rows []Row) error {
 // WriteParquet writes rows as parquet, columns in Columns' order: int and
 // float parameters as INT64 and DOUBLE, durations and strings as strings,
 // bools as BOOLEAN; statistics as optional DOUBLE (null where undefined),
-// INT64, and money as its exact decimal string.
+// INT64, and money as its exact decimal string, all null in a failed row.
 func (c *Config) WriteParquet(w io.Writer, rows []Row) error {
 	cols, err := c.Columns()
 	if err != nil {
@@ -186,9 +192,9 @@ func (c *Config) WriteParquet(w io.Writer, rows []Row) error {
 		case paper.FloatStat:
 			field(s.Name, reflect.PointerTo(f64), true)
 		case paper.IntStat:
-			field(s.Name, i64, false)
+			field(s.Name, reflect.PointerTo(i64), true)
 		default:
-			field(s.Name, str, false)
+			field(s.Name, reflect.PointerTo(str), true)
 		}
 	}
 	t := reflect.StructOf(fields)
@@ -209,21 +215,23 @@ func (c *Config) WriteParquet(w io.Writer, rows []Row) error {
 		}
 		e.Field(k).SetString(c.Series[si].Market.FQME())
 		k++
-		for _, st := range r.Stats {
-			f := e.Field(k)
-			switch x := st.(type) {
+		for n := range paper.StatColumns() {
+			f := e.Field(k + n)
+			f.SetZero()
+			if r.Err != "" {
+				continue
+			}
+			switch x := r.Stats[n].(type) {
 			case float64:
-				if math.IsNaN(x) || math.IsInf(x, 0) {
-					f.SetZero()
-				} else {
+				if !math.IsNaN(x) && !math.IsInf(x, 0) {
 					f.Set(reflect.ValueOf(&x))
 				}
 			case int64:
-				f.SetInt(x)
+				f.Set(reflect.ValueOf(&x))
 			case decimal.Decimal:
-				f.SetString(x.String())
+				d := x.String()
+				f.Set(reflect.ValueOf(&d))
 			}
-			k++
 		}
 		if err := pw.Write(v.Interface()); err != nil {
 			return fmt.Errorf("parquet: %w", err)
@@ -249,6 +257,7 @@ type journalHead struct {
 
 type journalRow struct {
 	Job    int        `json:"job"`
+	Err    string     `json:"err,omitempty"`
 	Stats  []string   `json:"stats"`
 	Blocks [][]string `json:"blocks"`
 }
@@ -318,7 +327,10 @@ func OpenJournal(path, key string) (*Journal, map[int]Row, error) {
 }
 
 func (jr journalRow) row(cols []paper.StatColumn) (Row, error) {
-	r := Row{Job: jr.Job}
+	r := Row{Job: jr.Job, Err: jr.Err}
+	if r.Err != "" {
+		return r, nil
+	}
 	if len(jr.Stats) != len(cols) {
 		return r, fmt.Errorf("%d statistics, want %d", len(jr.Stats), len(cols))
 	}
@@ -357,7 +369,7 @@ func (jr journalRow) row(cols []paper.StatColumn) (Row, error) {
 
 // Append writes a finished row and flushes it to the file.
 func (j *Journal) Append(r Row) error {
-	jr := journalRow{Job: r.Job}
+	jr := journalRow{Job: r.Job, Err: r.Err}
 	for _, v := range r.Stats {
 		switch x := v.(type) {
 		case float64:

@@ -114,6 +114,9 @@ func RunWalkForward(ctx context.Context, c *Config, wf WalkForward, k int) (*Wal
 				return nil, fmt.Errorf("walk-forward %s train %s: %w", s.Market.FQME(), day(w.TrainFrom), err)
 			}
 			best := Best(Sorted(rows), k)[0]
+			if best.Err != "" {
+				return nil, fmt.Errorf("walk-forward %s train %s: every backtest failed, first: %s", s.Market.FQME(), day(w.TrainFrom), best.Err)
+			}
 			w.Combo, w.InSample = best.Job, best.Metric(k)
 			strat, err := c.Factory(ctx, c.Grid.At(w.Combo))
 			if err != nil {

@@ -378,7 +378,19 @@ func writeSweepSummary(w io.Writer, cfg *sweep.Config, rows []sweep.Row, k int, 
 		}
 		fmt.Fprintln(w)
 	}
-	if len(best) == 0 {
+	failed := 0
+	for _, r := range rows {
+		if r.Err != "" {
+			if failed == 0 {
+				fmt.Fprintf(w, "  failed backtests (empty rows in the results): first: %s\n", r.Err)
+			}
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "  %d of %d backtests failed\n", failed, len(rows))
+	}
+	if len(best) == 0 || best[0].Err != "" {
 		return
 	}
 	combo, si := cfg.Job(best[0].Job)
