@@ -138,17 +138,28 @@ func (c *Config) runJob(ctx context.Context, combo, si int) (Row, error) {
 	if err != nil {
 		return Row{}, err
 	}
-	cfg := c.Base
-	cfg.Series = []paper.Series{c.Series[si]}
-	res, err := paper.BacktestContext(ctx, cfg, s)
+	return Backtest(ctx, c.Base, c.Series[si], s, c.Blocks)
+}
+
+// Backtest runs one job's backtest, strategy s on series with base's
+// settings, and makes its row (without the job's index); blocks as
+// Config.Blocks. A worker elsewhere runs jobs with it.
+func Backtest(ctx context.Context, base paper.BacktestConfig, series paper.Series, s paper.Strategy, blocks int) (Row, error) {
+	base.Series = []paper.Series{series}
+	res, err := paper.BacktestContext(ctx, base, s)
 	if err != nil {
 		return Row{}, err
 	}
-	k := c.Blocks
-	if k <= 0 {
-		k = DefaultBlocks
+	if blocks <= 0 {
+		blocks = DefaultBlocks
 	}
-	return Row{Stats: res.Stats.Values(), Blocks: returnBlocks(float64(res.Stats.InitialEquity), res.Equity.Value, k)}, nil
+	return Row{Stats: res.Stats.Values(), Blocks: returnBlocks(float64(res.Stats.InitialEquity), res.Equity.Value, blocks)}, nil
+}
+
+// Describe names job i: its market and settings.
+func (c *Config) Describe(i int) string {
+	combo, si := c.Job(i)
+	return c.describe(combo, si)
 }
 
 func (c *Config) describe(combo, series int) string {

@@ -367,8 +367,9 @@ func (jr journalRow) row(cols []paper.StatColumn) (Row, error) {
 	return r, nil
 }
 
-// Append writes a finished row and flushes it to the file.
-func (j *Journal) Append(r Row) error {
+// EncodeRow writes a row as one line of JSON that DecodeRow reads back
+// bit for bit (the journal's lines, and a worker's results).
+func EncodeRow(r Row) ([]byte, error) {
 	jr := journalRow{Job: r.Job, Err: r.Err}
 	for _, v := range r.Stats {
 		switch x := v.(type) {
@@ -383,7 +384,21 @@ func (j *Journal) Append(r Row) error {
 	for _, b := range r.Blocks {
 		jr.Blocks = append(jr.Blocks, []string{exact(b.N), exact(b.S1), exact(b.S2), exact(b.S3), exact(b.S4)})
 	}
-	line, err := json.Marshal(jr)
+	return json.Marshal(jr)
+}
+
+// DecodeRow reads a row EncodeRow wrote.
+func DecodeRow(b []byte) (Row, error) {
+	var jr journalRow
+	if err := json.Unmarshal(b, &jr); err != nil {
+		return Row{}, err
+	}
+	return jr.row(paper.StatColumns())
+}
+
+// Append writes a finished row and flushes it to the file.
+func (j *Journal) Append(r Row) error {
+	line, err := EncodeRow(r)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}

@@ -35,7 +35,7 @@ func init() {
 	register(&command{
 		name: "sweep",
 		usage: "sweep FILE.go|--strategy NAME --fqme F[,F...] --period P --param k=a:b:step|k=x,y,z [--param ...] " +
-			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--walk-forward train=D,test=D[,anchored]] [--workers N] [--top N] [--heatmap X,Y] -o DIR",
+			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--walk-forward train=D,test=D[,anchored]] [--workers N] [--top N] [--heatmap X,Y] [--nats URL] -o DIR",
 		summary: "backtest every combination of the strategy's parameters on every market, in parallel; " +
 			"write results.csv and results.parquet (one row per combination and market) to DIR, print the best rows " +
 			"and the command that re-runs the best as a plain backtest. An interrupted sweep resumes when rerun with the same -o",
@@ -112,6 +112,8 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	walk := fs.String("walk-forward", "", "optimise on each train window and trade the next test window: `train=90d,test=30d[,anchored]`")
 	heatmap := fs.String("heatmap", "", "draw the metric over two parameters `X,Y` to DIR/heatmap.png")
 	out := fs.String("o", "", "output `DIR` (required; a rerun with the same DIR resumes)")
+	var nf natsFlags
+	nf.register(fs)
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -143,6 +145,10 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		factory  sweep.Factory
 		identity string
 		rerun    = []string{"workbench", "backtest"}
+		spec     struct {
+			jobSpec
+			scriptSrc []byte
+		}
 	)
 	if len(pos) == 1 {
 		path := pos[0]
@@ -159,6 +165,7 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		}
 		identity = "script\n" + string(src)
 		rerun = append(rerun, path)
+		spec.scriptSrc = src
 	} else {
 		name := *strategy
 		if params, err = paper.BuiltinParams(name); err != nil {
@@ -168,6 +175,7 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 			return paper.NewBuiltin(name, set)
 		}
 		identity = "builtin " + name
+		spec.Builtin = name
 		rerun = append(rerun, "--strategy", name)
 	}
 	grid, err := sweep.NewGrid(params, specs)
@@ -274,7 +282,19 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		bar.Set(resumed)
 	}
 	start := time.Now()
-	runErr := sweep.Run(ctx, cfg, done, func(r sweep.Row) error {
+	run := func(store func(sweep.Row) error) error { return sweep.Run(ctx, cfg, done, store) }
+	if nf.url != "" {
+		q, err := nf.connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		spec.Flags, spec.Blocks = shaping, cfg.Blocks
+		run = func(store func(sweep.Row) error) error {
+			return publishSweep(ctx, q, cfg, cfg.Key(identity), spec.jobSpec, spec.scriptSrc, done, store)
+		}
+	}
+	runErr := run(func(r sweep.Row) error {
 		if err := journal.Append(r); err != nil {
 			return err
 		}
