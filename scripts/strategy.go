@@ -16,7 +16,9 @@ const StrategyShapes = `A strategy script is a Go file (package main, no main ne
   func OnBar(c *paper.Context, b feeds.BarEvent) plus optionally Start(c) error, OnFill(c, r paper.Report),
                                                OnQuote(c, q feeds.Quote), OnTrade(c, t feeds.Trade), Finish(c)
   func Run(c *paper.Context)                   its own loop over c.Next() (one call into the script per run)
-  func Targets(bars *frames.OHLCV) []float64   the position to hold after each bar, computed once per market`
+  func Targets(bars *frames.OHLCV) []float64   the position to hold after each bar, computed once per market
+Its parameters, if any, are the fields of var Params = struct{ Fast int ` + "`param:\"fast\"`" + `; ... }{10, ...}
+(set with --set fast=5; see ParamsDoc).`
 
 // LoadStrategy interprets the strategy script at path and returns it as a
 // paper.Strategy (see StrategyShapes). Per-bar shapes cost about a

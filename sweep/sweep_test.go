@@ -30,7 +30,7 @@ func walk(seed int64, n int) *frames.OHLCV {
 	return f
 }
 
-func testConfig(t *testing.T, workers int) *Config {
+func testConfig(t testing.TB, workers int) *Config {
 	t.Helper()
 	params, err := paper.BuiltinParams("sma-cross")
 	if err != nil {
