@@ -242,6 +242,11 @@ func TestSweepUsageErrors(t *testing.T) {
 	if code != 2 || !strings.Contains(se, `--set: parameter "slow" = "ten": want int`) {
 		t.Errorf("backtest --set slow=ten: exit %d, %s", code, se)
 	}
+	code, _, se = runCLI(t, "paper", "--strategy", "sma-cross", "--feed", "synthetic", "--fqme", "btcusdt.spot.binance",
+		"--set", "fats=3", "--bars", "5")
+	if code != 2 || !strings.Contains(se, `--set: parameter "fats": unknown parameter`) {
+		t.Errorf("paper --set fats=3: exit %d, %s", code, se)
+	}
 }
 
 func TestSweepWalkForward(t *testing.T) {
