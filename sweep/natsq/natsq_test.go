@@ -91,3 +91,49 @@ func TestQueue(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEmptyJobs measures the queue's own cost: jobs that do nothing,
+// published, pulled by two workers, their results collected.
+func BenchmarkEmptyJobs(b *testing.B) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: b.TempDir(), NoSigs: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns.Start()
+	defer ns.Shutdown()
+	ns.ReadyForConnections(10 * time.Second)
+	ctx := context.Background()
+	q, err := Connect(ctx, ns.ClientURL(), 5*time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for range 2 {
+		w, err := Connect(ctx, ns.ClientURL(), 5*time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer w.Close()
+		go w.Work(wctx, 4, func(context.Context, Job) ([]byte, error) { return []byte("{}"), nil })
+	}
+	const n = 1000
+	for k := 0; b.Loop(); k++ {
+		sweep := fmt.Sprintf("b%d", k)
+		var jobs []Job
+		want := map[string]bool{}
+		for i := range n {
+			id := fmt.Sprintf("%s-%d", sweep, i)
+			jobs = append(jobs, Job{ID: id, Sweep: sweep, Payload: []byte("{}")})
+			want[id] = true
+		}
+		if err := q.Publish(ctx, jobs); err != nil {
+			b.Fatal(err)
+		}
+		if err := q.Results(ctx, sweep, want, func(string, []byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+}
