@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name: "paper",
-		usage: "paper FILE.go|--strategy NAME --feed synthetic --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
+		usage: "paper FILE.go|--strategy NAME [--set k=v] --feed synthetic --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
 			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid]",
 		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed (synthetic: bars from --start, " +
 			"default now, one period per --every); each closed bar is " +
@@ -41,6 +41,8 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	var opts backtestOpts
 	opts.register(fs)
 	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
+	var sets listFlag
+	fs.Var(&sets, "set", "set a strategy parameter, `name=value` (repeatable)")
 	feed := fs.String("feed", "", "where bars come from: synthetic (the demo generator, one bar per --every)")
 	fqmes := fs.String("fqme", "", "market(s) to trade, comma-separated `F[,F...]`")
 	period := periodFlag{secs: 60}
@@ -75,7 +77,7 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	case *acct == "" || strings.ContainsAny(*acct, `/\._ `):
 		return usagef("paper --acct %q: want a name without / \\ . _ or spaces", *acct)
 	}
-	strat, err := chooseStrategy(ctx, e, pos, *strategy)
+	strat, err := chooseStrategy(ctx, e, pos, *strategy, sets)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,5 @@
 //go:build tools
 
-// Package deps pins modules the next steps build on (ZeroMQ for the Jupyter
-// kernel, NATS for sweeps, fastjson for venue decoders) until code imports
-// them; it is never built.
+// Package deps pins modules the next steps build on until code imports
+// them; it is never built. (NATS is imported by sweep/natsq now.)
 package deps
-
-import (
-	_ "github.com/nats-io/nats-server/v2/server"
-	_ "github.com/nats-io/nats.go"
-)
