@@ -68,6 +68,9 @@ type Pane struct {
 	// Percent draws an overlay as cumulative log returns from each curve's
 	// pin on one percent axis.
 	Percent bool
+	// Bounds, when Bounds[1] > Bounds[0], fixes the y axis to that range
+	// (an oscillator bounded to 0..100) instead of fitting it to the data.
+	Bounds [2]float64
 }
 
 // Chart is a stack of panes over one x axis.

@@ -175,12 +175,17 @@ func toRGBA(c color.Color) color.RGBA {
 	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
 }
 
+// swatch is the colour that stands for the series in its legend.
+func (d *drawn) swatch() color.Color {
+	if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine && d.s.Color == nil {
+		return upColor
+	}
+	return d.color
+}
+
 // Thumbnail draws the legend swatch (plot.Thumbnailer).
 func (d *drawn) Thumbnail(c *draw.Canvas) {
-	col := d.color
-	if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine && d.s.Color == nil {
-		col = upColor
-	}
+	col := d.swatch()
 	y := (c.Min.Y + c.Max.Y) / 2
 	if d.s.Kind == KindMarkers {
 		c.DrawGlyph(d.glyph(), vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y})

@@ -46,15 +46,22 @@ var (
 // Save writes the chart to path as PNG, SVG or PDF, chosen by the extension,
 // replacing the file atomically.
 func (c *Chart) Save(path string) error {
+	_, err := c.SaveLayout(path)
+	return err
+}
+
+// SaveLayout is Save that also returns where each pane was drawn.
+func (c *Chart) SaveLayout(path string) ([]PaneLayout, error) {
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 	if format != "png" && format != "svg" && format != "pdf" {
-		return fmt.Errorf("chart %s: unknown image type %q: want .png, .svg or .pdf", path, filepath.Ext(path))
+		return nil, fmt.Errorf("chart %s: unknown image type %q: want .png, .svg or .pdf", path, filepath.Ext(path))
 	}
 	var buf bytes.Buffer
-	if err := c.Render(&buf, format); err != nil {
-		return fmt.Errorf("chart %s: %w", path, err)
+	ls, err := c.render(&buf, format)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", path, err)
 	}
-	return atomicfile.WriteBytes(path, 0o644, buf.Bytes())
+	return ls, atomicfile.WriteBytes(path, 0o644, buf.Bytes())
 }
 
 // PNG renders the chart as a PNG image.
@@ -73,12 +80,46 @@ func (c *Chart) Render(w io.Writer, format string) error {
 	return err
 }
 
-// xGeom is where a drawn chart's data area landed across the image: its
-// left and right edges in image pixels from the left. The live window maps
-// a cursor to a time with it.
-type xGeom struct{ left, right float64 }
+// RenderLayout is Render that also returns where each pane was drawn.
+func (c *Chart) RenderLayout(w io.Writer, format string) ([]PaneLayout, error) {
+	return c.render(w, format)
+}
 
-func (c *Chart) render(w io.Writer, format string) (xGeom, error) {
+// PaneLayout is where one pane of a drawn chart landed and on what y range,
+// so a script or a test can tell where every series was drawn.
+type PaneLayout struct {
+	Index int `json:"index"`
+	// Series are the legend names of the pane's series, in drawing order.
+	Series []string `json:"series"`
+	YMin   float64  `json:"y_min"`
+	YMax   float64  `json:"y_max"`
+	Scale  string   `json:"scale"` // "linear"; "log" is not drawn yet
+	// Colors are the series' colours as #rrggbb (candles: the up colour).
+	Colors []string `json:"colors"`
+	// XMin and XMax are the x axis range: epoch seconds, or bar positions
+	// of the first price series on an index axis.
+	XMin float64 `json:"x_min"`
+	XMax float64 `json:"x_max"`
+	// Left, Right, Top and Bottom bound the pane's data area in image
+	// pixels from the top-left corner: y_max is drawn at Top, y_min at
+	// Bottom.
+	Left   float64 `json:"px_left"`
+	Right  float64 `json:"px_right"`
+	Top    float64 `json:"px_top"`
+	Bottom float64 `json:"px_bottom"`
+}
+
+// Column is the image column (from the left, fractional) where x is drawn.
+func (l PaneLayout) Column(x float64) float64 {
+	return l.Left + (x-l.XMin)/(l.XMax-l.XMin)*(l.Right-l.Left)
+}
+
+// Row is the image row (from the top, fractional) where y is drawn.
+func (l PaneLayout) Row(y float64) float64 {
+	return l.Top + (l.YMax-y)/(l.YMax-l.YMin)*(l.Bottom-l.Top)
+}
+
+func (c *Chart) render(w io.Writer, format string) ([]PaneLayout, error) {
 	wpx, hpx, dpi := c.Width, c.Height, c.DPI
 	if wpx <= 0 {
 		wpx = DefaultWidth
@@ -107,14 +148,14 @@ func (c *Chart) render(w io.Writer, format string) (xGeom, error) {
 		})
 		cw = vgpdf.New(width, height)
 	default:
-		return xGeom{}, fmt.Errorf("chart format %q: want png, svg or pdf", format)
+		return nil, fmt.Errorf("chart format %q: want png, svg or pdf", format)
 	}
-	g, err := c.draw(draw.New(cw), wpx, vg.Inch/vg.Length(dpi))
+	ls, err := c.draw(draw.New(cw), wpx, vg.Inch/vg.Length(dpi))
 	if err != nil {
-		return xGeom{}, err
+		return nil, err
 	}
 	_, err = cw.WriteTo(w)
-	return g, err
+	return ls, err
 }
 
 // view is the chart's x mapping: positions of the rows of each series.
@@ -138,24 +179,25 @@ type drawn struct {
 	ymin, ymax float64
 }
 
-func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
+func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error) {
 	if len(c.Panes) == 0 {
-		return xGeom{}, fmt.Errorf("chart %q has no panes", c.Title)
+		return nil, fmt.Errorf("chart %q has no panes", c.Title)
 	}
 	for _, p := range c.Panes {
 		for _, s := range p.Series {
 			if err := s.check(); err != nil {
-				return xGeom{}, err
+				return nil, err
 			}
 		}
 	}
 	ranges, err := c.OverlayRanges()
 	if err != nil {
-		return xGeom{}, err
+		return nil, err
 	}
 	v := c.view()
 	uppx := (v.hi - v.lo) / float64(wpx)
 	plots := make([]*plot.Plot, len(c.Panes))
+	ls := make([]PaneLayout, len(c.Panes))
 	for i, pane := range c.Panes {
 		p := plot.New()
 		plots[i] = p
@@ -205,10 +247,15 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
 			}
 			ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
 		}
+		if b := pane.Bounds; b[1] > b[0] && ov == nil {
+			ymin, ymax = b[0], b[1]
+		}
 		if !(ymax > ymin) || math.IsInf(ymax-ymin, 0) { // also NaN
 			ymin, ymax = 0, 1
 		}
 		p.Y.Min, p.Y.Max = ymin, ymax
+		ls[i] = PaneLayout{Index: i, Series: []string{}, Colors: []string{}, YMin: ymin, YMax: ymax, Scale: "linear",
+			XMin: v.lo, XMax: v.hi}
 		p.Y.Tick.Marker = priceTicker{tick: pane.Tick, percent: ov != nil && pane.Percent}
 		lp := legendPlacer{ds: ds, px: px}
 		for _, d := range ds {
@@ -216,6 +263,8 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
 			if d.s.Name != "" {
 				p.Legend.Add(d.s.Name, d)
 				lp.names = append(lp.names, d.s.Name)
+				ls[i].Series = append(ls[i].Series, d.s.Name)
+				ls[i].Colors = append(ls[i].Colors, hexColor(d.swatch()))
 			}
 		}
 		if ov == nil {
@@ -228,13 +277,17 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
 			p.Add(lp)
 		}
 	}
-	left, right := layout(dc, c.Panes, plots)
-	return xGeom{left: float64(left / px), right: float64(right / px)}, nil
+	areas := layout(dc, c.Panes, plots)
+	for i, a := range areas {
+		ls[i].Left, ls[i].Right = float64(a.Min.X/px), float64(a.Max.X/px)
+		ls[i].Top, ls[i].Bottom = float64((dc.Max.Y-a.Max.Y)/px), float64((dc.Max.Y-a.Min.Y)/px)
+	}
+	return ls, nil
 }
 
-// layout stacks the panes by weight, lines up their data areas and returns
-// the data areas' left and right edges.
-func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) (vg.Length, vg.Length) {
+// layout stacks the panes by weight, lines up their data areas, draws them
+// and returns each pane's data area.
+func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) []vg.Rectangle {
 	total := 0.0
 	for _, p := range panes {
 		total += weight(p)
@@ -252,13 +305,15 @@ func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) (vg.Length, vg.Le
 		da := p.DataCanvas(cs[i])
 		left, right = max(left, da.Min.X), min(right, da.Max.X)
 	}
+	areas := make([]vg.Rectangle, len(plots))
 	for i, p := range plots {
 		da := p.DataCanvas(cs[i])
 		cs[i].Min.X += left - da.Min.X
 		cs[i].Max.X -= da.Max.X - right
+		areas[i] = p.DataCanvas(cs[i]).Rectangle
 		p.Draw(cs[i])
 	}
-	return left, right
+	return areas
 }
 
 func weight(p *Pane) float64 {
@@ -611,6 +666,11 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		d.y = mapped(d.y, f)
 	}
 	return lo, hi
+}
+
+func hexColor(c color.Color) string {
+	r := toRGBA(c)
+	return fmt.Sprintf("#%02x%02x%02x", r.R, r.G, r.B)
 }
 
 func mapped(y []float64, f func(float64) float64) []float64 {
