@@ -238,44 +238,84 @@ func (l levelPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// priceTicker labels a price axis at the market's tick precision, or in
-// percent for a log-return overlay.
-type priceTicker struct {
+// priceAxis formats a pane's y values: at the market's tick precision, in
+// percent for a log-return overlay, with k/M/B suffixes for unpriced panes
+// (volume).
+type priceAxis struct {
 	tick    float64
 	percent bool
+	step    float64 // the tick step, for the precision without a market tick
 }
 
-func (t priceTicker) Ticks(min, max float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(min, max)
-	var major []float64
-	for _, tk := range ts {
-		if tk.Label != "" {
-			major = append(major, tk.Value)
+// MinYTicks and MaxYTicks bound the number of labelled y values of a pane.
+const (
+	MinYTicks = 5
+	MaxYTicks = 10
+)
+
+// niceTicks are the multiples in [min, max] of the largest 1-2-5 step that
+// gives at least MinYTicks of them. Going from a 5 step to a 2 step can
+// jump past MaxYTicks (a range of 2.3 steps of 10: 4 fives or 12 twos);
+// then the coarser step is kept.
+func niceTicks(min, max float64) ([]float64, float64) {
+	if !(max > min) || math.IsInf(max-min, 0) {
+		return nil, 0
+	}
+	count := func(step float64) float64 { return math.Floor(max/step) - math.Ceil(min/step) + 1 }
+	prev := 0.0
+	step := 0.0
+search:
+	for e := math.Ceil(math.Log10(max - min)); e > -20; e-- {
+		for _, m := range []float64{1, 0.5, 0.2} {
+			step = m * math.Pow(10, e)
+			if n := count(step); n >= MinYTicks {
+				if n > MaxYTicks && prev > 0 {
+					step = prev
+				}
+				break search
+			}
+			prev = step
 		}
 	}
+	var out []float64
+	for k := math.Ceil(min / step); k <= math.Floor(max/step); k++ {
+		// Round away the binary error of k*step (0.9500000000000001).
+		v, _ := strconv.ParseFloat(strconv.FormatFloat(k*step, 'g', 12, 64), 64)
+		out = append(out, v+0) // +0: -0 would be labelled "-0"
+	}
+	return out, step
+}
+
+// value writes a series' value for its legend and tag: at the market's
+// tick, else with four significant digits (an oscillator at -3.2, not -3).
+func (a priceAxis) value(v float64) string {
+	if a.tick > 0 || a.percent || v == 0 || math.IsInf(v, 0) {
+		return a.format(v)
+	}
+	prec := max(0, 3-int(math.Floor(math.Log10(math.Abs(v)))))
+	return compact(v, min(prec, 8))
+}
+
+// format writes one y value as the axis does.
+func (a priceAxis) format(v float64) string {
 	prec := 0
 	switch {
-	case t.tick > 0:
-		prec = decimals(t.tick)
-	case len(major) > 1:
-		prec = decimals(major[1] - major[0])
+	case a.tick > 0:
+		prec = decimals(a.tick)
+	case a.step > 0:
+		prec = decimals(a.step)
 	}
-	for i := range ts {
-		if ts[i].Label == "" {
-			continue
+	if a.percent {
+		s := strconv.FormatFloat(v, 'f', prec, 64)
+		if v > 0 {
+			s = "+" + s
 		}
-		ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', prec, 64)
-		if t.tick == 0 && !t.percent {
-			ts[i].Label = compact(ts[i].Value, prec)
-		}
-		if t.percent {
-			if ts[i].Value > 0 {
-				ts[i].Label = "+" + ts[i].Label
-			}
-			ts[i].Label += "%"
-		}
+		return s + "%"
 	}
-	return ts
+	if a.tick > 0 {
+		return strconv.FormatFloat(v, 'f', prec, 64)
+	}
+	return compact(v, prec)
 }
 
 // compact writes large axis values with a suffix: 40000000 → 40M.

@@ -94,6 +94,8 @@ type PaneLayout struct {
 	YMin   float64  `json:"y_min"`
 	YMax   float64  `json:"y_max"`
 	Scale  string   `json:"scale"` // "linear"; "log" is not drawn yet
+	// YTicks are the labelled values of the right-side price axis.
+	YTicks []float64 `json:"y_ticks"`
 	// Colors are the series' colours as #rrggbb (candles: the up colour).
 	Colors []string `json:"colors"`
 	// XMin and XMax are the x axis range: epoch seconds, or bar positions
@@ -158,6 +160,13 @@ func (c *Chart) render(w io.Writer, format string) ([]PaneLayout, error) {
 	return ls, err
 }
 
+// leftMargin keeps the first time label, centred on its tick at the data
+// area's left edge, inside the image, in pixels.
+const leftMargin = 36
+
+// titleMargin keeps the title off the image's top edge, in pixels.
+const titleMargin = 8
+
 // view is the chart's x mapping: positions of the rows of each series.
 type view struct {
 	index  bool
@@ -177,6 +186,30 @@ type drawn struct {
 	binned     bool // bars or histogram reduced to pixel bins of width w
 	asLine     bool // a bar series drawn as a line of closes (overlays)
 	ymin, ymax float64
+	// last is the series' last value in view (a bar's close), lastY where
+	// it is drawn (an overlay maps it), lastDown a last bar that fell.
+	last, lastY       float64
+	hasLast, lastDown bool
+}
+
+// setLast finds the last value of rows [i0, i1) of s.
+func (d *drawn) setLast(s *Series, i0, i1 int) {
+	switch s.Kind {
+	case KindMarkers:
+		return
+	case KindCandles, KindOHLC:
+		d.last, d.hasLast = s.Bars.Close[i1-1], true
+		d.lastDown = s.Bars.Close[i1-1] < s.Bars.Open[i1-1]
+	default:
+		ys := s.values()
+		for i := i1 - 1; i >= i0; i-- {
+			if y := ys[i]; y == y {
+				d.last, d.hasLast = y, true
+				break
+			}
+		}
+	}
+	d.lastY = d.last
 }
 
 func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error) {
@@ -198,11 +231,18 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 	uppx := (v.hi - v.lo) / float64(wpx)
 	plots := make([]*plot.Plot, len(c.Panes))
 	ls := make([]PaneLayout, len(c.Panes))
+	var xTicks []float64
+	for _, tk := range (timeTicker{v: v}).Ticks(v.lo, v.hi) {
+		xTicks = append(xTicks, tk.Value)
+	}
+	var gutter vg.Length // the right price axis's width, the widest pane's
 	for i, pane := range c.Panes {
 		p := plot.New()
 		plots[i] = p
 		if i == 0 {
 			p.Title.Text = c.Title
+			p.Title.TextStyle.Font.Size = 13
+			p.Title.Padding = 6 * px
 		}
 		p.Y.Label.Text = pane.Title
 		if pane.YLabel != "" {
@@ -256,13 +296,37 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 		p.Y.Min, p.Y.Max = ymin, ymax
 		ls[i] = PaneLayout{Index: i, Series: []string{}, Colors: []string{}, YMin: ymin, YMax: ymax, Scale: "linear",
 			XMin: v.lo, XMax: v.hi}
-		p.Y.Tick.Marker = priceTicker{tick: pane.Tick, percent: ov != nil && pane.Percent}
+		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
+		ra := &rightAxis{px: px}
+		ra.ticks, ax.step = niceTicks(ymin, ymax)
+		ls[i].YTicks = ra.ticks
+		for _, y := range ra.ticks {
+			ra.labels = append(ra.labels, ax.format(y))
+		}
+		// The price axis is drawn on the right (rightAxis); the left keeps
+		// the pane's title.
+		p.Y.Tick.Marker = plot.ConstantTicks(nil)
+		p.Add(gridLines{xs: xTicks, ys: ra.ticks, px: px})
 		lp := legendPlacer{ds: ds, px: px}
 		for _, d := range ds {
 			p.Add(d)
+			var value string
+			if d.hasLast {
+				value = ax.value(d.last)
+				if ax.percent {
+					value = ax.value(d.lastY)
+				}
+			}
+			if d.hasLast && d.s.Kind != KindHistogram {
+				ra.tags = append(ra.tags, priceTag{y: d.lastY, label: value, color: d.tagColor()})
+			}
 			if d.s.Name != "" {
-				p.Legend.Add(d.s.Name, d)
-				lp.names = append(lp.names, d.s.Name)
+				entry := d.s.Name
+				if value != "" {
+					entry += "  " + value
+				}
+				lp.names = append(lp.names, entry)
+				lp.things = append(lp.things, d)
 				ls[i].Series = append(ls[i].Series, d.s.Name)
 				ls[i].Colors = append(ls[i].Colors, hexColor(d.swatch()))
 			}
@@ -276,8 +340,10 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 		if len(lp.names) > 0 {
 			p.Add(lp)
 		}
+		p.Add(ra)
+		gutter = max(gutter, ra.width())
 	}
-	areas := layout(dc, c.Panes, plots)
+	areas := layout(dc, c.Panes, plots, gutter, px)
 	for i, a := range areas {
 		ls[i].Left, ls[i].Right = float64(a.Min.X/px), float64(a.Max.X/px)
 		ls[i].Top, ls[i].Bottom = float64((dc.Max.Y-a.Max.Y)/px), float64((dc.Max.Y-a.Min.Y)/px)
@@ -285,9 +351,13 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 	return ls, nil
 }
 
-// layout stacks the panes by weight, lines up their data areas, draws them
-// and returns each pane's data area.
-func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) []vg.Rectangle {
+// layout stacks the panes by weight below a top margin, leaves the gutter
+// on the right for the price axes, lines up the data areas, draws them and
+// returns each pane's data area.
+func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot, gutter, px vg.Length) []vg.Rectangle {
+	dc.Max.Y -= titleMargin * px
+	dc.Max.X -= gutter
+	dc.Min.X += leftMargin * px
 	total := 0.0
 	for _, p := range panes {
 		total += weight(p)
@@ -429,6 +499,7 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 	if n <= 0 {
 		return d
 	}
+	d.setLast(s, i0, i1)
 	t := s.times()[i0:i1]
 	dense := !c.raw && uppx > 0 && float64(n) > 2*(v.hi-v.lo)/uppx
 	var x []float64 // x of every row: only in index mode or when drawing rows
@@ -658,6 +729,7 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		default:
 			f = func(y float64) float64 { return y }
 		}
+		d.lastY = f(d.last)
 		// Map into new slices: unreduced data still shares the caller's arrays.
 		if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine {
 			d.o, d.h, d.l, d.c = mapped(d.o, f), mapped(d.h, f), mapped(d.l, f), mapped(d.c, f)
