@@ -281,7 +281,10 @@ search:
 	for k := math.Ceil(min / step); k <= math.Floor(max/step); k++ {
 		// Round away the binary error of k*step (0.9500000000000001).
 		v, _ := strconv.ParseFloat(strconv.FormatFloat(k*step, 'g', 12, 64), 64)
-		out = append(out, v+0) // +0: -0 would be labelled "-0"
+		if v == 0 {
+			v = 0 // not -0, labelled "-0"
+		}
+		out = append(out, v)
 	}
 	return out, step
 }
