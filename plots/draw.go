@@ -188,7 +188,17 @@ func (d *drawn) Thumbnail(c *draw.Canvas) {
 	col := d.swatch()
 	y := (c.Min.Y + c.Max.Y) / 2
 	if d.s.Kind == KindMarkers {
-		c.DrawGlyph(d.glyph(), vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y})
+		g := d.glyph()
+		g.Radius = min(g.Radius, (c.Max.Y-c.Min.Y)/3)
+		at := vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y}
+		if tr, ok := g.Shape.(triangle); ok {
+			// The tip is the price; centre the whole glyph in the swatch.
+			at.Y += g.Radius * 0.75
+			if !tr.up {
+				at.Y -= g.Radius * 1.5
+			}
+		}
+		c.DrawGlyph(g, at)
 		return
 	}
 	c.StrokeLine2(draw.LineStyle{Color: col, Width: 2 * d.px}, c.Min.X, y, c.Max.X, y)
@@ -199,21 +209,26 @@ func (d *drawn) glyph() draw.GlyphStyle {
 	sty := draw.GlyphStyle{Color: d.color, Radius: 3 * d.px, Shape: draw.CircleGlyph{}}
 	switch d.s.Shape {
 	case ShapeUp:
-		sty.Shape = draw.TriangleGlyph{}
+		sty.Shape, sty.Radius = triangle{up: true}, 6*d.px
 	case ShapeDown:
-		sty.Shape = downTriangle{}
+		sty.Shape, sty.Radius = triangle{}, 6*d.px
 	}
 	return sty
 }
 
-type downTriangle struct{}
+// triangle is a filled triangle pointing up (a buy) or down (a sell) with
+// its tip on the point, so the tip marks the price and the body stays off
+// the candle that price is on.
+type triangle struct{ up bool }
 
-// DrawGlyph draws a triangle pointing down (draw.GlyphDrawer).
-func (downTriangle) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+// DrawGlyph draws the triangle (draw.GlyphDrawer).
+func (t triangle) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
 	r := sty.Radius
-	c.FillPolygon(sty.Color, []vg.Point{
-		{X: pt.X - r, Y: pt.Y + r*0.6}, {X: pt.X + r, Y: pt.Y + r*0.6}, {X: pt.X, Y: pt.Y - r},
-	})
+	h := r * 1.5
+	if !t.up {
+		h = -h
+	}
+	c.FillPolygon(sty.Color, []vg.Point{{X: pt.X, Y: pt.Y}, {X: pt.X - r*0.75, Y: pt.Y - h}, {X: pt.X + r*0.75, Y: pt.Y - h}})
 }
 
 // levelPlotter draws a horizontal level with its label at the right edge.
