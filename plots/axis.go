@@ -2,6 +2,7 @@ package plots
 
 import (
 	"image/color"
+	"math"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -12,16 +13,19 @@ import (
 )
 
 var (
-	gridColor = color.RGBA{0xeb, 0xeb, 0xeb, 0xff}
-	axisColor = color.RGBA{0x40, 0x40, 0x40, 0xff}
+	gridColor  = color.RGBA{0xeb, 0xeb, 0xeb, 0xff}
+	axisColor  = color.RGBA{0x40, 0x40, 0x40, 0xff}
+	breakColor = color.RGBA{0xb0, 0xb0, 0xb0, 0xff}
 )
 
 // axisFont is the size of the price axis labels and tags, in points.
 const axisFont = 9
 
-// gridLines draws light lines at the axes' ticks under the series.
+// gridLines draws light lines at the axes' ticks under the series, and a
+// dashed one where a session opens after a closed stretch on an index axis.
 type gridLines struct {
 	xs, ys []float64
+	breaks []float64
 	px     vg.Length
 }
 
@@ -36,6 +40,16 @@ func (g gridLines) Plot(c draw.Canvas, p *plot.Plot) {
 	for _, y := range g.ys {
 		if y := trY(y); y >= c.Min.Y && y <= c.Max.Y {
 			c.StrokeLine2(sty, c.Min.X, y, c.Max.X, y)
+		}
+	}
+	// Breaks closer than a few pixels apart (daily bars over years) would
+	// paint the pane grey: only spaced ones are drawn.
+	brk := draw.LineStyle{Color: breakColor, Width: g.px, Dashes: []vg.Length{3 * g.px, 3 * g.px}}
+	last := vg.Length(math.Inf(-1))
+	for _, x := range g.breaks {
+		if x := trX(x); x >= c.Min.X && x <= c.Max.X && x-last >= 8*g.px {
+			c.StrokeLine2(brk, x, c.Min.Y, x, c.Max.Y)
+			last = x
 		}
 	}
 }

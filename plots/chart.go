@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"time"
 
 	"workbench/frames"
 )
@@ -77,9 +78,12 @@ type Pane struct {
 type Chart struct {
 	Title string
 	Panes []*Pane
-	// Index puts bars at their position in the first price series instead
-	// of at their time, so closed hours and weekends take no room.
+	// Index puts bars at their position in the union of the bar series'
+	// times instead of at their time, so closed hours and weekends take no
+	// room and markets with different sessions line up by time.
 	Index bool
+	// Location is the time zone of the time axis labels (nil: UTC).
+	Location *time.Location
 	// From and To limit the view to [From, To) epoch seconds; 0 leaves the
 	// end open.
 	From, To int64

@@ -380,10 +380,10 @@ var timeSteps = []timeStep{
 // maxTimeLabels keeps labels from running into each other at chart widths.
 const maxTimeLabels = 9
 
-// timeTicker labels the x axis with dates and times (UTC): in time mode the
-// values are epoch seconds, in index mode bar positions whose times come
-// from the view's master series. Panes above the bottom one get unlabelled
-// ticks so their grids line up.
+// timeTicker labels the x axis with dates and times in the view's zone: in
+// time mode the values are epoch seconds, in index mode positions on the
+// view's master times. Panes above the bottom one get unlabelled ticks so
+// their grids line up.
 type timeTicker struct {
 	v      view
 	labels bool
@@ -403,59 +403,81 @@ func (t timeTicker) Ticks(min, max float64) []plot.Tick {
 		}
 		tmin, tmax = m[i0], m[i1]
 	}
+	loc := t.v.loc
+	if loc == nil {
+		loc = time.UTC
+	}
 	var ticks []plot.Tick
 	var first int64
 	var step timeStep
 	for _, st := range timeSteps {
-		bs := boundaries(st, tmin, tmax, maxTimeLabels+1)
+		// Steps are chosen on the wall clock, so an index axis gets the
+		// labels a time axis over the same days would (fewer where closed).
+		bs := boundaries(st, tmin, tmax, maxTimeLabels+1, loc)
 		if len(bs) > maxTimeLabels && st != timeSteps[len(timeSteps)-1] {
 			continue
 		}
 		ticks, step = ticks[:0], st
+		last := -1
 		for _, b := range bs {
 			v := float64(b)
 			if t.v.index {
+				// The first bar at or after the boundary: a session's open
+				// when the boundary falls while closed, labelled with the
+				// boundary (a midnight gives the session's date).
 				i := sort.Search(len(t.v.master), func(i int) bool { return t.v.master[i] >= b })
-				if n := len(ticks); n > 0 && ticks[n-1].Value == float64(i) {
+				if i == len(t.v.master) || i == last {
 					continue
 				}
-				v = float64(i)
+				last, v = i, float64(i)
+				if !midnight(b, loc) {
+					b = t.v.master[i]
+				}
 			}
 			if len(ticks) == 0 {
 				first = b
 			}
-			ticks = append(ticks, plot.Tick{Value: v, Label: t.label(st, b)})
+			ticks = append(ticks, plot.Tick{Value: v, Label: t.label(st, b, loc)})
 		}
 		break
 	}
-	if t.labels && len(ticks) > 0 && step.secs > 0 && step.secs < 86400 && first%86400 != 0 {
+	if t.labels && len(ticks) > 0 && step.secs > 0 && step.secs < 86400 && !midnight(first, loc) {
 		// Intraday labels say which day they are on at the first tick.
-		ticks[0].Label = time.Unix(first, 0).UTC().Format("Jan 2 ") + ticks[0].Label
+		ticks[0].Label = time.Unix(first, 0).In(loc).Format("Jan 2 ") + ticks[0].Label
 	}
 	return ticks
 }
 
-func (t timeTicker) label(st timeStep, b int64) string {
+func midnight(b int64, loc *time.Location) bool {
+	tm := time.Unix(b, 0).In(loc)
+	return tm.Hour() == 0 && tm.Minute() == 0 && tm.Second() == 0
+}
+
+func (t timeTicker) label(st timeStep, b int64, loc *time.Location) string {
 	if !t.labels {
 		return " "
 	}
-	tm := time.Unix(b, 0).UTC()
-	if st.secs > 0 && st.secs < 86400 && b%86400 == 0 {
+	tm := time.Unix(b, 0).In(loc)
+	if st.secs > 0 && st.secs < 86400 && midnight(b, loc) {
 		return tm.Format("Jan 2")
 	}
 	return tm.Format(st.layout)
 }
 
-// boundaries lists the step's boundaries in [tmin, tmax], giving up after
-// limit of them (the step is then too fine anyway).
-func boundaries(st timeStep, tmin, tmax int64, limit int) []int64 {
+// boundaries lists the step's boundaries in [tmin, tmax] on the wall clock
+// of loc, giving up after limit of them (the step is then too fine anyway).
+func boundaries(st timeStep, tmin, tmax int64, limit int, loc *time.Location) []int64 {
 	var out []int64
 	if st.secs > 0 {
 		off := int64(0)
 		if st.secs%(7*86400) == 0 {
 			off = 4 * 86400 // weeks start on Monday; 1970-01-01 was a Thursday
 		}
-		b := floorDiv(tmin-off, st.secs)*st.secs + off
+		// Wall-clock seconds: the zone's offset at the start (a daylight
+		// saving change inside the view shifts later labels by its hour).
+		_, zo := time.Unix(tmin, 0).In(loc).Zone()
+		z := int64(zo)
+		b := floorDiv(tmin+z-off, st.secs)*st.secs + off - z
 		if b < tmin {
 			b += st.secs
 		}
@@ -464,11 +486,11 @@ func boundaries(st timeStep, tmin, tmax int64, limit int) []int64 {
 		}
 		return out
 	}
-	tm := time.Unix(tmin, 0).UTC()
+	tm := time.Unix(tmin, 0).In(loc)
 	y, m := tm.Year(), int(tm.Month())-1
 	k := (y*12 + m) / st.months * st.months
 	for ; len(out) < limit; k += st.months {
-		b := time.Date(k/12, time.Month(k%12+1), 1, 0, 0, 0, 0, time.UTC).Unix()
+		b := time.Date(k/12, time.Month(k%12+1), 1, 0, 0, 0, 0, loc).Unix()
 		if b > tmax {
 			break
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -98,10 +99,12 @@ type PaneLayout struct {
 	YTicks []float64 `json:"y_ticks"`
 	// Colors are the series' colours as #rrggbb (candles: the up colour).
 	Colors []string `json:"colors"`
-	// XMin and XMax are the x axis range: epoch seconds, or bar positions
-	// of the first price series on an index axis.
-	XMin float64 `json:"x_min"`
-	XMax float64 `json:"x_max"`
+	// XMin and XMax are the x axis range: epoch seconds, or with XIndex
+	// positions on the index axis (the sorted union of the bar series'
+	// times in view, the first at 0).
+	XMin   float64 `json:"x_min"`
+	XMax   float64 `json:"x_max"`
+	XIndex bool    `json:"x_index"`
 	// Left, Right, Top and Bottom bound the pane's data area in image
 	// pixels from the top-left corner: y_max is drawn at Top, y_min at
 	// Bottom.
@@ -170,8 +173,12 @@ const titleMargin = 8
 // view is the chart's x mapping: positions of the rows of each series.
 type view struct {
 	index  bool
-	master []int64 // times of the index series in view (index mode)
+	master []int64 // times of the index axis in view (index mode)
 	lo, hi float64 // x range
+	loc    *time.Location
+	// breaks are the index positions that open a new session: more than
+	// GapPeriods bar periods after the bar before (index mode).
+	breaks []float64
 }
 
 // drawn is one series reduced to what is drawn, in x units.
@@ -295,7 +302,7 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 		}
 		p.Y.Min, p.Y.Max = ymin, ymax
 		ls[i] = PaneLayout{Index: i, Series: []string{}, Colors: []string{}, YMin: ymin, YMax: ymax, Scale: "linear",
-			XMin: v.lo, XMax: v.hi}
+			XMin: v.lo, XMax: v.hi, XIndex: v.index}
 		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
 		ra := &rightAxis{px: px}
 		ra.ticks, ax.step = niceTicks(ymin, ymax)
@@ -306,7 +313,7 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 		// The price axis is drawn on the right (rightAxis); the left keeps
 		// the pane's title.
 		p.Y.Tick.Marker = plot.ConstantTicks(nil)
-		p.Add(gridLines{xs: xTicks, ys: ra.ticks, px: px})
+		p.Add(gridLines{xs: xTicks, ys: ra.ticks, breaks: v.breaks, px: px})
 		lp := legendPlacer{ds: ds, px: px}
 		for _, d := range ds {
 			p.Add(d)
@@ -395,12 +402,16 @@ func weight(p *Pane) float64 {
 
 // view finds the x range and, in index mode, the master times.
 func (c *Chart) view() view {
-	v := view{index: c.Index}
+	v := view{index: c.Index, loc: c.Location}
+	if v.loc == nil {
+		v.loc = time.UTC
+	}
 	from, to := c.From, c.To
 	if to == 0 {
 		to = math.MaxInt64
 	}
 	var master *Series
+	var axis [][]int64 // the bar series' times in view, for the index axis
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range c.Panes {
 		for _, s := range p.Series {
@@ -412,6 +423,9 @@ func (c *Chart) view() view {
 			if master == nil || (master.Bars == nil && s.Bars != nil) {
 				master = s
 			}
+			if s.Bars != nil && s.Field == "" {
+				axis = append(axis, t[i0:i1])
+			}
 			w := barWidth(s, false) / 2
 			lo = math.Min(lo, float64(t[i0])-w)
 			hi = math.Max(hi, float64(t[i1-1])+w)
@@ -422,10 +436,14 @@ func (c *Chart) view() view {
 		return v
 	}
 	if c.Index {
-		t := master.times()
-		i0, i1 := span(t, from, to)
-		v.master = t[i0:i1]
+		if len(axis) == 0 {
+			t := master.times()
+			i0, i1 := span(t, from, to)
+			axis = append(axis, t[i0:i1])
+		}
+		v.master = union(axis)
 		v.lo, v.hi = -0.5, float64(len(v.master))-0.5
+		v.breaks = sessionStarts(v.master)
 		return v
 	}
 	if c.From != 0 && c.To != 0 {
@@ -436,6 +454,44 @@ func (c *Chart) view() view {
 	}
 	v.lo, v.hi = lo, hi
 	return v
+}
+
+// union merges ascending time columns into one without repeats; one column
+// is returned as it is.
+func union(ts [][]int64) []int64 {
+	same := true
+	for _, t := range ts[1:] {
+		same = same && len(t) == len(ts[0]) && (len(t) == 0 || (&t[0] == &ts[0][0]))
+	}
+	if same {
+		return ts[0]
+	}
+	n := 0
+	for _, t := range ts {
+		n += len(t)
+	}
+	out := make([]int64, 0, n)
+	for _, t := range ts {
+		out = append(out, t...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// sessionStarts are the positions of the index axis's times that follow a
+// closed stretch: more than GapPeriods bar periods after the time before.
+func sessionStarts(t []int64) []float64 {
+	period := frames.DetectPeriod(t)
+	if period <= 0 {
+		return nil
+	}
+	var out []float64
+	for i := 1; i < len(t); i++ {
+		if t[i]-t[i-1] > GapPeriods*period {
+			out = append(out, float64(i)-0.5)
+		}
+	}
+	return out
 }
 
 // span returns the rows of t in [from, to).

@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		name: "chart",
-		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--index] " +
+		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--time-axis index|linear] [--tz ZONE] " +
 			"[--ind SPECS] [--ranges-json FILE] [--width PX] [--height PX] [--dpi N] -o OUT.png|svg|pdf",
 		summary: "draw markets from the store: one market as candles with volume, several overlaid so equal percentage moves look equal",
 		run:     runChart,
@@ -29,7 +29,8 @@ func init() {
 type chartOptions struct {
 	overlay string // pin, first or none; "" picks pin for several markets
 	percent bool
-	index   bool
+	linear  bool           // bars at their time, closed hours taking room
+	loc     *time.Location // of the time labels; nil: the first market's calendar's, else UTC
 	title   string
 	ind     []*fsp.Spec // indicators of a single market's chart
 }
@@ -84,7 +85,11 @@ func addIndicators(c *plots.Chart, price *plots.Pane, f *frames.OHLCV, specs []*
 // in panes below; several as one overlay pane.
 func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Chart {
 	c := plots.NewChart(o.title)
-	c.Index = o.index
+	c.Index = !o.linear
+	c.Location = o.loc
+	if cal := frames.CalendarForFQME(names[0]); c.Location == nil && cal != nil {
+		c.Location = cal.Location()
+	}
 	method := o.overlay
 	if method == "" {
 		method = plots.OverlayPin
@@ -193,7 +198,8 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	fs.Var(&period, "period", "bar `P`eriod of the series (1m, 1h, 1d)")
 	overlay := fs.String("overlay", "", "overlay `METHOD`: pin (default for several markets), first or none")
 	percent := fs.Bool("percent", false, "draw an overlay as cumulative log returns in percent")
-	index := fs.Bool("index", false, "place bars by index so closed hours take no room")
+	timeAxis := fs.String("time-axis", "index", "`AXIS`: index places bars side by side so closed hours take no room; linear at their time")
+	tz := fs.String("tz", "", "time `ZONE` of the time labels, e.g. America/New_York (default: the market's calendar's; UTC for crypto)")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
 	ind := fs.String("ind", "", "indicator `SPECS` for a single market, e.g. \"sma(20),bbands(20,2),rsi(14),macd(12,26,9)\"")
@@ -240,6 +246,15 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("chart --overlay %q: want pin, first or none", *overlay)
 	}
+	if *timeAxis != "index" && *timeAxis != "linear" {
+		return usagef("chart --time-axis %q: want index or linear", *timeAxis)
+	}
+	var loc *time.Location
+	if *tz != "" {
+		if loc, err = time.LoadLocation(*tz); err != nil {
+			return usagef("chart --tz %q: %v", *tz, err)
+		}
+	}
 	var specs []*fsp.Spec
 	if *ind != "" {
 		if len(names) > 1 {
@@ -277,7 +292,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 		bars[i], total = f, total+f.Len()
 	}
 	title := strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)
-	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, index: *index, title: title, ind: specs})
+	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, linear: *timeAxis == "linear", loc: loc, title: title, ind: specs})
 	ch.Width, ch.Height, ch.DPI = *width, *height, *dpi
 	panes, err := ch.SaveLayout(*out)
 	if err != nil {

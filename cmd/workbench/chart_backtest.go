@@ -75,6 +75,10 @@ func backtestChart(res *paper.Result, k int) *plots.Chart {
 	s := res.Config.Series[k]
 	fq := res.Markets[k]
 	c := plots.NewChart(fmt.Sprintf("backtest %s %s", fq, frames.FormatPeriod(s.Bars.Period)))
+	c.Index = true
+	if cal := frames.CalendarForFQME(fq); cal != nil {
+		c.Location = cal.Location()
+	}
 	price := c.AddPane("price", 3)
 	price.Tick = s.Market.PriceTick.InexactFloat64()
 	if price.Tick == 0 {
@@ -90,7 +94,8 @@ func backtestChart(res *paper.Result, k int) *plots.Chart {
 	t, eq, dd := make([]int64, n), make([]float64, n), make([]float64, n)
 	peak := math.Inf(-1)
 	for i := range n {
-		t[i], eq[i] = res.Equity.Time(i)/1e9, res.Equity.Value[i]
+		// Each sample is the equity at a bar's close: drawn on that bar.
+		t[i], eq[i] = res.Equity.Time(i)/1e9-s.Bars.Period, res.Equity.Value[i]
 		peak = math.Max(peak, eq[i])
 		dd[i] = 100 * (eq[i]/peak - 1)
 	}

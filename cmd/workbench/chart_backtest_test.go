@@ -78,6 +78,9 @@ func TestBacktestChartMarksFills(t *testing.T) {
 		t.Fatalf("chart_layout.json %s: %v", raw, err)
 	}
 	price := layout[0].Panes[0]
+	if !price.XIndex {
+		t.Fatalf("price pane %+v: want bars by index", price)
+	}
 	if price.Series[0] != "btcusdt.spot.binance" || layout[0].Panes[1].Series[0] != "equity" || layout[0].Panes[2].Series[0] != "drawdown %" {
 		t.Fatalf("panes %+v", layout[0].Panes)
 	}
@@ -120,7 +123,7 @@ func TestBacktestChartMarksFills(t *testing.T) {
 		}
 		// The bar the fill happened in.
 		i := sort.Search(bars.Len(), func(i int) bool { return bars.Time[i] > tm.Unix() }) - 1
-		x, y := int(price.Column(float64(bars.Time[i]))), int(price.Row(p))
+		x, y := int(price.Column(float64(i))), int(price.Row(p)) // bars side by side
 		// A buy's ▲ hangs below its tip at the price, and nothing of it
 		// shows above; a sell's ▼ the other way round.
 		body, beyond := []int{y + 2, y + 7}, []int{y - 6, y - 3}

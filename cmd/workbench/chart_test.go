@@ -115,7 +115,7 @@ func TestChartCommandOverlayRanges(t *testing.T) {
 		{"pdf", []string{"--width", "1000", "--height", "500", "--dpi", "72"}, "1000.00", "500.00"},
 	} {
 		p := filepath.Join(out, "c."+c.ext)
-		args := append([]string{"chart", "btcusdt.binance", "--period", "1m", "--store", store, "--index", "-o", p}, c.size...)
+		args := append([]string{"chart", "btcusdt.binance", "--period", "1m", "--store", store, "--time-axis", "linear", "-o", p}, c.size...)
 		if code, _, stderr := runCLI(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -493,7 +493,10 @@ func TestChartIndicatorPanesByPixels(t *testing.T) {
 	if rsi.YMin != 0 || rsi.YMax != 100 {
 		t.Errorf("rsi pane spans %v..%v, want 0..100", rsi.YMin, rsi.YMax)
 	}
-	col := func(p plots.PaneLayout, i int) int { return int(p.Column(float64(v.Time[i]))) }
+	if !price.XIndex || price.XMin != -0.5 || price.XMax != float64(v.Len())-0.5 {
+		t.Fatalf("x axis %v..%v (index %v), want the %d bars side by side", price.XMin, price.XMax, price.XIndex, v.Len())
+	}
+	col := func(p plots.PaneLayout, i int) int { return int(p.Column(float64(i))) }
 	upper, middle, lower := hexRGB(t, price.Colors[2]), hexRGB(t, price.Colors[3]), hexRGB(t, price.Colors[4])
 	smaC := hexRGB(t, price.Colors[1])
 	var n, found, ordered int
