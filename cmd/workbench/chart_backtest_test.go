@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +156,61 @@ func TestBacktestChartMarksFills(t *testing.T) {
 		if marked[k] < n*9/10 {
 			t.Errorf("%s: %d of %d fills marked at their bar and price", k, marked[k], n)
 		}
+	}
+}
+
+// A run over two markets writes one chart per market, each marking only
+// its own market's fills, in the format --chart asks for; a bad --chart is
+// a usage error.
+func TestBacktestChartPerMarket(t *testing.T) {
+	store := backtestStore(t)
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := st.Read("btcusdt.spot.binance", 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("ethusdt.spot.binance", f); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "bt")
+	args := []string{"backtest", "--store", store, "--fqme", "btcusdt.spot.binance,ethusdt.spot.binance", "--period", "1h",
+		"--strategy", "sma-cross", "--price-tick", "0.01", "--size-tick", "0.00001", "--from", "2024-08-02", "--to", "2024-08-16",
+		"-o", out, "--json"}
+	code, stdout, stderr := runCLI(t, append(args, "--chart", "svg")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Fills []struct{ FQME string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	fills := map[string]int{}
+	for _, f := range rep.Fills {
+		fills[f.FQME]++
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "chart_layout.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layout []backtestChartFile
+	if err := json.Unmarshal(raw, &layout); err != nil || len(layout) != 2 {
+		t.Fatalf("chart_layout.json %s: %v", raw, err)
+	}
+	for _, l := range layout {
+		if l.File != "chart_"+l.FQME+".svg" || l.Panes[0].Series[0] != l.FQME || fills[l.FQME] == 0 {
+			t.Errorf("chart %+v; %d fills of %s", l, fills[l.FQME], l.FQME)
+		}
+		b, err := os.ReadFile(filepath.Join(out, l.File))
+		if err != nil || !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "backtest "+l.FQME) {
+			t.Errorf("%s: not an SVG chart of %s (%v)", l.File, l.FQME, err)
+		}
+	}
+	if code, _, stderr := runCLI(t, append(args, "--chart", "gif")...); code != 2 || !strings.Contains(stderr, "--chart") {
+		t.Errorf("--chart gif: exit %d, %s", code, stderr)
 	}
 }
