@@ -48,6 +48,58 @@ type Def struct {
 	OutputLookback func(p []float64) []int
 	Batch          func(in [][]float64, p []float64) [][]float64 // one slice per output
 	Stream         func(p []float64) Stream
+	// Pane is where a chart draws the outputs; Register fills PaneAuto in.
+	Pane PaneKind
+	// Bounds, when Bounds[1] > Bounds[0], is the fixed axis range of a
+	// bounded oscillator (RSI 0..100); Guides are the levels traders read
+	// it against (30 and 70). Register fills both in for the indicators of
+	// this package that have them.
+	Bounds [2]float64
+	Guides []float64
+}
+
+// PaneKind says on which pane of a chart an indicator belongs.
+type PaneKind int
+
+// Pane kinds.
+const (
+	// PaneAuto lets Register choose: PanePrice for the price-unit
+	// indicators of this package, PaneOwn for the others.
+	PaneAuto PaneKind = iota
+	// PanePrice: the outputs are in the units of the input prices (moving
+	// averages, bands, SAR, VWAP), drawn over the candles on their axis.
+	PanePrice
+	// PaneOwn: an oscillator or volume study, drawn in its own pane on its
+	// own axis; all outputs of one instance share that pane.
+	PaneOwn
+)
+
+// priceUnits are this package's indicators whose outputs are prices.
+var priceUnits = map[string]bool{
+	"sma": true, "ema": true, "wma": true, "dema": true, "tema": true, "trima": true, "kama": true,
+	"t3": true, "bbands": true, "midpoint": true, "midprice": true, "sar": true, "vwap": true,
+	"barwap": true, "typprice": true, "avgprice": true, "wclprice": true, "linearreg": true,
+}
+
+// oscillatorScale is the fixed range and guide levels of this package's
+// bounded oscillators.
+var oscillatorScale = map[string]struct {
+	bounds [2]float64
+	guides []float64
+}{
+	"rsi":      {[2]float64{0, 100}, []float64{30, 70}},
+	"stoch":    {[2]float64{0, 100}, []float64{20, 80}},
+	"stochrsi": {[2]float64{0, 100}, []float64{20, 80}},
+	"mfi":      {[2]float64{0, 100}, []float64{20, 80}},
+	"ultosc":   {[2]float64{0, 100}, []float64{30, 70}},
+	"willr":    {[2]float64{-100, 0}, []float64{-80, -20}},
+	"adx":      {[2]float64{0, 100}, []float64{25}},
+	"plus_di":  {[2]float64{0, 100}, nil},
+	"minus_di": {[2]float64{0, 100}, nil},
+	"aroon":    {[2]float64{0, 100}, []float64{30, 70}},
+	"aroonosc": {[2]float64{-100, 100}, []float64{0}},
+	"cmo":      {[2]float64{-100, 100}, []float64{-50, 50}},
+	"bop":      {[2]float64{-1, 1}, []float64{0}},
 }
 
 // Fields are the bar fields an indicator can read; "time" is epoch seconds.
@@ -72,6 +124,15 @@ func Register(d *Def) {
 		if !isField(in) {
 			panic(fmt.Sprintf("fsp.Register %s: unknown input %q", d.Name, in))
 		}
+	}
+	if d.Pane == PaneAuto {
+		d.Pane = PaneOwn
+		if priceUnits[d.Name] {
+			d.Pane = PanePrice
+		}
+	}
+	if sc, ok := oscillatorScale[d.Name]; ok && d.Bounds == [2]float64{} {
+		d.Bounds, d.Guides = sc.bounds, sc.guides
 	}
 	regMu.Lock()
 	defer regMu.Unlock()

@@ -23,9 +23,16 @@ func benchTimes(n int) []int64 {
 }
 
 // Five overlaid series of 1M points to a 1600×900 PNG, drawn from M4 output.
-func BenchmarkOverlay5x1MM4(b *testing.B) {
+func BenchmarkOverlay5x1MM4(b *testing.B) { benchOverlay(b, false) }
+
+// The same on the index axis (bars side by side), what `workbench chart`
+// draws by default.
+func BenchmarkOverlay5x1MM4Index(b *testing.B) { benchOverlay(b, true) }
+
+func benchOverlay(b *testing.B, index bool) {
 	t := benchTimes(benchN)
 	c := NewChart("five markets")
+	c.Index = index
 	p := c.AddPane("", 1)
 	p.Overlay = OverlayPin
 	for k := 0; k < 5; k++ {
@@ -82,9 +89,9 @@ func benchBars(n int) *frames.OHLCV {
 	return f
 }
 
-func benchCandles(b *testing.B, raw bool) {
+func benchCandles(b *testing.B, raw, index bool) {
 	c := NewChart("1M candles")
-	c.raw = raw
+	c.raw, c.Index = raw, index
 	c.AddPane("", 1).Candles("x", benchBars(benchN))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -95,8 +102,11 @@ func benchCandles(b *testing.B, raw bool) {
 }
 
 // One 1M-bar candle chart to a 1600×900 PNG from pixel-binned bars.
-func BenchmarkCandles1MM4(b *testing.B) { benchCandles(b, false) }
+func BenchmarkCandles1MM4(b *testing.B) { benchCandles(b, false, false) }
+
+// The same on the index axis.
+func BenchmarkCandles1MM4Index(b *testing.B) { benchCandles(b, false, true) }
 
 // The anchor: the same chart with every bar drawn through gonum/plot's canvas
 // (gonum/plot has no candle plotter of its own).
-func BenchmarkCandles1MRaw(b *testing.B) { benchCandles(b, true) }
+func BenchmarkCandles1MRaw(b *testing.B) { benchCandles(b, true, false) }

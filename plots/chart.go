@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"time"
 
 	"workbench/frames"
 )
@@ -68,15 +69,21 @@ type Pane struct {
 	// Percent draws an overlay as cumulative log returns from each curve's
 	// pin on one percent axis.
 	Percent bool
+	// Bounds, when Bounds[1] > Bounds[0], fixes the y axis to that range
+	// (an oscillator bounded to 0..100) instead of fitting it to the data.
+	Bounds [2]float64
 }
 
 // Chart is a stack of panes over one x axis.
 type Chart struct {
 	Title string
 	Panes []*Pane
-	// Index puts bars at their position in the first price series instead
-	// of at their time, so closed hours and weekends take no room.
+	// Index puts bars at their position in the union of the bar series'
+	// times instead of at their time, so closed hours and weekends take no
+	// room and markets with different sessions line up by time.
 	Index bool
+	// Location is the time zone of the time axis labels (nil: UTC).
+	Location *time.Location
 	// From and To limit the view to [From, To) epoch seconds; 0 leaves the
 	// end open.
 	From, To int64

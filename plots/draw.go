@@ -175,15 +175,30 @@ func toRGBA(c color.Color) color.RGBA {
 	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
 }
 
+// swatch is the colour that stands for the series in its legend.
+func (d *drawn) swatch() color.Color {
+	if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine && d.s.Color == nil {
+		return upColor
+	}
+	return d.color
+}
+
 // Thumbnail draws the legend swatch (plot.Thumbnailer).
 func (d *drawn) Thumbnail(c *draw.Canvas) {
-	col := d.color
-	if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine && d.s.Color == nil {
-		col = upColor
-	}
+	col := d.swatch()
 	y := (c.Min.Y + c.Max.Y) / 2
 	if d.s.Kind == KindMarkers {
-		c.DrawGlyph(d.glyph(), vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y})
+		g := d.glyph()
+		g.Radius = min(g.Radius, (c.Max.Y-c.Min.Y)/3)
+		at := vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y}
+		if tr, ok := g.Shape.(triangle); ok {
+			// The tip is the price; centre the whole glyph in the swatch.
+			at.Y += g.Radius * 0.75
+			if !tr.up {
+				at.Y -= g.Radius * 1.5
+			}
+		}
+		c.DrawGlyph(g, at)
 		return
 	}
 	c.StrokeLine2(draw.LineStyle{Color: col, Width: 2 * d.px}, c.Min.X, y, c.Max.X, y)
@@ -194,21 +209,26 @@ func (d *drawn) glyph() draw.GlyphStyle {
 	sty := draw.GlyphStyle{Color: d.color, Radius: 3 * d.px, Shape: draw.CircleGlyph{}}
 	switch d.s.Shape {
 	case ShapeUp:
-		sty.Shape = draw.TriangleGlyph{}
+		sty.Shape, sty.Radius = triangle{up: true}, 6*d.px
 	case ShapeDown:
-		sty.Shape = downTriangle{}
+		sty.Shape, sty.Radius = triangle{}, 6*d.px
 	}
 	return sty
 }
 
-type downTriangle struct{}
+// triangle is a filled triangle pointing up (a buy) or down (a sell) with
+// its tip on the point, so the tip marks the price and the body stays off
+// the candle that price is on.
+type triangle struct{ up bool }
 
-// DrawGlyph draws a triangle pointing down (draw.GlyphDrawer).
-func (downTriangle) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+// DrawGlyph draws the triangle (draw.GlyphDrawer).
+func (t triangle) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
 	r := sty.Radius
-	c.FillPolygon(sty.Color, []vg.Point{
-		{X: pt.X - r, Y: pt.Y + r*0.6}, {X: pt.X + r, Y: pt.Y + r*0.6}, {X: pt.X, Y: pt.Y - r},
-	})
+	h := r * 1.5
+	if !t.up {
+		h = -h
+	}
+	c.FillPolygon(sty.Color, []vg.Point{{X: pt.X, Y: pt.Y}, {X: pt.X - r*0.75, Y: pt.Y - h}, {X: pt.X + r*0.75, Y: pt.Y - h}})
 }
 
 // levelPlotter draws a horizontal level with its label at the right edge.
@@ -233,44 +253,87 @@ func (l levelPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// priceTicker labels a price axis at the market's tick precision, or in
-// percent for a log-return overlay.
-type priceTicker struct {
+// priceAxis formats a pane's y values: at the market's tick precision, in
+// percent for a log-return overlay, with k/M/B suffixes for unpriced panes
+// (volume).
+type priceAxis struct {
 	tick    float64
 	percent bool
+	step    float64 // the tick step, for the precision without a market tick
 }
 
-func (t priceTicker) Ticks(min, max float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(min, max)
-	var major []float64
-	for _, tk := range ts {
-		if tk.Label != "" {
-			major = append(major, tk.Value)
+// MinYTicks and MaxYTicks bound the number of labelled y values of a pane.
+const (
+	MinYTicks = 5
+	MaxYTicks = 10
+)
+
+// niceTicks are the multiples in [min, max] of the largest 1-2-5 step that
+// gives at least MinYTicks of them. Going from a 5 step to a 2 step can
+// jump past MaxYTicks (a range of 2.3 steps of 10: 4 fives or 12 twos);
+// then the coarser step is kept.
+func niceTicks(min, max float64) ([]float64, float64) {
+	if !(max > min) || math.IsInf(max-min, 0) {
+		return nil, 0
+	}
+	count := func(step float64) float64 { return math.Floor(max/step) - math.Ceil(min/step) + 1 }
+	prev := 0.0
+	step := 0.0
+search:
+	for e := math.Ceil(math.Log10(max - min)); e > -20; e-- {
+		for _, m := range []float64{1, 0.5, 0.2} {
+			step = m * math.Pow(10, e)
+			if n := count(step); n >= MinYTicks {
+				if n > MaxYTicks && prev > 0 {
+					step = prev
+				}
+				break search
+			}
+			prev = step
 		}
 	}
+	var out []float64
+	for k := math.Ceil(min / step); k <= math.Floor(max/step); k++ {
+		// Round away the binary error of k*step (0.9500000000000001).
+		v, _ := strconv.ParseFloat(strconv.FormatFloat(k*step, 'g', 12, 64), 64)
+		if v == 0 {
+			v = 0 // not -0, labelled "-0"
+		}
+		out = append(out, v)
+	}
+	return out, step
+}
+
+// value writes a series' value for its legend and tag: at the market's
+// tick, else with four significant digits (an oscillator at -3.2, not -3).
+func (a priceAxis) value(v float64) string {
+	if a.tick > 0 || a.percent || v == 0 || math.IsInf(v, 0) {
+		return a.format(v)
+	}
+	prec := max(0, 3-int(math.Floor(math.Log10(math.Abs(v)))))
+	return compact(v, min(prec, 8))
+}
+
+// format writes one y value as the axis does.
+func (a priceAxis) format(v float64) string {
 	prec := 0
 	switch {
-	case t.tick > 0:
-		prec = decimals(t.tick)
-	case len(major) > 1:
-		prec = decimals(major[1] - major[0])
+	case a.tick > 0:
+		prec = decimals(a.tick)
+	case a.step > 0:
+		prec = decimals(a.step)
 	}
-	for i := range ts {
-		if ts[i].Label == "" {
-			continue
+	if a.percent {
+		s := strconv.FormatFloat(v, 'f', prec, 64)
+		if v > 0 {
+			s = "+" + s
 		}
-		ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', prec, 64)
-		if t.tick == 0 && !t.percent {
-			ts[i].Label = compact(ts[i].Value, prec)
-		}
-		if t.percent {
-			if ts[i].Value > 0 {
-				ts[i].Label = "+" + ts[i].Label
-			}
-			ts[i].Label += "%"
-		}
+		return s + "%"
 	}
-	return ts
+	if a.tick > 0 {
+		return strconv.FormatFloat(v, 'f', prec, 64)
+	}
+	return compact(v, prec)
 }
 
 // compact writes large axis values with a suffix: 40000000 → 40M.
@@ -317,10 +380,10 @@ var timeSteps = []timeStep{
 // maxTimeLabels keeps labels from running into each other at chart widths.
 const maxTimeLabels = 9
 
-// timeTicker labels the x axis with dates and times (UTC): in time mode the
-// values are epoch seconds, in index mode bar positions whose times come
-// from the view's master series. Panes above the bottom one get unlabelled
-// ticks so their grids line up.
+// timeTicker labels the x axis with dates and times in the view's zone: in
+// time mode the values are epoch seconds, in index mode positions on the
+// view's master times. Panes above the bottom one get unlabelled ticks so
+// their grids line up.
 type timeTicker struct {
 	v      view
 	labels bool
@@ -340,59 +403,81 @@ func (t timeTicker) Ticks(min, max float64) []plot.Tick {
 		}
 		tmin, tmax = m[i0], m[i1]
 	}
+	loc := t.v.loc
+	if loc == nil {
+		loc = time.UTC
+	}
 	var ticks []plot.Tick
 	var first int64
 	var step timeStep
 	for _, st := range timeSteps {
-		bs := boundaries(st, tmin, tmax, maxTimeLabels+1)
+		// Steps are chosen on the wall clock, so an index axis gets the
+		// labels a time axis over the same days would (fewer where closed).
+		bs := boundaries(st, tmin, tmax, maxTimeLabels+1, loc)
 		if len(bs) > maxTimeLabels && st != timeSteps[len(timeSteps)-1] {
 			continue
 		}
 		ticks, step = ticks[:0], st
+		last := -1
 		for _, b := range bs {
 			v := float64(b)
 			if t.v.index {
+				// The first bar at or after the boundary: a session's open
+				// when the boundary falls while closed, labelled with the
+				// boundary (a midnight gives the session's date).
 				i := sort.Search(len(t.v.master), func(i int) bool { return t.v.master[i] >= b })
-				if n := len(ticks); n > 0 && ticks[n-1].Value == float64(i) {
+				if i == len(t.v.master) || i == last {
 					continue
 				}
-				v = float64(i)
+				last, v = i, float64(i)
+				if !midnight(b, loc) {
+					b = t.v.master[i]
+				}
 			}
 			if len(ticks) == 0 {
 				first = b
 			}
-			ticks = append(ticks, plot.Tick{Value: v, Label: t.label(st, b)})
+			ticks = append(ticks, plot.Tick{Value: v, Label: t.label(st, b, loc)})
 		}
 		break
 	}
-	if t.labels && len(ticks) > 0 && step.secs > 0 && step.secs < 86400 && first%86400 != 0 {
+	if t.labels && len(ticks) > 0 && step.secs > 0 && step.secs < 86400 && !midnight(first, loc) {
 		// Intraday labels say which day they are on at the first tick.
-		ticks[0].Label = time.Unix(first, 0).UTC().Format("Jan 2 ") + ticks[0].Label
+		ticks[0].Label = time.Unix(first, 0).In(loc).Format("Jan 2 ") + ticks[0].Label
 	}
 	return ticks
 }
 
-func (t timeTicker) label(st timeStep, b int64) string {
+func midnight(b int64, loc *time.Location) bool {
+	tm := time.Unix(b, 0).In(loc)
+	return tm.Hour() == 0 && tm.Minute() == 0 && tm.Second() == 0
+}
+
+func (t timeTicker) label(st timeStep, b int64, loc *time.Location) string {
 	if !t.labels {
 		return " "
 	}
-	tm := time.Unix(b, 0).UTC()
-	if st.secs > 0 && st.secs < 86400 && b%86400 == 0 {
+	tm := time.Unix(b, 0).In(loc)
+	if st.secs > 0 && st.secs < 86400 && midnight(b, loc) {
 		return tm.Format("Jan 2")
 	}
 	return tm.Format(st.layout)
 }
 
-// boundaries lists the step's boundaries in [tmin, tmax], giving up after
-// limit of them (the step is then too fine anyway).
-func boundaries(st timeStep, tmin, tmax int64, limit int) []int64 {
+// boundaries lists the step's boundaries in [tmin, tmax] on the wall clock
+// of loc, giving up after limit of them (the step is then too fine anyway).
+func boundaries(st timeStep, tmin, tmax int64, limit int, loc *time.Location) []int64 {
 	var out []int64
 	if st.secs > 0 {
 		off := int64(0)
 		if st.secs%(7*86400) == 0 {
 			off = 4 * 86400 // weeks start on Monday; 1970-01-01 was a Thursday
 		}
-		b := floorDiv(tmin-off, st.secs)*st.secs + off
+		// Wall-clock seconds: the zone's offset at the start (a daylight
+		// saving change inside the view shifts later labels by its hour).
+		_, zo := time.Unix(tmin, 0).In(loc).Zone()
+		z := int64(zo)
+		b := floorDiv(tmin+z-off, st.secs)*st.secs + off - z
 		if b < tmin {
 			b += st.secs
 		}
@@ -401,11 +486,11 @@ func boundaries(st timeStep, tmin, tmax int64, limit int) []int64 {
 		}
 		return out
 	}
-	tm := time.Unix(tmin, 0).UTC()
+	tm := time.Unix(tmin, 0).In(loc)
 	y, m := tm.Year(), int(tm.Month())-1
 	k := (y*12 + m) / st.months * st.months
 	for ; len(out) < limit; k += st.months {
-		b := time.Date(k/12, time.Month(k%12+1), 1, 0, 0, 0, 0, time.UTC).Unix()
+		b := time.Date(k/12, time.Month(k%12+1), 1, 0, 0, 0, 0, loc).Unix()
 		if b > tmax {
 			break
 		}

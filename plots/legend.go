@@ -19,17 +19,17 @@ const legendInset = 4
 
 var legendBackdrop = color.NRGBA{0xff, 0xff, 0xff, 0xd8}
 
-// legendPlacer is the last plotter of a pane with a legend. gonum/plot draws
-// the legend right after the plotters, so when this runs the data area and
-// the axis transforms are final: it counts the cells that the pane's series
-// and levels ink under the legend at each corner, moves the legend to the
-// corner that covers the fewest (top-left, top-right, bottom-left,
-// bottom-right on ties) and lays a translucent backdrop there so what the
-// legend still covers does not run through its text.
+// legendPlacer draws a pane's legend after its series, when the data area
+// and the axis transforms are final: it counts the cells that the pane's
+// series and levels ink under the legend at each corner, puts the legend in
+// the corner that covers the fewest (top-left, top-right, bottom-left,
+// bottom-right on ties) on a translucent backdrop so what it still covers
+// does not run through its text.
 type legendPlacer struct {
 	ds     []*drawn
 	levels []Level
-	names  []string // the legend's entries, which plot.Legend does not expose
+	names  []string // the legend's entries
+	things []plot.Thumbnailer
 	px     vg.Length
 }
 
@@ -50,21 +50,13 @@ func (lp legendPlacer) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	w, h := legendSize(&p.Legend, lp.names)
 	inset := legendInset * lp.px
-	best, bestN := corners[0], math.MaxInt
+	bestN := math.MaxInt
 	var bestR vg.Rectangle
 	for _, k := range corners {
 		r := legendRect(c, k, w, h, inset)
 		if n := g.count(r); n < bestN {
-			best, bestN, bestR = k, n, r
+			bestN, bestR = n, r
 		}
-	}
-	p.Legend.Top, p.Legend.Left = best.top, best.left
-	p.Legend.XOffs, p.Legend.YOffs = inset, -inset
-	if !best.left {
-		p.Legend.XOffs = -inset
-	}
-	if !best.top {
-		p.Legend.YOffs = inset
 	}
 	pad := 2 * lp.px
 	bestR.Min.X, bestR.Min.Y = bestR.Min.X-pad, bestR.Min.Y-pad
@@ -72,6 +64,29 @@ func (lp legendPlacer) Plot(c draw.Canvas, p *plot.Plot) {
 	c.FillPolygon(legendBackdrop, c.ClipPolygonXY([]vg.Point{
 		bestR.Min, {X: bestR.Max.X, Y: bestR.Min.Y}, bestR.Max, {X: bestR.Min.X, Y: bestR.Max.Y},
 	}))
+	lp.drawEntries(c, &p.Legend, vg.Point{X: bestR.Min.X + pad, Y: bestR.Max.Y - pad})
+}
+
+// drawEntries draws the legend from its top-left corner the way
+// plot.Legend lays it out (swatch, then name), here rather than by
+// plot.Legend, which places itself on a canvas that includes the x axis's
+// label overhang and so would not land where it was placed.
+func (lp legendPlacer) drawEntries(c draw.Canvas, l *plot.Legend, at vg.Point) {
+	enth := vg.Length(0)
+	for _, e := range lp.names {
+		enth = max(enth, l.TextStyle.Rectangle(e).Max.Y)
+	}
+	em := l.TextStyle.Rectangle(" ")
+	sty := l.TextStyle
+	sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
+	y := at.Y - enth
+	for i, e := range lp.names {
+		icon := &draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: at.X, Y: y}, Max: vg.Point{X: at.X + l.ThumbnailWidth, Y: y + enth}}}
+		lp.things[i].Thumbnail(icon)
+		c.FillText(sty, vg.Point{X: at.X + l.ThumbnailWidth + em.Max.X, Y: y}, e)
+		y -= enth + l.Padding
+	}
 }
 
 // legendSize measures a legend the way plot.Legend.Draw lays it out.

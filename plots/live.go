@@ -64,7 +64,7 @@ type liveChart struct {
 	png     []byte
 	pngVer  uint64
 	renders int
-	geom    xGeom // where the last frame's data area sits in the image
+	geom    PaneLayout // where the last frame's first pane sits in the image
 }
 
 // NewLive prepares a live window of charts (not yet serving). Each chart
@@ -584,12 +584,12 @@ func (l *Live) draw(lc *liveChart) ([]byte, error) {
 	}
 	lc.c.From, lc.c.To = lc.from, lc.to
 	var buf bytes.Buffer
-	g, err := lc.c.render(&buf, "png")
+	ls, err := lc.c.render(&buf, "png")
 	if err != nil {
 		return nil, err
 	}
 	png := buf.Bytes()
-	lc.png, lc.pngVer, lc.geom = png, lc.version, g
+	lc.png, lc.pngVer, lc.geom = png, lc.version, ls[0]
 	lc.renders++
 	return png, nil
 }
@@ -615,10 +615,10 @@ func (l *Live) view(w http.ResponseWriter, r *http.Request) {
 	if width <= 0 {
 		width = DefaultWidth
 	}
-	if !(g.right > g.left) {
-		g = xGeom{0, width}
+	if !(g.Right > g.Left) {
+		g = PaneLayout{Left: 0, Right: width}
 	}
-	dataW := (g.right - g.left) / width // the data area's share of the image
+	dataW := (g.Right - g.Left) / width // the data area's share of the image
 	q := r.URL.Query()
 	num := func(k string) (float64, bool) {
 		v, err := strconv.ParseFloat(q.Get(k), 64)
@@ -653,7 +653,7 @@ func (l *Live) view(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "factor: want a positive number", http.StatusBadRequest)
 			return
 		}
-		lc.zoom(f, min(max((at*width-g.left)/(g.right-g.left), 0), 1))
+		lc.zoom(f, min(max((at*width-g.Left)/(g.Right-g.Left), 0), 1))
 	case "reset":
 		lc.resetView()
 	default:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,15 +47,22 @@ var (
 // Save writes the chart to path as PNG, SVG or PDF, chosen by the extension,
 // replacing the file atomically.
 func (c *Chart) Save(path string) error {
+	_, err := c.SaveLayout(path)
+	return err
+}
+
+// SaveLayout is Save that also returns where each pane was drawn.
+func (c *Chart) SaveLayout(path string) ([]PaneLayout, error) {
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 	if format != "png" && format != "svg" && format != "pdf" {
-		return fmt.Errorf("chart %s: unknown image type %q: want .png, .svg or .pdf", path, filepath.Ext(path))
+		return nil, fmt.Errorf("chart %s: unknown image type %q: want .png, .svg or .pdf", path, filepath.Ext(path))
 	}
 	var buf bytes.Buffer
-	if err := c.Render(&buf, format); err != nil {
-		return fmt.Errorf("chart %s: %w", path, err)
+	ls, err := c.render(&buf, format)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", path, err)
 	}
-	return atomicfile.WriteBytes(path, 0o644, buf.Bytes())
+	return ls, atomicfile.WriteBytes(path, 0o644, buf.Bytes())
 }
 
 // PNG renders the chart as a PNG image.
@@ -73,12 +81,50 @@ func (c *Chart) Render(w io.Writer, format string) error {
 	return err
 }
 
-// xGeom is where a drawn chart's data area landed across the image: its
-// left and right edges in image pixels from the left. The live window maps
-// a cursor to a time with it.
-type xGeom struct{ left, right float64 }
+// RenderLayout is Render that also returns where each pane was drawn.
+func (c *Chart) RenderLayout(w io.Writer, format string) ([]PaneLayout, error) {
+	return c.render(w, format)
+}
 
-func (c *Chart) render(w io.Writer, format string) (xGeom, error) {
+// PaneLayout is where one pane of a drawn chart landed and on what y range,
+// so a script or a test can tell where every series was drawn.
+type PaneLayout struct {
+	Index int `json:"index"`
+	// Series are the legend names of the pane's series, in drawing order.
+	Series []string `json:"series"`
+	YMin   float64  `json:"y_min"`
+	YMax   float64  `json:"y_max"`
+	Scale  string   `json:"scale"` // "linear"; "log" is not drawn yet
+	// YTicks are the labelled values of the right-side price axis.
+	YTicks []float64 `json:"y_ticks"`
+	// Colors are the series' colours as #rrggbb (candles: the up colour).
+	Colors []string `json:"colors"`
+	// XMin and XMax are the x axis range: epoch seconds, or with XIndex
+	// positions on the index axis (the sorted union of the bar series'
+	// times in view, the first at 0).
+	XMin   float64 `json:"x_min"`
+	XMax   float64 `json:"x_max"`
+	XIndex bool    `json:"x_index"`
+	// Left, Right, Top and Bottom bound the pane's data area in image
+	// pixels from the top-left corner: y_max is drawn at Top, y_min at
+	// Bottom.
+	Left   float64 `json:"px_left"`
+	Right  float64 `json:"px_right"`
+	Top    float64 `json:"px_top"`
+	Bottom float64 `json:"px_bottom"`
+}
+
+// Column is the image column (from the left, fractional) where x is drawn.
+func (l PaneLayout) Column(x float64) float64 {
+	return l.Left + (x-l.XMin)/(l.XMax-l.XMin)*(l.Right-l.Left)
+}
+
+// Row is the image row (from the top, fractional) where y is drawn.
+func (l PaneLayout) Row(y float64) float64 {
+	return l.Top + (l.YMax-y)/(l.YMax-l.YMin)*(l.Bottom-l.Top)
+}
+
+func (c *Chart) render(w io.Writer, format string) ([]PaneLayout, error) {
 	wpx, hpx, dpi := c.Width, c.Height, c.DPI
 	if wpx <= 0 {
 		wpx = DefaultWidth
@@ -107,21 +153,32 @@ func (c *Chart) render(w io.Writer, format string) (xGeom, error) {
 		})
 		cw = vgpdf.New(width, height)
 	default:
-		return xGeom{}, fmt.Errorf("chart format %q: want png, svg or pdf", format)
+		return nil, fmt.Errorf("chart format %q: want png, svg or pdf", format)
 	}
-	g, err := c.draw(draw.New(cw), wpx, vg.Inch/vg.Length(dpi))
+	ls, err := c.draw(draw.New(cw), wpx, vg.Inch/vg.Length(dpi))
 	if err != nil {
-		return xGeom{}, err
+		return nil, err
 	}
 	_, err = cw.WriteTo(w)
-	return g, err
+	return ls, err
 }
+
+// leftMargin keeps the first time label, centred on its tick at the data
+// area's left edge, inside the image, in pixels.
+const leftMargin = 36
+
+// titleMargin keeps the title off the image's top edge, in pixels.
+const titleMargin = 8
 
 // view is the chart's x mapping: positions of the rows of each series.
 type view struct {
 	index  bool
-	master []int64 // times of the index series in view (index mode)
+	master []int64 // times of the index axis in view (index mode)
 	lo, hi float64 // x range
+	loc    *time.Location
+	// breaks are the index positions that open a new session: more than
+	// GapPeriods bar periods after the bar before (index mode).
+	breaks []float64
 }
 
 // drawn is one series reduced to what is drawn, in x units.
@@ -136,31 +193,63 @@ type drawn struct {
 	binned     bool // bars or histogram reduced to pixel bins of width w
 	asLine     bool // a bar series drawn as a line of closes (overlays)
 	ymin, ymax float64
+	// last is the series' last value in view (a bar's close), lastY where
+	// it is drawn (an overlay maps it), lastDown a last bar that fell.
+	last, lastY       float64
+	hasLast, lastDown bool
 }
 
-func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
+// setLast finds the last value of rows [i0, i1) of s.
+func (d *drawn) setLast(s *Series, i0, i1 int) {
+	switch s.Kind {
+	case KindMarkers:
+		return
+	case KindCandles, KindOHLC:
+		d.last, d.hasLast = s.Bars.Close[i1-1], true
+		d.lastDown = s.Bars.Close[i1-1] < s.Bars.Open[i1-1]
+	default:
+		ys := s.values()
+		for i := i1 - 1; i >= i0; i-- {
+			if y := ys[i]; y == y {
+				d.last, d.hasLast = y, true
+				break
+			}
+		}
+	}
+	d.lastY = d.last
+}
+
+func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error) {
 	if len(c.Panes) == 0 {
-		return xGeom{}, fmt.Errorf("chart %q has no panes", c.Title)
+		return nil, fmt.Errorf("chart %q has no panes", c.Title)
 	}
 	for _, p := range c.Panes {
 		for _, s := range p.Series {
 			if err := s.check(); err != nil {
-				return xGeom{}, err
+				return nil, err
 			}
 		}
 	}
 	ranges, err := c.OverlayRanges()
 	if err != nil {
-		return xGeom{}, err
+		return nil, err
 	}
 	v := c.view()
 	uppx := (v.hi - v.lo) / float64(wpx)
 	plots := make([]*plot.Plot, len(c.Panes))
+	ls := make([]PaneLayout, len(c.Panes))
+	var xTicks []float64
+	for _, tk := range (timeTicker{v: v}).Ticks(v.lo, v.hi) {
+		xTicks = append(xTicks, tk.Value)
+	}
+	var gutter vg.Length // the right price axis's width, the widest pane's
 	for i, pane := range c.Panes {
 		p := plot.New()
 		plots[i] = p
 		if i == 0 {
 			p.Title.Text = c.Title
+			p.Title.TextStyle.Font.Size = 13
+			p.Title.Padding = 6 * px
 		}
 		p.Y.Label.Text = pane.Title
 		if pane.YLabel != "" {
@@ -205,17 +294,48 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
 			}
 			ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
 		}
+		if b := pane.Bounds; b[1] > b[0] && ov == nil {
+			ymin, ymax = b[0], b[1]
+		}
 		if !(ymax > ymin) || math.IsInf(ymax-ymin, 0) { // also NaN
 			ymin, ymax = 0, 1
 		}
 		p.Y.Min, p.Y.Max = ymin, ymax
-		p.Y.Tick.Marker = priceTicker{tick: pane.Tick, percent: ov != nil && pane.Percent}
+		ls[i] = PaneLayout{Index: i, Series: []string{}, Colors: []string{}, YMin: ymin, YMax: ymax, Scale: "linear",
+			XMin: v.lo, XMax: v.hi, XIndex: v.index}
+		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
+		ra := &rightAxis{px: px}
+		ra.ticks, ax.step = niceTicks(ymin, ymax)
+		ls[i].YTicks = ra.ticks
+		for _, y := range ra.ticks {
+			ra.labels = append(ra.labels, ax.format(y))
+		}
+		// The price axis is drawn on the right (rightAxis); the left keeps
+		// the pane's title.
+		p.Y.Tick.Marker = plot.ConstantTicks(nil)
+		p.Add(gridLines{xs: xTicks, ys: ra.ticks, breaks: v.breaks, px: px})
 		lp := legendPlacer{ds: ds, px: px}
 		for _, d := range ds {
 			p.Add(d)
+			var value string
+			if d.hasLast {
+				value = ax.value(d.last)
+				if ax.percent {
+					value = ax.value(d.lastY)
+				}
+			}
+			if d.hasLast && d.s.Kind != KindHistogram {
+				ra.tags = append(ra.tags, priceTag{y: d.lastY, label: value, color: d.tagColor()})
+			}
 			if d.s.Name != "" {
-				p.Legend.Add(d.s.Name, d)
-				lp.names = append(lp.names, d.s.Name)
+				entry := d.s.Name
+				if value != "" {
+					entry += "  " + value
+				}
+				lp.names = append(lp.names, entry)
+				lp.things = append(lp.things, d)
+				ls[i].Series = append(ls[i].Series, d.s.Name)
+				ls[i].Colors = append(ls[i].Colors, hexColor(d.swatch()))
 			}
 		}
 		if ov == nil {
@@ -227,14 +347,24 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) (xGeom, error) {
 		if len(lp.names) > 0 {
 			p.Add(lp)
 		}
+		p.Add(ra)
+		gutter = max(gutter, ra.width())
 	}
-	left, right := layout(dc, c.Panes, plots)
-	return xGeom{left: float64(left / px), right: float64(right / px)}, nil
+	areas := layout(dc, c.Panes, plots, gutter, px)
+	for i, a := range areas {
+		ls[i].Left, ls[i].Right = float64(a.Min.X/px), float64(a.Max.X/px)
+		ls[i].Top, ls[i].Bottom = float64((dc.Max.Y-a.Max.Y)/px), float64((dc.Max.Y-a.Min.Y)/px)
+	}
+	return ls, nil
 }
 
-// layout stacks the panes by weight, lines up their data areas and returns
-// the data areas' left and right edges.
-func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) (vg.Length, vg.Length) {
+// layout stacks the panes by weight below a top margin, leaves the gutter
+// on the right for the price axes, lines up the data areas, draws them and
+// returns each pane's data area.
+func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot, gutter, px vg.Length) []vg.Rectangle {
+	dc.Max.Y -= titleMargin * px
+	dc.Max.X -= gutter
+	dc.Min.X += leftMargin * px
 	total := 0.0
 	for _, p := range panes {
 		total += weight(p)
@@ -252,13 +382,15 @@ func layout(dc draw.Canvas, panes []*Pane, plots []*plot.Plot) (vg.Length, vg.Le
 		da := p.DataCanvas(cs[i])
 		left, right = max(left, da.Min.X), min(right, da.Max.X)
 	}
+	areas := make([]vg.Rectangle, len(plots))
 	for i, p := range plots {
 		da := p.DataCanvas(cs[i])
 		cs[i].Min.X += left - da.Min.X
 		cs[i].Max.X -= da.Max.X - right
+		areas[i] = p.DataCanvas(cs[i]).Rectangle
 		p.Draw(cs[i])
 	}
-	return left, right
+	return areas
 }
 
 func weight(p *Pane) float64 {
@@ -270,12 +402,16 @@ func weight(p *Pane) float64 {
 
 // view finds the x range and, in index mode, the master times.
 func (c *Chart) view() view {
-	v := view{index: c.Index}
+	v := view{index: c.Index, loc: c.Location}
+	if v.loc == nil {
+		v.loc = time.UTC
+	}
 	from, to := c.From, c.To
 	if to == 0 {
 		to = math.MaxInt64
 	}
 	var master *Series
+	var axis [][]int64 // the bar series' times in view, for the index axis
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range c.Panes {
 		for _, s := range p.Series {
@@ -287,6 +423,9 @@ func (c *Chart) view() view {
 			if master == nil || (master.Bars == nil && s.Bars != nil) {
 				master = s
 			}
+			if s.Bars != nil && s.Field == "" {
+				axis = append(axis, t[i0:i1])
+			}
 			w := barWidth(s, false) / 2
 			lo = math.Min(lo, float64(t[i0])-w)
 			hi = math.Max(hi, float64(t[i1-1])+w)
@@ -297,10 +436,14 @@ func (c *Chart) view() view {
 		return v
 	}
 	if c.Index {
-		t := master.times()
-		i0, i1 := span(t, from, to)
-		v.master = t[i0:i1]
+		if len(axis) == 0 {
+			t := master.times()
+			i0, i1 := span(t, from, to)
+			axis = append(axis, t[i0:i1])
+		}
+		v.master = union(axis)
 		v.lo, v.hi = -0.5, float64(len(v.master))-0.5
+		v.breaks = sessionStarts(v.master)
 		return v
 	}
 	if c.From != 0 && c.To != 0 {
@@ -311,6 +454,44 @@ func (c *Chart) view() view {
 	}
 	v.lo, v.hi = lo, hi
 	return v
+}
+
+// union merges ascending time columns into one without repeats; one column
+// is returned as it is.
+func union(ts [][]int64) []int64 {
+	same := true
+	for _, t := range ts[1:] {
+		same = same && len(t) == len(ts[0]) && (len(t) == 0 || (&t[0] == &ts[0][0]))
+	}
+	if same {
+		return ts[0]
+	}
+	n := 0
+	for _, t := range ts {
+		n += len(t)
+	}
+	out := make([]int64, 0, n)
+	for _, t := range ts {
+		out = append(out, t...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// sessionStarts are the positions of the index axis's times that follow a
+// closed stretch: more than GapPeriods bar periods after the time before.
+func sessionStarts(t []int64) []float64 {
+	period := frames.DetectPeriod(t)
+	if period <= 0 {
+		return nil
+	}
+	var out []float64
+	for i := 1; i < len(t); i++ {
+		if t[i]-t[i-1] > GapPeriods*period {
+			out = append(out, float64(i)-0.5)
+		}
+	}
+	return out
 }
 
 // span returns the rows of t in [from, to).
@@ -374,6 +555,7 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 	if n <= 0 {
 		return d
 	}
+	d.setLast(s, i0, i1)
 	t := s.times()[i0:i1]
 	dense := !c.raw && uppx > 0 && float64(n) > 2*(v.hi-v.lo)/uppx
 	var x []float64 // x of every row: only in index mode or when drawing rows
@@ -603,6 +785,7 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		default:
 			f = func(y float64) float64 { return y }
 		}
+		d.lastY = f(d.last)
 		// Map into new slices: unreduced data still shares the caller's arrays.
 		if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine {
 			d.o, d.h, d.l, d.c = mapped(d.o, f), mapped(d.h, f), mapped(d.l, f), mapped(d.c, f)
@@ -611,6 +794,11 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		d.y = mapped(d.y, f)
 	}
 	return lo, hi
+}
+
+func hexColor(c color.Color) string {
+	r := toRGBA(c)
+	return fmt.Sprintf("#%02x%02x%02x", r.R, r.G, r.B)
 }
 
 func mapped(y []float64, f func(float64) float64) []float64 {

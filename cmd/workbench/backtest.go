@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,12 +212,16 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	ticks := fs.Bool("ticks", false, "fill orders on the stored trades and quotes (workbench record --trades) instead of inside the bars")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	out := fs.String("o", "backtest-out", "output `DIR` for report.json, report.txt, equity.csv and the ledger and account files (\"\": none)")
+	chartFmt := fs.String("chart", "png", "chart `FORMAT` of each market written to -o DIR: png, svg, pdf or none")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if *fqmes == "" {
 		return usagef("backtest: --fqme is required")
+	}
+	if !slices.Contains(backtestChartFormats, *chartFmt) {
+		return usagef("backtest --chart %q: want png, svg, pdf or none", *chartFmt)
 	}
 	if period.secs <= 0 {
 		return usagef("backtest: --period is required")
@@ -274,6 +279,9 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("backtest: %w", err)
 		}
 		if err := res.WriteFiles(*out); err != nil {
+			return err
+		}
+		if err := writeBacktestCharts(*out, *chartFmt, res); err != nil {
 			return err
 		}
 	}

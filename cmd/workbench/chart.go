@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		name: "chart",
-		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--index] " +
+		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--time-axis index|linear] [--tz ZONE] " +
 			"[--ind SPECS] [--ranges-json FILE] [--width PX] [--height PX] [--dpi N] -o OUT.png|svg|pdf",
 		summary: "draw markets from the store: one market as candles with volume, several overlaid so equal percentage moves look equal",
 		run:     runChart,
@@ -29,29 +29,33 @@ func init() {
 type chartOptions struct {
 	overlay string // pin, first or none; "" picks pin for several markets
 	percent bool
-	index   bool
+	linear  bool           // bars at their time, closed hours taking room
+	loc     *time.Location // of the time labels; nil: the first market's calendar's, else UTC
 	title   string
 	ind     []*fsp.Spec // indicators of a single market's chart
 }
 
-// priceIndicators draw in price units: on the price pane when they read the
-// bars' prices.
-var priceIndicators = map[string]bool{
-	"sma": true, "ema": true, "wma": true, "dema": true, "tema": true, "trima": true, "kama": true,
-	"t3": true, "bbands": true, "midpoint": true, "midprice": true, "sar": true, "vwap": true,
-	"barwap": true, "typprice": true, "avgprice": true, "wclprice": true, "medprice": true, "linearreg": true,
-}
-
+// onPricePane tells whether an indicator's outputs are prices of the bars
+// (the registry says its outputs are in its input's units, and the input is
+// a price field or such an indicator): those go over the candles.
 func onPricePane(s *fsp.Spec) bool {
-	if !priceIndicators[s.Def.Name] {
+	if s.Def.Pane != fsp.PanePrice {
 		return false
 	}
 	src := s.Source
-	return src == nil || (src.Spec == nil && src.Field != "volume" && src.Field != "time")
+	switch {
+	case src == nil:
+		return true
+	case src.Spec != nil:
+		return onPricePane(src.Spec)
+	}
+	return src.Field != "volume" && src.Field != "time"
 }
 
 // addIndicators computes specs over f: price-unit ones become lines on the
-// price pane, the others one pane each (outputs named *hist as histograms).
+// price pane, on the candles' axis; every other instance gets a pane of its
+// own for all its outputs (outputs named *hist as histograms), on the
+// registry's fixed range with its guide levels for a bounded oscillator.
 func addIndicators(c *plots.Chart, price *plots.Pane, f *frames.OHLCV, specs []*fsp.Spec) {
 	for _, s := range specs {
 		outs := s.Compute(f)
@@ -59,6 +63,12 @@ func addIndicators(c *plots.Chart, price *plots.Pane, f *frames.OHLCV, specs []*
 		pane := price
 		if !onPricePane(s) {
 			pane = c.AddPane(s.String(), 1)
+			if s.Source == nil {
+				pane.Bounds = s.Def.Bounds
+				for _, g := range s.Def.Guides {
+					pane.AddLevel(g, strconv.FormatFloat(g, 'f', -1, 64))
+				}
+			}
 		}
 		for k, y := range outs {
 			if strings.Contains(s.Def.Outputs[k], "hist") {
@@ -71,22 +81,23 @@ func addIndicators(c *plots.Chart, price *plots.Pane, f *frames.OHLCV, specs []*
 }
 
 // marketChart builds the chart of one or several markets: a single market
-// as candles over a volume pane, several as one overlay pane. The price pane
-// is always scaled by Overlay (a single market: on its own range), so its
-// ranges can be reported.
+// as candles over a volume pane, its indicators on the price pane's axis or
+// in panes below; several as one overlay pane.
 func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Chart {
 	c := plots.NewChart(o.title)
-	c.Index = o.index
+	c.Index = !o.linear
+	c.Location = o.loc
+	if cal := frames.CalendarForFQME(names[0]); c.Location == nil && cal != nil {
+		c.Location = cal.Location()
+	}
 	method := o.overlay
 	if method == "" {
 		method = plots.OverlayPin
-		if len(names) == 1 {
-			method = plots.OverlayNone
-		}
 	}
 	if len(names) == 1 {
+		// One market is drawn on its own prices, not through an overlay: an
+		// overlay would give each indicator line a range of its own.
 		price := c.AddPane("price", 3)
-		price.Overlay = method
 		price.Tick = guessTick(bars[0].Close)
 		price.Candles(names[0], bars[0])
 		c.AddPane("volume", 1).Volume("volume", bars[0])
@@ -139,20 +150,41 @@ func chartTime(flagName, s string, def int64) (int64, error) {
 	return 0, usagef("chart %s %q: want RFC 3339, YYYY-MM-DD[THH:MM] or epoch seconds", flagName, s)
 }
 
-// writeRanges saves the overlay ranges of a chart's price pane as JSON.
-func writeRanges(path string, c *plots.Chart) error {
+// chartRanges is what --ranges-json writes: the overlay ranges of the price
+// pane (a single market's own range) and where every pane was drawn.
+type chartRanges struct {
+	*plots.OverlayRanges
+	Panes []plots.PaneLayout `json:"panes"`
+}
+
+// writeRanges saves the overlay ranges of a chart's price pane and the
+// layout of its panes as JSON.
+func writeRanges(path string, c *plots.Chart, panes []plots.PaneLayout) error {
 	rs, err := c.OverlayRanges()
 	if err != nil {
 		return err
 	}
-	var r *plots.OverlayRanges
+	out := chartRanges{Panes: panes}
 	for _, x := range rs {
 		if x != nil {
-			r = x
+			out.OverlayRanges = x
 			break
 		}
 	}
-	b, err := json.MarshalIndent(r, "", "  ")
+	if out.OverlayRanges == nil {
+		// A single market: its candles on their own range.
+		for _, s := range c.Panes[0].Series {
+			if s.Kind == plots.KindCandles {
+				r, err := plots.Overlay([]plots.OverlayCurve{plots.CurveFromBars(s.Name, s.Bars)}, plots.OverlayNone, c.From, c.To)
+				if err != nil {
+					return err
+				}
+				out.OverlayRanges = r
+				break
+			}
+		}
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -166,7 +198,8 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	fs.Var(&period, "period", "bar `P`eriod of the series (1m, 1h, 1d)")
 	overlay := fs.String("overlay", "", "overlay `METHOD`: pin (default for several markets), first or none")
 	percent := fs.Bool("percent", false, "draw an overlay as cumulative log returns in percent")
-	index := fs.Bool("index", false, "place bars by index so closed hours take no room")
+	timeAxis := fs.String("time-axis", "index", "`AXIS`: index places bars side by side so closed hours take no room; linear at their time")
+	tz := fs.String("tz", "", "time `ZONE` of the time labels, e.g. America/New_York (default: the market's calendar's; UTC for crypto)")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
 	ind := fs.String("ind", "", "indicator `SPECS` for a single market, e.g. \"sma(20),bbands(20,2),rsi(14),macd(12,26,9)\"")
@@ -213,6 +246,15 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("chart --overlay %q: want pin, first or none", *overlay)
 	}
+	if *timeAxis != "index" && *timeAxis != "linear" {
+		return usagef("chart --time-axis %q: want index or linear", *timeAxis)
+	}
+	var loc *time.Location
+	if *tz != "" {
+		if loc, err = time.LoadLocation(*tz); err != nil {
+			return usagef("chart --tz %q: %v", *tz, err)
+		}
+	}
 	var specs []*fsp.Spec
 	if *ind != "" {
 		if len(names) > 1 {
@@ -250,13 +292,14 @@ func runChart(ctx context.Context, e *env, args []string) error {
 		bars[i], total = f, total+f.Len()
 	}
 	title := strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)
-	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, index: *index, title: title, ind: specs})
+	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, linear: *timeAxis == "linear", loc: loc, title: title, ind: specs})
 	ch.Width, ch.Height, ch.DPI = *width, *height, *dpi
-	if err := ch.Save(*out); err != nil {
+	panes, err := ch.SaveLayout(*out)
+	if err != nil {
 		return err
 	}
 	if *rangesJSON != "" {
-		if err := writeRanges(*rangesJSON, ch); err != nil {
+		if err := writeRanges(*rangesJSON, ch, panes); err != nil {
 			return fmt.Errorf("chart --ranges-json %s: %w", *rangesJSON, err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"math"
@@ -113,7 +115,7 @@ func TestChartCommandOverlayRanges(t *testing.T) {
 		{"pdf", []string{"--width", "1000", "--height", "500", "--dpi", "72"}, "1000.00", "500.00"},
 	} {
 		p := filepath.Join(out, "c."+c.ext)
-		args := append([]string{"chart", "btcusdt.binance", "--period", "1m", "--store", store, "--index", "-o", p}, c.size...)
+		args := append([]string{"chart", "btcusdt.binance", "--period", "1m", "--store", store, "--time-axis", "linear", "-o", p}, c.size...)
 		if code, _, stderr := runCLI(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -370,5 +372,205 @@ func TestChartIndicators(t *testing.T) {
 	if code, _, _ := runCLI(t, "chart", "btcusdt.binance,half.test", "--period", "1m", "--store", store,
 		"--ind", "rsi(14)", "-o", out); code != 2 {
 		t.Errorf("--ind on an overlay: exit %d, want 2", code)
+	}
+}
+
+// chartLayout is what --ranges-json writes.
+type chartLayout struct {
+	plots.OverlayRanges
+	Panes []plots.PaneLayout `json:"panes"`
+}
+
+func readLayout(t *testing.T, path string) chartLayout {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l chartLayout
+	if err := json.Unmarshal(raw, &l); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return l
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+func hexRGB(t *testing.T, s string) [3]float64 {
+	t.Helper()
+	var r, g, b uint8
+	if _, err := fmt.Sscanf(s, "#%02x%02x%02x", &r, &g, &b); err != nil {
+		t.Fatalf("colour %q: %v", s, err)
+	}
+	return [3]float64{float64(r), float64(g), float64(b)}
+}
+
+func pixelRGB(img image.Image, x, y int) [3]float64 {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return [3]float64{float64(r >> 8), float64(g >> 8), float64(b >> 8)}
+}
+
+// inked tells whether a pixel is a stroke of colour c over the white
+// background, at least 40% of the pixel covered (antialiasing blends a
+// one-pixel line that falls between two rows half into each).
+func inked(p, c [3]float64) bool {
+	var dot, norm float64
+	for k := range p {
+		dot += (255 - p[k]) * (255 - c[k])
+		norm += (255 - c[k]) * (255 - c[k])
+	}
+	a := dot / norm
+	if a < 0.4 {
+		return false
+	}
+	res := 0.0
+	for k := range p {
+		d := p[k] - (255 + a*(c[k]-255))
+		res += d * d
+	}
+	return math.Sqrt(res) < 40
+}
+
+// lineRow finds the row within two of row where column x holds a stroke of
+// one of the colours, the one nearest row; -1 if there is none.
+func lineRow(img image.Image, x int, row float64, cols ...[3]float64) int {
+	best, bestD := -1, math.Inf(1)
+	for y := int(row) - 2; y <= int(row)+2; y++ {
+		for _, c := range cols {
+			if d := math.Abs(float64(y) + 0.5 - row); inked(pixelRGB(img, x, y), c) && d < bestD {
+				best, bestD = y, d
+			}
+		}
+	}
+	return best
+}
+
+// The issue's chart: sma(20) and Bollinger bands over the candles on their
+// axis, RSI and MACD in panes of their own. Read back from the pixels with
+// the layout --ranges-json reports: the bands are drawn upper above middle
+// above lower where the price axis puts them, the SMA sits on that axis
+// too, the candles are candles, RSI's pane spans 0..100 with its 30/70
+// guides.
+func TestChartIndicatorPanesByPixels(t *testing.T) {
+	store, f := chartStore(t)
+	out := t.TempDir()
+	img, rj := filepath.Join(out, "ind.png"), filepath.Join(out, "ind.json")
+	specText := "sma(20),bbands(20,2),rsi(14),macd(12,26,9)"
+	code, _, stderr := runCLI(t, "chart", "btcusdt.binance", "--period", "1m", "--store", store,
+		"--from", "2024-09-21T06:00", "--to", "2024-09-21T09:00", "--ind", specText, "--ranges-json", rj, "-o", img)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	l, pic := readLayout(t, rj), readPNG(t, img)
+	from := time.Date(2024, 9, 21, 6, 0, 0, 0, time.UTC).Unix()
+	v := f.Slice(from, from+3*3600)
+	specs, err := fsp.Parse(specText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smaV, bands, rsiV := specs[0].Compute(v)[0], specs[1].Compute(v), specs[2].Compute(v)[0]
+	wantSeries := append(append([]string{"btcusdt.binance"}, specs[0].Columns()...), specs[1].Columns()...)
+	if len(l.Panes) != 4 || strings.Join(l.Panes[0].Series, "|") != strings.Join(wantSeries, "|") ||
+		strings.Join(l.Panes[2].Series, "|") != strings.Join(specs[2].Columns(), "|") ||
+		strings.Join(l.Panes[3].Series, "|") != strings.Join(specs[3].Columns(), "|") {
+		t.Fatalf("panes %+v; want the price pane to hold %v", l.Panes, wantSeries)
+	}
+	if l.Method != plots.OverlayNone || len(l.Curves) != 1 || l.Curves[0].Name != "btcusdt.binance" {
+		t.Errorf("overlay fields %+v, want the market alone on its own range", l.OverlayRanges)
+	}
+	price, rsi := l.Panes[0], l.Panes[2]
+	if rsi.YMin != 0 || rsi.YMax != 100 {
+		t.Errorf("rsi pane spans %v..%v, want 0..100", rsi.YMin, rsi.YMax)
+	}
+	if !price.XIndex || price.XMin != -0.5 || price.XMax != float64(v.Len())-0.5 {
+		t.Fatalf("x axis %v..%v (index %v), want the %d bars side by side", price.XMin, price.XMax, price.XIndex, v.Len())
+	}
+	col := func(p plots.PaneLayout, i int) int { return int(p.Column(float64(i))) }
+	upper, middle, lower := hexRGB(t, price.Colors[2]), hexRGB(t, price.Colors[3]), hexRGB(t, price.Colors[4])
+	smaC := hexRGB(t, price.Colors[1])
+	var n, found, ordered int
+	for i := range v.Time {
+		if math.IsNaN(bands[0][i]) {
+			continue
+		}
+		n++
+		x := col(price, i)
+		ru := lineRow(pic, x, price.Row(bands[0][i]), upper)
+		// bb_middle is the SMA, drawn over it: either colour is the SMA's.
+		rm := lineRow(pic, x, price.Row(smaV[i]), middle, smaC)
+		rl := lineRow(pic, x, price.Row(bands[2][i]), lower)
+		if ru < 0 || rm < 0 || rl < 0 {
+			continue
+		}
+		found++
+		if price.Row(bands[2][i])-price.Row(bands[0][i]) < 6 {
+			continue // bands too close for three strokes to be told apart
+		}
+		ordered++
+		if !(ru < rm && rm < rl) {
+			t.Errorf("bar %d column %d: upper at row %d, middle %d, lower %d", i, x, ru, rm, rl)
+		}
+	}
+	if n < 150 || found < n*9/10 || ordered < n/2 {
+		t.Errorf("%d bars with bands: %d found on the price axis where expected, %d far enough apart to order", n, found, ordered)
+	}
+
+	// Candles, not a line: a tall body shows its candle's colour in its middle.
+	up, down := hexRGB(t, price.Colors[0]), [3]float64{0xef, 0x53, 0x50}
+	var tall, bodies int
+	for i := range v.Time {
+		ro, rc := price.Row(v.Open[i]), price.Row(v.Close[i])
+		if math.Abs(ro-rc) < 6 {
+			continue
+		}
+		tall++
+		want := up
+		if v.Close[i] < v.Open[i] {
+			want = down
+		}
+		if pixelRGB(pic, col(price, i), int((ro+rc)/2)) == want {
+			bodies++
+		}
+	}
+	if tall < 20 || bodies < tall*8/10 {
+		t.Errorf("%d of %d tall candle bodies drawn in their colour", bodies, tall)
+	}
+
+	rsiC := hexRGB(t, rsi.Colors[0])
+	n, found = 0, 0
+	for i := range v.Time {
+		if math.IsNaN(rsiV[i]) {
+			continue
+		}
+		n++
+		if lineRow(pic, col(rsi, i), rsi.Row(rsiV[i]), rsiC) >= 0 {
+			found++
+		}
+	}
+	if found < n*9/10 {
+		t.Errorf("rsi found at %d of %d bars on its 0..100 axis", found, n)
+	}
+	grey := [3]float64{0x60, 0x60, 0x60}
+	for _, g := range []float64{30, 70} {
+		y, k := int(rsi.Row(g)), 0
+		for x := int(rsi.Left); x < int(rsi.Right); x++ {
+			if inked(pixelRGB(pic, x, y), grey) || inked(pixelRGB(pic, x, y+1), grey) || inked(pixelRGB(pic, x, y-1), grey) {
+				k++
+			}
+		}
+		if k < int(rsi.Right-rsi.Left)/3 {
+			t.Errorf("rsi guide at %v: %d dashed pixels along row %d", g, k, y)
+		}
 	}
 }

@@ -46,10 +46,11 @@ func demoCharts(ctx context.Context, d *demoRun) error {
 	over := marketChart(names, bars, chartOptions{overlay: plots.OverlayPin, title: "demo markets, pinned to the major curve"})
 	overPath := filepath.Join(d.Dir, "chart_overlay.png")
 	rangesPath := filepath.Join(d.Dir, "chart_overlay_ranges.json")
-	if err := over.Save(overPath); err != nil {
+	panes, err := over.SaveLayout(overPath)
+	if err != nil {
 		return err
 	}
-	if err := writeRanges(rangesPath, over); err != nil {
+	if err := writeRanges(rangesPath, over, panes); err != nil {
 		return fmt.Errorf("chart ranges %s: %w", rangesPath, err)
 	}
 	rs, err := over.OverlayRanges()

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"workbench/frames"
+)
+
+// stopScript buys every 24 bars with a sell stop 0.5% under the close, and
+// sells at market 15 bars later if the stop has not fired: fills of all
+// four kinds (buy, sell, stop sell; no stop buy) on real BTC hours.
+const stopScript = `package main
+
+import (
+	"workbench/feeds"
+	"workbench/paper"
+)
+
+var n int
+
+func OnBar(c *paper.Context, b feeds.BarEvent) {
+	n++
+	switch n % 24 {
+	case 5:
+		c.Buy(b.FQME, 0.01)
+		c.StopOrder(b.FQME, -0.01, b.Bar.Close*0.995)
+	case 20:
+		if open := c.OpenOrders(b.FQME); len(open) > 0 {
+			for _, o := range open {
+				c.Cancel(o.ID)
+			}
+			c.Sell(b.FQME, 0.01)
+		}
+	}
+}
+`
+
+// A backtest writes chart.png: every fill of the ledger is marked on its
+// bar at its price (a buy's ▲ tip and body below it, a sell's ▼ above), in
+// the colour of its kind, stop fills apart; equity and drawdown panes
+// follow. Found in the pixels with the layout in chart_layout.json.
+func TestBacktestChartMarksFills(t *testing.T) {
+	store := backtestStore(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "stops.go")
+	if err := os.WriteFile(script, []byte(stopScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "bt")
+	code, stdout, stderr := runCLI(t, "backtest", "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
+		"--price-tick", "0.01", "--size-tick", "0.00001", "--from", "2024-08-02", "--to", "2024-08-16", "-o", out, "--json", script)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Fills []struct {
+			Time, Side, Price, Order string
+		}
+		Orders []struct {
+			ID, Type string
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "chart_layout.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layout []backtestChartFile
+	if err := json.Unmarshal(raw, &layout); err != nil || len(layout) != 1 || layout[0].File != "chart.png" || len(layout[0].Panes) != 3 {
+		t.Fatalf("chart_layout.json %s: %v", raw, err)
+	}
+	price := layout[0].Panes[0]
+	if !price.XIndex {
+		t.Fatalf("price pane %+v: want bars by index", price)
+	}
+	if price.Series[0] != "btcusdt.spot.binance" || layout[0].Panes[1].Series[0] != "equity" || layout[0].Panes[2].Series[0] != "drawdown %" {
+		t.Fatalf("panes %+v", layout[0].Panes)
+	}
+	img := readPNG(t, filepath.Join(out, "chart.png"))
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2024, 8, 2, 0, 0, 0, 0, time.UTC).Unix()
+	bars, err := st.ReadRange("btcusdt.spot.binance", 3600, from, from+14*86400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colour := map[string][3]float64{}
+	for i, name := range price.Series {
+		colour[name] = hexRGB(t, price.Colors[i])
+	}
+	stop := map[string]bool{}
+	for _, o := range rep.Orders {
+		stop[o.ID] = o.Type == "stop"
+	}
+	fills, marked := map[string]int{}, map[string]int{}
+	for _, f := range rep.Fills {
+		tm, err := time.Parse(time.RFC3339Nano, f.Time)
+		if err != nil {
+			t.Fatalf("fill time %q: %v", f.Time, err)
+		}
+		p, err := strconv.ParseFloat(f.Price, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kind := f.Side
+		if stop[f.Order] {
+			kind = "stop " + kind
+		}
+		fills[kind]++
+		c, ok := colour[kind]
+		if !ok {
+			t.Fatalf("no %q series in the legend %v", kind, price.Series)
+		}
+		// The bar the fill happened in.
+		i := sort.Search(bars.Len(), func(i int) bool { return bars.Time[i] > tm.Unix() }) - 1
+		x, y := int(price.Column(float64(i))), int(price.Row(p)) // bars side by side
+		// A buy's ▲ hangs below its tip at the price, and nothing of it
+		// shows above; a sell's ▼ the other way round.
+		body, beyond := []int{y + 2, y + 7}, []int{y - 6, y - 3}
+		if f.Side == "sell" {
+			body, beyond = []int{y - 7, y - 2}, []int{y + 3, y + 6}
+		}
+		count := func(rows []int, is func(p [3]float64) bool) int {
+			n := 0
+			for yy := rows[0]; yy <= rows[1]; yy++ {
+				for xx := x - 2; xx <= x+2; xx++ {
+					if is(pixelRGB(img, xx, yy)) {
+						n++
+					}
+				}
+			}
+			return n
+		}
+		exact := func(p [3]float64) bool { return p == c }
+		faint := func(p [3]float64) bool { return inked(p, c) }
+		if count(body, exact) >= 6 && count(beyond, faint) == 0 {
+			marked[kind]++
+		}
+	}
+	if fills["buy"] < 10 || fills["sell"] < 1 || fills["stop sell"] < 3 {
+		t.Fatalf("fills %v: the script should have made buys, sells and stop sells", fills)
+	}
+	for k, n := range fills {
+		// A later marker on the same bar may cover one.
+		if marked[k] < n*9/10 {
+			t.Errorf("%s: %d of %d fills marked at their bar and price", k, marked[k], n)
+		}
+	}
+}
+
+// A run over two markets writes one chart per market, each marking only
+// its own market's fills, in the format --chart asks for; a bad --chart is
+// a usage error.
+func TestBacktestChartPerMarket(t *testing.T) {
+	store := backtestStore(t)
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := st.Read("btcusdt.spot.binance", 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("ethusdt.spot.binance", f); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "bt")
+	args := []string{"backtest", "--store", store, "--fqme", "btcusdt.spot.binance,ethusdt.spot.binance", "--period", "1h",
+		"--strategy", "sma-cross", "--price-tick", "0.01", "--size-tick", "0.00001", "--from", "2024-08-02", "--to", "2024-08-16",
+		"-o", out, "--json"}
+	code, stdout, stderr := runCLI(t, append(args, "--chart", "svg")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Fills []struct{ FQME string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	fills := map[string]int{}
+	for _, f := range rep.Fills {
+		fills[f.FQME]++
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "chart_layout.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layout []backtestChartFile
+	if err := json.Unmarshal(raw, &layout); err != nil || len(layout) != 2 {
+		t.Fatalf("chart_layout.json %s: %v", raw, err)
+	}
+	for _, l := range layout {
+		if l.File != "chart_"+l.FQME+".svg" || l.Panes[0].Series[0] != l.FQME || fills[l.FQME] == 0 {
+			t.Errorf("chart %+v; %d fills of %s", l, fills[l.FQME], l.FQME)
+		}
+		b, err := os.ReadFile(filepath.Join(out, l.File))
+		if err != nil || !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "backtest "+l.FQME) {
+			t.Errorf("%s: not an SVG chart of %s (%v)", l.File, l.FQME, err)
+		}
+	}
+	if code, _, stderr := runCLI(t, append(args, "--chart", "gif")...); code != 2 || !strings.Contains(stderr, "--chart") {
+		t.Errorf("--chart gif: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,136 @@
+package plots
+
+import (
+	"image/color"
+	"math"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+var (
+	gridColor  = color.RGBA{0xeb, 0xeb, 0xeb, 0xff}
+	axisColor  = color.RGBA{0x40, 0x40, 0x40, 0xff}
+	breakColor = color.RGBA{0xb0, 0xb0, 0xb0, 0xff}
+)
+
+// axisFont is the size of the price axis labels and tags, in points.
+const axisFont = 9
+
+// gridLines draws light lines at the axes' ticks under the series, and a
+// dashed one where a session opens after a closed stretch on an index axis.
+type gridLines struct {
+	xs, ys []float64
+	breaks []float64
+	px     vg.Length
+}
+
+func (g gridLines) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := draw.LineStyle{Color: gridColor, Width: g.px}
+	for _, x := range g.xs {
+		if x := trX(x); x >= c.Min.X && x <= c.Max.X {
+			c.StrokeLine2(sty, x, c.Min.Y, x, c.Max.Y)
+		}
+	}
+	for _, y := range g.ys {
+		if y := trY(y); y >= c.Min.Y && y <= c.Max.Y {
+			c.StrokeLine2(sty, c.Min.X, y, c.Max.X, y)
+		}
+	}
+	// Breaks closer than a few pixels apart (daily bars over years) would
+	// paint the pane grey: only spaced ones are drawn.
+	brk := draw.LineStyle{Color: breakColor, Width: g.px, Dashes: []vg.Length{3 * g.px, 3 * g.px}}
+	last := vg.Length(math.Inf(-1))
+	for _, x := range g.breaks {
+		if x := trX(x); x >= c.Min.X && x <= c.Max.X && x-last >= 8*g.px {
+			c.StrokeLine2(brk, x, c.Min.Y, x, c.Max.Y)
+			last = x
+		}
+	}
+}
+
+// priceTag is a series' last value marked on the price axis.
+type priceTag struct {
+	y     float64
+	label string
+	color color.Color
+}
+
+// rightAxis is a pane's price axis, drawn in the gutter right of the data
+// area as TradingView does: round values and a tag in each series' colour
+// at its last value.
+type rightAxis struct {
+	ticks  []float64
+	labels []string
+	tags   []priceTag
+	px     vg.Length
+}
+
+func (a *rightAxis) style(col color.Color) text.Style {
+	return text.Style{Color: col, Font: font.From(plot.DefaultFont, axisFont), XAlign: draw.XLeft,
+		YAlign: draw.YCenter, Handler: plot.DefaultTextHandler}
+}
+
+// width is the gutter the axis needs: tick mark, padding, widest label.
+func (a *rightAxis) width() vg.Length {
+	sty := a.style(axisColor)
+	w := vg.Length(0)
+	for _, l := range a.labels {
+		w = max(w, sty.Width(l))
+	}
+	for _, t := range a.tags {
+		w = max(w, sty.Width(t.label))
+	}
+	return w + 14*a.px
+}
+
+func (a *rightAxis) Plot(c draw.Canvas, p *plot.Plot) {
+	_, trY := p.Transforms(&c)
+	px := a.px
+	line := draw.LineStyle{Color: axisColor, Width: px}
+	c.StrokeLine2(line, c.Max.X, c.Min.Y, c.Max.X, c.Max.Y)
+	sty := a.style(axisColor)
+	for i, v := range a.ticks {
+		y := trY(v)
+		if y < c.Min.Y || y > c.Max.Y {
+			continue
+		}
+		c.StrokeLine2(line, c.Max.X, y, c.Max.X+4*px, y)
+		c.FillText(sty, vg.Point{X: c.Max.X + 7*px, Y: y}, a.labels[i])
+	}
+	// Tags from the top down, each pushed below the one above when they
+	// would overlap, and kept in the pane.
+	tags := append([]priceTag(nil), a.tags...)
+	sort.SliceStable(tags, func(i, j int) bool { return tags[i].y > tags[j].y })
+	h := sty.Height("0") + 4*px
+	next := c.Max.Y
+	for _, t := range tags {
+		y := trY(t.y)
+		if y != y || y < c.Min.Y-h || y > c.Max.Y+h {
+			continue
+		}
+		y = min(y, next-h/2, c.Max.Y-h/2)
+		y = max(y, c.Min.Y+h/2)
+		next = y - h/2
+		x1 := c.Max.X + a.width() - 2*px
+		c.FillPolygon(t.color, []vg.Point{{X: c.Max.X, Y: y}, {X: c.Max.X + 4*px, Y: y + h/2},
+			{X: x1, Y: y + h/2}, {X: x1, Y: y - h/2}, {X: c.Max.X + 4*px, Y: y - h/2}})
+		c.FillText(a.style(color.White), vg.Point{X: c.Max.X + 7*px, Y: y}, t.label)
+	}
+}
+
+// tagColor is the colour of the series' last-value tag: a candle's own.
+func (d *drawn) tagColor() color.Color {
+	if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine && d.s.Color == nil {
+		if d.lastDown {
+			return downColor
+		}
+		return upColor
+	}
+	return d.color
+}

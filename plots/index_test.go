@@ -1,0 +1,132 @@
+package plots
+
+import (
+	"bytes"
+	"image/color"
+	"testing"
+	"time"
+
+	"workbench/frames"
+)
+
+// hourly makes bars at the given epoch seconds with a gentle zigzag.
+func hourly(ts []int64, base float64) *frames.OHLCV {
+	f := frames.New(3600, len(ts))
+	for i, t := range ts {
+		p := base + float64(i%5)
+		f.Add(t, p, p+1, p-1, p+0.5, 1)
+	}
+	return f
+}
+
+// A 24/7 market and a market open 14:00-21:00 UTC on weekdays: on the
+// index axis the second's bars sit at the positions of the same hours of
+// the first (the union of their times), and charted alone they take no
+// room while closed, each session opened by a separator, the labels on
+// New York dates at the sessions' first bars.
+func TestIndexAxisSessions(t *testing.T) {
+	monday := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC).Unix()
+	var all, open []int64
+	for h := int64(0); h < 7*24; h++ {
+		tm := monday + h*3600
+		all = append(all, tm)
+		if day, hour := h/24, h%24; day < 5 && hour >= 14 && hour < 21 {
+			open = append(open, tm)
+		}
+	}
+	crypto, equity := hourly(all, 100), hourly(open, 50)
+
+	c := NewChart("")
+	c.Index = true
+	p := c.AddPane("", 1)
+	p.Overlay = OverlayPin
+	p.Candles("equity", equity) // first: the axis must still hold every hour
+	p.Candles("crypto", crypto)
+	v := c.view()
+	if len(v.master) != len(all) {
+		t.Fatalf("index axis of %d bars, want the union's %d", len(v.master), len(all))
+	}
+	for k, x := range v.xs(open) {
+		if want := float64((open[k] - monday) / 3600); x != want {
+			t.Fatalf("equity bar %d at x %v, want %v (its hour among the crypto bars)", k, x, want)
+		}
+	}
+
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	c = NewChart("")
+	c.Index, c.Location = true, ny
+	c.Width, c.Height = 800, 400
+	c.AddPane("", 1).Candles("equity", equity)
+	v = c.view()
+	if len(v.master) != len(open) || len(v.breaks) != 4 {
+		t.Fatalf("%d positions, breaks %v; want %d bars and the 4 session opens after the first", len(v.master), v.breaks, len(open))
+	}
+	for k, b := range v.breaks {
+		if b != float64(7*(k+1))-0.5 {
+			t.Errorf("break %d at %v, want %v", k, b, float64(7*(k+1))-0.5)
+		}
+	}
+	dated := 0
+	for _, tk := range (timeTicker{v: v, labels: true}).Ticks(v.lo, v.hi) {
+		i := int(tk.Value)
+		at := time.Unix(open[i], 0).In(ny)
+		switch tk.Label {
+		case at.Format("Jan 2"):
+			if i%7 != 0 {
+				t.Errorf("date %q at bar %d, not a session's first bar", tk.Label, i)
+			}
+			dated++
+		case at.Format("15:04"), at.Format("Jan 2 15:04"):
+		default:
+			t.Errorf("label %q at bar %d (%v in New York)", tk.Label, i, at)
+		}
+	}
+	if dated < 3 {
+		t.Errorf("%d sessions labelled with their date", dated)
+	}
+	var buf bytes.Buffer
+	ls, err := c.RenderLayout(&buf, "png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decode(t, buf.Bytes())
+	l := ls[0]
+	// The candles fill the width: no run of empty columns wider than a bar.
+	barPx := (l.Right - l.Left) / float64(len(open))
+	empty, widest := 0, 0
+	for x := int(l.Left) + 1; x < int(l.Right)-1; x++ {
+		ink := false
+		for y := int(l.Top); y < int(l.Bottom); y++ {
+			if p := img.RGBAAt(x, y); p == upColor || p == downColor {
+				ink = true
+				break
+			}
+		}
+		if ink {
+			empty = 0
+		} else {
+			empty++
+			widest = max(widest, empty)
+		}
+	}
+	if float64(widest) > barPx {
+		t.Errorf("%d empty columns in a row with bars %.1f px apart: closed hours take room", widest, barPx)
+	}
+	for _, b := range v.breaks {
+		x, n := int(l.Column(b)), 0
+		for y := int(l.Top); y < int(l.Bottom); y++ {
+			for dx := -1; dx <= 1; dx++ {
+				if nearRGB(img.RGBAAt(x+dx, y), breakColor, 24) && img.RGBAAt(x+dx, y) != (color.RGBA{255, 255, 255, 255}) {
+					n++
+					break
+				}
+			}
+		}
+		if n < int(l.Bottom-l.Top)/4 {
+			t.Errorf("session separator at %v (column %d): %d grey pixels", b, x, n)
+		}
+	}
+}
