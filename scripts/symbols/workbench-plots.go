@@ -29,7 +29,9 @@ func init() {
 		"LogReturns":    reflect.ValueOf(plots.LogReturns),
 		"M4":            reflect.ValueOf(plots.M4),
 		"Margin":        reflect.ValueOf(plots.Margin),
+		"MaxYTicks":     reflect.ValueOf(constant.MakeFromLiteral("10", token.INT, 0)),
 		"MinViewBars":   reflect.ValueOf(constant.MakeFromLiteral("224", token.INT, 0)),
+		"MinYTicks":     reflect.ValueOf(constant.MakeFromLiteral("5", token.INT, 0)),
 		"MinZoomBars":   reflect.ValueOf(constant.MakeFromLiteral("10", token.INT, 0)),
 		"NewChart":      reflect.ValueOf(plots.NewChart),
 		"NewLive":       reflect.ValueOf(plots.NewLive),
@@ -53,6 +55,7 @@ func init() {
 		"OverlayCurve":  reflect.ValueOf((*plots.OverlayCurve)(nil)),
 		"OverlayRanges": reflect.ValueOf((*plots.OverlayRanges)(nil)),
 		"Pane":          reflect.ValueOf((*plots.Pane)(nil)),
+		"PaneLayout":    reflect.ValueOf((*plots.PaneLayout)(nil)),
 		"Series":        reflect.ValueOf((*plots.Series)(nil)),
 	}
 }
