@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"workbench/feeds/binance/binancefake"
+	"workbench/feeds/kraken/krakenfake"
+	"workbench/feeds/venuefake"
+	"workbench/frames"
+)
+
+// churnScript trades on every few bars, with market and limit orders, so a
+// short session has fills to audit.
+const churnScript = `package main
+
+import (
+	"workbench/feeds"
+	"workbench/paper"
+)
+
+var n int
+
+func OnBar(c *paper.Context, b feeds.BarEvent) {
+	n++
+	switch {
+	case n%4 == 1 && c.Position(b.FQME) == 0:
+		c.Buy(b.FQME, 0.01)
+	case n%4 == 3 && c.Position(b.FQME) > 0:
+		c.LimitOrder(b.FQME, -c.Position(b.FQME), b.Bar.Close)
+	case n%4 == 0:
+		for _, o := range c.OpenOrders(b.FQME) {
+			c.Cancel(o.ID)
+		}
+		if p := c.Position(b.FQME); p > 0 {
+			c.Sell(b.FQME, p)
+		}
+	}
+}
+`
+
+// fakeVenue is a running fake exchange for the CLI tests.
+type fakeVenue struct {
+	name, fqme, restURL, wsURL string
+	trueBars                   func(from, to int64) *frames.OHLCV
+	close                      func()
+}
+
+// tapeT0 is the fakes' venue time at the start: 2024-01-01 00:00:30 UTC,
+// half way into a minute, so the first bar is partial and must be dropped.
+var tapeT0 = time.Date(2024, 1, 1, 0, 0, 30, 0, time.UTC).UnixNano()
+
+func startFakeVenue(t *testing.T, venue string, speed float64) *fakeVenue {
+	t.Helper()
+	clock := venuefake.NewClock(tapeT0, speed)
+	start := tapeT0 - int64(time.Hour)
+	switch venue {
+	case "binance":
+		fq := "btcusdt.spot.binance"
+		tape := venuefake.NewTape(venuefake.TapeConfig{FQME: fq, Seed: 11, Start: start, Price: 42000, Tick: 0.01, Lot: 0.00001,
+			MeanGap: 3 * time.Second, QuietEvery: 4})
+		srv, err := binancefake.New(binancefake.Options{Markets: []binancefake.Market{{Tape: tape}}, Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		return &fakeVenue{name: venue, fqme: fq, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
+			trueBars: func(from, to int64) *frames.OHLCV { return srv.TrueBars(fq, 60, from, to) }}
+	case "kraken":
+		fq := "btcusdt.spot.kraken"
+		tape := venuefake.NewTape(venuefake.TapeConfig{FQME: fq, Seed: 12, Start: start, Price: 65000, Tick: 0.1, Lot: 0.00000001,
+			MeanGap: 3 * time.Second, QuietEvery: 4})
+		srv, err := krakenfake.New(krakenfake.Options{Tapes: []*venuefake.Tape{tape}, Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		return &fakeVenue{name: venue, fqme: fq, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
+			trueBars: func(from, to int64) *frames.OHLCV {
+				b, err := srv.TrueBars(fq, 60, from, to)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}}
+	}
+	t.Fatalf("no fake venue %q", venue)
+	return nil
+}
+
+// lineWatcher collects a process's output and waits for lines in it.
+type lineWatcher struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	n    int // lines matching the counted prefix
+	pref string
+	more chan struct{}
+	eof  chan struct{}
+}
+
+func newLineWatcher(prefix string) *lineWatcher {
+	return &lineWatcher{pref: prefix, more: make(chan struct{}, 1), eof: make(chan struct{})}
+}
+
+func (w *lineWatcher) read(r *os.File) {
+	defer close(w.eof)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		w.mu.Lock()
+		w.buf.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), w.pref) {
+			w.n++
+		}
+		w.mu.Unlock()
+		select {
+		case w.more <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (w *lineWatcher) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n
+}
+
+func (w *lineWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitLines waits until n counted lines came, or fails after d.
+func (w *lineWatcher) waitLines(t *testing.T, n int, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	for w.count() < n {
+		select {
+		case <-w.more:
+		case <-w.eof:
+			if w.count() < n {
+				t.Fatalf("output ended with %d %q lines, want %d:\n%s", w.count(), w.pref, n, w)
+			}
+		case <-deadline:
+			t.Fatalf("%d %q lines after %v, want %d; output:\n%s", w.count(), w.pref, d, n, w)
+		}
+	}
+}
+
+// TestPaperOnVenueIsAuditable paper trades a script as a real process on
+// each fake exchange (its clock at 300×: a minute every 0.2 s), stops it
+// with SIGINT, and replays it: a backtest of the same script over the
+// bars the session recorded, --from its start --to its end, gives exactly
+// the session's fills, and those bars are the exchange's true bars.
+func TestPaperOnVenueIsAuditable(t *testing.T) {
+	bin := workbenchBinary(t)
+	for _, venue := range []string{"binance", "kraken"} {
+		t.Run(venue, func(t *testing.T) {
+			fv := startFakeVenue(t, venue, 300)
+			dir := t.TempDir()
+			script := filepath.Join(dir, "churn.go")
+			if err := os.WriteFile(script, []byte(churnScript), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			store := filepath.Join(dir, "store")
+			cmd := exec.Command(bin, "paper", script, "--fqme", fv.fqme, "--period", "1m", "--rest-url", fv.restURL, "--ws-url", fv.wsURL,
+				"--store", store, "--accounts", filepath.Join(dir, "accounts"), "--taker-bps", "10", "--json")
+			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = pw
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			pw.Close()
+			w := newLineWatcher("bar ")
+			go w.read(pr)
+			w.waitLines(t, 30, 60*time.Second)
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("paper: %v\nstderr:\n%s", err, w)
+			}
+			if !strings.Contains(w.String(), "market "+fv.fqme+": tick ") {
+				t.Errorf("no market info line:\n%s", w)
+			}
+			var sess struct {
+				Start, End string
+				Bars       int
+				Fills      []json.RawMessage
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &sess); err != nil {
+				t.Fatalf("paper --json: %v\n%s\nstderr:\n%s", err, stdout.String(), w)
+			}
+			if len(sess.Fills) < 4 {
+				t.Fatalf("%d fills in %d bars: want a session that trades\n%s", len(sess.Fills), sess.Bars, w)
+			}
+			start, err1 := time.Parse(time.RFC3339, sess.Start)
+			end, err2 := time.Parse(time.RFC3339, sess.End)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("start %q end %q", sess.Start, sess.End)
+			}
+			if start.Second() != 0 {
+				t.Errorf("session starts at %s: want a whole minute", start)
+			}
+
+			// The recorded bars are the exchange's.
+			st, err := frames.OpenStore(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.Read(fv.fqme, 60)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fv.trueBars(start.Unix(), end.Unix())
+			if got.Len() != want.Len() || got.Len() == 0 {
+				t.Fatalf("%d bars recorded, the exchange has %d from %s to %s", got.Len(), want.Len(), start, end)
+			}
+			flat := 0
+			for i := range want.Len() {
+				if got.At(i) != want.At(i) {
+					t.Fatalf("bar %d: recorded %+v, the exchange's %+v", i, got.At(i), want.At(i))
+				}
+				if want.Volume[i] == 0 {
+					flat++
+				}
+			}
+			if sess.Bars != got.Len() {
+				t.Errorf("session traded %d bars, %d recorded", sess.Bars, got.Len())
+			}
+			t.Logf("%d bars (%d flat), %d fills", got.Len(), flat, len(sess.Fills))
+
+			// The replay of the recorded bars gives the session's fills.
+			tick := regexpTicks(t, w.String(), fv.fqme)
+			code, out, errOut := runCLI(t, "backtest", script, "--fqme", fv.fqme, "--period", "1m", "--from", sess.Start, "--to", sess.End,
+				"--store", store, "--taker-bps", "10", "--price-tick", tick[0], "--size-tick", tick[1], "--json", "-o", "")
+			if code != 0 {
+				t.Fatalf("backtest: exit %d: %s", code, errOut)
+			}
+			var bt struct {
+				Start, End string
+				Bars       int
+				Fills      []json.RawMessage
+			}
+			if err := json.Unmarshal([]byte(out), &bt); err != nil {
+				t.Fatal(err)
+			}
+			if bt.Start != sess.Start || bt.End != sess.End || bt.Bars != sess.Bars {
+				t.Errorf("backtest %s..%s %d bars, session %s..%s %d bars", bt.Start, bt.End, bt.Bars, sess.Start, sess.End, sess.Bars)
+			}
+			if len(bt.Fills) != len(sess.Fills) {
+				t.Fatalf("backtest %d fills, session %d", len(bt.Fills), len(sess.Fills))
+			}
+			for i := range bt.Fills {
+				if !bytes.Equal(bt.Fills[i], sess.Fills[i]) {
+					t.Fatalf("fill %d: backtest %s, session %s", i, bt.Fills[i], sess.Fills[i])
+				}
+			}
+			if !strings.Contains(w.String(), "replay: workbench backtest "+script) {
+				t.Errorf("no replay line:\n%s", w)
+			}
+		})
+	}
+}
+
+// regexpTicks reads the price tick and lot paper printed for fqme.
+func regexpTicks(t *testing.T, out, fqme string) [2]string {
+	t.Helper()
+	var tick, lot, mn string
+	for _, l := range strings.Split(out, "\n") {
+		if n, _ := fmt.Sscanf(l, "market "+fqme+": tick %s lot %s min notional %s", &tick, &lot, &mn); n >= 2 {
+			return [2]string{tick, lot}
+		}
+	}
+	t.Fatalf("no market line for %s:\n%s", fqme, out)
+	return [2]string{}
+}
