@@ -353,7 +353,7 @@ func (r *paperVenueRun) run(ctx context.Context) (*paper.Session, error) {
 				isoSecs(st.From), isoSecs(st.To))
 		}
 	}
-	err = venueStream(ctx, r.venue, vb, 100*time.Millisecond, nil, onBar, onStatus)
+	err = venueStream(ctx, r.venue, vb, 100*time.Millisecond, venueHooks{bar: onBar, status: onStatus})
 	fmt.Fprintln(r.w, "stopped")
 	return sess, err
 }
@@ -604,13 +604,23 @@ func (vb *venueBars) release(now int64) []feeds.BarEvent {
 	return out
 }
 
-// venueStream runs venue's live trades of fqmes through vb until ctx is
-// done or onBar says stop: onForming gets each market's forming bar as a
-// trade revises it, onBar each released closed bar, onStatus the feed's
-// connection news. tick is how often (wall) bars are released without a
-// trade. At the end the bars closed by then are released too.
-func venueStream(ctx context.Context, venue feeds.Venue, vb *venueBars, tick time.Duration,
-	onForming func(feeds.BarEvent) error, onBar func(feeds.BarEvent) (stop bool, err error), onStatus func(feeds.Status)) error {
+// venueHooks are what venueStream tells; nil ones are not called.
+type venueHooks struct {
+	// forming gets a market's forming bar each time a trade revises it.
+	forming func(feeds.BarEvent) error
+	// bar gets each released closed bar; stop ends the stream.
+	bar func(feeds.BarEvent) (stop bool, err error)
+	// status gets the feed's connection news.
+	status func(feeds.Status)
+	// tick runs every tick, after the bars it released.
+	tick func()
+}
+
+// venueStream runs venue's live trades of vb's markets through vb until
+// ctx is done or a hook says stop. tick is how often (wall) bars are
+// released without a trade. At the end the bars closed by then are
+// released too.
+func venueStream(ctx context.Context, venue feeds.Venue, vb *venueBars, tick time.Duration, h venueHooks) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	events := make(chan feeds.Event, 1024)
@@ -637,7 +647,7 @@ func venueStream(ctx context.Context, venue feeds.Venue, vb *venueBars, tick tim
 	}
 	emit := func(now int64) (bool, error) {
 		for _, b := range vb.release(now) {
-			if s, err := onBar(b); err != nil || s {
+			if s, err := h.bar(b); err != nil || s {
 				return true, err
 			}
 		}
@@ -668,19 +678,22 @@ func venueStream(ctx context.Context, venue feeds.Venue, vb *venueBars, tick tim
 		case ev := <-events:
 			switch ev.Kind {
 			case feeds.KindTrade:
-				if f, ok := vb.trade(ev.Trade, time.Now().UnixNano()); ok && onForming != nil {
-					if err := onForming(f); err != nil {
+				if f, ok := vb.trade(ev.Trade, time.Now().UnixNano()); ok && h.forming != nil {
+					if err := h.forming(f); err != nil {
 						return errors.Join(err, stop())
 					}
 				}
 			case feeds.KindStatus:
-				if onStatus != nil {
-					onStatus(ev.Status)
+				if h.status != nil {
+					h.status(ev.Status)
 				}
 			}
 		case <-t.C:
 			if s, err := emit(time.Now().UnixNano()); err != nil || s {
 				return errors.Join(err, stop())
+			}
+			if h.tick != nil {
+				h.tick()
 			}
 		}
 	}

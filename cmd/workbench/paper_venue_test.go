@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +56,7 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 type fakeVenue struct {
 	name, fqme, restURL, wsURL string
 	trueBars                   func(from, to int64) *frames.OHLCV
+	tape                       *venuefake.Tape
 	close                      func()
 }
 
@@ -60,9 +64,8 @@ type fakeVenue struct {
 // half way into a minute, so the first bar is partial and must be dropped.
 var tapeT0 = time.Date(2024, 1, 1, 0, 0, 30, 0, time.UTC).UnixNano()
 
-func startFakeVenue(t *testing.T, venue string, speed float64) *fakeVenue {
+func startFakeVenue(t *testing.T, venue string, clock *venuefake.Clock) *fakeVenue {
 	t.Helper()
-	clock := venuefake.NewClock(tapeT0, speed)
 	start := tapeT0 - int64(time.Hour)
 	switch venue {
 	case "binance":
@@ -74,7 +77,7 @@ func startFakeVenue(t *testing.T, venue string, speed float64) *fakeVenue {
 			t.Fatal(err)
 		}
 		t.Cleanup(srv.Close)
-		return &fakeVenue{name: venue, fqme: fq, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
+		return &fakeVenue{name: venue, fqme: fq, tape: tape, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
 			trueBars: func(from, to int64) *frames.OHLCV { return srv.TrueBars(fq, 60, from, to) }}
 	case "kraken":
 		fq := "btcusdt.spot.kraken"
@@ -85,7 +88,7 @@ func startFakeVenue(t *testing.T, venue string, speed float64) *fakeVenue {
 			t.Fatal(err)
 		}
 		t.Cleanup(srv.Close)
-		return &fakeVenue{name: venue, fqme: fq, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
+		return &fakeVenue{name: venue, fqme: fq, tape: tape, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
 			trueBars: func(from, to int64) *frames.OHLCV {
 				b, err := srv.TrueBars(fq, 60, from, to)
 				if err != nil {
@@ -167,7 +170,7 @@ func TestPaperOnVenueIsAuditable(t *testing.T) {
 	bin := workbenchBinary(t)
 	for _, venue := range []string{"binance", "kraken"} {
 		t.Run(venue, func(t *testing.T) {
-			fv := startFakeVenue(t, venue, 300)
+			fv := startFakeVenue(t, venue, venuefake.NewClock(tapeT0, 300))
 			dir := t.TempDir()
 			script := filepath.Join(dir, "churn.go")
 			if err := os.WriteFile(script, []byte(churnScript), 0o644); err != nil {
@@ -291,4 +294,96 @@ func regexpTicks(t *testing.T, out, fqme string) [2]string {
 	}
 	t.Fatalf("no market line for %s:\n%s", fqme, out)
 	return [2]string{}
+}
+
+// TestLiveOnVenueShowsFormingBar runs `workbench live --feed VENUE` on each
+// fake exchange with its clock stopped, moves the clock so the fake sends
+// the trades up to a chosen instant, and checks that the forming bar the
+// window is given closes at the last of those trades, and that the
+// window's chart got a new frame.
+func TestLiveOnVenueShowsFormingBar(t *testing.T) {
+	for _, venue := range []string{"binance", "kraken"} {
+		t.Run(venue, func(t *testing.T) {
+			clock := venuefake.NewClock(tapeT0, 0)
+			fv := startFakeVenue(t, venue, clock)
+			dir := t.TempDir()
+			t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var out, errb lockedBuffer
+			done := make(chan int, 1)
+			go func() {
+				done <- run(ctx, []string{"live", fv.fqme, "--period", "1m", "--no-browser", "--store", filepath.Join(dir, "store"),
+					"--feed", venue, "--rest-url", fv.restURL, "--ws-url", fv.wsURL}, strings.NewReader(""), &out, &errb)
+			}()
+			waitFor := func(what string, ok func() bool) {
+				t.Helper()
+				deadline := time.Now().Add(20 * time.Second)
+				for !ok() {
+					select {
+					case code := <-done:
+						t.Fatalf("live ended with %d: %s%s", code, out.String(), errb.String())
+					default:
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("no %s: %s%s", what, out.String(), errb.String())
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			waitFor("start", func() bool { return strings.Contains(out.String(), "streaming "+venue+" trades") })
+			m := regexp.MustCompile(`chart window: (\S+)`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("stdout %q", out.String())
+			}
+			events, err := http.Get(strings.Replace(m[1], "/?", "/events?", 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer events.Body.Close()
+			frames := make(chan string, 16)
+			go func() {
+				sc := bufio.NewScanner(events.Body)
+				for sc.Scan() {
+					if strings.HasPrefix(sc.Text(), "data: ") {
+						frames <- sc.Text()
+					}
+				}
+			}()
+			first := <-frames // the frame the page starts with
+
+			// Let the connection settle, then release 40 s of trades.
+			time.Sleep(300 * time.Millisecond)
+			to := tapeT0 + 40*int64(time.Second)
+			sent := fv.tape.Trades(tapeT0, to)
+			if len(sent) < 3 {
+				t.Fatalf("only %d trades in the span", len(sent))
+			}
+			clock.Set(to)
+			last := sent[len(sent)-1]
+			bucket := time.Unix(0, last.Time/60e9*60e9).UTC().Format(time.RFC3339)
+			want := fmt.Sprintf("forming %s %s ", fv.fqme, bucket)
+			close := fmt.Sprintf(" c %g ", last.Price)
+			waitFor("forming bar closing at the last trade "+close, func() bool {
+				for _, l := range strings.Split(out.String(), "\n") {
+					if strings.HasPrefix(l, want) && strings.Contains(l+" ", close) {
+						return true
+					}
+				}
+				return false
+			})
+			select {
+			case f := <-frames:
+				if f == first {
+					t.Errorf("frame event repeats %s", f)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the window got no new frame for the trades")
+			}
+			cancel()
+			if code := <-done; code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+		})
+	}
 }
