@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -31,13 +32,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "paper trading", "charts", "notebook report"} {
+	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "paper trading", "exchange feed", "charts", "notebook report"} {
 		if !strings.Contains(stdout, "== "+step+" ==") {
 			t.Errorf("demo output lacks step %q", step)
 		}
 	}
 
 	checkDemoPaper(t, dir, stdout)
+	checkDemoExchange(t, dir, stdout)
 
 	st, err := frames.OpenStore(filepath.Join(dir, "store"))
 	if err != nil {
@@ -213,7 +215,7 @@ func checkDemoOutputs(t *testing.T, dir, fqme, calendar string, bars *frames.OHL
 func checkDemoPaper(t *testing.T, dir, stdout string) {
 	t.Helper()
 	step := stdout[strings.Index(stdout, "== paper trading =="):]
-	step = step[:strings.Index(step, "== charts ==")]
+	step = step[:strings.Index(step, "\n== ")] // up to the next step
 	var printed []string
 	for _, line := range strings.Split(step, "\n") {
 		if f := strings.Fields(line); len(f) > 5 && f[0] == "fill" {
@@ -239,5 +241,47 @@ func checkDemoPaper(t *testing.T, dir, stdout string) {
 	}
 	if !net.IsZero() && !strings.Contains(step, "open position   btcusdt.spot.synthetic "+net.String()+" at") {
 		t.Errorf("ledger nets %s, statistics say:\n%s", net, step)
+	}
+}
+
+// checkDemoExchange: the demo's exchange step recorded the bars of its
+// paper session, and they are the fake exchange's true bars (its tape,
+// bucketed, no bar for a quiet minute) over the session's span; its gap
+// report counts exactly the minutes the tape has no trade in.
+func checkDemoExchange(t *testing.T, dir, stdout string) {
+	t.Helper()
+	st, err := frames.OpenStore(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Read(demoExchangeFQME, 60)
+	if err != nil {
+		t.Fatalf("exchange step: %v", err)
+	}
+	if got.Len() != demoExchangeBars {
+		t.Fatalf("exchange step recorded %d bars, want the session's %d", got.Len(), demoExchangeBars)
+	}
+	first, end := got.Time[0], got.Time[got.Len()-1]+60
+	if first*int64(1e9) <= demoExchangeStart {
+		t.Errorf("first recorded bar %d opens before the session began: the partial first minute is kept", first)
+	}
+	want := demoExchangeTape().Bars(60, first, end, false)
+	if want.Len() != got.Len() {
+		t.Fatalf("exchange step: %d bars recorded, the tape has %d in [%d, %d)", got.Len(), want.Len(), first, end)
+	}
+	for i := range want.Len() {
+		if got.At(i) != want.At(i) {
+			t.Fatalf("exchange step bar %d: recorded %+v, the tape's %+v", i, got.At(i), want.At(i))
+		}
+	}
+	missing := (end-first)/60 - int64(got.Len())
+	if missing == 0 {
+		t.Fatalf("no quiet minute in the span: the gap report shows nothing")
+	}
+	sec := stdout[strings.Index(stdout, "== exchange feed =="):]
+	sec = sec[:strings.Index(sec, "\n== ")]
+	if !strings.Contains(sec, fmt.Sprintf("; %d bars missing)", missing)) ||
+		!strings.Contains(sec, fmt.Sprintf("the %d recorded bars equal the exchange's own klines", got.Len())) {
+		t.Errorf("exchange step output does not report the %d missing minutes and the audit:\n%s", missing, sec)
 	}
 }
