@@ -69,9 +69,14 @@ func runLive(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if venue, err = e.openVenue(vf, name); err != nil {
-			return fmt.Errorf("live --feed: %w", err)
+			return fmt.Errorf("--feed: %w", err)
 		}
 		names = fqs
+		for _, fq := range names {
+			if _, err := venue.Market(ctx, fq); err != nil {
+				return fmt.Errorf("live: %w", err)
+			}
+		}
 	}
 	store, err := frames.OpenStore(e.storeDir())
 	if err != nil {

@@ -93,7 +93,7 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 			return usagef("paper: %v (or --feed synthetic)", err)
 		}
 		if venue, err = e.openVenue(vf, name); err != nil {
-			return fmt.Errorf("paper --feed: %w", err)
+			return fmt.Errorf("--feed: %w", err)
 		}
 		markets = fqs
 	}
@@ -672,9 +672,9 @@ func venueStream(ctx context.Context, venue feeds.Venue, vb *venueBars, tick tim
 				return errors.Join(err, e)
 			}
 			if err == nil {
-				err = errors.New("the feed ended")
+				err = fmt.Errorf("%s feed: ended", venue.Name())
 			}
-			return fmt.Errorf("%s feed: %w", venue.Name(), err)
+			return err
 		case ev := <-events:
 			switch ev.Kind {
 			case feeds.KindTrade:
