@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"workbench/feeds"
 	"workbench/feeds/binance/binancefake"
 	"workbench/feeds/kraken/krakenfake"
 	"workbench/feeds/venuefake"
@@ -385,5 +386,43 @@ func TestLiveOnVenueShowsFormingBar(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errb.String())
 			}
 		})
+	}
+}
+
+// TestVenueBarsReleaseOrder: the first, partial bucket is dropped; bars
+// are released only once every market's sampler has passed their close
+// (so a quiet market's bar closes from the clock alone), in order of close
+// and then of the markets given; nothing is released before a trade.
+func TestVenueBarsReleaseOrder(t *testing.T) {
+	const a, b = "aaa.spot.test", "bbb.spot.test"
+	vb, err := newVenueBars([]string{a, b}, 60, feeds.NoBar, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const m = int64(60e9)
+	t0 := int64(1_700_000_000) / 60 * m // a minute's start (ns)
+	if got := vb.release(t0 + 10*m); got != nil {
+		t.Fatalf("released %v before any trade", got)
+	}
+	// Receive times equal exchange times: no skew.
+	trade := func(fq string, at int64, px float64, id int64) {
+		vb.trade(feeds.Trade{FQME: fq, Time: at, Price: px, Size: 1, ID: id, Recv: at}, at)
+	}
+	trade(a, t0+30e9, 10, 1)  // the partial first minute
+	trade(b, t0+m+5e9, 20, 1) // minute 1
+	trade(a, t0+m+50e9, 11, 2)
+	trade(a, t0+2*m+1e9, 12, 3) // closes a's minute 1 by trade
+	if got := vb.release(t0 + 2*m + 1e9); len(got) != 0 {
+		t.Fatalf("released %v within the grace after minute 1", got)
+	}
+	got := vb.release(t0 + 2*m + 3e9) // past the grace: b's quiet close too
+	if len(got) != 2 || got[0].FQME != a || got[1].FQME != b || got[0].Bar.Time != (t0+m)/1e9 || got[1].Bar.Time != (t0+m)/1e9 ||
+		got[0].Bar.Open != 11 || got[1].Bar.Close != 20 {
+		t.Fatalf("released %+v: want minute 1 of a then b, the partial minute 0 dropped", got)
+	}
+	// b quiet in minute 2 (NoBar: no bar), a's minute 2 closes by the clock.
+	got = vb.release(t0 + 3*m + 3e9)
+	if len(got) != 1 || got[0].FQME != a || got[0].Bar.Close != 12 {
+		t.Fatalf("released %+v: want a's minute 2 alone", got)
 	}
 }
