@@ -21,17 +21,19 @@ type ScriptsEngine struct {
 	opts    scripts.Options
 	version string
 
-	out  *streamSwitch
-	errw *streamSwitch
-	repl *scripts.REPL
-	cell int
+	out   *streamSwitch
+	errw  *streamSwitch
+	stdin *inputReader
+	repl  *scripts.REPL
+	cell  int
 }
 
 // NewScriptsEngine starts a session over the store folder storeDir;
 // version is the workbench version kernel_info reports.
 func NewScriptsEngine(storeDir, version string) (*ScriptsEngine, error) {
 	e := &ScriptsEngine{version: version, out: &streamSwitch{name: "stdout"}, errw: &streamSwitch{name: "stderr"}}
-	e.opts = scripts.Options{Stdin: strings.NewReader(""), Stdout: e.out, Stderr: e.errw,
+	e.stdin = &inputReader{out: e.out}
+	e.opts = scripts.Options{Stdin: e.stdin, Stdout: e.out, Stderr: e.errw,
 		Args: []string{"workbench-kernel"}, StoreDir: storeDir}
 	if err := e.Restart(); err != nil {
 		return nil, err
@@ -50,12 +52,16 @@ func (e *ScriptsEngine) Restart() error {
 }
 
 // Info describes the kernel.
-func (e *ScriptsEngine) Info() Info {
+func (e *ScriptsEngine) Info() Info { return NewScriptsInfo(e.version) }
+
+// NewScriptsInfo is what kernel_info tells of a ScriptsEngine of version,
+// wherever it runs.
+func NewScriptsInfo(version string) Info {
 	return Info{
 		Implementation:        "workbench",
-		ImplementationVersion: e.version,
+		ImplementationVersion: version,
 		LanguageVersion:       strings.TrimPrefix(runtime.Version(), "go"),
-		Banner: "workbench " + e.version + ": Go (yaegi) with frames, fsp, paper, plots, feeds, mkt, display imported.\n" +
+		Banner: "workbench " + version + ": Go (yaegi) with frames, fsp, paper, plots, feeds, mkt, display imported.\n" +
 			"Try: h, _ := frames.Load(\"btcusdt.spot.synthetic\", \"1h\"); h",
 	}
 }
@@ -65,6 +71,7 @@ func (e *ScriptsEngine) Execute(ctx context.Context, code string, out Output) (B
 	e.cell++
 	e.out.set(out)
 	e.errw.set(out)
+	e.stdin.buf = nil
 	restore := display.SetSink(displaySink{out})
 	defer func() {
 		restore()
@@ -173,6 +180,33 @@ func (s *streamSwitch) Write(p []byte) (int, error) {
 		o.Stream(s.name, string(p))
 	}
 	return len(p), nil
+}
+
+// inputReader is the session's standard input: each line a cell reads
+// (fmt.Scanln and the like) is asked of the front end with an
+// input_request; without allow_stdin the cell reads end of file.
+type inputReader struct {
+	out *streamSwitch
+	buf []byte
+}
+
+func (r *inputReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		r.out.mu.Lock()
+		o := r.out.out
+		r.out.mu.Unlock()
+		if o == nil {
+			return 0, io.EOF
+		}
+		line, err := o.Input("", false)
+		if err != nil {
+			return 0, io.EOF
+		}
+		r.buf = []byte(line + "\n")
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
 }
 
 type displaySink struct{ out Output }

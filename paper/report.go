@@ -594,6 +594,12 @@ type jsonStats struct {
 	PeriodsPerYear      Num             `json:"periods_per_year"`
 }
 
+func (s Stats) json() jsonStats {
+	return jsonStats{s.InitialEquity, s.FinalEquity, s.TotalReturn, s.CAGR, s.AnnualVol, s.Sharpe, s.Sortino,
+		s.MaxDrawdown, s.MaxDrawdownDuration, s.Calmar, s.Trades, s.Wins, s.WinRate, s.ProfitFactor, s.Expectancy,
+		s.Exposure, s.Turnover, s.Fees, s.Fills, s.PeriodsPerYear}
+}
+
 func isoNs(t int64) string { return time.Unix(0, t).UTC().Format(time.RFC3339Nano) }
 
 func (res *Result) jsonReport() (jsonReport, error) {
@@ -601,9 +607,7 @@ func (res *Result) jsonReport() (jsonReport, error) {
 	j := jsonReport{
 		Markets: res.Markets, Start: isoNs(res.Start), End: isoNs(res.End), Bars: res.Bars,
 		InitialCash: res.InitialCash, FinalCash: res.FinalCash, FinalEquity: res.FinalEquity(),
-		Stats: jsonStats{s.InitialEquity, s.FinalEquity, s.TotalReturn, s.CAGR, s.AnnualVol, s.Sharpe, s.Sortino,
-			s.MaxDrawdown, s.MaxDrawdownDuration, s.Calmar, s.Trades, s.Wins, s.WinRate, s.ProfitFactor, s.Expectancy,
-			s.Exposure, s.Turnover, s.Fees, s.Fills, s.PeriodsPerYear},
+		Stats:     s.json(),
 		Positions: []jsonPosition{}, Trades: []jsonTrade{}, Fills: []jsonFill{}, Orders: []jsonOrder{}, Rejects: []jsonReject{},
 		SkippedBars: res.SkippedBars, Skipped: []jsonSkipped{},
 	}

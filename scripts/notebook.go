@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-gota/gota/dataframe"
 
+	"workbench/display"
 	"workbench/frames"
 )
 
@@ -42,12 +43,16 @@ type Cell struct {
 	Title    string
 	Line     int // first line of Source in the file
 	Source   string
+	// Name is the file name errors in the cell give, when not the
+	// notebook's (a Jupyter notebook's cells are numbered: "study.ipynb#3").
+	Name string
 
 	Ran    bool
-	Output string        // what the cell printed
-	Value  string        // its last expression's value, formatted
-	Table  reflect.Value // a frame or dataframe value, for a table
-	Images []string      // files under the image folder the cell wrote
+	Output string         // what the cell printed
+	Value  string         // its last expression's value, formatted
+	Table  reflect.Value  // a frame or dataframe value, for a table
+	Bundle display.Bundle // the value as Jupyter shows it (MIME)
+	Images []string       // files under the image folder the cell wrote
 	Err    error
 	Took   time.Duration
 }
@@ -71,7 +76,7 @@ func ParseNotebook(file string, src []byte) *Notebook {
 	cur := &Cell{Line: 1}
 	var body []string
 	flush := func() {
-		cur.Source = strings.Join(body, "\n")
+		cur.Source = strings.TrimRight(strings.Join(body, "\n"), "\n")
 		if strings.TrimSpace(cur.Source) != "" {
 			if cur.Markdown {
 				cur.Source = markdownText(body)
@@ -182,7 +187,11 @@ func (nb *Notebook) Run(ctx context.Context, opts NotebookOptions) error {
 		var buf bytes.Buffer
 		out.set(&buf)
 		start := time.Now()
-		v, err := in.EvalAt(ctx, nb.File, c.Line, c.Source)
+		file := nb.File
+		if c.Name != "" {
+			file = c.Name
+		}
+		v, err := in.EvalAt(ctx, file, c.Line, c.Source)
 		c.Took = time.Since(start)
 		out.set(nil)
 		c.Ran = true
@@ -200,6 +209,7 @@ func (nb *Notebook) Run(ctx context.Context, opts NotebookOptions) error {
 		}
 		if lastIsExpr(c.Source) && v.IsValid() {
 			c.Value = Format(v, false)
+			c.Bundle = MIME(v)
 			if isTable(v) {
 				c.Table = v
 			}

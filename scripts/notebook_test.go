@@ -136,7 +136,7 @@ func TestNotebookKeepGoingMarkdown(t *testing.T) {
 func TestNotebookCellsInMain(t *testing.T) {
 	src := "package main\n\nimport \"fmt\"\n\nfunc main() {\n\t// %% One\n\tx := 40\n\tfmt.Println(\"x\", x)\n\n\t// %% Two\n\tx + 2\n}"
 	nb := ParseNotebook("nb.go", []byte(src))
-	if len(nb.Cells) != 3 || nb.Cells[1].Source != "x := 40\nfmt.Println(\"x\", x)\n" || nb.Cells[2].Line != 11 {
+	if len(nb.Cells) != 3 || nb.Cells[1].Source != "x := 40\nfmt.Println(\"x\", x)" || nb.Cells[2].Line != 11 {
 		t.Fatalf("cells %+v", nb.Cells)
 	}
 	if err := nb.Run(context.Background(), NotebookOptions{}); err != nil {

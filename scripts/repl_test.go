@@ -144,7 +144,7 @@ func TestREPLCompletion(t *testing.T) {
 		}
 		return s
 	}
-	if c := got("frames.ReadCSVF"); len(c) != 1 || c[0] != "ile" {
+	if c := got("frames.OpenSt"); len(c) != 1 || c[0] != "ore" {
 		t.Fatalf("member completion %v", c)
 	}
 	if c := got("x := myF"); len(c) != 1 || c[0] != "rame" {

@@ -16,19 +16,80 @@ const StrategyShapes = `A strategy script is a Go file (package main, no main ne
   func OnBar(c *paper.Context, b feeds.BarEvent) plus optionally Start(c) error, OnFill(c, r paper.Report),
                                                OnQuote(c, q feeds.Quote), OnTrade(c, t feeds.Trade), Finish(c)
   func Run(c *paper.Context)                   its own loop over c.Next() (one call into the script per run)
-  func Targets(bars *frames.OHLCV) []float64   the position to hold after each bar, computed once per market`
+  func Targets(bars *frames.OHLCV) []float64   the position to hold after each bar, computed once per market
+Its parameters, if any, are the fields of var Params = struct{ Fast int ` + "`param:\"fast\"`" + `; ... }{10, ...}
+(set with --set fast=5; see ParamsDoc).`
 
 // LoadStrategy interprets the strategy script at path and returns it as a
 // paper.Strategy (see StrategyShapes). Per-bar shapes cost about a
 // microsecond per call into the interpreter; Run and Targets cross once.
 // The interpreter stays alive inside the returned strategy.
 func LoadStrategy(ctx context.Context, path string, opts Options) (paper.Strategy, error) {
+	return LoadStrategyWith(ctx, path, opts, nil)
+}
+
+// ParamsDoc documents how a strategy script declares its parameters.
+const ParamsDoc = `A strategy script declares its parameters once, as an exported struct variable:
+  var Params = struct {
+      Fast int     ` + "`param:\"fast\"`" + `
+      Slow int     ` + "`param:\"slow\"`" + `
+  }{10, 30}
+A field's name is its param tag, else its Go name in lower case; types are int, float64,
+time.Duration, bool and string; the values given are the defaults. backtest and paper set
+them with --set fast=5, sweep with --param. Read Params inside the strategy's functions
+(NewStrategy, Start, OnBar, Run, Targets): the settings are assigned after the file's
+top-level declarations have run.`
+
+// StrategyParams lists the parameters the strategy script at path
+// declares (see ParamsDoc); none is an empty list.
+func StrategyParams(ctx context.Context, path string, opts Options) ([]paper.Param, error) {
 	in, err := New(opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := in.LoadFile(ctx, path); err != nil {
 		return nil, err
+	}
+	return scriptParams(ctx, in, path)
+}
+
+// scriptParams describes the script's Params variable.
+func scriptParams(ctx context.Context, in *Interp, path string) ([]paper.Param, error) {
+	if v, err := in.Eval(ctx, "Params"); err == nil && v.IsValid() {
+		ps, err := paper.DescribeParams(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: var Params: %w", path, err)
+		}
+		return ps, nil
+	}
+	return nil, nil
+}
+
+// LoadStrategyWith is LoadStrategy with the script's parameters set (see
+// ParamsDoc); a setting the script does not declare, or of the wrong type,
+// is a *paper.ParamError.
+func LoadStrategyWith(ctx context.Context, path string, opts Options, set []paper.Setting) (paper.Strategy, error) {
+	in, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.LoadFile(ctx, path); err != nil {
+		return nil, err
+	}
+	if len(set) > 0 {
+		params, err := scriptParams(ctx, in, path)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range set {
+			p, err := paper.FindParam(params, st.Name)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if _, err := in.Eval(ctx, "Params."+p.Field+" = "+paper.GoLiteral(st.Value)); err != nil {
+				return nil, fmt.Errorf("%s: set %s = %s: %w", path, p.Name, paper.FormatParam(st.Value), err)
+			}
+		}
 	}
 	defined := func(name string) bool {
 		v, err := in.Eval(ctx, name)

@@ -16,13 +16,12 @@ import (
 	"workbench/frames"
 	"workbench/mkt"
 	"workbench/paper"
-	"workbench/scripts"
 )
 
 func init() {
 	register(&command{
 		name:  "backtest",
-		usage: "backtest FILE.go|--strategy NAME --fqme F[,F...] --period P [--from T --to T] [--ticks] [--json] [-o DIR]",
+		usage: "backtest FILE.go|--strategy NAME --fqme F[,F...] --period P [--set k=v] [--from T --to T] [--ticks] [--json] [-o DIR]",
 		summary: "replay stored bars of one or more markets through the paper clearing engine and a strategy " +
 			"(a Go script or a built-in); print the statistics and write the report, equity curve, ledger and account to -o DIR",
 		run: runBacktest,
@@ -210,6 +209,8 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	var period periodFlag
 	fs.Var(&period, "period", "bar `P`eriod: 60, 1m, 1h, 1d")
 	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
+	var sets listFlag
+	fs.Var(&sets, "set", "set a strategy parameter, `name=value` (repeatable)")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
 	ticks := fs.Bool("ticks", false, "fill orders on the stored trades and quotes (workbench record --trades) instead of inside the bars")
@@ -225,7 +226,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	if period.secs <= 0 {
 		return usagef("backtest: --period is required")
 	}
-	strat, err := chooseStrategy(ctx, e, pos, *strategy)
+	strat, err := chooseStrategy(ctx, e, pos, *strategy, sets)
 	if err != nil {
 		return err
 	}
@@ -331,22 +332,18 @@ func readTicks(store *frames.Store, sr *paper.Series) error {
 }
 
 // chooseStrategy picks the strategy from a script file or a built-in name.
-func chooseStrategy(ctx context.Context, e *env, files []string, name string) (paper.Strategy, error) {
+func chooseStrategy(ctx context.Context, e *env, files []string, name string, sets []string) (paper.Strategy, error) {
 	switch {
 	case len(files) > 1:
 		return nil, usagef("backtest: one strategy file at a time, got %d", len(files))
 	case len(files) == 1 && name != "":
 		return nil, usagef("backtest: give a strategy file or --strategy, not both")
 	case len(files) == 1:
-		return loadStrategyFile(ctx, e, files[0])
+		return loadStrategyFile(ctx, e, files[0], sets)
 	case name == "":
 		return nil, usagef("backtest: give a strategy file or --strategy NAME (%s)", strings.Join(paper.BuiltinStrategies(), ", "))
 	}
-	s, err := paper.BuiltinStrategy(name)
-	if err != nil {
-		return nil, usagef("backtest: --strategy: %v", err)
-	}
-	return s, nil
+	return builtinWith(name, sets)
 }
 
 // parseTimeFlag reads a time flag (see frames.ParseTime); empty gives def.
@@ -362,9 +359,9 @@ func parseTimeFlag(flagName, s string, def int64) (int64, error) {
 }
 
 // loadStrategyFile interprets a strategy script (see scripts.StrategyShapes).
-func loadStrategyFile(ctx context.Context, e *env, path string) (paper.Strategy, error) {
+func loadStrategyFile(ctx context.Context, e *env, path string, sets []string) (paper.Strategy, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	return scripts.LoadStrategy(ctx, path, scripts.Options{Stdin: e.stdin, Stdout: e.stdout, Stderr: e.stderr})
+	return scriptWith(ctx, e, path, sets)
 }

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
@@ -17,6 +18,7 @@ import (
 
 	"workbench/internal/atomicfile"
 	"workbench/kernel"
+	"workbench/scripts"
 )
 
 func init() {
@@ -38,6 +40,8 @@ func runJupyter(ctx context.Context, e *env, args []string) error {
 		return jupyterInstall(e, args[1:])
 	case "kernel":
 		return jupyterKernel(e, args[1:])
+	case "evaluator":
+		return jupyterEvaluator(e, args[1:])
 	}
 	return usagef("jupyter %q: want install or kernel", args[0])
 }
@@ -177,10 +181,11 @@ func jupyterKernel(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, err := kernel.NewScriptsEngine(e.storeDir(), kernelVersion())
+	eng, err := kernelEngine(e)
 	if err != nil {
 		return err
 	}
+	defer eng.Close()
 	k, err := kernel.New(ci, eng, slog.Default())
 	if err != nil {
 		return err
@@ -202,4 +207,54 @@ func jupyterKernel(e *env, args []string) error {
 		}
 	}()
 	return k.Run(kctx)
+}
+
+// kernelEngine is the engine the kernel runs cells in: a supervised
+// evaluator process (`workbench jupyter evaluator`) when this binary can
+// start one, so that no cell ends the kernel (see kernel.Supervised).
+func kernelEngine(e *env) (interface {
+	kernel.Engine
+	Close() error
+}, error) {
+	version := kernelVersion()
+	if selfExe == "" {
+		eng, err := kernel.NewScriptsEngine(e.storeDir(), version)
+		if err != nil {
+			return nil, err
+		}
+		return inProcess{eng}, nil
+	}
+	store := e.storeDir()
+	start := func() *exec.Cmd {
+		cmd := evaluator(context.Background(), e, "jupyter", []string{"evaluator", "--store", store}, "")
+		cmd.Stdin, cmd.Stdout = nil, nil
+		return cmd
+	}
+	info := kernel.NewScriptsInfo(version)
+	return kernel.NewSupervised(start, info, slog.Default()), nil
+}
+
+type inProcess struct{ *kernel.ScriptsEngine }
+
+func (inProcess) Close() error { return nil }
+
+// jupyterEvaluator is the process kernel.Supervised starts: it evaluates
+// cells on file descriptors 3 (requests) and 4 (events).
+func jupyterEvaluator(e *env, args []string) error {
+	fs := e.flags(commands["jupyter"])
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || !scripts.IsEvaluator() {
+		return usagef("jupyter evaluator: the kernel starts this itself")
+	}
+	// The kernel interrupts cells by request; Jupyter's SIGINT to the
+	// process group is the kernel's to handle.
+	signal.Ignore(os.Interrupt)
+	eng, err := kernel.NewScriptsEngine(e.storeDir(), kernelVersion())
+	if err != nil {
+		return err
+	}
+	return kernel.ServeEvaluator(eng, os.NewFile(3, "requests"), os.NewFile(4, "events"))
 }

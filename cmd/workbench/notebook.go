@@ -15,10 +15,11 @@ import (
 
 func init() {
 	register(&command{
-		name:    "notebook",
-		usage:   "notebook FILE.go [-o report.html|report.md] [--keep-going] [-- ARGS...]",
-		summary: "run a Go file split into cells by // %% lines and write a report with each cell's code, output, tables and charts",
-		run:     runNotebook,
+		name:  "notebook",
+		usage: "notebook FILE.go|FILE.ipynb [-o report.html|report.md|run.ipynb] [--keep-going] [-- ARGS...] | notebook --convert FILE.go|FILE.ipynb -o OUT.ipynb|OUT.go",
+		summary: "run a Go file split into cells by // %% lines, or a Jupyter notebook, and write a report with each cell's code, output, tables and charts " +
+			"(HTML, Markdown or an executed .ipynb); --convert turns a .go notebook into .ipynb and back without running it",
+		run: runNotebook,
 	})
 }
 
@@ -32,14 +33,18 @@ func runNotebook(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fs := e.flags(commands["notebook"])
-	out := fs.String("o", "", "report `FILE`: .html (self-contained) or .md (images in FILE_files/); default FILE.html beside the notebook")
+	out := fs.String("o", "", "report `FILE`: .html (self-contained), .md (images in FILE_files/) or .ipynb (executed); default FILE.html beside the notebook")
 	keep := fs.Bool("keep-going", false, "run the cells after a failing one")
+	convert := fs.Bool("convert", false, "convert the notebook to -o's form (.go or .ipynb) without running it")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("want one notebook FILE.go")
+		return usagef("want one notebook FILE.go or FILE.ipynb")
+	}
+	if *convert {
+		return convertNotebook(pos[0], *out, e.stdout)
 	}
 	if cmd := evaluator(ctx, e, "notebook", all, ""); cmd != nil {
 		return superviseOnce(cmd, e, pos[0])
@@ -50,14 +55,15 @@ func runNotebook(ctx context.Context, e *env, args []string) error {
 // writeNotebook runs the notebook at path and writes its report to out; the
 // report is written even when a cell failed, and then the error is returned.
 func writeNotebook(ctx context.Context, path, out, storeDir string, keepGoing bool, args []string, w io.Writer) error {
-	src, err := os.ReadFile(path)
+	nb, err := readNotebook(path)
 	if err != nil {
 		return err
 	}
 	if out == "" {
 		out = strings.TrimSuffix(path, filepath.Ext(path)) + ".html"
 	}
-	markdown := strings.EqualFold(filepath.Ext(out), ".md")
+	outExt := strings.ToLower(filepath.Ext(out))
+	markdown := outExt == ".md"
 	var imgDir string
 	if markdown {
 		imgDir = strings.TrimSuffix(out, filepath.Ext(out)) + "_files"
@@ -71,14 +77,16 @@ func writeNotebook(ctx context.Context, path, out, storeDir string, keepGoing bo
 		}
 		defer os.RemoveAll(imgDir)
 	}
-	nb := scripts.ParseNotebook(path, src)
 	runErr := nb.Run(ctx, scripts.NotebookOptions{ImageDir: imgDir, KeepGoing: keepGoing, StoreDir: storeDir, Args: args})
 	if runErr != nil && !errors.Is(runErr, scripts.ErrCellFailed) {
 		return runErr
 	}
 	err = atomicfile.Write(out, 0o644, func(f io.Writer) error {
-		if markdown {
+		switch outExt {
+		case ".md":
 			return nb.WriteMarkdown(f, filepath.Dir(out))
+		case ".ipynb":
+			return nb.WriteIPynb(f)
 		}
 		return nb.WriteHTML(f)
 	})
@@ -101,4 +109,39 @@ func writeNotebook(ctx context.Context, path, out, storeDir string, keepGoing bo
 	}
 	fmt.Fprintf(w, "notebook %s: %d code cells, %d ran, %d failed, %d images; wrote %s\n", path, code, ran, failed, images, out)
 	return runErr
+}
+
+// readNotebook parses a .go notebook or a Jupyter .ipynb one.
+func readNotebook(path string) (*scripts.Notebook, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(filepath.Ext(path), ".ipynb") {
+		return scripts.ParseIPynb(path, src)
+	}
+	return scripts.ParseNotebook(path, src), nil
+}
+
+// convertNotebook writes the notebook at path as out (.go or .ipynb), cells
+// and Markdown as they are, without running it.
+func convertNotebook(path, out string, w io.Writer) error {
+	nb, err := readNotebook(path)
+	if err != nil {
+		return err
+	}
+	var write func(io.Writer) error
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".ipynb":
+		write = nb.WriteIPynb
+	case ".go":
+		write = nb.WriteGo
+	default:
+		return usagef("notebook --convert -o %q: want a .go or .ipynb file", out)
+	}
+	if err := atomicfile.Write(out, 0o644, write); err != nil {
+		return fmt.Errorf("notebook %s: %w", out, err)
+	}
+	fmt.Fprintf(w, "notebook %s: %d cells; wrote %s\n", path, len(nb.Cells), out)
+	return nil
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -138,4 +140,74 @@ func TestNotebookMarkdownAndFailure(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "report_files", "closes.png")); err != nil || fi.Size() == 0 {
 		t.Fatalf("image beside the report: %v", err)
 	}
+}
+
+// A .go notebook converts to .ipynb and back with its cells, and the
+// .ipynb runs to an executed .ipynb that Jupyter's nbformat accepts.
+func TestNotebookIPynbBothWays(t *testing.T) {
+	nbFile := writeNotebookFile(t, cliNotebook)
+	dir := t.TempDir()
+	ipy, goBack, executed := filepath.Join(dir, "study.ipynb"), filepath.Join(dir, "back.go"), filepath.Join(dir, "run.ipynb")
+	for _, args := range [][]string{
+		{"notebook", "--convert", nbFile, "-o", ipy},
+		{"notebook", "--convert", ipy, "-o", goBack},
+		{"notebook", ipy, "-o", executed},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("workbench %v: exit %d\n%s%s", args, code, stdout.String(), stderr.String())
+		}
+	}
+	orig, err := readNotebook(nbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{ipy, goBack, executed} {
+		nb, err := readNotebook(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nb.Cells) != len(orig.Cells) {
+			t.Fatalf("%s: %d cells, want %d", p, len(nb.Cells), len(orig.Cells))
+		}
+		for i, c := range nb.Cells {
+			o := orig.Cells[i]
+			if c.Markdown != o.Markdown || c.Title != o.Title || c.Source != o.Source {
+				t.Errorf("%s cell %d: {%v %q %q}, want {%v %q %q}", p, i+1, c.Markdown, c.Title, c.Source, o.Markdown, o.Title, o.Source)
+			}
+		}
+	}
+	b, err := os.ReadFile(executed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cells []struct {
+			Outputs []struct {
+				Type string            `json:"output_type"`
+				Text []string          `json:"text"`
+				Data map[string]string `json:"data"`
+			} `json:"outputs"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	frame, chart := doc.Cells[2].Outputs, doc.Cells[3].Outputs
+	if len(frame) != 2 || strings.Join(frame[0].Text, "") != "bars: 50\n" || !strings.Contains(frame[1].Data["text/html"], "<table") {
+		t.Errorf("frame cell outputs %+v", frame)
+	}
+	if len(chart) == 0 || chart[0].Type != "display_data" || chart[0].Data["image/png"] == "" {
+		t.Errorf("chart cell outputs: %d", len(chart))
+	}
+
+	t.Run("nbformat", func(t *testing.T) {
+		needJupyter(t, "nbformat")
+		for _, p := range []string{ipy, executed} {
+			out, err := exec.Command(debianPython, "-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", p).CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != "valid" {
+				t.Errorf("nbformat %s: %v\n%s", p, err, out)
+			}
+		}
+	})
 }

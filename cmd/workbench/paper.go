@@ -24,7 +24,7 @@ import (
 func init() {
 	register(&command{
 		name: "paper",
-		usage: "paper FILE.go|--strategy NAME [--feed synthetic|binance|kraken] --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
+		usage: "paper FILE.go|--strategy NAME [--set k=v] [--feed synthetic|binance|kraken] --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
 			"[--start T] [--rest-url U] [--ws-url U] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid] [--json]",
 		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed (synthetic: bars from --start, " +
 			"default now, one period per --every; binance or kraken, also picked by the fqme's venue token: the exchange's trades " +
@@ -46,6 +46,8 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	var opts backtestOpts
 	opts.register(fs)
 	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
+	var sets listFlag
+	fs.Var(&sets, "set", "set a strategy parameter, `name=value` (repeatable)")
 	vf := addVenueFlags(fs)
 	asJSON := fs.Bool("json", false, "print the session's result as JSON at the stop (as backtest --json; the progress goes to stderr)")
 	fqmes := fs.String("fqme", "", "market(s) to trade, comma-separated `F[,F...]`")
@@ -101,7 +103,7 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	if *asJSON {
 		out = e.stderr
 	}
-	strat, err := chooseStrategy(ctx, e, pos, *strategy)
+	strat, err := chooseStrategy(ctx, e, pos, *strategy, sets)
 	if err != nil {
 		return err
 	}
@@ -222,7 +224,7 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if venue != nil {
-		fmt.Fprintf(out, "\nreplay: workbench backtest %s --fqme %s --period %s --from %s --to %s%s\n", strategyArg(pos, *strategy),
+		fmt.Fprintf(out, "\nreplay: workbench backtest %s --fqme %s --period %s --from %s --to %s%s\n", strategyArg(pos, *strategy, sets),
 			strings.Join(markets, ","), frames.FormatPeriod(period.secs), isoSecs(res.Start), isoSecs(res.End), tickArgs(book.markets))
 	}
 	if *asJSON {
@@ -245,12 +247,16 @@ func printResume(w io.Writer, sess *paper.Session, book *paperBook, opening int)
 	}
 }
 
-// strategyArg is the strategy as a command line names it.
-func strategyArg(files []string, name string) string {
+// strategyArg is the strategy and its parameters as a command line names them.
+func strategyArg(files []string, name string, sets []string) string {
+	s := "--strategy " + name
 	if len(files) > 0 {
-		return files[0]
+		s = files[0]
 	}
-	return "--strategy " + name
+	for _, kv := range sets {
+		s += " --set " + kv
+	}
+	return s
 }
 
 // isoSecs formats epoch ns as RFC 3339 to the second.

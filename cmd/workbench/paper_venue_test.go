@@ -53,8 +53,8 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 }
 `
 
-// fakeVenue is a running fake exchange for the CLI tests.
-type fakeVenue struct {
+// exchangeFake is a running fake exchange for the CLI tests.
+type exchangeFake struct {
 	name, fqme, restURL, wsURL string
 	trueBars                   func(from, to int64) *frames.OHLCV
 	tape                       *venuefake.Tape
@@ -65,7 +65,7 @@ type fakeVenue struct {
 // half way into a minute, so the first bar is partial and must be dropped.
 var tapeT0 = time.Date(2024, 1, 1, 0, 0, 30, 0, time.UTC).UnixNano()
 
-func startFakeVenue(t *testing.T, venue string, clock *venuefake.Clock) *fakeVenue {
+func startExchangeFake(t *testing.T, venue string, clock *venuefake.Clock) *exchangeFake {
 	t.Helper()
 	start := tapeT0 - int64(time.Hour)
 	switch venue {
@@ -78,7 +78,7 @@ func startFakeVenue(t *testing.T, venue string, clock *venuefake.Clock) *fakeVen
 			t.Fatal(err)
 		}
 		t.Cleanup(srv.Close)
-		return &fakeVenue{name: venue, fqme: fq, tape: tape, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
+		return &exchangeFake{name: venue, fqme: fq, tape: tape, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
 			trueBars: func(from, to int64) *frames.OHLCV { return srv.TrueBars(fq, 60, from, to) }}
 	case "kraken":
 		fq := "btcusdt.spot.kraken"
@@ -89,7 +89,7 @@ func startFakeVenue(t *testing.T, venue string, clock *venuefake.Clock) *fakeVen
 			t.Fatal(err)
 		}
 		t.Cleanup(srv.Close)
-		return &fakeVenue{name: venue, fqme: fq, tape: tape, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
+		return &exchangeFake{name: venue, fqme: fq, tape: tape, restURL: srv.RESTURL(), wsURL: srv.WSURL(), close: srv.Close,
 			trueBars: func(from, to int64) *frames.OHLCV {
 				b, err := srv.TrueBars(fq, 60, from, to)
 				if err != nil {
@@ -171,7 +171,7 @@ func TestPaperOnVenueIsAuditable(t *testing.T) {
 	bin := workbenchBinary(t)
 	for _, venue := range []string{"binance", "kraken"} {
 		t.Run(venue, func(t *testing.T) {
-			fv := startFakeVenue(t, venue, venuefake.NewClock(tapeT0, 300))
+			fv := startExchangeFake(t, venue, venuefake.NewClock(tapeT0, 300))
 			dir := t.TempDir()
 			script := filepath.Join(dir, "churn.go")
 			if err := os.WriteFile(script, []byte(churnScript), 0o644); err != nil {
@@ -306,7 +306,7 @@ func TestLiveOnVenueShowsFormingBar(t *testing.T) {
 	for _, venue := range []string{"binance", "kraken"} {
 		t.Run(venue, func(t *testing.T) {
 			clock := venuefake.NewClock(tapeT0, 0)
-			fv := startFakeVenue(t, venue, clock)
+			fv := startExchangeFake(t, venue, clock)
 			dir := t.TempDir()
 			t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 			ctx, cancel := context.WithCancel(context.Background())

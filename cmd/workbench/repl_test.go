@@ -25,7 +25,7 @@ var (
 	buildErr  error
 )
 
-func workbenchBinary(t *testing.T) string {
+func workbenchBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "workbench-bin-")

@@ -54,8 +54,8 @@ var storeCommands = map[string]storeCommand{
 func init() {
 	register(&command{
 		name:    "store",
-		usage:   "store ls|import|export|rm|gaps …",
-		summary: "list, import, export, delete and check the parquet series in the store",
+		usage:   "store ls|import|export|rm|gaps|fetch|fill …",
+		summary: "list, import, export, delete and check the parquet series in the store; fetch and fill them from a venue",
 		run:     runStore,
 	})
 }

@@ -64,19 +64,6 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return time.Duration(n) * time.Second, true
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // get fetches path?q and returns the body of a 200 answer.
 func (c *restClient) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
@@ -87,7 +74,7 @@ func (c *restClient) get(ctx context.Context, path string, q url.Values) ([]byte
 		c.mu.Lock()
 		pause := time.Until(c.pauseUntil)
 		c.mu.Unlock()
-		if err := sleepCtx(ctx, pause); err != nil {
+		if err := feeds.WallClock.Sleep(ctx, pause); err != nil {
 			return nil, fmt.Errorf("binance %s: %w", desc, err)
 		}
 		body, status, h, err := c.do(ctx, c.base+path+"?"+q.Encode())
@@ -115,7 +102,7 @@ func (c *restClient) get(ctx context.Context, path string, q url.Values) ([]byte
 						return nil, fmt.Errorf("binance %s: HTTP %d: told to retry after %v (longer than %v)", desc, status, d, c.opts.MaxRetryAfter)
 					}
 					slog.Info("binance: rate limited", "request", desc, "retry_after", d)
-					if err := sleepCtx(ctx, d); err != nil {
+					if err := feeds.WallClock.Sleep(ctx, d); err != nil {
 						return nil, fmt.Errorf("binance %s: %w", desc, err)
 					}
 					continue
@@ -131,7 +118,7 @@ func (c *restClient) get(ctx context.Context, path string, q url.Values) ([]byte
 			}
 		}
 		slog.Debug("binance: retrying", "request", desc, "attempt", attempt, "err", last, "wait", wait)
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := feeds.WallClock.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("binance %s: %w", desc, err)
 		}
 		wait *= 2

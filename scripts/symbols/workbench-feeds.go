@@ -5,6 +5,7 @@ package symbols
 import (
 	"context"
 	"reflect"
+	"time"
 	"workbench/feeds"
 	"workbench/frames"
 	"workbench/mkt"
@@ -14,6 +15,7 @@ func init() {
 	Symbols["workbench/feeds/feeds"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Buy":             reflect.ValueOf(feeds.Buy),
+		"CachedMarket":    reflect.ValueOf(feeds.CachedMarket),
 		"Connected":       reflect.ValueOf(feeds.Connected),
 		"DemoMarkets":     reflect.ValueOf(feeds.DemoMarkets),
 		"Disconnected":    reflect.ValueOf(feeds.Disconnected),
@@ -24,41 +26,67 @@ func init() {
 		"KindQuote":       reflect.ValueOf(feeds.KindQuote),
 		"KindStatus":      reflect.ValueOf(feeds.KindStatus),
 		"KindTrade":       reflect.ValueOf(feeds.KindTrade),
+		"LoadMarkets":     reflect.ValueOf(feeds.LoadMarkets),
 		"Malformed":       reflect.ValueOf(feeds.Malformed),
+		"MarketsFile":     reflect.ValueOf(feeds.MarketsFile),
 		"NewBarEvent":     reflect.ValueOf(feeds.NewBarEvent),
 		"NewReplay":       reflect.ValueOf(feeds.NewReplay),
+		"NewSampler":      reflect.ValueOf(feeds.NewSampler),
 		"NewSynthetic":    reflect.ValueOf(feeds.NewSynthetic),
 		"NoBar":           reflect.ValueOf(feeds.NoBar),
 		"OpenVenue":       reflect.ValueOf(feeds.OpenVenue),
 		"Register":        reflect.ValueOf(feeds.Register),
+		"ReplayStore":     reflect.ValueOf(feeds.ReplayStore),
+		"SaveMarkets":     reflect.ValueOf(feeds.SaveMarkets),
 		"Sell":            reflect.ValueOf(feeds.Sell),
 		"SideUnknown":     reflect.ValueOf(feeds.SideUnknown),
 		"TradeGap":        reflect.ValueOf(feeds.TradeGap),
 		"Venues":          reflect.ValueOf(feeds.Venues),
+		"WallClock":       reflect.ValueOf(&feeds.WallClock).Elem(),
 
 		// type definitions
 		"BarEvent":        reflect.ValueOf((*feeds.BarEvent)(nil)),
+		"Clock":           reflect.ValueOf((*feeds.Clock)(nil)),
 		"EmptyBars":       reflect.ValueOf((*feeds.EmptyBars)(nil)),
 		"Event":           reflect.ValueOf((*feeds.Event)(nil)),
 		"EventKind":       reflect.ValueOf((*feeds.EventKind)(nil)),
 		"Feed":            reflect.ValueOf((*feeds.Feed)(nil)),
+		"MarketCache":     reflect.ValueOf((*feeds.MarketCache)(nil)),
 		"Quote":           reflect.ValueOf((*feeds.Quote)(nil)),
 		"Replay":          reflect.ValueOf((*feeds.Replay)(nil)),
+		"ReplayFeed":      reflect.ValueOf((*feeds.ReplayFeed)(nil)),
 		"ReplaySeries":    reflect.ValueOf((*feeds.ReplaySeries)(nil)),
+		"Sampler":         reflect.ValueOf((*feeds.Sampler)(nil)),
 		"Side":            reflect.ValueOf((*feeds.Side)(nil)),
 		"Status":          reflect.ValueOf((*feeds.Status)(nil)),
 		"StatusKind":      reflect.ValueOf((*feeds.StatusKind)(nil)),
 		"Subscription":    reflect.ValueOf((*feeds.Subscription)(nil)),
 		"Synthetic":       reflect.ValueOf((*feeds.Synthetic)(nil)),
+		"SyntheticFeed":   reflect.ValueOf((*feeds.SyntheticFeed)(nil)),
 		"SyntheticMarket": reflect.ValueOf((*feeds.SyntheticMarket)(nil)),
 		"Trade":           reflect.ValueOf((*feeds.Trade)(nil)),
 		"Venue":           reflect.ValueOf((*feeds.Venue)(nil)),
 		"VenueConfig":     reflect.ValueOf((*feeds.VenueConfig)(nil)),
 
 		// interface wrapper definitions
+		"_Clock": reflect.ValueOf((*_workbench_feeds_Clock)(nil)),
 		"_Feed":  reflect.ValueOf((*_workbench_feeds_Feed)(nil)),
 		"_Venue": reflect.ValueOf((*_workbench_feeds_Venue)(nil)),
 	}
+}
+
+// _workbench_feeds_Clock is an interface wrapper for Clock type
+type _workbench_feeds_Clock struct {
+	IValue interface{}
+	WNow   func() time.Time
+	WSleep func(ctx context.Context, d time.Duration) error
+}
+
+func (W _workbench_feeds_Clock) Now() time.Time {
+	return W.WNow()
+}
+func (W _workbench_feeds_Clock) Sleep(ctx context.Context, d time.Duration) error {
+	return W.WSleep(ctx, d)
 }
 
 // _workbench_feeds_Feed is an interface wrapper for Feed type

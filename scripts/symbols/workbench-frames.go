@@ -6,51 +6,68 @@ import (
 	"go/constant"
 	"go/token"
 	"reflect"
+	"time"
 	"workbench/frames"
 )
 
 func init() {
 	Symbols["workbench/frames/frames"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"CME":                  reflect.ValueOf(&frames.CME).Elem(),
-		"CalendarByName":       reflect.ValueOf(frames.CalendarByName),
-		"CalendarNames":        reflect.ValueOf(frames.CalendarNames),
-		"CauseMissingData":     reflect.ValueOf(constant.MakeFromLiteral("\"missing-data\"", token.STRING, 0)),
-		"CauseNoTrades":        reflect.ValueOf(constant.MakeFromLiteral("\"no-trades\"", token.STRING, 0)),
-		"Crypto":               reflect.ValueOf(&frames.Crypto).Elem(),
-		"DefaultStoreDir":      reflect.ValueOf(frames.DefaultStoreDir),
-		"DetectPeriod":         reflect.ValueOf(frames.DetectPeriod),
-		"ErrConflict":          reflect.ValueOf(&frames.ErrConflict).Elem(),
-		"ErrNotFound":          reflect.ValueOf(&frames.ErrNotFound).Elem(),
-		"FailOnConflict":       reflect.ValueOf(frames.FailOnConflict),
-		"FindGaps":             reflect.ValueOf(frames.FindGaps),
-		"FormatPeriod":         reflect.ValueOf(frames.FormatPeriod),
-		"FromDataFrame":        reflect.ValueOf(frames.FromDataFrame),
-		"GapMarketClosed":      reflect.ValueOf(frames.GapMarketClosed),
-		"GapUnexpected":        reflect.ValueOf(frames.GapUnexpected),
-		"KeepNewest":           reflect.ValueOf(frames.KeepNewest),
-		"KeepOldest":           reflect.ValueOf(frames.KeepOldest),
-		"Load":                 reflect.ValueOf(frames.Load),
-		"LoadRange":            reflect.ValueOf(frames.LoadRange),
-		"New":                  reflect.ValueOf(frames.New),
-		"OpenStore":            reflect.ValueOf(frames.OpenStore),
-		"ParquetRowGroupRows":  reflect.ValueOf(constant.MakeFromLiteral("131072", token.INT, 0)),
-		"ParsePeriod":          reflect.ValueOf(frames.ParsePeriod),
-		"ParseSeriesFileName":  reflect.ValueOf(frames.ParseSeriesFileName),
-		"ParseTime":            reflect.ValueOf(frames.ParseTime),
-		"ReadCSV":              reflect.ValueOf(frames.ReadCSV),
-		"ReadCSVFile":          reflect.ValueOf(frames.ReadCSVFile),
-		"ReadParquet":          reflect.ValueOf(frames.ReadParquet),
-		"ReadParquetFile":      reflect.ValueOf(frames.ReadParquetFile),
-		"ReadParquetFileRange": reflect.ValueOf(frames.ReadParquetFileRange),
-		"ReadParquetRange":     reflect.ValueOf(frames.ReadParquetRange),
-		"SetStoreDir":          reflect.ValueOf(frames.SetStoreDir),
-		"StoreDir":             reflect.ValueOf(frames.StoreDir),
-		"USEquity":             reflect.ValueOf(&frames.USEquity).Elem(),
-		"WithDatetime":         reflect.ValueOf(frames.WithDatetime),
-		"WithDiffs":            reflect.ValueOf(frames.WithDiffs),
-		"WriteParquet":         reflect.ValueOf(frames.WriteParquet),
-		"WriteParquetFile":     reflect.ValueOf(frames.WriteParquetFile),
+		"CME":                         reflect.ValueOf(&frames.CME).Elem(),
+		"CMEEquity":                   reflect.ValueOf(&frames.CMEEquity).Elem(),
+		"CMEFX":                       reflect.ValueOf(&frames.CMEFX).Elem(),
+		"CMERates":                    reflect.ValueOf(&frames.CMERates).Elem(),
+		"CalendarByName":              reflect.ValueOf(frames.CalendarByName),
+		"CalendarForFQME":             reflect.ValueOf(frames.CalendarForFQME),
+		"CalendarNameForFQME":         reflect.ValueOf(frames.CalendarNameForFQME),
+		"CalendarNames":               reflect.ValueOf(frames.CalendarNames),
+		"CauseMissingData":            reflect.ValueOf(constant.MakeFromLiteral("\"missing-data\"", token.STRING, 0)),
+		"CauseNoTrades":               reflect.ValueOf(constant.MakeFromLiteral("\"no-trades\"", token.STRING, 0)),
+		"Crypto":                      reflect.ValueOf(&frames.Crypto).Elem(),
+		"Day":                         reflect.ValueOf(frames.Day),
+		"DefaultStoreDir":             reflect.ValueOf(frames.DefaultStoreDir),
+		"DetectPeriod":                reflect.ValueOf(frames.DetectPeriod),
+		"EarlyClose":                  reflect.ValueOf(frames.EarlyClose),
+		"ErrConflict":                 reflect.ValueOf(&frames.ErrConflict).Elem(),
+		"ErrNotFound":                 reflect.ValueOf(&frames.ErrNotFound).Elem(),
+		"FailOnConflict":              reflect.ValueOf(frames.FailOnConflict),
+		"FindGaps":                    reflect.ValueOf(frames.FindGaps),
+		"FormatPeriod":                reflect.ValueOf(frames.FormatPeriod),
+		"FromDataFrame":               reflect.ValueOf(frames.FromDataFrame),
+		"GapMarketClosed":             reflect.ValueOf(frames.GapMarketClosed),
+		"GapUnexpected":               reflect.ValueOf(frames.GapUnexpected),
+		"Halt":                        reflect.ValueOf(frames.Halt),
+		"KeepNewest":                  reflect.ValueOf(frames.KeepNewest),
+		"KeepOldest":                  reflect.ValueOf(frames.KeepOldest),
+		"LateClose":                   reflect.ValueOf(frames.LateClose),
+		"LateOpen":                    reflect.ValueOf(frames.LateOpen),
+		"Load":                        reflect.ValueOf(frames.Load),
+		"LoadRange":                   reflect.ValueOf(frames.LoadRange),
+		"New":                         reflect.ValueOf(frames.New),
+		"OpenStore":                   reflect.ValueOf(frames.OpenStore),
+		"ParquetRowGroupRows":         reflect.ValueOf(constant.MakeFromLiteral("131072", token.INT, 0)),
+		"ParsePeriod":                 reflect.ValueOf(frames.ParsePeriod),
+		"ParseSeriesFileName":         reflect.ValueOf(frames.ParseSeriesFileName),
+		"ParseTime":                   reflect.ValueOf(frames.ParseTime),
+		"ReadCSV":                     reflect.ValueOf(frames.ReadCSV),
+		"ReadCSVFile":                 reflect.ValueOf(frames.ReadCSVFile),
+		"ReadCSVFileWithWarnings":     reflect.ValueOf(frames.ReadCSVFileWithWarnings),
+		"ReadCSVWithWarnings":         reflect.ValueOf(frames.ReadCSVWithWarnings),
+		"ReadParquet":                 reflect.ValueOf(frames.ReadParquet),
+		"ReadParquetFile":             reflect.ValueOf(frames.ReadParquetFile),
+		"ReadParquetFileRange":        reflect.ValueOf(frames.ReadParquetFileRange),
+		"ReadParquetFileWithWarnings": reflect.ValueOf(frames.ReadParquetFileWithWarnings),
+		"ReadParquetRange":            reflect.ValueOf(frames.ReadParquetRange),
+		"ReadParquetWithWarnings":     reflect.ValueOf(frames.ReadParquetWithWarnings),
+		"SetStoreDir":                 reflect.ValueOf(frames.SetStoreDir),
+		"StoreDir":                    reflect.ValueOf(frames.StoreDir),
+		"USEquity":                    reflect.ValueOf(&frames.USEquity).Elem(),
+		"ValidBar":                    reflect.ValueOf(frames.ValidBar),
+		"Week":                        reflect.ValueOf(frames.Week),
+		"WithDatetime":                reflect.ValueOf(frames.WithDatetime),
+		"WithDiffs":                   reflect.ValueOf(frames.WithDiffs),
+		"WriteParquet":                reflect.ValueOf(frames.WriteParquet),
+		"WriteParquetFile":            reflect.ValueOf(frames.WriteParquetFile),
 
 		// type definitions
 		"Bar":             reflect.ValueOf((*frames.Bar)(nil)),
@@ -63,16 +80,22 @@ func init() {
 		"GapKind":         reflect.ValueOf((*frames.GapKind)(nil)),
 		"GapReport":       reflect.ValueOf((*frames.GapReport)(nil)),
 		"GapSummary":      reflect.ValueOf((*frames.GapSummary)(nil)),
+		"Holiday":         reflect.ValueOf((*frames.Holiday)(nil)),
 		"MergeOptions":    reflect.ValueOf((*frames.MergeOptions)(nil)),
 		"MergeReport":     reflect.ValueOf((*frames.MergeReport)(nil)),
 		"OHLCV":           reflect.ValueOf((*frames.OHLCV)(nil)),
 		"ParquetError":    reflect.ValueOf((*frames.ParquetError)(nil)),
 		"ParseError":      reflect.ValueOf((*frames.ParseError)(nil)),
+		"Quotes":          reflect.ValueOf((*frames.Quotes)(nil)),
+		"ReadWarning":     reflect.ValueOf((*frames.ReadWarning)(nil)),
 		"RowError":        reflect.ValueOf((*frames.RowError)(nil)),
 		"RowIssue":        reflect.ValueOf((*frames.RowIssue)(nil)),
 		"SeriesInfo":      reflect.ValueOf((*frames.SeriesInfo)(nil)),
 		"Session":         reflect.ValueOf((*frames.Session)(nil)),
+		"Special":         reflect.ValueOf((*frames.Special)(nil)),
 		"Store":           reflect.ValueOf((*frames.Store)(nil)),
+		"TickReport":      reflect.ValueOf((*frames.TickReport)(nil)),
+		"Ticks":           reflect.ValueOf((*frames.Ticks)(nil)),
 
 		// interface wrapper definitions
 		"_Calendar": reflect.ValueOf((*_workbench_frames_Calendar)(nil)),
@@ -82,13 +105,21 @@ func init() {
 // _workbench_frames_Calendar is an interface wrapper for Calendar type
 type _workbench_frames_Calendar struct {
 	IValue    interface{}
+	WHolidays func(from int64, to int64) []frames.Holiday
 	WIsOpen   func(t int64) bool
+	WLocation func() *time.Location
 	WName     func() string
 	WSessions func(from int64, to int64) []frames.Session
 }
 
+func (W _workbench_frames_Calendar) Holidays(from int64, to int64) []frames.Holiday {
+	return W.WHolidays(from, to)
+}
 func (W _workbench_frames_Calendar) IsOpen(t int64) bool {
 	return W.WIsOpen(t)
+}
+func (W _workbench_frames_Calendar) Location() *time.Location {
+	return W.WLocation()
 }
 func (W _workbench_frames_Calendar) Name() string {
 	return W.WName()

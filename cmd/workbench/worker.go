@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"workbench/frames"
+	"workbench/paper"
+	"workbench/scripts"
+	"workbench/sweep"
+	"workbench/sweep/natsq"
+)
+
+func init() {
+	register(&command{
+		name:  "worker",
+		usage: "worker --nats URL [--concurrency N] [--nats-creds FILE] [--nats-ca FILE] [--nats-cert FILE --nats-key FILE]",
+		summary: "a sweep worker: pull backtest jobs from the NATS JetStream work queue of workbench sweep --nats, " +
+			"run them and store their results; a job is acked once its result is stored, so a worker may die at any time",
+		run: runWorker,
+	})
+}
+
+// natsFlags are the connection flags sweep --nats and worker share.
+type natsFlags struct {
+	url, creds, ca, cert, key string
+	ackWait                   time.Duration
+}
+
+func (n *natsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&n.url, "nats", "", "NATS server `URL` (nats://host:4222)")
+	fs.StringVar(&n.creds, "nats-creds", "", "NATS credentials `FILE`")
+	fs.StringVar(&n.ca, "nats-ca", "", "CA certificate `FILE` for the NATS server's TLS")
+	fs.StringVar(&n.cert, "nats-cert", "", "client certificate `FILE` for NATS TLS")
+	fs.StringVar(&n.key, "nats-key", "", "client key `FILE` for NATS TLS")
+	fs.DurationVar(&n.ackWait, "ack-wait", 30*time.Second, "how long a job may go unacknowledged before another worker gets it")
+}
+
+func (n *natsFlags) connect(ctx context.Context) (*natsq.Queue, error) {
+	opts := []nats.Option{nats.Name("workbench")}
+	if n.creds != "" {
+		opts = append(opts, nats.UserCredentials(n.creds))
+	}
+	if n.ca != "" {
+		opts = append(opts, nats.RootCAs(n.ca))
+	}
+	if n.cert != "" || n.key != "" {
+		if n.cert == "" || n.key == "" {
+			return nil, usagef("--nats-cert and --nats-key go together")
+		}
+		opts = append(opts, nats.ClientCert(n.cert, n.key))
+	}
+	if n.ackWait <= 0 {
+		return nil, usagef("--ack-wait %v: want a positive duration", n.ackWait)
+	}
+	return natsq.Connect(ctx, n.url, n.ackWait, opts...)
+}
+
+// jobSpec is what a worker needs to run one job of a sweep.
+type jobSpec struct {
+	Builtin  string   `json:"builtin,omitempty"`
+	Script   string   `json:"script,omitempty"` // blob hash of the source
+	FQME     string   `json:"fqme"`
+	Series   string   `json:"series"` // blob hash of the bars as parquet
+	Period   int64    `json:"period"`
+	Flags    []string `json:"flags"` // the flags that shape the simulated exchange
+	Settings []string `json:"settings"`
+	Blocks   int      `json:"blocks"`
+	Describe string   `json:"describe"`
+}
+
+// publishSweep puts the script and the series in the object store, queues
+// the jobs not done, and stores each result as it comes.
+func publishSweep(ctx context.Context, q *natsq.Queue, cfg *sweep.Config, key string, spec jobSpec, script []byte,
+	done map[int]bool, store func(sweep.Row) error) error {
+	if script != nil {
+		h, err := q.PutBlob(ctx, script)
+		if err != nil {
+			return err
+		}
+		spec.Script = h
+	}
+	series := make([]string, len(cfg.Series))
+	for i, s := range cfg.Series {
+		var buf bytes.Buffer
+		if err := frames.WriteParquet(&buf, s.Bars); err != nil {
+			return err
+		}
+		h, err := q.PutBlob(ctx, buf.Bytes())
+		if err != nil {
+			return err
+		}
+		series[i] = h
+	}
+	var jobs []natsq.Job
+	want := map[string]bool{}
+	index := map[string]int{}
+	for i := range cfg.Jobs() {
+		if done[i] {
+			continue
+		}
+		combo, si := cfg.Job(i)
+		js := spec
+		js.FQME, js.Series, js.Period = cfg.Series[si].Market.FQME(), series[si], cfg.Series[si].Bars.Period
+		js.Describe = cfg.Describe(i)
+		js.Settings = nil
+		for _, s := range cfg.Grid.At(combo) {
+			js.Settings = append(js.Settings, s.Name+"="+paper.FormatParam(s.Value))
+		}
+		payload, err := json.Marshal(js)
+		if err != nil {
+			return err
+		}
+		id := key[:32] + "-" + strconv.Itoa(i)
+		jobs = append(jobs, natsq.Job{ID: id, Sweep: key, Payload: payload})
+		want[id], index[id] = true, i
+	}
+	if err := q.Publish(ctx, jobs); err != nil {
+		return err
+	}
+	return q.Results(ctx, key, want, func(id string, data []byte) error {
+		r, err := sweep.DecodeRow(data)
+		if err != nil {
+			return fmt.Errorf("result %s: %w", id, err)
+		}
+		r.Job = index[id]
+		return store(r)
+	})
+}
+
+func runWorker(ctx context.Context, e *env, args []string) error {
+	fs := e.flags(commands["worker"])
+	var nf natsFlags
+	nf.register(fs)
+	conc := fs.Int("concurrency", 1, "jobs run at once")
+	if _, err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if nf.url == "" {
+		return usagef("worker: --nats URL is required")
+	}
+	if *conc < 1 {
+		return usagef("worker --concurrency %d: want ≥ 1", *conc)
+	}
+	q, err := nf.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	dir, err := os.MkdirTemp("", "workbench-worker-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	w := &worker{q: q, e: e, dir: dir, series: map[string]*frames.OHLCV{}, params: map[string][]paper.Param{}}
+	fmt.Fprintf(e.stderr, "worker: pulling jobs from %s with %d at once\n", nf.url, *conc)
+	return q.Work(ctx, *conc, w.handle)
+}
+
+// worker runs jobs, fetching each script and series once.
+type worker struct {
+	q      *natsq.Queue
+	e      *env
+	dir    string
+	mu     sync.Mutex
+	series map[string]*frames.OHLCV
+	params map[string][]paper.Param
+}
+
+func (w *worker) bars(ctx context.Context, hash string, period int64) (*frames.OHLCV, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if b := w.series[hash]; b != nil {
+		return b, nil
+	}
+	data, err := w.q.Blob(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	b, err := frames.ReadParquet(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("series %s: %w", hash, err)
+	}
+	b.Period = period
+	w.series[hash] = b
+	return b, nil
+}
+
+// script returns the path of a script blob and its parameters.
+func (w *worker) script(ctx context.Context, hash string) (string, []paper.Param, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	path := filepath.Join(w.dir, hash+".go")
+	if ps, ok := w.params[hash]; ok {
+		return path, ps, nil
+	}
+	data, err := w.q.Blob(ctx, hash)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return "", nil, err
+	}
+	ps, err := scripts.StrategyParams(ctx, path, w.options())
+	if err != nil {
+		return "", nil, err
+	}
+	w.params[hash] = ps
+	return path, ps, nil
+}
+
+func (w *worker) options() scripts.Options {
+	return scripts.Options{Stdin: strings.NewReader(""), Stdout: w.e.stderr, Stderr: w.e.stderr}
+}
+
+func (w *worker) handle(ctx context.Context, j natsq.Job) ([]byte, error) {
+	var spec jobSpec
+	if err := json.Unmarshal(j.Payload, &spec); err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.ID, err)
+	}
+	fs := flag.NewFlagSet("job", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var opts backtestOpts
+	opts.register(fs)
+	if err := fs.Parse(spec.Flags); err != nil {
+		return nil, fmt.Errorf("job %s flags: %w", j.ID, err)
+	}
+	base, err := opts.config()
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.ID, err)
+	}
+	pair, err := opts.market(spec.FQME)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.ID, err)
+	}
+	bars, err := w.bars(ctx, spec.Series, spec.Period)
+	if err != nil {
+		return nil, err
+	}
+	row, err := w.run(ctx, spec, base, paper.Series{Market: pair, Bars: bars})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		row = sweep.Row{Err: spec.Describe + ": " + err.Error()}
+	}
+	return sweep.EncodeRow(row)
+}
+
+func (w *worker) run(ctx context.Context, spec jobSpec, base paper.BacktestConfig, series paper.Series) (sweep.Row, error) {
+	var strat paper.Strategy
+	if spec.Script != "" {
+		path, params, err := w.script(ctx, spec.Script)
+		if err != nil {
+			return sweep.Row{}, err
+		}
+		set, err := paper.ParseSettings(params, spec.Settings)
+		if err != nil {
+			return sweep.Row{}, err
+		}
+		if strat, err = scripts.LoadStrategyWith(ctx, path, w.options(), set); err != nil {
+			return sweep.Row{}, err
+		}
+	} else {
+		params, err := paper.BuiltinParams(spec.Builtin)
+		if err != nil {
+			return sweep.Row{}, err
+		}
+		set, err := paper.ParseSettings(params, spec.Settings)
+		if err != nil {
+			return sweep.Row{}, err
+		}
+		if strat, err = paper.NewBuiltin(spec.Builtin, set); err != nil {
+			return sweep.Row{}, err
+		}
+	}
+	return sweep.Backtest(ctx, base, series, strat, spec.Blocks)
+}

@@ -1,0 +1,247 @@
+// Package natsq carries a sweep's jobs to workers through NATS JetStream:
+// jobs go to a work-queue stream that workers pull from with explicit
+// acks (a job whose worker dies is redelivered after the ack deadline),
+// results go to a results stream deduplicated by job ID, and the large
+// inputs (a script, a market's bars) travel through JetStream's object
+// store under their content hash, fetched once per worker.
+package natsq
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Names of the JetStream resources a sweep uses.
+const (
+	JobsStream    = "WB_SWEEP_JOBS"
+	JobsSubject   = "wb.sweep.jobs"
+	ResultsStream = "WB_SWEEP_RESULTS"
+	resultsPrefix = "wb.sweep.results."
+	Bucket        = "WB_SWEEP_BLOBS"
+	Consumer      = "wb-sweep-workers"
+)
+
+// Job is one unit of work: Payload is for the worker's handler.
+type Job struct {
+	ID      string          `json:"id"`
+	Sweep   string          `json:"sweep"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Queue is a connection to the JetStream resources of sweeps.
+type Queue struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	obs jetstream.ObjectStore
+	// AckWait is how long a worker holds a job before JetStream hands it
+	// to another; it is set when the queue creates the consumer.
+	ackWait time.Duration
+}
+
+// Connect opens url (options pass credentials and TLS through to the
+// client) and makes sure the streams, the consumer and the object store
+// exist. ackWait is the jobs' ack deadline.
+func Connect(ctx context.Context, url string, ackWait time.Duration, opts ...nats.Option) (*Queue, error) {
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("nats %s: %w", url, err)
+	}
+	q, err := setup(ctx, nc, ackWait)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("nats %s: %w", url, err)
+	}
+	return q, nil
+}
+
+func setup(ctx context.Context, nc *nats.Conn, ackWait time.Duration) (*Queue, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: JobsStream, Subjects: []string{JobsSubject},
+		Retention: jetstream.WorkQueuePolicy, Duplicates: time.Hour}); err != nil {
+		return nil, fmt.Errorf("jobs stream: %w", err)
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: ResultsStream, Subjects: []string{resultsPrefix + ">"},
+		Duplicates: time.Hour}); err != nil {
+		return nil, fmt.Errorf("results stream: %w", err)
+	}
+	if _, err := js.CreateOrUpdateConsumer(ctx, JobsStream, jetstream.ConsumerConfig{Durable: Consumer,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait, MaxDeliver: -1}); err != nil {
+		return nil, fmt.Errorf("consumer: %w", err)
+	}
+	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: Bucket})
+	if err != nil {
+		return nil, fmt.Errorf("object store: %w", err)
+	}
+	return &Queue{nc: nc, js: js, obs: obs, ackWait: ackWait}, nil
+}
+
+// Close closes the connection.
+func (q *Queue) Close() { q.nc.Close() }
+
+// PutBlob stores data under its content hash (unless it is there) and
+// returns the hash.
+func (q *Queue) PutBlob(ctx context.Context, data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	name := hex.EncodeToString(sum[:])
+	if _, err := q.obs.GetInfo(ctx, name); err == nil {
+		return name, nil
+	}
+	if _, err := q.obs.PutBytes(ctx, name, data); err != nil {
+		return "", fmt.Errorf("object store put %s: %w", name, err)
+	}
+	return name, nil
+}
+
+// Blob fetches a blob by hash and checks it.
+func (q *Queue) Blob(ctx context.Context, name string) ([]byte, error) {
+	data, err := q.obs.GetBytes(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("object store get %s: %w", name, err)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != name {
+		return nil, fmt.Errorf("object store get %s: content hash mismatch", name)
+	}
+	return data, nil
+}
+
+// Publish sends jobs to the work queue; a job ID already published within
+// the stream's duplicate window is not queued twice.
+func (q *Queue) Publish(ctx context.Context, jobs []Job) error {
+	for _, j := range jobs {
+		b, err := json.Marshal(j)
+		if err != nil {
+			return err
+		}
+		if _, err := q.js.Publish(ctx, JobsSubject, b, jetstream.WithMsgID(j.ID)); err != nil {
+			return fmt.Errorf("publish job %s: %w", j.ID, err)
+		}
+	}
+	return nil
+}
+
+// Results reads the results of sweep from the start of the results stream,
+// calling got once per job ID (a job run twice is counted once) until
+// every ID in want has come, or ctx is done.
+func (q *Queue) Results(ctx context.Context, sweep string, want map[string]bool, got func(id string, data []byte) error) error {
+	cons, err := q.js.OrderedConsumer(ctx, ResultsStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{resultsPrefix + sweep}})
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	defer it.Stop()
+	go func() { <-ctx.Done(); it.Stop() }()
+	seen := map[string]bool{}
+	left := len(want)
+	for left > 0 {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("results: %w", err)
+		}
+		id := m.Headers().Get(jetstream.MsgIDHeader)
+		if seen[id] || !want[id] {
+			continue
+		}
+		seen[id] = true
+		left--
+		if err := got(id, m.Data()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Handler runs a job and returns its result.
+type Handler func(ctx context.Context, j Job) ([]byte, error)
+
+// Work pulls jobs with concurrency handlers at once until ctx is done.
+// A job is acked only after its result is stored in the results stream,
+// so a worker that dies leaves its jobs to be redelivered; a handler error
+// naks the job for a later retry.
+func (q *Queue) Work(ctx context.Context, concurrency int, handle Handler) error {
+	cons, err := q.js.Consumer(ctx, JobsStream, Consumer)
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(concurrency))
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	go func() { <-ctx.Done(); it.Stop() }()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrency)
+	defer wg.Wait()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return fmt.Errorf("worker: %w", err)
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			q.handle(ctx, m, handle)
+		}()
+	}
+}
+
+func (q *Queue) handle(ctx context.Context, m jetstream.Msg, handle Handler) {
+	var j Job
+	if err := json.Unmarshal(m.Data(), &j); err != nil {
+		slog.Error("sweep worker: a malformed job, dropped", "err", err)
+		m.Term()
+		return
+	}
+	slog.Debug("sweep worker: job", "id", j.ID)
+	// Keep the job while it runs longer than the ack deadline.
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		t := time.NewTicker(q.ackWait / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				m.InProgress()
+			case <-stop:
+				return
+			}
+		}
+	}()
+	out, err := handle(ctx, j)
+	if err != nil {
+		slog.Error("sweep worker: job failed, retried later", "job", j.ID, "err", err)
+		m.NakWithDelay(time.Second)
+		return
+	}
+	if _, err := q.js.Publish(ctx, resultsPrefix+j.Sweep, out, jetstream.WithMsgID(j.ID)); err != nil {
+		slog.Error("sweep worker: storing a result", "job", j.ID, "err", err)
+		m.NakWithDelay(time.Second)
+		return
+	}
+	if err := m.DoubleAck(ctx); err != nil {
+		slog.Warn("sweep worker: ack", "job", j.ID, "err", err)
+	}
+}

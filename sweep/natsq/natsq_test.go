@@ -1,0 +1,139 @@
+package natsq
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+func startServer(t *testing.T) string {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	return ns.ClientURL()
+}
+
+// A job published twice is queued once; a job whose first handler fails
+// is retried; every result is collected once; blobs come back by hash.
+func TestQueue(t *testing.T) {
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	q, err := Connect(ctx, url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	h, err := q.PutBlob(ctx, []byte("bars"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h2, _ := q.PutBlob(ctx, []byte("bars")); h2 != h {
+		t.Fatalf("hashes %s %s", h, h2)
+	}
+	if b, err := q.Blob(ctx, h); err != nil || string(b) != "bars" {
+		t.Fatalf("blob %q %v", b, err)
+	}
+	var jobs []Job
+	want := map[string]bool{}
+	for i := range 20 {
+		id := fmt.Sprintf("s-%d", i)
+		jobs = append(jobs, Job{ID: id, Sweep: "s", Payload: []byte(fmt.Sprint(i))})
+		want[id] = true
+	}
+	if err := q.Publish(ctx, append(jobs, jobs[:5]...)); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	runs := map[string]int{}
+	wctx, stop := context.WithCancel(ctx)
+	go q.Work(wctx, 3, func(_ context.Context, j Job) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		runs[j.ID]++
+		if j.ID == "s-7" && runs[j.ID] == 1 {
+			return nil, fmt.Errorf("a passing failure")
+		}
+		return append([]byte("r"), j.Payload...), nil
+	})
+	got := map[string]string{}
+	err = q.Results(ctx, "s", want, func(id string, data []byte) error {
+		if _, dup := got[id]; dup {
+			t.Errorf("result %s twice", id)
+		}
+		got[id] = string(data)
+		return nil
+	})
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range 20 {
+		id := fmt.Sprintf("s-%d", i)
+		if got[id] != fmt.Sprintf("r%d", i) {
+			t.Errorf("%s: result %q", id, got[id])
+		}
+		if n := runs[id]; n != 1 && !(id == "s-7" && n == 2) {
+			t.Errorf("%s ran %d times", id, n)
+		}
+	}
+}
+
+// BenchmarkEmptyJobs measures the queue's own cost: jobs that do nothing,
+// published, pulled by two workers, their results collected.
+func BenchmarkEmptyJobs(b *testing.B) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: b.TempDir(), NoSigs: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns.Start()
+	defer ns.Shutdown()
+	ns.ReadyForConnections(10 * time.Second)
+	ctx := context.Background()
+	q, err := Connect(ctx, ns.ClientURL(), 5*time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for range 2 {
+		w, err := Connect(ctx, ns.ClientURL(), 5*time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer w.Close()
+		go w.Work(wctx, 4, func(context.Context, Job) ([]byte, error) { return []byte("{}"), nil })
+	}
+	const n = 1000
+	for k := 0; b.Loop(); k++ {
+		sweep := fmt.Sprintf("b%d", k)
+		var jobs []Job
+		want := map[string]bool{}
+		for i := range n {
+			id := fmt.Sprintf("%s-%d", sweep, i)
+			jobs = append(jobs, Job{ID: id, Sweep: sweep, Payload: []byte("{}")})
+			want[id] = true
+		}
+		if err := q.Publish(ctx, jobs); err != nil {
+			b.Fatal(err)
+		}
+		if err := q.Results(ctx, sweep, want, func(string, []byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+}
