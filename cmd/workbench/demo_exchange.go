@@ -37,14 +37,16 @@ func demoExchangeTape() *venuefake.Tape {
 		Price: 94000, Tick: 0.01, Lot: 0.00001, MeanGap: 3 * time.Second, QuietEvery: 5})
 }
 
-// demoExchangeFeed starts a local Binance (binancefake) and paper-trades
-// its live trades with `workbench paper --feed binance`, which records the
-// bars it trades on into the demo store; then `workbench store gaps` looks
-// at the recorded series: the quiet minutes are the exchange's own gaps.
-//
-// Seam for the recorder (workbench record, store fill): a step of order 46
-// records from the same kind of server before this one, and `store fill`
-// after the gaps shows that the exchange has nothing for those minutes.
+// demoRecordFor is how long (wall) the demo records before paper trading.
+const demoRecordFor = 2 * time.Second
+
+// demoExchangeFeed starts a local Binance (binancefake) and uses it as a
+// user would the real one: `workbench record` stores its bars for a while,
+// `workbench paper --feed binance` paper-trades its live trades (recording
+// the bars it trades on), `workbench store gaps` shows what the series
+// lacks (the minutes between the two, and minutes without trades, which
+// Binance has no bar for), and `workbench store fill` asks the exchange for
+// them. The series that results is checked against the exchange's klines.
 func demoExchangeFeed(ctx context.Context, d *demoRun) error {
 	srv, err := binancefake.New(binancefake.Options{
 		Markets: []binancefake.Market{{Tape: demoExchangeTape()}},
@@ -59,16 +61,41 @@ func demoExchangeFeed(ctx context.Context, d *demoRun) error {
 	// The fake's market info goes to the demo's own cache, not the user's.
 	restore := setEnvFor("XDG_CACHE_HOME", filepath.Join(d.Dir, "cache"))
 	defer restore()
-	accounts := filepath.Join(d.Dir, "accounts")
 	e := &env{stdin: d.env.stdin, stdout: d.out, stderr: d.env.stderr}
-	err = runPaper(ctx, e, []string{
+	urls := []string{"--rest-url", srv.RESTURL(), "--ws-url", srv.WSURL(), "--store", d.StoreDir}
+
+	fmt.Fprintf(d.out, "\n$ workbench record --fqme %s --period 1m   (for %v)\n", demoExchangeFQME, demoRecordFor)
+	rctx, cancel := context.WithTimeout(ctx, demoRecordFor)
+	err = runRecord(rctx, e, append([]string{"--fqme", demoExchangeFQME, "--period", "1m"}, urls...))
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		return err
+	}
+
+	fmt.Fprintf(d.out, "\n$ workbench paper --strategy sma-cross --fqme %s --period 1m --bars %d\n", demoExchangeFQME, demoExchangeBars)
+	accounts := filepath.Join(d.Dir, "accounts")
+	err = runPaper(ctx, e, append([]string{
 		"--strategy", "sma-cross", "--fqme", demoExchangeFQME, "--period", "1m",
-		"--rest-url", srv.RESTURL(), "--ws-url", srv.WSURL(), "--bars", fmt.Sprint(demoExchangeBars), "--status", "10",
-		"--taker-bps", "10", "--accounts", accounts, "--acct", "exchange", "--store", d.StoreDir,
-	})
+		"--bars", fmt.Sprint(demoExchangeBars), "--status", "10",
+		"--taker-bps", "10", "--accounts", accounts, "--acct", "exchange"}, urls...))
 	if err != nil {
 		return err
 	}
+	gaps := func() error {
+		fmt.Fprintf(d.out, "\n$ workbench store gaps %s --period 1m\n", demoExchangeFQME)
+		return runStoreGaps(ctx, e, []string{demoExchangeFQME, "--period", "1m", "--calendar", "crypto", "--store", d.StoreDir})
+	}
+	if err := gaps(); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "\n$ workbench store fill %s --period 1m\n", demoExchangeFQME)
+	if err := runStoreFill(ctx, e, append([]string{demoExchangeFQME, "--period", "1m", "--calendar", "crypto"}, urls...)); err != nil {
+		return err
+	}
+	if err := gaps(); err != nil {
+		return err
+	}
+	// The audit: what the store holds is what the exchange itself reports.
 	st, err := frames.OpenStore(d.StoreDir)
 	if err != nil {
 		return err
@@ -80,23 +107,17 @@ func demoExchangeFeed(ctx context.Context, d *demoRun) error {
 	if bars.Len() == 0 {
 		return fmt.Errorf("no bar recorded")
 	}
-	first, last := bars.Time[0], bars.Time[bars.Len()-1]
-	fmt.Fprintf(d.out, "recorded %d one-minute bars of %s from %s to %s into %s\n", bars.Len(), demoExchangeFQME,
-		time.Unix(first, 0).UTC().Format(time.RFC3339), time.Unix(last+60, 0).UTC().Format(time.RFC3339), d.StoreDir)
-	fmt.Fprintf(d.out, "\nthe recorded series' gaps (Binance has no bar for a minute without trades):\n")
-	if err := runStoreGaps(ctx, e, []string{demoExchangeFQME, "--period", "1m", "--calendar", "crypto", "--store", d.StoreDir}); err != nil {
-		return err
-	}
-	// The audit: what was recorded is what the exchange itself reports.
-	want := srv.TrueBars(demoExchangeFQME, 60, first, last+60)
+	first, end := bars.Time[0], bars.Time[bars.Len()-1]+60
+	want := srv.TrueBars(demoExchangeFQME, 60, first, end)
 	same := want.Len() == bars.Len()
 	for i := 0; same && i < want.Len(); i++ {
 		same = want.At(i) == bars.At(i)
 	}
 	if !same {
-		return fmt.Errorf("the recorded bars (%d) differ from the exchange's klines (%d) over the same span", bars.Len(), want.Len())
+		return fmt.Errorf("the stored bars (%d) differ from the exchange's klines (%d) from %d to %d", bars.Len(), want.Len(), first, end)
 	}
-	fmt.Fprintf(d.out, "\nthe %d recorded bars equal the exchange's own klines over the span: the gaps are minutes without trades\n", bars.Len())
+	fmt.Fprintf(d.out, "\nthe %d stored bars of %s from %s to %s equal the exchange's own klines: the gaps left are minutes without trades\n",
+		bars.Len(), demoExchangeFQME, time.Unix(first, 0).UTC().Format(time.RFC3339), time.Unix(end, 0).UTC().Format(time.RFC3339))
 	return nil
 }
 
