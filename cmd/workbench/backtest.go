@@ -100,6 +100,11 @@ func (o *backtestOpts) market(fqme string) (mkt.MktPair, error) {
 		return p, usagef("--fqme %q: %v", fqme, err)
 	}
 	syntheticTicks(&p)
+	return p, o.overrideTicks(&p)
+}
+
+// overrideTicks sets p's ticks given by --price-tick and --size-tick.
+func (o *backtestOpts) overrideTicks(p *mkt.MktPair) error {
 	for _, t := range []struct {
 		name, v string
 		dst     *decimal.Decimal
@@ -109,11 +114,11 @@ func (o *backtestOpts) market(fqme string) (mkt.MktPair, error) {
 		}
 		x, err := decimal.NewFromString(t.v)
 		if err != nil || x.Sign() <= 0 {
-			return p, usagef("%s %q: want a positive number", t.name, t.v)
+			return usagef("%s %q: want a positive number", t.name, t.v)
 		}
 		*t.dst = x
 	}
-	return p, nil
+	return nil
 }
 
 // syntheticTicks gives the demo's synthetic markets the generator's price

@@ -40,7 +40,7 @@ func TestCommandErrorsNameTheirCause(t *testing.T) {
 		{[]string{"live", "x.y", "--period", "1m", "--bars", "0"}, 2, []string{"--bars 0"}},
 		{[]string{"live", "x.y", "--period", "1m", "--poll", "0s"}, 2, []string{"--poll 0s"}},
 		{[]string{"live", "x.y", "--period", "1m", "--every", "-1s"}, 2, []string{"--every -1s"}},
-		{[]string{"live", "x.y", "--period", "1m", "--feed", "kraken"}, 2, []string{"--feed", `"kraken"`}},
+		{[]string{"live", "x.y", "--period", "1m", "--feed", "nasdaq"}, 2, []string{"--feed", `"nasdaq"`}},
 		{[]string{"live", "x.y", "--period", "1m", "--no-browser"}, 1, []string{"x.y", "1m", "not found"}},
 
 		{[]string{"demo", "out"}, 2, []string{`"out"`, "-o"}},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -31,13 +32,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "paper trading", "charts", "notebook report"} {
+	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "paper trading", "exchange feed", "charts", "notebook report"} {
 		if !strings.Contains(stdout, "== "+step+" ==") {
 			t.Errorf("demo output lacks step %q", step)
 		}
 	}
 
 	checkDemoPaper(t, dir, stdout)
+	checkDemoExchange(t, dir, stdout)
 
 	st, err := frames.OpenStore(filepath.Join(dir, "store"))
 	if err != nil {
@@ -213,7 +215,7 @@ func checkDemoOutputs(t *testing.T, dir, fqme, calendar string, bars *frames.OHL
 func checkDemoPaper(t *testing.T, dir, stdout string) {
 	t.Helper()
 	step := stdout[strings.Index(stdout, "== paper trading =="):]
-	step = step[:strings.Index(step, "== charts ==")]
+	step = step[:strings.Index(step, "\n== ")] // up to the next step
 	var printed []string
 	for _, line := range strings.Split(step, "\n") {
 		if f := strings.Fields(line); len(f) > 5 && f[0] == "fill" {
@@ -239,5 +241,47 @@ func checkDemoPaper(t *testing.T, dir, stdout string) {
 	}
 	if !net.IsZero() && !strings.Contains(step, "open position   btcusdt.spot.synthetic "+net.String()+" at") {
 		t.Errorf("ledger nets %s, statistics say:\n%s", net, step)
+	}
+}
+
+// checkDemoExchange: the demo's exchange step recorded, paper-traded and
+// filled one series from its fake Binance, and the store holds exactly the
+// fake's true bars (its tape, bucketed, no bar for a quiet minute) over the
+// series' span; its output shows each command's part.
+func checkDemoExchange(t *testing.T, dir, stdout string) {
+	t.Helper()
+	st, err := frames.OpenStore(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Read(demoExchangeFQME, 60)
+	if err != nil {
+		t.Fatalf("exchange step: %v", err)
+	}
+	first, end := got.Time[0], got.Time[got.Len()-1]+60
+	want := demoExchangeTape().Bars(60, first, end, false)
+	if want.Len() != got.Len() || got.Len() <= demoExchangeBars {
+		t.Fatalf("exchange step: %d bars stored, the tape has %d in [%d, %d); want more than the paper session's %d",
+			got.Len(), want.Len(), first, end, demoExchangeBars)
+	}
+	for i := range want.Len() {
+		if got.At(i) != want.At(i) {
+			t.Fatalf("exchange step bar %d: stored %+v, the tape's %+v", i, got.At(i), want.At(i))
+		}
+	}
+	if (end-first)/60 == int64(got.Len()) {
+		t.Fatalf("no quiet minute in the span: the gap report shows nothing")
+	}
+	sec := stdout[strings.Index(stdout, "== exchange feed =="):]
+	sec = sec[:strings.Index(sec, "\n== ")]
+	for _, w := range []string{
+		"$ workbench record", demoExchangeFQME + ": +",
+		fmt.Sprintf("(%d bars)", demoExchangeBars),
+		"$ workbench store fill", "the exchange does not have (no trades)",
+		fmt.Sprintf("the %d stored bars of %s", got.Len(), demoExchangeFQME),
+	} {
+		if !strings.Contains(sec, w) {
+			t.Errorf("exchange step output lacks %q:\n%s", w, sec)
+		}
 	}
 }

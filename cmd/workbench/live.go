@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math"
 	"strings"
 	"time"
@@ -16,10 +17,12 @@ import (
 
 func init() {
 	register(&command{
-		name:    "live",
-		usage:   "live F[,F…] --period P [--feed synthetic [--every DUR]] [--bars N] [--poll DUR] [--addr 127.0.0.1:PORT] [--no-browser]",
-		summary: "a live chart window in the browser (127.0.0.1, token-protected) that draws new bars as they reach the store or come from the synthetic generator; drag pans, the wheel zooms, r resets",
-		run:     runLive,
+		name:  "live",
+		usage: "live F[,F…] --period P [--feed synthetic [--every DUR] | --feed binance|kraken [--rest-url U] [--ws-url U]] [--bars N] [--poll DUR] [--addr 127.0.0.1:PORT] [--no-browser]",
+		summary: "a live chart window in the browser (127.0.0.1, token-protected) that draws new bars as they reach the store, come from the synthetic generator, " +
+			"or form from an exchange's trades (--feed binance|kraken, also picked by the fqme's venue token: the stored history first, then the forming bar " +
+			"redrawn as each trade arrives); drag pans, the wheel zooms, r resets",
+		run: runLive,
 	})
 }
 
@@ -32,12 +35,13 @@ func runLive(ctx context.Context, e *env, args []string) error {
 	poll := fs.Duration("poll", 2*time.Second, "how often to look for new bars in the store")
 	addr := fs.String("addr", "127.0.0.1:0", "loopback `ADDR`ess to serve on (port 0 picks a free one)")
 	noBrowser := fs.Bool("no-browser", false, "print the URL instead of opening a browser")
-	feed := fs.String("feed", "", "where new bars come from: the store (default) or synthetic (the demo generator, one bar per --every)")
+	vf := addVenueFlags(fs)
 	every := fs.Duration("every", time.Second, "wall time between synthetic bars")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
+	feed := &vf.feed
 	var names []string
 	for _, p := range pos {
 		for _, f := range strings.Split(p, ",") {
@@ -57,8 +61,22 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		return usagef("--poll %v: must be positive", *poll)
 	case *every <= 0:
 		return usagef("--every %v: must be positive", *every)
-	case *feed != "" && *feed != "synthetic":
-		return usagef("live --feed %q: want synthetic (or no --feed for the store)", *feed)
+	}
+	var venue feeds.Venue
+	if *feed != "" && *feed != "synthetic" {
+		name, fqs, err := vf.venueFQMEs(names)
+		if err != nil {
+			return err
+		}
+		if venue, err = e.openVenue(vf, name); err != nil {
+			return fmt.Errorf("--feed: %w", err)
+		}
+		names = fqs
+		for _, fq := range names {
+			if _, err := venue.Market(ctx, fq); err != nil {
+				return fmt.Errorf("live: %w", err)
+			}
+		}
 	}
 	store, err := frames.OpenStore(e.storeDir())
 	if err != nil {
@@ -75,6 +93,8 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		case err == nil:
 		case *feed == "synthetic" && errors.Is(err, frames.ErrNotFound):
 			f = nil
+		case venue != nil && errors.Is(err, frames.ErrNotFound):
+			f = frames.New(period.secs, 0) // nothing stored yet: the exchange's bars only
 		default:
 			return fmt.Errorf("live %s: %w", fq, err)
 		}
@@ -105,6 +125,9 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer l.Close()
+	if venue != nil {
+		return liveVenue(ctx, e.stdout, l, venue, names, period.secs)
+	}
 	if *feed == "synthetic" {
 		fmt.Fprintf(e.stdout, "streaming synthetic %s bars of %s, one every %v; Ctrl-C stops\n",
 			frames.FormatPeriod(period.secs), strings.Join(names, ", "), *every)
@@ -186,4 +209,41 @@ func syntheticHistory(fq string, period int64, stored *frames.OHLCV, nbars int, 
 		}
 		f.Add(b.Time, b.Open, b.High, b.Low, b.Close, b.Volume)
 	}
+}
+
+// liveVenue draws the exchange's bars of names as its trades form them:
+// the forming bar is redrawn on every trade, and a closed bar is drawn
+// once more as it closed (the last trades of its minute may come after a
+// later one's). A line per market tells the forming bar at most once a
+// second.
+func liveVenue(ctx context.Context, w io.Writer, l *plots.Live, venue feeds.Venue, names []string, period int64) error {
+	vb, err := newVenueBars(names, period, venue.EmptyBars(), venueGrace)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "streaming %s trades of %s into %s bars; Ctrl-C stops\n", venue.Name(), strings.Join(names, ", "), frames.FormatPeriod(period))
+	told := map[string]time.Time{}
+	untold := map[string]feeds.BarEvent{}
+	tell := func() {
+		for fq, b := range untold {
+			if now := time.Now(); now.Sub(told[fq]) >= time.Second {
+				told[fq] = now
+				delete(untold, fq)
+				fmt.Fprintf(w, "forming %s %s o %g h %g l %g c %g v %g\n", fq, time.Unix(b.Bar.Time, 0).UTC().Format(time.RFC3339),
+					b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close, b.Bar.Volume)
+			}
+		}
+	}
+	onForming := func(b feeds.BarEvent) error {
+		untold[b.FQME] = b
+		tell()
+		return l.Append(b.FQME, b.Bar)
+	}
+	onBar := func(b feeds.BarEvent) (bool, error) { return false, l.Append(b.FQME, b.Bar) }
+	onStatus := func(st feeds.Status) {
+		if st.Kind == feeds.Disconnected {
+			fmt.Fprintf(w, "feed disconnected (%v): reconnecting\n", st.Err)
+		}
+	}
+	return venueStream(ctx, venue, vb, 100*time.Millisecond, venueHooks{forming: onForming, bar: onBar, status: onStatus, tick: tell})
 }

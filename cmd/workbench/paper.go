@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,10 +24,12 @@ import (
 func init() {
 	register(&command{
 		name: "paper",
-		usage: "paper FILE.go|--strategy NAME [--set k=v] --feed synthetic --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
-			"[--start T] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid]",
+		usage: "paper FILE.go|--strategy NAME [--set k=v] [--feed synthetic|binance|kraken] --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
+			"[--start T] [--rest-url U] [--ws-url U] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid] [--json]",
 		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed (synthetic: bars from --start, " +
-			"default now, one period per --every); each closed bar is " +
+			"default now, one period per --every; binance or kraken, also picked by the fqme's venue token: the exchange's trades " +
+			"made into bars by exchange time, with the market's real tick, lot and minimum notional, and the bars traded on " +
+			"appended to the store, so that a backtest --from START --to END replays the session's fills); each closed bar is " +
 			"matched by the paper clearing engine, fills print as they happen and go to the ledger trades_paper_<acct>.toml " +
 			"and account.paper.<acct>.toml in the accounts folder (see `workbench account paper.<acct>`); " +
 			"Ctrl-C or --bars N stops and prints the session's statistics",
@@ -43,7 +48,8 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	strategy := fs.String("strategy", "", "built-in strategy `NAME` ("+strings.Join(paper.BuiltinStrategies(), ", ")+")")
 	var sets listFlag
 	fs.Var(&sets, "set", "set a strategy parameter, `name=value` (repeatable)")
-	feed := fs.String("feed", "", "where bars come from: synthetic (the demo generator, one bar per --every)")
+	vf := addVenueFlags(fs)
+	asJSON := fs.Bool("json", false, "print the session's result as JSON at the stop (as backtest --json; the progress goes to stderr)")
 	fqmes := fs.String("fqme", "", "market(s) to trade, comma-separated `F[,F...]`")
 	period := periodFlag{secs: 60}
 	fs.Var(&period, "period", "bar `P`eriod of the feed: 1m, 1h, 1d")
@@ -60,10 +66,6 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	switch {
-	case *feed == "":
-		return usagef("paper: --feed is required (synthetic)")
-	case *feed != "synthetic":
-		return usagef("paper --feed %q: want synthetic (the only feed so far)", *feed)
 	case *fqmes == "":
 		return usagef("paper: --fqme is required")
 	case period.secs <= 0:
@@ -77,15 +79,45 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	case *acct == "" || strings.ContainsAny(*acct, `/\._ `):
 		return usagef("paper --acct %q: want a name without / \\ . _ or spaces", *acct)
 	}
+	var venue feeds.Venue
+	markets := strings.Split(*fqmes, ",")
+	for i := range markets {
+		markets[i] = strings.TrimSpace(markets[i])
+	}
+	if vf.feed != "synthetic" {
+		for _, fq := range markets {
+			if strings.HasSuffix(strings.ToLower(fq), ".synthetic") {
+				return usagef("paper --feed %q: %s is a market of the demo generator (--feed synthetic)", vf.feed, fq)
+			}
+		}
+		name, fqs, err := vf.venueFQMEs(markets)
+		if err != nil {
+			return usagef("paper: %v (or --feed synthetic)", err)
+		}
+		if venue, err = e.openVenue(vf, name); err != nil {
+			return fmt.Errorf("--feed: %w", err)
+		}
+		markets = fqs
+	}
+	out := e.stdout
+	if *asJSON {
+		out = e.stderr
+	}
 	strat, err := chooseStrategy(ctx, e, pos, *strategy, sets)
 	if err != nil {
 		return err
+	}
+	if venue != nil && *start != "" {
+		return usagef("paper --start: only with --feed synthetic (an exchange's bars start now)")
 	}
 	startT, err := parseTimeFlag("--start", *start, time.Now().Unix())
 	if err != nil {
 		return err
 	}
 	startT = startT / period.secs * period.secs
+	if venue != nil {
+		startT = 0 // the first whole bar the exchange closes
+	}
 	cfg, err := opts.config()
 	if err != nil {
 		return err
@@ -116,8 +148,21 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("paper: %w", err)
 	}
 	var gens []*feeds.Synthetic
-	for _, fq := range strings.Split(*fqmes, ",") {
-		fq = strings.TrimSpace(fq)
+	for _, fq := range markets {
+		if venue != nil {
+			// The exchange's own tick, lot and minimum notional (the flags
+			// may still override the ticks).
+			pair, err := venue.Market(ctx, fq)
+			if err != nil {
+				return fmt.Errorf("paper: %w", err)
+			}
+			if err := opts.overrideTicks(&pair); err != nil {
+				return err
+			}
+			book.markets = append(book.markets, pair)
+			cfg.Series = append(cfg.Series, paper.Series{Market: pair})
+			continue
+		}
 		pair, err := opts.market(fq)
 		if err != nil {
 			return err
@@ -143,33 +188,32 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	sess, err := paper.NewSession(cfg, period.secs, startT, strat)
-	if err != nil {
-		return err
-	}
 	// The account file is rebuilt from the ledger, the source of truth,
 	// whatever state a crash left it in.
 	if err := book.save(nil); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "paper trading %s on synthetic %s bars from %s, one every %v; ledger %s; Ctrl-C stops\n",
-		*fqmes, frames.FormatPeriod(period.secs), time.Unix(startT, 0).UTC().Format(time.RFC3339), *every, book.ledger.Path)
-	if len(cfg.Opening) > 0 {
-		fmt.Fprintf(e.stdout, "resuming with %d transactions from the ledger: cash %.2f\n", len(cfg.Opening), sess.Cash())
-		for _, p := range book.markets {
-			if pos := sess.Position(p.FQME()); pos != 0 {
-				fmt.Fprintf(e.stdout, "  position %s %g\n", p.FQME(), pos)
-			}
+	var sess *paper.Session
+	if venue != nil {
+		run := paperVenueRun{venue: venue, markets: book.markets, period: period.secs, start: startT, cfg: cfg, strat: strat,
+			book: book, store: e.storeDir(), nbars: *nbars, statusEvery: *statusEvery, w: out}
+		sess, err = untilDone(ctx, "paper", func() (*paper.Session, error) { return run.run(ctx) })
+	} else {
+		if sess, err = paper.NewSession(cfg, period.secs, startT, strat); err != nil {
+			return err
 		}
+		fmt.Fprintf(out, "paper trading %s on synthetic %s bars from %s, one every %v; ledger %s; Ctrl-C stops\n",
+			*fqmes, frames.FormatPeriod(period.secs), time.Unix(startT, 0).UTC().Format(time.RFC3339), *every, book.ledger.Path)
+		printResume(out, sess, book, len(cfg.Opening))
+		_, err = untilDone(ctx, "paper", func() (struct{}, error) {
+			return struct{}{}, streamSynthetic(ctx, out, sess, book, gens, *every, *nbars, *statusEvery)
+		})
 	}
-	_, err = untilDone(ctx, "paper", func() (struct{}, error) {
-		return struct{}{}, streamSynthetic(ctx, e.stdout, sess, book, gens, *every, *nbars, *statusEvery)
-	})
 	if err != nil {
 		return skipHint(err)
 	}
-	if sess.Bars() == 0 {
-		fmt.Fprintln(e.stdout, "no bar came: nothing traded")
+	if sess == nil || sess.Bars() == 0 {
+		fmt.Fprintln(out, "no bar came: nothing traded")
 		return nil
 	}
 	res, err := sess.Close()
@@ -179,8 +223,145 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	if err := book.save(sess.Transactions()); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\naccount %s.%s\n", paperBroker, *acct)
-	return res.WriteText(e.stdout)
+	if venue != nil {
+		fmt.Fprintf(out, "\nreplay: workbench backtest %s --fqme %s --period %s --from %s --to %s%s\n", strategyArg(pos, *strategy, sets),
+			strings.Join(markets, ","), frames.FormatPeriod(period.secs), isoSecs(res.Start), isoSecs(res.End), tickArgs(book.markets))
+	}
+	if *asJSON {
+		return res.WriteJSON(e.stdout)
+	}
+	fmt.Fprintf(out, "\naccount %s.%s\n", paperBroker, *acct)
+	return res.WriteText(out)
+}
+
+// printResume tells what a resumed session starts from.
+func printResume(w io.Writer, sess *paper.Session, book *paperBook, opening int) {
+	if opening == 0 {
+		return
+	}
+	fmt.Fprintf(w, "resuming with %d transactions from the ledger: cash %.2f\n", opening, sess.Cash())
+	for _, p := range book.markets {
+		if pos := sess.Position(p.FQME()); pos != 0 {
+			fmt.Fprintf(w, "  position %s %g\n", p.FQME(), pos)
+		}
+	}
+}
+
+// strategyArg is the strategy and its parameters as a command line names them.
+func strategyArg(files []string, name string, sets []string) string {
+	s := "--strategy " + name
+	if len(files) > 0 {
+		s = files[0]
+	}
+	for _, kv := range sets {
+		s += " --set " + kv
+	}
+	return s
+}
+
+// isoSecs formats epoch ns as RFC 3339 to the second.
+func isoSecs(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339) }
+
+// tickArgs are the backtest flags giving the markets' ticks, when all
+// markets share them (a backtest takes one --price-tick for all).
+func tickArgs(ms []mkt.MktPair) string {
+	for _, m := range ms[1:] {
+		if !m.PriceTick.Equal(ms[0].PriceTick) || !m.SizeTick.Equal(ms[0].SizeTick) {
+			return ""
+		}
+	}
+	return fmt.Sprintf(" --price-tick %s --size-tick %s", ms[0].PriceTick, ms[0].SizeTick)
+}
+
+// paperVenueRun is a paper session on an exchange's live trades.
+type paperVenueRun struct {
+	venue       feeds.Venue
+	markets     []mkt.MktPair
+	period      int64
+	start       int64 // the first bar may open no earlier (s)
+	cfg         paper.BacktestConfig
+	strat       paper.Strategy
+	book        *paperBook
+	store       string
+	nbars       int
+	statusEvery int
+	w           io.Writer
+}
+
+// venueGrace is how long after a bar's close (exchange time) trades of it
+// may still arrive before it is handed on.
+const venueGrace = 2 * time.Second
+
+// run streams until ctx is done or nbars bars (of the first market) were
+// traded, and returns the session (nil if no bar came). Every bar handed
+// to the session is appended to the store first, so a backtest over the
+// stored bars sees what the session saw.
+func (r *paperVenueRun) run(ctx context.Context) (*paper.Session, error) {
+	fqmes := make([]string, len(r.markets))
+	for i, m := range r.markets {
+		fqmes[i] = m.FQME()
+	}
+	vb, err := newVenueBars(fqmes, r.period, r.venue.EmptyBars(), venueGrace)
+	if err != nil {
+		return nil, err
+	}
+	store, err := frames.OpenStore(r.store)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range r.markets {
+		fmt.Fprintf(r.w, "market %s: tick %s lot %s min notional %s\n", m.FQME(), m.PriceTick, m.SizeTick, m.MinNotional)
+	}
+	fmt.Fprintf(r.w, "paper trading %s on %s trades in %s bars (the first whole bar from now); ledger %s; bars to %s; Ctrl-C stops\n",
+		strings.Join(fqmes, ", "), r.venue.Name(), frames.FormatPeriod(r.period), r.book.ledger.Path, store.Dir())
+	var sess *paper.Session
+	n := 0
+	var status []string
+	onBar := func(b feeds.BarEvent) (bool, error) {
+		if b.Bar.Time < r.start {
+			return false, nil
+		}
+		if sess == nil {
+			if sess, err = paper.NewSession(r.cfg, r.period, b.Bar.Time, r.strat); err != nil {
+				return true, err
+			}
+			printResume(r.w, sess, r.book, len(r.cfg.Opening))
+		}
+		f := frames.New(r.period, 1)
+		f.Add(b.Bar.Time, b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close, b.Bar.Volume)
+		if _, err := store.Append(b.FQME, f); err != nil {
+			return true, fmt.Errorf("paper: %w", err)
+		}
+		if err := sess.Push(b); err != nil {
+			return true, err
+		}
+		if err := r.book.printFills(r.w, sess); err != nil {
+			return true, err
+		}
+		status = append(status, fmt.Sprintf("%s close %g vol %g pos %g", b.FQME, b.Bar.Close, b.Bar.Volume, sess.Position(b.FQME)))
+		if b.FQME != fqmes[len(fqmes)-1] {
+			return false, nil
+		}
+		n++
+		if n%r.statusEvery == 0 {
+			fmt.Fprintf(r.w, "bar %s %s | cash %.2f equity %.2f\n", time.Unix(b.Bar.Time, 0).UTC().Format(time.RFC3339),
+				strings.Join(status, ", "), sess.Cash(), sess.Equity())
+		}
+		status = status[:0]
+		return r.nbars > 0 && n >= r.nbars, nil
+	}
+	onStatus := func(st feeds.Status) {
+		switch st.Kind {
+		case feeds.Disconnected:
+			fmt.Fprintf(r.w, "feed disconnected (%v): reconnecting; trades until then may be missing from the bars\n", st.Err)
+		case feeds.TradeGap:
+			fmt.Fprintf(r.w, "feed %s: trades %d..%d missed (%s to %s): those bars lack them\n", st.FQME, st.FromID, st.ToID,
+				isoSecs(st.From), isoSecs(st.To))
+		}
+	}
+	err = venueStream(ctx, r.venue, vb, 100*time.Millisecond, venueHooks{bar: onBar, status: onStatus})
+	fmt.Fprintln(r.w, "stopped")
+	return sess, err
 }
 
 // streamSynthetic pushes the generators' bars into the session, one bar
@@ -220,26 +401,35 @@ func streamSynthetic(ctx context.Context, w io.Writer, sess *paper.Session, book
 			status = append(status, fmt.Sprintf("%s close %g pos %g", fq, pending[i].Close, sess.Position(fq)))
 			pending[i] = g.Next()
 		}
-		if fills := sess.Fills(); len(fills) > 0 {
-			// A fill is printed once it is in the ledger on disk.
-			txs := sess.Transactions()
-			unsaved := book.saved
-			if err := book.save(txs); err != nil {
-				return err
-			}
-			for _, tx := range txs[unsaved:] {
-				side := "buy"
-				if tx.Size.Sign() < 0 {
-					side = "sell"
-				}
-				fmt.Fprintf(w, "fill %s %s %s %s %s @ %s fee %s\n", book.tid(tx), tx.Time.Format(time.RFC3339),
-					side, tx.Size.Abs(), tx.FQME, tx.Price, tx.Cost)
-			}
+		if err := book.printFills(w, sess); err != nil {
+			return err
 		}
 		if (n+1)%statusEvery == 0 {
 			fmt.Fprintf(w, "bar %s %s | cash %.2f equity %.2f\n", time.Unix(first, 0).UTC().Format(time.RFC3339),
 				strings.Join(status, ", "), sess.Cash(), sess.Equity())
 		}
+	}
+	return nil
+}
+
+// printFills books the session's new fills in the ledger and then prints
+// them: a fill is printed once it is on disk.
+func (b *paperBook) printFills(w io.Writer, sess *paper.Session) error {
+	if len(sess.Fills()) == 0 {
+		return nil
+	}
+	txs := sess.Transactions()
+	unsaved := b.saved
+	if err := b.save(txs); err != nil {
+		return err
+	}
+	for _, tx := range txs[unsaved:] {
+		side := "buy"
+		if tx.Size.Sign() < 0 {
+			side = "sell"
+		}
+		fmt.Fprintf(w, "fill %s %s %s %s %s @ %s fee %s\n", b.tid(tx), tx.Time.Format(time.RFC3339),
+			side, tx.Size.Abs(), tx.FQME, tx.Price, tx.Cost)
 	}
 	return nil
 }
@@ -328,4 +518,189 @@ func (b *paperBook) save(txs []paper.Transaction) error {
 		return fmt.Errorf("paper: %w", err)
 	}
 	return nil
+}
+
+// venueBars turns a venue's live trades into the closed bars of a period,
+// one feeds.Sampler per market, bucketed by exchange time. A bar is
+// released once every market's sampler has passed its close, in order of
+// close and then of the markets given, as a backtest replays them. The
+// exchange's time between trades is the wall clock plus the skew the last
+// trade showed (exchange time less receive time), less grace for trades
+// still in flight, so a quiet market's bars close on time however fast the
+// venue's clock runs. The first bucket is partial (the stream began within
+// it): its bars are dropped. Not safe for concurrent use.
+type venueBars struct {
+	fqmes    []string
+	samplers []*feeds.Sampler
+	pns      int64 // period in ns
+	grace    int64 // ns
+
+	skew    int64 // exchange ns less receive ns of the last trade
+	started bool
+	whole   int64            // bars opening before it (s) are partial
+	pending []feeds.BarEvent // closed, not yet released
+}
+
+// newVenueBars prepares the samplers of fqmes under the venue's empty-bar rule.
+func newVenueBars(fqmes []string, period int64, empty feeds.EmptyBars, grace time.Duration) (*venueBars, error) {
+	vb := &venueBars{fqmes: fqmes, pns: period * 1e9, grace: int64(grace)}
+	for _, fq := range fqmes {
+		s, err := feeds.NewSampler(fq, period, empty)
+		if err != nil {
+			return nil, err
+		}
+		vb.samplers = append(vb.samplers, s)
+	}
+	return vb, nil
+}
+
+// trade applies one trade received at recv (wall ns) and returns its
+// market's forming bar.
+func (vb *venueBars) trade(t feeds.Trade, recv int64) (feeds.BarEvent, bool) {
+	i := slices.Index(vb.fqmes, t.FQME)
+	if i < 0 {
+		return feeds.BarEvent{}, false
+	}
+	if t.Recv == 0 {
+		t.Recv = recv
+	}
+	vb.skew = t.Time - t.Recv
+	if !vb.started {
+		vb.started = true
+		vb.whole = (t.Time/vb.pns + 1) * vb.pns / 1e9
+	}
+	vb.keep(vb.samplers[i].Add(t))
+	return vb.samplers[i].Forming()
+}
+
+func (vb *venueBars) keep(bars []feeds.BarEvent) {
+	for _, b := range bars {
+		if b.Bar.Time >= vb.whole {
+			vb.pending = append(vb.pending, b)
+		}
+	}
+}
+
+// exchangeNow is the venue's time at wall ns now, as the trades tell it.
+func (vb *venueBars) exchangeNow(now int64) int64 { return now + vb.skew }
+
+// release advances every sampler to the venue's time at wall ns now (less
+// the grace) and returns the bars closed by then, in replay order.
+func (vb *venueBars) release(now int64) []feeds.BarEvent {
+	if !vb.started {
+		return nil
+	}
+	cut := vb.exchangeNow(now) - vb.grace
+	for _, s := range vb.samplers {
+		vb.keep(s.Advance(cut))
+	}
+	rank := func(fq string) int { return slices.Index(vb.fqmes, fq) }
+	slices.SortStableFunc(vb.pending, func(a, b feeds.BarEvent) int {
+		if a.Time != b.Time {
+			return cmp.Compare(a.Time, b.Time)
+		}
+		return cmp.Compare(rank(a.FQME), rank(b.FQME))
+	})
+	n := 0
+	for n < len(vb.pending) && vb.pending[n].Time <= cut {
+		n++
+	}
+	out := slices.Clone(vb.pending[:n])
+	vb.pending = slices.Delete(vb.pending, 0, n)
+	return out
+}
+
+// venueHooks are what venueStream tells; nil ones are not called.
+type venueHooks struct {
+	// forming gets a market's forming bar each time a trade revises it.
+	forming func(feeds.BarEvent) error
+	// bar gets each released closed bar; stop ends the stream.
+	bar func(feeds.BarEvent) (stop bool, err error)
+	// status gets the feed's connection news.
+	status func(feeds.Status)
+	// tick runs every tick, after the bars it released.
+	tick func()
+}
+
+// venueStream runs venue's live trades of vb's markets through vb until
+// ctx is done or a hook says stop. tick is how often (wall) bars are
+// released without a trade. At the end the bars closed by then are
+// released too.
+func venueStream(ctx context.Context, venue feeds.Venue, vb *venueBars, tick time.Duration, h venueHooks) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan feeds.Event, 1024)
+	done := make(chan error, 1)
+	feed := venue.Feed(feeds.Subscription{FQMEs: vb.fqmes, Trades: true})
+	go func() {
+		done <- feed.Stream(sctx, func(ev feeds.Event) error {
+			select {
+			case events <- ev:
+				return nil
+			case <-sctx.Done():
+				return sctx.Err()
+			}
+		})
+	}()
+	// Stopping: the feed ends first, so no trade is half applied.
+	stop := func() error {
+		cancel()
+		err := <-done
+		if errors.Is(err, context.Canceled) {
+			err = nil
+		}
+		return err
+	}
+	emit := func(now int64) (bool, error) {
+		for _, b := range vb.release(now) {
+			if s, err := h.bar(b); err != nil || s {
+				return true, err
+			}
+		}
+		return false, nil
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := stop(); err != nil {
+				return err
+			}
+			_, err := emit(time.Now().UnixNano())
+			return err
+		case err := <-done:
+			if ctx.Err() != nil { // stopped: the feed saw it first
+				if errors.Is(err, context.Canceled) {
+					err = nil
+				}
+				_, e := emit(time.Now().UnixNano())
+				return errors.Join(err, e)
+			}
+			if err == nil {
+				err = fmt.Errorf("%s feed: ended", venue.Name())
+			}
+			return err
+		case ev := <-events:
+			switch ev.Kind {
+			case feeds.KindTrade:
+				if f, ok := vb.trade(ev.Trade, time.Now().UnixNano()); ok && h.forming != nil {
+					if err := h.forming(f); err != nil {
+						return errors.Join(err, stop())
+					}
+				}
+			case feeds.KindStatus:
+				if h.status != nil {
+					h.status(ev.Status)
+				}
+			}
+		case <-t.C:
+			if s, err := emit(time.Now().UnixNano()); err != nil || s {
+				return errors.Join(err, stop())
+			}
+			if h.tick != nil {
+				h.tick()
+			}
+		}
+	}
 }

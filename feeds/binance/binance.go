@@ -74,12 +74,18 @@ type Venue struct {
 	rest *restClient
 	opts Options
 
+	cacheDir string
+
 	mu      sync.Mutex
-	markets map[string]mkt.MktPair // canonical fqme → market
+	markets map[string]mkt.MktPair // canonical fqme → market, resolved this run
 }
 
-// New returns the venue reached through cfg. cfg.CacheDir is not used
-// yet: market info is cached in memory for the venue's lifetime.
+// marketMaxAge is how long market info cached on disk is trusted.
+const marketMaxAge = 24 * time.Hour
+
+// New returns the venue reached through cfg. Market info is cached on
+// disk in cfg.CacheDir (see feeds.CachedMarket) and, once resolved, in
+// memory for the venue's lifetime.
 func New(cfg feeds.VenueConfig, opts Options) *Venue {
 	if opts.HTTP == nil {
 		opts.HTTP = &http.Client{Timeout: 30 * time.Second}
@@ -115,7 +121,7 @@ func New(cfg feeds.VenueConfig, opts Options) *Venue {
 	if rest == "" {
 		rest = DefaultRESTURL
 	}
-	return &Venue{ws: ws, rest: newRESTClient(rest, opts), opts: opts, markets: map[string]mkt.MktPair{}}
+	return &Venue{ws: ws, rest: newRESTClient(rest, opts), opts: opts, cacheDir: cfg.CacheDir, markets: map[string]mkt.MktPair{}}
 }
 
 // Name returns "binance".
@@ -193,18 +199,43 @@ func (v *Venue) Market(ctx context.Context, fqme string) (mkt.MktPair, error) {
 	if ok {
 		return m, nil
 	}
-	var info exchangeInfo
-	if err := v.rest.getJSON(ctx, "/api/v3/exchangeInfo", query("symbol", sym), &info); err != nil {
-		return mkt.MktPair{}, err
-	}
-	m, err = info.market(sym)
+	m, err = feeds.CachedMarket(ctx, v.cacheDir, Name, canon, time.Now(), marketMaxAge, func(ctx context.Context) ([]mkt.MktPair, error) {
+		return v.fetchMarket(ctx, sym)
+	})
 	if err != nil {
-		return mkt.MktPair{}, fmt.Errorf("binance exchangeInfo %s: %w", sym, err)
+		return mkt.MktPair{}, err
 	}
 	v.mu.Lock()
 	v.markets[canon] = m
 	v.mu.Unlock()
 	return m, nil
+}
+
+// fetchMarket asks exchangeInfo for sym alone (the whole list is megabytes
+// and weighs 20) and returns it beside the other markets the disk cache
+// already holds, so the cache file grows by market instead of being
+// replaced by one.
+func (v *Venue) fetchMarket(ctx context.Context, sym string) ([]mkt.MktPair, error) {
+	var info exchangeInfo
+	if err := v.rest.getJSON(ctx, "/api/v3/exchangeInfo", query("symbol", sym), &info); err != nil {
+		return nil, err
+	}
+	m, err := info.market(sym)
+	if err != nil {
+		return nil, fmt.Errorf("binance exchangeInfo %s: %w", sym, err)
+	}
+	out := []mkt.MktPair{m}
+	if v.cacheDir == "" {
+		return out, nil
+	}
+	if c, err := feeds.LoadMarkets(v.cacheDir, Name); err == nil {
+		for fq, old := range c.Markets {
+			if fq != m.FQME() {
+				out = append(out, old)
+			}
+		}
+	}
+	return out, nil
 }
 
 type exchangeInfo struct {

@@ -223,3 +223,42 @@ func TestAPIErrorReachesUser(t *testing.T) {
 		t.Fatalf("failing server: %v after %d requests", err, srv.Requests()-before)
 	}
 }
+
+// TestMarketDiskCache: a second venue (a second run) with the same cache
+// dir resolves the markets the first fetched without asking the exchange,
+// and the cache file keeps every market resolved, not only the last.
+func TestMarketDiskCache(t *testing.T) {
+	eth := venuefake.NewTape(venuefake.TapeConfig{FQME: "ethusdt.spot.binance", Seed: 8, Start: tapeStart, Price: 2300, Tick: 0.01, Lot: 0.0001})
+	srv, _, tr := fakeVenue(t, tapeStart, 0, binancefake.Faults{}, btcTape(0), eth)
+	dir := t.TempDir()
+	open := func() *binance.Venue {
+		return binance.New(feeds.VenueConfig{WSURL: srv.WSURL(), RESTURL: srv.RESTURL(), CacheDir: dir}, testOptions(tr))
+	}
+	first := open()
+	want := map[string]string{}
+	for _, q := range []string{btc, "ethusdt.spot.binance"} {
+		m, err := first.Market(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[q] = m.PriceTick.String() + " " + m.SizeTick.String() + " " + m.MinNotional.String()
+	}
+	before := srv.Requests()
+	second := open()
+	for q, w := range want {
+		m, err := second.Market(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := m.PriceTick.String() + " " + m.SizeTick.String() + " " + m.MinNotional.String(); g != w {
+			t.Errorf("%s from the cache: %s, want %s", q, g, w)
+		}
+	}
+	if n := srv.Requests() - before; n != 0 {
+		t.Fatalf("second run made %d requests; want the disk cache to answer", n)
+	}
+	c, err := feeds.LoadMarkets(dir, "binance")
+	if err != nil || len(c.Markets) != 2 {
+		t.Fatalf("cache file: %v, %v", c, err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"workbench/feeds"
-	"workbench/frames"
 	"workbench/internal/oracle"
 )
 
@@ -42,32 +41,4 @@ func BenchmarkDecodeV2TradePlainJSON(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkAggregateRecordedTrades buckets the 1000 recorded REST trades
-// into flat-filled 1-minute bars.
-func BenchmarkAggregateRecordedTrades(b *testing.B) {
-	raw, err := os.ReadFile(oracle.Path(b, "raw/kraken/rest_0_public_Trades.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var e envelope
-	if err := json.Unmarshal(raw, &e); err != nil {
-		b.Fatal(err)
-	}
-	trades, _, err := parseTrades(e.Result, "btcusdt.spot.kraken")
-	if err != nil {
-		b.Fatal(err)
-	}
-	first := trades[0].Time / 60e9 * 60
-	for b.Loop() {
-		a := newBarAgg(60, first, true)
-		out := frames.New(60, 512)
-		for _, tr := range trades {
-			if err := a.add(tr, out); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(trades)), "ns/trade")
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"workbench/feeds"
+	"workbench/frames"
 	"workbench/internal/oracle"
 )
 
@@ -314,15 +315,23 @@ func TestRESTRecorded(t *testing.T) {
 	}
 	first := trades[0].Time / 60e9 * 60
 	end := trades[len(trades)-1].Time/60e9*60 + 60
-	agg := newBarAgg(60, first, true)
-	bars := rows.Rows(0, 0)
-	bars = bars.Clone()
-	for _, tr := range trades {
-		if err := agg.add(tr, bars); err != nil {
-			t.Fatal(err)
+	smp, err := feeds.NewSampler("btcusdt.spot.kraken", 60, feeds.FlatBar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bars := frames.New(60, 0)
+	add := func(evs []feeds.BarEvent) {
+		for _, e := range evs {
+			bars.Add(e.Bar.Time, e.Bar.Open, e.Bar.High, e.Bar.Low, e.Bar.Close, e.Bar.Volume)
 		}
 	}
-	agg.flush(end, bars)
+	for _, tr := range trades {
+		add(smp.Add(tr))
+	}
+	add(smp.Advance(end * 1e9))
+	if bars.Len() == 0 || bars.Time[0] != first {
+		t.Fatalf("first bar %v, want minute %d", bars.At(0), first)
+	}
 	idx := map[int64]int{}
 	for i, tm := range rows.Time {
 		idx[tm] = i

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -223,31 +222,41 @@ func (v *Venue) Bars(ctx context.Context, fqme string, period, from, to int64, p
 	return nil
 }
 
-// aggregate pages the bars of [from, to) built from Trades, one page per
-// Trades response.
+// aggregate pages the bars of [from, to) built from Trades by a
+// feeds.Sampler with Kraken's flat-bar rule, one page per Trades response.
+// The trades start seedLookback before from so that the sampler knows the
+// last close of leading minutes without trades; bars before from are not
+// paged.
 func (v *Venue) aggregate(ctx context.Context, m *market, period, from, to int64, page func(*frames.OHLCV) error) error {
-	a := newBarAgg(period, from, true)
-	err := v.trades(ctx, m, (from-max(seedLookback, period))*1e9, to*1e9, func(ts []feeds.Trade) error {
+	s, err := feeds.NewSampler(m.mp.FQME(), period, feeds.FlatBar)
+	if err != nil {
+		return err
+	}
+	emit := func(bars []feeds.BarEvent) error {
 		out := frames.New(period, 0)
-		for _, tr := range ts {
-			if err := a.add(tr, out); err != nil {
-				return err
+		for _, b := range bars {
+			if b.Bar.Time >= from && b.Bar.Time < to {
+				out.Add(b.Bar.Time, b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close, b.Bar.Volume)
 			}
 		}
 		if out.Len() == 0 {
 			return nil
 		}
 		return page(out)
+	}
+	var closed []feeds.BarEvent
+	err = v.trades(ctx, m, (from-max(seedLookback, period))*1e9, to*1e9, func(ts []feeds.Trade) error {
+		closed = closed[:0]
+		for _, tr := range ts {
+			closed = append(closed, s.Add(tr)...)
+		}
+		return emit(closed)
 	})
 	if err != nil {
 		return err
 	}
-	out := frames.New(period, 0)
-	a.flush(to, out)
-	if out.Len() > 0 {
-		return page(out)
-	}
-	return nil
+	// Every bucket opening before to is over: close them all.
+	return emit(s.Advance((to + period - 1) / period * period * 1e9))
 }
 
 // Trades pages Kraken's trades with from ≤ Time < to (epoch ns), one page
@@ -297,74 +306,4 @@ func (v *Venue) trades(ctx context.Context, m *market, from, to int64, page func
 		}
 		since = last
 	}
-}
-
-// barAgg buckets trades (in time order) into bars of period seconds by
-// exchange time, with flat a zero-volume bar at the last close for an
-// interval without trades. It stands in for feeds' sampler until that
-// lands.
-type barAgg struct {
-	period     int64
-	flat       bool
-	prev       float64 // last close; NaN before the first trade
-	open       bool    // a bar is being built
-	t          int64   // its open (s)
-	o, h, l, c float64
-	vol        float64
-	next       int64 // the open of the first bar not yet emitted
-}
-
-// newBarAgg aggregates bars from from on; earlier trades only set the
-// last close.
-func newBarAgg(period, from int64, flat bool) *barAgg {
-	return &barAgg{period: period, flat: flat, prev: math.NaN(), next: from}
-}
-
-func (a *barAgg) add(tr feeds.Trade, out *frames.OHLCV) error {
-	if tr.Time < a.next*1e9 {
-		if a.open {
-			return fmt.Errorf("trade %d at %d ns is older than the bar at %d", tr.ID, tr.Time, a.t)
-		}
-		a.prev = tr.Price
-		return nil
-	}
-	ps := a.period * 1e9
-	b := tr.Time / ps * a.period
-	if a.open && b == a.t {
-		a.h, a.l, a.c = math.Max(a.h, tr.Price), math.Min(a.l, tr.Price), tr.Price
-		a.vol += tr.Size
-		return nil
-	}
-	if a.open && b < a.t {
-		return fmt.Errorf("trade %d at %d ns is older than the bar at %d", tr.ID, tr.Time, a.t)
-	}
-	if a.open {
-		a.emit(out)
-	}
-	a.fill(b, out)
-	a.open, a.t = true, b
-	a.o, a.h, a.l, a.c, a.vol = tr.Price, tr.Price, tr.Price, tr.Price, tr.Size
-	return nil
-}
-
-func (a *barAgg) emit(out *frames.OHLCV) {
-	out.Add(a.t, a.o, a.h, a.l, a.c, a.vol)
-	a.prev, a.next, a.open = a.c, a.t+a.period, false
-}
-
-// fill adds the flat bars opening before upTo that no trade touched.
-func (a *barAgg) fill(upTo int64, out *frames.OHLCV) {
-	for ; a.next < upTo; a.next += a.period {
-		if a.flat && !math.IsNaN(a.prev) {
-			out.Add(a.next, a.prev, a.prev, a.prev, a.prev, 0)
-		}
-	}
-}
-
-// flush emits every bar opening before upTo.
-func (a *barAgg) flush(upTo int64, out *frames.OHLCV) {
-	if a.open && a.t < upTo {
-		a.emit(out)
-	}
-	a.fill(upTo, out)
 }

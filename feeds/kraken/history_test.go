@@ -263,3 +263,30 @@ func TestRegistered(t *testing.T) {
 		t.Errorf("OpenVenue: %v %v", v, err)
 	}
 }
+
+// TestMarketDiskCache: a second venue with the same cache dir resolves
+// btcusdt, and Kraken's xbtusdt spelling of it, from disk alone.
+func TestMarketDiskCache(t *testing.T) {
+	srv, _ := fakeAt(t, 1_704_067_200, 0, 0, krakenfake.Options{})
+	dir := t.TempDir()
+	open := func() *Venue {
+		return New(feeds.VenueConfig{RESTURL: srv.RESTURL(), WSURL: srv.WSURL(), CacheDir: dir}, Options{MinBackoff: 5 * time.Millisecond})
+	}
+	want, err := open().Market(context.Background(), "btcusdt.spot.kraken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := srv.RESTRequests()
+	for _, q := range []string{"btcusdt.spot.kraken", "xbtusdt.spot.kraken", "XBTUSDT.spot.kraken"} {
+		m, err := open().Market(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.FQME() != "btcusdt.spot.kraken" || !m.PriceTick.Equal(want.PriceTick) || !m.SizeTick.Equal(want.SizeTick) || m.BSMktID != want.BSMktID {
+			t.Errorf("%s from the cache: %+v, want %+v", q, m, want)
+		}
+	}
+	if n := srv.RESTRequests() - before; n != 0 {
+		t.Fatalf("%d requests after the first run; want the disk cache to answer", n)
+	}
+}

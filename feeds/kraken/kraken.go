@@ -50,11 +50,12 @@ type Venue struct {
 	rest *restClient
 
 	mu    sync.Mutex
-	pairs map[string]mkt.MktPair // by key (btcusdt); in memory until feeds' market cache lands
+	pairs map[string]mkt.MktPair // by canonical fqme, resolved this run
 }
 
 // New returns Kraken reached through cfg (empty URLs: the public ones).
-// Market info is cached in memory for the Venue's life.
+// Market info is cached on disk in cfg.CacheDir (feeds.CachedMarket)
+// and, once resolved, in memory for the Venue's life.
 func New(cfg feeds.VenueConfig, o Options) *Venue {
 	if cfg.RESTURL == "" {
 		cfg.RESTURL = DefaultRESTURL
@@ -77,7 +78,7 @@ func New(cfg feeds.VenueConfig, o Options) *Venue {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Venue{cfg: cfg, opts: o, rest: &restClient{
+	return &Venue{cfg: cfg, opts: o, pairs: map[string]mkt.MktPair{}, rest: &restClient{
 		base: strings.TrimRight(cfg.RESTURL, "/"), hc: o.HTTPClient,
 		minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff, attempts: o.Attempts,
 	}}

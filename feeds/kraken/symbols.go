@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
+	"workbench/feeds"
 	"workbench/mkt"
 )
 
@@ -142,18 +144,13 @@ func newMarket(key string, p assetPair) (mkt.MktPair, error) {
 	}, nil
 }
 
-// loadPairs fetches AssetPairs once per Venue: markets by key (btcusdt).
-func (v *Venue) loadPairs(ctx context.Context) (map[string]mkt.MktPair, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.pairs != nil {
-		return v.pairs, nil
-	}
+// fetchPairs fetches every pair AssetPairs lists, for the market cache.
+func (v *Venue) fetchPairs(ctx context.Context) ([]mkt.MktPair, error) {
 	var raw map[string]assetPair
 	if err := v.rest.get(ctx, "AssetPairs", nil, func(res json.RawMessage) error { return json.Unmarshal(res, &raw) }); err != nil {
 		return nil, err
 	}
-	pairs := make(map[string]mkt.MktPair, len(raw))
+	pairs := make([]mkt.MktPair, 0, len(raw))
 	for key, p := range raw {
 		if strings.HasSuffix(key, ".d") || p.WSName == "" {
 			continue // dark-pool twins and pairs without a websocket name
@@ -162,13 +159,16 @@ func (v *Venue) loadPairs(ctx context.Context) (map[string]mkt.MktPair, error) {
 		if err != nil {
 			return nil, err
 		}
-		pairs[m.Pair("")] = m
+		pairs = append(pairs, m)
 	}
-	v.pairs = pairs
 	return pairs, nil
 }
 
-// lookup resolves an fqme of this venue.
+// marketMaxAge is how long market info cached on disk is trusted.
+const marketMaxAge = 24 * time.Hour
+
+// lookup resolves an fqme of this venue: from the markets resolved this
+// run, else the disk cache (cfg.CacheDir), else AssetPairs.
 func (v *Venue) lookup(ctx context.Context, fqme string) (*market, error) {
 	p, err := mkt.ParseFQMEBroker(fqme, "kraken")
 	if err != nil {
@@ -180,20 +180,25 @@ func (v *Venue) lookup(ctx context.Context, fqme string) (*market, error) {
 	if p.Venue != "" && p.Venue != "spot" || p.Expiry != "" {
 		return nil, fmt.Errorf("kraken: %s: only spot markets (key.spot.kraken)", fqme)
 	}
-	pairs, err := v.loadPairs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Kraken's own spelling of the key names the same market.
+	// Kraken's own spelling of the key names the same market: the cache
+	// knows it by ours.
 	key := p.Dst.Name
 	for k, ours := range map[string]string{"xbt": "btc", "xdg": "doge"} {
 		if rest, ok := strings.CutPrefix(key, k); ok {
 			key = ours + rest
 		}
 	}
-	m, ok := pairs[key]
+	canon := key + ".spot.kraken"
+	v.mu.Lock()
+	m, ok := v.pairs[canon]
+	v.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("kraken: %s: no such pair in AssetPairs", fqme)
+		if m, err = feeds.CachedMarket(ctx, v.cfg.CacheDir, "kraken", canon, time.Now(), marketMaxAge, v.fetchPairs); err != nil {
+			return nil, fmt.Errorf("kraken: %s: %w", fqme, err)
+		}
+		v.mu.Lock()
+		v.pairs[canon] = m
+		v.mu.Unlock()
 	}
 	return marketOf(m), nil
 }
