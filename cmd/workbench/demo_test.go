@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -20,6 +23,7 @@ import (
 	"workbench/feeds"
 	"workbench/frames"
 	"workbench/internal/oracle"
+	"workbench/mkt"
 	"workbench/paper"
 )
 
@@ -32,7 +36,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "paper trading", "exchange feed", "charts", "notebook report"} {
+	for _, step := range []string{"synthetic store", "gap reports", "indicator study", "backtest", "paper trading", "exchange feed", "charts", "notebook report", "parameter sweep"} {
 		if !strings.Contains(stdout, "== "+step+" ==") {
 			t.Errorf("demo output lacks step %q", step)
 		}
@@ -40,6 +44,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	checkDemoPaper(t, dir, stdout)
 	checkDemoExchange(t, dir, stdout)
+	checkDemoSweep(t, dir, stdout)
 
 	st, err := frames.OpenStore(filepath.Join(dir, "store"))
 	if err != nil {
@@ -284,4 +289,162 @@ func checkDemoExchange(t *testing.T, dir, stdout string) {
 			t.Errorf("exchange step output lacks %q:\n%s", w, sec)
 		}
 	}
+}
+
+// checkDemoSweep checks the sweep step: results.csv has one row per
+// combination of its 4 × 3 grid, its best row's statistics are those of a
+// plain backtest of the best parameters run here, the heatmap draws a grid
+// of coloured cells, and the report embeds it.
+func checkDemoSweep(t *testing.T, dir, stdout string) {
+	t.Helper()
+	rows := oracle.CSVRows(t, filepath.Join(dir, "sweep", "results.csv"))
+	head := rows[0]
+	col := func(name string) int {
+		i := slices.Index(head, name)
+		if i < 0 {
+			t.Fatalf("results.csv header %v lacks %q", head, name)
+		}
+		return i
+	}
+	fastC, slowC, fqC, retC := col("fast"), col("slow"), col("fqme"), col("total_return")
+	seen := map[string]bool{}
+	best, bestRet := -1, math.Inf(-1)
+	for i, r := range rows[1:] {
+		seen[r[fastC]+","+r[slowC]] = true
+		v, err := strconv.ParseFloat(r[retC], 64)
+		if err != nil {
+			t.Fatalf("results.csv row %d: total_return %q: %v", i+2, r[retC], err)
+		}
+		if v > bestRet {
+			best, bestRet = i+1, v
+		}
+	}
+	if len(rows)-1 != 12 || len(seen) != 12 {
+		t.Fatalf("results.csv: %d rows, %d distinct (fast, slow); want the 12 of fast 5:20:5 × slow 30,45,60", len(rows)-1, len(seen))
+	}
+	for _, f := range []string{"5", "10", "15", "20"} {
+		for _, s := range []string{"30", "45", "60"} {
+			if !seen[f+","+s] {
+				t.Errorf("results.csv lacks fast=%s slow=%s", f, s)
+			}
+		}
+	}
+
+	br := rows[best]
+	fast, _ := strconv.Atoi(br[fastC])
+	slow, _ := strconv.Atoi(br[slowC])
+	st, err := frames.OpenStore(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	minutes, err := st.Read(br[fqC], 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bars, err := minutes.Resample(3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := mkt.ParseFQME(br[fqC])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range feeds.DemoMarkets() {
+		if m.FQME == br[fqC] {
+			pair.PriceTick, pair.SizeTick = decimal.NewFromFloat(m.Tick), decimal.NewFromFloat(m.Lot)
+		}
+	}
+	res, err := paper.Backtest(paper.BacktestConfig{
+		Series:   []paper.Series{{Market: pair, Bars: bars}},
+		Cash:     decimal.NewFromInt(100000),
+		Fees:     paper.BpsFees(0, 10),
+		Slippage: paper.Slippage{Ticks: 1},
+		Seed:     1,
+		Calendar: "crypto",
+	}, paper.NewSMACross(fast, slow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := res.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Stats map[string]json.RawMessage }
+	if err := json.Unmarshal(js.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Stats) != len(head)-3 {
+		t.Errorf("results.csv has %d statistics, a backtest report %d", len(head)-3, len(rep.Stats))
+	}
+	for k, raw := range rep.Stats {
+		want := strings.Trim(string(raw), `"`)
+		if want == "null" {
+			want = ""
+		}
+		if got := br[col(k)]; got != want {
+			t.Errorf("best row fast=%d slow=%d: %s = %q in results.csv, %q in a plain backtest", fast, slow, k, got, want)
+		}
+	}
+	if cmd := fmt.Sprintf("--set fast=%d --set slow=%d", fast, slow); !strings.Contains(stdout, cmd) {
+		t.Errorf("demo output lacks the best row's backtest command (%s)", cmd)
+	}
+
+	raw, err := os.ReadFile(filepath.Join(dir, "sweep", "heatmap.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("heatmap.png: %v", err)
+	}
+	if n := heatmapCells(img); n < 2 || n > 12 {
+		t.Errorf("heatmap.png: %d distinct coloured cells, want 2..12 for 12 combinations", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep", "results.parquet")); err != nil {
+		t.Error(err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := html[max(0, bytes.Index(html, []byte(`id="sweep"`))):]
+	if !bytes.Contains(html, []byte(`id="sweep"`)) || !bytes.Contains(sec, []byte("data:image/png;base64,"+base64.StdEncoding.EncodeToString(raw))) {
+		t.Error("report.html lacks the sweep section with the heatmap")
+	}
+}
+
+// heatmapCells counts the distinct colours, other than white, that fill a
+// run of at least a tenth of the image's width on at least a tenth of its
+// rows: a heatmap's cells, not its axes, labels, legend or the blended
+// edges between cells.
+func heatmapCells(img image.Image) int {
+	b := img.Bounds()
+	minRun := b.Dx() / 10
+	rows := map[color.RGBA]int{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		colours := map[color.RGBA]bool{}
+		run, prev := 0, color.RGBA{}
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, a := img.At(x, y).RGBA()
+			c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), uint8(a >> 8)}
+			if c == prev {
+				run++
+			} else {
+				run, prev = 1, c
+			}
+			if run >= minRun && c != (color.RGBA{255, 255, 255, 255}) {
+				colours[c] = true
+			}
+		}
+		for c := range colours {
+			rows[c]++
+		}
+	}
+	n := 0
+	for _, k := range rows {
+		if k >= b.Dy()/10 {
+			n++
+		}
+	}
+	return n
 }

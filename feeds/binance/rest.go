@@ -64,7 +64,6 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return time.Duration(n) * time.Second, true
 }
 
-
 // get fetches path?q and returns the body of a 200 answer.
 func (c *restClient) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
 	desc := "GET " + path + "?" + q.Encode()

@@ -89,7 +89,6 @@ func (h *History) defaults() History {
 	return c
 }
 
-
 // Fetch downloads fqme's bars of period opening in [from, to) (epoch s)
 // from venue into store, asking only for what the store lacks; see
 // History.Fetch.
