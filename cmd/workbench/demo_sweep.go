@@ -46,7 +46,7 @@ func demoSweep(ctx context.Context, d *demoRun) error {
 		return fmt.Errorf("report %s: %w", report, err)
 	}
 	// The store is the demo's, not the default one the printed command reads.
-	fmt.Fprintf(d.out, "(run the best with --store %s)\nheatmap %s, added to %s\n", d.StoreDir, filepath.Join(out, "heatmap.png"), report)
+	fmt.Fprintf(d.out, "heatmap %s, added to %s\n", filepath.Join(out, "heatmap.png"), report)
 	return nil
 }
 

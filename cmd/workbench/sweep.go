@@ -252,6 +252,13 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	}
 	rerun = append(rerun, shaping...)
 	identity += "\n" + strings.Join(shaping, " ")
+	// Where the bars came from is not part of the sweep's identity, but the
+	// re-run command must read the same store.
+	for _, f := range []struct{ name, v string }{{"--store", e.storeFlag}, {"--config", e.configFlag}} {
+		if f.v != "" {
+			rerun = append(rerun, f.name, f.v)
+		}
+	}
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("sweep: %w", err)
