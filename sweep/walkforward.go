@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -116,6 +117,13 @@ func RunWalkForward(ctx context.Context, c *Config, wf WalkForward, k int) (*Wal
 			best := Best(Sorted(rows), k)[0]
 			if best.Err != "" {
 				return nil, fmt.Errorf("walk-forward %s train %s: every backtest failed, first: %s", s.Market.FQME(), day(w.TrainFrom), best.Err)
+			}
+			if math.IsNaN(best.Metric(k)) {
+				// Ranking on a statistic no row has would pick the first
+				// combination and call it optimised.
+				return nil, fmt.Errorf("walk-forward %s train %s: %s is undefined for every combination "+
+					"(annualised statistics need %d days; choose a longer train window or another --metric, e.g. total_return)",
+					s.Market.FQME(), day(w.TrainFrom), paper.StatColumns()[k].Name, paper.MinAnnualDays)
 			}
 			w.Combo, w.InSample = best.Job, best.Metric(k)
 			strat, err := c.Factory(ctx, c.Grid.At(w.Combo))

@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,19 @@ func TestWalkForward(t *testing.T) {
 			t.Errorf("stitched curve of %d samples, want the %d bars after the first train window", n, b.Len()-20*24)
 		}
 		t.Logf("anchored=%v: combos chosen %v, stitched return %.4f", anchored, combos, float64(st.TotalReturn))
+	}
+}
+
+// A train window too short for an annualised statistic cannot be ranked by
+// it: the walk-forward says so instead of calling the first combination
+// the optimum.
+func TestWalkForwardRefusesAnUndefinedMetric(t *testing.T) {
+	c := testConfig(t, 1)
+	c.Series = c.Series[:1]
+	k, _ := StatIndex("sharpe")
+	wf := WalkForward{Train: 20 * 24 * time.Hour, Test: 10 * 24 * time.Hour}
+	_, err := RunWalkForward(context.Background(), c, wf, k)
+	if err == nil || !strings.Contains(err.Error(), "sharpe is undefined for every combination") {
+		t.Fatalf("walk-forward ranked 20-day windows by sharpe: err %v", err)
 	}
 }
