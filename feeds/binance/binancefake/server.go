@@ -72,6 +72,10 @@ type Options struct {
 	Poll time.Duration
 	// WeightLimit is the request weight per minute before 429s (default 6000).
 	WeightLimit int
+	// OnTradeSent, when set, is called on the connection's writer just
+	// before each trade or aggTrade frame is written, so a benchmark can
+	// time the path from the socket to the bar a consumer sees.
+	OnTradeSent func(symbol string, id int64)
 }
 
 type market struct {

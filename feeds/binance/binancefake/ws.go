@@ -294,6 +294,9 @@ func (c *conn) trade(ctx context.Context, st *stream, t feeds.Trade) bool {
 	ms := t.Time / 1e6
 	sym := st.m.symbol
 	maker := t.Side == feeds.Sell
+	if hook := c.s.opts.OnTradeSent; hook != nil && (st.kind == "trade" || st.kind == "aggTrade") {
+		hook(sym, t.ID)
+	}
 	switch st.kind {
 	case "trade":
 		return c.send(ctx, st, fmt.Appendf(nil, `{"e":"trade","E":%d,"s":%q,"t":%d,"p":%q,"q":%q,"T":%d,"m":%t,"M":true}`,
