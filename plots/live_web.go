@@ -83,9 +83,9 @@ var webTmpl = template.Must(template.New("web").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>workbench live</title>
 <style>body{margin:0;background:#fff;font:13px sans-serif}.wrap{position:relative;margin:4px}.legend{position:absolute;left:8px;top:4px;z-index:3;pointer-events:none;background:rgba(255,255,255,.8);padding:1px 4px}#help{color:#666;padding:2px 6px}</style>
 <script src="/lwc.js?token={{.Token}}"></script>
-</head><body><div id="help">drag to pan, wheel to zoom, double-click the time axis to reset</div><div id="charts"></div>
+</head><body><div id="help">drag to pan, wheel to zoom, r to reset</div><div id="charts"></div>
 <script>
-const token = {{.Token}}, sizes = {{.Sizes}};
+const token = {{.Token}}, sizes = {{.Sizes}}; // [width, height, bar seconds]
 const L = LightweightCharts;
 // window.lw is the test's and the curious user's handle on the charts.
 window.lw = {charts: [], loads: 0, applied: 0};
@@ -97,7 +97,7 @@ sizes.forEach((sz, i) => {
   const legend = document.createElement('div'); legend.className = 'legend';
   wrap.appendChild(legend); document.getElementById('charts').appendChild(wrap);
   const chart = L.createChart(wrap, {width: sz[0], height: sz[1],
-    crosshair: {mode: L.CrosshairMode.Normal}, timeScale: {timeVisible: true, secondsVisible: false},
+    crosshair: {mode: L.CrosshairMode.Normal}, timeScale: {timeVisible: true, secondsVisible: sz[2] < 60},
     layout: {attributionLogo: false}});
   const candles = chart.addSeries(L.CandlestickSeries, {upColor: up, downColor: down, wickUpColor: up, wickDownColor: down, borderVisible: false});
   const volume = chart.addSeries(L.HistogramSeries, {priceFormat: {type: 'volume'}}, 1);
@@ -111,6 +111,9 @@ sizes.forEach((sz, i) => {
     show(b ? Object.assign({volume: v ? v.value : undefined}, b) : last(c));
   });
   window.lw.charts.push(c);
+});
+document.addEventListener('keydown', e => {
+  if (e.key === 'r') window.lw.charts.forEach(c => { c.chart.timeScale().resetTimeScale(); c.chart.priceScale('right').applyOptions({autoScale: true}); });
 });
 function last(c) {
   const d = c.candles.data(), v = c.volume.data();
@@ -156,9 +159,10 @@ func (l *Live) web(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	sizes := make([][2]int, len(l.charts))
+	l.data.RLock()
+	sizes := make([][3]int64, len(l.charts))
 	for i, lc := range l.charts {
-		sizes[i] = [2]int{lc.c.Width, lc.c.Height}
+		sizes[i] = [3]int64{int64(lc.c.Width), int64(lc.c.Height), lc.step}
 		if sizes[i][0] <= 0 {
 			sizes[i][0] = DefaultWidth
 		}
@@ -166,10 +170,11 @@ func (l *Live) web(w http.ResponseWriter, r *http.Request) {
 			sizes[i][1] = DefaultHeight
 		}
 	}
+	l.data.RUnlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	webTmpl.Execute(w, struct {
 		Token string
-		Sizes [][2]int
+		Sizes [][3]int64
 	}{l.token, sizes})
 }
 

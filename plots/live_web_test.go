@@ -84,6 +84,45 @@ func TestLiveWebInBrowser(t *testing.T) {
 	}
 	checkLegend(t, legend, "btcusdt.binance", btc.At(k))
 
+	// Wheel zoom (built into lightweight-charts) narrows the visible range,
+	// a drag pans it, and r puts the default range back.
+	visible := func() (r [2]float64) {
+		t.Helper()
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = window.lw.charts[0].chart.timeScale().getVisibleLogicalRange(); return [r.from, r.to]; })()`, &r)); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r0 := visible()
+	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		return input.DispatchMouseEvent(input.MouseWheel, pos[0], pos[1]).WithDeltaY(-240).Do(ctx)
+	}), chromedp.Sleep(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	r1 := visible()
+	if r1[1]-r1[0] >= r0[1]-r0[0] {
+		t.Errorf("wheel zoom: visible bars %v, before %v", r1, r0)
+	}
+	// The chart follows pointer events, which need the held buttons set.
+	mouse := func(typ input.MouseType, dx float64) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			return input.DispatchMouseEvent(typ, pos[0]+dx, pos[1]).WithButton(input.Left).WithButtons(1).WithClickCount(1).Do(ctx)
+		})
+	}
+	if err := chromedp.Run(ctx, mouse(input.MousePressed, 0), mouse(input.MouseMoved, 50), mouse(input.MouseMoved, 100),
+		mouse(input.MouseMoved, 200), mouse(input.MouseReleased, 200), chromedp.Sleep(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if r2 := visible(); r2[0] >= r1[0] {
+		t.Errorf("drag right: visible bars %v, before %v", r2, r1)
+	}
+	if err := chromedp.Run(ctx, chromedp.KeyEvent("r"), chromedp.Sleep(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if r3 := visible(); math.Abs(r3[0]-r0[0]) > 0.5 || math.Abs(r3[1]-r0[1]) > 0.5 {
+		t.Errorf("r: visible bars %v, default %v", r3, r0)
+	}
+
 	// Bars pushed on the server reach the page one update each: no snapshot
 	// reload. The time from Append to the bar being in the chart's data
 	// (polled per animation frame) is logged, not asserted.
