@@ -83,7 +83,7 @@ var webTmpl = template.Must(template.New("web").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>workbench live</title>
 <style>body{margin:0;background:#fff;font:13px sans-serif}.wrap{position:relative;margin:4px}.legend{position:absolute;left:8px;top:4px;z-index:3;pointer-events:none;background:rgba(255,255,255,.8);padding:1px 4px}#help{color:#666;padding:2px 6px}</style>
 <script src="/lwc.js?token={{.Token}}"></script>
-</head><body><div id="help">drag to pan, wheel to zoom, r to reset</div><div id="charts"></div>
+</head><body><div id="help">drag to pan, wheel to zoom, r to reset · <a href="/png?token={{.Token}}">all panes (indicators, overlays) as server-drawn frames</a></div><div id="charts"></div>
 <script>
 const token = {{.Token}}, sizes = {{.Sizes}}; // [width, height, bar seconds]
 const L = LightweightCharts;
