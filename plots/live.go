@@ -32,9 +32,12 @@ const MinViewBars = 224
 // view (piker's 6 steps).
 const rightMarginBars = 6
 
-// Live serves charts to a browser on 127.0.0.1 behind a random token and
-// pushes a new frame whenever a chart's data or view changes. Bars reach it
-// through Append (from a script, a synthetic generator or, later, a feed).
+// Live serves charts to a browser on 127.0.0.1 behind a random token. Its
+// page (/) draws each chart's main bar series in the browser with
+// lightweight-charts from a JSON snapshot and then applies each appended bar
+// as one update; /png is the server-rendered window, which gets a new PNG
+// frame whenever a chart's data or view changes. Bars reach it through
+// Append (from a script, a synthetic generator or, later, a feed).
 //
 // Each chart re-renders only when something it shows changed: a bar for a
 // market it does not draw, or outside its view, costs it nothing.
@@ -46,11 +49,12 @@ type Live struct {
 	charts []*liveChart
 	token  string
 
-	mu   sync.Mutex // guards subs and srv
-	subs map[chan struct{}]struct{}
-	srv  *http.Server
-	url  string
-	done chan struct{} // closed by Close: ends event streams
+	mu      sync.Mutex // guards subs, barSubs and srv
+	subs    map[chan struct{}]struct{}
+	barSubs map[chan barMsg]struct{}
+	srv     *http.Server
+	url     string
+	done    chan struct{} // closed by Close: ends event streams
 }
 
 type liveChart struct {
@@ -59,6 +63,7 @@ type liveChart struct {
 	from, to int64 // view, epoch seconds [from, to)
 	follow   bool  // the view's right edge tracks the newest bar
 	version  uint64
+	seq      uint64 // changes of the main bar series (see barMsg)
 
 	render  sync.Mutex // one render at a time per chart; guards the fields below
 	png     []byte
@@ -77,7 +82,7 @@ func NewLive(charts ...*Chart) (*Live, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("live: token: %w", err)
 	}
-	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}, done: make(chan struct{})}
+	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}, barSubs: map[chan barMsg]struct{}{}, done: make(chan struct{})}
 	for _, c := range charts {
 		if len(c.Panes) == 0 {
 			return nil, fmt.Errorf("live: chart %q has no panes", c.Title)
@@ -148,7 +153,11 @@ func (l *Live) Start(addr string) (string, error) {
 		return "", fmt.Errorf("live: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/", l.guard(l.page))
+	mux.HandleFunc("/", l.guard(l.web))
+	mux.HandleFunc("/lwc.js", l.guard(l.lwcJS))
+	mux.HandleFunc("/snapshot", l.guard(l.snapshotHandler))
+	mux.HandleFunc("/bars", l.guard(l.barEvents))
+	mux.HandleFunc("/png", l.guard(l.page))
 	mux.HandleFunc("/events", l.guard(l.events))
 	mux.HandleFunc("/frame", l.guard(l.frame))
 	mux.HandleFunc("/view", l.guard(l.view))
@@ -195,7 +204,7 @@ func (l *Live) Append(fqme string, b frames.Bar) error {
 	found := false
 	var changed []*liveChart
 	seen := map[*frames.OHLCV]bool{}
-	for _, lc := range l.charts {
+	for i, lc := range l.charts {
 		hit, moved := false, false
 		for _, p := range lc.c.Panes {
 			for _, s := range p.Series {
@@ -214,6 +223,9 @@ func (l *Live) Append(fqme string, b frames.Bar) error {
 		found = found || hit
 		if !moved {
 			continue // not shown here, or the same bar again
+		}
+		if ms := lc.mainBars(); ms != nil && ms.Name == fqme {
+			l.publishBar(i, lc, ms.Bars, b)
 		}
 		if lc.follow {
 			lc.followLast() // moves only if b is a new last bar
@@ -472,11 +484,8 @@ es.addEventListener('frame', e => {
 });
 </script></body></html>`))
 
+// page serves the PNG window (/png): frames drawn by the server.
 func (l *Live) page(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" {
-		http.NotFound(w, r)
-		return
-	}
 	width := l.charts[0].c.Width
 	if width <= 0 {
 		width = DefaultWidth

@@ -79,7 +79,7 @@ func TestLiveRefusesWithoutToken(t *testing.T) {
 	}
 	defer l.Close()
 	base := url[:strings.Index(url, "/?")]
-	for _, path := range []string{"/", "/?token=", "/?token=0123", "/events", "/frame?chart=0", "/view?chart=0&action=reset"} {
+	for _, path := range []string{"/", "/?token=", "/?token=0123", "/events", "/frame?chart=0", "/view?chart=0&action=reset", "/png", "/lwc.js", "/snapshot?chart=0", "/bars"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +143,7 @@ func TestLiveInBrowser(t *testing.T) {
 		}
 	}
 	var width int
-	if err := chromedp.Run(ctx, chromedp.Navigate(url),
+	if err := chromedp.Run(ctx, chromedp.Navigate(strings.Replace(url, "/?", "/png?", 1)),
 		chromedp.Poll(`window.framesLoaded >= 2`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Evaluate(`document.getElementById('c0').naturalWidth`, &width)); err != nil {
 		t.Fatal(err)
