@@ -134,3 +134,49 @@ func TestAxesGridTagsLegend(t *testing.T) {
 		}
 	}
 }
+
+// An overlay's legend says which curve the axis belongs to and how each
+// other curve is scaled, in words: the curve Overlay chose as the major is
+// the reference, the others are pinned (pin), rebased to their first bar
+// (first) or on their own range (none).
+func TestOverlayLegendSaysHowCurvesAreScaled(t *testing.T) {
+	f := readBars(t, "goog_daily_2004-2008.csv")
+	half := f.Clone()
+	for i := range half.Close {
+		half.Open[i], half.High[i], half.Low[i], half.Close[i] = f.Open[i]/2, f.High[i]/2, f.Low[i]/2, f.Close[i]/2
+	}
+	for method, other := range map[string]string{
+		OverlayPin:   "scaled by % move, pinned to the reference",
+		OverlayFirst: "scaled by % move from its first bar in view",
+		OverlayNone:  "own price range",
+	} {
+		c := NewChart("overlay " + method)
+		p := c.AddPane("", 1)
+		p.Overlay = method
+		p.Candles("goog", f)
+		p.Candles("half", half)
+		ranges, err := c.OverlayRanges()
+		if err != nil {
+			t.Fatal(err)
+		}
+		major := ranges[0].Major
+		if major == "" { // none has no major: the axis is the first curve's
+			major = ranges[0].Curves[0].Name
+		}
+		minor := "goog"
+		if major == "goog" {
+			minor = "half"
+		}
+		var buf bytes.Buffer
+		if err := c.Render(&buf, "svg"); err != nil {
+			t.Fatal(err)
+		}
+		svg := buf.String()
+		if !strings.Contains(svg, major) || !strings.Contains(svg, "(reference: the price axis)") {
+			t.Errorf("%s: the legend does not name %s as the reference", method, major)
+		}
+		if strings.Count(svg, "(reference: the price axis)") != 1 || !strings.Contains(svg, "("+other+")") {
+			t.Errorf("%s: the legend does not say %s is %q", method, minor, other)
+		}
+	}
+}

@@ -332,6 +332,9 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 				if value != "" {
 					entry += "  " + value
 				}
+				if note := overlayNote(ov, d.s.Name); note != "" {
+					entry += "  (" + note + ")"
+				}
 				lp.names = append(lp.names, entry)
 				lp.things = append(lp.things, d)
 				ls[i].Series = append(ls[i].Series, d.s.Name)
@@ -807,4 +810,31 @@ func mapped(y []float64, f func(float64) float64) []float64 {
 		out[i] = f(v)
 	}
 	return out
+}
+
+// overlayNote says in a legend how an overlaid curve is scaled, so a reader
+// knows which curve the axis belongs to and what the others' heights mean.
+func overlayNote(ov *OverlayRanges, name string) string {
+	if ov == nil || len(ov.Curves) < 2 {
+		return ""
+	}
+	for i, c := range ov.Curves {
+		if c.Name != name {
+			continue
+		}
+		switch {
+		// With none, the axis shows the first curve's prices.
+		case c.Major || (ov.Method == OverlayNone && i == 0):
+			return "reference: the price axis"
+		case ov.Method == OverlayNone:
+			return "own price range"
+		case !c.Pinned:
+			return "own price range: nothing to pin to"
+		case ov.Method == OverlayPin:
+			return "scaled by % move, pinned to the reference"
+		case ov.Method == OverlayFirst:
+			return "scaled by % move from its first bar in view"
+		}
+	}
+	return ""
 }
