@@ -132,6 +132,29 @@ func syntheticTicks(p *mkt.MktPair) {
 	}
 }
 
+// series reads the markets of a comma-separated fqme list from the store
+// at period (derived from a finer series where needed) over [from, to),
+// with their ticks: what a backtest and a sweep run on.
+func (o *backtestOpts) series(store *frames.Store, fqmes string, period, from, to int64) ([]paper.Series, error) {
+	var out []paper.Series
+	for _, fq := range strings.Split(fqmes, ",") {
+		fq = strings.TrimSpace(fq)
+		pair, err := o.market(fq)
+		if err != nil {
+			return nil, err
+		}
+		bars, _, err := store.ReadRangeAs(fq, period, from, to)
+		if err != nil {
+			return nil, err
+		}
+		if bars.Len() == 0 {
+			return nil, fmt.Errorf("%s %s: no bars in the chosen time range", fq, frames.FormatPeriod(period))
+		}
+		out = append(out, paper.Series{Market: pair, Bars: bars})
+	}
+	return out, nil
+}
+
 func (o *backtestOpts) register(fs interface {
 	StringVar(*string, string, string, string)
 	Float64Var(*float64, string, float64, string)
@@ -254,26 +277,15 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, fq := range strings.Split(*fqmes, ",") {
-		fq = strings.TrimSpace(fq)
-		pair, err := opts.market(fq)
-		if err != nil {
-			return err
-		}
-		bars, _, err := store.ReadRangeAs(fq, period.secs, fromT, toT)
-		if err != nil {
-			return fmt.Errorf("backtest: %w", err)
-		}
-		if bars.Len() == 0 {
-			return fmt.Errorf("backtest: %s %s: no bars in the chosen time range", fq, frames.FormatPeriod(period.secs))
-		}
-		sr := paper.Series{Market: pair, Bars: bars}
-		if *ticks {
-			if err := readTicks(store, &sr); err != nil {
+	if cfg.Series, err = opts.series(store, *fqmes, period.secs, fromT, toT); err != nil {
+		return err
+	}
+	if *ticks {
+		for i := range cfg.Series {
+			if err := readTicks(store, &cfg.Series[i]); err != nil {
 				return err
 			}
 		}
-		cfg.Series = append(cfg.Series, sr)
 	}
 	res, err := untilDone(ctx, "backtest", func() (*paper.Result, error) { return paper.BacktestContext(ctx, cfg, strat) })
 	if err != nil {

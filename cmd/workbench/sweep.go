@@ -221,21 +221,11 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, fq := range strings.Split(*fqmes, ",") {
-		fq = strings.TrimSpace(fq)
-		pair, err := opts.market(fq)
-		if err != nil {
-			return err
-		}
-		bars, _, err := store.ReadRangeAs(fq, period.secs, fromT, toT)
-		if err != nil {
-			return fmt.Errorf("sweep: %w", err)
-		}
-		if bars.Len() == 0 {
-			return fmt.Errorf("sweep: %s %s: no bars in the chosen time range", fq, frames.FormatPeriod(period.secs))
-		}
-		cfg.Series = append(cfg.Series, paper.Series{Market: pair, Bars: bars})
+	series, err := opts.series(store, *fqmes, period.secs, fromT, toT)
+	if err != nil {
+		return err
 	}
+	cfg.Series = append(cfg.Series, series...)
 	// The re-run command and the sweep's identity carry the flags that
 	// shape the simulated exchange, as given.
 	rerun = append(rerun, "--fqme", "FQME", "--period", frames.FormatPeriod(period.secs))
