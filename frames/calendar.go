@@ -198,7 +198,7 @@ func (alwaysOpen) Sessions(from, to int64) []Session {
 		return nil
 	}
 	var out []Session
-	for d := floorTo(from, 86400); d < to; d += 86400 {
+	for d := FloorTime(from, 86400); d < to; d += 86400 {
 		out = append(out, Session{Open: d, Close: d + 86400, Day: d})
 	}
 	return out

@@ -12,7 +12,7 @@ func minuteBars(sessions []Session, holeFrom, holeTo int64) *OHLCV {
 	f := New(60, 0)
 	last := int64(-1)
 	for _, s := range sessions {
-		for m := floorTo(s.Open, 60); m < s.Close; m += 60 {
+		for m := FloorTime(s.Open, 60); m < s.Close; m += 60 {
 			if m <= last || (m >= holeFrom && m < holeTo) {
 				continue
 			}
@@ -44,7 +44,7 @@ func checkGapsAround(t *testing.T, cal Calendar, around []Session, day int64) {
 	if longest.Close-longest.Open < 40*60 {
 		return // a closure: nothing to punch
 	}
-	hole := floorTo(longest.Open+(longest.Close-longest.Open)/2, 60)
+	hole := FloorTime(longest.Open+(longest.Close-longest.Open)/2, 60)
 	r = FindGaps(minuteBars(around, hole, hole+30*60), cal)
 	if r.Summary.Unexpected != 1 || r.Summary.MissingBars != 30 {
 		t.Errorf("%s %s: a 30-minute hole at %s gives %d unexpected gaps, %d bars missing; want 1, 30:\n%s",

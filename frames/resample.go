@@ -32,7 +32,7 @@ func (f *OHLCV) Resample(period int64) (*OHLCV, error) {
 		return out, nil
 	}
 	ts, op, hi, lo, cl, vo := f.Time, f.Open, f.High, f.Low, f.Close, f.Volume
-	bucket := floorTo(ts[0], period)
+	bucket := FloorTime(ts[0], period)
 	o, h, l, c, v := op[0], hi[0], lo[0], cl[0], vo[0]
 	for i := 1; i < n; i++ {
 		t := ts[i]
@@ -41,7 +41,7 @@ func (f *OHLCV) Resample(period int64) (*OHLCV, error) {
 		}
 		if t-bucket >= period {
 			out.Add(bucket, o, h, l, c, v)
-			bucket = floorTo(t, period)
+			bucket = FloorTime(t, period)
 			o, h, l, c, v = op[i], hi[i], lo[i], cl[i], vo[i]
 			continue
 		}
@@ -59,8 +59,9 @@ func (f *OHLCV) Resample(period int64) (*OHLCV, error) {
 	return out, nil
 }
 
-// floorTo rounds t down to a multiple of p, also for times before 1970.
-func floorTo(t, p int64) int64 {
+// FloorTime rounds t down to a multiple of p (the open of the period-p
+// bucket holding t), also for times before 1970.
+func FloorTime(t, p int64) int64 {
 	m := t % p
 	if m < 0 {
 		m += p

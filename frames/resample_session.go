@@ -151,5 +151,5 @@ func (a *sessionAssigner) label(s int) int64 {
 // weekOf is the Monday (00:00 UTC) of the week holding trade date day.
 func weekOf(day int64) int64 {
 	// 1970-01-01 was a Thursday: shift so weeks start on Monday.
-	return floorTo(day+3*Day, Week) - 3*Day
+	return FloorTime(day+3*Day, Week) - 3*Day
 }

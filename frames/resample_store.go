@@ -7,7 +7,7 @@ import "math"
 // and weekly bars (ResampleIn).
 func (s *Store) deriveBars(fqme string, src, period, from, to int64, cal Calendar) (*OHLCV, error) {
 	if cal == nil || (period != Day && period != Week) {
-		raw, err := s.ReadRange(fqme, src, ceilTo(from, period), ceilTo(to, period))
+		raw, err := s.ReadRange(fqme, src, CeilTime(from, period), CeilTime(to, period))
 		if err != nil {
 			return nil, err
 		}

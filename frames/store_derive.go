@@ -83,13 +83,13 @@ func (s *Store) ReadRangeAsIn(fqme string, period, from, to int64, cal Calendar)
 	return out, src, nil
 }
 
-// ceilTo rounds t up to a multiple of p, leaving the open ends of a range
+// CeilTime rounds t up to a multiple of p, leaving the open ends of a range
 // (math.MinInt64, math.MaxInt64) open.
-func ceilTo(t, p int64) int64 {
+func CeilTime(t, p int64) int64 {
 	if t == math.MinInt64 || t > math.MaxInt64-p {
 		return t
 	}
-	f := floorTo(t, p)
+	f := FloorTime(t, p)
 	if f == t {
 		return t
 	}

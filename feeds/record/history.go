@@ -110,7 +110,7 @@ func (h *History) Fetch(ctx context.Context, fqme string, period, from, to int64
 	if err := c.checkPeriod(period); err != nil {
 		return rep, err
 	}
-	from, to = ceilTo(from, period), ceilTo(to, period)
+	from, to = frames.CeilTime(from, period), frames.CeilTime(to, period)
 	rep.From, rep.To = from, to
 	if from >= to {
 		return rep, fmt.Errorf("fetch %s: empty range: from %s is not before to %s", fqme, formatTime(from, period), formatTime(to, period))
@@ -308,7 +308,7 @@ func (h *History) tradeBars(ctx context.Context, fqme string, period int64, next
 	return h.Venue.Trades(ctx, fqme, *next*1e9, (to+period)*1e9, func(trades []feeds.Trade) error {
 		out := frames.New(period, 0)
 		for _, tr := range trades {
-			if floorTo(tr.Time, pns)/1e9 >= to {
+			if frames.FloorTime(tr.Time, pns)/1e9 >= to {
 				addEvents(out, s.Advance(to*1e9))
 				break
 			}

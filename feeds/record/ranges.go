@@ -41,23 +41,6 @@ func formatTime(t, period int64) string {
 	return u.Format("2006-01-02 15:04:05")
 }
 
-// floorTo rounds t down to a multiple of p (t may be negative).
-func floorTo(t, p int64) int64 {
-	q := t / p * p
-	if q > t {
-		q -= p
-	}
-	return q
-}
-
-func ceilTo(t, p int64) int64 {
-	q := floorTo(t, p)
-	if q < t {
-		q += p
-	}
-	return q
-}
-
 // missingSlots is [from, to) less the slots of times (ascending; times
 // outside the range and off-grid times are skipped over).
 func missingSlots(times []int64, period, from, to int64) []Range {
@@ -70,10 +53,10 @@ func missingSlots(times []int64, period, from, to int64) []Range {
 		if t >= to {
 			break
 		}
-		if s := floorTo(t-from, period) + from; s > c {
+		if s := frames.FloorTime(t-from, period) + from; s > c {
 			out = append(out, Range{c, s})
 		}
-		c = floorTo(t-from, period) + from + period
+		c = frames.FloorTime(t-from, period) + from + period
 	}
 	if c < to {
 		out = append(out, Range{c, to})

@@ -148,7 +148,7 @@ func (t *tracker) trade(tr feeds.Trade) bool {
 	}
 	t.st.Trades++
 	pns := t.period * 1e9
-	slot := floorTo(tr.Time, pns) / 1e9
+	slot := frames.FloorTime(tr.Time, pns) / 1e9
 	if !t.seen {
 		t.seen = true
 		from := t.start
@@ -180,7 +180,7 @@ func (t *tracker) trade(tr feeds.Trade) bool {
 		// From the bar of the last trade seen to this one's, each may lack
 		// trades: the closed ones come from history now (again, if a venue
 		// bar closed the first), this one when it closes.
-		lastSlot := floorTo(t.lastTime, pns) / 1e9
+		lastSlot := frames.FloorTime(t.lastTime, pns) / 1e9
 		t.emitFetch(Range{min(t.next, lastSlot), slot}, false, lastSlot)
 		if t.ticks {
 			t.jobs = append(t.jobs, job{missedTrades: Range{t.lastTime, tr.Time}})

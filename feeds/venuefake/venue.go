@@ -192,10 +192,10 @@ func (v *Venue) Bars(ctx context.Context, fqme string, period, from, to int64, p
 	if !v.serves(period) {
 		return fmt.Errorf("%s: bars of %s are not served (periods: %v)", v.opt.Name, frames.FormatPeriod(period), v.opt.Periods)
 	}
-	from = ceilTo(from, period)
+	from = frames.CeilTime(from, period)
 	// Only closed bars: the one forming at the venue's now is left out.
 	lag := int64(v.currentFaults().HistoryLag)
-	to = min(to, floorTo((v.opt.Clock.Now()-lag)/1e9, period))
+	to = min(to, frames.FloorTime((v.opt.Clock.Now()-lag)/1e9, period))
 	for from < to {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -289,7 +289,7 @@ func (f *venueFeed) Stream(ctx context.Context, sink func(feeds.Event) error) er
 	barsFrom := make([]int64, len(tapes))
 	for i := range barsFrom {
 		if f.sub.Bars > 0 {
-			barsFrom[i] = ceilTo(now/1e9, f.sub.Bars)
+			barsFrom[i] = frames.CeilTime(now/1e9, f.sub.Bars)
 		}
 	}
 	tick := time.NewTicker(v.opt.Poll)
@@ -337,7 +337,7 @@ func (f *venueFeed) Stream(ctx context.Context, sink func(feeds.Event) error) er
 		if f.sub.Bars > 0 && down == 0 {
 			for i, t := range tapes {
 				p := f.sub.Bars
-				end := floorTo(now/1e9, p)
+				end := frames.FloorTime(now/1e9, p)
 				if end <= barsFrom[i] {
 					continue
 				}
@@ -393,20 +393,4 @@ func outageAt(os []Outage, t int64) (Outage, bool) {
 		}
 	}
 	return Outage{}, false
-}
-
-func floorTo(t, p int64) int64 {
-	q := t / p * p
-	if q > t {
-		q -= p
-	}
-	return q
-}
-
-func ceilTo(t, p int64) int64 {
-	q := floorTo(t, p)
-	if q < t {
-		q += p
-	}
-	return q
 }
