@@ -33,30 +33,39 @@ func (f *OHLCV) Resample(period int64) (*OHLCV, error) {
 	}
 	ts, op, hi, lo, cl, vo := f.Time, f.Open, f.High, f.Low, f.Close, f.Volume
 	bucket := FloorTime(ts[0], period)
-	o, h, l, c, v := op[0], hi[0], lo[0], cl[0], vo[0]
+	b := bucketBar{op[0], hi[0], lo[0], cl[0], vo[0]}
 	for i := 1; i < n; i++ {
 		t := ts[i]
 		if t <= ts[i-1] {
 			return nil, fmt.Errorf("resample: row %d: time %d is not after the previous bar's %d (sort or merge first)", i, t, ts[i-1])
 		}
 		if t-bucket >= period {
-			out.Add(bucket, o, h, l, c, v)
+			out.Add(bucket, b.o, b.h, b.l, b.c, b.v)
 			bucket = FloorTime(t, period)
-			o, h, l, c, v = op[i], hi[i], lo[i], cl[i], vo[i]
+			b = bucketBar{op[i], hi[i], lo[i], cl[i], vo[i]}
 			continue
 		}
-		// x != x catches NaN so it sticks, as math.Max/Min would do.
-		if x := hi[i]; x > h || x != x {
-			h = x
-		}
-		if x := lo[i]; x < l || x != x {
-			l = x
-		}
-		c = cl[i]
-		v += vo[i]
+		b.add(hi[i], lo[i], cl[i], vo[i])
 	}
-	out.Add(bucket, o, h, l, c, v)
+	out.Add(bucket, b.o, b.h, b.l, b.c, b.v)
 	return out, nil
+}
+
+// bucketBar is the bar a resampling builds from the bars of one bucket:
+// the first open, the extremes, the last close and the summed volume.
+type bucketBar struct{ o, h, l, c, v float64 }
+
+// add takes in the next bar of the bucket. x != x catches NaN so that it
+// sticks, as math.Max/Min would do.
+func (b *bucketBar) add(h, l, c, v float64) {
+	if h > b.h || h != h {
+		b.h = h
+	}
+	if l < b.l || l != l {
+		b.l = l
+	}
+	b.c = c
+	b.v += v
 }
 
 // FloorTime rounds t down to a multiple of p (the open of the period-p

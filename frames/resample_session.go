@@ -58,7 +58,7 @@ func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
 	}
 	out := New(period, len(a.sess)+1)
 	key, label := a.key(s), a.label(s)
-	o, h, l, c, v := op[0], hi[0], lo[0], cl[0], vo[0]
+	b := bucketBar{op[0], hi[0], lo[0], cl[0], vo[0]}
 	prev := ts[0]
 	for i := 1; i < n; i++ {
 		t := ts[i]
@@ -73,22 +73,15 @@ func (f *OHLCV) ResampleIn(period int64, cal Calendar) (*OHLCV, error) {
 				return nil, err
 			}
 			if next := a.key(s); next != key {
-				out.Add(label, o, h, l, c, v)
+				out.Add(label, b.o, b.h, b.l, b.c, b.v)
 				key, label = next, a.label(s)
-				o, h, l, c, v = op[i], hi[i], lo[i], cl[i], vo[i]
+				b = bucketBar{op[i], hi[i], lo[i], cl[i], vo[i]}
 				continue
 			}
 		}
-		if x := hi[i]; x > h || x != x {
-			h = x
-		}
-		if x := lo[i]; x < l || x != x {
-			l = x
-		}
-		c = cl[i]
-		v += vo[i]
+		b.add(hi[i], lo[i], cl[i], vo[i])
 	}
-	out.Add(label, o, h, l, c, v)
+	out.Add(label, b.o, b.h, b.l, b.c, b.v)
 	return out, nil
 }
 
