@@ -11,8 +11,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
+	"workbench/internal/natstest"
 )
 
 // slowScript is the sweep script with a pause in Start, so that each job
@@ -22,27 +21,13 @@ var slowScript = strings.Replace(sweepScript, `var sums = map[string][]float64{}
 	return nil
 }`, 1)
 
-func startNATS(t *testing.T) string {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	return ns.ClientURL()
-}
-
 // Three worker processes share a sweep through an embedded nats-server;
 // one is killed with SIGKILL in the middle of a job. Its jobs are
 // redelivered after the ack deadline, and the results equal the local
 // sweep's byte for byte.
 func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
 	bin := workbenchBinary(t)
-	url := startNATS(t)
+	url := natstest.Start(t)
 	store := backtestStore(t)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "slow.go")

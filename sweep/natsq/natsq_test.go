@@ -6,28 +6,13 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
+	"workbench/internal/natstest"
 )
-
-func startServer(t *testing.T) string {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	return ns.ClientURL()
-}
 
 // A job published twice is queued once; a job whose first handler fails
 // is retried; every result is collected once; blobs come back by hash.
 func TestQueue(t *testing.T) {
-	url := startServer(t)
+	url := natstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	q, err := Connect(ctx, url, time.Second)
@@ -95,15 +80,9 @@ func TestQueue(t *testing.T) {
 // BenchmarkEmptyJobs measures the queue's own cost: jobs that do nothing,
 // published, pulled by two workers, their results collected.
 func BenchmarkEmptyJobs(b *testing.B) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: b.TempDir(), NoSigs: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ns.Start()
-	defer ns.Shutdown()
-	ns.ReadyForConnections(10 * time.Second)
+	url := natstest.Start(b)
 	ctx := context.Background()
-	q, err := Connect(ctx, ns.ClientURL(), 5*time.Second)
+	q, err := Connect(ctx, url, 5*time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -111,7 +90,7 @@ func BenchmarkEmptyJobs(b *testing.B) {
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	for range 2 {
-		w, err := Connect(ctx, ns.ClientURL(), 5*time.Second)
+		w, err := Connect(ctx, url, 5*time.Second)
 		if err != nil {
 			b.Fatal(err)
 		}
