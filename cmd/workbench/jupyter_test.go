@@ -30,7 +30,7 @@ const debianPython = "/usr/bin/python3"
 
 // needJupyter skips (fails under CI=true) when Debian's python3 lacks
 // jupyter_client or the other modules named.
-func needJupyter(t *testing.T, modules ...string) {
+func needJupyter(t testing.TB, modules ...string) {
 	t.Helper()
 	imports := "import " + strings.Join(append([]string{"jupyter_client"}, modules...), ", ")
 	if out, err := exec.Command(debianPython, "-c", imports).CombinedOutput(); err != nil {
@@ -45,7 +45,7 @@ func needJupyter(t *testing.T, modules ...string) {
 
 // installKernel installs the built workbench as kernel name under prefix
 // and returns its kernel.json path.
-func installKernel(t *testing.T, bin, prefix, name string, extra ...string) string {
+func installKernel(t testing.TB, bin, prefix, name string, extra ...string) string {
 	t.Helper()
 	args := append([]string{"jupyter", "install", "--prefix", prefix, "--name", name}, extra...)
 	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
@@ -362,17 +362,10 @@ func (m *multilineText) UnmarshalJSON(b []byte) error {
 // (execute_request to execute_reply and idle) through jupyter_client.
 // Run it with -benchtime=200x.
 func BenchmarkJupyterKernel(b *testing.B) {
-	if out, err := exec.Command(debianPython, "-c", "import jupyter_client").CombinedOutput(); err != nil {
-		b.Skipf("%s lacks jupyter_client: %s", debianPython, out)
-	}
-	bin := filepath.Join(b.TempDir(), "workbench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("building workbench: %v\n%s", err, out)
-	}
+	needJupyter(b)
+	bin := workbenchBinary(b)
 	prefix := b.TempDir()
-	if out, err := exec.Command(bin, "jupyter", "install", "--prefix", prefix, "--name", "wb").CombinedOutput(); err != nil {
-		b.Fatalf("install: %v\n%s", err, out)
-	}
+	installKernel(b, bin, prefix, "wb")
 	script, _ := filepath.Abs(filepath.Join("..", "..", "kernel", "testdata", "bench.py"))
 	cmd := exec.Command(debianPython, script, "wb", strconv.Itoa(max(b.N, 20)))
 	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+filepath.Join(prefix, "share", "jupyter"), "JUPYTER_RUNTIME_DIR="+b.TempDir(),
@@ -397,13 +390,8 @@ func BenchmarkJupyterKernel(b *testing.B) {
 // with `workbench chart` on the same series (process start to file
 // written); it reports both and their ratio (the issue's anchor: ≤ 1.5).
 func BenchmarkJupyterChart1M(b *testing.B) {
-	if out, err := exec.Command(debianPython, "-c", "import jupyter_client").CombinedOutput(); err != nil {
-		b.Skipf("%s lacks jupyter_client: %s", debianPython, out)
-	}
-	bin := filepath.Join(b.TempDir(), "workbench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("building workbench: %v\n%s", err, out)
-	}
+	needJupyter(b)
+	bin := workbenchBinary(b)
 	storeDir := b.TempDir()
 	store, err := frames.OpenStore(storeDir)
 	if err != nil {
@@ -421,9 +409,7 @@ func BenchmarkJupyterChart1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	prefix := b.TempDir()
-	if out, err := exec.Command(bin, "jupyter", "install", "--prefix", prefix, "--name", "wb", "--store", storeDir).CombinedOutput(); err != nil {
-		b.Fatalf("install: %v\n%s", err, out)
-	}
+	installKernel(b, bin, prefix, "wb", "--store", storeDir)
 	script, _ := filepath.Abs(filepath.Join("..", "..", "kernel", "testdata", "bench.py"))
 	cell := `f, _ := frames.Load("` + fq + `", "1m")
 c := plots.NewChart("` + fq + ` 1m")
