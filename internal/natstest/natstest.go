@@ -1,27 +1,39 @@
-// Package natstest starts a real nats-server with JetStream inside a test
+// Package natstest starts a real nats-server with JetStream inside a
 // process, on a free loopback port, for the tests of the NATS sweep queue
-// and of `workbench worker`.
+// and of `workbench worker`, and for the sweep benchmark.
 package natstest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// Start runs a JetStream-enabled nats-server on 127.0.0.1 that stops when
-// the test ends, and returns its client URL.
+// Serve runs a JetStream-enabled nats-server on 127.0.0.1 that keeps its
+// streams in dir; the caller shuts it down.
+func Serve(dir string) (*server.Server, error) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoSigs: true})
+	if err != nil {
+		return nil, fmt.Errorf("nats-server: %w", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		return nil, fmt.Errorf("nats-server: not ready after 10s")
+	}
+	return ns, nil
+}
+
+// Start runs Serve for a test, stops the server when the test ends, and
+// returns its client URL.
 func Start(t testing.TB) string {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true})
+	ns, err := Serve(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns.Start()
 	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
 	return ns.ClientURL()
 }
