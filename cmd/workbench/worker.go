@@ -7,11 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -26,9 +29,11 @@ import (
 func init() {
 	register(&command{
 		name:  "worker",
-		usage: "worker --nats URL [--concurrency N] [--nats-creds FILE] [--nats-ca FILE] [--nats-cert FILE --nats-key FILE]",
+		usage: "worker --nats URL [--concurrency N] [--grace D] [--nats-creds FILE] [--nats-ca FILE] [--nats-cert FILE --nats-key FILE]",
 		summary: "a sweep worker: pull backtest jobs from the NATS JetStream work queue of workbench sweep --nats, " +
-			"run them and store their results; a job is acked once its result is stored, so a worker may die at any time",
+			"run them and store their results; a job is acked once its result is stored, so a worker may die at any time. " +
+			"On SIGINT or SIGTERM it stops pulling, hands back the jobs it has not started, lets running ones finish " +
+			"for --grace (then hands them back too) and exits 0",
 		run: runWorker,
 	})
 }
@@ -145,8 +150,12 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	var nf natsFlags
 	nf.register(fs)
 	conc := fs.Int("concurrency", 1, "jobs run at once")
+	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long running jobs may take to finish before they are handed back")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
+	}
+	if *grace < 0 {
+		return usagef("worker --grace %v: want ≥ 0", *grace)
 	}
 	if nf.url == "" {
 		return usagef("worker: --nats URL is required")
@@ -165,8 +174,16 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	defer os.RemoveAll(dir)
 	w := &worker{q: q, e: e, dir: dir, series: map[string]*frames.OHLCV{}, params: map[string][]paper.Param{}}
+	// A fleet is stopped with SIGTERM (Kubernetes, systemd) as often as
+	// with Ctrl-C.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
 	fmt.Fprintf(e.stderr, "worker: pulling jobs from %s with %d at once\n", nf.url, *conc)
-	return q.Work(ctx, *conc, w.handle)
+	if err := q.Work(ctx, *conc, *grace, w.handle); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stderr, "worker: stopped")
+	return nil
 }
 
 // worker runs jobs, fetching each script and series once.
@@ -194,6 +211,7 @@ func (w *worker) bars(ctx context.Context, hash string, period int64) (*frames.O
 		return nil, fmt.Errorf("series %s: %w", hash, err)
 	}
 	b.Period = period
+	slog.Debug("sweep worker: series fetched", "hash", hash, "bars", b.Len())
 	w.series[hash] = b
 	return b, nil
 }

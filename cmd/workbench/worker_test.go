@@ -21,13 +21,20 @@ var slowScript = strings.Replace(sweepScript, `var sums = map[string][]float64{}
 	return nil
 }`, 1)
 
-// Three worker processes share a sweep through an embedded nats-server;
-// one is killed with SIGKILL in the middle of a job. Its jobs are
-// redelivered after the ack deadline, and the results equal the local
-// sweep's byte for byte.
-func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
-	bin := workbenchBinary(t)
-	url := natstest.Start(t)
+// natsSweep is a sweep of the slow script run on NATS: its local
+// results, and the NATS sweep started in the background.
+type natsSweep struct {
+	url, local, remote string
+	done               chan struct{}
+	code               int
+	stdout, stderr     string
+}
+
+// startNATSSweep runs the slow script's sweep locally, then starts the same
+// sweep on an embedded nats-server; timeout bounds the NATS sweep.
+func startNATSSweep(t *testing.T, timeout time.Duration) *natsSweep {
+	t.Helper()
+	s := &natsSweep{url: natstest.Start(t), done: make(chan struct{})}
 	store := backtestStore(t)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "slow.go")
@@ -35,51 +42,83 @@ func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
 	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	local := filepath.Join(dir, "local")
-	if code, _, se := runCLI(t, sweepArgs(store, script, local, 2)...); code != 0 {
+	s.local, s.remote = filepath.Join(dir, "local"), filepath.Join(dir, "remote")
+	if code, _, se := runCLI(t, sweepArgs(store, script, s.local, 2)...); code != 0 {
 		t.Fatalf("local sweep: %s", se)
 	}
-	var workers []*exec.Cmd
-	var logs []*syncBuffer
-	for i := range 3 {
-		cmd := exec.Command(bin, "worker", "--nats", url, "--concurrency", "2", "--ack-wait", "1s")
-		if i == 0 {
-			cmd.Env = append(os.Environ(), "WORKBENCH_DEBUG=1") // it logs each job it takes
-		}
-		var buf syncBuffer
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		workers, logs = append(workers, cmd), append(logs, &buf)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	go func() {
+		defer close(s.done)
+		defer cancel()
+		var out, errb bytes.Buffer
+		s.code = run(ctx, append(sweepArgs(store, script, s.remote, 1), "--nats", s.url), strings.NewReader(""), &out, &errb)
+		s.stdout, s.stderr = out.String(), errb.String()
+	}()
+	t.Cleanup(func() { cancel(); <-s.done })
+	return s
+}
+
+// startWorker starts a worker process logging each job it takes.
+func startWorker(t *testing.T, url string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(workbenchBinary(t), append([]string{"worker", "--nats", url}, args...)...)
+	cmd.Env = append(os.Environ(), "WORKBENCH_DEBUG=1")
+	var buf syncBuffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		for _, w := range workers {
-			w.Process.Kill()
-			w.Wait()
-		}
+		cmd.Process.Kill()
+		cmd.Wait()
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	remote := filepath.Join(dir, "remote")
-	done := make(chan struct{})
-	var code int
-	var so, se string
-	go func() {
-		defer close(done)
-		var out, errb bytes.Buffer
-		code = run(ctx, append(sweepArgs(store, script, remote, 1), "--nats", url), strings.NewReader(""), &out, &errb)
-		so, se = out.String(), errb.String()
-	}()
-	// Worker 0 has taken a job: each sleeps 150 ms in Start, so it dies
-	// holding it.
-	for !strings.Contains(logs[0].String(), "sweep worker: job") {
+	return cmd, &buf
+}
+
+// waitForJob returns once the worker's log shows it has taken a job.
+func (s *natsSweep) waitForJob(t *testing.T, log *syncBuffer) {
+	t.Helper()
+	for !strings.Contains(log.String(), "sweep worker: job") {
 		select {
-		case <-done:
-			t.Fatalf("the sweep ended before worker 0 took a job: %s %s", so, se)
+		case <-s.done:
+			t.Fatalf("the sweep ended before the worker took a job: %s %s", s.stdout, s.stderr)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// finish waits for the NATS sweep and compares its files with the local
+// sweep's.
+func (s *natsSweep) finish(t *testing.T) {
+	t.Helper()
+	<-s.done
+	if s.code != 0 {
+		t.Fatalf("nats sweep: exit %d\n%s\n%s", s.code, s.stdout, s.stderr)
+	}
+	for _, name := range []string{"results.csv", "results.parquet"} {
+		a, _ := os.ReadFile(filepath.Join(s.local, name))
+		b, err := os.ReadFile(filepath.Join(s.remote, name))
+		if err != nil || len(a) == 0 || !bytes.Equal(a, b) {
+			t.Fatalf("%s: the NATS sweep's differs from the local one (%v)", name, err)
+		}
+	}
+}
+
+// Three worker processes share a sweep through an embedded nats-server;
+// one is killed with SIGKILL in the middle of a job. Its jobs are
+// redelivered after the ack deadline, and the results equal the local
+// sweep's byte for byte.
+func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
+	s := startNATSSweep(t, 2*time.Minute)
+	var workers []*exec.Cmd
+	var logs []*syncBuffer
+	for range 3 {
+		w, log := startWorker(t, s.url, "--concurrency", "2", "--ack-wait", "1s")
+		workers, logs = append(workers, w), append(logs, log)
+	}
+	// Worker 0 has taken a job: each sleeps 150 ms in Start, so it dies
+	// holding it.
+	s.waitForJob(t, logs[0])
 	if err := workers[0].Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -87,17 +126,47 @@ func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
 	if ws, ok := err.(*exec.ExitError); !ok || ws.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("worker 0 ended with %v, not killed (log: %s)", err, logs[0])
 	}
-	<-done
-	if code != 0 {
-		t.Fatalf("nats sweep: exit %d\n%s\n%s", code, so, se)
-	}
-	for _, name := range []string{"results.csv", "results.parquet"} {
-		a, _ := os.ReadFile(filepath.Join(local, name))
-		b, err := os.ReadFile(filepath.Join(remote, name))
-		if err != nil || len(a) == 0 || !bytes.Equal(a, b) {
-			t.Fatalf("%s: the NATS sweep's differs from the local one (%v)", name, err)
+	s.finish(t)
+	// However often a job ran, each worker fetched the one series once.
+	for i, l := range logs {
+		if n := strings.Count(l.String(), "sweep worker: series fetched"); n > 1 {
+			t.Errorf("worker %d fetched the series %d times", i, n)
 		}
 	}
+}
+
+// SIGTERM stops a worker cleanly: with time to spare it finishes its
+// running jobs, with none (--grace 0s) it hands them back; either way it
+// exits 0 and the jobs it held go to the next worker at once, not after
+// the ack deadline (30 s, longer than the sweep may take here).
+func TestWorkerStopsOnSIGTERM(t *testing.T) {
+	s := startNATSSweep(t, 25*time.Second)
+	patient, plog := startWorker(t, s.url, "--concurrency", "2", "--grace", "30s")
+	hasty, hlog := startWorker(t, s.url, "--concurrency", "2", "--grace", "0s")
+	s.waitForJob(t, plog)
+	s.waitForJob(t, hlog)
+	for _, w := range []*exec.Cmd{patient, hasty} {
+		if err := w.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, w := range []*exec.Cmd{patient, hasty} {
+		log := []*syncBuffer{plog, hlog}[i]
+		if err := w.Wait(); err != nil {
+			t.Fatalf("worker %d after SIGTERM: %v\n%s", i, err, log)
+		}
+		if !strings.Contains(log.String(), "worker: stopped") {
+			t.Fatalf("worker %d did not say it stopped:\n%s", i, log)
+		}
+	}
+	if strings.Contains(plog.String(), "handed back") || !strings.Contains(plog.String(), "waiting for the running jobs") {
+		t.Errorf("the worker with 30s of grace did not finish its jobs:\n%s", plog)
+	}
+	if !strings.Contains(hlog.String(), "outlived the grace period, handed back") {
+		t.Errorf("the worker without grace did not hand its running job back:\n%s", hlog)
+	}
+	startWorker(t, s.url, "--concurrency", "2")
+	s.finish(t)
 }
 
 // syncBuffer is a bytes.Buffer a process writes while the test reads it.

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -177,7 +178,14 @@ type Handler func(ctx context.Context, j Job) ([]byte, error)
 // A job is acked only after its result is stored in the results stream,
 // so a worker that dies leaves its jobs to be redelivered; a handler error
 // naks the job for a later retry.
-func (q *Queue) Work(ctx context.Context, concurrency int, handle Handler) error {
+//
+// When ctx is done Work stops pulling and hands back at once the jobs it
+// pulled but has not started; running jobs get grace to finish (their
+// handlers' context stays live until then). Jobs still running after it
+// are handed back too, their handlers' context cancelled, and Work returns
+// without waiting for them: another worker runs them again, and a result
+// stored twice is counted once.
+func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, handle Handler) error {
 	cons, err := q.js.Consumer(ctx, JobsStream, Consumer)
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
@@ -186,32 +194,110 @@ func (q *Queue) Work(ctx context.Context, concurrency int, handle Handler) error
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	go func() { <-ctx.Done(); it.Stop() }()
-	var wg sync.WaitGroup
+	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-ctx.Done():
+			// Buffered jobs still come out of Next, to be handed back.
+			it.Drain()
+		case <-stopped:
+		}
+	}()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		running = map[*job]bool{}
+	)
 	sem := make(chan struct{}, concurrency)
-	defer wg.Wait()
 	for {
+		held := false
+		select {
+		case sem <- struct{}{}:
+			held = true
+		case <-ctx.Done():
+		}
 		m, err := it.Next()
 		if err != nil {
+			if held {
+				<-sem
+			}
 			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return nil
+				break
 			}
 			return fmt.Errorf("worker: %w", err)
 		}
-		sem <- struct{}{}
+		if ctx.Err() != nil || !held {
+			if held {
+				<-sem
+			}
+			if err := m.Nak(); err != nil {
+				slog.Warn("sweep worker: handing back an unstarted job", "err", err)
+			}
+			continue
+		}
+		jb := &job{m: m}
+		mu.Lock()
+		running[jb] = true
+		mu.Unlock()
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			q.handle(ctx, m, handle)
+			defer func() {
+				mu.Lock()
+				delete(running, jb)
+				mu.Unlock()
+				<-sem
+				wg.Done()
+			}()
+			q.handle(jobCtx, jb, handle)
 		}()
 	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	mu.Lock()
+	n := len(running)
+	mu.Unlock()
+	if n > 0 {
+		slog.Info("sweep worker: stopping, waiting for the running jobs", "jobs", n, "grace", grace)
+	}
+	select {
+	case <-finished:
+		return nil
+	case <-time.After(grace):
+	}
+	cancelJobs()
+	mu.Lock()
+	defer mu.Unlock()
+	for jb := range running {
+		if jb.settle() {
+			slog.Warn("sweep worker: a job outlived the grace period, handed back", "grace", grace)
+			if err := jb.m.Nak(); err != nil {
+				slog.Warn("sweep worker: handing back a job", "err", err)
+			}
+		}
+	}
+	return nil
 }
 
-func (q *Queue) handle(ctx context.Context, m jetstream.Msg, handle Handler) {
+// job is a pulled message, settled (acked or handed back) once.
+type job struct {
+	m       jetstream.Msg
+	settled atomic.Bool
+}
+
+// settle reports whether the caller is the one to ack or nak the job.
+func (j *job) settle() bool { return j.settled.CompareAndSwap(false, true) }
+
+func (q *Queue) handle(ctx context.Context, jb *job, handle Handler) {
+	m := jb.m
 	var j Job
 	if err := json.Unmarshal(m.Data(), &j); err != nil {
 		slog.Error("sweep worker: a malformed job, dropped", "err", err)
-		m.Term()
+		if jb.settle() {
+			m.Term()
+		}
 		return
 	}
 	slog.Debug("sweep worker: job", "id", j.ID)
@@ -231,17 +317,25 @@ func (q *Queue) handle(ctx context.Context, m jetstream.Msg, handle Handler) {
 		}
 	}()
 	out, err := handle(ctx, j)
-	if err != nil {
+	if err == nil {
+		_, err = q.js.Publish(ctx, resultsPrefix+j.Sweep, out, jetstream.WithMsgID(j.ID))
+		if err != nil {
+			err = fmt.Errorf("storing the result: %w", err)
+		}
+	}
+	if !jb.settle() {
+		return // handed back when the grace period ran out
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		slog.Info("sweep worker: job interrupted, handed back", "job", j.ID)
+		m.Nak()
+	case err != nil:
 		slog.Error("sweep worker: job failed, retried later", "job", j.ID, "err", err)
 		m.NakWithDelay(time.Second)
-		return
-	}
-	if _, err := q.js.Publish(ctx, resultsPrefix+j.Sweep, out, jetstream.WithMsgID(j.ID)); err != nil {
-		slog.Error("sweep worker: storing a result", "job", j.ID, "err", err)
-		m.NakWithDelay(time.Second)
-		return
-	}
-	if err := m.DoubleAck(ctx); err != nil {
-		slog.Warn("sweep worker: ack", "job", j.ID, "err", err)
+	default:
+		if err := m.DoubleAck(ctx); err != nil {
+			slog.Warn("sweep worker: ack", "job", j.ID, "err", err)
+		}
 	}
 }

@@ -48,7 +48,7 @@ func TestQueue(t *testing.T) {
 	var mu sync.Mutex
 	runs := map[string]int{}
 	wctx, stop := context.WithCancel(ctx)
-	go q.Work(wctx, 3, func(_ context.Context, j Job) ([]byte, error) {
+	go q.Work(wctx, 3, time.Second, func(_ context.Context, j Job) ([]byte, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		runs[j.ID]++
@@ -104,7 +104,7 @@ func BenchmarkEmptyJobs(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer w.Close()
-		go w.Work(wctx, 4, func(context.Context, Job) ([]byte, error) { return []byte("{}"), nil })
+		go w.Work(wctx, 4, time.Second, func(context.Context, Job) ([]byte, error) { return []byte("{}"), nil })
 	}
 	// Job IDs stay unique when -count calls the sub-benchmarks again: the
 	// stream would drop a repeated ID as a duplicate.
