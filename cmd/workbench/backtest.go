@@ -135,7 +135,15 @@ func syntheticTicks(p *mkt.MktPair) {
 // series reads the markets of a comma-separated fqme list from the store
 // at period (derived from a finer series where needed) over [from, to),
 // with their ticks: what a backtest and a sweep run on.
-func (o *backtestOpts) series(store *frames.Store, fqmes string, period, from, to int64) ([]paper.Series, error) {
+// barSource is where a command reads its markets' bars: the store, or
+// in tests a store that counts the reads.
+type barSource interface {
+	ReadRangeAs(fqme string, period, from, to int64) (*frames.OHLCV, int64, error)
+}
+
+// series reads each market once; a sweep's backtests all share the bars,
+// read-only.
+func (o *backtestOpts) series(store barSource, fqmes string, period, from, to int64) ([]paper.Series, error) {
 	var out []paper.Series
 	for _, fq := range strings.Split(fqmes, ",") {
 		fq = strings.TrimSpace(fq)

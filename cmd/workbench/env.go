@@ -25,6 +25,9 @@ type env struct {
 	storeFlag  string
 	configFlag string
 	cfg        config
+	// bars, when set, is where sweep reads its markets instead of the
+	// store folder (a test counts the reads through it).
+	bars barSource
 }
 
 // config is the TOML config file (default $XDG_CONFIG_HOME/workbench/config.toml).

@@ -217,11 +217,15 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 			return usagef("sweep --%v", err)
 		}
 	}
-	store, err := frames.OpenStore(e.storeDir())
-	if err != nil {
-		return err
+	src := e.bars
+	if src == nil {
+		store, err := frames.OpenStore(e.storeDir())
+		if err != nil {
+			return err
+		}
+		src = store
 	}
-	series, err := opts.series(store, *fqmes, period.secs, fromT, toT)
+	series, err := opts.series(src, *fqmes, period.secs, fromT, toT)
 	if err != nil {
 		return err
 	}

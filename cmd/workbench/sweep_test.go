@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"image/png"
@@ -9,9 +12,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+
+	"workbench/frames"
 )
 
 const sweepScript = `package main
@@ -275,5 +281,78 @@ func TestSweepWalkForward(t *testing.T) {
 	code, _, se = runCLI(t, append(args[:len(args)-4], "--walk-forward", "train=10d", "-o", out)...)
 	if code != 2 || !strings.Contains(se, "want both train=D and test=D") {
 		t.Fatalf("bad --walk-forward: exit %d %s", code, se)
+	}
+}
+
+// countingStore is a store that counts the series read from it and keeps
+// what each read returned with a digest of its contents at the time.
+type countingStore struct {
+	*frames.Store
+	mu    sync.Mutex
+	reads map[string]int
+	bars  []*frames.OHLCV
+	sums  [][32]byte
+}
+
+func (c *countingStore) ReadRangeAs(fqme string, period, from, to int64) (*frames.OHLCV, int64, error) {
+	b, p, err := c.Store.ReadRangeAs(fqme, period, from, to)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reads[fqme]++
+	if err == nil {
+		c.bars, c.sums = append(c.bars, b), append(c.sums, digest(b))
+	}
+	return b, p, err
+}
+
+func digest(b *frames.OHLCV) [32]byte {
+	h := sha256.New()
+	binary.Write(h, binary.LittleEndian, b.Time)
+	for _, col := range [][]float64{b.Open, b.High, b.Low, b.Close, b.Volume} {
+		binary.Write(h, binary.LittleEndian, col)
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// A script sweep of 8 combinations on two markets on two workers reads
+// each market once, and its 16 backtests leave the shared bars as read.
+func TestSweepReadsEachSeriesOnce(t *testing.T) {
+	dir := backtestStore(t)
+	st, err := frames.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.Read("btcusdt.spot.binance", 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("ethusdt.spot.binance", b); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(t.TempDir(), "cross.go")
+	if err := os.WriteFile(script, []byte(sweepScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: st, reads: map[string]int{}}
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, bars: cs}
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{script, "--fqme", "btcusdt.spot.binance,ethusdt.spot.binance", "--period", "1h",
+		"--param", "fast=3:12:3", "--param", "slow=24,48", "--taker-bps", "10", "--workers", "2", "-o", out}
+	if err := runSweep(context.Background(), e, args); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if recs := readCSV(t, filepath.Join(out, "results.csv")); len(recs) != 1+16 {
+		t.Fatalf("%d rows, want 8 combinations × 2 markets", len(recs)-1)
+	}
+	if len(cs.reads) != 2 || cs.reads["btcusdt.spot.binance"] != 1 || cs.reads["ethusdt.spot.binance"] != 1 {
+		t.Fatalf("reads %v, want each market once", cs.reads)
+	}
+	for i, b := range cs.bars {
+		if digest(b) != cs.sums[i] {
+			t.Errorf("the bars of read %d changed during the sweep", i)
+		}
 	}
 }
