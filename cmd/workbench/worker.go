@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ import (
 func init() {
 	register(&command{
 		name:  "worker",
-		usage: "worker --nats URL [--concurrency N] [--grace D] [--nats-creds FILE] [--nats-ca FILE] [--nats-cert FILE --nats-key FILE]",
+		usage: "worker --nats URL [--concurrency N] [--keep-series N] [--grace D] [--nats-creds FILE] [--nats-ca FILE] [--nats-cert FILE --nats-key FILE]",
 		summary: "a sweep worker: pull backtest jobs from the NATS JetStream work queue of workbench sweep --nats, " +
 			"run them and store their results; a job is acked once its result is stored, so a worker may die at any time. " +
 			"On SIGINT or SIGTERM it stops pulling, hands back the jobs it has not started, lets running ones finish " +
@@ -150,9 +151,13 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	var nf natsFlags
 	nf.register(fs)
 	conc := fs.Int("concurrency", 1, "jobs run at once")
+	keep := fs.Int("keep-series", 8, "series kept in memory, the most recently used: a sweep's jobs fetch each of its series once")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long running jobs may take to finish before they are handed back")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
+	}
+	if *keep < 1 {
+		return usagef("worker --keep-series %d: want ≥ 1", *keep)
 	}
 	if *grace < 0 {
 		return usagef("worker --grace %v: want ≥ 0", *grace)
@@ -173,7 +178,8 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	w := &worker{q: q, e: e, dir: dir, series: map[string]*frames.OHLCV{}, params: map[string][]paper.Param{}}
+	w := &worker{q: q, e: e, dir: dir, params: map[string][]paper.Param{}}
+	w.series = &seriesCache{keep: *keep, load: w.fetchSeries}
 	// A fleet is stopped with SIGTERM (Kubernetes, systemd) as often as
 	// with Ctrl-C.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
@@ -186,22 +192,19 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// worker runs jobs, fetching each script and series once.
+// worker runs jobs, fetching each script once and each series once while
+// it keeps it.
 type worker struct {
 	q      *natsq.Queue
 	e      *env
 	dir    string
+	series *seriesCache
 	mu     sync.Mutex
-	series map[string]*frames.OHLCV
 	params map[string][]paper.Param
 }
 
-func (w *worker) bars(ctx context.Context, hash string, period int64) (*frames.OHLCV, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if b := w.series[hash]; b != nil {
-		return b, nil
-	}
+// fetchSeries reads a series blob from the object store.
+func (w *worker) fetchSeries(ctx context.Context, hash string) (*frames.OHLCV, error) {
 	data, err := w.q.Blob(ctx, hash)
 	if err != nil {
 		return nil, err
@@ -210,9 +213,48 @@ func (w *worker) bars(ctx context.Context, hash string, period int64) (*frames.O
 	if err != nil {
 		return nil, fmt.Errorf("series %s: %w", hash, err)
 	}
-	b.Period = period
 	slog.Debug("sweep worker: series fetched", "hash", hash, "bars", b.Len())
-	w.series[hash] = b
+	return b, nil
+}
+
+// seriesCache keeps the series a worker used most recently: a sweep's
+// jobs share each of its series read-only, fetched once, and a worker that
+// serves sweep after sweep does not keep every series it ever saw.
+type seriesCache struct {
+	keep int
+	load func(ctx context.Context, hash string) (*frames.OHLCV, error)
+	mu   sync.Mutex
+	// used is the kept series, the most recently used last.
+	used []cachedSeries
+}
+
+type cachedSeries struct {
+	key  string
+	bars *frames.OHLCV
+}
+
+// get returns the series of blob hash with the given bar period. Loads
+// happen one at a time, under the lock, so that jobs wanting a series
+// that is being fetched wait for it instead of fetching it too.
+func (c *seriesCache) get(ctx context.Context, hash string, period int64) (*frames.OHLCV, error) {
+	key := hash + "/" + strconv.FormatInt(period, 10)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, s := range c.used {
+		if s.key == key {
+			c.used = append(append(c.used[:i:i], c.used[i+1:]...), s)
+			return s.bars, nil
+		}
+	}
+	b, err := c.load(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	b.Period = period
+	c.used = append(c.used, cachedSeries{key, b})
+	if len(c.used) > c.keep {
+		c.used = slices.Delete(c.used, 0, 1)
+	}
 	return b, nil
 }
 
@@ -263,7 +305,7 @@ func (w *worker) handle(ctx context.Context, j natsq.Job) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
-	bars, err := w.bars(ctx, spec.Series, spec.Period)
+	bars, err := w.series.get(ctx, spec.Series, spec.Period)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"workbench/frames"
 	"workbench/internal/natstest"
+	"workbench/internal/oracle"
+	"workbench/sweep/natsq"
 )
 
 // slowScript is the sweep script with a pause in Start, so that each job
@@ -185,4 +190,68 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A worker fetches a series from the object store once while it keeps it:
+// with room for two, the least recently used goes when a third comes, and
+// jobs that want a series being fetched wait for that one fetch.
+func TestWorkerKeepsRecentSeries(t *testing.T) {
+	ctx := context.Background()
+	q, err := natsq.Connect(ctx, natstest.Start(t), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	src, err := frames.ReadCSVFile(oracle.Path(t, "ohlcv", "binance_BTCUSDT_1h_2024-08.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := map[string]string{}
+	want := map[string][32]byte{}
+	for k, name := range []string{"a", "b", "c", "d"} {
+		b := src.Rows(k*100, k*100+100).Clone()
+		var buf bytes.Buffer
+		if err := frames.WriteParquet(&buf, b); err != nil {
+			t.Fatal(err)
+		}
+		if hashes[name], err = q.PutBlob(ctx, buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		want[name] = digest(b)
+	}
+	w := &worker{q: q}
+	var mu sync.Mutex
+	fetched := map[string]int{}
+	names := map[string]string{}
+	for n, h := range hashes {
+		names[h] = n
+	}
+	c := &seriesCache{keep: 2, load: func(ctx context.Context, hash string) (*frames.OHLCV, error) {
+		mu.Lock()
+		fetched[names[hash]]++
+		mu.Unlock()
+		return w.fetchSeries(ctx, hash)
+	}}
+	get := func(name string) {
+		b, err := c.get(ctx, hashes[name], 3600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if digest(b) != want[name] || b.Period != 3600 {
+			t.Errorf("series %s came back other than stored (period %d)", name, b.Period)
+		}
+	}
+	// a b a: b is the least recent when c comes; then a stays and b returns.
+	for _, name := range []string{"a", "b", "a", "c", "a", "b"} {
+		get(name)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() { defer wg.Done(); get("d") }()
+	}
+	wg.Wait()
+	if fmt.Sprint(fetched) != "map[a:1 b:2 c:1 d:1]" {
+		t.Fatalf("fetches %v, want a once, b twice (dropped for c), c and d once", fetched)
+	}
 }
