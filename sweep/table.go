@@ -269,61 +269,76 @@ func exact(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 // sweep key, and returns the rows it already holds. A last line cut short
 // by a crash is dropped.
 func OpenJournal(path, key string) (*Journal, map[int]Row, error) {
+	rows := map[int]Row{}
+	cols := paper.StatColumns()
+	j, err := openLines(path, key, func(l []byte) error {
+		var jr journalRow
+		if err := json.Unmarshal(l, &jr); err != nil {
+			return err
+		}
+		r, err := jr.row(cols)
+		if err != nil {
+			return err
+		}
+		rows[r.Job] = r
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return j, rows, nil
+}
+
+// openLines opens an append-only file of JSON lines whose first line names
+// the work it is for (key), passes each complete line after it to read,
+// and drops a last line torn by a crash, so that it is written again.
+func openLines(path, key string, read func([]byte) error) (*Journal, error) {
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("journal: %w", err)
+		return nil, fmt.Errorf("journal: %w", err)
 	}
-	rows := map[int]Row{}
 	keep := 0
 	if len(data) > 0 {
 		lines := bytes.SplitAfter(data, []byte("\n"))
 		var h journalHead
 		if err := json.Unmarshal(lines[0], &h); err != nil || !bytes.HasSuffix(lines[0], []byte("\n")) {
-			return nil, nil, fmt.Errorf("journal %s line 1: not a sweep journal", path)
+			return nil, fmt.Errorf("journal %s line 1: not a sweep journal", path)
 		}
 		if h.Sweep != key {
-			return nil, nil, fmt.Errorf("journal %s holds the rows of another sweep (other strategy, grid, data or settings): "+
+			return nil, fmt.Errorf("journal %s holds the rows of another sweep (other strategy, grid, data or settings): "+
 				"choose another -o or remove it", path)
 		}
 		keep = len(lines[0])
-		cols := paper.StatColumns()
 		for n, l := range lines[1:] {
 			if !bytes.HasSuffix(l, []byte("\n")) {
-				break // torn by a crash: that job runs again
+				break // torn by a crash: that work runs again
 			}
-			var jr journalRow
-			if err := json.Unmarshal(l, &jr); err != nil {
-				return nil, nil, fmt.Errorf("journal %s line %d: %w", path, n+2, err)
+			if err := read(l); err != nil {
+				return nil, fmt.Errorf("journal %s line %d: %w", path, n+2, err)
 			}
-			r, err := jr.row(cols)
-			if err != nil {
-				return nil, nil, fmt.Errorf("journal %s line %d: %w", path, n+2, err)
-			}
-			rows[r.Job] = r
 			keep += len(l)
 		}
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, nil, fmt.Errorf("journal: %w", err)
+		return nil, fmt.Errorf("journal: %w", err)
 	}
 	if err := f.Truncate(int64(keep)); err == nil {
 		_, err = f.Seek(int64(keep), io.SeekStart)
 	}
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("journal: %w", err)
+		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j := &Journal{f: f, w: bufio.NewWriter(f)}
 	if keep == 0 {
 		b, _ := json.Marshal(journalHead{Sweep: key})
-		j.w.Write(append(b, '\n'))
-		if err := j.w.Flush(); err != nil {
+		if err := j.writeLine(b); err != nil {
 			f.Close()
-			return nil, nil, fmt.Errorf("journal: %w", err)
+			return nil, err
 		}
 	}
-	return j, rows, nil
+	return j, nil
 }
 
 func (jr journalRow) row(cols []paper.StatColumn) (Row, error) {
@@ -331,24 +346,9 @@ func (jr journalRow) row(cols []paper.StatColumn) (Row, error) {
 	if r.Err != "" {
 		return r, nil
 	}
-	if len(jr.Stats) != len(cols) {
-		return r, fmt.Errorf("%d statistics, want %d", len(jr.Stats), len(cols))
-	}
-	for i, s := range jr.Stats {
-		var v any
-		var err error
-		switch cols[i].Kind {
-		case paper.FloatStat:
-			v, err = strconv.ParseFloat(s, 64)
-		case paper.IntStat:
-			v, err = strconv.ParseInt(s, 10, 64)
-		default:
-			v, err = decimal.NewFromString(s)
-		}
-		if err != nil {
-			return r, fmt.Errorf("%s: %w", cols[i].Name, err)
-		}
-		r.Stats = append(r.Stats, v)
+	var err error
+	if r.Stats, err = decodeStats(cols, jr.Stats); err != nil {
+		return r, err
 	}
 	for _, b := range jr.Blocks {
 		if len(b) != 5 {
@@ -367,20 +367,49 @@ func (jr journalRow) row(cols []paper.StatColumn) (Row, error) {
 	return r, nil
 }
 
+// encodeStats formats statistics (Stats.Values' order) so that
+// decodeStats reads them back bit for bit.
+func encodeStats(vals []any) []string {
+	var out []string
+	for _, v := range vals {
+		switch x := v.(type) {
+		case float64:
+			out = append(out, exact(x))
+		case decimal.Decimal:
+			out = append(out, x.String())
+		default:
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out
+}
+
+func decodeStats(cols []paper.StatColumn, ss []string) ([]any, error) {
+	if len(ss) != len(cols) {
+		return nil, fmt.Errorf("%d statistics, want %d", len(ss), len(cols))
+	}
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		var err error
+		switch cols[i].Kind {
+		case paper.FloatStat:
+			out[i], err = strconv.ParseFloat(s, 64)
+		case paper.IntStat:
+			out[i], err = strconv.ParseInt(s, 10, 64)
+		default:
+			out[i], err = decimal.NewFromString(s)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cols[i].Name, err)
+		}
+	}
+	return out, nil
+}
+
 // EncodeRow writes a row as one line of JSON that DecodeRow reads back
 // bit for bit (the journal's lines, and a worker's results).
 func EncodeRow(r Row) ([]byte, error) {
-	jr := journalRow{Job: r.Job, Err: r.Err}
-	for _, v := range r.Stats {
-		switch x := v.(type) {
-		case float64:
-			jr.Stats = append(jr.Stats, exact(x))
-		case decimal.Decimal:
-			jr.Stats = append(jr.Stats, x.String())
-		default:
-			jr.Stats = append(jr.Stats, fmt.Sprint(x))
-		}
-	}
+	jr := journalRow{Job: r.Job, Err: r.Err, Stats: encodeStats(r.Stats)}
 	for _, b := range r.Blocks {
 		jr.Blocks = append(jr.Blocks, []string{exact(b.N), exact(b.S1), exact(b.S2), exact(b.S3), exact(b.S4)})
 	}
@@ -402,7 +431,12 @@ func (j *Journal) Append(r Row) error {
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	j.w.Write(append(line, '\n'))
+	return j.writeLine(line)
+}
+
+// writeLine appends a line and flushes it to the file.
+func (j *Journal) writeLine(b []byte) error {
+	j.w.Write(append(b, '\n'))
 	if err := j.w.Flush(); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
