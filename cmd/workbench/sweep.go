@@ -258,7 +258,7 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("sweep: %w", err)
 	}
 	if *walk != "" {
-		return runWalkForward(ctx, e, cfg, wf, *walk, metricIdx, *metric, *out)
+		return runWalkForward(ctx, e, cfg, identity, wf, *walk, metricIdx, *metric, *out)
 	}
 	journal, rows, err := sweep.OpenJournal(filepath.Join(*out, "journal.jsonl"), cfg.Key(identity))
 	if err != nil {
@@ -539,12 +539,24 @@ func writeHeatmap(path string, s *sweep.Surface, metric string) error {
 
 // runWalkForward runs a walk-forward and writes walkforward.csv (one row
 // per window and market) and oos_equity.csv (the stitched out-of-sample
-// curves); their statistics are the headline.
-func runWalkForward(ctx context.Context, e *env, cfg *sweep.Config, wf sweep.WalkForward, spec string, k int, metric, out string) error {
-	res, err := sweep.RunWalkForward(ctx, cfg, wf, k)
+// curves); their statistics are the headline. Finished windows go to
+// walkforward.jsonl, so an interrupted walk-forward resumes.
+func runWalkForward(ctx context.Context, e *env, cfg *sweep.Config, identity string, wf sweep.WalkForward, spec string, k int, metric, out string) error {
+	key := cfg.Key(fmt.Sprintf("%s\nwalk-forward %+v ranked by %s", identity, wf, metric))
+	journal, done, err := sweep.OpenWalkJournal(filepath.Join(out, "walkforward.jsonl"), key)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	defer journal.Close()
+	resumed, ran := len(done), 0
+	res, err := sweep.RunWalkForward(ctx, cfg, wf, k, done, func(wr sweep.WindowRun) error {
+		ran++
+		return journal.Append(wr)
+	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("sweep --walk-forward: interrupted (a walk-forward does not resume)")
+			return fmt.Errorf("sweep --walk-forward: interrupted: %d windows done and kept in %s; rerun the same command to resume",
+				resumed+ran, out)
 		}
 		return fmt.Errorf("sweep: %w", err)
 	}
@@ -560,7 +572,7 @@ func runWalkForward(ctx context.Context, e *env, cfg *sweep.Config, wf sweep.Wal
 	for _, w := range res.Windows {
 		// The window's row: the chosen combination's cells with the
 		// out-of-sample statistics in place of the sweep's.
-		cells := cfg.Cells(sweep.Row{Job: w.Combo*len(cfg.Series) + w.Series, Stats: w.OutOfSample.Values()})
+		cells := cfg.Cells(sweep.Row{Job: w.Combo*len(cfg.Series) + w.Series, Stats: w.OutOfSample})
 		rec := []string{cells[nParams], iso(w.TrainFrom), iso(w.TrainTo), iso(w.TestFrom), iso(w.TestTo)}
 		rec = append(rec, cells[:nParams]...)
 		rec = append(rec, sweep.Cell(w.InSample))
@@ -582,7 +594,11 @@ func runWalkForward(ctx context.Context, e *env, cfg *sweep.Config, wf sweep.Wal
 		}
 	}
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "walk-forward %s: %d windows, %d combinations each, ranked by %s\n", spec, len(res.Windows), cfg.Grid.Len(), metric)
+	fmt.Fprintf(&buf, "walk-forward %s: %d windows, %d combinations each, ranked by %s", spec, len(res.Windows), cfg.Grid.Len(), metric)
+	if resumed > 0 {
+		fmt.Fprintf(&buf, " (%d resumed)", resumed)
+	}
+	fmt.Fprintln(&buf)
 	for si, st := range res.Stats {
 		fmt.Fprintf(&buf, "  %s stitched out of sample: total return %s, CAGR %s, Sharpe %s, max drawdown %s\n",
 			cfg.Series[si].Market.FQME(), st.TotalReturn, st.CAGR, st.Sharpe, st.MaxDrawdown)

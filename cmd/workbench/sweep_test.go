@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -353,6 +354,59 @@ func TestSweepReadsEachSeriesOnce(t *testing.T) {
 	for i, b := range cs.bars {
 		if digest(b) != cs.sums[i] {
 			t.Errorf("the bars of read %d changed during the sweep", i)
+		}
+	}
+}
+
+// A walk-forward interrupted after its second window (every backtest of
+// the slow script takes 150 ms, so the rest are far from done) keeps the
+// finished windows; the rerun resumes and writes the files of an
+// uninterrupted walk-forward, byte for byte.
+func TestSweepWalkForwardResumes(t *testing.T) {
+	store := backtestStore(t)
+	dir := t.TempDir()
+	script := writeSlowScript(t, dir)
+	args := func(out string) []string {
+		return []string{"sweep", script, "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
+			"--param", "fast=3:12:3", "--param", "slow=24,48", "--metric", "total_return",
+			"--walk-forward", "train=10d,test=5d", "--workers", "2", "-o", out}
+	}
+	full := filepath.Join(dir, "full")
+	if code, _, se := runCLI(t, args(full)...); code != 0 {
+		t.Fatal(se)
+	}
+	out := filepath.Join(dir, "cut")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// The head line and two windows.
+		for {
+			j, _ := os.ReadFile(filepath.Join(out, "walkforward.jsonl"))
+			if bytes.Count(j, []byte("\n")) >= 3 {
+				cancel()
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	var so, se bytes.Buffer
+	code := run(ctx, args(out), strings.NewReader(""), &so, &se)
+	if code != 1 || !strings.Contains(se.String(), "interrupted: 2 windows done and kept in") {
+		t.Fatalf("interrupted walk-forward: exit %d, %s", code, se.String())
+	}
+	code, stdout, stderr := runCLI(t, args(out)...)
+	if code != 0 || !strings.Contains(stdout, "5 windows, 8 combinations each, ranked by total_return (2 resumed)") {
+		t.Fatalf("rerun: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, name := range []string{"walkforward.csv", "oos_equity.csv"} {
+		a, err1 := os.ReadFile(filepath.Join(full, name))
+		b, err2 := os.ReadFile(filepath.Join(out, name))
+		if err1 != nil || err2 != nil || len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: the resumed walk-forward's differs from the uninterrupted one's (%v %v)", name, err1, err2)
 		}
 	}
 }

@@ -26,6 +26,17 @@ var slowScript = strings.Replace(sweepScript, `var sums = map[string][]float64{}
 	return nil
 }`, 1)
 
+// writeSlowScript writes slowScript to dir and returns its path.
+func writeSlowScript(t *testing.T, dir string) string {
+	t.Helper()
+	script := filepath.Join(dir, "slow.go")
+	src := strings.Replace(slowScript, "import (\n", "import (\n\t\"time\"\n", 1)
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return script
+}
+
 // natsSweep is a sweep of the slow script run on NATS: its local
 // results, and the NATS sweep started in the background.
 type natsSweep struct {
@@ -42,11 +53,7 @@ func startNATSSweep(t *testing.T, timeout time.Duration) *natsSweep {
 	s := &natsSweep{url: natstest.Start(t), done: make(chan struct{})}
 	store := backtestStore(t)
 	dir := t.TempDir()
-	script := filepath.Join(dir, "slow.go")
-	src := strings.Replace(slowScript, "import (\n", "import (\n\t\"time\"\n", 1)
-	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	script := writeSlowScript(t, dir)
 	s.local, s.remote = filepath.Join(dir, "local"), filepath.Join(dir, "remote")
 	if code, _, se := runCLI(t, sweepArgs(store, script, s.local, 2)...); code != 0 {
 		t.Fatalf("local sweep: %s", se)
