@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"math"
 	"math/rand"
@@ -13,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"workbench/frames"
+	"workbench/internal/oracle"
 	"workbench/mkt"
 	"workbench/paper"
 )
@@ -305,5 +307,45 @@ func TestFailedJobsAreRows(t *testing.T) {
 	}
 	if o := c.Overfitting(rows); o[0].Trials != 1 || o[0].PBOErr == nil {
 		t.Fatalf("overfitting over one good row: %+v", o[0])
+	}
+}
+
+// Parameters of every kind and a failed row: the parquet table read back
+// with a generic reader is the CSV table, cell for cell (typed columns,
+// nulls for the failed row's statistics).
+func TestParquetEqualsCSV(t *testing.T) {
+	c := testConfig(t, 2)
+	params := []paper.Param{{Name: "fast", Kind: paper.IntParam}, {Name: "x", Kind: paper.FloatParam},
+		{Name: "d", Kind: paper.DurationParam}, {Name: "on", Kind: paper.BoolParam}, {Name: "tag", Kind: paper.StringParam}}
+	g, err := NewGrid(params, []string{"fast=5,30", "x=0.1,0.25", "d=90m", "on=true,false", "tag=a b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Grid = g
+	c.Factory = func(_ context.Context, set []paper.Setting) (paper.Strategy, error) {
+		// fast=30 is not below slow=20: those rows fail.
+		return paper.NewBuiltin("sma-cross", []paper.Setting{set[0], {Name: "slow", Value: int64(20)}})
+	}
+	rows := runAll(t, c)
+	csvb, pq := files(t, c, rows)
+	recs, err := csv.NewReader(bytes.NewReader(csvb)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, prows := oracle.ParquetRecords(t, pq)
+	if strings.Join(head, ",") != strings.Join(recs[0], ",") || len(prows) != len(recs)-1 || len(prows) != 16 {
+		t.Fatalf("parquet %v and %d rows; CSV %v and %d rows", head, len(prows), recs[0], len(recs)-1)
+	}
+	failed := 0
+	for i, row := range prows {
+		if strings.Join(row, ",") != strings.Join(recs[1+i], ",") {
+			t.Errorf("row %d: parquet %v, CSV %v", i, row, recs[1+i])
+		}
+		if row[0] == "30" && row[len(row)-1] == "" {
+			failed++
+		}
+	}
+	if failed != 8 || recs[1][1] != "0.1" || recs[1][2] != "1h30m0s" || recs[1][3] != "true" || recs[1][4] != "a b" {
+		t.Fatalf("%d failed rows, want 8; first row %v", failed, recs[1])
 	}
 }
