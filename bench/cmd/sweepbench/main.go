@@ -4,7 +4,8 @@
 // 1`), on every core (`sweep`), and through an embedded nats-server to two
 // `workbench worker` processes (`sweep --nats`) — for the strategy as a
 // script and as the compiled sma-cross. Every run must write the same
-// results.csv to the byte; it prints the times, the ratios (all cores vs
+// results.csv to the byte, and DuckDB must read its results.parquet as the
+// same table; it prints the times, the ratios (all cores vs
 // one after another, NATS vs local) and bars/s against backtrader's
 // documented 15–35 k bars/s.
 //
@@ -216,6 +217,9 @@ func bench(combos, nbars int, bin string, workerConc int, only []string) error {
 			if err != nil {
 				return err
 			}
+			if err := checkDuckDB(filepath.Join(out, "results.parquet"), filepath.Join(out, "results.csv")); err != nil {
+				return fmt.Errorf("%s %s: results.parquet: %w", strat, mode.name, err)
+			}
 			runs = append(runs, run{mode.name, secs, csv})
 			fmt.Printf("  %-8s %-18s %8.2f s  %6.3g bars/s (%.3g per CPU)\n", strat, mode.name, secs, total/secs, total/secs/float64(runtime.NumCPU()))
 		}
@@ -225,7 +229,7 @@ func bench(combos, nbars int, bin string, workerConc int, only []string) error {
 			}
 		}
 		serial, local, remote := runs[0].secs, runs[1].secs, runs[2].secs
-		fmt.Printf("  %-8s results.csv identical in all three; all cores %.2f× one after another; NATS %.2f× the local sweep's time\n",
+		fmt.Printf("  %-8s results.csv identical in all three, results.parquet read by DuckDB equal to it; all cores %.2f× one after another; NATS %.2f× the local sweep's time\n",
 			strat, serial/local, remote/local)
 		fmt.Printf("  %-8s one after another %.3g bars/s = %.1f–%.1f× backtrader's 15–35 k bars/s; all cores %.1f–%.1f×\n",
 			strat, total/serial, total/serial/backtraderHigh, total/serial/backtraderLow, total/local/backtraderHigh, total/local/backtraderLow)
