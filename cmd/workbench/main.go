@@ -135,18 +135,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// A script's os.Exit(n) is the script's answer, not our error.
 		return exit.Code
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "workbench %s: %v\nusage: workbench %s\n", c.name, err, c.usage)
+		fmt.Fprintf(stderr, "workbench %s\nusage: workbench %s\n", named(c.name, err), c.usage)
 		return 2
 	default:
-		msg := err.Error()
-		// Errors from the command's own packages often already open with its
-		// name ("backtest: …"); say it once.
-		if !strings.HasPrefix(msg, c.name+":") && !strings.HasPrefix(msg, c.name+" ") {
-			msg = c.name + ": " + msg
-		}
-		fmt.Fprintf(stderr, "workbench %s\n", msg)
+		fmt.Fprintf(stderr, "workbench %s\n", named(c.name, err))
 		return 1
 	}
+}
+
+// named is err's message opening with the command's name once: errors
+// often already open with it ("backtest: …", "sweep --top -2: …").
+func named(name string, err error) string {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, name+":") && !strings.HasPrefix(msg, name+" ") {
+		msg = name + ": " + msg
+	}
+	return msg
 }
 
 func init() {

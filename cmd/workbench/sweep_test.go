@@ -243,6 +243,19 @@ func TestSweepUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, %s; want 2 and %q", c.args, code, se, c.want)
 		}
 	}
+	// The message names the command and the flag once.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--param", "fast=1,2", "--top", "-2"}, "workbench sweep --top -2: want ≥ 0\nusage: workbench sweep "},
+		{[]string{"--param", "fast=1,2", "--heatmap", "fast,nope"}, "workbench sweep --heatmap fast,nope: want two different swept parameters"},
+	} {
+		code, _, se := runCLI(t, append(base, c.args...)...)
+		if code != 2 || !strings.HasPrefix(se, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, se, c.want)
+		}
+	}
 	code, _, se := runCLI(t, "backtest", "--strategy", "sma-cross", "--store", store, "--fqme", "btcusdt.spot.binance",
 		"--period", "1h", "--set", "slow=ten", "-o", "")
 	if code != 2 || !strings.Contains(se, `--set: parameter "slow" = "ten": want int`) {
