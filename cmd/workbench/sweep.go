@@ -203,6 +203,9 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	}
 	var wf sweep.WalkForward
 	if *walk != "" {
+		if nf.url != "" {
+			return usagef("sweep --walk-forward runs on this machine, window after window; --nats is for a plain sweep")
+		}
 		if wf, err = sweep.ParseWalkForward(*walk); err != nil {
 			return usagef("sweep --%v", err)
 		}

@@ -250,6 +250,8 @@ func TestSweepUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--param", "fast=1,2", "--top", "-2"}, "workbench sweep --top -2: want ≥ 0\nusage: workbench sweep "},
 		{[]string{"--param", "fast=1,2", "--heatmap", "fast,nope"}, "workbench sweep --heatmap fast,nope: want two different swept parameters"},
+		{[]string{"--param", "fast=1,2", "--walk-forward", "train=10d,test=5d", "--nats", "nats://127.0.0.1:4222"},
+			"workbench sweep --walk-forward runs on this machine"},
 	} {
 		code, _, se := runCLI(t, append(base, c.args...)...)
 		if code != 2 || !strings.HasPrefix(se, c.want) {
