@@ -147,20 +147,22 @@ func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
 	}
 }
 
-// SIGTERM stops a worker cleanly: with time to spare it finishes its
+// SIGINT or SIGTERM stops a worker cleanly: with time to spare it finishes its
 // running jobs, with none (--grace 0s) it hands them back; either way it
 // exits 0 and the jobs it held go to the next worker at once, not after
 // the ack deadline (30 s, longer than the sweep may take here).
-func TestWorkerStopsOnSIGTERM(t *testing.T) {
+func TestWorkerStopsOnSignal(t *testing.T) {
 	s := startNATSSweep(t, 25*time.Second)
 	patient, plog := startWorker(t, s.url, "--concurrency", "2", "--grace", "30s")
 	hasty, hlog := startWorker(t, s.url, "--concurrency", "2", "--grace", "0s")
 	s.waitForJob(t, plog)
 	s.waitForJob(t, hlog)
-	for _, w := range []*exec.Cmd{patient, hasty} {
-		if err := w.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
+	// Ctrl-C and a supervisor's SIGTERM stop a worker alike.
+	if err := patient.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := hasty.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
 	}
 	for i, w := range []*exec.Cmd{patient, hasty} {
 		log := []*syncBuffer{plog, hlog}[i]
