@@ -229,8 +229,8 @@ func bench(combos, nbars int, bin string, workerConc int, only []string) error {
 			}
 		}
 		serial, local, remote := runs[0].secs, runs[1].secs, runs[2].secs
-		fmt.Printf("  %-8s results.csv identical in all three, results.parquet read by DuckDB equal to it; all cores %.2f× one after another; NATS %.2f× the local sweep's time\n",
-			strat, serial/local, remote/local)
+		fmt.Printf("  %-8s results.csv identical in all three, results.parquet read by DuckDB equal to it; all cores %.2f× one after another; NATS %.2f× the local sweep's time (%+.1f ms per job)\n",
+			strat, serial/local, remote/local, (remote-local)*1000/float64(combos))
 		fmt.Printf("  %-8s one after another %.3g bars/s = %.1f–%.1f× backtrader's 15–35 k bars/s; all cores %.1f–%.1f×\n",
 			strat, total/serial, total/serial/backtraderHigh, total/serial/backtraderLow, total/local/backtraderHigh, total/local/backtraderLow)
 		tables = append(tables, runs[0].csv)
