@@ -212,6 +212,7 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 		running = map[*job]bool{}
 	)
 	sem := make(chan struct{}, concurrency)
+	var pullErr error
 	for {
 		held := false
 		select {
@@ -224,10 +225,11 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 			if held {
 				<-sem
 			}
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				break
+			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				// The running jobs still finish or go back, as on a stop.
+				pullErr = fmt.Errorf("worker: %w", err)
 			}
-			return fmt.Errorf("worker: %w", err)
+			break
 		}
 		if ctx.Err() != nil || !held {
 			if held {
@@ -254,6 +256,7 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 			q.handle(jobCtx, jb, handle)
 		}()
 	}
+	it.Stop()
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 	mu.Lock()
@@ -264,7 +267,7 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 	}
 	select {
 	case <-finished:
-		return nil
+		return pullErr
 	case <-time.After(grace):
 	}
 	cancelJobs()
@@ -278,7 +281,7 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 			}
 		}
 	}
-	return nil
+	return pullErr
 }
 
 // job is a pulled message, settled (acked or handed back) once.
