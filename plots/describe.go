@@ -25,8 +25,8 @@ type ChartDescription struct {
 	// stands for (1: every bar); Outer is the same outside the view. A
 	// chart with more bars than the width allows is served binned (see
 	// DescribeRange).
-	Bin   int                `json:"bin"`
-	Outer int                `json:"outer"`
+	Bin   int               `json:"bin"`
+	Outer int               `json:"outer"`
 	Panes []PaneDescription `json:"panes"`
 }
 
