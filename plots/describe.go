@@ -16,7 +16,8 @@ import (
 type ChartDescription struct {
 	Title string `json:"title"`
 	Index bool   `json:"index"`
-	// From and To are the view [From, To) in epoch seconds, 0 for an open end.
+	// From and To are the view [From, To) the y ranges are of, in epoch
+	// seconds, 0 for an open end.
 	From int64 `json:"from"`
 	To   int64 `json:"to"`
 	// Period is the bar period of the first bar series, in seconds.
@@ -141,27 +142,25 @@ var kindNames = map[Kind]string{KindCandles: "candles", KindOHLC: "ohlc", KindLi
 // Describe returns the chart as data over its view (From, To), every bar
 // included.
 func (c *Chart) Describe() (*ChartDescription, error) {
-	return c.DescribeRange(c.From, c.To, 0)
+	return c.DescribeRange(0, 0, 0)
 }
 
-// DescribeRange describes the chart with the y ranges of the view [from,
-// to) (0: open end) and the values of every series over all its rows. With
+// DescribeRange describes the chart with the y ranges and overlays of its
+// view (From, To) and the values of every series over all its rows. With
 // width > 0 and more bars than 2·width, the bars are binned by the first bar
 // series' rows, each bin keeping its first open, highest high, lowest low,
 // last close and summed volume (a line keeps its last value, a histogram
-// its largest magnitude): at most width bins inside the view and width/2 on
-// each side of it, so a million bars cost a few thousand points and the
-// extremes stay where they were. Markers are never binned.
+// its largest magnitude): at most width bins inside [from, to) (0: open
+// end) and width/2 on each side of it, so a million bars cost a few
+// thousand points and the extremes stay where they were. Markers are never
+// binned.
 func (c *Chart) DescribeRange(from, to int64, width int) (*ChartDescription, error) {
-	saved := [2]int64{c.From, c.To}
-	c.From, c.To = from, to
-	defer func() { c.From, c.To = saved[0], saved[1] }()
 	ranges, err := c.yRanges(width)
 	if err != nil {
 		return nil, err
 	}
-	d := &ChartDescription{Title: c.Title, Index: c.Index, From: from, To: to, Bin: 1, Outer: 1}
-	edges := c.binEdges(d, width)
+	d := &ChartDescription{Title: c.Title, Index: c.Index, From: c.From, To: c.To, Bin: 1, Outer: 1}
+	edges := c.binEdges(d, from, to, width)
 	for i, p := range c.Panes {
 		pd := PaneDescription{Index: i, Title: p.Title, Weight: weight(p), YMin: ranges[i].lo, YMax: ranges[i].hi,
 			Scale: "linear", Tick: p.Tick, Overlay: p.Overlay, Percent: p.Percent, Levels: []LevelDescription{}}
@@ -232,18 +231,14 @@ func (c *Chart) yRanges(width int) ([]paneRange, error) {
 	uppx := (v.hi - v.lo) / float64(width)
 	out := make([]paneRange, len(c.Panes))
 	for i, p := range c.Panes {
-		closes := p.Overlay != "" && p.curves() > 1
-		var ds []*drawn
-		for _, s := range p.Series {
-			ds = append(ds, c.reduce(s, v, uppx, closes))
-		}
 		r := &out[i]
 		if r.ov = ovs[i]; r.ov != nil {
-			r.lo, r.hi = applyOverlay(ds, r.ov, p.Percent)
+			r.lo, r.hi = overlayAxis(p, r.ov)
 			r.maps = valueMaps(p, r.ov, r.lo, r.hi)
 		} else {
 			lo, hi := math.Inf(1), math.Inf(-1)
-			for _, d := range ds {
+			for _, s := range p.Series {
+				d := c.reduce(s, v, uppx, false)
 				lo, hi = math.Min(lo, d.ymin), math.Max(hi, d.ymax)
 			}
 			for _, l := range p.Levels {
@@ -266,6 +261,36 @@ func (c *Chart) yRanges(width int) ([]paneRange, error) {
 		}
 	}
 	return out, nil
+}
+
+// overlayAxis is the y range of an overlay pane: the reference curve's view
+// range (the major's, or the first curve's when none is major), or the
+// shared log-return range in percent, widened by RangeMargin.
+func overlayAxis(p *Pane, ov *OverlayRanges) (float64, float64) {
+	base := -1
+	for k, cr := range ov.Curves {
+		if base < 0 || cr.Major {
+			base = k
+		}
+	}
+	if base < 0 {
+		return 0, 1
+	}
+	if p.Percent {
+		pad := RangeMargin * (ov.ReturnMaxPct - ov.ReturnMinPct)
+		return ov.ReturnMinPct - pad, ov.ReturnMaxPct + pad
+	}
+	return ov.Curves[base].ViewMin, ov.Curves[base].ViewMax
+}
+
+// paneMaps are the value maps of every series of an overlay pane over the
+// chart's view; nil for a pane without an overlay.
+func (c *Chart) paneMaps(ovs []*OverlayRanges, i int) []*ValueMap {
+	if ovs[i] == nil {
+		return nil
+	}
+	lo, hi := overlayAxis(c.Panes[i], ovs[i])
+	return valueMaps(c.Panes[i], ovs[i], lo, hi)
 }
 
 // valueMaps gives each series of an overlay pane the map applyOverlay draws
@@ -293,7 +318,7 @@ func valueMaps(p *Pane, ov *OverlayRanges, lo, hi float64) []*ValueMap {
 
 // binEdges decides the binning of a chart described at width and returns
 // the bin start times (nil: every row as it is).
-func (c *Chart) binEdges(d *ChartDescription, width int) []int64 {
+func (c *Chart) binEdges(d *ChartDescription, from, to int64, width int) []int64 {
 	var main *Series
 	for _, p := range c.Panes {
 		for _, s := range p.Series {
@@ -313,11 +338,10 @@ func (c *Chart) binEdges(d *ChartDescription, width int) []int64 {
 	if width <= 0 || len(t) <= 2*width {
 		return nil
 	}
-	to := d.To
 	if to == 0 {
 		to = math.MaxInt64
 	}
-	i0, i1 := span(t, d.From, to)
+	i0, i1 := span(t, from, to)
 	d.Bin = max(1, (i1-i0+width-1)/width)
 	d.Outer = max(1, (i0+len(t)-i1+width/2-1)/max(1, width/2))
 	var edges []int64
