@@ -26,9 +26,11 @@ type ChartDescription struct {
 	// stands for (1: every bar); Outer is the same outside the view. A
 	// chart with more bars than the width allows is served binned (see
 	// DescribeRange).
-	Bin   int               `json:"bin"`
-	Outer int               `json:"outer"`
-	Panes []PaneDescription `json:"panes"`
+	Bin int `json:"bin"`
+	// Detail is the window [from, to) the bins are finest in (0: open end).
+	Detail [2]int64          `json:"detail"`
+	Outer  int               `json:"outer"`
+	Panes  []PaneDescription `json:"panes"`
 }
 
 // PaneDescription is one pane of a ChartDescription.
@@ -147,8 +149,8 @@ func (c *Chart) Describe() (*ChartDescription, error) {
 
 // DescribeRange describes the chart with the y ranges and overlays of its
 // view (From, To) and the values of every series over all its rows. With
-// width > 0 and more bars than 2·width, the bars are binned by the first bar
-// series' rows, each bin keeping its first open, highest high, lowest low,
+// width > 0 and more than RawPoints (and 2·width) bars, the bars are binned
+// by the rows of the union of the bar series' times, each bin keeping its first open, highest high, lowest low,
 // last close and summed volume (a line keeps its last value, a histogram
 // its largest magnitude): at most width bins inside [from, to) (0: open
 // end) and width/2 on each side of it, so a million bars cost a few
@@ -160,6 +162,7 @@ func (c *Chart) DescribeRange(from, to int64, width int) (*ChartDescription, err
 		return nil, err
 	}
 	d := &ChartDescription{Title: c.Title, Index: c.Index, From: c.From, To: c.To, Bin: 1, Outer: 1}
+	d.Detail = [2]int64{from, to}
 	edges := c.binEdges(d, from, to, width)
 	for i, p := range c.Panes {
 		pd := PaneDescription{Index: i, Title: p.Title, Weight: weight(p), YMin: ranges[i].lo, YMax: ranges[i].hi,
@@ -316,26 +319,32 @@ func valueMaps(p *Pane, ov *OverlayRanges, lo, hi float64) []*ValueMap {
 	return maps
 }
 
+// RawPoints is the most bars DescribeRange serves without binning them:
+// a browser chart draws that many and stays smooth.
+const RawPoints = 20000
+
 // binEdges decides the binning of a chart described at width and returns
 // the bin start times (nil: every row as it is).
 func (c *Chart) binEdges(d *ChartDescription, from, to int64, width int) []int64 {
-	var main *Series
+	var axis [][]int64 // every bar series' times: the bins are of their union
 	for _, p := range c.Panes {
 		for _, s := range p.Series {
-			if main == nil && s.Bars != nil && s.Field == "" {
-				main = s
+			if s.Bars != nil && s.Field == "" && s.Bars.Len() > 0 {
+				if d.Period == 0 {
+					d.Period = s.Bars.Period
+					if d.Period <= 0 {
+						d.Period = frames.DetectPeriod(s.Bars.Time)
+					}
+				}
+				axis = append(axis, s.Bars.Time)
 			}
 		}
 	}
-	if main == nil {
+	if len(axis) == 0 {
 		return nil
 	}
-	t := main.Bars.Time
-	d.Period = main.Bars.Period
-	if d.Period <= 0 {
-		d.Period = frames.DetectPeriod(t)
-	}
-	if width <= 0 || len(t) <= 2*width {
+	t := union(axis)
+	if width <= 0 || len(t) <= max(2*width, RawPoints) {
 		return nil
 	}
 	if to == 0 {
