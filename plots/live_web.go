@@ -301,11 +301,13 @@ function detail(c) {
   if (!d || c.loading || (d.bin <= 1 && d.outer <= 1)) return;
   const r = c.chart.timeScale().getVisibleRange();
   if (!r) return;
-  const fine = d.panes[0].series[0].time, lo = d.detail[0], hi = d.detail[1] || Infinity;
+  const raw = c.series[0].raw, lo = d.detail[0], hi = d.detail[1] || Infinity;
   const inside = r.from >= lo && r.to <= hi;
-  const shown = fine.filter(t => t >= r.from && t <= r.to).length;
+  const shown = find(raw, r.to) - find(raw, r.from);
   if (inside && (d.bin <= 1 || shown > c.chart.timeScale().width() / 4)) return;
-  load(c.i, {from: r.from, to: r.to + 1});
+  // A margin each side keeps a small pan from asking again.
+  const pad = Math.round((r.to - r.from) / 10);
+  load(c.i, {from: Math.max(0, r.from - pad), to: r.to + pad + 1});
 }
 // apply draws one change: series.update for the point at the end of each
 // series, a reload of the description when a change was missed or lies

@@ -355,3 +355,94 @@ func checkLegend(t *testing.T, legend []string, f *frames.OHLCV, k int) {
 		t.Errorf("legend %q lacks %v", legend, want)
 	}
 }
+
+// millionChart is a million one-minute bars with their volume.
+func millionChart() (*Chart, *frames.OHLCV) {
+	f := walkBars(1_000_000, 11)
+	c := NewChart("walk")
+	c.Width, c.Height = 900, 500
+	c.AddPane("price", 3).Candles("walk", f)
+	c.AddPane("volume", 1).Volume("volume", f)
+	return c, f
+}
+
+// TestLiveWebMillionBars zooms into a million-bar chart: the page gets
+// binned bars, never more than a few per pixel column, and every bin's
+// open, high, low and close are those of its bars; zoomed in far enough it
+// gets the bars themselves.
+func TestLiveWebMillionBars(t *testing.T) {
+	ctx := browser(t)
+	c, f := millionChart()
+	l, err := NewLive(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := l.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	start := time.Now()
+	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	pollJS(t, ctx, `window.lw && window.lw.loads >= 1`, "page never loaded")
+	t.Logf("page with a million bars loaded in %v (under load)", time.Since(start))
+	var width float64
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.lw.charts[0].chart.timeScale().width()`, &width)); err != nil {
+		t.Fatal(err)
+	}
+	checkBins := func(when string, from, to int64) (bins, inView int) {
+		t.Helper()
+		raw, _ := pageSeries(t, ctx, 0, 0, 0)
+		vol, _ := pageSeries(t, ctx, 0, 1, 0)
+		if len(raw) > int(2*width)+2 || len(vol) != len(raw) {
+			t.Fatalf("%s: %d bars and %d volumes served for %v pixel columns", when, len(raw), len(vol), width)
+		}
+		for k, p := range raw {
+			i0, _ := span(f.Time, p.Time, p.Time+1)
+			end := f.Len()
+			if k+1 < len(raw) {
+				end, _ = span(f.Time, raw[k+1].Time, raw[k+1].Time+1)
+			}
+			hi, lo, v := math.Inf(-1), math.Inf(1), 0.0
+			for i := i0; i < end; i++ {
+				hi, lo, v = math.Max(hi, f.High[i]), math.Min(lo, f.Low[i]), v+f.Volume[i]
+			}
+			if *p.Open != f.Open[i0] || *p.High != hi || *p.Low != lo || *p.Close != f.Close[end-1] || !near(*vol[k].Value, v) {
+				t.Fatalf("%s: bin %d (bars %d..%d): page %v %v %v %v vol %v; bars give %v %v %v %v vol %v", when, k, i0, end,
+					*p.Open, *p.High, *p.Low, *p.Close, *vol[k].Value, f.Open[i0], hi, lo, f.Close[end-1], v)
+			}
+			if p.Time >= from && p.Time < to {
+				inView++
+			}
+		}
+		return len(raw), inView
+	}
+	n, _ := checkBins("after load", 0, 0)
+	t.Logf("a million bars served as %d bins for %v pixel columns", n, width)
+
+	// Zoom to 20000 bars in the middle, then to 300: the page asks for the
+	// finer bins and keeps the view.
+	for _, bars := range []int{20000, 300} {
+		i0 := 500_000
+		from, to := f.Time[i0], f.Time[i0+bars-1]
+		var fetches int
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.lw.fetches`, &fetches)); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`window.lw.charts[0].chart.timeScale().setVisibleRange({from: %d, to: %d})`, from, to), nil)); err != nil {
+			t.Fatal(err)
+		}
+		pollJS(t, ctx, fmt.Sprintf(`window.lw.fetches > %d && !window.lw.charts[0].loading`, fetches), "zoom never fetched finer bins")
+		t.Logf("zoom to %d bars: finer bins drawn %v after the zoom (under load)", bars, time.Since(start))
+		n, in := checkBins(fmt.Sprintf("zoomed to %d bars", bars), from, to+1)
+		if in < min(bars, int(width)/2) {
+			t.Errorf("zoomed to %d bars: %d bins in view of %d served", bars, in, n)
+		}
+		if bars <= int(width)/2 && in != bars {
+			t.Errorf("zoomed to %d bars: %d points in view, want every bar", bars, in)
+		}
+	}
+}
