@@ -46,8 +46,12 @@ type Live struct {
 	// Out receives the URL when no browser could be opened (default stdout).
 	Out io.Writer
 
-	data   sync.RWMutex // guards every chart's bars and views
+	data   sync.RWMutex // guards every chart's bars and views, period and base
 	charts []*liveChart
+	// period is the bars' period SetPeriod set (0: as given); base holds
+	// the bars as given of each resampled bar series.
+	period int64
+	base   map[*frames.OHLCV]*frames.OHLCV
 	token  string
 
 	mu      sync.Mutex // guards subs, barSubs and srv
@@ -84,7 +88,8 @@ func NewLive(charts ...*Chart) (*Live, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("live: token: %w", err)
 	}
-	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}, barSubs: map[chan updateMsg]struct{}{}, done: make(chan struct{})}
+	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}, barSubs: map[chan updateMsg]struct{}{}, done: make(chan struct{}),
+		base: map[*frames.OHLCV]*frames.OHLCV{}}
 	for _, c := range charts {
 		if len(c.Panes) == 0 {
 			return nil, fmt.Errorf("live: chart %q has no panes", c.Title)
@@ -158,6 +163,7 @@ func (l *Live) Start(addr string) (string, error) {
 	mux.HandleFunc("/", l.guard(l.web))
 	mux.HandleFunc("/lwc.js", l.guard(l.lwcJS))
 	mux.HandleFunc("/chart", l.guard(l.chartHandler))
+	mux.HandleFunc("/period", l.guard(l.periodHandler))
 	mux.HandleFunc("/bars", l.guard(l.barEvents))
 	mux.HandleFunc("/png", l.guard(l.page))
 	mux.HandleFunc("/events", l.guard(l.events))
@@ -205,23 +211,28 @@ func (l *Live) Append(fqme string, b frames.Bar) error {
 	l.data.Lock()
 	found := false
 	var changed []*liveChart
-	seen := map[*frames.OHLCV]bool{}
+	type insertion struct {
+		changed bool
+		at      int64 // the row's time: b's, or its bucket's with a period set
+	}
+	seen := map[*frames.OHLCV]insertion{}
 	for i, lc := range l.charts {
 		hit, moved, last := false, false, true
+		at := b.Time
 		for _, p := range lc.c.Panes {
 			for _, s := range p.Series {
 				if s.Bars == nil || s.Name != fqme {
 					continue
 				}
 				hit = true
-				done, ok := seen[s.Bars]
+				ins, ok := seen[s.Bars]
 				if !ok {
-					done = insertBar(s.Bars, b)
-					seen[s.Bars] = done
+					ins.changed, ins.at = l.insert(s.Bars, b)
+					seen[s.Bars] = ins
 				}
-				moved = moved || done
+				moved, at = moved || ins.changed, ins.at
 				// A bar before the end cannot be drawn as one update.
-				last = last && s.Bars.Time[s.Bars.Len()-1] == b.Time
+				last = last && s.Bars.Time[s.Bars.Len()-1] == ins.at
 			}
 		}
 		found = found || hit
@@ -231,11 +242,11 @@ func (l *Live) Append(fqme string, b frames.Bar) error {
 		if lc.derive != nil {
 			lc.derive()
 		}
-		l.publish(i, lc, b.Time, !last)
+		l.publish(i, lc, at, !last)
 		if lc.follow {
 			lc.followLast() // moves only if b is a new last bar
 		}
-		if b.Time+lc.step <= lc.from || b.Time >= lc.to {
+		if at+lc.step <= lc.from || at >= lc.to {
 			continue // outside the view: nothing it shows changed
 		}
 		lc.version++

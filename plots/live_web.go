@@ -152,7 +152,7 @@ var webTmpl = template.Must(template.New("web").Parse(`<!doctype html>
 .legend{position:absolute;left:8px;top:4px;z-index:3;pointer-events:none;background:rgba(255,255,255,.85);padding:1px 4px;line-height:1.4}
 .legend div span{margin-right:10px}#help{color:#666;padding:2px 6px}</style>
 <script src="/lwc.js?token={{.Token}}"></script>
-</head><body><div id="help">drag to pan, wheel to zoom, r to reset · <a href="/png?token={{.Token}}">server-drawn frames</a></div><div id="charts"></div>
+</head><body><div id="help">drag to pan, wheel to zoom, r to reset · bars <select id="period"><option value="">as given</option>{{range .Periods}}<option>{{.}}</option>{{end}}</select> · <a href="/png?token={{.Token}}">server-drawn frames</a></div><div id="charts"></div>
 <script>
 const token = {{.Token}}, sizes = {{.Sizes}}; // [width, height] per chart
 const L = LightweightCharts;
@@ -288,6 +288,7 @@ function load(i, extra) {
     c.seq = d.seq; c.loading = null; c.stale = false;
     build(c, d);
     if (keep && extra) c.chart.timeScale().setVisibleRange(keep);
+    if (c.reset) { c.reset = false; c.chart.timeScale().resetTimeScale(); }
     window.lw.loads++;
     const p = c.pending; c.pending = [];
     p.forEach(apply);
@@ -348,6 +349,12 @@ document.addEventListener('keydown', e => {
     c.chart.panes().forEach(p => p.priceScale('right').applyOptions({autoScale: true}));
   });
 });
+// A period switch resamples on the server, which then has every chart
+// reload; the new bars start on the default view.
+document.getElementById('period').addEventListener('change', e => {
+  window.lw.charts.forEach(c => { c.reset = true; });
+  fetch('/period?' + new URLSearchParams({token, period: e.target.value}).toString(), {method: 'POST'});
+});
 const es = new EventSource('/bars?token=' + token);
 // (Re)connected: changes from here on arrive on the stream, older ones come
 // with the description.
@@ -364,6 +371,7 @@ func (l *Live) web(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.data.RLock()
+	periods := l.periodChoices()
 	sizes := make([][2]int, len(l.charts))
 	for i, lc := range l.charts {
 		sizes[i] = [2]int{lc.c.Width, lc.c.Height}
@@ -377,9 +385,10 @@ func (l *Live) web(w http.ResponseWriter, r *http.Request) {
 	l.data.RUnlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	webTmpl.Execute(w, struct {
-		Token string
-		Sizes [][2]int
-	}{l.token, sizes})
+		Token   string
+		Sizes   [][2]int
+		Periods []string
+	}{l.token, sizes, periods})
 }
 
 func (l *Live) lwcJS(w http.ResponseWriter, r *http.Request) {

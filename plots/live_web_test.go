@@ -446,3 +446,92 @@ func TestLiveWebMillionBars(t *testing.T) {
 		}
 	}
 }
+
+// The period menu resamples every chart on the server: the page then holds
+// the resampled bars with indicators over them, bars pushed at the
+// original period land in their bucket, and "as given" brings the bars
+// back.
+func TestLiveWebPeriodSwitch(t *testing.T) {
+	ctx := browser(t)
+	a, b, btc, xbt := webCharts(t)
+	deriveIndicators(a, btc)()
+	orig, origX := btc.Clone(), xbt.Clone()
+	l, err := NewLive(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Derive(0, deriveIndicators(a, btc))
+	url, err := l.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	pollJS(t, ctx, `window.lw && window.lw.loads >= 2`, "page never loaded both charts")
+	choose := func(p string) {
+		t.Helper()
+		var loads int
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.lw.loads`, &loads),
+			chromedp.SetValue(`#period`, p, chromedp.ByQuery),
+			chromedp.Evaluate(`document.getElementById('period').dispatchEvent(new Event('change'))`, nil)); err != nil {
+			t.Fatal(err)
+		}
+		pollJS(t, ctx, fmt.Sprintf(`window.lw.loads >= %d && !window.lw.charts.some(c => c.loading)`, loads+2), "charts never reloaded for "+p)
+	}
+	check := func(when string, want, wantX *frames.OHLCV) {
+		t.Helper()
+		raw, _ := pageSeries(t, ctx, 0, 0, 0)
+		sameBars(t, when+": candles", raw, want)
+		raw, _ = pageSeries(t, ctx, 0, 2, 0)
+		sameValues(t, when+": rsi(14)", raw, want.Time, fsp.RSI(want.Close, 14))
+		raw, _ = pageSeries(t, ctx, 1, 0, 1)
+		sameBars(t, when+": overlaid market", raw, wantX)
+	}
+	resampled := func(f *frames.OHLCV) *frames.OHLCV {
+		r, err := f.Resample(300)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	choose("5m")
+	check("5m", resampled(orig), resampled(origX))
+
+	// A one-minute bar revises its five-minute bucket or opens the next.
+	for p := 0; p < 7; p++ {
+		last := orig.At(orig.Len() - 1)
+		bar := frames.Bar{Time: last.Time + 60, Open: last.Close, High: last.Close + 30, Low: last.Close - 20, Close: last.Close + 5, Volume: 2}
+		orig.Add(bar.Time, bar.Open, bar.High, bar.Low, bar.Close, bar.Volume)
+		want := resampled(orig)
+		wb := want.At(want.Len() - 1)
+		if err := l.Append("btcusdt.binance", bar); err != nil {
+			t.Fatal(err)
+		}
+		pollJS(t, ctx, fmt.Sprintf(`(() => { const r = window.lw.charts[0].desc.panes[0].series[0].raw, b = r[r.length - 1]; return b.time === %d && b.high === %s && b.volume === %s; })()`,
+			wb.Time, strconv.FormatFloat(wb.High, 'g', -1, 64), strconv.FormatFloat(wb.Volume, 'g', -1, 64)), fmt.Sprintf("push %d never reached its bucket", p))
+	}
+	check("5m after pushes", resampled(orig), resampled(origX))
+	choose("")
+	check("as given", orig, origX)
+}
+
+// A period the bars cannot be resampled to is refused and changes nothing.
+func TestLiveSetPeriodRefusesNonMultiple(t *testing.T) {
+	a, b, btc, _ := webCharts(t)
+	orig := btc.Clone()
+	l, err := NewLive(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetPeriod(90); err == nil || !strings.Contains(err.Error(), "1m30s") && !strings.Contains(err.Error(), "90") {
+		t.Fatalf("period 90s over 1m bars: %v", err)
+	}
+	if btc.Len() != orig.Len() || btc.Time[0] != orig.Time[0] {
+		t.Fatal("a refused period changed the bars")
+	}
+	if err := l.SetPeriod(-60); err == nil {
+		t.Fatal("a negative period was taken")
+	}
+}
