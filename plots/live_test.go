@@ -23,7 +23,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // browser starts a real headless Chromium, skipping when it is absent
 // (failing under CI=true).
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {

@@ -157,7 +157,7 @@ var webTmpl = template.Must(template.New("web").Parse(`<!doctype html>
 const token = {{.Token}}, sizes = {{.Sizes}}; // [width, height] per chart
 const L = LightweightCharts;
 // window.lw is the test's and the curious user's handle on the charts.
-window.lw = {charts: [], loads: 0, applied: 0, fetches: 0};
+window.lw = {charts: [], loads: 0, applied: 0, fetches: 0, drawn: []}; // drawn: [chart, seq, epoch ms] of recent updates
 const up = '#26a69a', down = '#ef5350';
 function fmt(x) { return x === undefined || x === null ? '–' : (+x).toLocaleString('en-US', {maximumFractionDigits: 8}); }
 // mapped applies an overlay's value map (see plots.ValueMap).
@@ -340,7 +340,13 @@ function apply(m) {
   c.series.forEach(s => { if (s.plugin && s.host.map && m.points.some(pm => pm.map)) s.plugin.setMarkers(markersOf(s)); });
   show(c);
   window.lw.applied++;
-  window.lw.lastApplied = performance.now();
+  // When the update is on screen: the chart paints in the animation frame
+  // it asked for during update, which runs before this one.
+  requestAnimationFrame(() => {
+    const d = window.lw.drawn;
+    d.push([m.chart, m.seq, performance.timeOrigin + performance.now()]);
+    if (d.length > 10000) d.shift();
+  });
 }
 document.addEventListener('keydown', e => {
   if (e.key !== 'r') return;

@@ -86,7 +86,7 @@ func pollJS(t *testing.T, ctx context.Context, expr, what string) {
 // average on its candles, buys and a position step, its volume, and an RSI
 // pane kept current by a Derive hook; and an overlay of two markets, the
 // first being the same bars.
-func webCharts(t *testing.T) (*Chart, *Chart, *frames.OHLCV, *frames.OHLCV) {
+func webCharts(t testing.TB) (*Chart, *Chart, *frames.OHLCV, *frames.OHLCV) {
 	btc := readBars(t, "binance_BTCUSDT_1m_2024-09-21.csv")
 	xbt := readBars(t, "kraken_XBTUSDT_1m_rest.csv")
 	a := NewChart("btcusdt.binance")
