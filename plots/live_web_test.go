@@ -388,6 +388,24 @@ func TestLiveWebMillionBars(t *testing.T) {
 	}
 	pollJS(t, ctx, `window.lw && window.lw.loads >= 1`, "page never loaded")
 	t.Logf("page with a million bars loaded in %v (under load)", time.Since(start))
+	// settle waits until the page stops asking for finer bins (the default
+	// view shows the last bins only: it asks once after the first load).
+	settle := func() {
+		t.Helper()
+		prev := -1
+		for {
+			var f int
+			if err := chromedp.Run(ctx, chromedp.Sleep(400*time.Millisecond), chromedp.Poll(`!window.lw.charts[0].loading`, nil),
+				chromedp.Evaluate(`window.lw.fetches`, &f)); err != nil {
+				t.Fatal(err)
+			}
+			if f == prev {
+				return
+			}
+			prev = f
+		}
+	}
+	settle()
 	var width float64
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.lw.charts[0].chart.timeScale().width()`, &width)); err != nil {
 		t.Fatal(err)
@@ -437,6 +455,7 @@ func TestLiveWebMillionBars(t *testing.T) {
 		}
 		pollJS(t, ctx, fmt.Sprintf(`window.lw.fetches > %d && !window.lw.charts[0].loading`, fetches), "zoom never fetched finer bins")
 		t.Logf("zoom to %d bars: finer bins drawn %v after the zoom (under load)", bars, time.Since(start))
+		settle()
 		n, in := checkBins(fmt.Sprintf("zoomed to %d bars", bars), from, to+1)
 		if in < min(bars, int(width)/2) {
 			t.Errorf("zoomed to %d bars: %d bins in view of %d served", bars, in, n)
