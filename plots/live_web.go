@@ -324,6 +324,7 @@ function apply(m) {
     const remap = pm.map && JSON.stringify(pm.map) !== JSON.stringify(s.map);
     if (pm.map) s.map = pm.map;
     if (s.plugin) {
+      if (!pm.v.length && !s.raw.some(p => p.time === m.time)) return; // no markers there, before or now
       s.raw = s.raw.filter(p => p.time !== m.time).concat(pm.v.map(v => ({time: m.time, value: v})));
       s.raw.sort((a, b) => a.time - b.time);
       s.plugin.setMarkers(markersOf(s));
@@ -338,7 +339,9 @@ function apply(m) {
     if (remap || k < n - 1) redraw(s); else s.api.update(drawn(s, p));
   });
   c.series.forEach(s => { if (s.plugin && s.host.map && m.points.some(pm => pm.map)) s.plugin.setMarkers(markersOf(s)); });
-  show(c);
+  // The legend is written once per animation frame, however many updates
+  // came in it.
+  if (!c.showing) { c.showing = true; requestAnimationFrame(() => { c.showing = false; show(c); }); }
   window.lw.applied++;
   // When the update is on screen: the chart paints in the animation frame
   // it asked for during update, which runs before this one.
