@@ -33,9 +33,10 @@ const MinViewBars = 224
 const rightMarginBars = 6
 
 // Live serves charts to a browser on 127.0.0.1 behind a random token. Its
-// page (/) draws each chart's main bar series in the browser with
-// lightweight-charts from a JSON snapshot and then applies each appended bar
-// as one update; /png is the server-rendered window, which gets a new PNG
+// page (/) draws every pane and series of each chart in the browser with
+// lightweight-charts from the chart's description (Chart.DescribeRange) and
+// then applies each appended bar, with its indicator and overlay points, as
+// one update; /png is the server-rendered window, which gets a new PNG
 // frame whenever a chart's data or view changes. Bars reach it through
 // Append (from a script, a synthetic generator or, later, a feed).
 //
@@ -45,13 +46,17 @@ type Live struct {
 	// Out receives the URL when no browser could be opened (default stdout).
 	Out io.Writer
 
-	data   sync.RWMutex // guards every chart's bars and views
+	data   sync.RWMutex // guards every chart's bars and views, period and base
 	charts []*liveChart
+	// period is the bars' period SetPeriod set (0: as given); base holds
+	// the bars as given of each resampled bar series.
+	period int64
+	base   map[*frames.OHLCV]*frames.OHLCV
 	token  string
 
 	mu      sync.Mutex // guards subs, barSubs and srv
 	subs    map[chan struct{}]struct{}
-	barSubs map[chan barMsg]struct{}
+	barSubs map[chan updateMsg]struct{}
 	srv     *http.Server
 	url     string
 	done    chan struct{} // closed by Close: ends event streams
@@ -63,7 +68,8 @@ type liveChart struct {
 	from, to int64 // view, epoch seconds [from, to)
 	follow   bool  // the view's right edge tracks the newest bar
 	version  uint64
-	seq      uint64 // changes of the main bar series (see barMsg)
+	seq      uint64 // changes of the chart's series (see updateMsg)
+	derive   func() // see Live.Derive
 
 	render  sync.Mutex // one render at a time per chart; guards the fields below
 	png     []byte
@@ -82,7 +88,8 @@ func NewLive(charts ...*Chart) (*Live, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("live: token: %w", err)
 	}
-	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}, barSubs: map[chan barMsg]struct{}{}, done: make(chan struct{})}
+	l := &Live{Out: os.Stdout, token: hex.EncodeToString(b), subs: map[chan struct{}]struct{}{}, barSubs: map[chan updateMsg]struct{}{}, done: make(chan struct{}),
+		base: map[*frames.OHLCV]*frames.OHLCV{}}
 	for _, c := range charts {
 		if len(c.Panes) == 0 {
 			return nil, fmt.Errorf("live: chart %q has no panes", c.Title)
@@ -155,7 +162,8 @@ func (l *Live) Start(addr string) (string, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", l.guard(l.web))
 	mux.HandleFunc("/lwc.js", l.guard(l.lwcJS))
-	mux.HandleFunc("/snapshot", l.guard(l.snapshotHandler))
+	mux.HandleFunc("/chart", l.guard(l.chartHandler))
+	mux.HandleFunc("/period", l.guard(l.periodHandler))
 	mux.HandleFunc("/bars", l.guard(l.barEvents))
 	mux.HandleFunc("/png", l.guard(l.page))
 	mux.HandleFunc("/events", l.guard(l.events))
@@ -203,34 +211,42 @@ func (l *Live) Append(fqme string, b frames.Bar) error {
 	l.data.Lock()
 	found := false
 	var changed []*liveChart
-	seen := map[*frames.OHLCV]bool{}
+	type insertion struct {
+		changed bool
+		at      int64 // the row's time: b's, or its bucket's with a period set
+	}
+	seen := map[*frames.OHLCV]insertion{}
 	for i, lc := range l.charts {
-		hit, moved := false, false
+		hit, moved, last := false, false, true
+		at := b.Time
 		for _, p := range lc.c.Panes {
 			for _, s := range p.Series {
 				if s.Bars == nil || s.Name != fqme {
 					continue
 				}
 				hit = true
-				if done, ok := seen[s.Bars]; ok {
-					moved = moved || done
-					continue
+				ins, ok := seen[s.Bars]
+				if !ok {
+					ins.changed, ins.at = l.insert(s.Bars, b)
+					seen[s.Bars] = ins
 				}
-				seen[s.Bars] = insertBar(s.Bars, b)
-				moved = moved || seen[s.Bars]
+				moved, at = moved || ins.changed, ins.at
+				// A bar before the end cannot be drawn as one update.
+				last = last && s.Bars.Time[s.Bars.Len()-1] == ins.at
 			}
 		}
 		found = found || hit
 		if !moved {
 			continue // not shown here, or the same bar again
 		}
-		if ms := lc.mainBars(); ms != nil && ms.Name == fqme {
-			l.publishBar(i, lc, ms.Bars, b)
+		if lc.derive != nil {
+			lc.derive()
 		}
+		l.publish(i, lc, at, !last)
 		if lc.follow {
 			lc.followLast() // moves only if b is a new last bar
 		}
-		if b.Time+lc.step <= lc.from || b.Time >= lc.to {
+		if at+lc.step <= lc.from || at >= lc.to {
 			continue // outside the view: nothing it shows changed
 		}
 		lc.version++

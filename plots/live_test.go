@@ -23,7 +23,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // browser starts a real headless Chromium, skipping when it is absent
 // (failing under CI=true).
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -79,7 +79,7 @@ func TestLiveRefusesWithoutToken(t *testing.T) {
 	}
 	defer l.Close()
 	base := url[:strings.Index(url, "/?")]
-	for _, path := range []string{"/", "/?token=", "/?token=0123", "/events", "/frame?chart=0", "/view?chart=0&action=reset", "/png", "/lwc.js", "/snapshot?chart=0", "/bars"} {
+	for _, path := range []string{"/", "/?token=", "/?token=0123", "/events", "/frame?chart=0", "/view?chart=0&action=reset", "/png", "/lwc.js", "/chart?chart=0", "/bars"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)

@@ -8,9 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strconv"
 	"time"
-
-	"workbench/frames"
 )
 
 // lightweightCharts is TradingView's lightweight-charts standalone build,
@@ -19,56 +19,75 @@ import (
 //go:embed third_party/lightweight-charts/lightweight-charts.standalone.production.js
 var lightweightCharts []byte
 
-// webBar is one bar as lightweight-charts takes it (time in epoch seconds).
-type webBar struct {
-	Time   int64   `json:"time"`
-	Open   float64 `json:"open"`
-	High   float64 `json:"high"`
-	Low    float64 `json:"low"`
-	Close  float64 `json:"close"`
-	Volume float64 `json:"volume"`
+// updateMsg tells the page that chart Chart changed at Time: Points holds
+// every series' value there (one new or revised bar, the indicators' and
+// overlaid markets' points at its time) and, on an overlay pane, each
+// series' value map, which moves when an extreme does. Seq counts the
+// chart's changes, so a page that missed one (it connected late, or its
+// stream fell behind) sees the gap and reloads the description. Reload is
+// set when the change is not at the end of the data (a backfill), which
+// the page cannot apply as one update.
+type updateMsg struct {
+	Chart  int        `json:"chart"`
+	Seq    uint64     `json:"seq"`
+	Time   int64      `json:"time"`
+	Reload bool       `json:"reload,omitempty"`
+	Points []pointMsg `json:"points,omitempty"`
 }
 
-// barMsg tells the page that chart Chart's main series changed. Seq counts
-// the chart's changes, so a page that missed one (it connected late, or its
-// stream fell behind) sees the gap and reloads the snapshot. Reload is set
-// when the change is not at the last bar (a backfill), which the page cannot
-// apply as one update.
-type barMsg struct {
-	Chart  int    `json:"chart"`
-	Seq    uint64 `json:"seq"`
-	Bar    webBar `json:"bar"`
-	Reload bool   `json:"reload,omitempty"`
+// pointMsg is series S of pane P at the update's time: open, high, low,
+// close and volume of a bar, or one value (null: none).
+type pointMsg struct {
+	P   int       `json:"p"`
+	S   int       `json:"s"`
+	V   Floats    `json:"v"`
+	Map *ValueMap `json:"map,omitempty"`
 }
 
-// snapshot is a chart's main bar series as the page loads it.
-type snapshot struct {
-	Name string   `json:"name"`
-	Seq  uint64   `json:"seq"`
-	Bars []webBar `json:"bars"`
+// liveDescription is a chart's description with the sequence number of the
+// last change it includes.
+type liveDescription struct {
+	*ChartDescription
+	Seq uint64 `json:"seq"`
 }
 
-// barSubBuffer is how many changes a page's stream may fall behind before
-// it drops some (the page then reloads the snapshot).
-const barSubBuffer = 1024
+// updateBuffer is how many changes a page's stream may fall behind before
+// it drops some (the page then reloads the description).
+const updateBuffer = 1024
 
-// mainBars returns the chart's first bar series: the one the browser draws.
-func (lc *liveChart) mainBars() *Series {
-	for _, p := range lc.c.Panes {
-		for _, s := range p.Series {
-			if s.Bars != nil {
-				return s
-			}
-		}
+// Derive registers fn to bring chart i's derived series (indicators of its
+// bars, a paper session's position) up to date after bars were added to
+// it; it runs with the chart's data locked, before pages hear of the
+// change, so an update carries the derived points of the new bar.
+func (l *Live) Derive(i int, fn func()) {
+	l.data.Lock()
+	defer l.data.Unlock()
+	l.charts[i].derive = fn
+}
+
+// Update tells pages that chart i's series changed at time t other than
+// by Append (markers or a position a session added): they get every
+// series' point at t.
+func (l *Live) Update(i int, t int64) {
+	l.data.Lock()
+	lc := l.charts[i]
+	if lc.derive != nil {
+		lc.derive()
 	}
-	return nil
+	l.publish(i, lc, t, false)
+	lc.version++
+	l.data.Unlock()
+	l.notify()
 }
 
-// publishBar queues a change of chart i's main series for every page; the
-// caller holds l.data, which keeps the sequence in order.
-func (l *Live) publishBar(i int, lc *liveChart, f *frames.OHLCV, b frames.Bar) {
+// publish queues a change of chart i at time t for every page; the caller
+// holds l.data locked, which keeps the sequence in order.
+func (l *Live) publish(i int, lc *liveChart, t int64, reload bool) {
 	lc.seq++
-	m := barMsg{Chart: i, Seq: lc.seq, Bar: webBar(b), Reload: f.Time[f.Len()-1] != b.Time}
+	m := updateMsg{Chart: i, Seq: lc.seq, Time: t, Reload: reload}
+	if !reload {
+		m.Points = lc.pointsAt(t)
+	}
 	l.mu.Lock()
 	for ch := range l.barSubs {
 		select {
@@ -79,90 +98,292 @@ func (l *Live) publishBar(i int, lc *liveChart, f *frames.OHLCV, b frames.Bar) {
 	l.mu.Unlock()
 }
 
+// pointsAt is every series' point at time t with the overlays' value maps
+// over all the data (the page's overlays are pinned over the whole series);
+// the caller holds l.data locked.
+func (lc *liveChart) pointsAt(t int64) []pointMsg {
+	c := lc.c
+	saved := [2]int64{c.From, c.To}
+	c.From, c.To = 0, 0
+	ovs, err := c.OverlayRanges()
+	c.From, c.To = saved[0], saved[1]
+	if err != nil {
+		slog.Warn("live: overlay", "chart", c.Title, "err", err)
+		ovs = make([]*OverlayRanges, len(c.Panes))
+	}
+	var out []pointMsg
+	for pi, p := range c.Panes {
+		maps := c.paneMaps(ovs, pi)
+		for si, s := range p.Series {
+			ts := s.times()
+			k := sort.Search(len(ts), func(i int) bool { return ts[i] >= t })
+			pm := pointMsg{P: pi, S: si}
+			if s.Kind == KindMarkers {
+				// Every marker at t: the page replaces its markers there.
+				for ; k < len(ts) && ts[k] == t; k++ {
+					pm.V = append(pm.V, s.Y[k])
+				}
+				out = append(out, pm)
+				continue
+			}
+			if maps != nil {
+				pm.Map = maps[si]
+			}
+			switch {
+			case k == len(ts) || ts[k] != t:
+				if pm.Map == nil {
+					continue
+				}
+			case (s.Kind == KindCandles || s.Kind == KindOHLC) && s.Bars != nil:
+				f := s.Bars
+				pm.V = Floats{f.Open[k], f.High[k], f.Low[k], f.Close[k], f.Volume[k]}
+			default:
+				pm.V = Floats{s.values()[k]}
+			}
+			out = append(out, pm)
+		}
+	}
+	return out
+}
+
 var webTmpl = template.Must(template.New("web").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>workbench live</title>
-<style>body{margin:0;background:#fff;font:13px sans-serif}.wrap{position:relative;margin:4px}.legend{position:absolute;left:8px;top:4px;z-index:3;pointer-events:none;background:rgba(255,255,255,.8);padding:1px 4px}#help{color:#666;padding:2px 6px}</style>
+<style>body{margin:0;background:#fff;font:12px sans-serif}.wrap{position:relative;margin:4px}
+.legend{position:absolute;left:8px;top:4px;z-index:3;pointer-events:none;background:rgba(255,255,255,.85);padding:1px 4px;line-height:1.4}
+.legend div span{margin-right:10px}#help{color:#666;padding:2px 6px}</style>
 <script src="/lwc.js?token={{.Token}}"></script>
-</head><body><div id="help">drag to pan, wheel to zoom, r to reset · <a href="/png?token={{.Token}}">all panes (indicators, overlays) as server-drawn frames</a></div><div id="charts"></div>
+</head><body><div id="help">drag to pan, wheel to zoom, r to reset · bars <select id="period"><option value="">as given</option>{{range .Periods}}<option>{{.}}</option>{{end}}</select> · <a href="/png?token={{.Token}}">server-drawn frames</a></div><div id="charts"></div>
 <script>
-const token = {{.Token}}, sizes = {{.Sizes}}; // [width, height, bar seconds]
+const token = {{.Token}}, sizes = {{.Sizes}}; // [width, height] per chart
 const L = LightweightCharts;
 // window.lw is the test's and the curious user's handle on the charts.
-window.lw = {charts: [], loads: 0, applied: 0};
+window.lw = {charts: [], loads: 0, applied: 0, fetches: 0, drawn: []}; // drawn: [chart, seq, epoch ms] of recent updates
 const up = '#26a69a', down = '#ef5350';
-function volBar(b) { return {time: b.time, value: b.volume, color: b.close >= b.open ? up : down}; }
-function fmt(x) { return x === undefined ? '' : (+x).toLocaleString(undefined, {maximumFractionDigits: 8}); }
+function fmt(x) { return x === undefined || x === null ? '–' : (+x).toLocaleString('en-US', {maximumFractionDigits: 8}); }
+// mapped applies an overlay's value map (see plots.ValueMap).
+function mapped(m, y) {
+  if (!m || y === null) return y;
+  return m.log ? 100 * Math.log(y / m.pin) : m.base + (y - m.from) * m.scale;
+}
+// point is row k of a described series as the series type takes it.
+function point(sd, k) {
+  const t = sd.time[k];
+  if (sd.open) {
+    return {time: t, open: sd.open[k], high: sd.high[k], low: sd.low[k], close: sd.close[k], volume: sd.volume[k]};
+  }
+  const v = sd.values[k];
+  return v === null ? {time: t} : {time: t, value: v};
+}
+function drawn(s, p) {
+  const m = s.map;
+  if (p.open !== undefined) return {time: p.time, open: mapped(m, p.open), high: mapped(m, p.high), low: mapped(m, p.low), close: mapped(m, p.close)};
+  if (p.value === undefined) return {time: p.time};
+  const d = {time: p.time, value: mapped(m, p.value)};
+  if (s.kind === 'histogram' && s.name === 'volume') d.color = s.updown ? (s.updown(p.time) ? up + '80' : down + '80') : undefined;
+  return d;
+}
+function markersOf(s) {
+  const shape = {up: 'arrowUp', down: 'arrowDown'}[s.shape] || 'circle';
+  const pos = {up: 'atPriceBottom', down: 'atPriceTop'}[s.shape] || 'atPriceMiddle';
+  return s.raw.filter(p => p.value !== undefined).map(p => ({time: p.time, position: pos, price: mapped(s.host.map, p.value), shape, color: s.color, text: fmt(p.value)}));
+}
+// find is the row of raw points at time t or before.
+function find(raw, t) {
+  let lo = 0, hi = raw.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (raw[m].time <= t) lo = m + 1; else hi = m; }
+  return lo - 1;
+}
 sizes.forEach((sz, i) => {
   const wrap = document.createElement('div'); wrap.className = 'wrap'; wrap.id = 'c' + i;
   const legend = document.createElement('div'); legend.className = 'legend';
   wrap.appendChild(legend); document.getElementById('charts').appendChild(wrap);
   const chart = L.createChart(wrap, {width: sz[0], height: sz[1],
-    crosshair: {mode: L.CrosshairMode.Normal}, timeScale: {timeVisible: true, secondsVisible: sz[2] < 60},
-    layout: {attributionLogo: false}});
-  const candles = chart.addSeries(L.CandlestickSeries, {upColor: up, downColor: down, wickUpColor: up, wickDownColor: down, borderVisible: false});
-  const volume = chart.addSeries(L.HistogramSeries, {priceFormat: {type: 'volume'}}, 1);
-  chart.panes()[1].setHeight(Math.round(sz[1] / 4));
-  const c = {chart, candles, volume, legend, name: '', seq: -1, loading: null, pending: []};
-  const show = b => { legend.textContent = b ? c.name + '  O ' + fmt(b.open) + '  H ' + fmt(b.high) + '  L ' + fmt(b.low) + '  C ' + fmt(b.close) + '  V ' + fmt(b.volume) : c.name; };
-  c.show = show;
-  chart.subscribeCrosshairMove(p => {
-    const b = p.time !== undefined ? p.seriesData.get(candles) : undefined;
-    const v = p.time !== undefined ? p.seriesData.get(volume) : undefined;
-    show(b ? Object.assign({volume: v ? v.value : undefined}, b) : last(c));
-  });
+    crosshair: {mode: L.CrosshairMode.Normal}, layout: {attributionLogo: false}});
+  const c = {i, chart, legend, series: [], desc: null, seq: -1, loading: null, pending: [], hover: null, stale: false};
+  chart.subscribeCrosshairMove(p => { c.hover = p.time; show(c); });
+  chart.timeScale().subscribeVisibleTimeRangeChange(() => { clearTimeout(c.lod); c.lod = setTimeout(() => detail(c), 150); });
   window.lw.charts.push(c);
 });
-document.addEventListener('keydown', e => {
-  if (e.key === 'r') window.lw.charts.forEach(c => { c.chart.timeScale().resetTimeScale(); c.chart.priceScale('right').applyOptions({autoScale: true}); });
-});
-function last(c) {
-  const d = c.candles.data(), v = c.volume.data();
-  return d.length ? Object.assign({volume: v[v.length - 1].value}, d[d.length - 1]) : undefined;
+// show writes the hover legend: each series' values at the crosshair's time
+// (the last ones without a crosshair), in the series' own units.
+function show(c) {
+  if (!c.desc) return;
+  c.legend.textContent = '';
+  c.desc.panes.forEach(pd => {
+    const line = document.createElement('div');
+    pd.series.forEach(s => {
+      if (s.kind === 'markers' || !s.name) return;
+      const t = c.hover !== undefined && c.hover !== null ? c.hover : Infinity;
+      const k = find(s.raw, t), p = k >= 0 && (t === Infinity || s.raw[k].time === t) ? s.raw[k] : undefined;
+      const e = document.createElement('span');
+      e.dataset.name = s.name;
+      if (s.raw[0] && s.raw[0].open !== undefined) {
+        e.textContent = s.name + '  O ' + fmt(p && p.open) + '  H ' + fmt(p && p.high) + '  L ' + fmt(p && p.low) + '  C ' + fmt(p && p.close) + '  V ' + fmt(p && p.volume);
+      } else {
+        e.textContent = s.name + '  ' + fmt(p && p.value);
+      }
+      e.style.color = s.color;
+      line.appendChild(e);
+    });
+    if (line.childNodes.length) c.legend.appendChild(line);
+  });
 }
-function load(i) {
+const seriesType = {candles: L.CandlestickSeries, ohlc: L.BarSeries, line: L.LineSeries, step: L.LineSeries, histogram: L.HistogramSeries};
+// build makes the chart's series from a description (once), then sets
+// their data.
+function build(c, d) {
+  const fresh = !c.desc;
+  if (fresh) {
+    d.panes.forEach((pd, pi) => pd.series.forEach((sd, si) => {
+      const s = {kind: sd.kind, name: sd.name, color: sd.color, shape: sd.shape, pane: pi};
+      if (sd.kind === 'markers') {
+        const host = c.series.find(h => h.pane === pi && h.api) || c.series.find(h => h.api);
+        s.host = host; s.plugin = L.createSeriesMarkers(host.api, []);
+      } else {
+        const o = {priceLineVisible: false, lastValueVisible: sd.kind !== 'histogram', title: ''};
+        if (sd.kind === 'candles') Object.assign(o, {upColor: up, downColor: down, wickUpColor: up, wickDownColor: down, borderVisible: false});
+        else if (sd.kind === 'ohlc') Object.assign(o, {upColor: up, downColor: down});
+        else Object.assign(o, {color: sd.kind === 'histogram' && sd.name === 'volume' ? '#9e9e9e' : sd.color, lineWidth: 1});
+        if (sd.kind === 'step') o.lineType = L.LineType.WithSteps;
+        if (pd.fixed) o.autoscaleInfoProvider = () => ({priceRange: {minValue: pd.y_min, maxValue: pd.y_max}});
+        if (pd.overlay) o.priceFormat = {type: 'custom', formatter: pd.percent ? (x => x.toFixed(2) + '%') : (x => fmt(x.toPrecision(8)))};
+        s.api = c.chart.addSeries(seriesType[sd.kind], o, pi);
+        if (pd.fixed) s.api.priceScale().applyOptions({scaleMargins: {top: 0.02, bottom: 0.02}});
+        if (pd.series.indexOf(sd) === pd.series.findIndex(x => x.kind !== 'markers')) {
+          pd.levels.forEach(l => s.api.createPriceLine({price: l.y, color: l.color, lineStyle: L.LineStyle.Dashed, lineWidth: 1, title: l.label, axisLabelVisible: true}));
+        }
+      }
+      c.series.push(s);
+    }));
+    const panes = c.chart.panes();
+    d.panes.forEach((pd, pi) => { if (panes[pi]) panes[pi].setStretchFactor(pd.weight); });
+  }
+  c.desc = d;
+  let n = 0;
+  d.panes.forEach(pd => pd.series.forEach(sd => {
+    const s = c.series[n++];
+    s.map = sd.map;
+    s.raw = sd.time.map((_, k) => point(sd, k));
+    pd.series[pd.series.indexOf(sd)] = s; // the legend reads the live series
+  }));
+  // Volume bars take the colour of their candle.
+  const candles = c.series.find(s => s.raw[0] && s.raw[0].open !== undefined);
+  c.series.forEach(s => { if (candles && s.kind === 'histogram' && s.name === 'volume') s.updown = t => { const k = find(candles.raw, t); return k < 0 || candles.raw[k].close >= candles.raw[k].open; }; });
+  c.series.forEach(redraw);
+  show(c);
+}
+function redraw(s) {
+  if (s.plugin) s.plugin.setMarkers(markersOf(s));
+  else s.api.setData(s.raw.map(p => drawn(s, p)));
+}
+function params(c, extra) {
+  return new URLSearchParams(Object.assign({token, chart: c.i, width: Math.round(c.chart.timeScale().width() || sizes[c.i][0])}, extra || {})).toString();
+}
+function load(i, extra) {
   const c = window.lw.charts[i];
-  c.loading = fetch('/snapshot?token=' + token + '&chart=' + i).then(r => r.json()).then(s => {
-    c.name = s.name; c.seq = s.seq; c.loading = null;
-    c.candles.setData(s.bars.map(b => ({time: b.time, open: b.open, high: b.high, low: b.low, close: b.close})));
-    c.volume.setData(s.bars.map(volBar));
-    c.show(last(c));
+  window.lw.fetches++;
+  const q = fetch('/chart?' + params(c, extra)).then(r => r.json()).then(d => {
+    if (c.loading !== q) return; // a later load replaced this one
+    const keep = c.desc && c.chart.timeScale().getVisibleRange();
+    c.seq = d.seq; c.loading = null; c.stale = false;
+    build(c, d);
+    if (keep && extra) c.chart.timeScale().setVisibleRange(keep);
+    if (c.reset) { c.reset = false; c.chart.timeScale().resetTimeScale(); }
     window.lw.loads++;
     const p = c.pending; c.pending = [];
     p.forEach(apply);
   });
+  c.loading = q;
 }
-// apply draws one changed bar: series.update for a new or revised last bar,
-// a snapshot reload when a change was missed or lies before the last bar.
+// detail asks the server for finer bins when the view covers a part of a
+// binned chart (or coarser ones when it grew past the fine part).
+function detail(c) {
+  const d = c.desc;
+  if (!d || c.loading || (d.bin <= 1 && d.outer <= 1)) return;
+  const r = c.chart.timeScale().getVisibleRange();
+  if (!r) return;
+  const raw = c.series[0].raw, lo = d.detail[0], hi = d.detail[1] || Infinity;
+  const inside = r.from >= lo && r.to <= hi;
+  const shown = find(raw, r.to) - find(raw, r.from);
+  if (inside && (d.bin <= 1 || shown > c.chart.timeScale().width() / 4)) return;
+  // A margin each side keeps a small pan from asking again.
+  const pad = Math.round((r.to - r.from) / 10);
+  load(c.i, {from: Math.max(0, r.from - pad), to: r.to + pad + 1});
+}
+// apply draws one change: series.update for the point at the end of each
+// series, a reload of the description when a change was missed or lies
+// before the end.
 function apply(m) {
   const c = window.lw.charts[m.chart];
   if (c.loading) { c.pending.push(m); return; }
   if (m.seq <= c.seq) return;
-  if (m.seq !== c.seq + 1 || m.reload) { load(m.chart); c.pending.push(m); return; }
+  if (m.seq !== c.seq + 1 || m.reload || c.desc.bin > 1 || c.desc.outer > 1) { c.pending.push(m); load(m.chart); return; }
   c.seq = m.seq;
-  const b = m.bar;
-  c.candles.update({time: b.time, open: b.open, high: b.high, low: b.low, close: b.close});
-  c.volume.update(volBar(b));
-  c.show(last(c));
+  m.points.forEach(pm => {
+    const s = c.series[c.desc.panes.slice(0, pm.p).reduce((n, pd) => n + pd.series.length, 0) + pm.s];
+    const remap = pm.map && JSON.stringify(pm.map) !== JSON.stringify(s.map);
+    if (pm.map) s.map = pm.map;
+    if (s.plugin) {
+      if (!pm.v.length && !s.raw.some(p => p.time === m.time)) return; // no markers there, before or now
+      s.raw = s.raw.filter(p => p.time !== m.time).concat(pm.v.map(v => ({time: m.time, value: v})));
+      s.raw.sort((a, b) => a.time - b.time);
+      s.plugin.setMarkers(markersOf(s));
+      return;
+    }
+    if (!pm.v.length) { if (remap) redraw(s); return; }
+    const v = pm.v;
+    const p = v.length === 5 ? {time: m.time, open: v[0], high: v[1], low: v[2], close: v[3], volume: v[4]} : (v[0] === null ? {time: m.time} : {time: m.time, value: v[0]});
+    const n = s.raw.length, k = find(s.raw, m.time);
+    if (k >= 0 && s.raw[k].time === m.time) s.raw[k] = p; else s.raw.splice(k + 1, 0, p);
+    // series.update takes the last point only; one before it redraws.
+    if (remap || k < n - 1) redraw(s); else s.api.update(drawn(s, p));
+  });
+  c.series.forEach(s => { if (s.plugin && s.host.map && m.points.some(pm => pm.map)) s.plugin.setMarkers(markersOf(s)); });
+  // The legend is written once per animation frame, however many updates
+  // came in it.
+  if (!c.showing) { c.showing = true; requestAnimationFrame(() => { c.showing = false; show(c); }); }
   window.lw.applied++;
+  // When the update is on screen: the chart paints in the animation frame
+  // it asked for during update, which runs before this one.
+  requestAnimationFrame(() => {
+    const d = window.lw.drawn;
+    d.push([m.chart, m.seq, performance.timeOrigin + performance.now()]);
+    if (d.length > 10000) d.shift();
+  });
 }
+document.addEventListener('keydown', e => {
+  if (e.key !== 'r') return;
+  window.lw.charts.forEach(c => {
+    c.chart.timeScale().resetTimeScale();
+    c.chart.panes().forEach(p => p.priceScale('right').applyOptions({autoScale: true}));
+  });
+});
+// A period switch resamples on the server, which then has every chart
+// reload; the new bars start on the default view.
+document.getElementById('period').addEventListener('change', e => {
+  window.lw.charts.forEach(c => { c.reset = true; });
+  fetch('/period?' + new URLSearchParams({token, period: e.target.value}).toString(), {method: 'POST'});
+});
 const es = new EventSource('/bars?token=' + token);
 // (Re)connected: changes from here on arrive on the stream, older ones come
-// with the snapshot.
+// with the description.
 es.addEventListener('open', () => sizes.forEach((_, i) => load(i)));
-es.addEventListener('bar', e => apply(JSON.parse(e.data)));
+es.addEventListener('update', e => apply(JSON.parse(e.data)));
 </script></body></html>`))
 
-// web serves the interactive page: lightweight-charts draws each chart's
-// main bar series with its volume in a pane below.
+// web serves the interactive page: lightweight-charts draws every pane and
+// series of each chart from its description (/chart) and applies each
+// change pushed on /bars.
 func (l *Live) web(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" {
 		http.NotFound(w, r)
 		return
 	}
 	l.data.RLock()
-	sizes := make([][3]int64, len(l.charts))
+	periods := l.periodChoices()
+	sizes := make([][2]int, len(l.charts))
 	for i, lc := range l.charts {
-		sizes[i] = [3]int64{int64(lc.c.Width), int64(lc.c.Height), lc.step}
+		sizes[i] = [2]int{lc.c.Width, lc.c.Height}
 		if sizes[i][0] <= 0 {
 			sizes[i][0] = DefaultWidth
 		}
@@ -173,9 +394,10 @@ func (l *Live) web(w http.ResponseWriter, r *http.Request) {
 	l.data.RUnlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	webTmpl.Execute(w, struct {
-		Token string
-		Sizes [][3]int64
-	}{l.token, sizes})
+		Token   string
+		Sizes   [][2]int
+		Periods []string
+	}{l.token, sizes, periods})
 }
 
 func (l *Live) lwcJS(w http.ResponseWriter, r *http.Request) {
@@ -183,31 +405,51 @@ func (l *Live) lwcJS(w http.ResponseWriter, r *http.Request) {
 	w.Write(lightweightCharts)
 }
 
-// snapshotHandler serves a chart's main bar series with the sequence number
-// of its last change.
-func (l *Live) snapshotHandler(w http.ResponseWriter, r *http.Request) {
+// chartHandler serves a chart's description with the sequence number of
+// its last change: all the data with overlays pinned over all of it; with
+// width, binned to fit it, finer in [from, to) (see DescribeRange).
+func (l *Live) chartHandler(w http.ResponseWriter, r *http.Request) {
 	lc := l.chartArg(w, r)
 	if lc == nil {
 		return
 	}
-	l.data.RLock()
-	s := snapshot{Seq: lc.seq, Bars: []webBar{}}
-	if ms := lc.mainBars(); ms != nil {
-		s.Name = ms.Name
-		f := ms.Bars
-		s.Bars = make([]webBar, f.Len())
-		for i := range s.Bars {
-			s.Bars[i] = webBar(f.At(i))
+	q := r.URL.Query()
+	var args [3]int64
+	for k, name := range []string{"from", "to", "width"} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				http.Error(w, name+": want a non-negative integer", http.StatusBadRequest)
+				return
+			}
+			args[k] = n
 		}
 	}
-	l.data.RUnlock()
+	// The write lock: the description reads the chart's view fields, which
+	// it sets to the whole data for the page.
+	l.data.Lock()
+	c := lc.c
+	saved := [2]int64{c.From, c.To}
+	c.From, c.To = 0, 0
+	d, err := c.DescribeRange(args[0], args[1], int(min(args[2], 1<<20)))
+	c.From, c.To = saved[0], saved[1]
+	seq := lc.seq
+	var b []byte
+	if err == nil {
+		b, err = json.Marshal(liveDescription{d, seq})
+	}
+	l.data.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(s); err != nil {
-		slog.Debug("live snapshot", "err", err) // the page went away
+	if _, err := w.Write(b); err != nil {
+		slog.Debug("live chart", "err", err) // the page went away
 	}
 }
 
-// barEvents streams every change of a main series as one "bar" event.
+// barEvents streams every change of a chart as one "update" event.
 func (l *Live) barEvents(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -215,7 +457,7 @@ func (l *Live) barEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
-	ch := make(chan barMsg, barSubBuffer)
+	ch := make(chan updateMsg, updateBuffer)
 	l.mu.Lock()
 	l.barSubs[ch] = struct{}{}
 	l.mu.Unlock()
@@ -224,7 +466,7 @@ func (l *Live) barEvents(w http.ResponseWriter, r *http.Request) {
 		delete(l.barSubs, ch)
 		l.mu.Unlock()
 	}()
-	// The page loads snapshots once the stream is open: say so now.
+	// The page loads descriptions once the stream is open: say so now.
 	if _, err := io.WriteString(w, ": open\n\n"); err != nil {
 		return
 	}
@@ -239,7 +481,7 @@ func (l *Live) barEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case m := <-ch:
 			b, _ := json.Marshal(m)
-			if _, err := fmt.Fprintf(w, "event: bar\ndata: %s\n\n", b); err != nil {
+			if _, err := fmt.Fprintf(w, "event: update\ndata: %s\n\n", b); err != nil {
 				return
 			}
 			fl.Flush()

@@ -42,6 +42,10 @@ func TestCommandErrorsNameTheirCause(t *testing.T) {
 		{[]string{"live", "x.y", "--period", "1m", "--every", "-1s"}, 2, []string{"--every -1s"}},
 		{[]string{"live", "x.y", "--period", "1m", "--feed", "nasdaq"}, 2, []string{"--feed", `"nasdaq"`}},
 		{[]string{"live", "x.y", "--period", "1m", "--no-browser"}, 1, []string{"x.y", "1m", "not found"}},
+		{[]string{"live", "x.y", "--period", "1m", "--percent"}, 2, []string{"--percent", "--overlay"}},
+		{[]string{"live", "x.y", "--period", "1m", "--overlay", "log"}, 2, []string{"--overlay", `"log"`}},
+		{[]string{"live", "x.y", "--period", "1m", "--overlay", "pin", "--ind", "rsi(14)"}, 2, []string{"--ind", "--overlay"}},
+		{[]string{"live", "x.y", "--period", "1m", "--ind", "nosuch(3)"}, 2, []string{"--ind", "nosuch"}},
 
 		{[]string{"demo", "out"}, 2, []string{`"out"`, "-o"}},
 		{[]string{"demo", "-o", filepath.Join(aFile, "demo")}, 1, []string{filepath.Join(aFile, "demo")}},

@@ -12,16 +12,19 @@ import (
 
 	"workbench/feeds"
 	"workbench/frames"
+	"workbench/fsp"
 	"workbench/plots"
 )
 
 func init() {
 	register(&command{
-		name:  "live",
-		usage: "live F[,F…] --period P [--feed synthetic [--every DUR] | --feed binance|kraken [--rest-url U] [--ws-url U]] [--bars N] [--poll DUR] [--addr 127.0.0.1:PORT] [--no-browser]",
+		name: "live",
+		usage: "live F[,F…] --period P [--ind SPECS] [--overlay pin|first|none [--percent]] [--feed synthetic [--every DUR] | --feed binance|kraken [--rest-url U] [--ws-url U]] " +
+			"[--bars N] [--poll DUR] [--addr 127.0.0.1:PORT] [--no-browser]",
 		summary: "a live chart window in the browser (127.0.0.1, token-protected) that draws new bars as they reach the store, come from the synthetic generator, " +
 			"or form from an exchange's trades (--feed binance|kraken, also picked by the fqme's venue token: the stored history first, then the forming bar " +
-			"redrawn as each trade arrives); drag pans, the wheel zooms, r resets",
+			"redrawn as each trade arrives); each market in a chart of its own with --ind's indicators (on the candles or in panes below, kept current bar by bar), " +
+			"or all in one with --overlay; the crosshair's legend shows every value, drag pans, the wheel zooms, r resets",
 		run: runLive,
 	})
 }
@@ -37,6 +40,9 @@ func runLive(ctx context.Context, e *env, args []string) error {
 	noBrowser := fs.Bool("no-browser", false, "print the URL instead of opening a browser")
 	vf := addVenueFlags(fs)
 	every := fs.Duration("every", time.Second, "wall time between synthetic bars")
+	ind := fs.String("ind", "", "indicator `SPECS` drawn on each market's chart, e.g. \"sma(20),rsi(14),macd(12,26,9)\"")
+	overlay := fs.String("overlay", "", "draw all markets in one chart, scaled by `METHOD`: pin, first or none")
+	percent := fs.Bool("percent", false, "draw the --overlay as cumulative log returns in percent")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -61,6 +67,21 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		return usagef("--poll %v: must be positive", *poll)
 	case *every <= 0:
 		return usagef("--every %v: must be positive", *every)
+	case *percent && *overlay == "":
+		return usagef("live --percent: only with --overlay")
+	case *ind != "" && *overlay != "":
+		return usagef("live --ind: indicators draw on a single market's chart, not an --overlay")
+	}
+	switch *overlay {
+	case "", plots.OverlayPin, plots.OverlayFirst, plots.OverlayNone:
+	default:
+		return usagef("live --overlay %q: want pin, first or none", *overlay)
+	}
+	var specs []*fsp.Spec
+	if *ind != "" {
+		if specs, err = fsp.Parse(*ind); err != nil {
+			return usagef("live --ind: %v", err)
+		}
 	}
 	var venue feeds.Venue
 	if *feed != "" && *feed != "synthetic" {
@@ -83,6 +104,8 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var charts []*plots.Chart
+	var derive []func()
+	allBars := make([]*frames.OHLCV, len(names))
 	last := make([]int64, len(names))
 	gens := make([]*feeds.Synthetic, len(names))
 	pending := make([]frames.Bar, len(names)) // each generator's next bar
@@ -107,12 +130,24 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		if f.Len() > 0 {
 			last[i] = f.Time[f.Len()-1]
 		}
-		charts = append(charts, marketChart([]string{fq}, []*frames.OHLCV{f},
-			chartOptions{title: fq + " " + frames.FormatPeriod(period.secs)}))
+		allBars[i] = f
+		if *overlay == "" {
+			c := marketChart([]string{fq}, []*frames.OHLCV{f}, chartOptions{title: fq + " " + frames.FormatPeriod(period.secs), ind: specs})
+			charts, derive = append(charts, c), append(derive, indicatorRefresh(c, f, specs))
+		}
+	}
+	if *overlay != "" {
+		charts = append(charts, marketChart(names, allBars, chartOptions{overlay: *overlay, percent: *percent,
+			title: strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)}))
 	}
 	l, err := plots.NewLive(charts...)
 	if err != nil {
 		return err
+	}
+	for i, fn := range derive {
+		if fn != nil {
+			l.Derive(i, fn)
+		}
 	}
 	l.Out = e.stdout
 	if *noBrowser {
@@ -169,6 +204,35 @@ func runLive(ctx context.Context, e *env, args []string) error {
 					return err
 				}
 				last[i] = f.Time[k]
+			}
+		}
+	}
+}
+
+// indicatorRefresh recomputes the indicator lines marketChart drew for
+// specs over f (found by their column names), for Live.Derive after bars
+// were added; nil without specs. Recomputing the whole series costs
+// O(bars) per bar, a fraction of a millisecond for the bars a live chart
+// holds, and stays right when a backfilled bar lands in the middle.
+func indicatorRefresh(c *plots.Chart, f *frames.OHLCV, specs []*fsp.Spec) func() {
+	if len(specs) == 0 {
+		return nil
+	}
+	lines := map[string]*plots.Series{}
+	for _, p := range c.Panes {
+		for _, s := range p.Series {
+			if s.Bars == nil {
+				lines[s.Name] = s
+			}
+		}
+	}
+	return func() {
+		for _, sp := range specs {
+			outs := sp.Compute(f)
+			for k, name := range sp.Columns() {
+				if s := lines[name]; s != nil {
+					s.Time, s.Y = f.Time, outs[k]
+				}
 			}
 		}
 	}

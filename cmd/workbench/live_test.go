@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,6 +15,8 @@ import (
 	"time"
 
 	"workbench/frames"
+	"workbench/fsp"
+	"workbench/plots"
 )
 
 // lockedBuffer is a bytes.Buffer a command writes while the test reads it.
@@ -84,4 +89,88 @@ func TestLiveDerivesPeriod(t *testing.T) {
 	if code := <-done; code != 0 || resp.StatusCode != 200 {
 		t.Fatalf("exit %d, page %d %.300q, stderr %q", code, resp.StatusCode, page, errb.String())
 	}
+}
+
+// liveDescription fetches chart i's description from a live window.
+func liveDescription(t *testing.T, url string, i int) *plots.ChartDescription {
+	t.Helper()
+	resp, err := http.Get(strings.Replace(url, "/?token=", fmt.Sprintf("/chart?chart=%d&token=", i), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d plots.ChartDescription
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("chart %d: status %d, %v", i, resp.StatusCode, err)
+	}
+	return &d
+}
+
+func sameFloats(t *testing.T, what string, got, want []float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if math.IsNaN(got[i]) != math.IsNaN(want[i]) || (!math.IsNaN(want[i]) && math.Abs(got[i]-want[i]) > 1e-9*math.Max(1, math.Abs(want[i]))) {
+			t.Fatalf("%s: value %d is %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// workbench live --ind draws the indicators on the candles and in panes
+// below, and recomputes them as bars land in the store.
+func TestLiveCommandIndicators(t *testing.T) {
+	store, f := chartStore(t)
+	url, next := liveSession(t, "btcusdt.binance", "--period", "1m", "--store", store, "--poll", "50ms", "--ind", "sma(20),rsi(14)")
+	next()
+	check := func(when string, closes []float64) {
+		t.Helper()
+		d := liveDescription(t, url, 0)
+		var titles []string
+		for _, p := range d.Panes {
+			titles = append(titles, p.Title)
+		}
+		if len(d.Panes) != 3 || d.Panes[0].Series[1].Name != "sma_20" || d.Panes[2].Series[0].Name != "rsi_14" {
+			t.Fatalf("%s: panes %v", when, titles)
+		}
+		price, rsi := d.Panes[0], d.Panes[2]
+		sameFloats(t, when+": closes", price.Series[0].Close, closes)
+		sameFloats(t, when+": sma(20)", price.Series[1].Values, fsp.SMA(closes, 20))
+		sameFloats(t, when+": rsi(14)", rsi.Series[0].Values, fsp.RSI(closes, 14))
+		if !rsi.Fixed || rsi.YMin != 0 || rsi.YMax != 100 || len(rsi.Levels) != 2 || rsi.Levels[0].Y != 30 || rsi.Levels[1].Y != 70 {
+			t.Errorf("%s: rsi pane %g..%g fixed %v levels %v", when, rsi.YMin, rsi.YMax, rsi.Fixed, rsi.Levels)
+		}
+	}
+	check("at start", f.Close)
+	st, err := frames.OpenStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := f.At(f.Len() - 1)
+	nb := frames.New(60, 1)
+	nb.Add(last.Time+60, last.Close, last.Close+90, last.Close-1, last.Close+80, 2)
+	if _, err := st.Append("btcusdt.binance", nb); err != nil {
+		t.Fatal(err)
+	}
+	next()
+	check("after a new bar", append(append([]float64(nil), f.Close...), last.Close+80))
+}
+
+// workbench live --overlay draws several markets in one pane: a market at
+// half the other's prices, pinned to it, lands on it exactly.
+func TestLiveCommandOverlay(t *testing.T) {
+	store, f := chartStore(t)
+	url, next := liveSession(t, "btcusdt.binance,half.test", "--period", "1m", "--store", store, "--overlay", "pin")
+	next()
+	d := liveDescription(t, url, 0)
+	if len(d.Panes) != 1 || d.Panes[0].Overlay != "pin" || len(d.Panes[0].Series) != 2 {
+		t.Fatalf("description %+v", d.Panes)
+	}
+	half := d.Panes[0].Series[1]
+	drawn := make([]float64, len(half.Close))
+	for i, y := range half.Close {
+		drawn[i] = half.Map.Apply(y)
+	}
+	sameFloats(t, "half.test drawn over btcusdt.binance", drawn, f.Close)
 }

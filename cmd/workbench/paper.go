@@ -25,7 +25,7 @@ func init() {
 	register(&command{
 		name: "paper",
 		usage: "paper FILE.go|--strategy NAME [--set k=v] [--feed synthetic|binance|kraken] --fqme F[,F...] [--period P] [--every DUR] [--bars N] " +
-			"[--start T] [--rest-url U] [--ws-url U] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid] [--json]",
+			"[--start T] [--rest-url U] [--ws-url U] [--cash C] [--taker-bps B ...] [--accounts DIR] [--acct NAME] [--resume] [--skip-invalid] [--json] [--chart]",
 		summary: "paper trade a strategy (the same script or built-in a backtest runs) on a live feed (synthetic: bars from --start, " +
 			"default now, one period per --every; binance or kraken, also picked by the fqme's venue token: the exchange's trades " +
 			"made into bars by exchange time, with the market's real tick, lot and minimum notional, and the bars traded on " +
@@ -61,6 +61,7 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	statusEvery := fs.Int("status", 1, "print a status line every `N` bars")
 	resume := fs.Bool("resume", false, "continue the account's existing ledger: start from its positions and cash (--cash less what it spent), "+
 		"the synthetic bars from each market's last stored close")
+	chart := fs.Bool("chart", false, "show the session in a live chart window (bars, fills at their prices, the position)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -106,6 +107,13 @@ func runPaper(ctx context.Context, e *env, args []string) error {
 	strat, err := chooseStrategy(ctx, e, pos, *strategy, sets)
 	if err != nil {
 		return err
+	}
+	if *chart {
+		var stop func() error
+		if strat, stop, err = chartPaper(strat, markets, period.secs, out); err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if venue != nil && *start != "" {
 		return usagef("paper --start: only with --feed synthetic (an exchange's bars start now)")
