@@ -94,7 +94,7 @@ type PaneLayout struct {
 	Series []string `json:"series"`
 	YMin   float64  `json:"y_min"`
 	YMax   float64  `json:"y_max"`
-	Scale  string   `json:"scale"` // "linear"; "log" is not drawn yet
+	Scale  string   `json:"scale"` // "linear" or "log"
 	// YTicks are the labelled values of the right-side price axis.
 	YTicks []float64 `json:"y_ticks"`
 	// Colors are the series' colours as #rrggbb (candles: the up colour).
@@ -121,6 +121,9 @@ func (l PaneLayout) Column(x float64) float64 {
 
 // Row is the image row (from the top, fractional) where y is drawn.
 func (l PaneLayout) Row(y float64) float64 {
+	if l.Scale == "log" {
+		return l.Top + math.Log(l.YMax/y)/math.Log(l.YMax/l.YMin)*(l.Bottom-l.Top)
+	}
 	return l.Top + (l.YMax-y)/(l.YMax-l.YMin)*(l.Bottom-l.Top)
 }
 
@@ -287,15 +290,28 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			}
 			if math.IsInf(ymin, 0) || math.IsInf(ymax, 0) {
 				ymin, ymax = 0, 1
+				if pane.Log {
+					ymin, ymax = 1, 10
+				}
 			}
-			d := ymax - ymin
-			if d == 0 {
-				d = math.Max(math.Abs(ymax), 1)
+			if pane.Log {
+				ymin, ymax = logMargin(ymin, ymax)
+			} else {
+				d := ymax - ymin
+				if d == 0 {
+					d = math.Max(math.Abs(ymax), 1)
+				}
+				ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
 			}
-			ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
 		}
 		if b := pane.Bounds; b[1] > b[0] && ov == nil {
 			ymin, ymax = b[0], b[1]
+		}
+		if pane.Log {
+			if err := checkLog(i, pane, ds, ymin); err != nil {
+				return nil, err
+			}
+			p.Y.Scale = logScale{}
 		}
 		if !(ymax > ymin) || math.IsInf(ymax-ymin, 0) { // also NaN
 			ymin, ymax = 0, 1
@@ -306,6 +322,10 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
 		ra := &rightAxis{px: px}
 		ra.ticks, ax.step = niceTicks(ymin, ymax)
+		if pane.Log {
+			ls[i].Scale = "log"
+			ra.ticks, ax.step = logTicks(ymin, ymax)
+		}
 		ls[i].YTicks = ra.ticks
 		for _, y := range ra.ticks {
 			ra.labels = append(ra.labels, ax.format(y))

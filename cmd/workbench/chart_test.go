@@ -574,3 +574,46 @@ func TestChartIndicatorPanesByPixels(t *testing.T) {
 		}
 	}
 }
+
+// --log draws the price pane on a log scale: the ranges JSON says so for
+// that pane only, its range has the same log margin over the stored
+// bars' lows and highs at both ends, and an overlay refuses it.
+func TestChartLogScale(t *testing.T) {
+	store, f := chartStore(t)
+	out := t.TempDir()
+	rj := filepath.Join(out, "r.json")
+	code, _, stderr := runCLI(t, "chart", "btcusdt.binance", "--period", "1m", "--store", store, "--log",
+		"--ind", "sma(20)", "--ranges-json", rj, "-o", filepath.Join(out, "c.png"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	raw, err := os.ReadFile(rj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var panes []map[string]any
+	if err := json.Unmarshal(raw, &struct{ Panes *[]map[string]any }{&panes}); err != nil {
+		t.Fatal(err)
+	}
+	if len(panes) != 2 || panes[0]["scale"] != "log" || panes[1]["scale"] != "linear" {
+		t.Fatalf("panes %v: want the price pane log, the volume pane linear", panes)
+	}
+	if s := fmt.Sprint(panes[0]["series"]); s != "[btcusdt.binance sma_20]" {
+		t.Errorf("price pane series %s", s)
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range f.Time {
+		lo, hi = math.Min(lo, f.Low[i]), math.Max(hi, f.High[i])
+	}
+	yMin, yMax := panes[0]["y_min"].(float64), panes[0]["y_max"].(float64)
+	want := plots.RangeMargin * math.Log(hi/lo)
+	if math.Abs(math.Log(lo/yMin)-want) > 1e-9 || math.Abs(math.Log(yMax/hi)-want) > 1e-9 {
+		t.Errorf("log range %v..%v over bars %v..%v: margins %v and %v, want %v each", yMin, yMax, lo, hi,
+			math.Log(lo/yMin), math.Log(yMax/hi), want)
+	}
+	code, _, stderr = runCLI(t, "chart", "btcusdt.binance,half.test", "--period", "1m", "--store", store, "--log",
+		"-o", filepath.Join(out, "o.png"))
+	if code != 2 || !strings.Contains(stderr, "--log") {
+		t.Errorf("--log on an overlay: exit %d, %s", code, stderr)
+	}
+}
