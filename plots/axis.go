@@ -229,3 +229,47 @@ func logTicks(lo, hi float64) ([]float64, float64) {
 	}
 	return prev, prev[0]
 }
+
+// percentAxis formats log returns: signed, with a percent sign; percentTag
+// a curve's last one, to a hundredth.
+var (
+	percentAxis = priceAxis{percent: true}
+	percentTag  = priceAxis{percent: true, step: 0.01}
+)
+
+// overlayAxes are an overlay pane's two axes over its y range [lo, hi]:
+// the reference curve's price on the left and its log return from its pin
+// in percent on the right, each at round values of its own, placed where
+// the pane draws them (y is the price, or the percent with percent).
+func overlayAxes(lo, hi float64, ref *CurveRange, percent bool, tick float64) (left, right []AxisTick) {
+	pin := ref.Pin
+	toPct := func(p float64) float64 { return 100 * math.Log(p/pin) }
+	toPrice := func(r float64) float64 { return pin * math.Exp(r/100) }
+	same := func(y float64) float64 { return y }
+	price, pct := priceAxis{tick: tick}, percentAxis
+	at := func(vs []float64, y func(float64) float64, ax priceAxis) []AxisTick {
+		out := []AxisTick{}
+		for _, v := range vs {
+			out = append(out, AxisTick{Value: v, Y: y(v), Label: ax.format(v)})
+		}
+		return out
+	}
+	if percent {
+		var vs []float64
+		vs, pct.step = niceTicks(lo, hi)
+		right = at(vs, same, pct)
+		// The price axis is logarithmic here.
+		vs, price.step = logTicks(toPrice(lo), toPrice(hi))
+		return at(vs, toPct, price), right
+	}
+	var vs []float64
+	vs, price.step = niceTicks(lo, hi)
+	left = at(vs, same, price)
+	// The margin may take the range to 0, which has no log return.
+	plo := lo
+	if plo <= 0 {
+		plo = ref.Low
+	}
+	vs, pct.step = niceTicks(toPct(plo), toPct(hi))
+	return left, at(vs, toPrice, pct)
+}

@@ -95,8 +95,16 @@ type PaneLayout struct {
 	YMin   float64  `json:"y_min"`
 	YMax   float64  `json:"y_max"`
 	Scale  string   `json:"scale"` // "linear" or "log"
-	// YTicks are the labelled values of the right-side price axis.
+	// YTicks are the y values of the pane's gridlines: the labelled values
+	// of its price axis; on an overlay those of the axis linear in y (the
+	// left price axis, or the right percent axis with Percent).
 	YTicks []float64 `json:"y_ticks"`
+	// LeftTicks and RightTicks are the labelled values of the left and the
+	// right axis, each at Y on the pane's y range. An overlay has the
+	// reference curve's price on the left and its log return from the pin,
+	// in percent, on the right; other panes their values on the right.
+	LeftTicks  []AxisTick `json:"left_ticks"`
+	RightTicks []AxisTick `json:"right_ticks"`
 	// Colors are the series' colours as #rrggbb (candles: the up colour).
 	Colors []string `json:"colors"`
 	// XMin and XMax are the x axis range: epoch seconds, or with XIndex
@@ -112,6 +120,13 @@ type PaneLayout struct {
 	Right  float64 `json:"px_right"`
 	Top    float64 `json:"px_top"`
 	Bottom float64 `json:"px_bottom"`
+}
+
+// AxisTick is a labelled value of an axis, drawn at Y on the pane's y range.
+type AxisTick struct {
+	Value float64 `json:"value"`
+	Y     float64 `json:"y"`
+	Label string  `json:"label"`
 }
 
 // Column is the image column (from the left, fractional) where x is drawn.
@@ -200,6 +215,8 @@ type drawn struct {
 	// it is drawn (an overlay maps it), lastDown a last bar that fell.
 	last, lastY       float64
 	hasLast, lastDown bool
+	// pin is an overlaid curve's pin, 0 when it has none.
+	pin float64
 }
 
 // setLast finds the last value of rows [i0, i1) of s.
@@ -272,10 +289,13 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			ds = append(ds, d)
 		}
 		ov := ranges[i]
+		var ref *CurveRange // the curve an overlay's axes belong to
 		if ov != nil {
-			ymin, ymax = applyOverlay(ds, ov, pane.Percent)
+			ymin, ymax, ref = applyOverlay(ds, ov, pane.Percent)
 			switch {
 			case pane.YLabel != "":
+			case pane.Percent && ref != nil:
+				p.Y.Label.Text = ref.Name + " price; right: log return from pin, %"
 			case pane.Percent:
 				p.Y.Label.Text = "log return from pin, %"
 			case ov.Major != "" && len(ov.Curves) > 1:
@@ -321,19 +341,46 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			XMin: v.lo, XMax: v.hi, XIndex: v.index}
 		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
 		ra := &rightAxis{px: px}
-		ra.ticks, ax.step = niceTicks(ymin, ymax)
+		var grid []float64
+		grid, ax.step = niceTicks(ymin, ymax)
 		if pane.Log {
 			ls[i].Scale = "log"
-			ra.ticks, ax.step = logTicks(ymin, ymax)
+			grid, ax.step = logTicks(ymin, ymax)
 		}
-		ls[i].YTicks = ra.ticks
-		for _, y := range ra.ticks {
-			ra.labels = append(ra.labels, ax.format(y))
+		dual := ref != nil && ref.Pin > 0
+		if dual {
+			// An overlay reads on two axes: the reference's price on the
+			// left, its log return from the pin in percent on the right,
+			// the gridlines at the round values of the one linear in y.
+			ls[i].LeftTicks, ls[i].RightTicks = overlayAxes(ymin, ymax, ref, pane.Percent, pane.Tick)
+			linear := ls[i].LeftTicks
+			if pane.Percent {
+				linear = ls[i].RightTicks
+			}
+			grid = nil
+			for _, tk := range linear {
+				grid = append(grid, tk.Y)
+			}
+		} else {
+			ls[i].LeftTicks, ls[i].RightTicks = []AxisTick{}, []AxisTick{}
+			for _, y := range grid {
+				ls[i].RightTicks = append(ls[i].RightTicks, AxisTick{Value: y, Y: y, Label: ax.format(y)})
+			}
+		}
+		ls[i].YTicks = grid
+		for _, tk := range ls[i].RightTicks {
+			ra.ticks, ra.labels = append(ra.ticks, tk.Y), append(ra.labels, tk.Label)
 		}
 		// The price axis is drawn on the right (rightAxis); the left keeps
-		// the pane's title.
-		p.Y.Tick.Marker = plot.ConstantTicks(nil)
-		p.Add(gridLines{xs: xTicks, ys: ra.ticks, breaks: v.breaks, px: px})
+		// the pane's title, and an overlay's reference price.
+		var left []plot.Tick
+		for _, tk := range ls[i].LeftTicks {
+			left = append(left, plot.Tick{Value: tk.Y, Label: tk.Label})
+		}
+		p.Y.Tick.Marker = plot.ConstantTicks(left)
+		p.Y.Tick.Label.Font.Size = axisFont
+		p.Y.Tick.Label.Color = axisColor
+		p.Add(gridLines{xs: xTicks, ys: grid, breaks: v.breaks, px: px})
 		lp := legendPlacer{ds: ds, px: px}
 		for _, d := range ds {
 			p.Add(d)
@@ -345,7 +392,12 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 				}
 			}
 			if d.hasLast && d.s.Kind != KindHistogram {
-				ra.tags = append(ra.tags, priceTag{y: d.lastY, label: value, color: d.tagColor()})
+				tag := value
+				if dual && d.pin > 0 && ov.Method != OverlayNone {
+					// On the percent axis: the curve's own log return.
+					tag = percentTag.format(100 * math.Log(d.last/d.pin))
+				}
+				ra.tags = append(ra.tags, priceTag{y: d.lastY, label: tag, color: d.tagColor()})
 			}
 			if d.s.Name != "" {
 				entry := d.s.Name
@@ -503,9 +555,11 @@ func union(ts [][]int64) []int64 {
 
 // sessionStarts are the positions of the index axis's times that follow a
 // closed stretch: more than GapPeriods bar periods after the time before.
+// Daily and longer bars get none: every bar is a session there, and the
+// holidays would stripe the chart.
 func sessionStarts(t []int64) []float64 {
 	period := frames.DetectPeriod(t)
-	if period <= 0 {
+	if period <= 0 || period >= 86400 {
 		return nil
 	}
 	var out []float64
@@ -766,8 +820,8 @@ func reduceBars[X int64 | float64](d *drawn, x []X, f *frames.OHLCV, x0, uppx fl
 
 // applyOverlay maps every overlay curve of a pane onto one axis and returns
 // that axis's range: the major's (first curve's for none) price range, or
-// the shared log-return percent range.
-func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float64) {
+// the shared log-return percent range; and that curve, the reference.
+func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float64, *CurveRange) {
 	k := 0
 	base := -1
 	for _, d := range ds {
@@ -781,7 +835,7 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		}
 	}
 	if base < 0 {
-		return 0, 1
+		return 0, 1, nil
 	}
 	b := ov.Curves[base]
 	lo, hi := b.ViewMin, b.ViewMax
@@ -809,6 +863,9 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 			f = func(y float64) float64 { return y }
 		}
 		d.lastY = f(d.last)
+		if cr.Pinned {
+			d.pin = cr.Pin
+		}
 		// Map into new slices: unreduced data still shares the caller's arrays.
 		if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine {
 			d.o, d.h, d.l, d.c = mapped(d.o, f), mapped(d.h, f), mapped(d.l, f), mapped(d.c, f)
@@ -816,7 +873,7 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		}
 		d.y = mapped(d.y, f)
 	}
-	return lo, hi
+	return lo, hi, &ov.Curves[base]
 }
 
 func hexColor(c color.Color) string {
@@ -845,7 +902,7 @@ func overlayNote(ov *OverlayRanges, name string) string {
 		switch {
 		// With none, the axis shows the first curve's prices.
 		case c.Major || (ov.Method == OverlayNone && i == 0):
-			return "reference: the price axis"
+			return "reference: price on the left axis, log return on the right"
 		case ov.Method == OverlayNone:
 			return "own price range"
 		case !c.Pinned:

@@ -101,6 +101,31 @@ func TestChartCommandOverlayRanges(t *testing.T) {
 	if math.Abs(h.Min-lo/2) > 1e-9 || math.Abs(h.Max-hi/2) > 1e-9 || h.Pin != v.Open[0]/2 {
 		t.Errorf("minor %+v, want (%v, %v)", h, lo/2, hi/2)
 	}
+	// The pane's two axes: the major's price on the left, its log return
+	// from its first open in view on the right, placed at that price.
+	var axes struct {
+		Panes []struct {
+			Left  []plots.AxisTick `json:"left_ticks"`
+			Right []plots.AxisTick `json:"right_ticks"`
+		}
+	}
+	if err := json.Unmarshal(raw, &axes); err != nil || len(axes.Panes) != 1 {
+		t.Fatalf("panes of %s: %v", raw, err)
+	}
+	ax := axes.Panes[0]
+	if len(ax.Left) < 4 || len(ax.Right) < 4 {
+		t.Fatalf("left ticks %v, right ticks %v", ax.Left, ax.Right)
+	}
+	for _, tk := range ax.Left {
+		if tk.Y != tk.Value || tk.Value < lo*0.9 || tk.Value > hi*1.1 {
+			t.Errorf("left tick %+v: not a price of the major at its height (bars %v..%v)", tk, lo, hi)
+		}
+	}
+	for _, tk := range ax.Right {
+		if want := v.Open[0] * math.Exp(tk.Value/100); math.Abs(tk.Y-want) > 1e-6 || !strings.HasSuffix(tk.Label, "%") {
+			t.Errorf("right tick %+v: want %q at the price %v", tk, tk.Label, want)
+		}
+	}
 
 	// Vector output is sized in points: pixels × 72 / dpi (1600×900 at the
 	// default 96 dpi is 1200×675 pt).
