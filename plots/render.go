@@ -682,10 +682,11 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 		d.spanY()
 	default:
 		y := ys[i0:i1]
-		var cuts []int
-		if !v.index {
-			cuts = sessionBreaks(t, s, uppx)
+		var ix []float64 // positions on an index axis
+		if v.index {
+			ix = x
 		}
+		cuts := sessionBreaks(t, ix, s, uppx)
 		switch {
 		case cuts == nil && !dense:
 			d.x, d.y = x, y
@@ -749,11 +750,15 @@ const GapPeriods = 3
 const GapPixels = 8
 
 // sessionBreaks returns the rows of t that start a new open stretch of a
-// line or step series drawn on a time axis: rows more than GapPeriods
-// periods after the previous one. A gap no wider than GapPixels pixel
+// line or step series: rows more than GapPeriods periods after the
+// previous one. On a time axis (x nil) a gap no wider than GapPixels pixel
 // columns (uppx x units each) is not broken: a hole that small reads as a
-// glitch (a holiday in a daily average over years), not as a session.
-func sessionBreaks(t []int64, s *Series, uppx float64) []int {
+// glitch (a holiday in a daily average over years), not as a session. On
+// an index axis a closed stretch takes no room unless other series have
+// bars there (an equity overlaid on a 24/7 market); only such a stretch,
+// wider than GapPixels columns, breaks the line, which would otherwise
+// cross it straight.
+func sessionBreaks(t []int64, x []float64, s *Series, uppx float64) []int {
 	if len(t) < 2 {
 		return nil
 	}
@@ -767,10 +772,13 @@ func sessionBreaks(t []int64, s *Series, uppx float64) []int {
 	if period <= 0 {
 		return nil
 	}
-	limit := max(GapPeriods*period, int64(math.Ceil(GapPixels*uppx)))
+	limit, xlimit := GapPeriods*period, max(1, GapPixels*uppx)
+	if x == nil {
+		limit = max(limit, int64(math.Ceil(GapPixels*uppx)))
+	}
 	var cuts []int
 	for i := 1; i < len(t); i++ {
-		if t[i]-t[i-1] > limit {
+		if t[i]-t[i-1] > limit && (x == nil || x[i]-x[i-1] > xlimit) {
 			cuts = append(cuts, i)
 		}
 	}
