@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"image"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"workbench/frames"
-	"workbench/plots"
+	"workbench/internal/chartpix"
 )
 
 // stopScript buys every 24 bars with a sell stop 0.5% under the close, and
@@ -126,7 +124,7 @@ func TestBacktestChartMarksFills(t *testing.T) {
 		if !ok {
 			t.Fatalf("no %q series in the legend %v", kind, price.Series)
 		}
-		if fillMarked(img, price, bars, tm.Unix(), p, f.Side == "sell", c) {
+		if chartpix.FillMarked(img, price, bars, tm.Unix(), p, f.Side == "sell", c) {
 			marked[kind]++
 		}
 	}
@@ -139,33 +137,6 @@ func TestBacktestChartMarksFills(t *testing.T) {
 			t.Errorf("%s: %d of %d fills marked at their bar and price", k, marked[k], n)
 		}
 	}
-}
-
-// fillMarked tells whether a fill at time sec and a price is marked on
-// the bar it happened in (bars side by side on the pane's index axis): a
-// buy's ▲ in colour c hangs below its tip at the price and nothing of it
-// shows above; a sell's ▼ the other way round.
-func fillMarked(img image.Image, pane plots.PaneLayout, bars *frames.OHLCV, sec int64, price float64, sell bool, c [3]float64) bool {
-	i := sort.Search(bars.Len(), func(i int) bool { return bars.Time[i] > sec }) - 1
-	x, y := int(pane.Column(float64(i))), int(pane.Row(price))
-	body, beyond := []int{y + 2, y + 7}, []int{y - 6, y - 3}
-	if sell {
-		body, beyond = []int{y - 7, y - 2}, []int{y + 3, y + 6}
-	}
-	count := func(rows []int, is func(p [3]float64) bool) int {
-		n := 0
-		for yy := rows[0]; yy <= rows[1]; yy++ {
-			for xx := x - 2; xx <= x+2; xx++ {
-				if is(pixelRGB(img, xx, yy)) {
-					n++
-				}
-			}
-		}
-		return n
-	}
-	exact := func(p [3]float64) bool { return p == c }
-	faint := func(p [3]float64) bool { return inked(p, c) }
-	return count(body, exact) >= 6 && count(beyond, faint) == 0
 }
 
 // A run over two markets writes one chart per market, each marking only

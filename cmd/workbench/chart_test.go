@@ -20,6 +20,7 @@ import (
 
 	"workbench/frames"
 	"workbench/fsp"
+	"workbench/internal/chartpix"
 	"workbench/internal/oracle"
 	"workbench/plots"
 )
@@ -434,37 +435,11 @@ func readPNG(t *testing.T, path string) image.Image {
 
 func hexRGB(t *testing.T, s string) [3]float64 {
 	t.Helper()
-	var r, g, b uint8
-	if _, err := fmt.Sscanf(s, "#%02x%02x%02x", &r, &g, &b); err != nil {
-		t.Fatalf("colour %q: %v", s, err)
+	c, err := chartpix.Hex(s)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return [3]float64{float64(r), float64(g), float64(b)}
-}
-
-func pixelRGB(img image.Image, x, y int) [3]float64 {
-	r, g, b, _ := img.At(x, y).RGBA()
-	return [3]float64{float64(r >> 8), float64(g >> 8), float64(b >> 8)}
-}
-
-// inked tells whether a pixel is a stroke of colour c over the white
-// background, at least 40% of the pixel covered (antialiasing blends a
-// one-pixel line that falls between two rows half into each).
-func inked(p, c [3]float64) bool {
-	var dot, norm float64
-	for k := range p {
-		dot += (255 - p[k]) * (255 - c[k])
-		norm += (255 - c[k]) * (255 - c[k])
-	}
-	a := dot / norm
-	if a < 0.4 {
-		return false
-	}
-	res := 0.0
-	for k := range p {
-		d := p[k] - (255 + a*(c[k]-255))
-		res += d * d
-	}
-	return math.Sqrt(res) < 40
+	return c
 }
 
 // lineRow finds the row within two of row where column x holds a stroke of
@@ -473,7 +448,7 @@ func lineRow(img image.Image, x int, row float64, cols ...[3]float64) int {
 	best, bestD := -1, math.Inf(1)
 	for y := int(row) - 2; y <= int(row)+2; y++ {
 		for _, c := range cols {
-			if d := math.Abs(float64(y) + 0.5 - row); inked(pixelRGB(img, x, y), c) && d < bestD {
+			if d := math.Abs(float64(y) + 0.5 - row); chartpix.Inked(chartpix.RGB(img, x, y), c) && d < bestD {
 				best, bestD = y, d
 			}
 		}
@@ -564,7 +539,7 @@ func TestChartIndicatorPanesByPixels(t *testing.T) {
 		if v.Close[i] < v.Open[i] {
 			want = down
 		}
-		if pixelRGB(pic, col(price, i), int((ro+rc)/2)) == want {
+		if chartpix.RGB(pic, col(price, i), int((ro+rc)/2)) == want {
 			bodies++
 		}
 	}
@@ -590,7 +565,7 @@ func TestChartIndicatorPanesByPixels(t *testing.T) {
 	for _, g := range []float64{30, 70} {
 		y, k := int(rsi.Row(g)), 0
 		for x := int(rsi.Left); x < int(rsi.Right); x++ {
-			if inked(pixelRGB(pic, x, y), grey) || inked(pixelRGB(pic, x, y+1), grey) || inked(pixelRGB(pic, x, y-1), grey) {
+			if chartpix.Inked(chartpix.RGB(pic, x, y), grey) || chartpix.Inked(chartpix.RGB(pic, x, y+1), grey) || chartpix.Inked(chartpix.RGB(pic, x, y-1), grey) {
 				k++
 			}
 		}

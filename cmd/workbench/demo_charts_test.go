@@ -12,12 +12,9 @@ import (
 
 	"workbench/feeds"
 	"workbench/frames"
+	"workbench/internal/chartpix"
 	"workbench/plots"
 )
-
-// downRGB is the colour of a falling candle (TradingView's red); a rising
-// one's is the series colour the layout reports.
-var downRGB = [3]float64{0xef, 0x53, 0x50}
 
 func readPanes(t *testing.T, path string) []plots.PaneLayout {
 	t.Helper()
@@ -30,35 +27,6 @@ func readPanes(t *testing.T, path string) []plots.PaneLayout {
 		t.Fatalf("%s: no panes (%v)", path, err)
 	}
 	return r.Panes
-}
-
-// inkedColumns counts the columns of a pane's data area where colour c is
-// drawn (antialiased strokes included).
-func inkedColumns(img image.Image, p plots.PaneLayout, c [3]float64) int {
-	n := 0
-	for x := int(p.Left) + 2; x < int(p.Right)-2; x++ {
-		for y := int(p.Top) + 1; y < int(p.Bottom); y++ {
-			if inked(pixelRGB(img, x, y), c) {
-				n++
-				break
-			}
-		}
-	}
-	return n
-}
-
-// textPixels counts near-black pixels in a pane's data area: the legend's
-// text is the only black drawn there.
-func textPixels(img image.Image, p plots.PaneLayout) int {
-	n := 0
-	for x := int(p.Left) + 3; x < int(p.Right)-3; x++ {
-		for y := int(p.Top) + 3; y < int(p.Bottom)-3; y++ {
-			if c := pixelRGB(img, x, y); c[0] < 0x30 && c[1] < 0x30 && c[2] < 0x30 {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 // checkDemoCharts looks at every chart the demo drew, as pixels, against
@@ -82,24 +50,7 @@ func checkDemoCharts(t *testing.T, dir string, st *frames.Store) {
 	if price.Series[0] != m.FQME || !price.XIndex || price.XMax-price.XMin != float64(bars.Len()) {
 		t.Fatalf("candle chart's price pane %+v: want %d bars of %s side by side", price, bars.Len(), m.FQME)
 	}
-	up := hexRGB(t, price.Colors[0])
-	candles := 0
-	for i := range bars.Len() {
-		want := up
-		if bars.Close[i] < bars.Open[i] {
-			want = downRGB
-		}
-		x := int(price.Column(float64(i)))
-		found := false
-		for y := int(price.Row(bars.High[i])) - 1; y <= int(price.Row(bars.Low[i]))+1 && !found; y++ {
-			for xx := x - 1; xx <= x+1; xx++ {
-				found = found || inked(pixelRGB(img, xx, y), want)
-			}
-		}
-		if found {
-			candles++
-		}
-	}
+	candles := chartpix.Candles(img, price, bars, hexRGB(t, price.Colors[0]))
 	if candles < bars.Len()*98/100 {
 		t.Errorf("chart_candles.png: %d of %d bars have a candle of their colour between their high and low", candles, bars.Len())
 	}
@@ -156,7 +107,7 @@ func checkDemoCharts(t *testing.T, dir string, st *frames.Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fillMarked(img, price, hourly, tm.Unix(), p, f.Side == "sell", colour[f.Side]) {
+			if chartpix.FillMarked(img, price, hourly, tm.Unix(), p, f.Side == "sell", colour[f.Side]) {
 				marked++
 			}
 		}
@@ -179,12 +130,12 @@ func checkPanesInked(t *testing.T, name string, img image.Image, panes []plots.P
 			if s == "buy" || s == "sell" || strings.HasPrefix(s, "stop ") {
 				need = 1
 			}
-			if n := inkedColumns(img, p, hexRGB(t, p.Colors[k])); n < need {
+			if n := chartpix.InkedColumns(img, p, hexRGB(t, p.Colors[k])); n < need {
 				t.Errorf("%s pane %d: series %s drawn in %d of %d columns", name, p.Index, s, n, w)
 			}
 		}
 	}
-	if n := textPixels(img, panes[0]); n < 100 {
+	if n := chartpix.TextPixels(img, panes[0]); n < 100 {
 		t.Errorf("%s: %d text pixels in the top pane: no legend", name, n)
 	}
 }
