@@ -561,6 +561,8 @@ type jsonReport struct {
 	Fills       []jsonFill      `json:"fills"`
 	Orders      []jsonOrder     `json:"orders"`
 	Rejects     []jsonReject    `json:"rejects"`
+	// PerMarket is each market's breakdown, keyed by fqme.
+	PerMarket map[string]jsonMarket `json:"per_market"`
 }
 
 // jsonSkipped is an invalid bar skipped.
@@ -609,7 +611,10 @@ func (res *Result) jsonReport() (jsonReport, error) {
 		InitialCash: res.InitialCash, FinalCash: res.FinalCash, FinalEquity: res.FinalEquity(),
 		Stats:     s.json(),
 		Positions: []jsonPosition{}, Trades: []jsonTrade{}, Fills: []jsonFill{}, Orders: []jsonOrder{}, Rejects: []jsonReject{},
-		SkippedBars: res.SkippedBars, Skipped: []jsonSkipped{},
+		SkippedBars: res.SkippedBars, Skipped: []jsonSkipped{}, PerMarket: map[string]jsonMarket{},
+	}
+	for _, m := range res.Breakdown() {
+		j.PerMarket[m.FQME] = m.json()
 	}
 	for _, b := range res.Skipped {
 		j.Skipped = append(j.Skipped, jsonSkipped{b.FQME, isoNs(b.Time * 1e9), b.Field, b.Problem})
@@ -718,6 +723,7 @@ func (res *Result) WriteText(w io.Writer) error {
 				a.AvgPrice().Round(8), a.BreakEven().Round(8))
 		}
 	}
+	writeBreakdown(bw, res.Breakdown())
 	if len(res.Rejects) > 0 {
 		fmt.Fprintf(bw, "  rejected        %d (first: %s)\n", len(res.Rejects), res.Rejects[0].Reason)
 	}

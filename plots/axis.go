@@ -1,9 +1,11 @@
 package plots
 
 import (
+	"fmt"
 	"image/color"
 	"math"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -133,4 +135,141 @@ func (d *drawn) tagColor() color.Color {
 		return upColor
 	}
 	return d.color
+}
+
+// logScale places y by its logarithm. Unlike plot.LogScale it does not
+// panic on a value at or below zero (checkLog refuses those before drawing);
+// it places such a value nowhere (NaN).
+type logScale struct{}
+
+func (logScale) Normalize(min, max, x float64) float64 {
+	if min <= 0 || max <= 0 || x <= 0 {
+		return math.NaN()
+	}
+	return math.Log(x/min) / math.Log(max/min)
+}
+
+// logMargin widens a positive range by RangeMargin of its log span at
+// each end: the same share of the pane's height a linear axis leaves.
+func logMargin(lo, hi float64) (float64, float64) {
+	if !(lo > 0) || !(hi > 0) {
+		return lo, hi
+	}
+	f := math.Pow(hi/lo, RangeMargin)
+	if f == 1 {
+		f = 1 + RangeMargin
+	}
+	return lo / f, hi * f
+}
+
+// checkLog refuses a log pane that would draw a value at or below zero:
+// a histogram (bars start at 0), an overlay, a series or level that goes
+// there, or a range that starts there (lo).
+func checkLog(i int, p *Pane, ds []*drawn, lo float64) error {
+	name := fmt.Sprintf("pane %d", i)
+	if p.Title != "" {
+		name += " (" + p.Title + ")"
+	}
+	if p.Overlay != "" {
+		return fmt.Errorf("%s: a log scale does not take an overlay; draw the overlay with Percent for log returns", name)
+	}
+	for _, d := range ds {
+		switch {
+		case d.s.Kind == KindHistogram:
+			return fmt.Errorf("%s: a log scale cannot draw the histogram %q: its bars start at 0", name, d.s.Name)
+		case d.ymin <= 0:
+			return fmt.Errorf("%s: a log scale needs values above 0; series %q goes down to %v", name, d.s.Name, d.ymin)
+		}
+	}
+	for _, l := range p.Levels {
+		if !(l.Y > 0) {
+			return fmt.Errorf("%s: a log scale needs values above 0; level %q is at %v", name, l.Label, l.Y)
+		}
+	}
+	if !(lo > 0) {
+		return fmt.Errorf("%s: a log scale needs a range above 0, not from %v", name, lo)
+	}
+	return nil
+}
+
+// logSets are the mantissas tried for the ticks of a log axis spanning a
+// decade or more, coarsest first.
+var logSets = [][]float64{{1}, {1, 3}, {1, 2, 5}, {1, 2, 3, 5, 7}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}
+
+// logTicks are a log axis's labelled values: within a decade the round
+// values niceTicks gives (the axis is nearly linear there); over more, the
+// coarsest set of 1-2-5 style values times powers of ten that gives at
+// least MinYTicks without going past MaxYTicks. The step returned is the
+// finest spacing, for the labels' precision.
+func logTicks(lo, hi float64) ([]float64, float64) {
+	if !(lo > 0) || !(hi > lo) || math.IsInf(hi, 0) {
+		return nil, 0
+	}
+	if hi/lo < 10 {
+		return niceTicks(lo, hi)
+	}
+	var prev []float64
+	for _, set := range logSets {
+		var out []float64
+		for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+			for _, m := range set {
+				v, _ := strconv.ParseFloat(strconv.FormatFloat(m*math.Pow(10, e), 'g', 12, 64), 64)
+				if v >= lo && v <= hi {
+					out = append(out, v)
+				}
+			}
+		}
+		switch {
+		case len(out) > MaxYTicks && prev != nil:
+			return prev, prev[0]
+		case len(out) >= MinYTicks:
+			return out, out[0]
+		}
+		prev = out
+	}
+	return prev, prev[0]
+}
+
+// percentAxis formats log returns: signed, with a percent sign; percentTag
+// a curve's last one, to a hundredth.
+var (
+	percentAxis = priceAxis{percent: true}
+	percentTag  = priceAxis{percent: true, step: 0.01}
+)
+
+// overlayAxes are an overlay pane's two axes over its y range [lo, hi]:
+// the reference curve's price on the left and its log return from its pin
+// in percent on the right, each at round values of its own, placed where
+// the pane draws them (y is the price, or the percent with percent).
+func overlayAxes(lo, hi float64, ref *CurveRange, percent bool, tick float64) (left, right []AxisTick) {
+	pin := ref.Pin
+	toPct := func(p float64) float64 { return 100 * math.Log(p/pin) }
+	toPrice := func(r float64) float64 { return pin * math.Exp(r/100) }
+	same := func(y float64) float64 { return y }
+	price, pct := priceAxis{tick: tick}, percentAxis
+	at := func(vs []float64, y func(float64) float64, ax priceAxis) []AxisTick {
+		out := []AxisTick{}
+		for _, v := range vs {
+			out = append(out, AxisTick{Value: v, Y: y(v), Label: ax.format(v)})
+		}
+		return out
+	}
+	if percent {
+		var vs []float64
+		vs, pct.step = niceTicks(lo, hi)
+		right = at(vs, same, pct)
+		// The price axis is logarithmic here.
+		vs, price.step = logTicks(toPrice(lo), toPrice(hi))
+		return at(vs, toPct, price), right
+	}
+	var vs []float64
+	vs, price.step = niceTicks(lo, hi)
+	left = at(vs, same, price)
+	// The margin may take the range to 0, which has no log return.
+	plo := lo
+	if plo <= 0 {
+		plo = ref.Low
+	}
+	vs, pct.step = niceTicks(toPct(plo), toPct(hi))
+	return left, at(vs, toPrice, pct)
 }

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"fmt"
 	"image/color"
 	"math"
 	"strconv"
@@ -172,11 +173,102 @@ func TestOverlayLegendSaysHowCurvesAreScaled(t *testing.T) {
 			t.Fatal(err)
 		}
 		svg := buf.String()
-		if !strings.Contains(svg, major) || !strings.Contains(svg, "(reference: the price axis)") {
+		if !strings.Contains(svg, major) || !strings.Contains(svg, "(reference: price on the left axis, log return on the right)") {
 			t.Errorf("%s: the legend does not name %s as the reference", method, major)
 		}
-		if strings.Count(svg, "(reference: the price axis)") != 1 || !strings.Contains(svg, "("+other+")") {
+		if strings.Count(svg, "(reference: price on the left axis, log return on the right)") != 1 || !strings.Contains(svg, "("+other+")") {
 			t.Errorf("%s: the legend does not say %s is %q", method, minor, other)
+		}
+	}
+}
+
+// isNiceStep tells whether the values are consecutive multiples of one
+// 1-2-5 step.
+func isNiceStep(vs []float64) bool {
+	if len(vs) < 2 {
+		return false
+	}
+	step := vs[1] - vs[0]
+	m := step / math.Pow(10, math.Floor(math.Log10(step)))
+	if r := math.Round(m); math.Abs(m-r) > 1e-6 || (r != 1 && r != 2 && r != 5) {
+		return false
+	}
+	for i, v := range vs {
+		if math.Abs(v/step-math.Round(v/step)) > 1e-6 || (i > 0 && math.Abs(v-vs[i-1]-step) > 1e-6*step) {
+			return false
+		}
+	}
+	return true
+}
+
+// An overlay reads on two axes: the reference's price on the left, its
+// log return from its pin (its first open, read here from the bars) in
+// percent on the right, each at round 1-2-5 values inside the pane's range
+// and placed where that price or return is drawn; the reference's last
+// close is tagged with its log return.
+func TestOverlayDualAxis(t *testing.T) {
+	f := readBars(t, "goog_daily_2004-2008.csv")
+	other := f.Clone()
+	for i := range other.Close {
+		k := (1 + 0.2*float64(i)/float64(f.Len())) / 4 // more dispersed: the reference
+		other.Open[i], other.High[i], other.Low[i], other.Close[i] = f.Open[i]*k, f.High[i]*k, f.Low[i]*k, f.Close[i]*k
+	}
+	pin, last := other.Open[0], other.Close[other.Len()-1]
+	for _, percent := range []bool{false, true} {
+		c := NewChart("dual")
+		c.Index = true
+		p := c.AddPane("", 1)
+		p.Overlay, p.Percent, p.Tick = OverlayPin, percent, 0.01
+		p.Candles("goog", f)
+		p.Candles("other", other)
+		var buf bytes.Buffer
+		ls, err := c.RenderLayout(&buf, "svg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, svg := ls[0], buf.String()
+		toPct := func(y float64) float64 { return 100 * math.Log(y/pin) }
+		price, ret := l.LeftTicks, l.RightTicks
+		var pv, rv []float64
+		for _, tk := range price {
+			pv = append(pv, tk.Value)
+			want := tk.Value
+			if percent {
+				want = toPct(tk.Value)
+			}
+			if math.Abs(tk.Y-want) > 1e-9*math.Max(1, math.Abs(want)) {
+				t.Errorf("percent %v: price %v at y %v, want %v", percent, tk.Value, tk.Y, want)
+			}
+			if !strings.Contains(svg, ">"+strconv.FormatFloat(tk.Value, 'f', 2, 64)+"<") {
+				t.Errorf("percent %v: no label %.2f on the left axis", percent, tk.Value)
+			}
+		}
+		for _, tk := range ret {
+			rv = append(rv, tk.Value)
+			want := tk.Value
+			if !percent {
+				want = pin * math.Exp(tk.Value/100)
+			}
+			if math.Abs(tk.Y-want) > 1e-9*math.Max(1, math.Abs(want)) {
+				t.Errorf("percent %v: return %v%% at y %v, want %v", percent, tk.Value, tk.Y, want)
+			}
+			if !strings.HasSuffix(tk.Label, "%") || !strings.Contains(svg, ">"+tk.Label+"<") {
+				t.Errorf("percent %v: return label %q not drawn", percent, tk.Label)
+			}
+		}
+		// Within a decade both axes are round 1-2-5 steps; percent puts
+		// the price on a log axis, spanning one here.
+		if (!percent && !isNiceStep(pv)) || !isNiceStep(rv) || len(rv) < MinYTicks-1 || len(rv) > MaxYTicks ||
+			len(pv) < MinYTicks-1 || len(pv) > MaxYTicks {
+			t.Errorf("percent %v: left %v, right %v: want 5-10 round values each", percent, pv, rv)
+		}
+		for _, tk := range append(append([]AxisTick(nil), price...), ret...) {
+			if tk.Y < l.YMin || tk.Y > l.YMax {
+				t.Errorf("percent %v: tick %+v outside the range %v..%v", percent, tk, l.YMin, l.YMax)
+			}
+		}
+		if tag := fmt.Sprintf(">%+.2f%%<", toPct(last)); !strings.Contains(svg, tag) {
+			t.Errorf("percent %v: the reference's last close is not tagged %s", percent, tag)
 		}
 	}
 }

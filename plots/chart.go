@@ -72,6 +72,11 @@ type Pane struct {
 	// Bounds, when Bounds[1] > Bounds[0], fixes the y axis to that range
 	// (an oscillator bounded to 0..100) instead of fitting it to the data.
 	Bounds [2]float64
+	// Log draws the y axis on a log scale, so equal percentage moves take
+	// equal heights over years of growth. Every value drawn must be above
+	// zero: no histograms, no overlay (an overlay draws log returns with
+	// Percent).
+	Log bool
 }
 
 // Chart is a stack of panes over one x axis.

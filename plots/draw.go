@@ -305,14 +305,29 @@ search:
 }
 
 // value writes a series' value for its legend and tag: at the market's
-// tick, else with four significant digits (an oscillator at -3.2, not -3).
+// tick, else with four significant digits (an oscillator at -3.2, not -3;
+// a price at 57236), a suffix from a million on (12.35M).
 func (a priceAxis) value(v float64) string {
-	if a.tick > 0 || a.percent || v == 0 || math.IsInf(v, 0) {
+	if a.tick > 0 || a.percent || v == 0 || math.IsInf(v, 0) || v != v {
 		return a.format(v)
 	}
-	prec := max(0, 3-int(math.Floor(math.Log10(math.Abs(v)))))
-	return compact(v, min(prec, 8))
+	sig := func(v float64) string {
+		prec := max(0, 3-int(math.Floor(math.Log10(math.Abs(v)))))
+		return strconv.FormatFloat(v, 'f', min(prec, 8), 64)
+	}
+	for _, u := range siUnits[:3] {
+		if math.Abs(v) >= u.div {
+			return sig(v/u.div) + u.sfx
+		}
+	}
+	return sig(v)
 }
+
+// siUnits are the suffixes of large values, largest first.
+var siUnits = []struct {
+	div float64
+	sfx string
+}{{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}}
 
 // format writes one y value as the axis does.
 func (a priceAxis) format(v float64) string {
@@ -338,10 +353,7 @@ func (a priceAxis) format(v float64) string {
 
 // compact writes large axis values with a suffix: 40000000 → 40M.
 func compact(v float64, prec int) string {
-	for _, u := range []struct {
-		div float64
-		sfx string
-	}{{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}} {
+	for _, u := range siUnits {
 		if math.Abs(v) >= u.div {
 			return strconv.FormatFloat(v/u.div, 'f', max(prec-decimals(u.div), decimals(v/u.div)), 64) + u.sfx
 		}

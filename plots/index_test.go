@@ -52,6 +52,27 @@ func TestIndexAxisSessions(t *testing.T) {
 		}
 	}
 
+	// Overlaid, the equity's line stops at each close and starts again at
+	// the open instead of crossing the crypto's night straight: no ink of
+	// its colour over the hours it was closed.
+	c.Width, c.Height = 1200, 500
+	var buf bytes.Buffer
+	ls, err := c.RenderLayout(&buf, "png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, l, col := decode(t, buf.Bytes()), ls[0], toRGBA(palette[0])
+	for day := int64(0); day < 4; day++ {
+		for h := int64(22); h < 24+13; h++ { // 22:00 to 13:00 the next day, closed
+			x := int(l.Column(float64(day*24 + h)))
+			for y := int(l.Top) + 1; y < int(l.Bottom); y++ {
+				if nearRGB(img.RGBAAt(x, y), col, 30) {
+					t.Fatalf("equity line drawn at (%d,%d), hour %d after Monday, while it was closed", x, y, day*24+h)
+				}
+			}
+		}
+	}
+
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Skipf("no time zone data: %v", err)
@@ -87,13 +108,12 @@ func TestIndexAxisSessions(t *testing.T) {
 	if dated < 3 {
 		t.Errorf("%d sessions labelled with their date", dated)
 	}
-	var buf bytes.Buffer
-	ls, err := c.RenderLayout(&buf, "png")
+	buf.Reset()
+	ls, err = c.RenderLayout(&buf, "png")
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := decode(t, buf.Bytes())
-	l := ls[0]
+	img, l = decode(t, buf.Bytes()), ls[0]
 	// The candles fill the width: no run of empty columns wider than a bar.
 	barPx := (l.Right - l.Left) / float64(len(open))
 	empty, widest := 0, 0

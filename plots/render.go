@@ -94,9 +94,17 @@ type PaneLayout struct {
 	Series []string `json:"series"`
 	YMin   float64  `json:"y_min"`
 	YMax   float64  `json:"y_max"`
-	Scale  string   `json:"scale"` // "linear"; "log" is not drawn yet
-	// YTicks are the labelled values of the right-side price axis.
+	Scale  string   `json:"scale"` // "linear" or "log"
+	// YTicks are the y values of the pane's gridlines: the labelled values
+	// of its price axis; on an overlay those of the axis linear in y (the
+	// left price axis, or the right percent axis with Percent).
 	YTicks []float64 `json:"y_ticks"`
+	// LeftTicks and RightTicks are the labelled values of the left and the
+	// right axis, each at Y on the pane's y range. An overlay has the
+	// reference curve's price on the left and its log return from the pin,
+	// in percent, on the right; other panes their values on the right.
+	LeftTicks  []AxisTick `json:"left_ticks"`
+	RightTicks []AxisTick `json:"right_ticks"`
 	// Colors are the series' colours as #rrggbb (candles: the up colour).
 	Colors []string `json:"colors"`
 	// XMin and XMax are the x axis range: epoch seconds, or with XIndex
@@ -114,6 +122,13 @@ type PaneLayout struct {
 	Bottom float64 `json:"px_bottom"`
 }
 
+// AxisTick is a labelled value of an axis, drawn at Y on the pane's y range.
+type AxisTick struct {
+	Value float64 `json:"value"`
+	Y     float64 `json:"y"`
+	Label string  `json:"label"`
+}
+
 // Column is the image column (from the left, fractional) where x is drawn.
 func (l PaneLayout) Column(x float64) float64 {
 	return l.Left + (x-l.XMin)/(l.XMax-l.XMin)*(l.Right-l.Left)
@@ -121,6 +136,9 @@ func (l PaneLayout) Column(x float64) float64 {
 
 // Row is the image row (from the top, fractional) where y is drawn.
 func (l PaneLayout) Row(y float64) float64 {
+	if l.Scale == "log" {
+		return l.Top + math.Log(l.YMax/y)/math.Log(l.YMax/l.YMin)*(l.Bottom-l.Top)
+	}
 	return l.Top + (l.YMax-y)/(l.YMax-l.YMin)*(l.Bottom-l.Top)
 }
 
@@ -197,6 +215,8 @@ type drawn struct {
 	// it is drawn (an overlay maps it), lastDown a last bar that fell.
 	last, lastY       float64
 	hasLast, lastDown bool
+	// pin is an overlaid curve's pin, 0 when it has none.
+	pin float64
 }
 
 // setLast finds the last value of rows [i0, i1) of s.
@@ -269,10 +289,13 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			ds = append(ds, d)
 		}
 		ov := ranges[i]
+		var ref *CurveRange // the curve an overlay's axes belong to
 		if ov != nil {
-			ymin, ymax = applyOverlay(ds, ov, pane.Percent)
+			ymin, ymax, ref = applyOverlay(ds, ov, pane.Percent)
 			switch {
 			case pane.YLabel != "":
+			case pane.Percent && ref != nil:
+				p.Y.Label.Text = ref.Name + " price; right: log return from pin, %"
 			case pane.Percent:
 				p.Y.Label.Text = "log return from pin, %"
 			case ov.Major != "" && len(ov.Curves) > 1:
@@ -287,15 +310,28 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			}
 			if math.IsInf(ymin, 0) || math.IsInf(ymax, 0) {
 				ymin, ymax = 0, 1
+				if pane.Log {
+					ymin, ymax = 1, 10
+				}
 			}
-			d := ymax - ymin
-			if d == 0 {
-				d = math.Max(math.Abs(ymax), 1)
+			if pane.Log {
+				ymin, ymax = logMargin(ymin, ymax)
+			} else {
+				d := ymax - ymin
+				if d == 0 {
+					d = math.Max(math.Abs(ymax), 1)
+				}
+				ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
 			}
-			ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
 		}
 		if b := pane.Bounds; b[1] > b[0] && ov == nil {
 			ymin, ymax = b[0], b[1]
+		}
+		if pane.Log {
+			if err := checkLog(i, pane, ds, ymin); err != nil {
+				return nil, err
+			}
+			p.Y.Scale = logScale{}
 		}
 		if !(ymax > ymin) || math.IsInf(ymax-ymin, 0) { // also NaN
 			ymin, ymax = 0, 1
@@ -305,15 +341,46 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			XMin: v.lo, XMax: v.hi, XIndex: v.index}
 		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
 		ra := &rightAxis{px: px}
-		ra.ticks, ax.step = niceTicks(ymin, ymax)
-		ls[i].YTicks = ra.ticks
-		for _, y := range ra.ticks {
-			ra.labels = append(ra.labels, ax.format(y))
+		var grid []float64
+		grid, ax.step = niceTicks(ymin, ymax)
+		if pane.Log {
+			ls[i].Scale = "log"
+			grid, ax.step = logTicks(ymin, ymax)
+		}
+		dual := ref != nil && ref.Pin > 0
+		if dual {
+			// An overlay reads on two axes: the reference's price on the
+			// left, its log return from the pin in percent on the right,
+			// the gridlines at the round values of the one linear in y.
+			ls[i].LeftTicks, ls[i].RightTicks = overlayAxes(ymin, ymax, ref, pane.Percent, pane.Tick)
+			linear := ls[i].LeftTicks
+			if pane.Percent {
+				linear = ls[i].RightTicks
+			}
+			grid = nil
+			for _, tk := range linear {
+				grid = append(grid, tk.Y)
+			}
+		} else {
+			ls[i].LeftTicks, ls[i].RightTicks = []AxisTick{}, []AxisTick{}
+			for _, y := range grid {
+				ls[i].RightTicks = append(ls[i].RightTicks, AxisTick{Value: y, Y: y, Label: ax.format(y)})
+			}
+		}
+		ls[i].YTicks = grid
+		for _, tk := range ls[i].RightTicks {
+			ra.ticks, ra.labels = append(ra.ticks, tk.Y), append(ra.labels, tk.Label)
 		}
 		// The price axis is drawn on the right (rightAxis); the left keeps
-		// the pane's title.
-		p.Y.Tick.Marker = plot.ConstantTicks(nil)
-		p.Add(gridLines{xs: xTicks, ys: ra.ticks, breaks: v.breaks, px: px})
+		// the pane's title, and an overlay's reference price.
+		var left []plot.Tick
+		for _, tk := range ls[i].LeftTicks {
+			left = append(left, plot.Tick{Value: tk.Y, Label: tk.Label})
+		}
+		p.Y.Tick.Marker = plot.ConstantTicks(left)
+		p.Y.Tick.Label.Font.Size = axisFont
+		p.Y.Tick.Label.Color = axisColor
+		p.Add(gridLines{xs: xTicks, ys: grid, breaks: v.breaks, px: px})
 		lp := legendPlacer{ds: ds, px: px}
 		for _, d := range ds {
 			p.Add(d)
@@ -325,7 +392,12 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 				}
 			}
 			if d.hasLast && d.s.Kind != KindHistogram {
-				ra.tags = append(ra.tags, priceTag{y: d.lastY, label: value, color: d.tagColor()})
+				tag := value
+				if dual && d.pin > 0 && ov.Method != OverlayNone {
+					// On the percent axis: the curve's own log return.
+					tag = percentTag.format(100 * math.Log(d.last/d.pin))
+				}
+				ra.tags = append(ra.tags, priceTag{y: d.lastY, label: tag, color: d.tagColor()})
 			}
 			if d.s.Name != "" {
 				entry := d.s.Name
@@ -483,9 +555,11 @@ func union(ts [][]int64) []int64 {
 
 // sessionStarts are the positions of the index axis's times that follow a
 // closed stretch: more than GapPeriods bar periods after the time before.
+// Daily and longer bars get none: every bar is a session there, and the
+// holidays would stripe the chart.
 func sessionStarts(t []int64) []float64 {
 	period := frames.DetectPeriod(t)
-	if period <= 0 {
+	if period <= 0 || period >= 86400 {
 		return nil
 	}
 	var out []float64
@@ -608,10 +682,11 @@ func (c *Chart) reduce(s *Series, v view, uppx float64, closes bool) *drawn {
 		d.spanY()
 	default:
 		y := ys[i0:i1]
-		var cuts []int
-		if !v.index {
-			cuts = sessionBreaks(t, s, uppx)
+		var ix []float64 // positions on an index axis
+		if v.index {
+			ix = x
 		}
+		cuts := sessionBreaks(t, ix, s, uppx)
 		switch {
 		case cuts == nil && !dense:
 			d.x, d.y = x, y
@@ -675,11 +750,15 @@ const GapPeriods = 3
 const GapPixels = 8
 
 // sessionBreaks returns the rows of t that start a new open stretch of a
-// line or step series drawn on a time axis: rows more than GapPeriods
-// periods after the previous one. A gap no wider than GapPixels pixel
+// line or step series: rows more than GapPeriods periods after the
+// previous one. On a time axis (x nil) a gap no wider than GapPixels pixel
 // columns (uppx x units each) is not broken: a hole that small reads as a
-// glitch (a holiday in a daily average over years), not as a session.
-func sessionBreaks(t []int64, s *Series, uppx float64) []int {
+// glitch (a holiday in a daily average over years), not as a session. On
+// an index axis a closed stretch takes no room unless other series have
+// bars there (an equity overlaid on a 24/7 market); only such a stretch,
+// wider than GapPixels columns, breaks the line, which would otherwise
+// cross it straight.
+func sessionBreaks(t []int64, x []float64, s *Series, uppx float64) []int {
 	if len(t) < 2 {
 		return nil
 	}
@@ -693,10 +772,13 @@ func sessionBreaks(t []int64, s *Series, uppx float64) []int {
 	if period <= 0 {
 		return nil
 	}
-	limit := max(GapPeriods*period, int64(math.Ceil(GapPixels*uppx)))
+	limit, xlimit := GapPeriods*period, max(1, GapPixels*uppx)
+	if x == nil {
+		limit = max(limit, int64(math.Ceil(GapPixels*uppx)))
+	}
 	var cuts []int
 	for i := 1; i < len(t); i++ {
-		if t[i]-t[i-1] > limit {
+		if t[i]-t[i-1] > limit && (x == nil || x[i]-x[i-1] > xlimit) {
 			cuts = append(cuts, i)
 		}
 	}
@@ -746,8 +828,8 @@ func reduceBars[X int64 | float64](d *drawn, x []X, f *frames.OHLCV, x0, uppx fl
 
 // applyOverlay maps every overlay curve of a pane onto one axis and returns
 // that axis's range: the major's (first curve's for none) price range, or
-// the shared log-return percent range.
-func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float64) {
+// the shared log-return percent range; and that curve, the reference.
+func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float64, *CurveRange) {
 	k := 0
 	base := -1
 	for _, d := range ds {
@@ -761,7 +843,7 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		}
 	}
 	if base < 0 {
-		return 0, 1
+		return 0, 1, nil
 	}
 	b := ov.Curves[base]
 	lo, hi := b.ViewMin, b.ViewMax
@@ -789,6 +871,9 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 			f = func(y float64) float64 { return y }
 		}
 		d.lastY = f(d.last)
+		if cr.Pinned {
+			d.pin = cr.Pin
+		}
 		// Map into new slices: unreduced data still shares the caller's arrays.
 		if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine {
 			d.o, d.h, d.l, d.c = mapped(d.o, f), mapped(d.h, f), mapped(d.l, f), mapped(d.c, f)
@@ -796,7 +881,7 @@ func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float6
 		}
 		d.y = mapped(d.y, f)
 	}
-	return lo, hi
+	return lo, hi, &ov.Curves[base]
 }
 
 func hexColor(c color.Color) string {
@@ -825,7 +910,7 @@ func overlayNote(ov *OverlayRanges, name string) string {
 		switch {
 		// With none, the axis shows the first curve's prices.
 		case c.Major || (ov.Method == OverlayNone && i == 0):
-			return "reference: the price axis"
+			return "reference: price on the left axis, log return on the right"
 		case ov.Method == OverlayNone:
 			return "own price range"
 		case !c.Pinned:

@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		name: "chart",
-		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--time-axis index|linear] [--tz ZONE] " +
+		usage: "chart F[,F…] --period P [--overlay pin|first|none] [--percent] [--from T] [--to T] [--time-axis index|linear] [--tz ZONE] [--log] " +
 			"[--ind SPECS] [--ranges-json FILE] [--width PX] [--height PX] [--dpi N] -o OUT.png|svg|pdf",
 		summary: "draw markets from the store: one market as candles with volume, several overlaid so equal percentage moves look equal",
 		run:     runChart,
@@ -30,6 +30,7 @@ type chartOptions struct {
 	overlay string // pin, first or none; "" picks pin for several markets
 	percent bool
 	linear  bool           // bars at their time, closed hours taking room
+	log     bool           // a single market's price pane on a log scale
 	loc     *time.Location // of the time labels; nil: the first market's calendar's, else UTC
 	title   string
 	ind     []*fsp.Spec // indicators of a single market's chart
@@ -99,6 +100,7 @@ func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Ch
 		// overlay would give each indicator line a range of its own.
 		price := c.AddPane("price", 3)
 		price.Tick = guessTick(bars[0].Close)
+		price.Log = o.log
 		price.Candles(names[0], bars[0])
 		c.AddPane("volume", 1).Volume("volume", bars[0])
 		addIndicators(c, price, bars[0], o.ind)
@@ -198,6 +200,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	fs.Var(&period, "period", "bar `P`eriod of the series (1m, 1h, 1d)")
 	overlay := fs.String("overlay", "", "overlay `METHOD`: pin (default for several markets), first or none")
 	percent := fs.Bool("percent", false, "draw an overlay as cumulative log returns in percent")
+	logScale := fs.Bool("log", false, "draw a single market's prices on a log scale (equal % moves, equal heights)")
 	timeAxis := fs.String("time-axis", "index", "`AXIS`: index places bars side by side so closed hours take no room; linear at their time")
 	tz := fs.String("tz", "", "time `ZONE` of the time labels, e.g. America/New_York (default: the market's calendar's; UTC for crypto)")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
@@ -255,6 +258,9 @@ func runChart(ctx context.Context, e *env, args []string) error {
 			return usagef("chart --tz %q: %v", *tz, err)
 		}
 	}
+	if *logScale && len(names) > 1 {
+		return usagef("chart --log: a log scale is for a single market; an overlay shows log returns with --percent")
+	}
 	var specs []*fsp.Spec
 	if *ind != "" {
 		if len(names) > 1 {
@@ -292,7 +298,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 		bars[i], total = f, total+f.Len()
 	}
 	title := strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)
-	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, linear: *timeAxis == "linear", loc: loc, title: title, ind: specs})
+	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, linear: *timeAxis == "linear", log: *logScale, loc: loc, title: title, ind: specs})
 	ch.Width, ch.Height, ch.DPI = *width, *height, *dpi
 	panes, err := ch.SaveLayout(*out)
 	if err != nil {

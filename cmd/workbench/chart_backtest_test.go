@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"workbench/frames"
+	"workbench/internal/chartpix"
 )
 
 // stopScript buys every 24 bars with a sell stop 0.5% under the close, and
@@ -122,29 +124,7 @@ func TestBacktestChartMarksFills(t *testing.T) {
 		if !ok {
 			t.Fatalf("no %q series in the legend %v", kind, price.Series)
 		}
-		// The bar the fill happened in.
-		i := sort.Search(bars.Len(), func(i int) bool { return bars.Time[i] > tm.Unix() }) - 1
-		x, y := int(price.Column(float64(i))), int(price.Row(p)) // bars side by side
-		// A buy's ▲ hangs below its tip at the price, and nothing of it
-		// shows above; a sell's ▼ the other way round.
-		body, beyond := []int{y + 2, y + 7}, []int{y - 6, y - 3}
-		if f.Side == "sell" {
-			body, beyond = []int{y - 7, y - 2}, []int{y + 3, y + 6}
-		}
-		count := func(rows []int, is func(p [3]float64) bool) int {
-			n := 0
-			for yy := rows[0]; yy <= rows[1]; yy++ {
-				for xx := x - 2; xx <= x+2; xx++ {
-					if is(pixelRGB(img, xx, yy)) {
-						n++
-					}
-				}
-			}
-			return n
-		}
-		exact := func(p [3]float64) bool { return p == c }
-		faint := func(p [3]float64) bool { return inked(p, c) }
-		if count(body, exact) >= 6 && count(beyond, faint) == 0 {
+		if chartpix.FillMarked(img, price, bars, tm.Unix(), p, f.Side == "sell", c) {
 			marked[kind]++
 		}
 	}
@@ -160,8 +140,10 @@ func TestBacktestChartMarksFills(t *testing.T) {
 }
 
 // A run over two markets writes one chart per market, each marking only
-// its own market's fills, in the format --chart asks for; a bad --chart is
-// a usage error.
+// its own market's fills, in the format --chart asks for, and breaks the
+// report down by market: each market's fills, fees and PnL as summed here
+// from the report's own fills and positions, the PnLs adding up to the
+// change in equity to the last digit; a bad --chart is a usage error.
 func TestBacktestChartPerMarket(t *testing.T) {
 	store := backtestStore(t)
 	st, err := frames.OpenStore(store)
@@ -177,21 +159,81 @@ func TestBacktestChartPerMarket(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "bt")
 	args := []string{"backtest", "--store", store, "--fqme", "btcusdt.spot.binance,ethusdt.spot.binance", "--period", "1h",
-		"--strategy", "sma-cross", "--price-tick", "0.01", "--size-tick", "0.00001", "--from", "2024-08-02", "--to", "2024-08-16",
+		"--strategy", "sma-cross", "--price-tick", "0.01", "--size-tick", "0.00001", "--taker-bps", "7.5", "--from", "2024-08-02", "--to", "2024-08-16",
 		"-o", out, "--json"}
 	code, stdout, stderr := runCLI(t, append(args, "--chart", "svg")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var rep struct {
-		Fills []struct{ FQME string }
+		InitialCash decimal.Decimal `json:"initial_cash"`
+		FinalEquity decimal.Decimal `json:"final_equity"`
+		Fills       []struct {
+			FQME, Side       string
+			Price, Size, Fee decimal.Decimal
+		}
+		Trades []struct {
+			FQME string
+			PnL  decimal.Decimal
+		}
+		Positions []struct {
+			FQME      string
+			Size      decimal.Decimal
+			LastClose float64 `json:"last_close"`
+		}
+		PerMarket map[string]struct {
+			Fills    int
+			Trades   int
+			Fees     decimal.Decimal
+			TradePnL decimal.Decimal `json:"trade_pnl"`
+			PnL      decimal.Decimal
+			Return   decimal.Decimal
+		} `json:"per_market"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	fills := map[string]int{}
+	fills, trades := map[string]int{}, map[string]int{}
+	fees, cash, tradePnL := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
 	for _, f := range rep.Fills {
 		fills[f.FQME]++
+		fees[f.FQME] = fees[f.FQME].Add(f.Fee)
+		n := f.Price.Mul(f.Size)
+		if f.Side == "buy" {
+			n = n.Neg()
+		}
+		cash[f.FQME] = cash[f.FQME].Add(n).Sub(f.Fee)
+	}
+	for _, tr := range rep.Trades {
+		trades[tr.FQME]++
+		tradePnL[tr.FQME] = tradePnL[tr.FQME].Add(tr.PnL)
+	}
+	for _, p := range rep.Positions {
+		cash[p.FQME] = cash[p.FQME].Add(p.Size.Mul(decimal.NewFromFloat(p.LastClose)))
+	}
+	if len(rep.PerMarket) != 2 {
+		t.Fatalf("per_market %+v: want both markets", rep.PerMarket)
+	}
+	total := decimal.Zero
+	for fq, m := range rep.PerMarket {
+		total = total.Add(m.PnL)
+		if m.Fills != fills[fq] || m.Trades != trades[fq] || !m.Fees.Equal(fees[fq]) || !m.PnL.Equal(cash[fq]) ||
+			!m.TradePnL.Equal(tradePnL[fq]) || !m.Return.Equal(m.PnL.DivRound(rep.InitialCash, 10)) {
+			t.Errorf("%s: per_market %+v; the report's fills give %d fills, %d round trips (pnl %s), fees %s, pnl %s",
+				fq, m, fills[fq], trades[fq], tradePnL[fq], fees[fq], cash[fq])
+		}
+	}
+	if want := rep.FinalEquity.Sub(rep.InitialCash); !total.Equal(want) {
+		t.Errorf("per-market pnl adds up to %s, equity changed by %s", total, want)
+	}
+	txt, err := os.ReadFile(filepath.Join(out, "report.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fq, m := range rep.PerMarket {
+		if !strings.Contains(string(txt), fq+"  ") || !strings.Contains(string(txt), "pnl "+m.PnL.StringFixed(2)) {
+			t.Errorf("report.txt lacks the line of %s (pnl %s):\n%s", fq, m.PnL.StringFixed(2), txt)
+		}
 	}
 	raw, err := os.ReadFile(filepath.Join(out, "chart_layout.json"))
 	if err != nil {

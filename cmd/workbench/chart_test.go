@@ -20,6 +20,7 @@ import (
 
 	"workbench/frames"
 	"workbench/fsp"
+	"workbench/internal/chartpix"
 	"workbench/internal/oracle"
 	"workbench/plots"
 )
@@ -100,6 +101,31 @@ func TestChartCommandOverlayRanges(t *testing.T) {
 	}
 	if math.Abs(h.Min-lo/2) > 1e-9 || math.Abs(h.Max-hi/2) > 1e-9 || h.Pin != v.Open[0]/2 {
 		t.Errorf("minor %+v, want (%v, %v)", h, lo/2, hi/2)
+	}
+	// The pane's two axes: the major's price on the left, its log return
+	// from its first open in view on the right, placed at that price.
+	var axes struct {
+		Panes []struct {
+			Left  []plots.AxisTick `json:"left_ticks"`
+			Right []plots.AxisTick `json:"right_ticks"`
+		}
+	}
+	if err := json.Unmarshal(raw, &axes); err != nil || len(axes.Panes) != 1 {
+		t.Fatalf("panes of %s: %v", raw, err)
+	}
+	ax := axes.Panes[0]
+	if len(ax.Left) < 4 || len(ax.Right) < 4 {
+		t.Fatalf("left ticks %v, right ticks %v", ax.Left, ax.Right)
+	}
+	for _, tk := range ax.Left {
+		if tk.Y != tk.Value || tk.Value < lo*0.9 || tk.Value > hi*1.1 {
+			t.Errorf("left tick %+v: not a price of the major at its height (bars %v..%v)", tk, lo, hi)
+		}
+	}
+	for _, tk := range ax.Right {
+		if want := v.Open[0] * math.Exp(tk.Value/100); math.Abs(tk.Y-want) > 1e-6 || !strings.HasSuffix(tk.Label, "%") {
+			t.Errorf("right tick %+v: want %q at the price %v", tk, tk.Label, want)
+		}
 	}
 
 	// Vector output is sized in points: pixels × 72 / dpi (1600×900 at the
@@ -409,37 +435,11 @@ func readPNG(t *testing.T, path string) image.Image {
 
 func hexRGB(t *testing.T, s string) [3]float64 {
 	t.Helper()
-	var r, g, b uint8
-	if _, err := fmt.Sscanf(s, "#%02x%02x%02x", &r, &g, &b); err != nil {
-		t.Fatalf("colour %q: %v", s, err)
+	c, err := chartpix.Hex(s)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return [3]float64{float64(r), float64(g), float64(b)}
-}
-
-func pixelRGB(img image.Image, x, y int) [3]float64 {
-	r, g, b, _ := img.At(x, y).RGBA()
-	return [3]float64{float64(r >> 8), float64(g >> 8), float64(b >> 8)}
-}
-
-// inked tells whether a pixel is a stroke of colour c over the white
-// background, at least 40% of the pixel covered (antialiasing blends a
-// one-pixel line that falls between two rows half into each).
-func inked(p, c [3]float64) bool {
-	var dot, norm float64
-	for k := range p {
-		dot += (255 - p[k]) * (255 - c[k])
-		norm += (255 - c[k]) * (255 - c[k])
-	}
-	a := dot / norm
-	if a < 0.4 {
-		return false
-	}
-	res := 0.0
-	for k := range p {
-		d := p[k] - (255 + a*(c[k]-255))
-		res += d * d
-	}
-	return math.Sqrt(res) < 40
+	return c
 }
 
 // lineRow finds the row within two of row where column x holds a stroke of
@@ -448,7 +448,7 @@ func lineRow(img image.Image, x int, row float64, cols ...[3]float64) int {
 	best, bestD := -1, math.Inf(1)
 	for y := int(row) - 2; y <= int(row)+2; y++ {
 		for _, c := range cols {
-			if d := math.Abs(float64(y) + 0.5 - row); inked(pixelRGB(img, x, y), c) && d < bestD {
+			if d := math.Abs(float64(y) + 0.5 - row); chartpix.Inked(chartpix.RGB(img, x, y), c) && d < bestD {
 				best, bestD = y, d
 			}
 		}
@@ -539,7 +539,7 @@ func TestChartIndicatorPanesByPixels(t *testing.T) {
 		if v.Close[i] < v.Open[i] {
 			want = down
 		}
-		if pixelRGB(pic, col(price, i), int((ro+rc)/2)) == want {
+		if chartpix.RGB(pic, col(price, i), int((ro+rc)/2)) == want {
 			bodies++
 		}
 	}
@@ -565,12 +565,55 @@ func TestChartIndicatorPanesByPixels(t *testing.T) {
 	for _, g := range []float64{30, 70} {
 		y, k := int(rsi.Row(g)), 0
 		for x := int(rsi.Left); x < int(rsi.Right); x++ {
-			if inked(pixelRGB(pic, x, y), grey) || inked(pixelRGB(pic, x, y+1), grey) || inked(pixelRGB(pic, x, y-1), grey) {
+			if chartpix.Inked(chartpix.RGB(pic, x, y), grey) || chartpix.Inked(chartpix.RGB(pic, x, y+1), grey) || chartpix.Inked(chartpix.RGB(pic, x, y-1), grey) {
 				k++
 			}
 		}
 		if k < int(rsi.Right-rsi.Left)/3 {
 			t.Errorf("rsi guide at %v: %d dashed pixels along row %d", g, k, y)
 		}
+	}
+}
+
+// --log draws the price pane on a log scale: the ranges JSON says so for
+// that pane only, its range has the same log margin over the stored
+// bars' lows and highs at both ends, and an overlay refuses it.
+func TestChartLogScale(t *testing.T) {
+	store, f := chartStore(t)
+	out := t.TempDir()
+	rj := filepath.Join(out, "r.json")
+	code, _, stderr := runCLI(t, "chart", "btcusdt.binance", "--period", "1m", "--store", store, "--log",
+		"--ind", "sma(20)", "--ranges-json", rj, "-o", filepath.Join(out, "c.png"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	raw, err := os.ReadFile(rj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var panes []map[string]any
+	if err := json.Unmarshal(raw, &struct{ Panes *[]map[string]any }{&panes}); err != nil {
+		t.Fatal(err)
+	}
+	if len(panes) != 2 || panes[0]["scale"] != "log" || panes[1]["scale"] != "linear" {
+		t.Fatalf("panes %v: want the price pane log, the volume pane linear", panes)
+	}
+	if s := fmt.Sprint(panes[0]["series"]); s != "[btcusdt.binance sma_20]" {
+		t.Errorf("price pane series %s", s)
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range f.Time {
+		lo, hi = math.Min(lo, f.Low[i]), math.Max(hi, f.High[i])
+	}
+	yMin, yMax := panes[0]["y_min"].(float64), panes[0]["y_max"].(float64)
+	want := plots.RangeMargin * math.Log(hi/lo)
+	if math.Abs(math.Log(lo/yMin)-want) > 1e-9 || math.Abs(math.Log(yMax/hi)-want) > 1e-9 {
+		t.Errorf("log range %v..%v over bars %v..%v: margins %v and %v, want %v each", yMin, yMax, lo, hi,
+			math.Log(lo/yMin), math.Log(yMax/hi), want)
+	}
+	code, _, stderr = runCLI(t, "chart", "btcusdt.binance,half.test", "--period", "1m", "--store", store, "--log",
+		"-o", filepath.Join(out, "o.png"))
+	if code != 2 || !strings.Contains(stderr, "--log") {
+		t.Errorf("--log on an overlay: exit %d, %s", code, stderr)
 	}
 }

@@ -24,7 +24,7 @@ const demoBacktestPeriod = 3600
 
 // demoBacktest runs the SMA(10)/SMA(30) crossover on each demo market from
 // the store, resampled to hourly bars, with taker fees and a tick of
-// slippage, and writes each report under Dir/backtest/<fqme>/.
+// slippage, and writes each report and chart under Dir/backtest/<fqme>/.
 func demoBacktest(ctx context.Context, d *demoRun) error {
 	if len(d.Markets) == 0 {
 		fmt.Fprintln(d.out, "no markets to backtest")
@@ -76,11 +76,14 @@ func demoBacktest(ctx context.Context, d *demoRun) error {
 		if err := res.WriteFiles(dir); err != nil {
 			return err
 		}
+		if err := writeBacktestCharts(dir, "png", res); err != nil {
+			return err
+		}
 		s := res.Stats
 		fmt.Fprintf(d.out, "%-28s %6d %9s %8s %8s %9s %7d %8s\n", m.FQME, s.Trades, percent(s.TotalReturn),
 			s.Sharpe, percent(s.MaxDrawdown), percent(s.WinRate), s.Fills, s.Fees.StringFixed(2))
 	}
-	fmt.Fprintf(d.out, "reports in %s\n", filepath.Join(d.Dir, "backtest"))
+	fmt.Fprintf(d.out, "reports and charts in %s\n", filepath.Join(d.Dir, "backtest"))
 	return nil
 }
 

@@ -19,6 +19,9 @@ func init() {
 // for the averages to bend, few enough for candles to be candles.
 const demoCandleBars = 300
 
+// demoChartIndicators are the studies of the demo's candle chart.
+const demoChartIndicators = "sma(20),bbands(20,2),rsi(14),macd(12,26,9)"
+
 // demoCharts draws the demo's markets overlaid (pinned to the most dispersed
 // one) and the first market's last bars as candles with indicators.
 func demoCharts(ctx context.Context, d *demoRun) error {
@@ -60,39 +63,27 @@ func demoCharts(ctx context.Context, d *demoRun) error {
 	fmt.Fprintf(d.out, "overlay of %s: major %s -> %s (ranges in %s)\n",
 		strings.Join(names, ", "), rs[0].Major, overPath, rangesPath)
 
-	f := bars[0]
-	full := f
-	if n := f.Len(); n > demoCandleBars {
-		f = f.Rows(n-demoCandleBars, n)
-	}
-	// Indicators come from the whole series so the first candles shown have them.
-	tail := func(x []float64) []float64 { return x[full.Len()-f.Len():] }
-	sma := tail(fsp.SMA(full.Close, 20))
-	upper, _, lower := fsp.BBANDS(full.Close, 20, 2, 2)
-	rsi := tail(fsp.RSI(full.Close, 14))
-	macd, sig, hist := fsp.MACD(full.Close, 12, 26, 9)
-	c := plots.NewChart(names[0] + " " + frames.FormatPeriod(d.Markets[0].Period) + ", last bars")
-	c.Index = true
-	price := c.AddPane("price", 3)
-	price.Tick = guessTick(f.Close)
-	price.Candles(names[0], f)
-	price.Line("sma(20)", f.Time, sma)
-	price.Line("bbands(20,2) upper", f.Time, tail(upper))
-	price.Line("bbands(20,2) lower", f.Time, tail(lower))
-	price.AddLevel(f.Close[f.Len()-1], "last")
-	c.AddPane("volume", 1).Volume("volume", f)
-	rp := c.AddPane("rsi(14)", 1)
-	rp.Line("rsi(14)", f.Time, rsi)
-	rp.AddLevel(70, "70")
-	rp.AddLevel(30, "30")
-	mp := c.AddPane("macd(12,26,9)", 1)
-	mp.Histogram("hist", f.Time, tail(hist))
-	mp.Line("macd", f.Time, tail(macd))
-	mp.Line("signal", f.Time, tail(sig))
-	candlePath := filepath.Join(d.Dir, "chart_candles.png")
-	if err := c.Save(candlePath); err != nil {
+	// The indicators are computed over the whole series and the view is
+	// cut to the last bars, so the first candles shown have them; the
+	// chart is what `workbench chart --ind` draws.
+	specs, err := fsp.Parse(demoChartIndicators)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "candles of %s with sma(20), bollinger bands, volume, rsi(14) and macd(12,26,9) -> %s\n", names[0], candlePath)
+	title := names[0] + " " + frames.FormatPeriod(d.Markets[0].Period) + ", last bars"
+	c := marketChart(names[:1], bars[:1], chartOptions{title: title, ind: specs})
+	if n := bars[0].Len(); n > demoCandleBars {
+		c.From = bars[0].Time[n-demoCandleBars]
+	}
+	candlePath := filepath.Join(d.Dir, "chart_candles.png")
+	panes, err = c.SaveLayout(candlePath)
+	if err != nil {
+		return err
+	}
+	rangesPath = filepath.Join(d.Dir, "chart_candles_ranges.json")
+	if err := writeRanges(rangesPath, c, panes); err != nil {
+		return fmt.Errorf("chart ranges %s: %w", rangesPath, err)
+	}
+	fmt.Fprintf(d.out, "candles of %s with %s and volume -> %s\n", names[0], demoChartIndicators, candlePath)
 	return nil
 }

@@ -98,16 +98,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Error("no gap over MLK day in the equity's report")
 	}
 
-	for _, img := range []string{"chart_overlay.png", "chart_candles.png"} {
-		b, err := os.ReadFile(filepath.Join(dir, img))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := png.DecodeConfig(bytes.NewReader(b))
-		if err != nil || cfg.Width < 640 || cfg.Height < 360 {
-			t.Errorf("%s: %dx%d, %v", img, cfg.Width, cfg.Height, err)
-		}
-	}
+	checkDemoCharts(t, dir, st)
 	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
 	if err != nil {
 		t.Fatal(err)

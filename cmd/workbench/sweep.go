@@ -23,6 +23,8 @@ import (
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"workbench/frames"
 	"workbench/internal/atomicfile"
@@ -485,6 +487,9 @@ func (g surfaceGrid) Z(c, r int) float64 { return g.s.Z[c][r] }
 func (g surfaceGrid) X(c int) float64    { return float64(c) }
 func (g surfaceGrid) Y(r int) float64    { return float64(r) }
 
+// heatmapMargin is the blank border of a heatmap image, in points.
+const heatmapMargin = 8
+
 // writeHeatmap draws the metric over two parameters as a PNG.
 func writeHeatmap(path string, s *sweep.Surface, metric string) error {
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -530,12 +535,12 @@ func writeHeatmap(path string, s *sweep.Surface, metric string) error {
 	p.Legend.Top = true
 	p.X.Min, p.X.Max = -0.5, float64(len(s.XS))-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(len(s.YS))-0.5
-	wt, err := p.WriterTo(8*vg.Inch, 6*vg.Inch, "png")
-	if err != nil {
-		return fmt.Errorf("heatmap: %w", err)
-	}
+	// A white margin round the plot keeps the title off the image's edge.
+	img := vgimg.New(8*vg.Inch, 6*vg.Inch)
+	pad := vg.Length(heatmapMargin)
+	p.Draw(draw.Crop(draw.New(img), pad, -pad, pad, -pad))
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		_, err := wt.WriteTo(w)
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
 }

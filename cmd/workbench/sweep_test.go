@@ -106,8 +106,17 @@ func TestSweepCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hf.Close()
-	if img, err := png.Decode(hf); err != nil || img.Bounds().Dx() < 400 {
+	himg, err := png.Decode(hf)
+	if err != nil || himg.Bounds().Dx() < 400 {
 		t.Fatalf("heatmap.png: %v", err)
+	}
+	// The title keeps off the top edge.
+	for y := 0; y < 4; y++ {
+		for x := 0; x < himg.Bounds().Dx(); x++ {
+			if r, g, b, _ := himg.At(x, y).RGBA(); r != 0xffff || g != 0xffff || b != 0xffff {
+				t.Fatalf("heatmap.png: ink at (%d,%d): the title touches the top edge", x, y)
+			}
+		}
 	}
 	recs := readCSV(t, filepath.Join(outs[0], "results.csv"))
 	if len(recs) != 1+4*2 {
