@@ -3,6 +3,7 @@ package scripts
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 
 	"workbench/paper"
@@ -122,6 +123,9 @@ func LoadStrategyWith(ctx context.Context, path string, opts Options, set []pape
 		f := &paper.Funcs{}
 		if err := get("OnBar", &f.BarFunc); err != nil {
 			return nil, err
+		}
+		if f.LoopFunc, err = in.onBarLoop(ctx); err != nil {
+			slog.Debug("scripts: OnBar runs bar by bar", "file", path, "why", err)
 		}
 		optional := []struct {
 			name   string
