@@ -18,10 +18,11 @@ import (
 // over a batch of bars,
 //
 //	func _wbOnBarLoop(c *paper.Context, _wbBars []feeds.BarEvent, _wbAt []int) {
+//		var b feeds.BarEvent
 //	_wbBar:
 //		for _wbK := _wbAt[0]; _wbK < _wbAt[1]; _wbK++ {
 //			_wbAt[0] = _wbK
-//			b := _wbBars[_wbK]
+//			b = _wbBars[_wbK]
 //			… OnBar's body, each return a continue _wbBar …
 //		}
 //	}
@@ -83,6 +84,9 @@ func inlinable(on *ast.FuncDecl) error {
 	t := on.Type
 	if on.Body == nil || t.TypeParams != nil || t.Results != nil || t.Params.NumFields() != 2 || len(t.Params.List) != 2 {
 		return errors.New("OnBar is not func(c *paper.Context, b feeds.BarEvent)")
+	}
+	if typeName(t.Params.List[1].Type, 0) == nil {
+		return errors.New("OnBar's bar parameter's type is not a type name")
 	}
 	ctx, bar := paramName(t.Params.List[0]), paramName(t.Params.List[1])
 	// is reports whether x is the parameter p: by its resolution, or by
@@ -166,8 +170,15 @@ func loopDecl(on *ast.FuncDecl) *ast.FuncDecl {
 	})
 	params := on.Type.Params.List
 	list := []ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{at("0")}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{k()}}}
+	var decls []ast.Stmt
 	if b := paramName(params[1]); b != nil && mentions(body, b.Name) {
-		list = append(list, define(pos, b.Name, &ast.IndexExpr{X: id("_wbBars"), Lbrack: pos, Index: k(), Rbrack: pos}))
+		// One variable for every bar, assigned, not defined: yaegi
+		// allocates a variable each time a definition runs, and nothing
+		// in the body can keep hold of this one (see inlinable).
+		decls = append(decls, &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Specs: []ast.Spec{
+			&ast.ValueSpec{Names: []*ast.Ident{id(b.Name)}, Type: typeName(params[1].Type, pos)}}}})
+		list = append(list, &ast.AssignStmt{Lhs: []ast.Expr{id(b.Name)}, TokPos: pos, Tok: token.ASSIGN,
+			Rhs: []ast.Expr{&ast.IndexExpr{X: id("_wbBars"), Lbrack: pos, Index: k(), Rbrack: pos}}})
 	}
 	var loop ast.Stmt = &ast.ForStmt{
 		For:  pos,
@@ -193,8 +204,22 @@ func loopDecl(on *ast.FuncDecl) *ast.FuncDecl {
 			field(id("_wbBars"), &ast.ArrayType{Lbrack: pos, Elt: params[1].Type}),
 			field(id("_wbAt"), &ast.ArrayType{Lbrack: pos, Elt: id("int")}),
 		}, Closing: pos}},
-		Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{loop}, Rbrace: body.Rbrace},
+		Body: &ast.BlockStmt{Lbrace: pos, List: append(decls, loop), Rbrace: body.Rbrace},
 	}
+}
+
+// typeName copies a type name, T or pkg.T, to pos; nil for another
+// expression.
+func typeName(x ast.Expr, pos token.Pos) ast.Expr {
+	switch x := x.(type) {
+	case *ast.Ident:
+		return ident(pos, x.Name)
+	case *ast.SelectorExpr:
+		if pkg, ok := x.X.(*ast.Ident); ok {
+			return &ast.SelectorExpr{X: ident(pos, pkg.Name), Sel: ident(pos, x.Sel.Name)}
+		}
+	}
+	return nil
 }
 
 // mentions reports whether an identifier in n is named name.
