@@ -15,6 +15,7 @@ import (
 	"workbench/feeds"
 	"workbench/feeds/venuefake"
 	"workbench/frames"
+	"workbench/internal/cputime"
 	"workbench/internal/oracle"
 )
 
@@ -436,7 +437,7 @@ func benchmarkSampler(b *testing.B, period int64) {
 	closed := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for done, pass := 0, int64(0); done < b.N; pass++ {
 		shift, idShift := pass*span, pass*n
 		for j := 0; j < n && done < b.N; j++ {
@@ -449,7 +450,7 @@ func benchmarkSampler(b *testing.B, period int64) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mtrades/s")
-	if cpu := processCPU() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu.Seconds()/1e6, "Mtrades/cpu-s")
 	}
 	if closed == 0 && b.N > n {

@@ -149,6 +149,7 @@ type runner struct {
 	ctx0    context.Context
 	last    feeds.BarEvent // the bar being handled, for error messages
 	step    *stepper       // while a Driver runs
+	loop    *barLoop       // while a BarLoop runs
 }
 
 func (r *runner) market(fqme string) *runMarket {
@@ -230,6 +231,9 @@ func (r *runner) submit(o Order) (string, error) {
 
 // submitSized submits o, whose size is size as a float64 when that is known (else NaN).
 func (r *runner) submitSized(o Order, size float64) (string, error) {
+	if r.loop != nil {
+		r.loop.placed()
+	}
 	id, err := r.e.Submit(o)
 	if err == nil && o.Type == Market {
 		if m := r.market(o.FQME); m != nil {
@@ -494,6 +498,10 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	}
 	if d, ok := s.(*Driver); ok {
 		if err := r.runDriver(d, replay); err != nil {
+			return nil, err
+		}
+	} else if f, ok := s.(*Funcs); ok && f.LoopFunc != nil && len(r.mk) == 1 && !ticks {
+		if err := r.runLoop(f.LoopFunc, f.FillFunc != nil); err != nil {
 			return nil, err
 		}
 	} else if len(r.mk) == 1 && !ticks {

@@ -156,7 +156,8 @@
 // account.paper.backtest.toml; the same inputs and seed give the same bytes.
 // Strategies are compiled Go (SMACross is the reference) or scripts, in
 // three shapes: a Funcs whose fields are script functions (one call into the
-// interpreter per bar); a Driver whose function runs its own loop over
+// interpreter per bar, or with a LoopFunc, a BarLoop, one call per batch of
+// bars in a backtest of one market); a Driver whose function runs its own loop over
 // Context.Next (one call from the interpreter into compiled code per bar,
 // about three times cheaper); a Targets whose function computes the
 // positions for a whole series at once (one call per market; checked not to

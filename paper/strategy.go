@@ -51,8 +51,13 @@ type Finisher interface {
 // Funcs is a Strategy made of functions; nil ones are skipped. It is the
 // shape a script hands over: each call crosses into the interpreter once.
 type Funcs struct {
-	StartFunc  func(c *Context) error
-	BarFunc    func(c *Context, b feeds.BarEvent)
+	StartFunc func(c *Context) error
+	BarFunc   func(c *Context, b feeds.BarEvent)
+	// LoopFunc, when set, is BarFunc as a loop over batches of bars (see
+	// BarLoop): a backtest of one market without quotes or trades runs it
+	// instead of BarFunc, which the other runs (several markets, ticks, a
+	// paper session) call bar by bar.
+	LoopFunc   BarLoop
 	FillFunc   func(c *Context, f Report)
 	QuoteFunc  func(c *Context, q feeds.Quote)
 	TradeFunc  func(c *Context, t feeds.Trade)
@@ -111,7 +116,7 @@ type Context struct {
 }
 
 // Time is the current event time, epoch ns.
-func (c *Context) Time() int64 { return c.r.e.Now() }
+func (c *Context) Time() int64 { return c.run().e.Now() }
 
 // Markets lists the fqmes in the backtest, in the order they were given.
 func (c *Context) Markets() []string {
@@ -125,7 +130,7 @@ func (c *Context) Markets() []string {
 // Bars returns a market's bars up to and including the last closed one, as
 // a view that must not be modified. It is nil for an unknown market.
 func (c *Context) Bars(fqme string) *frames.OHLCV {
-	m := c.r.market(fqme)
+	m := c.run().market(fqme)
 	if m == nil {
 		return nil
 	}
@@ -134,7 +139,7 @@ func (c *Context) Bars(fqme string) *frames.OHLCV {
 
 // Close is the last closed bar's close of a market (NaN before the first).
 func (c *Context) Close(fqme string) float64 {
-	m := c.r.market(fqme)
+	m := c.run().market(fqme)
 	if m == nil || m.next == 0 {
 		return math.NaN()
 	}
@@ -143,30 +148,30 @@ func (c *Context) Close(fqme string) float64 {
 
 // Position is the signed size held in a market.
 func (c *Context) Position(fqme string) float64 {
-	if m := c.r.market(fqme); m != nil {
+	if m := c.run().market(fqme); m != nil {
 		return m.pos
 	}
 	return 0
 }
 
 // Cash is the account's cash (float, for decisions; the report is exact).
-func (c *Context) Cash() float64 { return c.r.cash }
+func (c *Context) Cash() float64 { return c.run().cash }
 
 // Equity is cash plus every position marked at its last close.
-func (c *Context) Equity() float64 { return c.r.equity() }
+func (c *Context) Equity() float64 { return c.run().equity() }
 
 // Submit sends an order to the engine.
-func (c *Context) Submit(o Order) (string, error) { return c.r.submit(o) }
+func (c *Context) Submit(o Order) (string, error) { return c.run().submit(o) }
 
 // Cancel asks the engine to cancel an order.
-func (c *Context) Cancel(id string) error { return c.r.e.Cancel(id) }
+func (c *Context) Cancel(id string) error { return c.run().e.Cancel(id) }
 
 // Amend asks the engine to change an order's price and/or size (zero
 // keeps). The price is rounded to the tick as LimitOrder and StopOrder round
 // it: a stop's trigger so that it fires no earlier (a buy stop up, a sell
 // stop down), a limit so that it trades no worse (a buy down, a sell up).
 func (c *Context) Amend(id string, price, size float64) error {
-	o, ok := c.r.e.Order(id)
+	o, ok := c.run().e.Order(id)
 	if !ok {
 		return c.r.e.Amend(id, decimal.Zero, decimal.Zero)
 	}
@@ -186,10 +191,10 @@ func (c *Context) Amend(id string, price, size float64) error {
 }
 
 // Order returns an order's state.
-func (c *Context) Order(id string) (OrderInfo, bool) { return c.r.e.Order(id) }
+func (c *Context) Order(id string) (OrderInfo, bool) { return c.run().e.Order(id) }
 
 // OpenOrders lists a market's live orders ("" for all markets).
-func (c *Context) OpenOrders(fqme string) []OrderInfo { return c.r.e.OpenOrders(fqme) }
+func (c *Context) OpenOrders(fqme string) []OrderInfo { return c.run().e.OpenOrders(fqme) }
 
 // Buy sends a market buy of size units (rounded to the size tick) and
 // returns its ID, or "" if it was rejected (the reject is in the report).
@@ -204,14 +209,14 @@ func (c *Context) Sell(fqme string, size float64) string {
 
 // MarketOrder sends a market order for a signed size (+ buy, − sell).
 func (c *Context) MarketOrder(fqme string, signed float64) string {
-	id, _ := c.r.order(fqme, signed, Market, 0)
+	id, _ := c.run().order(fqme, signed, Market, 0)
 	return id
 }
 
 // LimitOrder sends a GTC limit order for a signed size at price, rounded
 // to the price tick against the order (a buy down, a sell up).
 func (c *Context) LimitOrder(fqme string, signed, price float64) string {
-	id, _ := c.r.order(fqme, signed, Limit, price)
+	id, _ := c.run().order(fqme, signed, Limit, price)
 	return id
 }
 
@@ -219,7 +224,7 @@ func (c *Context) LimitOrder(fqme string, signed, price float64) string {
 // stop is rounded to the price tick so that it triggers no earlier (a buy
 // stop up, a sell stop down).
 func (c *Context) StopOrder(fqme string, signed, stop float64) string {
-	id, _ := c.r.order(fqme, signed, Stop, stop)
+	id, _ := c.run().order(fqme, signed, Stop, stop)
 	return id
 }
 
@@ -227,7 +232,7 @@ func (c *Context) StopOrder(fqme string, signed, stop float64) string {
 // position plus what open market orders will still add, so that calling it
 // on every bar trades only when the target changes.
 func (c *Context) Target(fqme string, size float64) string {
-	m := c.r.market(fqme)
+	m := c.run().market(fqme)
 	if m == nil {
 		id, _ := c.r.order(fqme, size, Market, 0)
 		return id
@@ -387,7 +392,7 @@ func (c *Context) NextClose() (float64, bool) {
 }
 
 // Bar is the last closed bar handed to the strategy.
-func (c *Context) Bar() feeds.BarEvent { return c.r.last }
+func (c *Context) Bar() feeds.BarEvent { return c.run().last }
 
 // Targets is a strategy computed in one pass per market: Func returns, for a
 // market's whole series, the position to hold after each bar's close (NaN

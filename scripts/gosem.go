@@ -746,15 +746,15 @@ func continuesOf(body *ast.BlockStmt, label string) []*ast.BranchStmt {
 	return out
 }
 
-// replaceStmts replaces each statement s of every statement list in f by
+// replaceStmts replaces each statement s of every statement list in n by
 // fn(s).
-func replaceStmts(f *ast.File, fn func(ast.Stmt) ast.Stmt) {
+func replaceStmts(n ast.Node, fn func(ast.Stmt) ast.Stmt) {
 	list := func(l []ast.Stmt) {
 		for i, s := range l {
 			l[i] = fn(s)
 		}
 	}
-	ast.Inspect(f, func(n ast.Node) bool {
+	ast.Inspect(n, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.BlockStmt:
 			list(x.List)

@@ -94,6 +94,10 @@ type Interp struct {
 	// defined holds the top-level names earlier inputs declared, which
 	// shadow the builtins the rewrites replace.
 	defined map[string]bool
+	// file is the last file evaluated whole (LoadFile, RunFile) as it
+	// compiled, after the rewrites: a strategy's OnBar is taken from it
+	// (see onBarLoop).
+	file *ast.File
 }
 
 // Error is an error in a script, at a position in it.
@@ -189,7 +193,7 @@ func (in *Interp) Reset() error {
 		}
 	}
 	in.yi = yi
-	in.defined = map[string]bool{}
+	in.defined, in.file = map[string]bool{}, nil
 	f, err := parser.ParseFile(yi.FileSet(), "_wbprelude.go", prelude, 0)
 	if err == nil {
 		var prog *interp.Program
@@ -418,6 +422,9 @@ func (in *Interp) eval(ctx context.Context, file, src string, inc, runMain bool)
 			return reflect.Value{}, err
 		}
 		return res, in.explain(file, f, err)
+	}
+	if !inc {
+		in.file = f
 	}
 	if mainName != "" && runMain {
 		return in.eval(ctx, file, mainName+"()", true, false)

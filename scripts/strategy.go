@@ -3,6 +3,7 @@ package scripts
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 
 	"workbench/paper"
@@ -22,8 +23,10 @@ Its parameters, if any, are the fields of var Params = struct{ Fast int ` + "`pa
 
 // LoadStrategy interprets the strategy script at path and returns it as a
 // paper.Strategy (see StrategyShapes). Per-bar shapes cost about a
-// microsecond per call into the interpreter; Run and Targets cross once.
-// The interpreter stays alive inside the returned strategy.
+// microsecond per call into the interpreter; Run and Targets cross once,
+// and so does, once per batch of bars, an OnBar whose body can run inside
+// a loop (see onBarLoop). The interpreter stays alive inside the returned
+// strategy.
 func LoadStrategy(ctx context.Context, path string, opts Options) (paper.Strategy, error) {
 	return LoadStrategyWith(ctx, path, opts, nil)
 }
@@ -122,6 +125,9 @@ func LoadStrategyWith(ctx context.Context, path string, opts Options, set []pape
 		f := &paper.Funcs{}
 		if err := get("OnBar", &f.BarFunc); err != nil {
 			return nil, err
+		}
+		if f.LoopFunc, err = in.onBarLoop(ctx); err != nil {
+			slog.Debug("scripts: OnBar runs bar by bar", "file", path, "why", err)
 		}
 		optional := []struct {
 			name   string

@@ -1,0 +1,170 @@
+package paper
+
+import (
+	"fmt"
+
+	"workbench/feeds"
+	"workbench/frames"
+)
+
+// BarLoop is a strategy's OnBar written as a loop over a batch of bars: for
+// k from at[0] while k < at[1] (read afresh for every bar: the backtest may
+// lower it), it sets at[0] = k and runs OnBar's body for bars[k]. A script
+// strategy hands one over (Funcs.LoopFunc) because a call into the
+// interpreter costs several times the body of a typical OnBar; with a
+// BarLoop a backtest crosses into the script once per batch instead of once
+// per bar.
+//
+// The batch is handed out before the engine has closed its bars. The
+// backtest catches the engine up lazily: every Context method first closes
+// the bars up to the one at[0] names, and the end of the batch closes the
+// rest. Between two calls into the Context the strategy sees nothing of the
+// engine, so it sees what OnBar called bar by bar sees, and the Result is
+// the same bit for bit. A fill handler (Funcs.FillFunc) is what the lazy
+// catch-up would run late, so with one a batch covers only bars over which
+// no order rests, and ends with the bar that places one.
+type BarLoop func(c *Context, bars []feeds.BarEvent, at []int)
+
+// loopBatch is the number of bars a BarLoop gets at a time: enough that
+// the call into the interpreter costs a few nanoseconds a bar.
+const loopBatch = 1024
+
+// barLoop is a BarLoop's run over a single market's bars.
+type barLoop struct {
+	r  *runner
+	m  *runMarket
+	em *market
+	// fills is whether the strategy has a fill handler (see BarLoop).
+	fills bool
+	buf   []feeds.BarEvent
+	at    []int
+	lo    int // the row of buf[0]
+	// bars[:closed] have been closed by the engine, bars[:sampled] have
+	// their equity sample.
+	closed, sampled int
+	inScript        bool
+	err             error
+}
+
+// runLoop replays a single series without quotes or trades through a
+// BarLoop; runOne is the same replay calling OnBar for each bar.
+func (r *runner) runLoop(fn BarLoop, fills bool) error {
+	m := r.mk[0]
+	f := m.bars
+	n := f.Len()
+	eq := &r.res.Equity
+	eq.opens, eq.period = f.Time, f.Period
+	eq.Value = make([]float64, n)
+	lp := &barLoop{r: r, m: m, em: r.e.market(m.fqme), fills: fills, buf: make([]feeds.BarEvent, min(n, loopBatch)), at: make([]int, 2)}
+	r.loop = lp
+	defer func() {
+		r.loop = nil
+		if lp.inScript {
+			// A panic: the backtest's error names the bar the strategy was at.
+			r.last = lp.event(lp.lo + lp.at[0])
+		}
+	}()
+	maxPx := lp.em.maxPx
+	for lp.sampled < n {
+		lo := lp.sampled
+		if lo&0xffff == 0 {
+			if err := r.ctx0.Err(); err != nil {
+				return fmt.Errorf("backtest: %w", err)
+			}
+		}
+		// Batches end where runOne checks the context, so a cancelled
+		// backtest stops at the same bar.
+		hi := min(n, lo+len(lp.buf), (lo|0xffff)+1)
+		if fills && !lp.quiet() {
+			hi = lo + 1
+		}
+		for k := lo; k < hi; k++ {
+			b := &lp.buf[k-lo]
+			*b = lp.event(k)
+			if x := &b.Bar; !frames.ValidBar(x.Open, x.High, x.Low, x.Close, x.Volume) || x.High > maxPx {
+				if k == lo {
+					return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
+				}
+				hi = k
+			}
+		}
+		lp.lo, lp.at[0], lp.at[1] = lo, 0, hi-lo
+		// The first bar is closed before the strategy sees it, so that a
+		// fill handler runs before OnBar, as in runOne.
+		if lp.closeTo(lo); lp.err != nil {
+			return lp.err
+		}
+		lp.inScript = true
+		fn(r.ctx, lp.buf[:hi-lo], lp.at)
+		lp.inScript = false
+		end := lo + lp.at[1]
+		if lp.closeTo(end - 1); lp.err != nil {
+			return lp.err
+		}
+		lp.sample(end - 1)
+	}
+	r.res.End = eq.Time(n - 1)
+	return nil
+}
+
+// event is row k of the series as runOne hands it to OnBar.
+func (lp *barLoop) event(k int) feeds.BarEvent {
+	f := lp.m.bars
+	return feeds.BarEvent{FQME: lp.m.fqme, Period: f.Period, Bar: f.At(k), Time: (f.Time[k] + f.Period) * 1e9, Index: k}
+}
+
+// quiet reports that closing the next bar can fill nothing: no order
+// rests and nothing is scheduled.
+func (lp *barLoop) quiet() bool { return len(lp.em.orders) == 0 && len(lp.r.e.ops) == 0 }
+
+// closeTo catches the engine up with the strategy at row j: it closes the
+// bars up to j, sampling the equity after each bar before closing the next,
+// as runOne does between two OnBar calls. The strategy has not called the
+// Context since the last catch-up, so the account it samples is the one
+// each of those bars left.
+func (lp *barLoop) closeTo(j int) {
+	for lp.closed <= j && lp.err == nil {
+		k := lp.closed
+		if k > lp.sampled {
+			lp.sample(k - 1)
+		}
+		// Before the engine runs: a fill handler calling the Context from
+		// inside it is at bar k already.
+		lp.closed = k + 1
+		b := lp.event(k)
+		if err := lp.r.closeBar(lp.m, lp.em, b); err != nil {
+			lp.err = err
+			lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
+			return
+		}
+		lp.r.last = b
+	}
+}
+
+// sample records the equity after bar k.
+func (lp *barLoop) sample(k int) {
+	r, m := lp.r, lp.m
+	r.res.Equity.Value[k] = r.cash + m.pos*m.bars.Close[k]
+	if m.pos != 0 {
+		r.exposed++
+	}
+	lp.sampled = k + 1
+}
+
+// placed is told of each order the strategy sends: with a fill handler the
+// batch ends with the current bar, since the order may fill on the next
+// one, and the handler must see that fill before OnBar sees the bar.
+func (lp *barLoop) placed() {
+	if lp.fills {
+		lp.at[1] = min(lp.at[1], lp.at[0]+1)
+	}
+}
+
+// run is the runner for a Context method: under a BarLoop, caught up with
+// the bar the strategy is at before the method reads or changes anything.
+func (c *Context) run() *runner {
+	if lp := c.r.loop; lp != nil {
+		lp.closeTo(lp.lo + lp.at[0])
+	}
+	return c.r
+}

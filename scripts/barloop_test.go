@@ -1,0 +1,180 @@
+package scripts
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"workbench/mkt"
+	"workbench/paper"
+)
+
+func loopConfig(t *testing.T, bars int) paper.BacktestConfig {
+	t.Helper()
+	pair, err := mkt.ParseFQME("btcusdt.spot.binance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair.PriceTick, pair.SizeTick = decimal.RequireFromString("0.01"), decimal.RequireFromString("0.001")
+	return paper.BacktestConfig{Series: []paper.Series{{Market: pair, Bars: walkBars(bars)}}, Fees: paper.BpsFees(2, 10), Calendar: "crypto"}
+}
+
+// run loads the strategy script at path into a fresh interpreter and
+// backtests it, bar by bar (its OnBar called for each bar) or not (its
+// OnBar inlined into a loop, which must have been possible); it returns
+// the files the backtest writes, and the script's output.
+func run(t *testing.T, cfg paper.BacktestConfig, path string, barByBar bool) (files map[string][]byte, stdout, stderr string, err error) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	s, err := LoadStrategy(context.Background(), path, Options{Stdout: &out, Stderr: &errs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.(*paper.Funcs)
+	if barByBar {
+		f.LoopFunc = nil
+	} else if f.LoopFunc == nil {
+		t.Fatalf("%s: OnBar was not made a loop", path)
+	}
+	res, err := paper.Backtest(cfg, f)
+	if err != nil {
+		return nil, out.String(), errs.String(), err
+	}
+	dir := t.TempDir()
+	if err := res.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	files = map[string][]byte{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if files[e.Name()], err = os.ReadFile(filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(res.Fills) < 20 {
+		t.Fatalf("%s: only %d fills", path, len(res.Fills))
+	}
+	return files, out.String(), errs.String(), nil
+}
+
+// An OnBar script inlined into a loop writes the same report, ledger,
+// account and equity curve, byte for byte, and prints the same output, as
+// the same script called bar by bar: for the crossover, a strategy trading
+// and reading the account on every bar, one returning from inside loops,
+// a switch and a select, and the RSI example with its fill handler and
+// stop orders.
+func TestBarLoopMatchesPerCall(t *testing.T) {
+	cfg := loopConfig(t, 6000)
+	for _, path := range []string{
+		"testdata/strategy/sma_cross.go", "testdata/strategy/every_bar.go", "testdata/strategy/early_returns.go",
+		"../examples/strategy/rsi_revert.go",
+	} {
+		want, wantOut, _, err := run(t, cfg, path, true)
+		if err != nil {
+			t.Fatalf("%s bar by bar: %v", path, err)
+		}
+		got, gotOut, _, err := run(t, cfg, path, false)
+		if err != nil {
+			t.Fatalf("%s as a loop: %v", path, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: files %d as a loop, %d bar by bar", path, len(got), len(want))
+		}
+		for name, b := range want {
+			if !bytes.Equal(got[name], b) {
+				t.Errorf("%s: %s differs as a loop:\n%.2000s\nbar by bar:\n%.2000s", path, name, got[name], b)
+			}
+		}
+		if gotOut != wantOut {
+			t.Errorf("%s printed\n%.2000s\nas a loop, and\n%.2000s\nbar by bar", path, gotOut, wantOut)
+		}
+	}
+}
+
+// A script's panic inside the loop ends the backtest with the error it
+// ends it with bar by bar, naming the same bar, and the interpreter's
+// report still names the script file and OnBar's first line.
+func TestBarLoopPanicNamesScript(t *testing.T) {
+	cfg := loopConfig(t, 3000)
+	path := "testdata/strategy/panics.go"
+	_, _, wantErrs, want := run(t, cfg, path, true)
+	_, _, gotErrs, got := run(t, cfg, path, false)
+	if want == nil || got == nil || got.Error() != want.Error() || !strings.Contains(got.Error(), "index out of range") {
+		t.Fatalf("as a loop: %v; bar by bar: %v", got, want)
+	}
+	for _, errs := range []string{wantErrs, gotErrs} {
+		if !strings.Contains(errs, "panics.go:12:") {
+			t.Errorf("the interpreter's report %q does not name panics.go:12, OnBar's first line", errs)
+		}
+	}
+}
+
+// An OnBar whose body cannot run inside a loop is called bar by bar, and
+// trades as it should: recovers.go, which recovers its own panics in a
+// deferred closure, trades as the compiled crossover.
+func TestBarLoopFallsBack(t *testing.T) {
+	cfg := loopConfig(t, 3000)
+	s, err := LoadStrategy(context.Background(), "testdata/strategy/recovers.go", Options{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.(*paper.Funcs).LoopFunc != nil {
+		t.Fatal("an OnBar with a deferred recover was made a loop")
+	}
+	got, err := paper.Backtest(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := paper.Backtest(cfg, &paper.SMACross{Fast: 10, Slow: 30, Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Fills) < 20 || len(got.Fills) != len(want.Fills) || !got.FinalCash.Equal(want.FinalCash) {
+		t.Fatalf("script: %d fills, cash %s; compiled: %d fills, cash %s", len(got.Fills), got.FinalCash, len(want.Fills), want.FinalCash)
+	}
+}
+
+// Each body that would run differently inside a loop keeps OnBar bar by
+// bar; the plain ones are made loops.
+func TestBarLoopInlinable(t *testing.T) {
+	const head = "package main\n\nimport (\n\t\"workbench/feeds\"\n\t\"workbench/paper\"\n)\n\nvar keep []func() float64\nvar bars []*feeds.BarEvent\nvar ctxs []**paper.Context\n\n"
+	dir := t.TempDir()
+	for i, c := range []struct {
+		body string
+		loop bool
+	}{
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tif b.Index > 3 {\n\t\treturn\n\t}\n\tc.Target(b.FQME, 1)\n}\n", true},
+		{"func OnBar(_ *paper.Context, _ feeds.BarEvent) {}\n", true},
+		{"func OnBar(*paper.Context, feeds.BarEvent) {}\n", true},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tkeep = append(keep, func() float64 { return b.Bar.Close })\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tdefer c.Target(b.FQME, 0)\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tgo c.Markets()\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tif b.Index > 0 {\n\t\tgoto end\n\t}\nend:\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tbars = append(bars, &b)\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tctxs = append(ctxs, &c)\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tif b.Index > 0 {\n\t\tc = nil\n\t}\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tc, n := c, 1\n\t_ = n\n}\n", false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\t_ = recover()\n}\n", false},
+	} {
+		path := filepath.Join(dir, "s.go")
+		if err := os.WriteFile(path, []byte(head+c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := LoadStrategy(context.Background(), path, Options{})
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if loop := s.(*paper.Funcs).LoopFunc != nil; loop != c.loop {
+			t.Errorf("made a loop: %v, want %v, for\n%s", loop, c.loop, c.body)
+		}
+	}
+}
