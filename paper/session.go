@@ -88,7 +88,7 @@ func (ss *Session) open(txs []Transaction) error {
 		if m == nil {
 			return fmt.Errorf("paper session: opening transaction %s is for %s, not one of the session's markets", tx.TID, tx.FQME)
 		}
-		if tx.Size.IsZero() || tx.Price.Sign() <= 0 || tx.Cost.Sign() < 0 {
+		if tx.Size.IsZero() || tx.Price.Sign() <= 0 {
 			return fmt.Errorf("paper session: opening transaction %s: size %s, price %s, cost %s", tx.TID, tx.Size, tx.Price, tx.Cost)
 		}
 		side := Buy
