@@ -154,3 +154,28 @@ func BenchmarkValidateBars(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEngineCappedBook matches bars against a thousand resting limits
+// that every bar reaches, with a volume cap that one fill spends: the case
+// of a strategy that keeps many orders open under FillModel.VolumeShare.
+func BenchmarkEngineCappedBook(b *testing.B) {
+	e := newTestEngine(b, Config{Fill: FillModel{VolumeShare: 0.01, ProbFillOnTouch: 0.5}, Seed: 1})
+	for i := 0; i < 1000; i++ {
+		if _, err := e.Submit(Order{FQME: testFQME, Side: Buy, Type: Limit, Price: decimal.New(int64(9999-i), -2), Size: decimal.NewFromInt(1000)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.Reports()
+	f := frames.New(60, 1)
+	f.Add(0, 100, 100.5, 90, 91, 100)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ev := feeds.NewBarEvent(testFQME, f, 0)
+		ev.Bar.Time = int64(i) * 60
+		ev.Time = (ev.Bar.Time + 60) * 1e9
+		if err := e.OnBar(ev); err != nil {
+			b.Fatal(err)
+		}
+		e.Reports()
+	}
+}
