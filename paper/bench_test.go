@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +37,23 @@ func randomWalkBars(n int) *frames.OHLCV {
 
 var benchBars = map[int]*frames.OHLCV{}
 
+// cpuTime is the process's user and system CPU time: on a machine other
+// work shares, bars per CPU second vary less than bars per wall second.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportBarsPerSecond reports bars per wall second and per CPU second
+// (the collector's CPU included) since start and cpu0.
+func reportBarsPerSecond(b *testing.B, bars int, start time.Time, cpu0 time.Duration) {
+	b.ReportMetric(float64(bars)*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+	b.ReportMetric(float64(bars)*float64(b.N)/(cpuTime()-cpu0).Seconds(), "bars/cpu-s")
+}
+
 func benchSeries(b testing.TB, n int) Series {
 	f := benchBars[n]
 	if f == nil {
@@ -54,7 +72,7 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 			s := benchSeries(b, n)
 			cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
 			b.ResetTimer()
-			start := time.Now()
+			start, cpu0 := time.Now(), cpuTime()
 			fills := 0
 			for i := 0; i < b.N; i++ {
 				res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1})
@@ -63,7 +81,7 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 				}
 				fills = len(res.Fills)
 			}
-			b.ReportMetric(float64(n)*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+			reportBarsPerSecond(b, n, start, cpu0)
 			b.ReportMetric(float64(fills), "fills")
 		})
 	}
@@ -76,7 +94,7 @@ func BenchmarkBacktestLoop(b *testing.B) {
 	s := benchSeries(b, 10_000_000)
 	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := 0; i < b.N; i++ {
 		res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1e-9})
 		if err != nil {
@@ -86,7 +104,7 @@ func BenchmarkBacktestLoop(b *testing.B) {
 			b.Fatal("orders placed")
 		}
 	}
-	b.ReportMetric(float64(s.Bars.Len())*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+	reportBarsPerSecond(b, s.Bars.Len(), start, cpu0)
 }
 
 // BenchmarkEngineQuotes feeds the engine one quote per event with one

@@ -162,7 +162,7 @@ func (ss *Session) Push(b feeds.BarEvent) error {
 	m.bars.Add(b.Bar.Time, b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close, b.Bar.Volume)
 	b.Index = m.bars.Len() - 1
 	r.res.Bars++
-	if err := r.closeBar(m, r.e.market(b.FQME), b); err != nil {
+	if err := r.closeBar(m, r.e.market(b.FQME), &b); err != nil {
 		return fmt.Errorf("paper session %s bar at %s: %w", b.FQME, at, err)
 	}
 	r.last = b
