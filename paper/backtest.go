@@ -584,7 +584,7 @@ func (r *runner) runOne(s Strategy) error {
 			return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
 		}
 		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
-		if err := r.closeBar(m, em, b); err != nil {
+		if err := r.closeBar(m, em, &b); err != nil {
 			return err
 		}
 		r.last = b
@@ -745,7 +745,7 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 		if !b.Bar.Valid() || b.Bar.High > em.maxPx {
 			return feeds.BarEvent{}, false, fmt.Errorf("backtest: %w", checkBar(b.FQME, b.Bar, em.maxPx))
 		}
-		if err := r.closeBar(r.market(b.FQME), em, b); err != nil {
+		if err := r.closeBar(r.market(b.FQME), em, &b); err != nil {
 			return feeds.BarEvent{}, false, err
 		}
 		return b, true, nil
@@ -756,16 +756,24 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 // row b.Index of m's bars: it matches the resting orders against the bar,
 // makes the bar visible to the strategy and books the fills. Orders the
 // strategy sends after seeing the bar trade from the next one on.
-func (r *runner) closeBar(m *runMarket, em *market, b feeds.BarEvent) error {
+func (r *runner) closeBar(m *runMarket, em *market, b *feeds.BarEvent) error {
 	e := r.e
-	if em != nil && len(em.orders) == 0 && len(e.ops) == 0 {
-		// Nothing to match or schedule: the bar only moves the clock.
+	if em != nil && len(em.orders) == 0 && len(e.ops) == 0 && len(e.out) == 0 {
+		// Nothing to match, schedule or book: the bar only moves the clock.
+		// (Small enough to inline: this is most bars of a backtest.)
 		e.now = max(e.now, b.Time)
-	} else if err := e.OnBar(b); err != nil {
+		m.next = b.Index + 1
+		return nil
+	}
+	return r.matchClose(m, b)
+}
+
+func (r *runner) matchClose(m *runMarket, b *feeds.BarEvent) error {
+	if err := r.e.OnBar(*b); err != nil {
 		return fmt.Errorf("backtest: %w", err)
 	}
 	m.next = b.Index + 1
-	if len(e.out) > 0 {
+	if len(r.e.out) > 0 {
 		r.drain()
 	}
 	return nil

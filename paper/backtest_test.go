@@ -571,3 +571,46 @@ func TestContextRoundsPricesToTheTick(t *testing.T) {
 		}
 	}
 }
+
+// A maker rebate (a negative maker fee) is a legitimate fee model: its
+// fills carry negative fees, and the report files, ledger and account that
+// record them replay to the report's cash.
+func TestMakerRebateWritesFiles(t *testing.T) {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(3000)}
+	strat := &Funcs{BarFunc: func(c *Context, b feeds.BarEvent) {
+		// Alternate resting limits a little away from the close: they fill as maker.
+		if b.Index%20 == 0 {
+			c.LimitOrder(b.FQME, 1, b.Bar.Close*0.999)
+		} else if b.Index%20 == 10 && c.Position(b.FQME) > 0 {
+			c.LimitOrder(b.FQME, -c.Position(b.FQME), b.Bar.Close*1.001)
+		}
+	}}
+	res, err := Backtest(BacktestConfig{Series: []Series{s}, Fees: BpsFees(-1, 10)}, strat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebates := 0
+	for _, f := range res.Fills {
+		if f.Liquidity == Maker && f.Fee.Sign() < 0 {
+			rebates++
+		}
+	}
+	if rebates < 10 || res.Stats.Fees.Sign() >= 0 {
+		t.Fatalf("%d rebated fills of %d, fees %s", rebates, len(res.Fills), res.Stats.Fees)
+	}
+	dir := t.TempDir()
+	if err := res.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LoadLedger(filepath.Join(dir, LedgerFileName(BacktestBroker, BacktestAccount)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := AccountFromLedger(l, res.InitialCash, []mkt.MktPair{s.Market})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Len() != len(res.Fills) || !acct.Cash.Equal(res.FinalCash) {
+		t.Fatalf("ledger of %d transactions for %d fills; account cash %s, report %s", l.Len(), len(res.Fills), acct.Cash, res.FinalCash)
+	}
+}

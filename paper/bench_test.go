@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +37,23 @@ func randomWalkBars(n int) *frames.OHLCV {
 
 var benchBars = map[int]*frames.OHLCV{}
 
+// cpuTime is the process's user and system CPU time: on a machine other
+// work shares, bars per CPU second vary less than bars per wall second.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportBarsPerSecond reports bars per wall second and per CPU second
+// (the collector's CPU included) since start and cpu0.
+func reportBarsPerSecond(b *testing.B, bars int, start time.Time, cpu0 time.Duration) {
+	b.ReportMetric(float64(bars)*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+	b.ReportMetric(float64(bars)*float64(b.N)/(cpuTime()-cpu0).Seconds(), "bars/cpu-s")
+}
+
 func benchSeries(b testing.TB, n int) Series {
 	f := benchBars[n]
 	if f == nil {
@@ -54,7 +72,7 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 			s := benchSeries(b, n)
 			cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
 			b.ResetTimer()
-			start := time.Now()
+			start, cpu0 := time.Now(), cpuTime()
 			fills := 0
 			for i := 0; i < b.N; i++ {
 				res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1})
@@ -63,7 +81,7 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 				}
 				fills = len(res.Fills)
 			}
-			b.ReportMetric(float64(n)*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+			reportBarsPerSecond(b, n, start, cpu0)
 			b.ReportMetric(float64(fills), "fills")
 		})
 	}
@@ -76,7 +94,7 @@ func BenchmarkBacktestLoop(b *testing.B) {
 	s := benchSeries(b, 10_000_000)
 	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := 0; i < b.N; i++ {
 		res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1e-9})
 		if err != nil {
@@ -86,7 +104,7 @@ func BenchmarkBacktestLoop(b *testing.B) {
 			b.Fatal("orders placed")
 		}
 	}
-	b.ReportMetric(float64(s.Bars.Len())*float64(b.N)/time.Since(start).Seconds(), "bars/s")
+	reportBarsPerSecond(b, s.Bars.Len(), start, cpu0)
 }
 
 // BenchmarkEngineQuotes feeds the engine one quote per event with one
@@ -152,5 +170,30 @@ func BenchmarkValidateBars(b *testing.B) {
 		if _, _, n, err := checkSeries(testFQME, s.Bars, maxPx, false); err != nil || n != 0 {
 			b.Fatal(n, err)
 		}
+	}
+}
+
+// BenchmarkEngineCappedBook matches bars against a thousand resting limits
+// that every bar reaches, with a volume cap that one fill spends: the case
+// of a strategy that keeps many orders open under FillModel.VolumeShare.
+func BenchmarkEngineCappedBook(b *testing.B) {
+	e := newTestEngine(b, Config{Fill: FillModel{VolumeShare: 0.01, ProbFillOnTouch: 0.5}, Seed: 1})
+	for i := 0; i < 1000; i++ {
+		if _, err := e.Submit(Order{FQME: testFQME, Side: Buy, Type: Limit, Price: decimal.New(int64(9999-i), -2), Size: decimal.NewFromInt(1000)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.Reports()
+	f := frames.New(60, 1)
+	f.Add(0, 100, 100.5, 90, 91, 100)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ev := feeds.NewBarEvent(testFQME, f, 0)
+		ev.Bar.Time = int64(i) * 60
+		ev.Time = (ev.Bar.Time + 60) * 1e9
+		if err := e.OnBar(ev); err != nil {
+			b.Fatal(err)
+		}
+		e.Reports()
 	}
 }

@@ -53,6 +53,7 @@ type Engine struct {
 	// draws at most once per bar. barOpen is the open of the bar in progress.
 	bar, barOpen int64
 	dirtyM       []*market
+	barHits      []orderHit // matchBar's scratch
 	// intFees is set when the fee model is a plain bps Fees: fees are then
 	// computed from ticks and lots in int64 (and cached per market), giving
 	// the same decimals as Fees.Fee.
@@ -1238,23 +1239,53 @@ func (e *Engine) matchBar(m *market, b feeds.BarEvent, open int64) {
 	}
 	m.inBar, e.barOpen = true, open
 	pos, price := 0.0, o0
+	// The orders' next hits, earliest first (ties in list order). An event
+	// that only blocks an order (the volume cap is spent) moves the cursor
+	// to a hit no other order's comes before, which leaves the others' hits
+	// as they were: the list stays valid and each candidate is rescanned
+	// only to confirm it. Anything else changes orders, so the list is
+	// rebuilt. Rebuilding after every block made a capped bar cost the
+	// square of its resting orders.
+	hits, k := e.barHits[:0], 0
+	rescan := true
 	for {
+		if rescan {
+			hits, k, rescan = hits[:0], 0, false
+			for _, o := range m.orders {
+				if o.status != Open || o.live > open || o.blocked == bar {
+					continue
+				}
+				if h, ok := e.scanBar(o, &path, pos, price, bar); ok {
+					hits = append(hits, orderHit{o, h.pos})
+				}
+			}
+			slices.SortStableFunc(hits, func(a, b orderHit) int { return cmp.Compare(a.pos, b.pos) })
+		}
 		var best *order
 		var hit barHit
-		for _, o := range m.orders {
-			if o.status != Open || o.live > open || o.blocked == bar {
+		for ; k < len(hits); k++ {
+			o := hits[k].o
+			if o.status != Open || o.blocked == bar {
 				continue
 			}
 			h, ok := e.scanBar(o, &path, pos, price, bar)
-			if ok && (best == nil || h.pos < hit.pos) {
+			if !ok || h.pos != hits[k].pos {
+				rescan = true
+			} else {
 				best, hit = o, h
+				k++
 			}
+			break
+		}
+		if rescan {
+			continue
 		}
 		if best == nil {
 			break
 		}
 		pos, price = hit.pos, hit.price
 		t := open + int64(pos/3*span)
+		rescan = true
 		if hit.trigger {
 			e.trigger(best, t)
 		}
@@ -1272,6 +1303,7 @@ func (e *Engine) matchBar(m *market, b feeds.BarEvent, open int64) {
 		}
 		if lots <= 0 {
 			best.blocked = bar
+			rescan = hit.trigger
 			continue
 		}
 		capLeft -= float64(lots) * m.lot
@@ -1290,6 +1322,14 @@ func (e *Engine) matchBar(m *market, b feeds.BarEvent, open int64) {
 		o.fresh = false
 	}
 	m.inBar = false
+	clear(hits)
+	e.barHits = hits[:0]
+}
+
+// orderHit is an order and the position on a bar's path of its next hit.
+type orderHit struct {
+	o   *order
+	pos float64
 }
 
 // scanBar finds the first event for o on the bar's path from (pos, p0) on.

@@ -390,3 +390,45 @@ func TestFeesFastPathMatchesDecimal(t *testing.T) {
 		}
 	}
 }
+
+// With the volume cap spent early in a bar, the resting orders the path
+// reaches later are blocked, not filled: each bar fills the orders in the
+// order the path reaches them (buy stops on the way up, then buy limits
+// from the highest down) until its share of the volume is gone, whatever
+// order they were submitted in.
+func TestBarVolumeCapFillsInPathOrder(t *testing.T) {
+	e := newTestEngine(t, Config{Fill: FillModel{VolumeShare: 0.1}})
+	for _, stop := range []string{"100.3", "100.1", "100.2"} {
+		mustSubmit(t, e, Order{Side: Buy, Type: Stop, Stop: d(stop), Size: d("1")})
+	}
+	for i := 0; i < 50; i++ {
+		k := i * 7 % 50 // the limits' list order is not their price order
+		px := decimal.New(int64(9990-10*k), -2)
+		mustSubmit(t, e, Order{Side: Buy, Type: Limit, Price: px, Size: d("1")})
+	}
+	e.Reports()
+	var got []string
+	for i := int64(0); i < 3; i++ {
+		var prices []string
+		for _, f := range fills(onBar(t, e, bar(i, 100, 100.5, 90, 91, 100))) {
+			if !f.Size.Equal(d("1")) {
+				t.Fatalf("bar %d: fill %v of a partial size", i, f)
+			}
+			prices = append(prices, f.Price.String())
+		}
+		got = append(got, strings.Join(prices, " "))
+	}
+	want := []string{
+		"100.1 100.2 100.3 99.9 99.8 99.7 99.6 99.5 99.4 99.3",
+		"99.2 99.1 99 98.9 98.8 98.7 98.6 98.5 98.4 98.3",
+		"98.2 98.1 98 97.9 97.8 97.7 97.6 97.5 97.4 97.3",
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("bar %d filled at %s, want %s", i, got[i], want[i])
+		}
+	}
+	if n := len(e.OpenOrders("")); n != 50+3-30 {
+		t.Fatalf("%d orders left open, want 23", n)
+	}
+}

@@ -217,9 +217,6 @@ func (l *Ledger) read(data []byte) error {
 		if e.tx.Size.IsZero() {
 			return fail("size", errors.New("is zero"))
 		}
-		if e.tx.Cost.Sign() < 0 {
-			return fail("cost", fmt.Errorf("%s is negative", e.tx.Cost))
-		}
 	}
 	sort.SliceStable(l.entries, func(i, j int) bool { return l.entries[i].tx.Time.Before(l.entries[j].tx.Time) })
 	for i, e := range l.entries {
@@ -370,8 +367,8 @@ func (l *Ledger) Add(tx Transaction) error {
 	if tx.FQME == "" {
 		return fmt.Errorf("ledger %s: transaction %s: no fqme", l.Path, tx.TID)
 	}
-	if tx.Size.IsZero() || tx.Cost.Sign() < 0 {
-		return fmt.Errorf("ledger %s: transaction %s: size %s, cost %s: want a non-zero size and a cost ≥ 0", l.Path, tx.TID, tx.Size, tx.Cost)
+	if tx.Size.IsZero() {
+		return fmt.Errorf("ledger %s: transaction %s: size is zero", l.Path, tx.TID)
 	}
 	if i, ok := l.byTID[tx.TID]; ok {
 		if sameTx(l.entries[i].tx, tx) {

@@ -17,7 +17,7 @@ type Transaction struct {
 	Time    time.Time       // when it cleared
 	Size    decimal.Decimal // signed: + buy, − sell
 	Price   decimal.Decimal
-	Cost    decimal.Decimal // fee paid in the market's src units, ≥ 0
+	Cost    decimal.Decimal // fee paid in the market's src units; negative for a maker rebate
 	BSMktID string          // the broker's market id ("" = FQME)
 	Etype   string          // "clear" ("" reads as "clear")
 	Expiry  string          // contract expiry, "" for none
@@ -125,7 +125,8 @@ func (p *Position) Clears() []Clear { return append([]Clear(nil), p.clears...) }
 func (p *Position) LastTime() time.Time { return p.last }
 
 // Apply books a transaction. It returns an error, and changes nothing, for a
-// zero size, a negative fee, an etype other than "clear", or another market.
+// zero size, an etype other than "clear", or another market. A negative fee
+// is a maker rebate.
 func (p *Position) Apply(tx Transaction) error {
 	if err := p.check(tx); err != nil {
 		return err
@@ -178,9 +179,6 @@ func (p *Position) reduce(s, px, next decimal.Decimal) {
 func (p *Position) check(tx Transaction) error {
 	if tx.Size.IsZero() {
 		return fmt.Errorf("position %s: transaction %s: size is zero", p.FQME(), tx.TID)
-	}
-	if tx.Cost.Sign() < 0 {
-		return fmt.Errorf("position %s: transaction %s: cost %s is negative", p.FQME(), tx.TID, tx.Cost)
 	}
 	if tx.Etype != "" && tx.Etype != "clear" {
 		return fmt.Errorf("position %s: transaction %s: etype %q is not a clear", p.FQME(), tx.TID, tx.Etype)

@@ -129,6 +129,17 @@ func TestPositionExampleRoundTripPnL(t *testing.T) {
 	wantDec(t, "realized − fees", p.Realized().Sub(p.Fees()), "297")
 }
 
+// A maker rebate is a negative fee: it lowers the break-even of a long by
+// the rebate per unit and adds to the round trip's PnL.
+func TestPositionMakerRebate(t *testing.T) {
+	p := testPos(t)
+	applyAll(t, p, fill{"10", "100", "-0.1"})
+	wantDec(t, "fees", p.Fees(), "-0.1")
+	wantDec(t, "break-even", p.BreakEven(), "99.99")
+	applyAll(t, p, fill{"-10", "101", "-0.101"})
+	wantDec(t, "realized − fees", p.Realized().Sub(p.Fees()), "10.201")
+}
+
 // A fill crossing zero splits its fee pro rata: 3 of 4 units close, 1 opens.
 func TestPositionFlipFeeSplit(t *testing.T) {
 	p := testPos(t)
@@ -150,7 +161,6 @@ func TestPositionRejects(t *testing.T) {
 		want string
 	}{
 		{Transaction{TID: "z", Price: dec("1")}, "transaction z: size is zero"},
-		{Transaction{TID: "c", Size: dec("1"), Price: dec("1"), Cost: dec("-1")}, "cost -1 is negative"},
 		{Transaction{TID: "e", Size: dec("1"), Price: dec("1"), Etype: "transfer"}, `etype "transfer"`},
 		{Transaction{TID: "m", FQME: "ethusdt.spot.binance", Size: dec("1"), Price: dec("1")}, "is for market ethusdt.spot.binance"},
 	} {

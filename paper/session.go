@@ -88,7 +88,7 @@ func (ss *Session) open(txs []Transaction) error {
 		if m == nil {
 			return fmt.Errorf("paper session: opening transaction %s is for %s, not one of the session's markets", tx.TID, tx.FQME)
 		}
-		if tx.Size.IsZero() || tx.Price.Sign() <= 0 || tx.Cost.Sign() < 0 {
+		if tx.Size.IsZero() || tx.Price.Sign() <= 0 {
 			return fmt.Errorf("paper session: opening transaction %s: size %s, price %s, cost %s", tx.TID, tx.Size, tx.Price, tx.Cost)
 		}
 		side := Buy
@@ -162,7 +162,7 @@ func (ss *Session) Push(b feeds.BarEvent) error {
 	m.bars.Add(b.Bar.Time, b.Bar.Open, b.Bar.High, b.Bar.Low, b.Bar.Close, b.Bar.Volume)
 	b.Index = m.bars.Len() - 1
 	r.res.Bars++
-	if err := r.closeBar(m, r.e.market(b.FQME), b); err != nil {
+	if err := r.closeBar(m, r.e.market(b.FQME), &b); err != nil {
 		return fmt.Errorf("paper session %s bar at %s: %w", b.FQME, at, err)
 	}
 	r.last = b
