@@ -132,7 +132,7 @@ func (lp *barLoop) closeTo(j int) {
 		// inside it is at bar k already.
 		lp.closed = k + 1
 		b := lp.event(k)
-		if err := lp.r.closeBar(lp.m, lp.em, b); err != nil {
+		if err := lp.r.closeBar(lp.m, lp.em, &b); err != nil {
 			lp.err = err
 			lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
 			return
