@@ -16,6 +16,7 @@ import (
 	"workbench/frames"
 	"workbench/internal/natstest"
 	"workbench/internal/oracle"
+	"workbench/sweep"
 	"workbench/sweep/natsq"
 )
 
@@ -237,14 +238,14 @@ func TestWorkerKeepsRecentSeries(t *testing.T) {
 	for n, h := range hashes {
 		names[h] = n
 	}
-	c := &seriesCache{keep: 2, load: func(ctx context.Context, hash string) (*frames.OHLCV, error) {
+	c := &sweep.SeriesCache{Keep: 2, Load: func(ctx context.Context, hash string) (*frames.OHLCV, error) {
 		mu.Lock()
 		fetched[names[hash]]++
 		mu.Unlock()
 		return w.fetchSeries(ctx, hash)
 	}}
 	get := func(name string) {
-		b, err := c.get(ctx, hashes[name], 3600)
+		b, err := c.Get(ctx, hashes[name], 3600)
 		if err != nil {
 			t.Fatal(err)
 		}
