@@ -382,13 +382,13 @@ func TestSweepReadsEachSeriesOnce(t *testing.T) {
 }
 
 // A walk-forward interrupted after its second window (every backtest of
-// the slow script takes 150 ms, so the rest are far from done) keeps the
+// the slow script takes 60 ms, so the rest are far from done) keeps the
 // finished windows; the rerun resumes and writes the files of an
 // uninterrupted walk-forward, byte for byte.
 func TestSweepWalkForwardResumes(t *testing.T) {
 	store := backtestStore(t)
 	dir := t.TempDir()
-	script := writeSlowScript(t, dir)
+	script := writeSlowScript(t, dir, 60)
 	args := func(out string) []string {
 		return []string{"sweep", script, "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
 			"--param", "fast=3:12:3", "--param", "slow=24,48", "--metric", "total_return",

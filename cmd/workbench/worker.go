@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -179,7 +178,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	defer os.RemoveAll(dir)
 	w := &worker{q: q, e: e, dir: dir, params: map[string][]paper.Param{}}
-	w.series = &seriesCache{keep: *keep, load: w.fetchSeries}
+	w.series = &sweep.SeriesCache{Keep: *keep, Load: w.fetchSeries}
 	// A fleet is stopped with SIGTERM (Kubernetes, systemd) as often as
 	// with Ctrl-C.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
@@ -198,7 +197,7 @@ type worker struct {
 	q      *natsq.Queue
 	e      *env
 	dir    string
-	series *seriesCache
+	series *sweep.SeriesCache
 	mu     sync.Mutex
 	params map[string][]paper.Param
 }
@@ -214,47 +213,6 @@ func (w *worker) fetchSeries(ctx context.Context, hash string) (*frames.OHLCV, e
 		return nil, fmt.Errorf("series %s: %w", hash, err)
 	}
 	slog.Debug("sweep worker: series fetched", "hash", hash, "bars", b.Len())
-	return b, nil
-}
-
-// seriesCache keeps the series a worker used most recently: a sweep's
-// jobs share each of its series read-only, fetched once, and a worker that
-// serves sweep after sweep does not keep every series it ever saw.
-type seriesCache struct {
-	keep int
-	load func(ctx context.Context, hash string) (*frames.OHLCV, error)
-	mu   sync.Mutex
-	// used is the kept series, the most recently used last.
-	used []cachedSeries
-}
-
-type cachedSeries struct {
-	key  string
-	bars *frames.OHLCV
-}
-
-// get returns the series of blob hash with the given bar period. Loads
-// happen one at a time, under the lock, so that jobs wanting a series
-// that is being fetched wait for it instead of fetching it too.
-func (c *seriesCache) get(ctx context.Context, hash string, period int64) (*frames.OHLCV, error) {
-	key := hash + "/" + strconv.FormatInt(period, 10)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, s := range c.used {
-		if s.key == key {
-			c.used = append(append(c.used[:i:i], c.used[i+1:]...), s)
-			return s.bars, nil
-		}
-	}
-	b, err := c.load(ctx, hash)
-	if err != nil {
-		return nil, err
-	}
-	b.Period = period
-	c.used = append(c.used, cachedSeries{key, b})
-	if len(c.used) > c.keep {
-		c.used = slices.Delete(c.used, 0, 1)
-	}
 	return b, nil
 }
 
@@ -305,7 +263,7 @@ func (w *worker) handle(ctx context.Context, j natsq.Job) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
-	bars, err := w.series.get(ctx, spec.Series, spec.Period)
+	bars, err := w.series.Get(ctx, spec.Series, spec.Period)
 	if err != nil {
 		return nil, err
 	}

@@ -16,21 +16,21 @@ import (
 	"workbench/frames"
 	"workbench/internal/natstest"
 	"workbench/internal/oracle"
+	"workbench/sweep"
 	"workbench/sweep/natsq"
 )
 
-// slowScript is the sweep script with a pause in Start, so that each job
-// takes long enough for a worker to be killed in the middle of one.
-var slowScript = strings.Replace(sweepScript, `var sums = map[string][]float64{}`, `func Start(c *paper.Context) error {
-	time.Sleep(150 * time.Millisecond)
-	return nil
-}`, 1)
-
-// writeSlowScript writes slowScript to dir and returns its path.
-func writeSlowScript(t *testing.T, dir string) string {
+// writeSlowScript writes to dir the sweep script with a pause of the given
+// milliseconds in Start, so that each job takes long enough for a worker
+// to be stopped in the middle of one, and returns its path.
+func writeSlowScript(t *testing.T, dir string, ms int) string {
 	t.Helper()
 	script := filepath.Join(dir, "slow.go")
-	src := strings.Replace(slowScript, "import (\n", "import (\n\t\"time\"\n", 1)
+	src := strings.Replace(sweepScript, `var sums = map[string][]float64{}`, fmt.Sprintf(`func Start(c *paper.Context) error {
+	time.Sleep(%d * time.Millisecond)
+	return nil
+}`, ms), 1)
+	src = strings.Replace(src, "import (\n", "import (\n\t\"time\"\n", 1)
 	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -46,14 +46,15 @@ type natsSweep struct {
 	stdout, stderr     string
 }
 
-// startNATSSweep runs the slow script's sweep locally, then starts the same
-// sweep on an embedded nats-server; timeout bounds the NATS sweep.
-func startNATSSweep(t *testing.T, timeout time.Duration) *natsSweep {
+// startNATSSweep runs the sweep of a script that pauses ms milliseconds in
+// each job locally, then starts the same sweep on an embedded nats-server;
+// timeout bounds the NATS sweep.
+func startNATSSweep(t *testing.T, ms int, timeout time.Duration) *natsSweep {
 	t.Helper()
 	s := &natsSweep{url: natstest.Start(t), done: make(chan struct{})}
 	store := backtestStore(t)
 	dir := t.TempDir()
-	script := writeSlowScript(t, dir)
+	script := writeSlowScript(t, dir, ms)
 	s.local, s.remote = filepath.Join(dir, "local"), filepath.Join(dir, "remote")
 	if code, _, se := runCLI(t, sweepArgs(store, script, s.local, 2)...); code != 0 {
 		t.Fatalf("local sweep: %s", se)
@@ -121,7 +122,7 @@ func (s *natsSweep) finish(t *testing.T) {
 // redelivered after the ack deadline, and the results equal the local
 // sweep's byte for byte.
 func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
-	s := startNATSSweep(t, 2*time.Minute)
+	s := startNATSSweep(t, 150, 2*time.Minute)
 	var workers []*exec.Cmd
 	var logs []*syncBuffer
 	for range 3 {
@@ -150,9 +151,11 @@ func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
 // SIGINT or SIGTERM stops a worker cleanly: with time to spare it finishes its
 // running jobs, with none (--grace 0s) it hands them back; either way it
 // exits 0 and the jobs it held go to the next worker at once, not after
-// the ack deadline (30 s, longer than the sweep may take here).
+// the ack deadline (30 s, longer than the sweep may take here). Each job
+// pauses a second, so a job a worker is seen to start is still running
+// when the signal comes.
 func TestWorkerStopsOnSignal(t *testing.T) {
-	s := startNATSSweep(t, 25*time.Second)
+	s := startNATSSweep(t, 1000, 25*time.Second)
 	patient, plog := startWorker(t, s.url, "--concurrency", "2", "--grace", "30s")
 	hasty, hlog := startWorker(t, s.url, "--concurrency", "2", "--grace", "0s")
 	s.waitForJob(t, plog)
@@ -235,14 +238,14 @@ func TestWorkerKeepsRecentSeries(t *testing.T) {
 	for n, h := range hashes {
 		names[h] = n
 	}
-	c := &seriesCache{keep: 2, load: func(ctx context.Context, hash string) (*frames.OHLCV, error) {
+	c := &sweep.SeriesCache{Keep: 2, Load: func(ctx context.Context, hash string) (*frames.OHLCV, error) {
 		mu.Lock()
 		fetched[names[hash]]++
 		mu.Unlock()
 		return w.fetchSeries(ctx, hash)
 	}}
 	get := func(name string) {
-		b, err := c.get(ctx, hashes[name], 3600)
+		b, err := c.Get(ctx, hashes[name], 3600)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -172,7 +172,7 @@ func bench(combos, nbars int, bin string, workerConc int, only []string) error {
 	}
 	defer ns.Shutdown()
 	url := ns.ClientURL()
-	stopWorkers, err := startWorkers(bin, url, workerConc, dir)
+	workers, stopWorkers, err := startWorkers(bin, url, workerConc, dir)
 	if err != nil {
 		return err
 	}
@@ -208,11 +208,21 @@ func bench(combos, nbars int, bin string, workerConc int, only []string) error {
 			out := filepath.Join(dir, fmt.Sprintf("%s-%d", strat, len(runs)))
 			args := append(append(append([]string{"sweep"}, which...), common...), mode.extra...)
 			args = append(args, "-o", out)
+			w0, err := cpuOf(workers)
+			if err != nil {
+				return err
+			}
 			t0 := time.Now()
-			if err := runQuiet(bin, args, filepath.Join(dir, "sweep.log")); err != nil {
+			cpu, err := runQuiet(bin, args, filepath.Join(dir, "sweep.log"))
+			if err != nil {
 				return fmt.Errorf("%s %s: %w", strat, mode.name, err)
 			}
 			secs := time.Since(t0).Seconds()
+			w1, err := cpuOf(workers)
+			if err != nil {
+				return err
+			}
+			cpu += w1 - w0
 			csv, err := os.ReadFile(filepath.Join(out, "results.csv"))
 			if err != nil {
 				return err
@@ -221,7 +231,8 @@ func bench(combos, nbars int, bin string, workerConc int, only []string) error {
 				return fmt.Errorf("%s %s: results.parquet: %w", strat, mode.name, err)
 			}
 			runs = append(runs, run{mode.name, secs, csv})
-			fmt.Printf("  %-8s %-18s %8.2f s  %6.3g bars/s (%.3g per CPU)\n", strat, mode.name, secs, total/secs, total/secs/float64(runtime.NumCPU()))
+			fmt.Printf("  %-8s %-18s %8.2f s  %6.3g bars/s (%.3g per CPU); %7.2f CPU s, %6.3g bars per CPU s\n",
+				strat, mode.name, secs, total/secs, total/secs/float64(runtime.NumCPU()), cpu, total/cpu)
 		}
 		for _, r := range runs[1:] {
 			if !bytes.Equal(r.csv, runs[0].csv) {
@@ -259,24 +270,52 @@ func build(dir string) (string, error) {
 }
 
 // runQuiet runs the binary with its output going to log, which is shown
-// when it fails.
-func runQuiet(bin string, args []string, log string) error {
+// when it fails, and returns the CPU seconds it used: on a busy machine
+// they say more than the wall time.
+func runQuiet(bin string, args []string, log string) (float64, error) {
 	f, err := os.Create(log)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Run(); err != nil {
 		out, _ := os.ReadFile(log)
-		return fmt.Errorf("%w\n%s", err, out)
+		return 0, fmt.Errorf("%w\n%s", err, out)
 	}
-	return nil
+	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(), nil
 }
 
-// startWorkers starts the two worker processes and returns what stops them.
-func startWorkers(bin, url string, conc int, dir string) (func(), error) {
+// cpuOf is the CPU seconds running processes have used so far, from
+// /proc/PID/stat (utime and stime, in the ABI's fixed 100 ticks a second).
+func cpuOf(cmds []*exec.Cmd) (float64, error) {
+	total := 0.0
+	for _, c := range cmds {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.Process.Pid))
+		if err != nil {
+			return 0, fmt.Errorf("worker CPU time: %w", err)
+		}
+		// Fields after the command name (which may hold spaces) in parens:
+		// state is the first, utime and stime the 12th and 13th.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			return 0, fmt.Errorf("worker CPU time: /proc/%d/stat has %d fields", c.Process.Pid, len(f))
+		}
+		for _, s := range f[11:13] {
+			ticks, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return 0, fmt.Errorf("worker CPU time: %w", err)
+			}
+			total += ticks / 100
+		}
+	}
+	return total, nil
+}
+
+// startWorkers starts the two worker processes and returns them and what
+// stops them.
+func startWorkers(bin, url string, conc int, dir string) ([]*exec.Cmd, func(), error) {
 	var cmds []*exec.Cmd
 	stop := func() {
 		for _, c := range cmds {
@@ -295,17 +334,17 @@ func startWorkers(bin, url string, conc int, dir string) (func(), error) {
 		log, err := os.Create(filepath.Join(dir, fmt.Sprintf("worker%d.log", i)))
 		if err != nil {
 			stop()
-			return nil, err
+			return nil, nil, err
 		}
 		c := exec.Command(bin, "worker", "--nats", url, "--concurrency", strconv.Itoa(conc))
 		c.Stdout, c.Stderr = log, log
 		if err := c.Start(); err != nil {
 			log.Close()
 			stop()
-			return nil, fmt.Errorf("worker: %w", err)
+			return nil, nil, fmt.Errorf("worker: %w", err)
 		}
 		log.Close()
 		cmds = append(cmds, c)
 	}
-	return stop, nil
+	return cmds, stop, nil
 }
