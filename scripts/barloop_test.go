@@ -75,7 +75,7 @@ func run(t *testing.T, cfg paper.BacktestConfig, path string, barByBar bool) (fi
 func TestBarLoopMatchesPerCall(t *testing.T) {
 	cfg := loopConfig(t, 6000)
 	for _, path := range []string{
-		"testdata/strategy/sma_cross.go", "testdata/strategy/every_bar.go", "testdata/strategy/early_returns.go",
+		"../paper/testdata/sma_cross.go", "testdata/strategy/every_bar.go", "testdata/strategy/early_returns.go",
 		"../examples/strategy/rsi_revert.go",
 	} {
 		want, wantOut, _, err := run(t, cfg, path, true)
