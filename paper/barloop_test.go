@@ -154,13 +154,20 @@ func firstDiff(a, b string) string {
 }
 
 // A BarLoop gives the Result bar-by-bar OnBar calls give, and shows the
-// strategy the same account at each bar, with and without order latency.
+// strategy the same account at each bar: with and without order latency,
+// and with invalid bars skipped.
 func TestFuncsLoopMatchesBarFunc(t *testing.T) {
 	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(5000)}
-	for _, lat := range []Latency{{}, {Order: 90e9, Cancel: 30e9}} {
-		cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(2, 10), Latency: lat, Calendar: "crypto"}
+	spoiled := s
+	spoiled.Bars = spoilt(s.Bars, 1717, "high", -1)
+	for i, cfg := range []BacktestConfig{
+		{Series: []Series{s}},
+		{Series: []Series{s}, Latency: Latency{Order: 90e9, Cancel: 30e9}},
+		{Series: []Series{spoiled}, SkipInvalid: true},
+	} {
+		cfg.Fees, cfg.Calendar = BpsFees(2, 10), "crypto"
 		for name, mk := range loopStrategies {
-			what := fmt.Sprintf("%s, latency %v", name, lat)
+			what := fmt.Sprintf("%s, config %d", name, i)
 			bb := mk()
 			want, err := Backtest(cfg, bb.f)
 			if err != nil {
@@ -187,9 +194,7 @@ func TestFuncsLoopMatchesBarFunc(t *testing.T) {
 // error, naming the same bar, that they end a bar-by-bar one with.
 func TestFuncsLoopErrorsMatchBarFunc(t *testing.T) {
 	bars := randomWalkBars(3000)
-	bad := bars.Rows(0, bars.Len())
-	bad.Close = append([]float64(nil), bars.Close...)
-	bad.Close[2100] = math.NaN()
+	bad := spoilt(bars, 2100, "close", math.NaN())
 	for _, c := range []struct {
 		name string
 		bars int

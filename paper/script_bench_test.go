@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,58 +13,17 @@ import (
 	"workbench/frames"
 )
 
-// smaScript is SMACross as a script: the state lives in the script and one
-// interpreted call runs per bar.
-const smaScript = `package main
-
-import (
-	"workbench/feeds"
-	"workbench/paper"
-)
-
-var (
-	ring         [30]float64
-	n, i         int
-	fast, slow   float64
-	long, primed bool
-)
-
-func OnBar(c *paper.Context, b feeds.BarEvent) {
-	x := b.Bar.Close
-	if n >= 10 {
-		fast -= ring[(i+20)%30]
+// smaScript is SMACross as a script (testdata/sma_cross.go, which the
+// scripts package's benchmark loads too): the state lives in the script and
+// one interpreted call runs per bar.
+func smaScript(tb testing.TB) string {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/sma_cross.go")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	if n >= 30 {
-		slow -= ring[i]
-	} else {
-		n++
-	}
-	ring[i] = x
-	i++
-	if i == 30 {
-		i = 0
-	}
-	fast += x
-	slow += x
-	if n < 30 {
-		return
-	}
-	l := fast*30 > slow*10
-	if primed && l == long {
-		return
-	}
-	was := primed
-	primed, long = true, l
-	if !was && !l {
-		return
-	}
-	if l {
-		c.Target(b.FQME, 1)
-	} else {
-		c.Target(b.FQME, 0)
-	}
+	return string(b)
 }
-`
 
 // smaDriverScript is the same crossover running its own loop over the bars.
 const smaDriverScript = `package main
@@ -198,7 +158,7 @@ func TestScriptStrategyMatchesCompiled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, src := range []string{smaScript, smaDriverScript, smaTargetsScript} {
+	for _, src := range []string{smaScript(t), smaDriverScript, smaTargetsScript} {
 		b, err := Backtest(cfg, scriptStrategy(t, src))
 		if err != nil {
 			t.Fatal(err)
@@ -254,7 +214,7 @@ func BenchmarkBacktestSMACrossScript(b *testing.B) {
 		name string
 		src  string
 		n    int
-	}{{"OnBar/1M", smaScript, 1_000_000}, {"OnBar/10M", smaScript, 10_000_000},
+	}{{"OnBar/1M", smaScript(b), 1_000_000}, {"OnBar/10M", smaScript(b), 10_000_000},
 		{"Driver/1M", smaDriverScript, 1_000_000}, {"Driver/10M", smaDriverScript, 10_000_000},
 		{"Targets/1M", smaTargetsScript, 1_000_000}, {"Targets/10M", smaTargetsScript, 10_000_000}} {
 		n, src := c.n, c.src

@@ -171,7 +171,7 @@ func loopDecl(on *ast.FuncDecl) *ast.FuncDecl {
 	params := on.Type.Params.List
 	list := []ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{at("0")}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{k()}}}
 	var decls []ast.Stmt
-	if b := paramName(params[1]); b != nil && mentions(body, b.Name) {
+	if b := paramName(params[1]); b != nil && anyIdent(body, func(id *ast.Ident) bool { return id.Name == b.Name }) {
 		// One variable for every bar, assigned, not defined: yaegi
 		// allocates a variable each time a definition runs, and nothing
 		// in the body can keep hold of this one (see inlinable).
@@ -220,16 +220,4 @@ func typeName(x ast.Expr, pos token.Pos) ast.Expr {
 		}
 	}
 	return nil
-}
-
-// mentions reports whether an identifier in n is named name.
-func mentions(n ast.Node, name string) bool {
-	found := false
-	ast.Inspect(n, func(c ast.Node) bool {
-		if id, ok := c.(*ast.Ident); ok && id.Name == name {
-			found = true
-		}
-		return !found
-	})
-	return found
 }

@@ -29,10 +29,10 @@ func loopConfig(t *testing.T, bars int) paper.BacktestConfig {
 // backtests it, bar by bar (its OnBar called for each bar) or not (its
 // OnBar inlined into a loop, which must have been possible); it returns
 // the files the backtest writes, and the script's output.
-func run(t *testing.T, cfg paper.BacktestConfig, path string, barByBar bool) (files map[string][]byte, stdout, stderr string, err error) {
+func run(t *testing.T, cfg paper.BacktestConfig, path string, set []paper.Setting, barByBar bool) (files map[string][]byte, stdout, stderr string, err error) {
 	t.Helper()
 	var out, errs bytes.Buffer
-	s, err := LoadStrategy(context.Background(), path, Options{Stdout: &out, Stderr: &errs})
+	s, err := LoadStrategyWith(context.Background(), path, Options{Stdout: &out, Stderr: &errs}, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,19 +70,29 @@ func run(t *testing.T, cfg paper.BacktestConfig, path string, barByBar bool) (fi
 // account and equity curve, byte for byte, and prints the same output, as
 // the same script called bar by bar: for the crossover, a strategy trading
 // and reading the account on every bar, one returning from inside loops,
-// a switch and a select, and the RSI example with its fill handler and
-// stop orders.
+// a switch and a select, the RSI example with its fill handler and stop
+// orders, and a crossover reading the parameters a sweep sets.
 func TestBarLoopMatchesPerCall(t *testing.T) {
 	cfg := loopConfig(t, 6000)
-	for _, path := range []string{
-		"testdata/strategy/sma_cross.go", "testdata/strategy/every_bar.go", "testdata/strategy/early_returns.go",
-		"../examples/strategy/rsi_revert.go",
+	params := filepath.Join(t.TempDir(), "params.go")
+	if err := os.WriteFile(params, []byte(paramsScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		set  []paper.Setting
+	}{
+		{"../paper/testdata/sma_cross.go", nil}, {"testdata/strategy/every_bar.go", nil}, {"testdata/strategy/early_returns.go", nil},
+		{"../examples/strategy/rsi_revert.go", nil},
+		// Settings are assigned after the file has loaded; the loop reads them as OnBar does.
+		{params, []paper.Setting{{Name: "fast", Value: 5}, {Name: "slow", Value: 20}, {Name: "size", Value: 0.5}}},
 	} {
-		want, wantOut, _, err := run(t, cfg, path, true)
+		path := c.path
+		want, wantOut, _, err := run(t, cfg, path, c.set, true)
 		if err != nil {
 			t.Fatalf("%s bar by bar: %v", path, err)
 		}
-		got, gotOut, _, err := run(t, cfg, path, false)
+		got, gotOut, _, err := run(t, cfg, path, c.set, false)
 		if err != nil {
 			t.Fatalf("%s as a loop: %v", path, err)
 		}
@@ -106,8 +116,8 @@ func TestBarLoopMatchesPerCall(t *testing.T) {
 func TestBarLoopPanicNamesScript(t *testing.T) {
 	cfg := loopConfig(t, 3000)
 	path := "testdata/strategy/panics.go"
-	_, _, wantErrs, want := run(t, cfg, path, true)
-	_, _, gotErrs, got := run(t, cfg, path, false)
+	_, _, wantErrs, want := run(t, cfg, path, nil, true)
+	_, _, gotErrs, got := run(t, cfg, path, nil, false)
 	if want == nil || got == nil || got.Error() != want.Error() || !strings.Contains(got.Error(), "index out of range") {
 		t.Fatalf("as a loop: %v; bar by bar: %v", got, want)
 	}

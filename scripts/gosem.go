@@ -625,9 +625,14 @@ func loopVars(xs []ast.Expr) []*ast.Ident {
 
 // uses reports whether n mentions the variable obj.
 func uses(n ast.Node, obj *ast.Object) bool {
+	return anyIdent(n, func(id *ast.Ident) bool { return id.Obj == obj })
+}
+
+// anyIdent reports whether an identifier in n satisfies is.
+func anyIdent(n ast.Node, is func(*ast.Ident) bool) bool {
 	found := false
 	ast.Inspect(n, func(c ast.Node) bool {
-		if id, ok := c.(*ast.Ident); ok && id.Obj == obj {
+		if id, ok := c.(*ast.Ident); ok && is(id) {
 			found = true
 		}
 		return !found

@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkStrategyScript is a per-bar (OnBar) script strategy, the SMA
-// crossover of testdata/strategy/sma_cross.go, loaded as the CLI and the
+// crossover of ../paper/testdata/sma_cross.go, loaded as the CLI and the
 // sweep load it and backtested on a million one-minute bars; bars/s is
 // the figure issue 15 asks to reach 1 M per core. bars/cpu-s divides by
 // the CPU time the process used instead of the wall time, which on a
@@ -31,7 +31,7 @@ func BenchmarkStrategyScript(b *testing.B) {
 	var wall, cpu time.Duration
 	for k := 0; k < b.N; k++ {
 		b.StopTimer()
-		s, err := LoadStrategy(ctx, "testdata/strategy/sma_cross.go", Options{Stdout: io.Discard, Stderr: io.Discard})
+		s, err := LoadStrategy(ctx, "../paper/testdata/sma_cross.go", Options{Stdout: io.Discard, Stderr: io.Discard})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,32 +9,28 @@ import (
 	"workbench/paper"
 )
 
-var ids []string
+var resting []string
 
 func OnBar(c *paper.Context, b feeds.BarEvent) {
-	fq := b.FQME
-	if b.Index%100 == 0 {
-		fmt.Println(b.Index, c.Position(fq), c.Cash(), c.Equity(), c.Time(), c.Bars(fq).Len(), len(c.OpenOrders("")))
+	fq, px := b.FQME, b.Bar.Close
+	if b.Index%250 == 0 {
+		fmt.Println(b.Index, c.Position(fq), c.Cash(), c.Equity(), c.Time(), c.Bars(fq).Len(), c.Close(fq), len(c.OpenOrders(fq)))
 	}
-	size := float64(b.Index%5+1) * 0.37
-	if b.Index%2 == 0 {
-		c.Buy(fq, size)
+	q := 0.25 * float64(1+b.Index%4)
+	if b.Index%3 == 0 {
+		c.Sell(fq, q)
 	} else {
-		c.Sell(fq, size)
+		c.Buy(fq, q/2)
 	}
-	switch b.Index % 7 {
-	case 0:
-		ids = append(ids, c.LimitOrder(fq, size, b.Bar.Close*0.999))
-	case 3:
-		ids = append(ids, c.StopOrder(fq, -size, b.Bar.Close*0.998))
-	case 5:
-		if len(ids) > 0 {
-			c.Cancel(ids[0])
-			ids = ids[1:]
-		}
-	case 6:
-		if len(ids) > 0 {
-			c.Amend(ids[len(ids)-1], b.Bar.Close*0.997, 0)
-		}
+	switch k := b.Index % 9; {
+	case k == 1:
+		resting = append(resting, c.LimitOrder(fq, -q, px*1.001))
+	case k == 4:
+		resting = append(resting, c.StopOrder(fq, q, px*1.002))
+	case k == 6 && len(resting) > 0:
+		c.Amend(resting[0], px*1.0015, q)
+	case k == 8 && len(resting) > 1:
+		c.Cancel(resting[1])
+		resting = append(resting[:1], resting[2:]...)
 	}
 }
