@@ -465,7 +465,13 @@ func (t timeTicker) Ticks(min, max float64) []plot.Tick {
 						b = m[i]
 					}
 				}
-				if !midnight(b, loc) {
+				if midnight(b, loc) {
+					// A day boundary while closed (a weekend): the date
+					// is the session's, not the boundary's.
+					if day := dayStart(m[i], loc); st.months == 0 && day > b {
+						b = day
+					}
+				} else {
 					b = m[i]
 					if i > 0 && st.secs > 0 && st.secs < 86400 {
 						if day := dayStart(m[i], loc); m[i-1] < day {

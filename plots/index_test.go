@@ -165,19 +165,37 @@ func TestIndexAxisLabelsSpread(t *testing.T) {
 	for h := int64(0); h < 21*24; h++ {
 		recent = append(recent, now+h*3600)
 	}
-	c := NewChart("")
-	c.Index = true
-	p := c.AddPane("", 1)
-	p.Overlay = OverlayNone
-	p.Candles("old", hourly(old, 10))
-	p.Candles("recent", hourly(recent, 20))
-	v := c.view()
+	// And three weeks of a market open 14:00-21:00 on weekdays: a label
+	// falling on a weekend names the session it lands on.
+	var weekdays []int64
+	for _, tm := range recent {
+		if wd := time.Unix(tm, 0).UTC().Weekday(); wd != time.Saturday && wd != time.Sunday && tm/3600%24 >= 14 && tm/3600%24 < 21 {
+			weekdays = append(weekdays, tm)
+		}
+	}
+	for _, series := range [][][]int64{{old, recent}, {weekdays}} {
+		c := NewChart("")
+		c.Index = true
+		p := c.AddPane("", 1)
+		p.Overlay = OverlayNone
+		for k, ts := range series {
+			p.Candles(string(rune('a'+k)), hourly(ts, 10))
+		}
+		checkTimeLabels(t, c.view())
+	}
+}
+
+// checkTimeLabels: five to ten labels, each naming the bar it is on (its
+// date, month or time), none crowding the one before.
+func checkTimeLabels(t *testing.T, v view) {
+	t.Helper()
 	ticks := (timeTicker{v: v, labels: true}).Ticks(v.lo, v.hi)
 	if len(ticks) < 5 || len(ticks) > 10 {
 		t.Fatalf("%d time labels %v, want 5 to 10", len(ticks), ticks)
 	}
 	for i, tk := range ticks {
-		if at := time.Unix(v.master[int(tk.Value)], 0).UTC(); !strings.HasPrefix(tk.Label, at.Format("Jan 2")) && tk.Label != at.Format("Jan 2006") {
+		if at := time.Unix(v.master[int(tk.Value)], 0).UTC(); !strings.HasPrefix(tk.Label, at.Format("Jan 2")) &&
+			tk.Label != at.Format("Jan 2006") && tk.Label != at.Format("15:04") {
 			t.Errorf("label %q on a bar of %v", tk.Label, at)
 		}
 		if i == 0 {
