@@ -42,6 +42,10 @@ type Series struct {
 	Y     []float64
 	Color color.Color
 	Shape string // marker shape; ShapeDot when empty
+	// Tick is the price increment of the series' market, when it differs
+	// from the pane's (markets overlaid): its legend value, and as an
+	// overlay's reference its price axis, are printed at its precision.
+	Tick float64
 }
 
 // Level is a horizontal line across a pane (a stop, a position's break even).

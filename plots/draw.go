@@ -384,7 +384,7 @@ var timeSteps = []timeStep{
 	{1, 0, "15:04:05"}, {5, 0, "15:04:05"}, {15, 0, "15:04:05"}, {30, 0, "15:04:05"},
 	{60, 0, "15:04"}, {300, 0, "15:04"}, {900, 0, "15:04"}, {1800, 0, "15:04"},
 	{3600, 0, "15:04"}, {3 * 3600, 0, "15:04"}, {6 * 3600, 0, "15:04"}, {12 * 3600, 0, "15:04"},
-	{86400, 0, "Jan 2"}, {2 * 86400, 0, "Jan 2"}, {7 * 86400, 0, "Jan 2"}, {14 * 86400, 0, "Jan 2"},
+	{86400, 0, "Jan 2"}, {2 * 86400, 0, "Jan 2"}, {3 * 86400, 0, "Jan 2"}, {7 * 86400, 0, "Jan 2"}, {14 * 86400, 0, "Jan 2"},
 	{0, 1, "Jan 2006"}, {0, 3, "Jan 2006"}, {0, 6, "Jan 2006"},
 	{0, 12, "2006"}, {0, 24, "2006"}, {0, 60, "2006"}, {0, 120, "2006"},
 }
@@ -403,13 +403,14 @@ type timeTicker struct {
 
 func (t timeTicker) Ticks(min, max float64) []plot.Tick {
 	tmin, tmax := int64(math.Ceil(min)), int64(math.Floor(max))
+	var i0, i1 int // the index axis's rows in view
 	if t.v.index {
 		m := t.v.master
 		if len(m) == 0 {
 			return nil
 		}
-		i0 := int(math.Max(math.Ceil(min), 0))
-		i1 := int(math.Min(math.Floor(max), float64(len(m)-1)))
+		i0 = int(math.Max(math.Ceil(min), 0))
+		i1 = int(math.Min(math.Floor(max), float64(len(m)-1)))
 		if i1 < i0 {
 			return nil
 		}
@@ -425,7 +426,12 @@ func (t timeTicker) Ticks(min, max float64) []plot.Tick {
 	for _, st := range timeSteps {
 		// Steps are chosen on the wall clock, so an index axis gets the
 		// labels a time axis over the same days would (fewer where closed).
-		bs := boundaries(st, tmin, tmax, maxTimeLabels+1, loc)
+		var bs []int64
+		if t.v.index {
+			bs = t.indexBoundaries(st, i0, i1, maxTimeLabels+1, loc)
+		} else {
+			bs = boundaries(st, tmin, tmax, maxTimeLabels+1, loc)
+		}
 		if len(bs) > maxTimeLabels && st != timeSteps[len(timeSteps)-1] {
 			continue
 		}
@@ -436,18 +442,52 @@ func (t timeTicker) Ticks(min, max float64) []plot.Tick {
 			if t.v.index {
 				// The first bar at or after the boundary: a session's open
 				// when the boundary falls while closed, labelled with the
-				// boundary (a midnight gives the session's date).
-				i := sort.Search(len(t.v.master), func(i int) bool { return t.v.master[i] >= b })
-				if i == len(t.v.master) || i == last {
+				// boundary (a midnight gives the session's date), or with
+				// its date when it is the first bar of a day, as
+				// TradingView labels a session's start.
+				m := t.v.master
+				i := sort.Search(len(m), func(i int) bool { return m[i] >= b })
+				if i == len(m) || i == last {
 					continue
 				}
 				last, v = i, float64(i)
-				if !midnight(b, loc) {
-					b = t.v.master[i]
+				if bs := boundaries(st, b+1, m[i], 1, loc); len(bs) > 0 {
+					// The bars skip a whole step from the boundary (months
+					// between two markets' data): label the bar's own day
+					// or month, or its time.
+					switch {
+					case st.months > 0:
+						y, mo, _ := time.Unix(m[i], 0).In(loc).Date()
+						b = time.Date(y, mo, 1, 0, 0, 0, 0, loc).Unix()
+					case st.secs >= 86400:
+						b = dayStart(m[i], loc)
+					default:
+						b = m[i]
+					}
+				}
+				if midnight(b, loc) {
+					// A day boundary while closed (a weekend): the date
+					// is the session's, not the boundary's.
+					if day := dayStart(m[i], loc); st.months == 0 && day > b {
+						b = day
+					}
+				} else {
+					b = m[i]
+					if i > 0 && st.secs > 0 && st.secs < 86400 {
+						if day := dayStart(m[i], loc); m[i-1] < day {
+							b = day
+						}
+					}
 				}
 			}
 			if len(ticks) == 0 {
 				first = b
+			}
+			// Bars far apart in time can sit side by side (a market's old
+			// bars next to another's new ones): a label too near the one
+			// before is left out rather than drawn over it.
+			if n := len(ticks); t.v.index && n > 0 && v-ticks[n-1].Value < (max-min)/(2*maxTimeLabels) {
+				continue
 			}
 			ticks = append(ticks, plot.Tick{Value: v, Label: t.label(st, b, loc)})
 		}
@@ -458,6 +498,34 @@ func (t timeTicker) Ticks(min, max float64) []plot.Tick {
 		ticks[0].Label = time.Unix(first, 0).In(loc).Format("Jan 2 ") + ticks[0].Label
 	}
 	return ticks
+}
+
+// indexBoundaries lists the step's boundaries that open a bar of the
+// index axis's rows [i0, i1], up to limit of them: after each, the next
+// tried is the first after the bar it landed on, so a stretch without bars
+// (a closed session, months between two markets' data) costs no labels.
+func (t timeTicker) indexBoundaries(st timeStep, i0, i1, limit int, loc *time.Location) []int64 {
+	m := t.v.master
+	var out []int64
+	for from := m[i0]; len(out) < limit; {
+		bs := boundaries(st, from, m[i1], 1, loc)
+		if len(bs) == 0 {
+			break
+		}
+		i := sort.Search(len(m), func(k int) bool { return m[k] >= bs[0] })
+		if i > i1 {
+			break
+		}
+		out = append(out, bs[0])
+		from = m[i] + 1
+	}
+	return out
+}
+
+// dayStart is the midnight in loc that starts t's day.
+func dayStart(t int64, loc *time.Location) int64 {
+	y, mo, d := time.Unix(t, 0).In(loc).Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, loc).Unix()
 }
 
 func midnight(b int64, loc *time.Location) bool {

@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"image/color"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,6 +148,61 @@ func TestIndexAxisSessions(t *testing.T) {
 		}
 		if n < int(l.Bottom-l.Top)/4 {
 			t.Errorf("session separator at %v (column %d): %d grey pixels", b, x, n)
+		}
+	}
+}
+
+// Bars far apart in time side by side on an index axis (ten hours of a
+// market a year before another's three weeks) get five to ten time
+// labels, none crowding the one before: steps are counted in the bars
+// they land on, not in the calendar between the first and the last.
+func TestIndexAxisLabelsSpread(t *testing.T) {
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC).Unix()
+	var old, recent []int64
+	for h := int64(0); h < 10; h++ {
+		old = append(old, now-365*86400+h*3600)
+	}
+	for h := int64(0); h < 21*24; h++ {
+		recent = append(recent, now+h*3600)
+	}
+	// And three weeks of a market open 14:00-21:00 on weekdays: a label
+	// falling on a weekend names the session it lands on.
+	var weekdays []int64
+	for _, tm := range recent {
+		if wd := time.Unix(tm, 0).UTC().Weekday(); wd != time.Saturday && wd != time.Sunday && tm/3600%24 >= 14 && tm/3600%24 < 21 {
+			weekdays = append(weekdays, tm)
+		}
+	}
+	for _, series := range [][][]int64{{old, recent}, {weekdays}} {
+		c := NewChart("")
+		c.Index = true
+		p := c.AddPane("", 1)
+		p.Overlay = OverlayNone
+		for k, ts := range series {
+			p.Candles(string(rune('a'+k)), hourly(ts, 10))
+		}
+		checkTimeLabels(t, c.view())
+	}
+}
+
+// checkTimeLabels: five to ten labels, each naming the bar it is on (its
+// date, month or time), none crowding the one before.
+func checkTimeLabels(t *testing.T, v view) {
+	t.Helper()
+	ticks := (timeTicker{v: v, labels: true}).Ticks(v.lo, v.hi)
+	if len(ticks) < 5 || len(ticks) > 10 {
+		t.Fatalf("%d time labels %v, want 5 to 10", len(ticks), ticks)
+	}
+	for i, tk := range ticks {
+		if at := time.Unix(v.master[int(tk.Value)], 0).UTC(); !strings.HasPrefix(tk.Label, at.Format("Jan 2")) &&
+			tk.Label != at.Format("Jan 2006") && tk.Label != at.Format("15:04") {
+			t.Errorf("label %q on a bar of %v", tk.Label, at)
+		}
+		if i == 0 {
+			continue
+		}
+		if gap := ticks[i].Value - ticks[i-1].Value; gap < (v.hi-v.lo)/20 {
+			t.Errorf("labels %q and %q %v bars apart of %v", ticks[i-1].Label, ticks[i].Label, gap, v.hi-v.lo)
 		}
 	}
 }

@@ -352,7 +352,7 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			// An overlay reads on two axes: the reference's price on the
 			// left, its log return from the pin in percent on the right,
 			// the gridlines at the round values of the one linear in y.
-			ls[i].LeftTicks, ls[i].RightTicks = overlayAxes(ymin, ymax, ref, pane.Percent, pane.Tick)
+			ls[i].LeftTicks, ls[i].RightTicks = overlayAxes(ymin, ymax, ref, pane.Percent, refTick(pane, ref))
 			linear := ls[i].LeftTicks
 			if pane.Percent {
 				linear = ls[i].RightTicks
@@ -386,7 +386,11 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			p.Add(d)
 			var value string
 			if d.hasLast {
-				value = ax.value(d.last)
+				own := ax
+				if d.s.Tick > 0 {
+					own.tick = d.s.Tick
+				}
+				value = own.value(d.last)
 				if ax.percent {
 					value = ax.value(d.lastY)
 				}
@@ -895,6 +899,17 @@ func mapped(y []float64, f func(float64) float64) []float64 {
 		out[i] = f(v)
 	}
 	return out
+}
+
+// refTick is the price increment an overlay's reference curve is printed
+// at: its series' own, else the pane's.
+func refTick(p *Pane, ref *CurveRange) float64 {
+	for _, s := range p.Series {
+		if s.Name == ref.Name && s.Tick > 0 {
+			return s.Tick
+		}
+	}
+	return p.Tick
 }
 
 // overlayNote says in a legend how an overlaid curve is scaled, so a reader

@@ -314,3 +314,23 @@ func TestOverlayChart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The overlay the speed benchmark draws, on the index axis: M4 output and
+// every point give the same pixels, also for a market with closed nights
+// among 24/7 bars (its line broken over them).
+func TestM4IndexOverlayMatchesRaw(t *testing.T) {
+	c := lineChart(200_000)
+	c.Index = true
+	p := c.Panes[0]
+	p.Overlay = OverlayPin
+	all := p.Series[0].Time
+	var ts []int64
+	var ys []float64
+	for i, tm := range all {
+		if h := tm / 3600 % 24; h >= 14 && h < 21 {
+			ts, ys = append(ts, tm), append(ys, 50+float64(i%977)/100)
+		}
+	}
+	p.Line("sessions", ts, ys)
+	matchesRaw(t, c)
+}

@@ -109,7 +109,7 @@ func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Ch
 	p := c.AddPane("", 1)
 	p.Overlay, p.Percent = method, o.percent
 	for i, name := range names {
-		p.Candles(name, bars[i])
+		p.Candles(name, bars[i]).Tick = guessTick(bars[i].Close)
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,8 +119,9 @@ func TestChartCommandOverlayRanges(t *testing.T) {
 		t.Fatalf("left ticks %v, right ticks %v", ax.Left, ax.Right)
 	}
 	for _, tk := range ax.Left {
-		if tk.Y != tk.Value || tk.Value < lo*0.9 || tk.Value > hi*1.1 {
-			t.Errorf("left tick %+v: not a price of the major at its height (bars %v..%v)", tk, lo, hi)
+		// Printed at the major's tick: its prices have two decimals.
+		if tk.Y != tk.Value || tk.Value < lo*0.9 || tk.Value > hi*1.1 || tk.Label != strconv.FormatFloat(tk.Value, 'f', 2, 64) {
+			t.Errorf("left tick %+v: not a price of the major at its height and tick (bars %v..%v)", tk, lo, hi)
 		}
 	}
 	for _, tk := range ax.Right {
