@@ -65,12 +65,15 @@ func (l *Live) Derive(i int, fn func()) {
 	l.charts[i].derive = fn
 }
 
-// Update tells pages that chart i's series changed at time t other than
-// by Append (markers or a position a session added): they get every
-// series' point at t.
-func (l *Live) Update(i int, t int64) {
+// Update changes chart i's series other than by Append (markers or a
+// position a session added at time t): edit runs with the chart's data
+// locked, then pages get every series' point at t.
+func (l *Live) Update(i int, t int64, edit func()) {
 	l.data.Lock()
 	lc := l.charts[i]
+	if edit != nil {
+		edit()
+	}
 	if lc.derive != nil {
 		lc.derive()
 	}

@@ -257,11 +257,10 @@ func TestLiveWebInBrowser(t *testing.T) {
 
 	// A fill marked by the session (Update) shows at its price.
 	fillAt := btc.Time[btc.Len()-5]
-	l.data.Lock()
-	m := a.Panes[0].Series[2]
-	m.Time, m.Y = append(m.Time, fillAt), append(m.Y, 123.5)
-	l.data.Unlock()
-	l.Update(0, fillAt)
+	l.Update(0, fillAt, func() {
+		m := a.Panes[0].Series[2]
+		m.Time, m.Y = append(m.Time, fillAt), append(m.Y, 123.5)
+	})
 	pollJS(t, ctx, fmt.Sprintf(`window.lw.charts[0].desc.panes[0].series[2].plugin.markers().some(m => m.time === %d && m.price === 123.5)`, fillAt), "marker never appeared")
 
 	// A backfilled bar before the first cannot be one update: the page
