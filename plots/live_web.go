@@ -262,6 +262,8 @@ function build(c, d) {
     d.panes.forEach((pd, pi) => { if (panes[pi]) panes[pi].setStretchFactor(pd.weight); });
   }
   c.desc = d;
+  // Times of day on the axis, with seconds for sub-minute bars.
+  c.chart.applyOptions({timeScale: {timeVisible: true, secondsVisible: d.period > 0 && d.period < 60}});
   let n = 0;
   d.panes.forEach(pd => pd.series.forEach(sd => {
     const s = c.series[n++];

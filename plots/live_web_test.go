@@ -171,6 +171,13 @@ func TestLiveWebInBrowser(t *testing.T) {
 		}
 	}
 	checkPage("after load")
+	var axis struct{ Time, Seconds bool }
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const o = window.lw.charts[0].chart.options().timeScale; return {time: o.timeVisible, seconds: o.secondsVisible}; })()`, &axis)); err != nil {
+		t.Fatal(err)
+	}
+	if !axis.Time || axis.Seconds {
+		t.Errorf("one-minute bars: time axis shows times %v, seconds %v; want times without seconds", axis.Time, axis.Seconds)
+	}
 
 	// Panes: price, volume and RSI, the RSI's axis fixed to 0..100 with its
 	// 30 and 70 guides.
