@@ -217,7 +217,8 @@ function show(c) {
     pd.series.forEach(s => {
       if (s.kind === 'markers' || !s.name) return;
       const t = c.hover !== undefined && c.hover !== null ? c.hover : Infinity;
-      const k = find(s.raw, t), p = k >= 0 && (t === Infinity || s.raw[k].time === t) ? s.raw[k] : undefined;
+      // A step (a position) holds its value until the next point.
+      const k = find(s.raw, t), p = k >= 0 && (t === Infinity || s.raw[k].time === t || s.kind === 'step') ? s.raw[k] : undefined;
       const e = document.createElement('span');
       e.dataset.name = s.name;
       if (s.raw[0] && s.raw[0].open !== undefined) {

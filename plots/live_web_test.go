@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -213,6 +214,10 @@ func TestLiveWebInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkLegend(t, legend, btc, k)
+	// The position step set at bar 100 holds under the crosshair.
+	if !slices.Contains(legend, "position  1") {
+		t.Errorf("legend %q lacks the position held since bar 100", legend)
+	}
 
 	// Wheel zoom narrows the visible range, a drag pans it, and r puts the
 	// default range back.
@@ -560,3 +565,4 @@ func TestLiveSetPeriodRefusesNonMultiple(t *testing.T) {
 		t.Fatal("a negative period was taken")
 	}
 }
+
