@@ -565,4 +565,3 @@ func TestLiveSetPeriodRefusesNonMultiple(t *testing.T) {
 		t.Fatal("a negative period was taken")
 	}
 }
-
