@@ -142,7 +142,8 @@ var kindNames = map[Kind]string{KindCandles: "candles", KindOHLC: "ohlc", KindLi
 	KindStep: "step", KindHistogram: "histogram", KindMarkers: "markers"}
 
 // Describe returns the chart as data over its view (From, To), every bar
-// included.
+// included. Unbinned columns are the chart's own slices: encode or copy
+// them before the chart changes.
 func (c *Chart) Describe() (*ChartDescription, error) {
 	return c.DescribeRange(0, 0, 0)
 }
@@ -368,11 +369,15 @@ func (c *Chart) binEdges(d *ChartDescription, from, to int64, width int) []int64
 
 // describeSeries copies a series' columns, binned at edges when given.
 func describeSeries(s *Series, edges []int64) SeriesDescription {
-	sd := SeriesDescription{Kind: kindNames[s.Kind], Name: s.Name, Shape: s.Shape}
+	// A series with no rows yet (a session's first seconds) is an empty
+	// time column, not null, for the page.
+	sd := SeriesDescription{Kind: kindNames[s.Kind], Name: s.Name, Shape: s.Shape, Time: []int64{}}
 	t := s.times()
 	bars := (s.Kind == KindCandles || s.Kind == KindOHLC) && s.Bars != nil
 	if edges == nil || s.Kind == KindMarkers {
-		sd.Time = t
+		if t != nil {
+			sd.Time = t
+		}
 		if bars {
 			f := s.Bars
 			sd.Open, sd.High, sd.Low, sd.Close, sd.Volume = f.Open, f.High, f.Low, f.Close, f.Volume

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"strings"
 	"testing"
+
+	"workbench/frames"
 )
 
 // describeCharts are charts of every kind of pane: candles with a line,
@@ -178,5 +181,26 @@ func TestDescribeRangeBinsKeepExtremes(t *testing.T) {
 	}
 	if inView > width || inView < width/2 {
 		t.Errorf("%d bins in the view for width %d", inView, width)
+	}
+}
+
+// A chart with no bars yet (a paper session's first seconds) describes
+// every series with an empty time column, which the page maps over.
+func TestDescribeEmptyChart(t *testing.T) {
+	c := NewChart("empty")
+	p := c.AddPane("price", 3)
+	p.Candles("x", frames.New(60, 0))
+	p.Markers("buys", nil, nil, ShapeUp)
+	c.AddPane("position", 1).Step("position", nil, nil)
+	d, err := c.DescribeRange(0, 0, 800)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"time":null`) || strings.Count(string(b), `"time":[]`) != 3 {
+		t.Errorf("empty chart described as %s", b)
 	}
 }

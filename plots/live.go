@@ -36,9 +36,12 @@ const rightMarginBars = 6
 // page (/) draws every pane and series of each chart in the browser with
 // lightweight-charts from the chart's description (Chart.DescribeRange) and
 // then applies each appended bar, with its indicator and overlay points, as
-// one update; /png is the server-rendered window, which gets a new PNG
-// frame whenever a chart's data or view changes. Bars reach it through
-// Append (from a script, a synthetic generator or, later, a feed).
+// one update; a chart with more bars than the page should hold is served
+// binned, finer where the user zooms. Derive keeps derived series (indicators)
+// current, Update announces other changes (a session's fills), SetPeriod
+// resamples the window. /png is the server-rendered window, which gets a
+// new PNG frame whenever a chart's data or view changes. Bars reach it
+// through Append (from a script, a synthetic generator or a feed).
 //
 // Each chart re-renders only when something it shows changed: a bar for a
 // market it does not draw, or outside its view, costs it nothing.

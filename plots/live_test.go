@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -17,39 +16,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"workbench/frames"
+	"workbench/internal/chromium"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// browser starts a real headless Chromium, skipping when it is absent
-// (failing under CI=true).
-func browser(t testing.TB) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium missing at %s", chromiumPath)
-		}
-		t.Skipf("chromium missing at %s (apt-get install -y chromium)", chromiumPath)
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1000, 1200))
-	t.Cleanup(cancel)
-	// This cdproto predates some events of the installed Chromium; their
-	// decoding errors are noise.
-	quiet := func(format string, args ...any) {
-		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") {
-			t.Log(msg)
-		}
-	}
-	ctx, cancel2 := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
-}
+// browser starts a real headless Chromium (see internal/chromium).
+func browser(t testing.TB) context.Context { return chromium.Context(t) }
 
 func liveCharts(t *testing.T) (*Chart, *Chart, *frames.OHLCV) {
 	btc := readBars(t, "binance_BTCUSDT_1m_2024-09-21.csv")

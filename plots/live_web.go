@@ -65,12 +65,15 @@ func (l *Live) Derive(i int, fn func()) {
 	l.charts[i].derive = fn
 }
 
-// Update tells pages that chart i's series changed at time t other than
-// by Append (markers or a position a session added): they get every
-// series' point at t.
-func (l *Live) Update(i int, t int64) {
+// Update changes chart i's series other than by Append (markers or a
+// position a session added at time t): edit runs with the chart's data
+// locked, then pages get every series' point at t.
+func (l *Live) Update(i int, t int64, edit func()) {
 	l.data.Lock()
 	lc := l.charts[i]
+	if edit != nil {
+		edit()
+	}
 	if lc.derive != nil {
 		lc.derive()
 	}
@@ -214,7 +217,8 @@ function show(c) {
     pd.series.forEach(s => {
       if (s.kind === 'markers' || !s.name) return;
       const t = c.hover !== undefined && c.hover !== null ? c.hover : Infinity;
-      const k = find(s.raw, t), p = k >= 0 && (t === Infinity || s.raw[k].time === t) ? s.raw[k] : undefined;
+      // A step (a position) holds its value until the next point.
+      const k = find(s.raw, t), p = k >= 0 && (t === Infinity || s.raw[k].time === t || s.kind === 'step') ? s.raw[k] : undefined;
       const e = document.createElement('span');
       e.dataset.name = s.name;
       if (s.raw[0] && s.raw[0].open !== undefined) {
@@ -259,6 +263,8 @@ function build(c, d) {
     d.panes.forEach((pd, pi) => { if (panes[pi]) panes[pi].setStretchFactor(pd.weight); });
   }
   c.desc = d;
+  // Times of day on the axis, with seconds for sub-minute bars.
+  c.chart.applyOptions({timeScale: {timeVisible: true, secondsVisible: d.period > 0 && d.period < 60}});
   let n = 0;
   d.panes.forEach(pd => pd.series.forEach(sd => {
     const s = c.series[n++];

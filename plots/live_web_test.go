@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,6 +172,13 @@ func TestLiveWebInBrowser(t *testing.T) {
 		}
 	}
 	checkPage("after load")
+	var axis struct{ Time, Seconds bool }
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const o = window.lw.charts[0].chart.options().timeScale; return {time: o.timeVisible, seconds: o.secondsVisible}; })()`, &axis)); err != nil {
+		t.Fatal(err)
+	}
+	if !axis.Time || axis.Seconds {
+		t.Errorf("one-minute bars: time axis shows times %v, seconds %v; want times without seconds", axis.Time, axis.Seconds)
+	}
 
 	// Panes: price, volume and RSI, the RSI's axis fixed to 0..100 with its
 	// 30 and 70 guides.
@@ -206,6 +214,10 @@ func TestLiveWebInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkLegend(t, legend, btc, k)
+	// The position step set at bar 100 holds under the crosshair.
+	if !slices.Contains(legend, "position  1") {
+		t.Errorf("legend %q lacks the position held since bar 100", legend)
+	}
 
 	// Wheel zoom narrows the visible range, a drag pans it, and r puts the
 	// default range back.
@@ -257,11 +269,10 @@ func TestLiveWebInBrowser(t *testing.T) {
 
 	// A fill marked by the session (Update) shows at its price.
 	fillAt := btc.Time[btc.Len()-5]
-	l.data.Lock()
-	m := a.Panes[0].Series[2]
-	m.Time, m.Y = append(m.Time, fillAt), append(m.Y, 123.5)
-	l.data.Unlock()
-	l.Update(0, fillAt)
+	l.Update(0, fillAt, func() {
+		m := a.Panes[0].Series[2]
+		m.Time, m.Y = append(m.Time, fillAt), append(m.Y, 123.5)
+	})
 	pollJS(t, ctx, fmt.Sprintf(`window.lw.charts[0].desc.panes[0].series[2].plugin.markers().some(m => m.time === %d && m.price === 123.5)`, fillAt), "marker never appeared")
 
 	// A backfilled bar before the first cannot be one update: the page

@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
+
+	headless "workbench/internal/chromium"
 )
 
 // paper --chart draws the session as it trades: a marker for each fill at
@@ -27,13 +33,27 @@ func TestPaperChart(t *testing.T) {
 	var url string
 	deadline := time.Now().Add(30 * time.Second)
 	fills := 0
+	bctx := headless.Context(t)
+	var mu sync.Mutex
+	var thrown []string
+	chromedp.ListenTarget(bctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			mu.Lock()
+			thrown = append(thrown, e.ExceptionDetails.Error())
+			mu.Unlock()
+		}
+	})
 	for fills < 6 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no chart with 6 fills: %s%s", out.String(), errb.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 		if m := urlRE.FindStringSubmatch(out.String()); m != nil && url == "" {
+			// The page opens on a session with no bar yet.
 			url = m[1]
+			if err := chromedp.Run(bctx, chromedp.Navigate(url)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if url != "" {
 			d := liveDescription(t, url, 0)
@@ -41,6 +61,16 @@ func TestPaperChart(t *testing.T) {
 		}
 	}
 	d := liveDescription(t, url, 0)
+	// The page draws the same markers (time, price, shape) as they came in
+	// one update at a time.
+	var page [][3]float64
+	want := len(d.Panes[0].Series[1].Time) + len(d.Panes[0].Series[2].Time)
+	if err := chromedp.Run(bctx, chromedp.Poll(fmt.Sprintf(`(() => { if (!window.lw || !window.lw.charts[0].desc) return null; const s = window.lw.charts[0].desc.panes[0].series;
+	  const m = s[1].plugin.markers().concat(s[2].plugin.markers());
+	  return m.length >= %d ? m.map(x => [x.time, x.price, x.shape === 'arrowUp' ? 1 : -1]) : null; })()`, want), &page, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		mu.Lock()
+		t.Fatalf("page markers: %v; thrown: %v", err, thrown)
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -64,6 +94,23 @@ func TestPaperChart(t *testing.T) {
 			marks, i = append(marks, mark{b.Time[i], b.Values[i], true}), i+1
 		} else {
 			marks, j = append(marks, mark{s.Time[j], s.Values[j], false}), j+1
+		}
+	}
+	mu.Lock()
+	if len(thrown) > 0 {
+		t.Errorf("the page threw: %v", thrown)
+	}
+	mu.Unlock()
+	inPage := map[[3]float64]int{}
+	for _, p := range page {
+		inPage[p]++
+	}
+	for _, m := range marks {
+		side := map[bool]float64{true: 1, false: -1}[m.buy]
+		if k := [3]float64{float64(m.t), m.price, side}; inPage[k] == 0 {
+			t.Errorf("marker %+v served but not in the page (page: %v)", m, page)
+		} else {
+			inPage[k]--
 		}
 	}
 	if len(printed) < len(marks) {
