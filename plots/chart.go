@@ -263,3 +263,11 @@ func (p *Pane) curves() int {
 	}
 	return n
 }
+
+// scale names the pane's price scale as the layout and the live page do.
+func (p *Pane) scale() string {
+	if p.Log {
+		return "log"
+	}
+	return "linear"
+}

@@ -167,7 +167,7 @@ func (c *Chart) DescribeRange(from, to int64, width int) (*ChartDescription, err
 	edges := c.binEdges(d, from, to, width)
 	for i, p := range c.Panes {
 		pd := PaneDescription{Index: i, Title: p.Title, Weight: weight(p), YMin: ranges[i].lo, YMax: ranges[i].hi,
-			Scale: "linear", Tick: p.Tick, Overlay: p.Overlay, Percent: p.Percent, Levels: []LevelDescription{}}
+			Scale: p.scale(), Tick: p.Tick, Overlay: p.Overlay, Percent: p.Percent, Levels: []LevelDescription{}}
 		ov := ranges[i].ov
 		pd.Fixed = p.Bounds[1] > p.Bounds[0] && ov == nil
 		if ov != nil {
@@ -245,20 +245,7 @@ func (c *Chart) yRanges(width int) ([]paneRange, error) {
 				d := c.reduce(s, v, uppx, false)
 				lo, hi = math.Min(lo, d.ymin), math.Max(hi, d.ymax)
 			}
-			for _, l := range p.Levels {
-				lo, hi = math.Min(lo, l.Y), math.Max(hi, l.Y)
-			}
-			if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-				lo, hi = 0, 1
-			}
-			m := hi - lo
-			if m == 0 {
-				m = math.Max(math.Abs(hi), 1)
-			}
-			r.lo, r.hi = lo-RangeMargin*m, hi+RangeMargin*m
-			if b := p.Bounds; b[1] > b[0] {
-				r.lo, r.hi = b[0], b[1]
-			}
+			r.lo, r.hi = yRange(p, lo, hi)
 		}
 		if !(r.hi > r.lo) || math.IsInf(r.hi-r.lo, 0) {
 			r.lo, r.hi = 0, 1
@@ -267,16 +254,45 @@ func (c *Chart) yRanges(width int) ([]paneRange, error) {
 	return out, nil
 }
 
+// yRange is the y range of a pane without an overlay whose series reach
+// lo..hi: with its levels, widened by RangeMargin (by ratio on a log scale)
+// but not across zero when the values do not cross it (volume bars stand on
+// the pane's floor), or the pane's Bounds.
+func yRange(p *Pane, lo, hi float64) (float64, float64) {
+	if b := p.Bounds; b[1] > b[0] {
+		return b[0], b[1]
+	}
+	for _, l := range p.Levels {
+		lo, hi = math.Min(lo, l.Y), math.Max(hi, l.Y)
+	}
+	switch {
+	case math.IsInf(lo, 0) || math.IsInf(hi, 0):
+		if p.Log {
+			return 1, 10
+		}
+		return 0, 1
+	case p.Log:
+		return logMargin(lo, hi)
+	}
+	m := hi - lo
+	if m == 0 {
+		m = math.Max(math.Abs(hi), 1)
+	}
+	wlo, whi := lo-RangeMargin*m, hi+RangeMargin*m
+	if lo >= 0 && wlo < 0 {
+		wlo = 0
+	}
+	if hi <= 0 && whi > 0 {
+		whi = 0
+	}
+	return wlo, whi
+}
+
 // overlayAxis is the y range of an overlay pane: the reference curve's view
 // range (the major's, or the first curve's when none is major), or the
 // shared log-return range in percent, widened by RangeMargin.
 func overlayAxis(p *Pane, ov *OverlayRanges) (float64, float64) {
-	base := -1
-	for k, cr := range ov.Curves {
-		if base < 0 || cr.Major {
-			base = k
-		}
-	}
+	base := overlayReference(ov)
 	if base < 0 {
 		return 0, 1
 	}
@@ -285,6 +301,18 @@ func overlayAxis(p *Pane, ov *OverlayRanges) (float64, float64) {
 		return ov.ReturnMinPct - pad, ov.ReturnMaxPct + pad
 	}
 	return ov.Curves[base].ViewMin, ov.Curves[base].ViewMax
+}
+
+// overlayReference is the index of the curve an overlay's axis belongs to:
+// the major, or the first curve when none is; -1 without curves.
+func overlayReference(ov *OverlayRanges) int {
+	base := -1
+	for k, cr := range ov.Curves {
+		if base < 0 || cr.Major {
+			base = k
+		}
+	}
+	return base
 }
 
 // paneMaps are the value maps of every series of an overlay pane over the

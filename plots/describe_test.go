@@ -32,6 +32,9 @@ func describeCharts(t *testing.T) map[string]*Chart {
 	v := candleChart(goog)
 	v.From, v.To = goog.Time[200], goog.Time[400]
 	out["goog view"] = v
+	lg := candleChart(goog)
+	lg.Panes[0].Log = true
+	out["goog log"] = lg
 	for _, m := range []string{OverlayPin, OverlayFirst, OverlayNone} {
 		for _, pct := range []bool{false, true} {
 			o := NewChart("overlay")

@@ -253,6 +253,7 @@ function build(c, d) {
         if (pd.overlay) o.priceFormat = {type: 'custom', formatter: pd.percent ? (x => x.toFixed(2) + '%') : (x => fmt(x.toPrecision(8)))};
         s.api = c.chart.addSeries(seriesType[sd.kind], o, pi);
         if (pd.fixed) s.api.priceScale().applyOptions({scaleMargins: {top: 0.02, bottom: 0.02}});
+        if (pd.scale === 'log') s.api.priceScale().applyOptions({mode: L.PriceScaleMode.Logarithmic});
         if (pd.series.indexOf(sd) === pd.series.findIndex(x => x.kind !== 'markers')) {
           pd.levels.forEach(l => s.api.createPriceLine({price: l.y, color: l.color, lineStyle: L.LineStyle.Dashed, lineWidth: 1, title: l.label, axisLabelVisible: true}));
         }

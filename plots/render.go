@@ -291,7 +291,7 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 		ov := ranges[i]
 		var ref *CurveRange // the curve an overlay's axes belong to
 		if ov != nil {
-			ymin, ymax, ref = applyOverlay(ds, ov, pane.Percent)
+			ymin, ymax, ref = applyOverlay(pane, ds, ov)
 			switch {
 			case pane.YLabel != "":
 			case pane.Percent && ref != nil:
@@ -305,27 +305,7 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			for _, d := range ds {
 				ymin, ymax = math.Min(ymin, d.ymin), math.Max(ymax, d.ymax)
 			}
-			for _, l := range pane.Levels {
-				ymin, ymax = math.Min(ymin, l.Y), math.Max(ymax, l.Y)
-			}
-			if math.IsInf(ymin, 0) || math.IsInf(ymax, 0) {
-				ymin, ymax = 0, 1
-				if pane.Log {
-					ymin, ymax = 1, 10
-				}
-			}
-			if pane.Log {
-				ymin, ymax = logMargin(ymin, ymax)
-			} else {
-				d := ymax - ymin
-				if d == 0 {
-					d = math.Max(math.Abs(ymax), 1)
-				}
-				ymin, ymax = ymin-RangeMargin*d, ymax+RangeMargin*d
-			}
-		}
-		if b := pane.Bounds; b[1] > b[0] && ov == nil {
-			ymin, ymax = b[0], b[1]
+			ymin, ymax = yRange(pane, ymin, ymax)
 		}
 		if pane.Log {
 			if err := checkLog(i, pane, ds, ymin); err != nil {
@@ -337,14 +317,13 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			ymin, ymax = 0, 1
 		}
 		p.Y.Min, p.Y.Max = ymin, ymax
-		ls[i] = PaneLayout{Index: i, Series: []string{}, Colors: []string{}, YMin: ymin, YMax: ymax, Scale: "linear",
+		ls[i] = PaneLayout{Index: i, Series: []string{}, Colors: []string{}, YMin: ymin, YMax: ymax, Scale: pane.scale(),
 			XMin: v.lo, XMax: v.hi, XIndex: v.index}
 		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
 		ra := &rightAxis{px: px}
 		var grid []float64
 		grid, ax.step = niceTicks(ymin, ymax)
 		if pane.Log {
-			ls[i].Scale = "log"
 			grid, ax.step = logTicks(ymin, ymax)
 		}
 		dual := ref != nil && ref.Pin > 0
@@ -830,62 +809,34 @@ func reduceBars[X int64 | float64](d *drawn, x []X, f *frames.OHLCV, x0, uppx fl
 	}
 }
 
-// applyOverlay maps every overlay curve of a pane onto one axis and returns
-// that axis's range: the major's (first curve's for none) price range, or
-// the shared log-return percent range; and that curve, the reference.
-func applyOverlay(ds []*drawn, ov *OverlayRanges, percent bool) (float64, float64, *CurveRange) {
-	k := 0
-	base := -1
-	for _, d := range ds {
-		if d.s.Kind != KindCandles && d.s.Kind != KindOHLC && d.s.Kind != KindLine {
-			continue
-		}
-		cr := ov.Curves[k]
-		k++
-		if base < 0 || cr.Major {
-			base = k - 1
-		}
-	}
-	if base < 0 {
+// applyOverlay maps every overlay curve of a pane onto one axis with the
+// value maps the live window gets too, and returns that axis's range and the
+// reference curve.
+func applyOverlay(p *Pane, ds []*drawn, ov *OverlayRanges) (float64, float64, *CurveRange) {
+	ref := overlayReference(ov)
+	if ref < 0 {
 		return 0, 1, nil
 	}
-	b := ov.Curves[base]
-	lo, hi := b.ViewMin, b.ViewMax
-	if percent {
-		pad := RangeMargin * (ov.ReturnMaxPct - ov.ReturnMinPct)
-		lo, hi = ov.ReturnMinPct-pad, ov.ReturnMaxPct+pad
-	}
-	k = 0
-	for _, d := range ds {
-		if d.s.Kind != KindCandles && d.s.Kind != KindOHLC && d.s.Kind != KindLine {
+	lo, hi := overlayAxis(p, ov)
+	k := 0 // the curve of the next mapped series
+	for j, m := range valueMaps(p, ov, lo, hi) {
+		if m == nil {
 			continue
 		}
-		cr := ov.Curves[k]
+		d, cr := ds[j], ov.Curves[k]
 		k++
-		var f func(float64) float64
-		switch {
-		case percent:
-			pin := cr.Pin
-			f = func(y float64) float64 { return 100 * math.Log(y/pin) }
-		case cr.ViewMax > cr.ViewMin:
-			scale := (hi - lo) / (cr.ViewMax - cr.ViewMin)
-			vmin := cr.ViewMin
-			f = func(y float64) float64 { return lo + (y-vmin)*scale }
-		default:
-			f = func(y float64) float64 { return y }
-		}
-		d.lastY = f(d.last)
+		d.lastY = m.Apply(d.last)
 		if cr.Pinned {
 			d.pin = cr.Pin
 		}
 		// Map into new slices: unreduced data still shares the caller's arrays.
 		if (d.s.Kind == KindCandles || d.s.Kind == KindOHLC) && !d.asLine {
-			d.o, d.h, d.l, d.c = mapped(d.o, f), mapped(d.h, f), mapped(d.l, f), mapped(d.c, f)
+			d.o, d.h, d.l, d.c = mapped(d.o, m), mapped(d.h, m), mapped(d.l, m), mapped(d.c, m)
 			continue
 		}
-		d.y = mapped(d.y, f)
+		d.y = mapped(d.y, m)
 	}
-	return lo, hi, &ov.Curves[base]
+	return lo, hi, &ov.Curves[ref]
 }
 
 func hexColor(c color.Color) string {
@@ -893,10 +844,10 @@ func hexColor(c color.Color) string {
 	return fmt.Sprintf("#%02x%02x%02x", r.R, r.G, r.B)
 }
 
-func mapped(y []float64, f func(float64) float64) []float64 {
+func mapped(y []float64, m *ValueMap) []float64 {
 	out := make([]float64, len(y))
 	for i, v := range y {
-		out[i] = f(v)
+		out[i] = m.Apply(v)
 	}
 	return out
 }
