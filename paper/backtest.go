@@ -151,7 +151,7 @@ type runner struct {
 	// cur, when set, is the bar being handled instead of last: runOne's
 	// own, which a copy per bar into last would cost a tenth of its loop.
 	cur  *feeds.BarEvent
-	step    *stepper       // while a Driver runs
+	step *stepper // while a Driver runs
 }
 
 // lastBar is the bar being handled (see Context.Bar).
