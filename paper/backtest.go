@@ -149,7 +149,7 @@ type runner struct {
 	ctx0    context.Context
 	last    feeds.BarEvent // the bar being handled, for error messages
 	// cur, when set, is the bar being handled instead of last: runOne's
-	// own, which a copy per bar into last would cost a tenth of its loop.
+	// own, which a copy per bar into last would cost several percent of it.
 	cur  *feeds.BarEvent
 	step *stepper // while a Driver runs
 }
