@@ -148,8 +148,22 @@ type runner struct {
 	ctx     *Context
 	ctx0    context.Context
 	last    feeds.BarEvent // the bar being handled, for error messages
-	step    *stepper       // while a Driver runs
-	loop    *barLoop       // while a BarLoop runs
+	// cur, when set, is the bar being handled instead of last: runOne's
+	// own, which a copy per bar into last would cost several percent of it.
+	cur  *feeds.BarEvent
+	step *stepper // while a Driver runs
+	loop *barLoop // while a BarLoop runs
+}
+
+// lastBar is the bar being handled (see Context.Bar).
+func (r *runner) lastBar() feeds.BarEvent {
+	if r == nil {
+		return feeds.BarEvent{}
+	}
+	if r.cur != nil {
+		return *r.cur
+	}
+	return r.last
 }
 
 func (r *runner) market(fqme string) *runMarket {
@@ -418,8 +432,8 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	defer func() {
 		if p := recover(); p != nil {
 			where := "before the first bar"
-			if r != nil && r.last.FQME != "" {
-				where = fmt.Sprintf("at %s bar %s", r.last.FQME, time.Unix(r.last.Bar.Time, 0).UTC().Format(time.RFC3339))
+			if b := r.lastBar(); r != nil && b.FQME != "" {
+				where = fmt.Sprintf("at %s bar %s", b.FQME, time.Unix(b.Bar.Time, 0).UTC().Format(time.RFC3339))
 			}
 			res, err = nil, fmt.Errorf("backtest: strategy panicked %s: %v", where, p)
 		}
@@ -584,16 +598,26 @@ func (r *runner) runOne(s Strategy) error {
 			return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
 		}
 		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
-		if err := r.closeBar(m, em, &b); err != nil {
-			return err
+		if !quietBar(e, em) {
+			if r.cur != nil {
+				// Fills may reach the strategy before this bar does: to
+				// them, the last bar handed out is the one before.
+				r.cur, r.last = nil, feeds.NewBarEvent(m.fqme, f, i-1)
+			}
+			if err := r.matchClose(m, &b); err != nil {
+				return err
+			}
 		}
-		r.last = b
+		e.now = max(e.now, b.Time)
+		m.next = i + 1
+		r.cur = &b
 		s.OnBar(r.ctx, b)
 		value[i] = r.cash + m.pos*b.Bar.Close
 		if m.pos != 0 {
 			r.exposed++
 		}
 	}
+	r.last, r.cur = b, nil
 	r.res.End = eq.Time(n - 1)
 	return nil
 }
@@ -757,15 +781,21 @@ func (st *stepper) next() (feeds.BarEvent, bool, error) {
 // makes the bar visible to the strategy and books the fills. Orders the
 // strategy sends after seeing the bar trade from the next one on.
 func (r *runner) closeBar(m *runMarket, em *market, b *feeds.BarEvent) error {
-	e := r.e
-	if em != nil && len(em.orders) == 0 && len(e.ops) == 0 && len(e.out) == 0 {
-		// Nothing to match, schedule or book: the bar only moves the clock.
-		// (Small enough to inline: this is most bars of a backtest.)
-		e.now = max(e.now, b.Time)
-		m.next = b.Index + 1
-		return nil
+	if !quietBar(r.e, em) {
+		if err := r.matchClose(m, b); err != nil {
+			return err
+		}
 	}
-	return r.matchClose(m, b)
+	// Most bars have nothing to match: they only move the clock.
+	r.e.now = max(r.e.now, b.Time)
+	m.next = b.Index + 1
+	return nil
+}
+
+// quietBar says that a bar of market em has nothing to match, schedule or
+// book.
+func quietBar(e *Engine, em *market) bool {
+	return em != nil && len(em.orders) == 0 && len(e.ops) == 0 && len(e.out) == 0
 }
 
 func (r *runner) matchClose(m *runMarket, b *feeds.BarEvent) error {

@@ -614,3 +614,40 @@ func TestMakerRebateWritesFiles(t *testing.T) {
 		t.Fatalf("ledger of %d transactions for %d fills; account cash %s, report %s", l.Len(), len(res.Fills), acct.Cash, res.FinalCash)
 	}
 }
+
+// Context.Bar is the last bar handed to the strategy: the bar itself in
+// OnBar, the one before it to the fills that bar's matching makes, the
+// last one after the replay.
+func TestContextBarIsTheLastHandedOut(t *testing.T) {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(300)}
+	fills, finished := 0, false
+	strat := &Funcs{
+		BarFunc: func(c *Context, b feeds.BarEvent) {
+			if got := c.Bar(); got != b {
+				t.Fatalf("bar %d: Bar() is %+v", b.Index, got)
+			}
+			if b.Index%10 == 0 {
+				c.Buy(b.FQME, 1)
+			}
+		},
+		FillFunc: func(c *Context, f Report) {
+			fills++
+			// A market order fills at the open of the bar after the one it was sent on.
+			if want := feeds.NewBarEvent(testFQME, s.Bars, int((f.Time/1e9-s.Bars.Time[0])/60)-1); c.Bar() != want {
+				t.Fatalf("fill at %d: Bar() is %+v, want %+v", f.Time, c.Bar(), want)
+			}
+		},
+		FinishFunc: func(c *Context) {
+			finished = true
+			if c.Bar() != feeds.NewBarEvent(testFQME, s.Bars, 299) {
+				t.Fatalf("after the replay Bar() is %+v", c.Bar())
+			}
+		},
+	}
+	if _, err := Backtest(BacktestConfig{Series: []Series{s}}, strat); err != nil {
+		t.Fatal(err)
+	}
+	if fills != 30 || !finished {
+		t.Fatalf("%d fills, finished %v", fills, finished)
+	}
+}

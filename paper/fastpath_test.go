@@ -3,6 +3,7 @@ package paper
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,6 +84,22 @@ func TestOrderIDsNamedAndGenerated(t *testing.T) {
 	}
 	if inf, _ := e.Order("o3"); inf.Status != Canceled {
 		t.Fatalf("o3 is %s", inf.Status)
+	}
+	// Generated IDs across blocks of them, and past a caller's ID in a later block.
+	if _, err := lim("o600"); err != nil {
+		t.Fatal(err)
+	}
+	for n := 5; n < 1200; n++ {
+		want := "o" + strconv.Itoa(n)
+		if n >= 600 {
+			want = "o" + strconv.Itoa(n+1)
+		}
+		if id, err := lim(""); err != nil || id != want {
+			t.Fatalf("order %d: %q %v, want %s", n, id, err, want)
+		}
+	}
+	if inf, ok := e.Order("o1000"); !ok || inf.ID != "o1000" {
+		t.Fatalf("order o1000: %+v %v", inf, ok)
 	}
 }
 

@@ -332,7 +332,10 @@ func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 	n := len(eq.Value)
 	var sum, down, eqSum float64
 	prev := init
-	for _, v := range eq.Value {
+	// The drawdown rides along: its comparisons overlap the sums' chains of
+	// additions, where a pass of its own would read the curve again.
+	drawdn := drawdown{peak: init, peakI: -1, mddPeak: init, mddPeakI: -1, trough: -1}
+	for i, v := range eq.Value {
 		r := v/prev - 1
 		sum += r
 		if r < 0 {
@@ -340,6 +343,7 @@ func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 		}
 		prev = v
 		eqSum += v
+		drawdn.add(i, v)
 	}
 	mean := sum / float64(n)
 	var ss float64
@@ -361,7 +365,7 @@ func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 	if n == 0 {
 		st.AnnualVol, st.Sharpe, st.Sortino = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
 	}
-	mdd, dur := maxDrawdown(init, res.Start, eq, res.End)
+	mdd, dur := drawdn.result(res.Start, eq, res.End)
 	st.MaxDrawdown, st.MaxDrawdownDuration = Num(mdd), dur
 	st.Calmar = Num(float64(st.CAGR) / mdd)
 	if mdd == 0 {
@@ -414,31 +418,43 @@ func tradeStats(st *Stats, res *Result, eqSum float64) {
 	}
 }
 
-// maxDrawdown is the largest fall from a running peak as a fraction of the
-// peak, over the starting value at start and the curve, and the seconds from
-// that fall's peak to the first sample back at or above it (or to end).
-func maxDrawdown(init float64, start int64, eq EquityCurve, end int64) (float64, int64) {
-	peak, peakT := init, start
-	mdd, mddPeak, mddPeakT := 0.0, init, start
-	trough := -1
-	for i, v := range eq.Value {
-		if v >= peak {
-			peak, peakT = v, eq.Time(i)
-			continue
-		}
-		if d := 1 - v/peak; d > mdd {
-			mdd, mddPeak, mddPeakT, trough = d, peak, peakT, i
-		}
+// drawdown finds the largest fall from a running peak as a fraction of the
+// peak, over the starting value (sample -1) and the curve's samples in
+// order, and the seconds from that fall's peak to the first sample back at
+// or above it (or to the end).
+type drawdown struct {
+	peak             float64
+	peakI            int
+	mdd, mddPeak     float64
+	mddPeakI, trough int
+}
+
+func (d *drawdown) add(i int, v float64) {
+	if v >= d.peak {
+		d.peak, d.peakI = v, i
+		return
 	}
-	if trough < 0 {
+	if x := 1 - v/d.peak; x > d.mdd {
+		d.mdd, d.mddPeak, d.mddPeakI, d.trough = x, d.peak, d.peakI, i
+	}
+}
+
+// result is the largest drawdown and its duration in seconds, for the curve
+// eq starting at start and ending at end (epoch ns).
+func (d *drawdown) result(start int64, eq EquityCurve, end int64) (float64, int64) {
+	if d.trough < 0 {
 		return 0, 0
 	}
-	for i := trough + 1; i < len(eq.Value); i++ {
-		if eq.Value[i] >= mddPeak {
-			return mdd, (eq.Time(i) - mddPeakT) / 1e9
+	peakT := start
+	if d.mddPeakI >= 0 {
+		peakT = eq.Time(d.mddPeakI)
+	}
+	for i := d.trough + 1; i < len(eq.Value); i++ {
+		if eq.Value[i] >= d.mddPeak {
+			return d.mdd, (eq.Time(i) - peakT) / 1e9
 		}
 	}
-	return mdd, (end - mddPeakT) / 1e9
+	return d.mdd, (end - peakT) / 1e9
 }
 
 // Transactions are the fills as ledger transactions, in fill order. A

@@ -392,7 +392,7 @@ func (c *Context) NextClose() (float64, bool) {
 }
 
 // Bar is the last closed bar handed to the strategy.
-func (c *Context) Bar() feeds.BarEvent { return c.run().last }
+func (c *Context) Bar() feeds.BarEvent { return c.run().lastBar() }
 
 // Targets is a strategy computed in one pass per market: Func returns, for a
 // market's whole series, the position to hold after each bar's close (NaN
