@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	headless "workbench/internal/chromium"
 )
 
 const cliNotebook = `//go:build ignore
@@ -53,8 +53,6 @@ func writeNotebookFile(t *testing.T, src string) string {
 	return p
 }
 
-const chromium = "/usr/bin/chromium"
-
 func TestNotebookHTMLInChromium(t *testing.T) {
 	nbFile := writeNotebookFile(t, cliNotebook)
 	out := filepath.Join(t.TempDir(), "report.html")
@@ -66,24 +64,7 @@ func TestNotebookHTMLInChromium(t *testing.T) {
 		t.Fatalf("summary %q", stdout.String())
 	}
 
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium missing at %s", chromium)
-		}
-		t.Skipf("chromium missing at %s", chromium)
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun)
-	defer cancel()
-	quiet := func(format string, args ...any) {
-		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") {
-			t.Log(msg)
-		}
-	}
-	ctx, cancel2 := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
-	defer cancel2()
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel3()
+	ctx := headless.Context(t)
 	var widths []int
 	var text string
 	var rows int
