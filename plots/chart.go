@@ -3,6 +3,8 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"strconv"
+	"strings"
 	"time"
 
 	"workbench/frames"
@@ -270,4 +272,51 @@ func (p *Pane) scale() string {
 		return "log"
 	}
 	return "linear"
+}
+
+// tickOf is the price increment series s of pane p is printed at: its own
+// Tick, else the pane's, else the one its prices are written with (so a
+// chart built at the prompt labels prices as `workbench chart` does); 0 for
+// a series that is no market's bars.
+func (p *Pane) tickOf(s *Series) float64 {
+	switch {
+	case s.Tick > 0:
+		return s.Tick
+	case p.Tick > 0:
+		return p.Tick
+	case s.Bars == nil || s.Kind == KindHistogram:
+		return 0
+	}
+	return guessTick(s.Bars.Close)
+}
+
+// tick is the price increment the pane's axis is labelled at: its Tick,
+// else its first market's.
+func (p *Pane) tick() float64 {
+	for _, s := range p.Series {
+		if t := p.tickOf(s); t > 0 {
+			return t
+		}
+	}
+	return p.Tick
+}
+
+// guessTick infers a price increment from the decimals the prices are
+// written with (at most 8).
+func guessTick(x []float64) float64 {
+	d := 0
+	for i, v := range x {
+		if i == 2000 {
+			break
+		}
+		s := strconv.FormatFloat(v, 'f', -1, 64)
+		if k := strings.IndexByte(s, '.'); k >= 0 {
+			d = max(d, len(s)-k-1)
+		}
+	}
+	t := 1.0
+	for d = min(d, 8); d > 0; d-- {
+		t /= 10
+	}
+	return t
 }

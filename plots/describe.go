@@ -167,7 +167,7 @@ func (c *Chart) DescribeRange(from, to int64, width int) (*ChartDescription, err
 	edges := c.binEdges(d, from, to, width)
 	for i, p := range c.Panes {
 		pd := PaneDescription{Index: i, Title: p.Title, Weight: weight(p), YMin: ranges[i].lo, YMax: ranges[i].hi,
-			Scale: p.scale(), Tick: p.Tick, Overlay: p.Overlay, Percent: p.Percent, Levels: []LevelDescription{}}
+			Scale: p.scale(), Tick: p.tick(), Overlay: p.Overlay, Percent: p.Percent, Levels: []LevelDescription{}}
 		ov := ranges[i].ov
 		pd.Fixed = p.Bounds[1] > p.Bounds[0] && ov == nil
 		if ov != nil {

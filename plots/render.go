@@ -319,7 +319,7 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 		p.Y.Min, p.Y.Max = ymin, ymax
 		ls[i] = PaneLayout{Index: i, Series: []string{}, Colors: []string{}, YMin: ymin, YMax: ymax, Scale: pane.scale(),
 			XMin: v.lo, XMax: v.hi, XIndex: v.index}
-		ax := priceAxis{tick: pane.Tick, percent: ov != nil && pane.Percent}
+		ax := priceAxis{tick: pane.tick(), percent: ov != nil && pane.Percent}
 		ra := &rightAxis{px: px}
 		var grid []float64
 		grid, ax.step = niceTicks(ymin, ymax)
@@ -366,8 +366,8 @@ func (c *Chart) draw(dc draw.Canvas, wpx int, px vg.Length) ([]PaneLayout, error
 			var value string
 			if d.hasLast {
 				own := ax
-				if d.s.Tick > 0 {
-					own.tick = d.s.Tick
+				if t := pane.tickOf(d.s); t > 0 {
+					own.tick = t
 				}
 				value = own.value(d.last)
 				if ax.percent {
@@ -856,11 +856,11 @@ func mapped(y []float64, m *ValueMap) []float64 {
 // at: its series' own, else the pane's.
 func refTick(p *Pane, ref *CurveRange) float64 {
 	for _, s := range p.Series {
-		if s.Name == ref.Name && s.Tick > 0 {
-			return s.Tick
+		if t := p.tickOf(s); s.Name == ref.Name && t > 0 {
+			return t
 		}
 	}
-	return p.Tick
+	return p.tick()
 }
 
 // overlayNote says in a legend how an overlaid curve is scaled, so a reader

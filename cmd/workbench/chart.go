@@ -99,7 +99,6 @@ func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Ch
 		// One market is drawn on its own prices, not through an overlay: an
 		// overlay would give each indicator line a range of its own.
 		price := c.AddPane("price", 3)
-		price.Tick = guessTick(bars[0].Close)
 		price.Log = o.log
 		price.Candles(names[0], bars[0])
 		c.AddPane("volume", 1).Volume("volume", bars[0])
@@ -109,30 +108,9 @@ func marketChart(names []string, bars []*frames.OHLCV, o chartOptions) *plots.Ch
 	p := c.AddPane("", 1)
 	p.Overlay, p.Percent = method, o.percent
 	for i, name := range names {
-		p.Candles(name, bars[i]).Tick = guessTick(bars[i].Close)
+		p.Candles(name, bars[i])
 	}
 	return c
-}
-
-// guessTick infers a price increment from the decimals the prices are
-// written with (at most 8), so axis labels show that precision.
-func guessTick(x []float64) float64 {
-	d := 0
-	for i, v := range x {
-		if i == 2000 {
-			break
-		}
-		s := strconv.FormatFloat(v, 'f', -1, 64)
-		if k := strings.IndexByte(s, '.'); k >= 0 {
-			d = max(d, len(s)-k-1)
-		}
-	}
-	d = min(d, 8)
-	t := 1.0
-	for ; d > 0; d-- {
-		t /= 10
-	}
-	return t
 }
 
 // chartTime reads a --from or --to value: RFC 3339, a date, a date with

@@ -82,7 +82,6 @@ func backtestChart(res *paper.Result, k int) *plots.Chart {
 	price := c.AddPane("price", 3)
 	price.Tick = s.Market.PriceTick.InexactFloat64()
 	if price.Tick == 0 {
-		price.Tick = guessTick(s.Bars.Close)
 	}
 	price.Candles(fq, s.Bars)
 	for _, m := range backtestMarks(res, fq, s.Bars) {
