@@ -59,7 +59,7 @@ func (in *Interp) onBarLoop(ctx context.Context) (paper.BarLoop, error) {
 	if err := inlinable(on); err != nil {
 		return nil, err
 	}
-	fn := loopDecl(on)
+	fn := loopDecl(on, in.hoistDefs(f, on))
 	prog, err := in.compile(ctx, &ast.File{Package: f.Package, Name: f.Name, Decls: []ast.Decl{fn}})
 	if err != nil {
 		return nil, err
@@ -144,9 +144,10 @@ func paramName(f *ast.Field) *ast.Ident {
 }
 
 // loopDecl writes OnBar's body into _wbOnBarLoop (see loopName), turning
-// its returns into continues; new nodes take the position of the body's
-// first statement, where yaegi places a panic in the function.
-func loopDecl(on *ast.FuncDecl) *ast.FuncDecl {
+// its returns into continues, and declares hoisted before the loop (see
+// hoistDefs); new nodes take the position of the body's first statement,
+// where yaegi places a panic in the function.
+func loopDecl(on *ast.FuncDecl, hoisted []ast.Spec) *ast.FuncDecl {
 	body := on.Body
 	pos := body.Lbrace
 	if len(body.List) > 0 {
@@ -171,6 +172,9 @@ func loopDecl(on *ast.FuncDecl) *ast.FuncDecl {
 	params := on.Type.Params.List
 	list := []ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{at("0")}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{k()}}}
 	var decls []ast.Stmt
+	if len(hoisted) > 0 {
+		decls = append(decls, &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Lparen: pos, Specs: hoisted, Rparen: pos}})
+	}
 	if b := paramName(params[1]); b != nil && anyIdent(body, func(id *ast.Ident) bool { return id.Name == b.Name }) {
 		// One variable for every bar, assigned, not defined: yaegi
 		// allocates a variable each time a definition runs, and nothing
