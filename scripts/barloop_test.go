@@ -83,7 +83,7 @@ func TestBarLoopMatchesPerCall(t *testing.T) {
 		set  []paper.Setting
 	}{
 		{"../paper/testdata/sma_cross.go", nil}, {"testdata/strategy/every_bar.go", nil}, {"testdata/strategy/early_returns.go", nil},
-		{"../examples/strategy/rsi_revert.go", nil},
+		{"../examples/strategy/rsi_revert.go", nil}, {"testdata/strategy/locals.go", nil},
 		// Settings are assigned after the file has loaded; the loop reads them as OnBar does.
 		{params, []paper.Setting{{Name: "fast", Value: 5}, {Name: "slow", Value: 20}, {Name: "size", Value: 0.5}}},
 	} {

@@ -140,7 +140,73 @@ func (h *hoister) hoist(body *ast.BlockStmt) []ast.Spec {
 		}
 		return true
 	})
+	h.splitAssigns(body)
 	return h.specs
+}
+
+// splitAssigns writes `a, b = x, y` as `a = x; b = y` where that is the
+// same: yaegi copies the values of a multiple assignment to new variables
+// first, in case it is a swap, which costs several times two assignments.
+// The left side must be variables, the right side expressions that
+// neither call nor panic, and none may read a variable assigned before it.
+func (h *hoister) splitAssigns(body *ast.BlockStmt) {
+	replaceStmts(body, func(s ast.Stmt) ast.Stmt {
+		a, ok := s.(*ast.AssignStmt)
+		if !ok || a.Tok != token.ASSIGN || len(a.Lhs) < 2 || len(a.Lhs) != len(a.Rhs) {
+			return s
+		}
+		assigned := map[types.Object]bool{}
+		for i, l := range a.Lhs {
+			id, ok := l.(*ast.Ident)
+			if !ok {
+				return s
+			}
+			if !h.plain(a.Rhs[i], assigned) {
+				return s
+			}
+			if id.Name != "_" {
+				v, ok := h.object(id).(*types.Var)
+				if !ok {
+					return s
+				}
+				assigned[v] = true
+			}
+		}
+		out := &ast.BlockStmt{Lbrace: a.Pos(), Rbrace: a.End()}
+		for i := range a.Lhs {
+			out.List = append(out.List, &ast.AssignStmt{Lhs: a.Lhs[i : i+1], TokPos: a.TokPos, Tok: token.ASSIGN, Rhs: a.Rhs[i : i+1]})
+		}
+		return out
+	})
+}
+
+// plain reports whether x reads no variable in assigned, calls nothing and
+// cannot panic: names, constants, operators other than division and
+// shifts, and fields not reached through a pointer.
+func (h *hoister) plain(x ast.Expr, assigned map[types.Object]bool) bool {
+	ok := true
+	ast.Inspect(x, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			ok = ok && !assigned[h.object(n)]
+		case nil, *ast.BasicLit, *ast.ParenExpr:
+		case *ast.UnaryExpr:
+			ok = ok && n.Op != token.AND && n.Op != token.ARROW
+		case *ast.BinaryExpr:
+			ok = ok && n.Op != token.QUO && n.Op != token.REM && n.Op != token.SHL && n.Op != token.SHR
+		case *ast.SelectorExpr:
+			if sel, found := h.info.Selections[n]; found {
+				ok = ok && sel.Kind() == types.FieldVal && !sel.Indirect()
+			} else {
+				_, pkg := h.object(root(n)).(*types.PkgName)
+				ok = ok && pkg
+			}
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok
 }
 
 // findEscapes marks the variables whose address the body may take.
@@ -386,6 +452,8 @@ func (h *hoister) nameable(t types.Type, seen map[types.Type]bool) bool {
 			}
 		}
 		return true
+	case *types.Alias:
+		return t.Obj().Pkg() == nil && h.nameable(types.Unalias(t), seen) // any
 	case *types.Pointer:
 		return h.nameable(t.Elem(), seen)
 	case *types.Slice:
