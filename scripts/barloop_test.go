@@ -3,9 +3,12 @@ package scripts
 import (
 	"bytes"
 	"context"
+	"go/ast"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,6 +188,62 @@ func TestBarLoopInlinable(t *testing.T) {
 		}
 		if loop := s.(*paper.Funcs).LoopFunc != nil; loop != c.loop {
 			t.Errorf("made a loop: %v, want %v, for\n%s", loop, c.loop, c.body)
+		}
+	}
+}
+
+// OnBar's definitions become assignments to variables declared before the
+// loop, except those whose variable the body may hold beyond its bar or
+// the loop cannot name the type of: the names still defined in the loop.
+func TestBarLoopHoists(t *testing.T) {
+	const head = "package main\n\nimport (\n\t\"strings\"\n\n\t\"workbench/feeds\"\n\t\"workbench/paper\"\n)\n\nvar keep []*float64\nvar sink string\n\n"
+	dir := t.TempDir()
+	for _, c := range []struct {
+		body    string
+		defined []string
+	}{
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tvar n int\n\tfor i := 0; i < 2; i++ {\n\t\tn += i\n\t}\n\tfq, eq := b.FQME, c.Equity()\n\tc.Target(fq, x*eq*float64(n))\n}\n", nil},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tkeep = append(keep, &x)\n}\n", []string{"x"}},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tvar sb strings.Builder\n\tsb.WriteString(b.FQME)\n\tsink = sb.String()\n}\n", []string{"sb"}},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\ttype pt struct{ x float64 }\n\tp := pt{b.Bar.Close}\n\tsink = b.FQME\n\t_ = p\n}\n", []string{"p"}},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tswitch v := any(b.Index).(type) {\n\tcase int:\n\t\tw := v + 1\n\t\t_ = w\n\t}\n}\n", []string{"v"}},
+	} {
+		path := filepath.Join(dir, "s.go")
+		if err := os.WriteFile(path, []byte(head+c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in, err := New(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := in.LoadFile(context.Background(), path); err != nil {
+			t.Fatal(err)
+		}
+		var on *ast.FuncDecl
+		for _, d := range in.file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "OnBar" {
+				on = fd
+			}
+		}
+		fn := loopDecl(on, in.hoistDefs(in.file, on))
+		var defined []string
+		ast.Inspect(fn.Body.List[len(fn.Body.List)-1], func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for _, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok && n.Tok == token.DEFINE && id.Name != "_wbK" {
+						defined = append(defined, id.Name)
+					}
+				}
+			case *ast.ValueSpec:
+				for _, name := range n.Names {
+					defined = append(defined, name.Name)
+				}
+			}
+			return true
+		})
+		if !slices.Equal(defined, c.defined) {
+			t.Errorf("defined in the loop: %q, want %q, for\n%s", defined, c.defined, c.body)
 		}
 	}
 }

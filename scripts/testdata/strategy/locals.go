@@ -12,7 +12,10 @@ import (
 	"workbench/paper"
 )
 
-var last float64
+var (
+	last float64
+	kept []*float64
+)
 
 func pair(x float64) (float64, int) { return x * 2, int(x*100) % 7 }
 
@@ -64,6 +67,11 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 		if s {
 			n++
 		}
+	}
+	y := x * 100 // its address is kept: one variable per bar
+	kept = append(kept, &y)
+	if len(kept) > 3 {
+		count += int(*kept[len(kept)-3]) % 2
 	}
 	fq, px := b.FQME, x
 	if b.Index%400 == 0 {
