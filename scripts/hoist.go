@@ -39,8 +39,10 @@ func (in *Interp) hoistDefs(f *ast.File, on *ast.FuncDecl) []ast.Spec {
 	}
 	body := on.Body
 	clean := true
+	im := newSymbolImporter(stdlib.Symbols, symbols.Symbols, in.sessionSymbols(), runtimeSymbols)
+	im.used, im.selected = usedNames(f, pre)
 	conf := types.Config{
-		Importer: newSymbolImporter(stdlib.Symbols, symbols.Symbols, in.sessionSymbols(), runtimeSymbols),
+		Importer: im,
 		Error: func(err error) {
 			if te, ok := err.(types.Error); !ok || te.Pos >= body.Pos() && te.Pos < body.End() {
 				clean = false

@@ -1,11 +1,13 @@
 package scripts
 
 import (
+	"go/ast"
 	"go/constant"
 	"go/token"
 	"go/types"
 	"path"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/traefik/yaegi/interp"
@@ -17,11 +19,18 @@ import (
 // c.Position(fq). A package the symbols do not hold is an error, and what
 // depends on it stays untyped.
 type symbolImporter struct {
-	syms  map[string]map[string]reflect.Value // by import path
-	names map[string]string                   // package names by import path
-	pkgs  map[string]*types.Package
-	named map[reflect.Type]*types.Named
-	done  map[string]bool // packages whose scope is filled
+	syms map[string]map[string]reflect.Value // by import path
+	// used, when set, holds the names the files use of each package:
+	// others are left out, since making them costs more than the check.
+	used map[string]map[string]bool
+	// selected, when set, holds every name the files select (x.Name):
+	// only methods of those names are made. A missing method can only make
+	// the check fail, which leaves OnBar as it is.
+	selected map[string]bool
+	names    map[string]string // package names by import path
+	pkgs     map[string]*types.Package
+	named    map[reflect.Type]*types.Named
+	done     map[string]bool // packages whose scope is filled
 }
 
 func newSymbolImporter(exports ...interp.Exports) *symbolImporter {
@@ -34,6 +43,43 @@ func newSymbolImporter(exports ...interp.Exports) *symbolImporter {
 		}
 	}
 	return im
+}
+
+// usedNames lists the names files use of each package they import, by
+// path, and every name they select; nil if a file imports one with a dot.
+func usedNames(files ...*ast.File) (used map[string]map[string]bool, selected map[string]bool) {
+	out, selected := map[string]map[string]bool{}, map[string]bool{}
+	for _, f := range files {
+		paths := map[string]string{}
+		for _, spec := range f.Imports {
+			p, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				return nil, nil
+			}
+			name := path.Base(p)
+			if spec.Name != nil {
+				name = spec.Name.Name
+			}
+			if name == "." {
+				return nil, nil
+			}
+			paths[name] = p
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				selected[sel.Sel.Name] = true
+				if id, ok := sel.X.(*ast.Ident); ok && paths[id.Name] != "" {
+					p := paths[id.Name]
+					if out[p] == nil {
+						out[p] = map[string]bool{}
+					}
+					out[p][sel.Sel.Name] = true
+				}
+			}
+			return true
+		})
+	}
+	return out, selected
 }
 
 var constantValue = reflect.TypeOf((*constant.Value)(nil)).Elem()
@@ -51,6 +97,9 @@ func (im *symbolImporter) Import(p string) (*types.Package, error) {
 	for name, v := range syms {
 		if strings.HasPrefix(name, "_") || !v.IsValid() {
 			continue // yaegi's interface wrappers
+		}
+		if im.used != nil && !im.used[p][name] {
+			continue
 		}
 		var obj types.Object
 		switch t := v.Type(); {
@@ -143,6 +192,9 @@ func (im *symbolImporter) typ(t reflect.Type) types.Type {
 		pt := reflect.PointerTo(t)
 		for i := 0; i < pt.NumMethod(); i++ {
 			m := pt.Method(i)
+			if im.selected != nil && !im.selected[m.Name] {
+				continue
+			}
 			var recv types.Type = n
 			if _, ok := t.MethodByName(m.Name); !ok {
 				recv = types.NewPointer(n)
