@@ -195,18 +195,23 @@ func TestBarLoopInlinable(t *testing.T) {
 // OnBar's definitions become assignments to variables declared before the
 // loop, except those whose variable the body may hold beyond its bar or
 // the loop cannot name the type of: the names still defined in the loop.
+// The bar is copied into b only for a body that writes to it or uses it
+// whole.
 func TestBarLoopHoists(t *testing.T) {
-	const head = "package main\n\nimport (\n\t\"strings\"\n\n\t\"workbench/feeds\"\n\t\"workbench/paper\"\n)\n\nvar keep []*float64\nvar sink string\n\n"
+	const head = "package main\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n\n\t\"workbench/feeds\"\n\t\"workbench/paper\"\n)\n\nvar keep []*float64\nvar sink string\n\n"
 	dir := t.TempDir()
 	for _, c := range []struct {
 		body    string
 		defined []string
+		copies  bool
 	}{
-		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tvar n int\n\tfor i := 0; i < 2; i++ {\n\t\tn += i\n\t}\n\tfq, eq := b.FQME, c.Equity()\n\tc.Target(fq, x*eq*float64(n))\n}\n", nil},
-		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tkeep = append(keep, &x)\n}\n", []string{"x"}},
-		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tvar sb strings.Builder\n\tsb.WriteString(b.FQME)\n\tsink = sb.String()\n}\n", []string{"sb"}},
-		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\ttype pt struct{ x float64 }\n\tp := pt{b.Bar.Close}\n\tsink = b.FQME\n\t_ = p\n}\n", []string{"p"}},
-		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tswitch v := any(b.Index).(type) {\n\tcase int:\n\t\tw := v + 1\n\t\t_ = w\n\t}\n}\n", []string{"v"}},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tb.Bar.Close++\n\tsink = b.FQME\n}\n", nil, true},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tsink = fmt.Sprint(b)\n}\n", nil, true},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tvar n int\n\tfor i := 0; i < 2; i++ {\n\t\tn += i\n\t}\n\tfq, eq := b.FQME, c.Equity()\n\tc.Target(fq, x*eq*float64(n))\n}\n", nil, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tkeep = append(keep, &x)\n}\n", []string{"x"}, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tvar sb strings.Builder\n\tsb.WriteString(b.FQME)\n\tsink = sb.String()\n}\n", []string{"sb"}, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\ttype pt struct{ x float64 }\n\tp := pt{b.Bar.Close}\n\tsink = b.FQME\n\t_ = p\n}\n", []string{"p"}, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tswitch v := any(b.Index).(type) {\n\tcase int:\n\t\tw := v + 1\n\t\t_ = w\n\t}\n}\n", []string{"v"}, false},
 	} {
 		path := filepath.Join(dir, "s.go")
 		if err := os.WriteFile(path, []byte(head+c.body), 0o644); err != nil {
@@ -227,9 +232,13 @@ func TestBarLoopHoists(t *testing.T) {
 		}
 		fn := loopDecl(on, in.hoistDefs(in.file, on))
 		var defined []string
+		copies := false
 		ast.Inspect(fn.Body.List[len(fn.Body.List)-1], func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
+				if id, ok := n.Lhs[0].(*ast.Ident); ok && id.Name == "b" {
+					copies = true
+				}
 				for _, l := range n.Lhs {
 					if id, ok := l.(*ast.Ident); ok && n.Tok == token.DEFINE && id.Name != "_wbK" {
 						defined = append(defined, id.Name)
@@ -242,8 +251,8 @@ func TestBarLoopHoists(t *testing.T) {
 			}
 			return true
 		})
-		if !slices.Equal(defined, c.defined) {
-			t.Errorf("defined in the loop: %q, want %q, for\n%s", defined, c.defined, c.body)
+		if !slices.Equal(defined, c.defined) || copies != c.copies {
+			t.Errorf("defined in the loop: %q, want %q; copies the bar: %v, want %v; for\n%s", defined, c.defined, copies, c.copies, c.body)
 		}
 	}
 }

@@ -73,7 +73,58 @@ func (in *Interp) hoistDefs(f *ast.File, on *ast.FuncDecl) []ast.Spec {
 			h.imports[pn.Imported().Path()] = pn.Name()
 		}
 	}
-	return h.hoist(body)
+	specs := h.hoist(body)
+	if len(on.Type.Params.List) == 2 {
+		if b := paramName(on.Type.Params.List[1]); b != nil {
+			h.readBarInPlace(body, info.Defs[b])
+		}
+	}
+	return specs
+}
+
+// readBarInPlace makes a body that only reads fields of the bar b read
+// them from the loop's batch, _wbBars[_wbK].F, so that the loop need not
+// copy each bar into b.
+func (h *hoister) readBarInPlace(body *ast.BlockStmt, b types.Object) {
+	if b == nil || h.escapes[b] {
+		return
+	}
+	written := func(x ast.Expr) bool { id := root(x); return id != nil && h.object(id) == b }
+	var sels []*ast.SelectorExpr
+	reads := 0
+	ok := true
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, l := range n.Lhs {
+				ok = ok && !written(l)
+			}
+		case *ast.IncDecStmt:
+			ok = ok && !written(n.X)
+		case *ast.RangeStmt:
+			ok = ok && (n.Tok != token.ASSIGN || !written(n.Key) && (n.Value == nil || !written(n.Value)))
+		case *ast.UnaryExpr:
+			ok = ok && (n.Op != token.AND || !written(n.X))
+		case *ast.SelectorExpr:
+			if id, isId := n.X.(*ast.Ident); isId && h.object(id) == b {
+				sel, found := h.info.Selections[n]
+				ok = ok && found && sel.Kind() == types.FieldVal
+				sels = append(sels, n)
+			}
+		case *ast.Ident:
+			if h.object(n) == b {
+				reads++
+			}
+		}
+		return ok
+	})
+	if !ok || reads != len(sels) {
+		return // b is written, or used whole
+	}
+	for _, s := range sels {
+		pos := s.X.Pos()
+		s.X = &ast.IndexExpr{X: ident(pos, "_wbBars"), Lbrack: pos, Index: ident(pos, "_wbK"), Rbrack: pos}
+	}
 }
 
 type hoister struct {
