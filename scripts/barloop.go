@@ -18,6 +18,7 @@ import (
 // over a batch of bars,
 //
 //	func _wbOnBarLoop(c *paper.Context, _wbBars []feeds.BarEvent, _wbAt []int) {
+//		var ( _wbHoist1 float64; … ) // the body's local variables (see hoistDefs)
 //		var b feeds.BarEvent
 //	_wbBar:
 //		for _wbK := _wbAt[0]; _wbK < _wbAt[1]; _wbK++ {
@@ -28,7 +29,8 @@ import (
 //	}
 //
 // with OnBar's parameter names and types, which a backtest calls once per
-// batch. The body is taken as it compiled, after the rewrites, and compiled
+// batch; a body that only reads fields of b reads them as _wbBars[_wbK].F,
+// without the copy. The body is taken as it compiled, after the rewrites, and compiled
 // again on its own; its nodes keep their positions, so errors and panics
 // still name the script's file and OnBar's lines.
 //

@@ -29,8 +29,9 @@ import (
 // nothing is hoisted if the check found an error inside OnBar's body or a
 // name it did not resolve.
 
-// hoistDefs rewrites on's body as above and returns the declarations to
-// put before the loop. f is the file of on, as the rewrites left it.
+// hoistDefs rewrites on's body as above, and as splitAssigns and
+// readBarInPlace say, and returns the declarations to put before the
+// loop. f is the file of on, as the rewrites left it.
 func (in *Interp) hoistDefs(f *ast.File, on *ast.FuncDecl) []ast.Spec {
 	fset := in.yi.FileSet()
 	pre, err := parser.ParseFile(fset, "_wbprelude.go", prelude, 0)
@@ -170,6 +171,7 @@ func (h *hoister) hoist(body *ast.BlockStmt) []ast.Spec {
 		}
 	}
 	if len(h.names) == 0 || !h.allResolved(body) {
+		h.splitAssigns(body)
 		return nil
 	}
 	for _, s := range defines {

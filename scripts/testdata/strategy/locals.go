@@ -68,6 +68,9 @@ func OnBar(c *paper.Context, b feeds.BarEvent) {
 			n++
 		}
 	}
+	lo, hi := x, x*2
+	lo, hi = hi, lo // a swap: not two assignments one after the other
+	count += int(lo-hi) % 3
 	y := x * 100 // its address is kept: one variable per bar
 	kept = append(kept, &y)
 	if len(kept) > 3 {
