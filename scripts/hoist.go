@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"reflect"
 	"strconv"
 
 	"github.com/traefik/yaegi/stdlib"
@@ -56,7 +57,7 @@ func (in *Interp) hoistDefs(f *ast.File, on *ast.FuncDecl) []ast.Spec {
 	if !clean || main == nil {
 		return nil
 	}
-	h := &hoister{info: info, main: main, imports: map[string]string{}, escapes: map[types.Object]bool{},
+	h := &hoister{im: im, info: info, main: main, imports: map[string]string{}, escapes: map[types.Object]bool{},
 		names: map[types.Object]string{}, zeros: map[string]string{}}
 	for _, p := range on.Type.Params.List {
 		for _, n := range p.Names {
@@ -129,6 +130,7 @@ func (h *hoister) readBarInPlace(body *ast.BlockStmt, b types.Object) {
 }
 
 type hoister struct {
+	im      *symbolImporter
 	info    *types.Info
 	main    *types.Package
 	imports map[string]string // the file's name of each package it imports
@@ -498,8 +500,14 @@ func (h *hoister) nameable(t types.Type, seen map[types.Type]bool) bool {
 		if o.Pkg() == nil {
 			return true // error
 		}
-		if o.Parent() != o.Pkg().Scope() || (o.Pkg() != h.main && !o.Exported()) {
-			return false
+		if o.Pkg() == h.main && o.Parent() != o.Pkg().Scope() {
+			return false // declared in a function
+		}
+		if o.Pkg() != h.main {
+			// The interpreter names a compiled type by its package's symbol.
+			if v, ok := h.im.syms[o.Pkg().Path()][o.Name()]; !ok || v.Kind() != reflect.Pointer || !v.IsNil() || v.Type().Elem().Name() != o.Name() {
+				return false
+			}
 		}
 		for i := 0; i < t.TypeArgs().Len(); i++ {
 			if !h.nameable(t.TypeArgs().At(i), seen) {
