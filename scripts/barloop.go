@@ -18,6 +18,7 @@ import (
 // over a batch of bars,
 //
 //	func _wbOnBarLoop(c *paper.Context, _wbBars []feeds.BarEvent, _wbAt []int) {
+//		var ( _wbHoist1 float64; … ) // the body's local variables (see hoistDefs)
 //		var b feeds.BarEvent
 //	_wbBar:
 //		for _wbK := _wbAt[0]; _wbK < _wbAt[1]; _wbK++ {
@@ -28,7 +29,8 @@ import (
 //	}
 //
 // with OnBar's parameter names and types, which a backtest calls once per
-// batch. The body is taken as it compiled, after the rewrites, and compiled
+// batch; a body that only reads fields of b reads them as _wbBars[_wbK].F,
+// without the copy. The body is taken as it compiled, after the rewrites, and compiled
 // again on its own; its nodes keep their positions, so errors and panics
 // still name the script's file and OnBar's lines.
 //
@@ -59,7 +61,7 @@ func (in *Interp) onBarLoop(ctx context.Context) (paper.BarLoop, error) {
 	if err := inlinable(on); err != nil {
 		return nil, err
 	}
-	fn := loopDecl(on)
+	fn := loopDecl(on, in.hoistDefs(f, on))
 	prog, err := in.compile(ctx, &ast.File{Package: f.Package, Name: f.Name, Decls: []ast.Decl{fn}})
 	if err != nil {
 		return nil, err
@@ -144,9 +146,10 @@ func paramName(f *ast.Field) *ast.Ident {
 }
 
 // loopDecl writes OnBar's body into _wbOnBarLoop (see loopName), turning
-// its returns into continues; new nodes take the position of the body's
-// first statement, where yaegi places a panic in the function.
-func loopDecl(on *ast.FuncDecl) *ast.FuncDecl {
+// its returns into continues, and declares hoisted before the loop (see
+// hoistDefs); new nodes take the position of the body's first statement,
+// where yaegi places a panic in the function.
+func loopDecl(on *ast.FuncDecl, hoisted []ast.Spec) *ast.FuncDecl {
 	body := on.Body
 	pos := body.Lbrace
 	if len(body.List) > 0 {
@@ -171,6 +174,9 @@ func loopDecl(on *ast.FuncDecl) *ast.FuncDecl {
 	params := on.Type.Params.List
 	list := []ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{at("0")}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{k()}}}
 	var decls []ast.Stmt
+	if len(hoisted) > 0 {
+		decls = append(decls, &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Lparen: pos, Specs: hoisted, Rparen: pos}})
+	}
 	if b := paramName(params[1]); b != nil && anyIdent(body, func(id *ast.Ident) bool { return id.Name == b.Name }) {
 		// One variable for every bar, assigned, not defined: yaegi
 		// allocates a variable each time a definition runs, and nothing

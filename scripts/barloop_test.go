@@ -3,9 +3,12 @@ package scripts
 import (
 	"bytes"
 	"context"
+	"go/ast"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,7 +86,7 @@ func TestBarLoopMatchesPerCall(t *testing.T) {
 		set  []paper.Setting
 	}{
 		{"../paper/testdata/sma_cross.go", nil}, {"testdata/strategy/every_bar.go", nil}, {"testdata/strategy/early_returns.go", nil},
-		{"../examples/strategy/rsi_revert.go", nil},
+		{"../examples/strategy/rsi_revert.go", nil}, {"testdata/strategy/locals.go", nil},
 		// Settings are assigned after the file has loaded; the loop reads them as OnBar does.
 		{params, []paper.Setting{{Name: "fast", Value: 5}, {Name: "slow", Value: 20}, {Name: "size", Value: 0.5}}},
 	} {
@@ -185,6 +188,71 @@ func TestBarLoopInlinable(t *testing.T) {
 		}
 		if loop := s.(*paper.Funcs).LoopFunc != nil; loop != c.loop {
 			t.Errorf("made a loop: %v, want %v, for\n%s", loop, c.loop, c.body)
+		}
+	}
+}
+
+// OnBar's definitions become assignments to variables declared before the
+// loop, except those whose variable the body may hold beyond its bar or
+// the loop cannot name the type of: the names still defined in the loop.
+// The bar is copied into b only for a body that writes to it or uses it
+// whole.
+func TestBarLoopHoists(t *testing.T) {
+	const head = "package main\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n\n\t\"workbench/feeds\"\n\t\"workbench/paper\"\n)\n\nvar keep []*float64\nvar sink string\n\n"
+	dir := t.TempDir()
+	for _, c := range []struct {
+		body    string
+		defined []string
+		copies  bool
+	}{
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tb.Bar.Close++\n\tsink = b.FQME\n}\n", nil, true},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tsink = fmt.Sprint(b)\n}\n", nil, true},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tvar n int\n\tfor i := 0; i < 2; i++ {\n\t\tn += i\n\t}\n\tfq, eq := b.FQME, c.Equity()\n\tc.Target(fq, x*eq*float64(n))\n}\n", nil, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tx := b.Bar.Close\n\tkeep = append(keep, &x)\n}\n", []string{"x"}, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tvar sb strings.Builder\n\tsb.WriteString(b.FQME)\n\tsink = sb.String()\n}\n", []string{"sb"}, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\ttype pt struct{ x float64 }\n\tp := pt{b.Bar.Close}\n\tsink = b.FQME\n\t_ = p\n}\n", []string{"p"}, false},
+		{"func OnBar(c *paper.Context, b feeds.BarEvent) {\n\tswitch v := any(b.Index).(type) {\n\tcase int:\n\t\tw := v + 1\n\t\t_ = w\n\t}\n}\n", []string{"v"}, false},
+	} {
+		path := filepath.Join(dir, "s.go")
+		if err := os.WriteFile(path, []byte(head+c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in, err := New(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := in.LoadFile(context.Background(), path); err != nil {
+			t.Fatal(err)
+		}
+		var on *ast.FuncDecl
+		for _, d := range in.file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "OnBar" {
+				on = fd
+			}
+		}
+		fn := loopDecl(on, in.hoistDefs(in.file, on))
+		var defined []string
+		copies := false
+		ast.Inspect(fn.Body.List[len(fn.Body.List)-1], func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if id, ok := n.Lhs[0].(*ast.Ident); ok && id.Name == "b" {
+					copies = true
+				}
+				for _, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok && n.Tok == token.DEFINE && id.Name != "_wbK" {
+						defined = append(defined, id.Name)
+					}
+				}
+			case *ast.ValueSpec:
+				for _, name := range n.Names {
+					defined = append(defined, name.Name)
+				}
+			}
+			return true
+		})
+		if !slices.Equal(defined, c.defined) || copies != c.copies {
+			t.Errorf("defined in the loop: %q, want %q; copies the bar: %v, want %v; for\n%s", defined, c.defined, copies, c.copies, c.body)
 		}
 	}
 }

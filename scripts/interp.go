@@ -171,7 +171,7 @@ func (in *Interp) Reset() error {
 		Stdin: in.opts.Stdin, Stdout: in.opts.Stdout, Stderr: in.tap,
 		Args: in.opts.Args, Env: os.Environ(), Unrestricted: true,
 	})
-	for _, m := range []interp.Exports{stdlib.Symbols, symbols.Symbols, in.sessionSymbols(), runtimeSymbols} {
+	for _, m := range []interp.Exports{stdlib.Symbols, symbols.Symbols, in.sessionSymbols(), runtimeSymbols, convertHook} {
 		if err := yi.Use(m); err != nil {
 			return fmt.Errorf("scripts: loading symbols: %w", err)
 		}
