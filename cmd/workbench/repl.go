@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/chzyer/readline"
-	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"workbench/scripts"
@@ -142,33 +141,6 @@ func restore(w io.Writer, r *scripts.REPL, journal string) (bool, error) {
 	}
 	r.Journal = f
 	return restored, nil
-}
-
-// silenced runs fn with the process's stdout and stderr on /dev/null: a
-// replayed input's prints were seen the first time, and compiled code
-// writes to the descriptors directly.
-func silenced(fn func()) {
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		fn()
-		return
-	}
-	defer null.Close()
-	var saved [3]int
-	for _, fd := range []int{1, 2} {
-		if saved[fd], err = unix.Dup(fd); err != nil {
-			fn()
-			return
-		}
-		defer unix.Close(saved[fd])
-		unix.Dup2(int(null.Fd()), fd)
-	}
-	defer func() {
-		for _, fd := range []int{1, 2} {
-			unix.Dup2(saved[fd], fd)
-		}
-	}()
-	fn()
 }
 
 // oneByte reads one byte at a time, so a bufio.Scanner on it never reads
