@@ -19,21 +19,7 @@ import (
 // a chart with an average, RSI and an overlaid market.
 func BenchmarkLiveWebBarLatency(b *testing.B) {
 	ctx := browser(b)
-	a, o, btc, _ := webCharts(b)
-	deriveIndicators(a, btc)()
-	l, err := NewLive(a, o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	l.Derive(0, deriveIndicators(a, btc))
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	if err := chromedp.Run(ctx, chromedp.Navigate(url), chromedp.Poll(`window.lw && window.lw.loads >= 2`, nil)); err != nil {
-		b.Fatal(err)
-	}
+	l, _, btc, _ := openWebCharts(b, ctx)
 	const pushes = 300
 	sent := map[uint64]time.Time{}
 	var seq0 uint64

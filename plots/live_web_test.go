@@ -121,24 +121,33 @@ func deriveIndicators(a *Chart, f *frames.OHLCV) func() {
 	}
 }
 
-func TestLiveWebInBrowser(t *testing.T) {
-	ctx := browser(t)
-	a, b, btc, xbt := webCharts(t)
+// openWebCharts serves webCharts' two charts, the first's indicators kept
+// current bar by bar, and loads the page in ctx; the window closes when the
+// test ends.
+func openWebCharts(tb testing.TB, ctx context.Context) (l *Live, a *Chart, btc, xbt *frames.OHLCV) {
+	tb.Helper()
+	a, b, btc, xbt := webCharts(tb)
 	deriveIndicators(a, btc)()
 	l, err := NewLive(a, b)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	l.Derive(0, deriveIndicators(a, btc))
 	url, err := l.Start("127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer l.Close()
-	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
+	tb.Cleanup(func() { l.Close() })
+	if err := chromedp.Run(ctx, chromedp.Navigate(url),
+		chromedp.Poll(`window.lw && window.lw.loads >= 2`, nil, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		tb.Fatalf("page never loaded both charts: %v", err)
 	}
-	pollJS(t, ctx, `window.lw && window.lw.loads >= 2`, "page never loaded both charts")
+	return l, a, btc, xbt
+}
+
+func TestLiveWebInBrowser(t *testing.T) {
+	ctx := browser(t)
+	l, a, btc, xbt := openWebCharts(t, ctx)
 	checkPage := func(when string) {
 		t.Helper()
 		raw, _ := pageSeries(t, ctx, 0, 0, 0)
@@ -483,23 +492,8 @@ func TestLiveWebMillionBars(t *testing.T) {
 // back.
 func TestLiveWebPeriodSwitch(t *testing.T) {
 	ctx := browser(t)
-	a, b, btc, xbt := webCharts(t)
-	deriveIndicators(a, btc)()
+	l, _, btc, xbt := openWebCharts(t, ctx)
 	orig, origX := btc.Clone(), xbt.Clone()
-	l, err := NewLive(a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Derive(0, deriveIndicators(a, btc))
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
-	}
-	pollJS(t, ctx, `window.lw && window.lw.loads >= 2`, "page never loaded both charts")
 	choose := func(p string) {
 		t.Helper()
 		var loads int
