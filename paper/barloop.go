@@ -25,6 +25,15 @@ import (
 // no order rests, and ends with the bar that places one.
 type BarLoop func(c *Context, bars []feeds.BarEvent, at []int)
 
+// Looper is a Strategy whose OnBar also comes as a BarLoop (nil when it
+// does not, this time). A backtest of one market without quotes or trades
+// runs the loop; everything else calls OnBar bar by bar. A compiled
+// strategy gains from it too: OnBar bar by bar copies each event into the
+// call, a loop reads the batch in place.
+type Looper interface {
+	BarLoop() BarLoop
+}
+
 // loopBatch is the number of bars a BarLoop gets at a time: enough that
 // the call into the interpreter costs a few nanoseconds a bar.
 const loopBatch = 1024
@@ -46,6 +55,13 @@ type barLoop struct {
 	err             error
 }
 
+func barLoopOf(s Strategy) BarLoop {
+	if l, ok := s.(Looper); ok {
+		return l.BarLoop()
+	}
+	return nil
+}
+
 // runLoop replays a single series without quotes or trades through a
 // BarLoop; runOne is the same replay calling OnBar for each bar.
 func (r *runner) runLoop(fn BarLoop, fills bool) error {
@@ -61,10 +77,11 @@ func (r *runner) runLoop(fn BarLoop, fills bool) error {
 		r.loop = nil
 		if lp.inScript {
 			// A panic: the backtest's error names the bar the strategy was at.
-			r.last = lp.event(lp.lo + lp.at[0])
+			r.row = lp.lo + lp.at[0] + 1
 		}
 	}()
 	maxPx := lp.em.maxPx
+	tm, op, hi, lw, cl, vol := f.Time[:n], f.Open[:n], f.High[:n], f.Low[:n], f.Close[:n], f.Volume[:n]
 	for lp.sampled < n {
 		lo := lp.sampled
 		if lo&0xffff == 0 {
@@ -74,30 +91,34 @@ func (r *runner) runLoop(fn BarLoop, fills bool) error {
 		}
 		// Batches end where runOne checks the context, so a cancelled
 		// backtest stops at the same bar.
-		hi := min(n, lo+len(lp.buf), (lo|0xffff)+1)
+		end := min(n, lo+len(lp.buf), (lo|0xffff)+1)
 		if fills && !lp.quiet() {
-			hi = lo + 1
+			end = lo + 1
 		}
-		for k := lo; k < hi; k++ {
+		for k := lo; k < end; k++ {
+			// Field by field, as runOne builds its bar, and every field:
+			// the strategy may have written to the batch.
 			b := &lp.buf[k-lo]
-			*b = lp.event(k)
-			if x := &b.Bar; !frames.ValidBar(x.Open, x.High, x.Low, x.Close, x.Volume) || x.High > maxPx {
+			b.Time, b.FQME, b.Period, b.Index, b.Forming, b.Recv = (tm[k]+f.Period)*1e9, m.fqme, f.Period, k, false, 0
+			x := &b.Bar
+			x.Time, x.Open, x.High, x.Low, x.Close, x.Volume = tm[k], op[k], hi[k], lw[k], cl[k], vol[k]
+			if !frames.ValidBar(x.Open, x.High, x.Low, x.Close, x.Volume) || x.High > maxPx {
 				if k == lo {
 					return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
 				}
-				hi = k
+				end = k
 			}
 		}
-		lp.lo, lp.at[0], lp.at[1] = lo, 0, hi-lo
+		lp.lo, lp.at[0], lp.at[1] = lo, 0, end-lo
 		// The first bar is closed before the strategy sees it, so that a
 		// fill handler runs before OnBar, as in runOne.
 		if lp.closeTo(lo); lp.err != nil {
 			return lp.err
 		}
 		lp.inScript = true
-		fn(r.ctx, lp.buf[:hi-lo], lp.at)
+		fn(r.ctx, lp.buf[:end-lo], lp.at)
 		lp.inScript = false
-		end := lo + lp.at[1]
+		end = lo + lp.at[1]
 		if lp.closeTo(end - 1); lp.err != nil {
 			return lp.err
 		}
@@ -131,13 +152,20 @@ func (lp *barLoop) closeTo(j int) {
 		// Before the engine runs: a fill handler calling the Context from
 		// inside it is at bar k already.
 		lp.closed = k + 1
-		b := lp.event(k)
-		if err := lp.r.closeBar(lp.m, lp.em, &b); err != nil {
-			lp.err = err
-			lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
-			return
+		r, m := lp.r, lp.m
+		if quietBar(r.e, lp.em) {
+			// closeBar's work for a bar with nothing to match.
+			r.e.now = max(r.e.now, (m.bars.Time[k]+m.bars.Period)*1e9)
+			m.next = k + 1
+		} else {
+			b := lp.event(k)
+			if err := r.closeBar(m, lp.em, &b); err != nil {
+				lp.err = err
+				lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
+				return
+			}
 		}
-		lp.r.last = b
+		r.row = k + 1
 	}
 }
 

@@ -86,6 +86,9 @@ func (f *Funcs) Start(c *Context) error {
 	return f.StartFunc(c)
 }
 
+// BarLoop implements Looper.
+func (f *Funcs) BarLoop() BarLoop { return f.LoopFunc }
+
 // OnBar implements Strategy.
 func (f *Funcs) OnBar(c *Context, b feeds.BarEvent) {
 	if f.BarFunc != nil {
@@ -289,19 +292,41 @@ func (s *SMACross) Start(c *Context) error {
 // OnBar implements Strategy. The moving averages are running sums over a
 // ring of the last Slow closes, so a bar costs O(1).
 func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
+	s.step(c, s.stateOf(b.FQME), b.Bar.Close)
+}
+
+// BarLoop implements Looper: OnBar over a batch of one market's bars.
+func (s *SMACross) BarLoop() BarLoop {
+	return func(c *Context, bars []feeds.BarEvent, at []int) {
+		if len(bars) == 0 {
+			return
+		}
+		st := s.stateOf(bars[0].FQME)
+		for k := at[0]; k < at[1]; k++ {
+			at[0] = k
+			s.step(c, st, bars[k].Bar.Close)
+		}
+	}
+}
+
+func (s *SMACross) stateOf(fqme string) *smaState {
 	st := s.last
-	if st == nil || st.fqme != b.FQME {
+	if st == nil || st.fqme != fqme {
 		if s.state == nil {
 			s.state = make(map[string]*smaState)
 		}
-		st = s.state[b.FQME]
+		st = s.state[fqme]
 		if st == nil {
-			st = &smaState{fqme: b.FQME, ring: make([]float64, s.Slow)}
-			s.state[b.FQME] = st
+			st = &smaState{fqme: fqme, ring: make([]float64, s.Slow)}
+			s.state[fqme] = st
 		}
 		s.last = st
 	}
-	x := b.Bar.Close
+	return st
+}
+
+// step moves st on by close x and trades on a crossing.
+func (s *SMACross) step(c *Context, st *smaState, x float64) {
 	slow, fast := s.Slow, s.Fast
 	// ring[i] is the oldest close; the fast window's oldest is Fast back.
 	if st.n >= fast {
@@ -340,9 +365,9 @@ func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
 		if size <= 0 {
 			size = c.Equity() * s.Fraction / float64(len(c.r.mk)) / x
 		}
-		c.Target(b.FQME, size)
+		c.Target(st.fqme, size)
 	} else {
-		c.Target(b.FQME, 0)
+		c.Target(st.fqme, 0)
 	}
 }
 
