@@ -122,7 +122,7 @@ func (r *runner) runLoop(fn BarLoop, fills bool) error {
 		if lp.closeTo(end - 1); lp.err != nil {
 			return lp.err
 		}
-		lp.sample(end - 1)
+		lp.sampleTo(end)
 	}
 	r.res.End = eq.Time(n - 1)
 	return nil
@@ -144,39 +144,51 @@ func (lp *barLoop) quiet() bool { return len(lp.em.orders) == 0 && len(lp.r.e.op
 // Context since the last catch-up, so the account it samples is the one
 // each of those bars left.
 func (lp *barLoop) closeTo(j int) {
+	r, m := lp.r, lp.m
 	for lp.closed <= j && lp.err == nil {
 		k := lp.closed
-		if k > lp.sampled {
-			lp.sample(k - 1)
+		if quietBar(r.e, lp.em) {
+			// Nothing to match up to j: the account stands still, so these
+			// bars only take their samples and move the clock.
+			lp.sampleTo(j)
+			now := r.e.now
+			for _, t := range m.bars.Time[k : j+1] {
+				now = max(now, (t+m.bars.Period)*1e9)
+			}
+			r.e.now, m.next, r.row, lp.closed = now, j+1, j+1, j+1
+			return
 		}
+		lp.sampleTo(k)
 		// Before the engine runs: a fill handler calling the Context from
 		// inside it is at bar k already.
 		lp.closed = k + 1
-		r, m := lp.r, lp.m
-		if quietBar(r.e, lp.em) {
-			// closeBar's work for a bar with nothing to match.
-			r.e.now = max(r.e.now, (m.bars.Time[k]+m.bars.Period)*1e9)
-			m.next = k + 1
-		} else {
-			b := lp.event(k)
-			if err := r.closeBar(m, lp.em, &b); err != nil {
-				lp.err = err
-				lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
-				return
-			}
+		b := lp.event(k)
+		if err := r.closeBar(m, lp.em, &b); err != nil {
+			lp.err = err
+			lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
+			return
 		}
 		r.row = k + 1
 	}
 }
 
-// sample records the equity after bar k.
-func (lp *barLoop) sample(k int) {
+// sampleTo records the equity after each bar from the last sampled to j
+// (excluded), over which the account has not changed.
+func (lp *barLoop) sampleTo(j int) {
 	r, m := lp.r, lp.m
-	r.res.Equity.Value[k] = r.cash + m.pos*m.bars.Close[k]
-	if m.pos != 0 {
-		r.exposed++
+	k := lp.sampled
+	if k >= j {
+		return
 	}
-	lp.sampled = k + 1
+	cash, pos := r.cash, m.pos
+	v, cl := r.res.Equity.Value[k:j], m.bars.Close[k:j]
+	for i := range v {
+		v[i] = cash + pos*cl[i]
+	}
+	if pos != 0 {
+		r.exposed += j - k
+	}
+	lp.sampled = j
 }
 
 // placed is told of each order the strategy sends: with a fill handler the

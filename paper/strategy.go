@@ -292,21 +292,75 @@ func (s *SMACross) Start(c *Context) error {
 // OnBar implements Strategy. The moving averages are running sums over a
 // ring of the last Slow closes, so a bar costs O(1).
 func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
-	s.step(c, s.stateOf(b.FQME), b.Bar.Close)
+	bars, at := [1]feeds.BarEvent{b}, [2]int{0, 1}
+	s.loop(c, bars[:], at[:])
 }
 
-// BarLoop implements Looper: OnBar over a batch of one market's bars.
-func (s *SMACross) BarLoop() BarLoop {
-	return func(c *Context, bars []feeds.BarEvent, at []int) {
-		if len(bars) == 0 {
-			return
-		}
-		st := s.stateOf(bars[0].FQME)
-		for k := at[0]; k < at[1]; k++ {
-			at[0] = k
-			s.step(c, st, bars[k].Bar.Close)
-		}
+// BarLoop implements Looper.
+func (s *SMACross) BarLoop() BarLoop { return s.loop }
+
+// loop is OnBar over a batch of one market's bars (see BarLoop). The
+// averages' state lives in locals across the batch, stored back before the
+// strategy trades and at the end: through memory, each bar would wait on
+// the stores of the one before.
+func (s *SMACross) loop(c *Context, bars []feeds.BarEvent, at []int) {
+	if len(bars) == 0 {
+		return
 	}
+	st := s.stateOf(bars[0].FQME)
+	slow, fast := s.Slow, s.Fast
+	fs, ss := float64(fast), float64(slow)
+	ring := st.ring[:slow]
+	n, i, fsum, ssum := st.n, st.i, st.fast, st.slow
+	// j is where the fast window's oldest close sits: Fast back from i.
+	j := i + slow - fast
+	if j >= slow {
+		j -= slow
+	}
+	for k, hi := at[0], at[1]; k < hi; k++ {
+		x := bars[k].Bar.Close
+		if n >= fast {
+			fsum -= ring[j]
+		}
+		if n >= slow {
+			ssum -= ring[i]
+		} else {
+			n++
+		}
+		ring[i] = x
+		if i++; i == slow {
+			i = 0
+		}
+		if j++; j == slow {
+			j = 0
+		}
+		fsum += x
+		ssum += x
+		if n < slow {
+			continue
+		}
+		long := fsum*ss > ssum*fs
+		if st.primed && long == st.long {
+			continue
+		}
+		wasPrimed := st.primed
+		st.primed, st.long = true, long
+		if !wasPrimed && !long {
+			continue
+		}
+		at[0] = k
+		st.n, st.i, st.fast, st.slow = n, i, fsum, ssum
+		size := 0.0
+		if long {
+			if size = s.Size; size <= 0 {
+				size = c.Equity() * s.Fraction / float64(len(c.r.mk)) / x
+			}
+		}
+		c.Target(st.fqme, size)
+		// The backtest may have ended the batch at this bar.
+		hi = at[1]
+	}
+	st.n, st.i, st.fast, st.slow = n, i, fsum, ssum
 }
 
 func (s *SMACross) stateOf(fqme string) *smaState {
@@ -323,52 +377,6 @@ func (s *SMACross) stateOf(fqme string) *smaState {
 		s.last = st
 	}
 	return st
-}
-
-// step moves st on by close x and trades on a crossing.
-func (s *SMACross) step(c *Context, st *smaState, x float64) {
-	slow, fast := s.Slow, s.Fast
-	// ring[i] is the oldest close; the fast window's oldest is Fast back.
-	if st.n >= fast {
-		k := st.i + slow - fast
-		if k >= slow {
-			k -= slow
-		}
-		st.fast -= st.ring[k]
-	}
-	if st.n >= slow {
-		st.slow -= st.ring[st.i]
-	} else {
-		st.n++
-	}
-	st.ring[st.i] = x
-	st.i++
-	if st.i == slow {
-		st.i = 0
-	}
-	st.fast += x
-	st.slow += x
-	if st.n < slow {
-		return
-	}
-	long := st.fast*float64(slow) > st.slow*float64(fast)
-	if st.primed && long == st.long {
-		return
-	}
-	wasPrimed := st.primed
-	st.primed, st.long = true, long
-	if !wasPrimed && !long {
-		return
-	}
-	if long {
-		size := s.Size
-		if size <= 0 {
-			size = c.Equity() * s.Fraction / float64(len(c.r.mk)) / x
-		}
-		c.Target(st.fqme, size)
-	} else {
-		c.Target(st.fqme, 0)
-	}
 }
 
 // Driver is a strategy that runs its own loop: Func is called once and walks
