@@ -52,6 +52,11 @@ type BacktestConfig struct {
 	// holding their positions, its cash net of them, and its Result counts
 	// them among its fills. A backtest refuses them.
 	Opening []Transaction
+	// StatsOnly keeps of the Result only what a sweep reads: the Stats and
+	// the equity curve. Orders, Fills, Trades, Positions and FinalCash are
+	// left unset, and mostly never built: the end of a run then costs a
+	// fraction of what building them does.
+	StatsOnly bool
 }
 
 // EquityCurve is the account's value after each distinct bar close.
@@ -344,11 +349,16 @@ func (r *runner) fillReports() []Report {
 			}
 		}
 	}
+	r.recycleFills()
+	return out
+}
+
+// recycleFills hands the fill records' chunks back for the next backtest.
+func (r *runner) recycleFills() {
 	for _, c := range r.fills {
 		fillChunks.Put(&c)
 	}
 	r.fills, r.fillDec = nil, nil
-	return out
 }
 
 // fillChunks recycles the fill records' chunks from one backtest to the
@@ -868,6 +878,15 @@ func (r *runner) runDriver(d *Driver, replay *feeds.Replay) error {
 // the fills' work and computed alongside it.
 func (r *runner) finish() {
 	res := r.res
+	if r.cfg.StatsOnly {
+		st, eqSum := equityStats(res, r.periodsPerYear(), r.exposed)
+		if tt, ok := r.compactTotals(); ok {
+			tt.apply(&st, len(res.Equity.Value), eqSum)
+			res.Stats = st
+			r.recycleFills()
+			return
+		}
+	}
 	orders := make(chan []OrderInfo, 1)
 	go func() { orders <- r.e.Orders() }()
 	type eqStats struct {
@@ -897,6 +916,9 @@ func (r *runner) finish() {
 	tradeStats(&es.st, res, es.eqSum)
 	res.Stats = es.st
 	res.Orders = <-orders
+	if r.cfg.StatsOnly {
+		res.FinalCash, res.Positions, res.Orders, res.Fills, res.Trades = decimal.Decimal{}, nil, nil, nil, nil
+	}
 }
 
 // settle sums fills into cash and positions, exactly: in integer ticks and

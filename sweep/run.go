@@ -145,7 +145,7 @@ func (c *Config) runJob(ctx context.Context, combo, si int) (Row, error) {
 // settings, and makes its row (without the job's index); blocks as
 // Config.Blocks. A worker elsewhere runs jobs with it.
 func Backtest(ctx context.Context, base paper.BacktestConfig, series paper.Series, s paper.Strategy, blocks int) (Row, error) {
-	base.Series = []paper.Series{series}
+	base.Series, base.StatsOnly = []paper.Series{series}, true
 	res, err := paper.BacktestContext(ctx, base, s)
 	if err != nil {
 		return Row{}, err
