@@ -104,6 +104,7 @@ func init() {
 		"Ledger":          reflect.ValueOf((*paper.Ledger)(nil)),
 		"LedgerError":     reflect.ValueOf((*paper.LedgerError)(nil)),
 		"Liquidity":       reflect.ValueOf((*paper.Liquidity)(nil)),
+		"Looper":          reflect.ValueOf((*paper.Looper)(nil)),
 		"MarketBreakdown": reflect.ValueOf((*paper.MarketBreakdown)(nil)),
 		"Num":             reflect.ValueOf((*paper.Num)(nil)),
 		"Order":           reflect.ValueOf((*paper.Order)(nil)),
@@ -145,6 +146,7 @@ func init() {
 		"_FeeModel":      reflect.ValueOf((*_workbench_paper_FeeModel)(nil)),
 		"_FillHandler":   reflect.ValueOf((*_workbench_paper_FillHandler)(nil)),
 		"_Finisher":      reflect.ValueOf((*_workbench_paper_Finisher)(nil)),
+		"_Looper":        reflect.ValueOf((*_workbench_paper_Looper)(nil)),
 		"_QuoteHandler":  reflect.ValueOf((*_workbench_paper_QuoteHandler)(nil)),
 		"_SlippageModel": reflect.ValueOf((*_workbench_paper_SlippageModel)(nil)),
 		"_Starter":       reflect.ValueOf((*_workbench_paper_Starter)(nil)),
@@ -181,6 +183,16 @@ type _workbench_paper_Finisher struct {
 
 func (W _workbench_paper_Finisher) Finish(c *paper.Context) {
 	W.WFinish(c)
+}
+
+// _workbench_paper_Looper is an interface wrapper for Looper type
+type _workbench_paper_Looper struct {
+	IValue   interface{}
+	WBarLoop func() paper.BarLoop
+}
+
+func (W _workbench_paper_Looper) BarLoop() paper.BarLoop {
+	return W.WBarLoop()
 }
 
 // _workbench_paper_QuoteHandler is an interface wrapper for QuoteHandler type
