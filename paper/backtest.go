@@ -526,12 +526,12 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		if err := r.runDriver(d, replay); err != nil {
 			return nil, err
 		}
-	} else if fn := barLoopOf(s); fn != nil && len(r.mk) == 1 && !ticks {
+	} else if rows, fn := loopsOf(s); (rows != nil || fn != nil) && len(r.mk) == 1 && !ticks {
 		fills := r.fill != nil
 		if f, ok := s.(*Funcs); ok {
 			fills = f.FillFunc != nil
 		}
-		if err := r.runLoop(fn, fills); err != nil {
+		if err := r.runLoop(rows, fn, fills); err != nil {
 			return nil, err
 		}
 	} else if len(r.mk) == 1 && !ticks {

@@ -34,6 +34,18 @@ type Looper interface {
 	BarLoop() BarLoop
 }
 
+// RowLoop is a BarLoop over the market's columns instead of a batch of
+// events: rows at[0] to at[1] of bars (whose rows end with the batch), the
+// same contract otherwise. A compiled strategy that reads a column or two
+// skips the building of an event per bar.
+type RowLoop func(c *Context, bars *frames.OHLCV, at []int)
+
+// RowLooper is a Strategy whose OnBar also comes as a RowLoop (nil when it
+// does not); a backtest prefers it to a BarLoop where it would run either.
+type RowLooper interface {
+	RowLoop() RowLoop
+}
+
 // loopBatch is the number of bars a BarLoop gets at a time: enough that
 // the call into the interpreter costs a few nanoseconds a bar.
 const loopBatch = 1024
@@ -55,23 +67,33 @@ type barLoop struct {
 	err             error
 }
 
-func barLoopOf(s Strategy) BarLoop {
-	if l, ok := s.(Looper); ok {
-		return l.BarLoop()
+// loopsOf is s's RowLoop or else its BarLoop, if it has either.
+func loopsOf(s Strategy) (RowLoop, BarLoop) {
+	if l, ok := s.(RowLooper); ok {
+		if fn := l.RowLoop(); fn != nil {
+			return fn, nil
+		}
 	}
-	return nil
+	if l, ok := s.(Looper); ok {
+		return nil, l.BarLoop()
+	}
+	return nil, nil
 }
 
 // runLoop replays a single series without quotes or trades through a
-// BarLoop; runOne is the same replay calling OnBar for each bar.
-func (r *runner) runLoop(fn BarLoop, fills bool) error {
+// RowLoop or a BarLoop; runOne is the same replay calling OnBar for each
+// bar.
+func (r *runner) runLoop(rows RowLoop, fn BarLoop, fills bool) error {
 	m := r.mk[0]
 	f := m.bars
 	n := f.Len()
 	eq := &r.res.Equity
 	eq.opens, eq.period = f.Time, f.Period
 	eq.Value = make([]float64, n)
-	lp := &barLoop{r: r, m: m, em: r.e.market(m.fqme), fills: fills, buf: make([]feeds.BarEvent, min(n, loopBatch)), at: make([]int, 2)}
+	lp := &barLoop{r: r, m: m, em: r.e.market(m.fqme), fills: fills, at: make([]int, 2)}
+	if rows == nil {
+		lp.buf = make([]feeds.BarEvent, min(n, loopBatch))
+	}
 	r.loop = lp
 	defer func() {
 		r.loop = nil
@@ -81,7 +103,6 @@ func (r *runner) runLoop(fn BarLoop, fills bool) error {
 		}
 	}()
 	maxPx := lp.em.maxPx
-	tm, op, hi, lw, cl, vol := f.Time[:n], f.Open[:n], f.High[:n], f.Low[:n], f.Close[:n], f.Volume[:n]
 	for lp.sampled < n {
 		lo := lp.sampled
 		if lo&0xffff == 0 {
@@ -91,34 +112,32 @@ func (r *runner) runLoop(fn BarLoop, fills bool) error {
 		}
 		// Batches end where runOne checks the context, so a cancelled
 		// backtest stops at the same bar.
-		end := min(n, lo+len(lp.buf), (lo|0xffff)+1)
+		end := min(n, lo+loopBatch, (lo|0xffff)+1)
 		if fills && !lp.quiet() {
 			end = lo + 1
 		}
-		for k := lo; k < end; k++ {
-			// Field by field, as runOne builds its bar, and every field:
-			// the strategy may have written to the batch.
-			b := &lp.buf[k-lo]
-			b.Time, b.FQME, b.Period, b.Index, b.Forming, b.Recv = (tm[k]+f.Period)*1e9, m.fqme, f.Period, k, false, 0
-			x := &b.Bar
-			x.Time, x.Open, x.High, x.Low, x.Close, x.Volume = tm[k], op[k], hi[k], lw[k], cl[k], vol[k]
-			if !frames.ValidBar(x.Open, x.High, x.Low, x.Close, x.Volume) || x.High > maxPx {
-				if k == lo {
-					return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
-				}
-				end = k
-			}
+		if end = validRows(f, lo, end, maxPx); end == lo {
+			return fmt.Errorf("backtest: %w", checkBar(m.fqme, f.At(lo), maxPx))
 		}
-		lp.lo, lp.at[0], lp.at[1] = lo, 0, end-lo
+		if rows != nil {
+			lp.lo, lp.at[0], lp.at[1] = 0, lo, end
+		} else {
+			lp.fill(lo, end)
+			lp.lo, lp.at[0], lp.at[1] = lo, 0, end-lo
+		}
 		// The first bar is closed before the strategy sees it, so that a
 		// fill handler runs before OnBar, as in runOne.
 		if lp.closeTo(lo); lp.err != nil {
 			return lp.err
 		}
 		lp.inScript = true
-		fn(r.ctx, lp.buf[:end-lo], lp.at)
+		if rows != nil {
+			rows(r.ctx, f.Rows(0, end), lp.at)
+		} else {
+			fn(r.ctx, lp.buf[:end-lo], lp.at)
+		}
 		lp.inScript = false
-		end = lo + lp.at[1]
+		end = lp.lo + lp.at[1]
 		if lp.closeTo(end - 1); lp.err != nil {
 			return lp.err
 		}
@@ -126,6 +145,35 @@ func (r *runner) runLoop(fn BarLoop, fills bool) error {
 	}
 	r.res.End = eq.Time(n - 1)
 	return nil
+}
+
+// fill builds the batch of events for rows lo to end (excluded) field by
+// field, as runOne builds its bar: a Bar built whole is stored, then copied
+// in 16-byte moves that stall on the 8-byte stores just made. Every field:
+// the strategy may have written to the batch.
+func (lp *barLoop) fill(lo, end int) {
+	m := lp.m
+	f := m.bars
+	tm, op, hi, lw, cl, vol := f.Time[lo:end], f.Open[lo:end], f.High[lo:end], f.Low[lo:end], f.Close[lo:end], f.Volume[lo:end]
+	buf := lp.buf[:end-lo]
+	for i := range buf {
+		b := &buf[i]
+		b.Time, b.FQME, b.Period, b.Index, b.Forming, b.Recv = (tm[i]+f.Period)*1e9, m.fqme, f.Period, lo+i, false, 0
+		x := &b.Bar
+		x.Time, x.Open, x.High, x.Low, x.Close, x.Volume = tm[i], op[i], hi[i], lw[i], cl[i], vol[i]
+	}
+}
+
+// validRows is the end of the run of rows from lo, up to end, that a
+// backtest may trade on: lo when row lo itself may not.
+func validRows(f *frames.OHLCV, lo, end int, maxPx float64) int {
+	op, hi, lw, cl, vol := f.Open[lo:end], f.High[lo:end], f.Low[lo:end], f.Close[lo:end], f.Volume[lo:end]
+	for i := range op {
+		if !frames.ValidBar(op[i], hi[i], lw[i], cl[i], vol[i]) || hi[i] > maxPx {
+			return lo + i
+		}
+	}
+	return end
 }
 
 // event is row k of the series as runOne hands it to OnBar.

@@ -225,7 +225,7 @@ func TestFuncsLoopErrorsMatchBarFunc(t *testing.T) {
 	}
 }
 
-// SMACross's own BarLoop, which a backtest of one market runs, gives the
+// SMACross's own RowLoop, which a backtest of one market runs, gives the
 // Result its OnBar called bar by bar gives: sized and investing a fraction
 // of the equity, with order latency and with invalid bars skipped.
 func TestSMACrossLoopMatchesOnBar(t *testing.T) {
@@ -248,8 +248,8 @@ func TestSMACrossLoopMatchesOnBar(t *testing.T) {
 				t.Fatal(err)
 			}
 			lp := mk()
-			if lp.BarLoop() == nil {
-				t.Fatal("SMACross has no BarLoop")
+			if lp.RowLoop() == nil {
+				t.Fatal("SMACross has no RowLoop")
 			}
 			got, err := Backtest(cfg, lp)
 			if err != nil {

@@ -292,22 +292,22 @@ func (s *SMACross) Start(c *Context) error {
 // OnBar implements Strategy. The moving averages are running sums over a
 // ring of the last Slow closes, so a bar costs O(1).
 func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
-	bars, at := [1]feeds.BarEvent{b}, [2]int{0, 1}
-	s.loop(c, bars[:], at[:])
+	closes, at := [1]float64{b.Bar.Close}, [2]int{0, 1}
+	s.loop(c, s.stateOf(b.FQME), closes[:], at[:])
 }
 
-// BarLoop implements Looper.
-func (s *SMACross) BarLoop() BarLoop { return s.loop }
+// RowLoop implements RowLooper.
+func (s *SMACross) RowLoop() RowLoop {
+	return func(c *Context, bars *frames.OHLCV, at []int) {
+		s.loop(c, s.stateOf(c.r.mk[0].fqme), bars.Close, at)
+	}
+}
 
-// loop is OnBar over a batch of one market's bars (see BarLoop). The
+// loop is OnBar over closes at[0] to at[1] of one market (see BarLoop). The
 // averages' state lives in locals across the batch, stored back before the
 // strategy trades and at the end: through memory, each bar would wait on
 // the stores of the one before.
-func (s *SMACross) loop(c *Context, bars []feeds.BarEvent, at []int) {
-	if len(bars) == 0 {
-		return
-	}
-	st := s.stateOf(bars[0].FQME)
+func (s *SMACross) loop(c *Context, st *smaState, closes []float64, at []int) {
 	slow, fast := s.Slow, s.Fast
 	fs, ss := float64(fast), float64(slow)
 	ring := st.ring[:slow]
@@ -318,7 +318,7 @@ func (s *SMACross) loop(c *Context, bars []feeds.BarEvent, at []int) {
 		j -= slow
 	}
 	for k, hi := at[0], at[1]; k < hi; k++ {
-		x := bars[k].Bar.Close
+		x := closes[k]
 		if n >= fast {
 			fsum -= ring[j]
 		}
