@@ -3,6 +3,9 @@ package paper
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"math/big"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -60,6 +63,30 @@ func TestStatsOnlyMatchesFullResult(t *testing.T) {
 						t.Fatalf("%s: stats only kept %d fills, %d orders, %d trades, %d positions", what, len(only.Fills), len(only.Orders), len(only.Trades), len(only.Positions))
 					}
 				}
+			}
+		}
+	}
+}
+
+// mulInt says whether a product fits in an int64 as math/big says it.
+func TestMulIntAgainstBig(t *testing.T) {
+	edges := []int64{0, 1, -1, 2, -2, 3, 10, -10, 1 << 31, -(1 << 31), 1<<32 - 1, 1 << 32, 3037000499, 3037000500, -3037000500,
+		1 << 62, -(1 << 62), math.MaxInt64, math.MinInt64, math.MaxInt64 / 2, math.MinInt64 / 2, math.MinInt64 + 1}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		edges = append(edges, int64(rng.Uint64())>>rng.IntN(64))
+	}
+	lim, low := big.NewInt(math.MaxInt64), big.NewInt(math.MinInt64)
+	for _, a := range edges {
+		for _, b := range edges[:60] {
+			want := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+			fits := want.Cmp(lim) <= 0 && want.Cmp(low) >= 0
+			c, ok := mulInt(a, b)
+			if ok != fits || (ok && c != want.Int64()) {
+				t.Fatalf("mulInt(%d, %d) = %d, %v; math/big: %s", a, b, c, ok, want)
+			}
+			if c2, ok2 := mulInt(b, a); ok2 != ok || c2 != c {
+				t.Fatalf("mulInt(%d, %d) = %d, %v but mulInt(%d, %d) = %d, %v", a, b, c, ok, b, a, c2, ok2)
 			}
 		}
 	}
