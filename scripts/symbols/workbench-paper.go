@@ -122,6 +122,8 @@ func init() {
 		"ReportKind":      reflect.ValueOf((*paper.ReportKind)(nil)),
 		"Result":          reflect.ValueOf((*paper.Result)(nil)),
 		"RoundTrip":       reflect.ValueOf((*paper.RoundTrip)(nil)),
+		"RowLoop":         reflect.ValueOf((*paper.RowLoop)(nil)),
+		"RowLooper":       reflect.ValueOf((*paper.RowLooper)(nil)),
 		"SMACross":        reflect.ValueOf((*paper.SMACross)(nil)),
 		"Series":          reflect.ValueOf((*paper.Series)(nil)),
 		"Session":         reflect.ValueOf((*paper.Session)(nil)),
@@ -148,6 +150,7 @@ func init() {
 		"_Finisher":      reflect.ValueOf((*_workbench_paper_Finisher)(nil)),
 		"_Looper":        reflect.ValueOf((*_workbench_paper_Looper)(nil)),
 		"_QuoteHandler":  reflect.ValueOf((*_workbench_paper_QuoteHandler)(nil)),
+		"_RowLooper":     reflect.ValueOf((*_workbench_paper_RowLooper)(nil)),
 		"_SlippageModel": reflect.ValueOf((*_workbench_paper_SlippageModel)(nil)),
 		"_Starter":       reflect.ValueOf((*_workbench_paper_Starter)(nil)),
 		"_Strategy":      reflect.ValueOf((*_workbench_paper_Strategy)(nil)),
@@ -203,6 +206,16 @@ type _workbench_paper_QuoteHandler struct {
 
 func (W _workbench_paper_QuoteHandler) OnQuote(c *paper.Context, q feeds.Quote) {
 	W.WOnQuote(c, q)
+}
+
+// _workbench_paper_RowLooper is an interface wrapper for RowLooper type
+type _workbench_paper_RowLooper struct {
+	IValue   interface{}
+	WRowLoop func() paper.RowLoop
+}
+
+func (W _workbench_paper_RowLooper) RowLoop() paper.RowLoop {
+	return W.WRowLoop()
 }
 
 // _workbench_paper_SlippageModel is an interface wrapper for SlippageModel type
