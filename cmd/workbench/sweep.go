@@ -163,11 +163,15 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		}
 		sopts := scripts.Options{Stdin: strings.NewReader(""), Stdout: e.stderr, Stderr: e.stderr}
 		factory = func(ctx context.Context, set []paper.Setting) (paper.Strategy, error) {
-			return scripts.LoadStrategyWith(ctx, path, sopts, set)
+			s, err := scripts.LoadStrategyWith(ctx, path, sopts, set)
+			if err != nil {
+				return nil, err
+			}
+			return sweep.Guard(path, s), nil
 		}
 		identity = "script\n" + string(src)
 		rerun = append(rerun, path)
-		spec.scriptSrc = src
+		spec.scriptSrc, spec.ScriptName = src, path
 	} else {
 		name := *strategy
 		if params, err = paper.BuiltinParams(name); err != nil {

@@ -75,15 +75,17 @@ func (n *natsFlags) connect(ctx context.Context) (*natsq.Queue, error) {
 
 // jobSpec is what a worker needs to run one job of a sweep.
 type jobSpec struct {
-	Builtin  string   `json:"builtin,omitempty"`
-	Script   string   `json:"script,omitempty"` // blob hash of the source
-	FQME     string   `json:"fqme"`
-	Series   string   `json:"series"` // blob hash of the bars as parquet
-	Period   int64    `json:"period"`
-	Flags    []string `json:"flags"` // the flags that shape the simulated exchange
-	Settings []string `json:"settings"`
-	Blocks   int      `json:"blocks"`
-	Describe string   `json:"describe"`
+	Builtin string `json:"builtin,omitempty"`
+	Script  string `json:"script,omitempty"` // blob hash of the source
+	// ScriptName is the script's path on the sweep's side, for errors.
+	ScriptName string   `json:"script_name,omitempty"`
+	FQME       string   `json:"fqme"`
+	Series     string   `json:"series"` // blob hash of the bars as parquet
+	Period     int64    `json:"period"`
+	Flags      []string `json:"flags"` // the flags that shape the simulated exchange
+	Settings   []string `json:"settings"`
+	Blocks     int      `json:"blocks"`
+	Describe   string   `json:"describe"`
 }
 
 // publishSweep puts the script and the series in the object store, queues
@@ -179,6 +181,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	defer os.RemoveAll(dir)
 	w := &worker{q: q, e: e, dir: dir, params: map[string][]paper.Param{}}
 	w.series = &sweep.SeriesCache{Keep: *keep, Load: w.fetchSeries}
+	defer w.series.Close()
 	// A fleet is stopped with SIGTERM (Kubernetes, systemd) as often as
 	// with Ctrl-C.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
@@ -263,10 +266,11 @@ func (w *worker) handle(ctx context.Context, j natsq.Job) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
-	bars, err := w.series.Get(ctx, spec.Series, spec.Period)
+	bars, done, err := w.series.Get(ctx, spec.Series, spec.Period)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	row, err := w.run(ctx, spec, base, paper.Series{Market: pair, Bars: bars})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -291,6 +295,7 @@ func (w *worker) run(ctx context.Context, spec jobSpec, base paper.BacktestConfi
 		if strat, err = scripts.LoadStrategyWith(ctx, path, w.options(), set); err != nil {
 			return sweep.Row{}, err
 		}
+		strat = sweep.Guard(spec.ScriptName, strat)
 	} else {
 		params, err := paper.BuiltinParams(spec.Builtin)
 		if err != nil {

@@ -245,10 +245,11 @@ func TestWorkerKeepsRecentSeries(t *testing.T) {
 		return w.fetchSeries(ctx, hash)
 	}}
 	get := func(name string) {
-		b, err := c.Get(ctx, hashes[name], 3600)
+		b, done, err := c.Get(ctx, hashes[name], 3600)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer done()
 		if digest(b) != want[name] || b.Period != 3600 {
 			t.Errorf("series %s came back other than stored (period %d)", name, b.Period)
 		}
