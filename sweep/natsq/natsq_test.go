@@ -246,3 +246,44 @@ func TestQueueLeavesNothingBehind(t *testing.T) {
 		t.Fatalf("%d results of a sweep kept without limit, want 5", n)
 	}
 }
+
+// Streams an earlier workbench made (one jobs subject, no message TTLs)
+// are brought up to date in place, and serve a sweep.
+func TestConnectUpdatesEarlierStreams(t *testing.T) {
+	url := natstest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: JobsStream, Subjects: []string{"wb.sweep.jobs"},
+		Retention: jetstream.WorkQueuePolicy, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: ResultsStream, Subjects: []string{resultsPrefix + ">"},
+		Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := Connect(ctx, url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	jobs, want := jobsOf("s", 3, time.Minute)
+	if err := q.Publish(ctx, jobs); err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go q.Work(wctx, 1, time.Second, func(_ context.Context, j Job) ([]byte, error) { return j.Payload, nil })
+	n := 0
+	if err := q.Results(ctx, "s", want, func(string, []byte) error { n++; return nil }); err != nil || n != 3 {
+		t.Fatalf("%d results of 3 (%v)", n, err)
+	}
+}
