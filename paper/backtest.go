@@ -52,6 +52,11 @@ type BacktestConfig struct {
 	// holding their positions, its cash net of them, and its Result counts
 	// them among its fills. A backtest refuses them.
 	Opening []Transaction
+	// StatsOnly keeps of the Result only what a sweep reads: the Stats and
+	// the equity curve. Orders, Fills, Trades, Positions and FinalCash are
+	// left unset, and mostly never built: the end of a run then costs a
+	// fraction of what building them does.
+	StatsOnly bool
 }
 
 // EquityCurve is the account's value after each distinct bar close.
@@ -148,9 +153,10 @@ type runner struct {
 	ctx     *Context
 	ctx0    context.Context
 	last    feeds.BarEvent // the bar being handled, for error messages
-	// cur, when set, is the bar being handled instead of last: runOne's
-	// own, which a copy per bar into last would cost several percent of it.
-	cur  *feeds.BarEvent
+	// row+1, when not 0, names the bar being handled instead of last: row
+	// row of the single series, which runOne and a BarLoop replay without
+	// building an event for each bar.
+	row  int
 	step *stepper // while a Driver runs
 	loop *barLoop // while a BarLoop runs
 }
@@ -160,8 +166,9 @@ func (r *runner) lastBar() feeds.BarEvent {
 	if r == nil {
 		return feeds.BarEvent{}
 	}
-	if r.cur != nil {
-		return *r.cur
+	if r.row > 0 {
+		m := r.mk[0]
+		return feeds.NewBarEvent(m.fqme, m.bars, r.row-1)
 	}
 	return r.last
 }
@@ -342,11 +349,16 @@ func (r *runner) fillReports() []Report {
 			}
 		}
 	}
+	r.recycleFills()
+	return out
+}
+
+// recycleFills hands the fill records' chunks back for the next backtest.
+func (r *runner) recycleFills() {
 	for _, c := range r.fills {
 		fillChunks.Put(&c)
 	}
 	r.fills, r.fillDec = nil, nil
-	return out
 }
 
 // fillChunks recycles the fill records' chunks from one backtest to the
@@ -514,8 +526,12 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		if err := r.runDriver(d, replay); err != nil {
 			return nil, err
 		}
-	} else if f, ok := s.(*Funcs); ok && f.LoopFunc != nil && len(r.mk) == 1 && !ticks {
-		if err := r.runLoop(f.LoopFunc, f.FillFunc != nil); err != nil {
+	} else if rows, fn := loopsOf(s); (rows != nil || fn != nil) && len(r.mk) == 1 && !ticks {
+		fills := r.fill != nil
+		if f, ok := s.(*Funcs); ok {
+			fills = f.FillFunc != nil
+		}
+		if err := r.runLoop(rows, fn, fills); err != nil {
 			return nil, err
 		}
 	} else if len(r.mk) == 1 && !ticks {
@@ -593,31 +609,31 @@ func (r *runner) runOne(s Strategy) error {
 			}
 		}
 		o, h, l, c, v := op[i], hi[i], lo[i], cl[i], vol[i]
-		b.Bar = frames.Bar{Time: tm[i], Open: o, High: h, Low: l, Close: c, Volume: v}
 		if !frames.ValidBar(o, h, l, c, v) || h > maxPx {
-			return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
+			return fmt.Errorf("backtest: %w", checkBar(m.fqme, f.At(i), maxPx))
 		}
+		// Field by field: a Bar built whole is stored, then copied in
+		// 16-byte moves that stall on the 8-byte stores just made.
+		x := &b.Bar
+		x.Time, x.Open, x.High, x.Low, x.Close, x.Volume = tm[i], o, h, l, c, v
 		b.Time, b.Index = (tm[i]+f.Period)*1e9, i
+		// Fills reach the strategy before this bar does: to them, the last
+		// bar handed out is still the one before (r.row, set below).
 		if !quietBar(e, em) {
-			if r.cur != nil {
-				// Fills may reach the strategy before this bar does: to
-				// them, the last bar handed out is the one before.
-				r.cur, r.last = nil, feeds.NewBarEvent(m.fqme, f, i-1)
-			}
 			if err := r.matchClose(m, &b); err != nil {
 				return err
 			}
 		}
 		e.now = max(e.now, b.Time)
 		m.next = i + 1
-		r.cur = &b
+		r.row = i + 1
 		s.OnBar(r.ctx, b)
 		value[i] = r.cash + m.pos*b.Bar.Close
 		if m.pos != 0 {
 			r.exposed++
 		}
 	}
-	r.last, r.cur = b, nil
+	r.last, r.row = b, 0
 	r.res.End = eq.Time(n - 1)
 	return nil
 }
@@ -862,6 +878,15 @@ func (r *runner) runDriver(d *Driver, replay *feeds.Replay) error {
 // the fills' work and computed alongside it.
 func (r *runner) finish() {
 	res := r.res
+	if r.cfg.StatsOnly {
+		st, eqSum := equityStats(res, r.periodsPerYear(), r.exposed)
+		if tt, ok := r.compactTotals(); ok {
+			tt.apply(&st, len(res.Equity.Value), eqSum)
+			res.Stats = st
+			r.recycleFills()
+			return
+		}
+	}
 	orders := make(chan []OrderInfo, 1)
 	go func() { orders <- r.e.Orders() }()
 	type eqStats struct {
@@ -891,6 +916,9 @@ func (r *runner) finish() {
 	tradeStats(&es.st, res, es.eqSum)
 	res.Stats = es.st
 	res.Orders = <-orders
+	if r.cfg.StatsOnly {
+		res.FinalCash, res.Positions, res.Orders, res.Fills, res.Trades = decimal.Decimal{}, nil, nil, nil, nil
+	}
 }
 
 // settle sums fills into cash and positions, exactly: in integer ticks and

@@ -25,6 +25,27 @@ import (
 // no order rests, and ends with the bar that places one.
 type BarLoop func(c *Context, bars []feeds.BarEvent, at []int)
 
+// Looper is a Strategy whose OnBar also comes as a BarLoop (nil when it
+// does not, this time). A backtest of one market without quotes or trades
+// runs the loop; everything else calls OnBar bar by bar. A compiled
+// strategy gains from it too: OnBar bar by bar copies each event into the
+// call, a loop reads the batch in place.
+type Looper interface {
+	BarLoop() BarLoop
+}
+
+// RowLoop is a BarLoop over the market's columns instead of a batch of
+// events: rows at[0] to at[1] of bars (whose rows end with the batch), the
+// same contract otherwise. A compiled strategy that reads a column or two
+// skips the building of an event per bar.
+type RowLoop func(c *Context, bars *frames.OHLCV, at []int)
+
+// RowLooper is a Strategy whose OnBar also comes as a RowLoop (nil when it
+// does not); a backtest prefers it to a BarLoop where it would run either.
+type RowLooper interface {
+	RowLoop() RowLoop
+}
+
 // loopBatch is the number of bars a BarLoop gets at a time: enough that
 // the call into the interpreter costs a few nanoseconds a bar.
 const loopBatch = 1024
@@ -46,22 +67,39 @@ type barLoop struct {
 	err             error
 }
 
+// loopsOf is s's RowLoop or else its BarLoop, if it has either.
+func loopsOf(s Strategy) (RowLoop, BarLoop) {
+	if l, ok := s.(RowLooper); ok {
+		if fn := l.RowLoop(); fn != nil {
+			return fn, nil
+		}
+	}
+	if l, ok := s.(Looper); ok {
+		return nil, l.BarLoop()
+	}
+	return nil, nil
+}
+
 // runLoop replays a single series without quotes or trades through a
-// BarLoop; runOne is the same replay calling OnBar for each bar.
-func (r *runner) runLoop(fn BarLoop, fills bool) error {
+// RowLoop or a BarLoop; runOne is the same replay calling OnBar for each
+// bar.
+func (r *runner) runLoop(rows RowLoop, fn BarLoop, fills bool) error {
 	m := r.mk[0]
 	f := m.bars
 	n := f.Len()
 	eq := &r.res.Equity
 	eq.opens, eq.period = f.Time, f.Period
 	eq.Value = make([]float64, n)
-	lp := &barLoop{r: r, m: m, em: r.e.market(m.fqme), fills: fills, buf: make([]feeds.BarEvent, min(n, loopBatch)), at: make([]int, 2)}
+	lp := &barLoop{r: r, m: m, em: r.e.market(m.fqme), fills: fills, at: make([]int, 2)}
+	if rows == nil {
+		lp.buf = make([]feeds.BarEvent, min(n, loopBatch))
+	}
 	r.loop = lp
 	defer func() {
 		r.loop = nil
 		if lp.inScript {
 			// A panic: the backtest's error names the bar the strategy was at.
-			r.last = lp.event(lp.lo + lp.at[0])
+			r.row = lp.lo + lp.at[0] + 1
 		}
 	}()
 	maxPx := lp.em.maxPx
@@ -74,37 +112,68 @@ func (r *runner) runLoop(fn BarLoop, fills bool) error {
 		}
 		// Batches end where runOne checks the context, so a cancelled
 		// backtest stops at the same bar.
-		hi := min(n, lo+len(lp.buf), (lo|0xffff)+1)
+		end := min(n, lo+loopBatch, (lo|0xffff)+1)
 		if fills && !lp.quiet() {
-			hi = lo + 1
+			end = lo + 1
 		}
-		for k := lo; k < hi; k++ {
-			b := &lp.buf[k-lo]
-			*b = lp.event(k)
-			if x := &b.Bar; !frames.ValidBar(x.Open, x.High, x.Low, x.Close, x.Volume) || x.High > maxPx {
-				if k == lo {
-					return fmt.Errorf("backtest: %w", checkBar(m.fqme, b.Bar, maxPx))
-				}
-				hi = k
-			}
+		if end = validRows(f, lo, end, maxPx); end == lo {
+			return fmt.Errorf("backtest: %w", checkBar(m.fqme, f.At(lo), maxPx))
 		}
-		lp.lo, lp.at[0], lp.at[1] = lo, 0, hi-lo
+		if rows != nil {
+			lp.lo, lp.at[0], lp.at[1] = 0, lo, end
+		} else {
+			lp.fill(lo, end)
+			lp.lo, lp.at[0], lp.at[1] = lo, 0, end-lo
+		}
 		// The first bar is closed before the strategy sees it, so that a
 		// fill handler runs before OnBar, as in runOne.
 		if lp.closeTo(lo); lp.err != nil {
 			return lp.err
 		}
 		lp.inScript = true
-		fn(r.ctx, lp.buf[:hi-lo], lp.at)
+		if rows != nil {
+			rows(r.ctx, f.Rows(0, end), lp.at)
+		} else {
+			fn(r.ctx, lp.buf[:end-lo], lp.at)
+		}
 		lp.inScript = false
-		end := lo + lp.at[1]
+		end = lp.lo + lp.at[1]
 		if lp.closeTo(end - 1); lp.err != nil {
 			return lp.err
 		}
-		lp.sample(end - 1)
+		lp.sampleTo(end)
 	}
 	r.res.End = eq.Time(n - 1)
 	return nil
+}
+
+// fill builds the batch of events for rows lo to end (excluded) field by
+// field, as runOne builds its bar: a Bar built whole is stored, then copied
+// in 16-byte moves that stall on the 8-byte stores just made. Every field:
+// the strategy may have written to the batch.
+func (lp *barLoop) fill(lo, end int) {
+	m := lp.m
+	f := m.bars
+	tm, op, hi, lw, cl, vol := f.Time[lo:end], f.Open[lo:end], f.High[lo:end], f.Low[lo:end], f.Close[lo:end], f.Volume[lo:end]
+	buf := lp.buf[:end-lo]
+	for i := range buf {
+		b := &buf[i]
+		b.Time, b.FQME, b.Period, b.Index, b.Forming, b.Recv = (tm[i]+f.Period)*1e9, m.fqme, f.Period, lo+i, false, 0
+		x := &b.Bar
+		x.Time, x.Open, x.High, x.Low, x.Close, x.Volume = tm[i], op[i], hi[i], lw[i], cl[i], vol[i]
+	}
+}
+
+// validRows is the end of the run of rows from lo, up to end, that a
+// backtest may trade on: lo when row lo itself may not.
+func validRows(f *frames.OHLCV, lo, end int, maxPx float64) int {
+	op, hi, lw, cl, vol := f.Open[lo:end], f.High[lo:end], f.Low[lo:end], f.Close[lo:end], f.Volume[lo:end]
+	for i := range op {
+		if !frames.ValidBar(op[i], hi[i], lw[i], cl[i], vol[i]) || hi[i] > maxPx {
+			return lo + i
+		}
+	}
+	return end
 }
 
 // event is row k of the series as runOne hands it to OnBar.
@@ -123,32 +192,51 @@ func (lp *barLoop) quiet() bool { return len(lp.em.orders) == 0 && len(lp.r.e.op
 // Context since the last catch-up, so the account it samples is the one
 // each of those bars left.
 func (lp *barLoop) closeTo(j int) {
+	r, m := lp.r, lp.m
 	for lp.closed <= j && lp.err == nil {
 		k := lp.closed
-		if k > lp.sampled {
-			lp.sample(k - 1)
+		if quietBar(r.e, lp.em) {
+			// Nothing to match up to j: the account stands still, so these
+			// bars only take their samples and move the clock.
+			lp.sampleTo(j)
+			now := r.e.now
+			for _, t := range m.bars.Time[k : j+1] {
+				now = max(now, (t+m.bars.Period)*1e9)
+			}
+			r.e.now, m.next, r.row, lp.closed = now, j+1, j+1, j+1
+			return
 		}
+		lp.sampleTo(k)
 		// Before the engine runs: a fill handler calling the Context from
 		// inside it is at bar k already.
 		lp.closed = k + 1
 		b := lp.event(k)
-		if err := lp.r.closeBar(lp.m, lp.em, &b); err != nil {
+		if err := r.closeBar(m, lp.em, &b); err != nil {
 			lp.err = err
 			lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
 			return
 		}
-		lp.r.last = b
+		r.row = k + 1
 	}
 }
 
-// sample records the equity after bar k.
-func (lp *barLoop) sample(k int) {
+// sampleTo records the equity after each bar from the last sampled to j
+// (excluded), over which the account has not changed.
+func (lp *barLoop) sampleTo(j int) {
 	r, m := lp.r, lp.m
-	r.res.Equity.Value[k] = r.cash + m.pos*m.bars.Close[k]
-	if m.pos != 0 {
-		r.exposed++
+	k := lp.sampled
+	if k >= j {
+		return
 	}
-	lp.sampled = k + 1
+	cash, pos := r.cash, m.pos
+	v, cl := r.res.Equity.Value[k:j], m.bars.Close[k:j]
+	for i := range v {
+		v[i] = cash + pos*cl[i]
+	}
+	if pos != 0 {
+		r.exposed += j - k
+	}
+	lp.sampled = j
 }
 
 // placed is told of each order the strategy sends: with a fill handler the

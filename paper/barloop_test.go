@@ -224,3 +224,42 @@ func TestFuncsLoopErrorsMatchBarFunc(t *testing.T) {
 		}
 	}
 }
+
+// SMACross's own RowLoop, which a backtest of one market runs, gives the
+// Result its OnBar called bar by bar gives: sized and investing a fraction
+// of the equity, with order latency and with invalid bars skipped.
+func TestSMACrossLoopMatchesOnBar(t *testing.T) {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(20000)}
+	spoiled := s
+	spoiled.Bars = spoilt(s.Bars, 1717, "high", -1)
+	for i, cfg := range []BacktestConfig{
+		{Series: []Series{s}},
+		{Series: []Series{s}, Latency: Latency{Order: 90e9, Cancel: 30e9}},
+		{Series: []Series{spoiled}, SkipInvalid: true},
+	} {
+		cfg.Fees, cfg.Calendar = BpsFees(2, 10), "crypto"
+		for _, mk := range []func() *SMACross{
+			func() *SMACross { return &SMACross{Fast: 10, Slow: 30, Size: 1} },
+			func() *SMACross { return NewSMACross(7, 19) },
+		} {
+			bb := mk()
+			want, err := Backtest(cfg, &Funcs{StartFunc: bb.Start, BarFunc: bb.OnBar})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp := mk()
+			if lp.RowLoop() == nil {
+				t.Fatal("SMACross has no RowLoop")
+			}
+			got, err := Backtest(cfg, lp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			what := fmt.Sprintf("sma-cross %d/%d, config %d", lp.Fast, lp.Slow, i)
+			if len(want.Fills) < 100 {
+				t.Fatalf("%s: only %d fills", what, len(want.Fills))
+			}
+			sameResult(t, what, want, got)
+		}
+	}
+}

@@ -87,6 +87,26 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 	}
 }
 
+// BenchmarkSweepJobSMACross is BenchmarkBacktestSMACross/1M as a sweep runs
+// it: StatsOnly, keeping the statistics and the equity curve only.
+func BenchmarkSweepJobSMACross(b *testing.B) {
+	const n = 1_000_000
+	s := benchSeries(b, n)
+	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto", StatsOnly: true}
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	fills := 0
+	for i := 0; i < b.N; i++ {
+		res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		fills = res.Stats.Fills
+	}
+	reportBarsPerSecond(b, n, start, cpu0)
+	b.ReportMetric(float64(fills), "fills")
+}
+
 // BenchmarkBacktestLoop is the same crossover with a size that rounds to
 // nothing: the moving averages and the replay loop without any order, the
 // floor under BenchmarkBacktestSMACross.

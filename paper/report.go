@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -216,12 +217,26 @@ func addDec(a, b decimal.Decimal) decimal.Decimal {
 	return a.Add(b)
 }
 
+// mulInt is a·b and whether it fits in an int64. The check multiplies the
+// magnitudes into 128 bits: a division to check it took a twentieth of a
+// backtest that trades often.
 func mulInt(a, b int64) (int64, bool) {
-	if a == 0 || b == 0 {
-		return 0, true
+	hi, lo := bits.Mul64(absU(a), absU(b))
+	if hi != 0 {
+		return a * b, false
 	}
-	c := a * b
-	return c, c/b == a && !(a == -1 && b == math.MinInt64) && !(b == -1 && a == math.MinInt64)
+	if (a < 0) != (b < 0) {
+		return a * b, lo <= 1<<63
+	}
+	return a * b, lo < 1<<63
+}
+
+// absU is |a| as a uint64, which holds |math.MinInt64|.
+func absU(a int64) uint64 {
+	if a < 0 {
+		return -uint64(a)
+	}
+	return uint64(a)
 }
 
 func addInt(a, b int64) (int64, bool) {
@@ -380,42 +395,20 @@ func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 
 // tradeStats fills in the Stats of the round trips and fills.
 func tradeStats(st *Stats, res *Result, eqSum float64) {
-	n := len(res.Equity.Value)
-	st.Fills = len(res.Fills)
-	st.Trades = len(res.Trades)
-	var gain, loss, total float64
+	tt := tradeTotals{fills: len(res.Fills)}
 	for _, t := range res.Trades {
-		p := decFloat(t.PnL)
-		total += p
-		if p > 0 {
-			st.Wins++
-			gain += p
-		} else {
-			loss -= p
-		}
+		tt.trip(decFloat(t.PnL))
 	}
-	st.WinRate, st.Expectancy, st.ProfitFactor = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
-	if st.Trades > 0 {
-		st.WinRate = Num(float64(st.Wins) / float64(st.Trades))
-		st.Expectancy = Num(total / float64(st.Trades))
-		st.ProfitFactor = Num(gain / loss)
-	}
-	var notional float64
-	var fees decSum
 	for i := range res.Fills {
 		f := &res.Fills[i]
 		if f.mk != nil && f.ticks >= 0 {
-			notional += float64(f.ticks) * f.mk.tick * float64(f.lots) * f.mk.lot
+			tt.notnl += float64(f.ticks) * f.mk.tick * float64(f.lots) * f.mk.lot
 		} else {
-			notional += decFloat(f.Size.Mul(f.Price))
+			tt.notnl += decFloat(f.Size.Mul(f.Price))
 		}
-		fees.addFee(f)
+		tt.fees.addFee(f)
 	}
-	st.Fees = fees.value()
-	st.Turnover = Num(math.NaN())
-	if n > 0 && eqSum != 0 {
-		st.Turnover = Num(notional / (eqSum / float64(n)))
-	}
+	tt.apply(st, len(res.Equity.Value), eqSum)
 }
 
 // drawdown finds the largest fall from a running peak as a fraction of the

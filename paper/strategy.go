@@ -86,6 +86,9 @@ func (f *Funcs) Start(c *Context) error {
 	return f.StartFunc(c)
 }
 
+// BarLoop implements Looper.
+func (f *Funcs) BarLoop() BarLoop { return f.LoopFunc }
+
 // OnBar implements Strategy.
 func (f *Funcs) OnBar(c *Context, b feeds.BarEvent) {
 	if f.BarFunc != nil {
@@ -289,61 +292,91 @@ func (s *SMACross) Start(c *Context) error {
 // OnBar implements Strategy. The moving averages are running sums over a
 // ring of the last Slow closes, so a bar costs O(1).
 func (s *SMACross) OnBar(c *Context, b feeds.BarEvent) {
+	closes, at := [1]float64{b.Bar.Close}, [2]int{0, 1}
+	s.loop(c, s.stateOf(b.FQME), closes[:], at[:])
+}
+
+// RowLoop implements RowLooper.
+func (s *SMACross) RowLoop() RowLoop {
+	return func(c *Context, bars *frames.OHLCV, at []int) {
+		s.loop(c, s.stateOf(c.r.mk[0].fqme), bars.Close, at)
+	}
+}
+
+// loop is OnBar over closes at[0] to at[1] of one market (see BarLoop). The
+// averages' state lives in locals across the batch, stored back before the
+// strategy trades and at the end: through memory, each bar would wait on
+// the stores of the one before.
+func (s *SMACross) loop(c *Context, st *smaState, closes []float64, at []int) {
+	slow, fast := s.Slow, s.Fast
+	fs, ss := float64(fast), float64(slow)
+	ring := st.ring[:slow]
+	n, i, fsum, ssum := st.n, st.i, st.fast, st.slow
+	// j is where the fast window's oldest close sits: Fast back from i.
+	j := i + slow - fast
+	if j >= slow {
+		j -= slow
+	}
+	for k, hi := at[0], at[1]; k < hi; k++ {
+		x := closes[k]
+		if n >= fast {
+			fsum -= ring[j]
+		}
+		if n >= slow {
+			ssum -= ring[i]
+		} else {
+			n++
+		}
+		ring[i] = x
+		if i++; i == slow {
+			i = 0
+		}
+		if j++; j == slow {
+			j = 0
+		}
+		fsum += x
+		ssum += x
+		if n < slow {
+			continue
+		}
+		long := fsum*ss > ssum*fs
+		if st.primed && long == st.long {
+			continue
+		}
+		wasPrimed := st.primed
+		st.primed, st.long = true, long
+		if !wasPrimed && !long {
+			continue
+		}
+		at[0] = k
+		st.n, st.i, st.fast, st.slow = n, i, fsum, ssum
+		size := 0.0
+		if long {
+			if size = s.Size; size <= 0 {
+				size = c.Equity() * s.Fraction / float64(len(c.r.mk)) / x
+			}
+		}
+		c.Target(st.fqme, size)
+		// The backtest may have ended the batch at this bar.
+		hi = at[1]
+	}
+	st.n, st.i, st.fast, st.slow = n, i, fsum, ssum
+}
+
+func (s *SMACross) stateOf(fqme string) *smaState {
 	st := s.last
-	if st == nil || st.fqme != b.FQME {
+	if st == nil || st.fqme != fqme {
 		if s.state == nil {
 			s.state = make(map[string]*smaState)
 		}
-		st = s.state[b.FQME]
+		st = s.state[fqme]
 		if st == nil {
-			st = &smaState{fqme: b.FQME, ring: make([]float64, s.Slow)}
-			s.state[b.FQME] = st
+			st = &smaState{fqme: fqme, ring: make([]float64, s.Slow)}
+			s.state[fqme] = st
 		}
 		s.last = st
 	}
-	x := b.Bar.Close
-	slow, fast := s.Slow, s.Fast
-	// ring[i] is the oldest close; the fast window's oldest is Fast back.
-	if st.n >= fast {
-		k := st.i + slow - fast
-		if k >= slow {
-			k -= slow
-		}
-		st.fast -= st.ring[k]
-	}
-	if st.n >= slow {
-		st.slow -= st.ring[st.i]
-	} else {
-		st.n++
-	}
-	st.ring[st.i] = x
-	st.i++
-	if st.i == slow {
-		st.i = 0
-	}
-	st.fast += x
-	st.slow += x
-	if st.n < slow {
-		return
-	}
-	long := st.fast*float64(slow) > st.slow*float64(fast)
-	if st.primed && long == st.long {
-		return
-	}
-	wasPrimed := st.primed
-	st.primed, st.long = true, long
-	if !wasPrimed && !long {
-		return
-	}
-	if long {
-		size := s.Size
-		if size <= 0 {
-			size = c.Equity() * s.Fraction / float64(len(c.r.mk)) / x
-		}
-		c.Target(b.FQME, size)
-	} else {
-		c.Target(b.FQME, 0)
-	}
+	return st
 }
 
 // Driver is a strategy that runs its own loop: Func is called once and walks

@@ -28,22 +28,33 @@ func BenchmarkStrategyScript(b *testing.B) {
 	pair.PriceTick, pair.SizeTick = decimal.RequireFromString("0.01"), decimal.RequireFromString("0.001")
 	cfg := paper.BacktestConfig{Series: []paper.Series{{Market: pair, Bars: walkBars(n)}}, Fees: paper.BpsFees(0, 10), Calendar: "crypto"}
 	ctx := context.Background()
-	var wall, cpu time.Duration
-	for k := 0; k < b.N; k++ {
-		b.StopTimer()
-		s, err := LoadStrategy(ctx, "../paper/testdata/sma_cross.go", Options{Stdout: io.Discard, Stderr: io.Discard})
-		if err != nil {
-			b.Fatal(err)
+	// full is the Result the backtest command writes out; stats-only what
+	// a sweep's job keeps (BacktestConfig.StatsOnly).
+	for _, statsOnly := range []bool{false, true} {
+		name := "full"
+		if statsOnly {
+			name = "stats-only"
 		}
-		b.StartTimer()
-		start, cpu0 := time.Now(), cputime.Process()
-		if _, err := paper.Backtest(cfg, s); err != nil {
-			b.Fatal(err)
-		}
-		wall, cpu = wall+time.Since(start), cpu+cputime.Process()-cpu0
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/wall.Seconds(), "bars/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "bars/cpu-s")
+		cfg.StatsOnly = statsOnly
+		b.Run(name, func(b *testing.B) {
+			var wall, cpu time.Duration
+			for k := 0; k < b.N; k++ {
+				b.StopTimer()
+				s, err := LoadStrategy(ctx, "../paper/testdata/sma_cross.go", Options{Stdout: io.Discard, Stderr: io.Discard})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start, cpu0 := time.Now(), cputime.Process()
+				if _, err := paper.Backtest(cfg, s); err != nil {
+					b.Fatal(err)
+				}
+				wall, cpu = wall+time.Since(start), cpu+cputime.Process()-cpu0
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/wall.Seconds(), "bars/s")
+			if cpu > 0 {
+				b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "bars/cpu-s")
+			}
+		})
 	}
 }

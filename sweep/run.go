@@ -152,7 +152,7 @@ func (c *Config) runJob(ctx context.Context, combo, si int) (Row, error) {
 // backtest ends with an error (see Guard) instead of the process.
 func Backtest(ctx context.Context, base paper.BacktestConfig, series paper.Series, s paper.Strategy, blocks int) (Row, error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	base.Series = []paper.Series{series}
+	base.Series, base.StatsOnly = []paper.Series{series}, true
 	res, err := paper.BacktestContext(ctx, base, s)
 	if err != nil {
 		return Row{}, err

@@ -196,7 +196,7 @@ func runWindow(ctx context.Context, c *Config, k int, w Window, trainBars, testB
 		return WindowRun{}, err
 	}
 	cfg := c.Base
-	cfg.Series = []paper.Series{{Market: fq, Bars: testBars}}
+	cfg.Series, cfg.StatsOnly = []paper.Series{{Market: fq, Bars: testBars}}, true
 	r, err := paper.BacktestContext(ctx, cfg, strat)
 	if err != nil {
 		return WindowRun{}, fmt.Errorf("walk-forward %s test %s: %w", fq.FQME(), day(w.TestFrom), err)

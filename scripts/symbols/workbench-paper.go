@@ -104,6 +104,7 @@ func init() {
 		"Ledger":          reflect.ValueOf((*paper.Ledger)(nil)),
 		"LedgerError":     reflect.ValueOf((*paper.LedgerError)(nil)),
 		"Liquidity":       reflect.ValueOf((*paper.Liquidity)(nil)),
+		"Looper":          reflect.ValueOf((*paper.Looper)(nil)),
 		"MarketBreakdown": reflect.ValueOf((*paper.MarketBreakdown)(nil)),
 		"Num":             reflect.ValueOf((*paper.Num)(nil)),
 		"Order":           reflect.ValueOf((*paper.Order)(nil)),
@@ -121,6 +122,8 @@ func init() {
 		"ReportKind":      reflect.ValueOf((*paper.ReportKind)(nil)),
 		"Result":          reflect.ValueOf((*paper.Result)(nil)),
 		"RoundTrip":       reflect.ValueOf((*paper.RoundTrip)(nil)),
+		"RowLoop":         reflect.ValueOf((*paper.RowLoop)(nil)),
+		"RowLooper":       reflect.ValueOf((*paper.RowLooper)(nil)),
 		"SMACross":        reflect.ValueOf((*paper.SMACross)(nil)),
 		"Series":          reflect.ValueOf((*paper.Series)(nil)),
 		"Session":         reflect.ValueOf((*paper.Session)(nil)),
@@ -145,7 +148,9 @@ func init() {
 		"_FeeModel":      reflect.ValueOf((*_workbench_paper_FeeModel)(nil)),
 		"_FillHandler":   reflect.ValueOf((*_workbench_paper_FillHandler)(nil)),
 		"_Finisher":      reflect.ValueOf((*_workbench_paper_Finisher)(nil)),
+		"_Looper":        reflect.ValueOf((*_workbench_paper_Looper)(nil)),
 		"_QuoteHandler":  reflect.ValueOf((*_workbench_paper_QuoteHandler)(nil)),
+		"_RowLooper":     reflect.ValueOf((*_workbench_paper_RowLooper)(nil)),
 		"_SlippageModel": reflect.ValueOf((*_workbench_paper_SlippageModel)(nil)),
 		"_Starter":       reflect.ValueOf((*_workbench_paper_Starter)(nil)),
 		"_Strategy":      reflect.ValueOf((*_workbench_paper_Strategy)(nil)),
@@ -183,6 +188,16 @@ func (W _workbench_paper_Finisher) Finish(c *paper.Context) {
 	W.WFinish(c)
 }
 
+// _workbench_paper_Looper is an interface wrapper for Looper type
+type _workbench_paper_Looper struct {
+	IValue   interface{}
+	WBarLoop func() paper.BarLoop
+}
+
+func (W _workbench_paper_Looper) BarLoop() paper.BarLoop {
+	return W.WBarLoop()
+}
+
 // _workbench_paper_QuoteHandler is an interface wrapper for QuoteHandler type
 type _workbench_paper_QuoteHandler struct {
 	IValue   interface{}
@@ -191,6 +206,16 @@ type _workbench_paper_QuoteHandler struct {
 
 func (W _workbench_paper_QuoteHandler) OnQuote(c *paper.Context, q feeds.Quote) {
 	W.WOnQuote(c, q)
+}
+
+// _workbench_paper_RowLooper is an interface wrapper for RowLooper type
+type _workbench_paper_RowLooper struct {
+	IValue   interface{}
+	WRowLoop func() paper.RowLoop
+}
+
+func (W _workbench_paper_RowLooper) RowLoop() paper.RowLoop {
+	return W.WRowLoop()
 }
 
 // _workbench_paper_SlippageModel is an interface wrapper for SlippageModel type
