@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 
 	"workbench/feeds"
@@ -96,8 +97,10 @@ func (e *SharedWriteError) Error() string {
 // Guard returns strategy s, named name (a script's path), with a write to
 // the shared bars of a sweep reported as a *SharedWriteError naming it
 // rather than as a bare memory fault. It covers the shapes a script hands
-// over (paper.Funcs, paper.Driver, paper.Targets); another strategy comes
-// back as it is, and such a write still fails its job, as a memory fault.
+// over: paper.Funcs, paper.Driver, paper.Targets, and a type whose only
+// method is OnBar (what a script's NewStrategy returns). Another strategy
+// comes back as it is: a wrapper would hide the optional interfaces it
+// implements. Such a write still fails its job, as a memory fault.
 func Guard(name string, s paper.Strategy) paper.Strategy {
 	g := guard(name)
 	switch s := s.(type) {
@@ -139,8 +142,20 @@ func Guard(name string, s paper.Strategy) paper.Strategy {
 		targets := s.Func
 		return &paper.Targets{Func: func(b *frames.OHLCV) []float64 { defer g(); return targets(b) }}
 	}
+	if reflect.TypeOf(s).NumMethod() == 1 {
+		return onBarOnly{s, g}
+	}
 	return s
 }
+
+// onBarOnly is a guarded strategy with no method but OnBar, so that it
+// implements no optional interface its strategy does not.
+type onBarOnly struct {
+	s paper.Strategy
+	g func()
+}
+
+func (o onBarOnly) OnBar(c *paper.Context, b feeds.BarEvent) { defer o.g(); o.s.OnBar(c, b) }
 
 // guard returns the deferred call that turns a fault inside shared bars
 // into a *SharedWriteError; any other panic goes on as it was.

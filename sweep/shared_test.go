@@ -14,9 +14,9 @@ import (
 	"workbench/paper"
 )
 
-// A strategy that writes to its bars in a sweep fails its jobs: guarded,
-// with an error naming it; unguarded (a compiled strategy), as a memory
-// fault. The sma-cross jobs of the same sweep read the bars unchanged, and
+// A strategy that writes to its bars in a sweep fails its jobs: guarded
+// (a Funcs, or a type with OnBar only), with an error naming it;
+// unguarded, as a memory fault. The sma-cross jobs of the same sweep read the bars unchanged, and
 // the caller's bars are never touched.
 func TestRunSharesBarsReadOnly(t *testing.T) {
 	want := runAll(t, testConfig(t, 1))
@@ -29,10 +29,10 @@ func TestRunSharesBarsReadOnly(t *testing.T) {
 			if paper.FormatParam(set[0].Value) != "4" {
 				return sma(ctx, set)
 			}
-			var s paper.Strategy = &paper.Funcs{BarFunc: func(c *paper.Context, b feeds.BarEvent) {
-				bars := c.Bars(b.FQME)
-				bars.Close[bars.Len()-1] = 1
-			}}
+			var s paper.Strategy = writer{}
+			if paper.FormatParam(set[1].Value) == "20" {
+				s = &paper.Funcs{BarFunc: writer{}.OnBar}
+			}
 			if guarded {
 				s = Guard("writer.go", s)
 			}
@@ -65,6 +65,14 @@ func TestRunSharesBarsReadOnly(t *testing.T) {
 			t.Fatal("the caller's bars changed")
 		}
 	}
+}
+
+// writer is a compiled strategy that writes to its bars.
+type writer struct{}
+
+func (writer) OnBar(c *paper.Context, b feeds.BarEvent) {
+	bars := c.Bars(b.FQME)
+	bars.Close[bars.Len()-1] = 1
 }
 
 func digest(b *frames.OHLCV) string {

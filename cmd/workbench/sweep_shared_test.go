@@ -67,15 +67,26 @@ func TestSweepScriptWritingToSharedBars(t *testing.T) {
 	if code, _, se := runCLI(t, sweepArgs(store, clean, want, 1)...); code != 0 {
 		t.Fatalf("clean sweep: %s", se)
 	}
-	// One worker runs the jobs in order: the rows after fast=6's would
-	// be the first to see a change.
-	got := filepath.Join(dir, "got")
-	code, so, se := runCLI(t, sweepArgs(store, writer, got, 1)...)
-	if code != 0 {
-		t.Fatalf("writer sweep: exit %d: %s", code, se)
+	// The same writer as a type NewStrategy returns.
+	typed := filepath.Join(dir, "typed.go")
+	os.WriteFile(typed, []byte(strings.Replace(writerScript, "func OnBar(", "func onBar(", 1)+`
+type strategy struct{}
+
+func (strategy) OnBar(c *paper.Context, b feeds.BarEvent) { onBar(c, b) }
+
+func NewStrategy() paper.Strategy { return strategy{} }
+`), 0o644)
+	for _, script := range []string{writer, typed} {
+		// One worker runs the jobs in order: the rows after fast=6's
+		// would be the first to see a change.
+		got := filepath.Join(dir, "got-"+filepath.Base(script))
+		code, so, se := runCLI(t, sweepArgs(store, script, got, 1)...)
+		if code != 0 {
+			t.Fatalf("sweep of %s: exit %d: %s", script, code, se)
+		}
+		checkSharedWrite(t, want, got, so, script)
 	}
-	checkSharedWrite(t, want, got, so, writer)
-	code, _, se = runCLI(t, "backtest", writer, "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
+	code, _, se := runCLI(t, "backtest", writer, "--store", store, "--fqme", "btcusdt.spot.binance", "--period", "1h",
 		"--set", "fast=6", "--json", "-o", "")
 	if code != 0 {
 		t.Fatalf("a plain backtest of the writer: exit %d: %s", code, se)
