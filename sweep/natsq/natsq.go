@@ -1,7 +1,8 @@
 // Package natsq carries a sweep's jobs to workers through NATS JetStream:
 // jobs go to a work-queue stream that workers pull from with explicit
 // acks (a job whose worker dies is redelivered after the ack deadline),
-// results go to a results stream deduplicated by job ID, and the large
+// results go to a results stream (a redelivered job's stored once, and
+// read once per job ID however often it ran), and the large
 // inputs (a script, a market's bars) travel through JetStream's object
 // store under their content hash, fetched once per worker.
 //
@@ -35,6 +36,8 @@ const (
 	JobsSubject   = "wb.sweep.jobs"
 	ResultsStream = "WB_SWEEP_RESULTS"
 	resultsPrefix = "wb.sweep.results."
+	// jobHeader carries a result's job ID.
+	jobHeader = "Wb-Job"
 	Bucket        = "WB_SWEEP_BLOBS"
 	Consumer      = "wb-sweep-workers"
 )
@@ -202,7 +205,11 @@ func (q *Queue) Results(ctx context.Context, sweep string, want map[string]bool,
 			}
 			return fmt.Errorf("results: %w", err)
 		}
-		id := m.Headers().Get(jetstream.MsgIDHeader)
+		id := m.Headers().Get(jobHeader)
+		if id == "" {
+			// Stored by an earlier worker, under the job ID itself.
+			id = m.Headers().Get(jetstream.MsgIDHeader)
+		}
 		if seen[id] || !want[id] {
 			continue
 		}
@@ -365,11 +372,20 @@ func (q *Queue) handle(ctx context.Context, jb *job, handle Handler) {
 	}()
 	out, err := handle(ctx, j)
 	if err == nil {
-		opts := []jetstream.PublishOpt{jetstream.WithMsgID(j.ID)}
+		// The result's message ID is its job message's: a job run twice
+		// (redelivered) stores one result, and a job published again (a
+		// rerun after its result's time to live) one more, which the
+		// stream's duplicate window would otherwise drop.
+		id := m.Headers().Get(jetstream.MsgIDHeader)
+		if id == "" {
+			id = j.ID
+		}
+		res := &nats.Msg{Subject: resultsPrefix + j.Sweep, Data: out, Header: nats.Header{jobHeader: []string{j.ID}}}
+		opts := []jetstream.PublishOpt{jetstream.WithMsgID(id)}
 		if j.Keep > 0 {
 			opts = append(opts, jetstream.WithMsgTTL(j.Keep))
 		}
-		_, err = q.js.Publish(ctx, resultsPrefix+j.Sweep, out, opts...)
+		_, err = q.js.PublishMsg(ctx, res, opts...)
 		if err != nil {
 			err = fmt.Errorf("storing the result: %w", err)
 		}

@@ -242,6 +242,12 @@ func TestQueueLeavesNothingBehind(t *testing.T) {
 	}
 	collect("d", wantD)
 	waitCount(t, url, ResultsStream, resultsPrefix+"d", 0)
+	// Published again (a rerun after the results went), d's jobs run and
+	// their results are stored again.
+	if err := q.Publish(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	collect("d", wantD)
 	if n := natstest.Count(t, url, ResultsStream, resultsPrefix+"a"); n != 5 {
 		t.Fatalf("%d results of a sweep kept without limit, want 5", n)
 	}
