@@ -36,11 +36,12 @@ const (
 	JobsSubject   = "wb.sweep.jobs"
 	ResultsStream = "WB_SWEEP_RESULTS"
 	resultsPrefix = "wb.sweep.results."
-	// jobHeader carries a result's job ID.
-	jobHeader = "Wb-Job"
 	Bucket        = "WB_SWEEP_BLOBS"
 	Consumer      = "wb-sweep-workers"
 )
+
+// jobHeader carries a result's job ID.
+const jobHeader = "Wb-Job"
 
 // Job is one unit of work: Payload is for the worker's handler.
 type Job struct {
