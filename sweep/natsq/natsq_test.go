@@ -189,8 +189,8 @@ func waitCount(t *testing.T, url, stream, subject string, n int) {
 }
 
 // A sweep's withdrawn jobs leave the queue, another sweep's stay, and the
-// withdrawn ones published again are queued (not taken for duplicates)
-// and run. Jobs no worker takes and results go when their time to live
+// withdrawn ones published again are queued (not taken for duplicates),
+// once however often they are published, and run. Jobs no worker takes and results go when their time to live
 // is up; those of a sweep kept without limit stay.
 func TestQueueLeavesNothingBehind(t *testing.T) {
 	url := natstest.Start(t)
@@ -219,6 +219,14 @@ func TestQueueLeavesNothingBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCount(t, url, JobsStream, JobsSubject+".a", 5)
+	// A coordinator that died without withdrawing its jobs is rerun: its
+	// leftovers are replaced, not doubled.
+	if err := q.Publish(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if n := natstest.Count(t, url, JobsStream, JobsSubject+".a"); n != 5 {
+		t.Fatalf("a published twice: %d jobs queued, want 5", n)
+	}
 	// c's jobs wait for no worker and expire.
 	c, _ := jobsOf("c", 3, time.Second)
 	if err := q.Publish(ctx, c); err != nil {
