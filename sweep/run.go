@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"sync"
 
 	"workbench/frames"
@@ -144,7 +146,12 @@ func (c *Config) runJob(ctx context.Context, combo, si int) (Row, error) {
 // Backtest runs one job's backtest, strategy s on series with base's
 // settings, and makes its row (without the job's index); blocks as
 // Config.Blocks. A worker elsewhere runs jobs with it.
+//
+// A write to bars shared read-only (see Run, SeriesCache) faults; the
+// goroutine panics on a fault for the time of the backtest, so the
+// backtest ends with an error (see Guard) instead of the process.
 func Backtest(ctx context.Context, base paper.BacktestConfig, series paper.Series, s paper.Strategy, blocks int) (Row, error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	base.Series, base.StatsOnly = []paper.Series{series}, true
 	res, err := paper.BacktestContext(ctx, base, s)
 	if err != nil {
@@ -174,7 +181,25 @@ func (c *Config) describe(combo, series int) string {
 // calls store with each finished row (failed jobs too, see Row.Err), from
 // one goroutine at a time, in the order they finish. It stops when ctx is
 // done or store fails, with that error; rows stored so far stay stored.
+//
+// The jobs share a read-only copy of each series (on unix; see Guard), so
+// a strategy that writes to its bars fails its job and no other.
 func Run(ctx context.Context, c *Config, done map[int]bool, store func(Row) error) error {
+	sc := *c
+	sc.Series = slices.Clone(c.Series)
+	for i := range sc.Series {
+		s, err := share(sc.Series[i].Bars)
+		if err != nil {
+			return fmt.Errorf("sweep %s: %w", sc.Series[i].Market.FQME(), err)
+		}
+		// Every job has returned once run does.
+		defer s.release()
+		sc.Series[i].Bars = s.bars
+	}
+	return run(ctx, &sc, done, store)
+}
+
+func run(ctx context.Context, c *Config, done map[int]bool, store func(Row) error) error {
 	w := c.Workers
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)

@@ -37,7 +37,7 @@ func init() {
 	register(&command{
 		name: "sweep",
 		usage: "sweep FILE.go|--strategy NAME --fqme F[,F...] --period P --param k=a:b:step|k=x,y,z [--param ...] " +
-			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--walk-forward train=D,test=D[,anchored]] [--workers N] [--top N] [--heatmap X,Y] [--nats URL] -o DIR",
+			"[--from T --to T] [--metric sharpe|cagr|calmar|...] [--walk-forward train=D,test=D[,anchored]] [--workers N] [--top N] [--heatmap X,Y] [--nats URL [--nats-keep D]] -o DIR",
 		summary: "backtest every combination of the strategy's parameters on every market, in parallel; " +
 			"write results.csv and results.parquet (one row per combination and market) to DIR, print the best rows " +
 			"and the command that re-runs the best as a plain backtest. An interrupted sweep resumes when rerun with the same -o",
@@ -116,11 +116,19 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	out := fs.String("o", "", "output `DIR` (required; a rerun with the same DIR resumes)")
 	var nf natsFlags
 	nf.register(fs)
+	keep := fs.Duration("nats-keep", 7*24*time.Hour, "with --nats, how long NATS keeps the sweep's jobs no worker took and its results: "+
+		"a rerun within it collects what workers finished")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
+	keepSet := false
+	fs.Visit(func(f *flag.Flag) { keepSet = keepSet || f.Name == "nats-keep" })
 	switch {
+	case keepSet && nf.url == "":
+		return usagef("sweep --nats-keep is for a sweep on NATS (--nats URL)")
+	case *keep < time.Second:
+		return usagef("sweep --nats-keep %v: want at least 1s", *keep)
 	case *fqmes == "":
 		return usagef("sweep: --fqme is required")
 	case period.secs <= 0:
@@ -163,11 +171,15 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		}
 		sopts := scripts.Options{Stdin: strings.NewReader(""), Stdout: e.stderr, Stderr: e.stderr}
 		factory = func(ctx context.Context, set []paper.Setting) (paper.Strategy, error) {
-			return scripts.LoadStrategyWith(ctx, path, sopts, set)
+			s, err := scripts.LoadStrategyWith(ctx, path, sopts, set)
+			if err != nil {
+				return nil, err
+			}
+			return sweep.Guard(path, s), nil
 		}
 		identity = "script\n" + string(src)
 		rerun = append(rerun, path)
-		spec.scriptSrc = src
+		spec.scriptSrc, spec.ScriptName = src, path
 	} else {
 		name := *strategy
 		if params, err = paper.BuiltinParams(name); err != nil {
@@ -297,7 +309,7 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		defer q.Close()
 		spec.Flags, spec.Blocks = shaping, cfg.Blocks
 		run = func(store func(sweep.Row) error) error {
-			return publishSweep(ctx, q, cfg, cfg.Key(identity), spec.jobSpec, spec.scriptSrc, done, store)
+			return publishSweep(ctx, q, cfg, cfg.Key(identity), spec.jobSpec, spec.scriptSrc, *keep, done, store)
 		}
 	}
 	runErr := run(func(r sweep.Row) error {

@@ -246,6 +246,7 @@ func TestSweepUsageErrors(t *testing.T) {
 		{[]string{"--param", "fast=1:x:1"}, `parameter "fast" = "x": want int`},
 		{[]string{"--param", "fast=1,2", "--metric", "luck"}, `unknown metric "luck"`},
 		{[]string{"--param", "fast=1,2", "--set", "slow=3"}, `flag provided but not defined: -set`},
+		{[]string{"--param", "fast=1,2", "--nats", "nats://127.0.0.1:1", "--nats-keep", "soon"}, `invalid value "soon" for flag -nats-keep`},
 	} {
 		code, _, se := runCLI(t, append(base, c.args...)...)
 		if code != 2 || !strings.Contains(se, c.want) {
@@ -261,6 +262,8 @@ func TestSweepUsageErrors(t *testing.T) {
 		{[]string{"--param", "fast=1,2", "--heatmap", "fast,nope"}, "workbench sweep --heatmap fast,nope: want two different swept parameters"},
 		{[]string{"--param", "fast=1,2", "--walk-forward", "train=10d,test=5d", "--nats", "nats://127.0.0.1:4222"},
 			"workbench sweep --walk-forward runs on this machine"},
+		{[]string{"--param", "fast=1,2", "--nats-keep", "1h"}, "workbench sweep --nats-keep is for a sweep on NATS (--nats URL)\nusage: "},
+		{[]string{"--param", "fast=1,2", "--nats", "nats://127.0.0.1:1", "--nats-keep", "500ms"}, "workbench sweep --nats-keep 500ms: want at least 1s\nusage: "},
 	} {
 		code, _, se := runCLI(t, append(base, c.args...)...)
 		if code != 2 || !strings.HasPrefix(se, c.want) {

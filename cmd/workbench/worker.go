@@ -75,21 +75,26 @@ func (n *natsFlags) connect(ctx context.Context) (*natsq.Queue, error) {
 
 // jobSpec is what a worker needs to run one job of a sweep.
 type jobSpec struct {
-	Builtin  string   `json:"builtin,omitempty"`
-	Script   string   `json:"script,omitempty"` // blob hash of the source
-	FQME     string   `json:"fqme"`
-	Series   string   `json:"series"` // blob hash of the bars as parquet
-	Period   int64    `json:"period"`
-	Flags    []string `json:"flags"` // the flags that shape the simulated exchange
-	Settings []string `json:"settings"`
-	Blocks   int      `json:"blocks"`
-	Describe string   `json:"describe"`
+	Builtin string `json:"builtin,omitempty"`
+	Script  string `json:"script,omitempty"` // blob hash of the source
+	// ScriptName is the script's path on the sweep's side, for errors.
+	ScriptName string   `json:"script_name,omitempty"`
+	FQME       string   `json:"fqme"`
+	Series     string   `json:"series"` // blob hash of the bars as parquet
+	Period     int64    `json:"period"`
+	Flags      []string `json:"flags"` // the flags that shape the simulated exchange
+	Settings   []string `json:"settings"`
+	Blocks     int      `json:"blocks"`
+	Describe   string   `json:"describe"`
 }
 
 // publishSweep puts the script and the series in the object store, queues
-// the jobs not done, and stores each result as it comes.
+// the jobs not done, and stores each result as it comes. The jobs and their
+// results are kept for keep; when it returns it withdraws the sweep's jobs
+// still queued (a rerun queues them again and collects the results its
+// workers stored meanwhile).
 func publishSweep(ctx context.Context, q *natsq.Queue, cfg *sweep.Config, key string, spec jobSpec, script []byte,
-	done map[int]bool, store func(sweep.Row) error) error {
+	keep time.Duration, done map[int]bool, store func(sweep.Row) error) error {
 	if script != nil {
 		h, err := q.PutBlob(ctx, script)
 		if err != nil {
@@ -129,13 +134,29 @@ func publishSweep(ctx context.Context, q *natsq.Queue, cfg *sweep.Config, key st
 			return err
 		}
 		id := key[:32] + "-" + strconv.Itoa(i)
-		jobs = append(jobs, natsq.Job{ID: id, Sweep: key, Payload: payload})
+		jobs = append(jobs, natsq.Job{ID: id, Sweep: key, Payload: payload, Keep: keep})
 		want[id], index[id] = true, i
 	}
+	// Whatever ends the wait, no job of the sweep is wanted any more: one
+	// stopped early (Ctrl-C) is queued again by its rerun, and one done may
+	// have a job twice in the queue (queued again on a rerun while its
+	// result was on its way).
+	defer func() {
+		// ctx may be done (Ctrl-C): the withdrawal gets a moment of its own.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if werr := q.Withdraw(wctx, key); werr != nil {
+			slog.Warn("sweep: the queued jobs stay queued until --nats-keep passes", "err", werr)
+		}
+	}()
 	if err := q.Publish(ctx, jobs); err != nil {
 		return err
 	}
-	return q.Results(ctx, key, want, func(id string, data []byte) error {
+	// The queue drops the jobs no worker took within keep: waiting longer
+	// would wait for nothing.
+	rctx, cancel := context.WithTimeout(ctx, keep)
+	defer cancel()
+	err := q.Results(rctx, key, want, func(id string, data []byte) error {
 		r, err := sweep.DecodeRow(data)
 		if err != nil {
 			return fmt.Errorf("result %s: %w", id, err)
@@ -143,6 +164,11 @@ func publishSweep(ctx context.Context, q *natsq.Queue, cfg *sweep.Config, key st
 		r.Job = index[id]
 		return store(r)
 	})
+	if err != nil && rctx.Err() != nil && ctx.Err() == nil {
+		return fmt.Errorf("--nats-keep %v passed before every job ran (the queue drops the jobs no worker took by then); "+
+			"the finished rows are kept: rerun the same command to queue the rest", keep)
+	}
+	return err
 }
 
 func runWorker(ctx context.Context, e *env, args []string) error {
@@ -179,6 +205,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	defer os.RemoveAll(dir)
 	w := &worker{q: q, e: e, dir: dir, params: map[string][]paper.Param{}}
 	w.series = &sweep.SeriesCache{Keep: *keep, Load: w.fetchSeries}
+	defer w.series.Close()
 	// A fleet is stopped with SIGTERM (Kubernetes, systemd) as often as
 	// with Ctrl-C.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
@@ -263,10 +290,11 @@ func (w *worker) handle(ctx context.Context, j natsq.Job) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
-	bars, err := w.series.Get(ctx, spec.Series, spec.Period)
+	bars, done, err := w.series.Get(ctx, spec.Series, spec.Period)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	row, err := w.run(ctx, spec, base, paper.Series{Market: pair, Bars: bars})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -291,6 +319,7 @@ func (w *worker) run(ctx context.Context, spec jobSpec, base paper.BacktestConfi
 		if strat, err = scripts.LoadStrategyWith(ctx, path, w.options(), set); err != nil {
 			return sweep.Row{}, err
 		}
+		strat = sweep.Guard(spec.ScriptName, strat)
 	} else {
 		params, err := paper.BuiltinParams(spec.Builtin)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,10 +246,11 @@ func TestWorkerKeepsRecentSeries(t *testing.T) {
 		return w.fetchSeries(ctx, hash)
 	}}
 	get := func(name string) {
-		b, err := c.Get(ctx, hashes[name], 3600)
+		b, done, err := c.Get(ctx, hashes[name], 3600)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer done()
 		if digest(b) != want[name] || b.Period != 3600 {
 			t.Errorf("series %s came back other than stored (period %d)", name, b.Period)
 		}
@@ -265,5 +267,98 @@ func TestWorkerKeepsRecentSeries(t *testing.T) {
 	wg.Wait()
 	if fmt.Sprint(fetched) != "map[a:1 b:2 c:1 d:1]" {
 		t.Fatalf("fetches %v, want a once, b twice (dropped for c), c and d once", fetched)
+	}
+}
+
+// A NATS sweep stopped with Ctrl-C withdraws its queued jobs, so workers
+// spend nothing on it if it is never rerun; rerun, it resumes with the
+// rows it had and those its workers finished meanwhile, and writes what
+// an uninterrupted sweep writes.
+func TestNATSSweepInterruptedLeavesNoJobs(t *testing.T) {
+	url := natstest.Start(t)
+	store := backtestStore(t)
+	dir := t.TempDir()
+	script := writeSlowScript(t, dir, 200)
+	local, remote := filepath.Join(dir, "local"), filepath.Join(dir, "remote")
+	if code, _, se := runCLI(t, sweepArgs(store, script, local, 2)...); code != 0 {
+		t.Fatalf("local sweep: %s", se)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	wctx, stopWorker := context.WithCancel(ctx)
+	var wlog syncBuffer
+	stopped := make(chan int)
+	go func() {
+		stopped <- run(wctx, []string{"worker", "--nats", url, "--concurrency", "1"}, strings.NewReader(""), &wlog, &wlog)
+	}()
+	defer func() {
+		stopWorker()
+		if code := <-stopped; code != 0 {
+			t.Errorf("worker: exit %d\n%s", code, wlog.String())
+		}
+	}()
+	args := append(sweepArgs(store, script, remote, 1), "--nats", url)
+	sctx, interrupt := context.WithCancel(ctx)
+	ended := make(chan struct{})
+	var code int
+	var serr bytes.Buffer
+	go func() {
+		defer close(ended)
+		code = run(sctx, args, strings.NewReader(""), io.Discard, &serr)
+	}()
+	// Two rows in the journal (after its header line): the sweep is under
+	// way, six of its eight jobs left.
+	for {
+		j, _ := os.ReadFile(filepath.Join(remote, "journal.jsonl"))
+		if bytes.Count(j, []byte("\n")) >= 3 {
+			break
+		}
+		select {
+		case <-ended:
+			t.Fatalf("the sweep ended before it was interrupted: exit %d: %s", code, serr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	interrupt()
+	<-ended
+	if code != 1 || !strings.Contains(serr.String(), "interrupted") {
+		t.Fatalf("interrupted sweep: exit %d: %s", code, serr.String())
+	}
+	if n := natstest.Count(t, url, natsq.JobsStream, natsq.JobsSubject+".>"); n != 0 {
+		t.Fatalf("the interrupted sweep left %d jobs queued", n)
+	}
+	var so, se bytes.Buffer
+	if code := run(ctx, args, strings.NewReader(""), &so, &se); code != 0 {
+		t.Fatalf("rerun: exit %d: %s\nworker: %s", code, se.String(), wlog.String())
+	}
+	if !strings.Contains(so.String(), "resumed)") {
+		t.Errorf("the rerun resumed nothing:\n%s", so.String())
+	}
+	for _, name := range []string{"results.csv", "results.parquet"} {
+		a, _ := os.ReadFile(filepath.Join(local, name))
+		b, err := os.ReadFile(filepath.Join(remote, name))
+		if err != nil || len(a) == 0 || !bytes.Equal(a, b) {
+			t.Fatalf("%s: the resumed NATS sweep's differs from the local one (%v)", name, err)
+		}
+	}
+	if n := natstest.Count(t, url, natsq.JobsStream, natsq.JobsSubject+".>"); n != 0 {
+		t.Fatalf("the finished sweep left %d jobs queued", n)
+	}
+}
+
+// A NATS sweep whose jobs no worker takes within --nats-keep stops with an
+// error saying so, and leaves nothing queued.
+func TestNATSSweepGivesUpAfterKeep(t *testing.T) {
+	url := natstest.Start(t)
+	store := backtestStore(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "cross.go")
+	os.WriteFile(script, []byte(sweepScript), 0o644)
+	code, _, se := runCLI(t, append(sweepArgs(store, script, filepath.Join(dir, "out"), 1), "--nats", url, "--nats-keep", "1s")...)
+	if code != 1 || !strings.Contains(se, "--nats-keep 1s passed before every job ran") {
+		t.Fatalf("exit %d: %s", code, se)
+	}
+	if n := natstest.Count(t, url, natsq.JobsStream, natsq.JobsSubject+".>"); n != 0 {
+		t.Fatalf("the sweep left %d jobs queued", n)
 	}
 }

@@ -4,11 +4,14 @@
 package natstest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Serve runs a JetStream-enabled nats-server on 127.0.0.1 that keeps its
@@ -36,4 +39,34 @@ func Start(t testing.TB) string {
 	}
 	t.Cleanup(ns.Shutdown)
 	return ns.ClientURL()
+}
+
+// Count returns how many messages of subject the stream on the server at
+// url holds, read with a client of its own.
+func Count(t testing.TB, url, stream, subject string) int {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range info.State.Subjects {
+		n += int(c)
+	}
+	return n
 }

@@ -1,9 +1,14 @@
 // Package natsq carries a sweep's jobs to workers through NATS JetStream:
 // jobs go to a work-queue stream that workers pull from with explicit
 // acks (a job whose worker dies is redelivered after the ack deadline),
-// results go to a results stream deduplicated by job ID, and the large
+// results go to a results stream (a redelivered job's stored once, and
+// read once per job ID however often it ran), and the large
 // inputs (a script, a market's bars) travel through JetStream's object
 // store under their content hash, fetched once per worker.
+//
+// Nothing a sweep leaves piles up: its jobs and results carry a time to
+// live (Job.Keep), long enough for a rerun to collect what workers
+// finished, and a coordinator that stops early withdraws its queued jobs.
 package natsq
 
 import (
@@ -14,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +30,9 @@ import (
 
 // Names of the JetStream resources a sweep uses.
 const (
-	JobsStream    = "WB_SWEEP_JOBS"
+	JobsStream = "WB_SWEEP_JOBS"
+	// JobsSubject is followed by a sweep's ID: a sweep's queued jobs are
+	// withdrawn by subject.
 	JobsSubject   = "wb.sweep.jobs"
 	ResultsStream = "WB_SWEEP_RESULTS"
 	resultsPrefix = "wb.sweep.results."
@@ -32,11 +40,19 @@ const (
 	Consumer      = "wb-sweep-workers"
 )
 
+// jobHeader carries a result's job ID.
+const jobHeader = "Wb-Job"
+
 // Job is one unit of work: Payload is for the worker's handler.
 type Job struct {
-	ID      string          `json:"id"`
+	ID string `json:"id"`
+	// Sweep is the ID of the job's sweep, one subject token (no dots,
+	// spaces or wildcards).
 	Sweep   string          `json:"sweep"`
 	Payload json.RawMessage `json:"payload"`
+	// Keep is how long the queue keeps the job while it waits for a
+	// worker, and then its result; 0 keeps them until deleted.
+	Keep time.Duration `json:"keep,omitempty"`
 }
 
 // Queue is a connection to the JetStream resources of sweeps.
@@ -70,12 +86,12 @@ func setup(ctx context.Context, nc *nats.Conn, ackWait time.Duration) (*Queue, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: JobsStream, Subjects: []string{JobsSubject},
-		Retention: jetstream.WorkQueuePolicy, Duplicates: time.Hour}); err != nil {
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: JobsStream, Subjects: []string{JobsSubject + ".>"},
+		Retention: jetstream.WorkQueuePolicy, Duplicates: time.Hour, AllowMsgTTL: true}); err != nil {
 		return nil, fmt.Errorf("jobs stream: %w", err)
 	}
 	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: ResultsStream, Subjects: []string{resultsPrefix + ">"},
-		Duplicates: time.Hour}); err != nil {
+		Duplicates: time.Hour, AllowMsgTTL: true}); err != nil {
 		return nil, fmt.Errorf("results stream: %w", err)
 	}
 	if _, err := js.CreateOrUpdateConsumer(ctx, JobsStream, jetstream.ConsumerConfig{Durable: Consumer,
@@ -118,17 +134,49 @@ func (q *Queue) Blob(ctx context.Context, name string) ([]byte, error) {
 	return data, nil
 }
 
-// Publish sends jobs to the work queue; a job ID already published within
-// the stream's duplicate window is not queued twice.
+// Publish sends jobs to the work queue, each with its time to live. A
+// sweep's jobs still queued from an earlier call (its coordinator died
+// before it could withdraw them) are withdrawn first, so a job is queued
+// once; a job given twice in one call is queued once too.
 func (q *Queue) Publish(ctx context.Context, jobs []Job) error {
+	withdrawn := map[string]bool{}
+	for _, j := range jobs {
+		if !withdrawn[j.Sweep] {
+			if err := q.Withdraw(ctx, j.Sweep); err != nil {
+				return err
+			}
+			withdrawn[j.Sweep] = true
+		}
+	}
+	// The stream remembers message IDs for its duplicate window, withdrawn
+	// ones too: a job published again after a withdrawal must not look
+	// like a duplicate of the earlier one.
+	call := strconv.FormatInt(time.Now().UnixNano(), 36)
 	for _, j := range jobs {
 		b, err := json.Marshal(j)
 		if err != nil {
 			return err
 		}
-		if _, err := q.js.Publish(ctx, JobsSubject, b, jetstream.WithMsgID(j.ID)); err != nil {
+		opts := []jetstream.PublishOpt{jetstream.WithMsgID(j.ID + "@" + call)}
+		if j.Keep > 0 {
+			opts = append(opts, jetstream.WithMsgTTL(j.Keep))
+		}
+		if _, err := q.js.Publish(ctx, JobsSubject+"."+j.Sweep, b, opts...); err != nil {
 			return fmt.Errorf("publish job %s: %w", j.ID, err)
 		}
+	}
+	return nil
+}
+
+// Withdraw deletes the jobs of sweep from the work queue: those no worker
+// has taken, and those running, whose workers still store their results.
+func (q *Queue) Withdraw(ctx context.Context, sweep string) error {
+	st, err := q.js.Stream(ctx, JobsStream)
+	if err == nil {
+		err = st.Purge(ctx, jetstream.WithPurgeSubject(JobsSubject+"."+sweep))
+	}
+	if err != nil {
+		return fmt.Errorf("withdrawing the jobs of sweep %s: %w", sweep, err)
 	}
 	return nil
 }
@@ -158,7 +206,11 @@ func (q *Queue) Results(ctx context.Context, sweep string, want map[string]bool,
 			}
 			return fmt.Errorf("results: %w", err)
 		}
-		id := m.Headers().Get(jetstream.MsgIDHeader)
+		id := m.Headers().Get(jobHeader)
+		if id == "" {
+			// Stored by an earlier worker, under the job ID itself.
+			id = m.Headers().Get(jetstream.MsgIDHeader)
+		}
 		if seen[id] || !want[id] {
 			continue
 		}
@@ -321,7 +373,20 @@ func (q *Queue) handle(ctx context.Context, jb *job, handle Handler) {
 	}()
 	out, err := handle(ctx, j)
 	if err == nil {
-		_, err = q.js.Publish(ctx, resultsPrefix+j.Sweep, out, jetstream.WithMsgID(j.ID))
+		// The result's message ID is its job message's: a job run twice
+		// (redelivered) stores one result, and a job published again (a
+		// rerun after its result's time to live) one more, which the
+		// stream's duplicate window would otherwise drop.
+		id := m.Headers().Get(jetstream.MsgIDHeader)
+		if id == "" {
+			id = j.ID
+		}
+		res := &nats.Msg{Subject: resultsPrefix + j.Sweep, Data: out, Header: nats.Header{jobHeader: []string{j.ID}}}
+		opts := []jetstream.PublishOpt{jetstream.WithMsgID(id)}
+		if j.Keep > 0 {
+			opts = append(opts, jetstream.WithMsgTTL(j.Keep))
+		}
+		_, err = q.js.PublishMsg(ctx, res, opts...)
 		if err != nil {
 			err = fmt.Errorf("storing the result: %w", err)
 		}

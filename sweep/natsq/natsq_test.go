@@ -163,3 +163,141 @@ func BenchmarkEmptyJobs(b *testing.B) {
 		b.ReportMetric(q(0.99), "p99-µs/job")
 	})
 }
+
+// jobsOf makes n jobs of sweep, kept for keep.
+func jobsOf(sweep string, n int, keep time.Duration) ([]Job, map[string]bool) {
+	var jobs []Job
+	want := map[string]bool{}
+	for i := range n {
+		id := fmt.Sprintf("%s-%d", sweep, i)
+		jobs = append(jobs, Job{ID: id, Sweep: sweep, Payload: []byte(fmt.Sprint(i)), Keep: keep})
+		want[id] = true
+	}
+	return jobs, want
+}
+
+// waitCount waits until the stream holds n messages of subject.
+func waitCount(t *testing.T, url, stream, subject string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for natstest.Count(t, url, stream, subject) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %s: %d messages after 20s, want %d", stream, subject, natstest.Count(t, url, stream, subject), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A sweep's withdrawn jobs leave the queue, another sweep's stay, and the
+// withdrawn ones published again are queued (not taken for duplicates),
+// once however often they are published, and run. Jobs no worker takes and results go when their time to live
+// is up; those of a sweep kept without limit stay.
+func TestQueueLeavesNothingBehind(t *testing.T) {
+	url := natstest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	q, err := Connect(ctx, url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	a, wantA := jobsOf("a", 5, 0)
+	b, _ := jobsOf("b", 4, 0)
+	if err := q.Publish(ctx, append(a, b...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Withdraw(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := natstest.Count(t, url, JobsStream, JobsSubject+".a"), natstest.Count(t, url, JobsStream, JobsSubject+".b"); n != 0 || m != 4 {
+		t.Fatalf("after withdrawing a: %d jobs of a, %d of b queued; want 0 and 4", n, m)
+	}
+	if err := q.Withdraw(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Publish(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	waitCount(t, url, JobsStream, JobsSubject+".a", 5)
+	// A coordinator that died without withdrawing its jobs is rerun: its
+	// leftovers are replaced, not doubled.
+	if err := q.Publish(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if n := natstest.Count(t, url, JobsStream, JobsSubject+".a"); n != 5 {
+		t.Fatalf("a published twice: %d jobs queued, want 5", n)
+	}
+	// c's jobs wait for no worker and expire.
+	c, _ := jobsOf("c", 3, time.Second)
+	if err := q.Publish(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	waitCount(t, url, JobsStream, JobsSubject+".c", 0)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go q.Work(wctx, 2, time.Second, func(_ context.Context, j Job) ([]byte, error) { return j.Payload, nil })
+	collect := func(sweep string, want map[string]bool) {
+		t.Helper()
+		n := 0
+		if err := q.Results(ctx, sweep, want, func(string, []byte) error { n++; return nil }); err != nil || n != len(want) {
+			t.Fatalf("sweep %s: %d results of %d (%v)", sweep, n, len(want), err)
+		}
+	}
+	collect("a", wantA)
+	d, wantD := jobsOf("d", 5, 2*time.Second)
+	if err := q.Publish(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	collect("d", wantD)
+	waitCount(t, url, ResultsStream, resultsPrefix+"d", 0)
+	// Published again (a rerun after the results went), d's jobs run and
+	// their results are stored again.
+	if err := q.Publish(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	collect("d", wantD)
+	if n := natstest.Count(t, url, ResultsStream, resultsPrefix+"a"); n != 5 {
+		t.Fatalf("%d results of a sweep kept without limit, want 5", n)
+	}
+}
+
+// Streams an earlier workbench made (one jobs subject, no message TTLs)
+// are brought up to date in place, and serve a sweep.
+func TestConnectUpdatesEarlierStreams(t *testing.T) {
+	url := natstest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: JobsStream, Subjects: []string{"wb.sweep.jobs"},
+		Retention: jetstream.WorkQueuePolicy, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: ResultsStream, Subjects: []string{resultsPrefix + ">"},
+		Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := Connect(ctx, url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	jobs, want := jobsOf("s", 3, time.Minute)
+	if err := q.Publish(ctx, jobs); err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go q.Work(wctx, 1, time.Second, func(_ context.Context, j Job) ([]byte, error) { return j.Payload, nil })
+	n := 0
+	if err := q.Results(ctx, "s", want, func(string, []byte) error { n++; return nil }); err != nil || n != 3 {
+		t.Fatalf("%d results of 3 (%v)", n, err)
+	}
+}
