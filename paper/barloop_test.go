@@ -153,19 +153,28 @@ func firstDiff(a, b string) string {
 	return ""
 }
 
+// loopConfigs are the backtests of n bars a loop must run as OnBar bar by
+// bar runs them: plain, with order latency, and with invalid bars skipped.
+func loopConfigs(t *testing.T, n int) []BacktestConfig {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(n)}
+	spoiled := s
+	spoiled.Bars = spoilt(s.Bars, 1717, "high", -1)
+	cfgs := []BacktestConfig{
+		{Series: []Series{s}},
+		{Series: []Series{s}, Latency: Latency{Order: 90e9, Cancel: 30e9}},
+		{Series: []Series{spoiled}, SkipInvalid: true},
+	}
+	for i := range cfgs {
+		cfgs[i].Fees, cfgs[i].Calendar = BpsFees(2, 10), "crypto"
+	}
+	return cfgs
+}
+
 // A BarLoop gives the Result bar-by-bar OnBar calls give, and shows the
 // strategy the same account at each bar: with and without order latency,
 // and with invalid bars skipped.
 func TestFuncsLoopMatchesBarFunc(t *testing.T) {
-	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(5000)}
-	spoiled := s
-	spoiled.Bars = spoilt(s.Bars, 1717, "high", -1)
-	for i, cfg := range []BacktestConfig{
-		{Series: []Series{s}},
-		{Series: []Series{s}, Latency: Latency{Order: 90e9, Cancel: 30e9}},
-		{Series: []Series{spoiled}, SkipInvalid: true},
-	} {
-		cfg.Fees, cfg.Calendar = BpsFees(2, 10), "crypto"
+	for i, cfg := range loopConfigs(t, 5000) {
 		for name, mk := range loopStrategies {
 			what := fmt.Sprintf("%s, config %d", name, i)
 			bb := mk()
@@ -229,15 +238,7 @@ func TestFuncsLoopErrorsMatchBarFunc(t *testing.T) {
 // Result its OnBar called bar by bar gives: sized and investing a fraction
 // of the equity, with order latency and with invalid bars skipped.
 func TestSMACrossLoopMatchesOnBar(t *testing.T) {
-	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(20000)}
-	spoiled := s
-	spoiled.Bars = spoilt(s.Bars, 1717, "high", -1)
-	for i, cfg := range []BacktestConfig{
-		{Series: []Series{s}},
-		{Series: []Series{s}, Latency: Latency{Order: 90e9, Cancel: 30e9}},
-		{Series: []Series{spoiled}, SkipInvalid: true},
-	} {
-		cfg.Fees, cfg.Calendar = BpsFees(2, 10), "crypto"
+	for i, cfg := range loopConfigs(t, 20000) {
 		for _, mk := range []func() *SMACross{
 			func() *SMACross { return &SMACross{Fast: 10, Slow: 30, Size: 1} },
 			func() *SMACross { return NewSMACross(7, 19) },

@@ -68,31 +68,17 @@ func benchSeries(b testing.TB, n int) Series {
 // target is 20M bars/s on 10M bars.
 func BenchmarkBacktestSMACross(b *testing.B) {
 	for _, n := range []int{1_000_000, 10_000_000} {
-		b.Run(strconv.Itoa(n/1_000_000)+"M", func(b *testing.B) {
-			s := benchSeries(b, n)
-			cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
-			b.ResetTimer()
-			start, cpu0 := time.Now(), cpuTime()
-			fills := 0
-			for i := 0; i < b.N; i++ {
-				res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1})
-				if err != nil {
-					b.Fatal(err)
-				}
-				fills = len(res.Fills)
-			}
-			reportBarsPerSecond(b, n, start, cpu0)
-			b.ReportMetric(float64(fills), "fills")
-		})
+		b.Run(strconv.Itoa(n/1_000_000)+"M", func(b *testing.B) { benchSMACross(b, n, false) })
 	}
 }
 
 // BenchmarkSweepJobSMACross is BenchmarkBacktestSMACross/1M as a sweep runs
 // it: StatsOnly, keeping the statistics and the equity curve only.
-func BenchmarkSweepJobSMACross(b *testing.B) {
-	const n = 1_000_000
+func BenchmarkSweepJobSMACross(b *testing.B) { benchSMACross(b, 1_000_000, true) }
+
+func benchSMACross(b *testing.B, n int, statsOnly bool) {
 	s := benchSeries(b, n)
-	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto", StatsOnly: true}
+	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto", StatsOnly: statsOnly}
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
 	fills := 0

@@ -109,18 +109,7 @@ func TestNATSWorkerScriptWritingToSharedBars(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	wctx, stopWorker := context.WithCancel(ctx)
-	var wlog syncBuffer
-	stopped := make(chan int)
-	go func() {
-		stopped <- run(wctx, []string{"worker", "--nats", url, "--keep-series", "1"}, strings.NewReader(""), &wlog, &wlog)
-	}()
-	defer func() {
-		stopWorker()
-		if code := <-stopped; code != 0 {
-			t.Errorf("worker: exit %d\n%s", code, wlog.String())
-		}
-	}()
+	wlog := inProcessWorker(t, ctx, url, "--keep-series", "1")
 	sweepNATS := func(script, out string) string {
 		var so, se bytes.Buffer
 		if code := run(ctx, append(sweepArgs(store, script, out, 1), "--nats", url), strings.NewReader(""), &so, &se); code != 0 {

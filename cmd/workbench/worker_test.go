@@ -73,6 +73,24 @@ func startNATSSweep(t *testing.T, ms int, timeout time.Duration) *natsSweep {
 }
 
 // startWorker starts a worker process logging each job it takes.
+// inProcessWorker runs a worker in this process until the test ends (it must
+// then exit 0); its log is what it wrote.
+func inProcessWorker(t *testing.T, ctx context.Context, url string, args ...string) *syncBuffer {
+	wctx, stop := context.WithCancel(ctx)
+	wlog := new(syncBuffer)
+	stopped := make(chan int)
+	go func() {
+		stopped <- run(wctx, append([]string{"worker", "--nats", url}, args...), strings.NewReader(""), wlog, wlog)
+	}()
+	t.Cleanup(func() {
+		stop()
+		if code := <-stopped; code != 0 {
+			t.Errorf("worker: exit %d\n%s", code, wlog.String())
+		}
+	})
+	return wlog
+}
+
 func startWorker(t *testing.T, url string, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(workbenchBinary(t), append([]string{"worker", "--nats", url}, args...)...)
@@ -285,18 +303,7 @@ func TestNATSSweepInterruptedLeavesNoJobs(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	wctx, stopWorker := context.WithCancel(ctx)
-	var wlog syncBuffer
-	stopped := make(chan int)
-	go func() {
-		stopped <- run(wctx, []string{"worker", "--nats", url, "--concurrency", "1"}, strings.NewReader(""), &wlog, &wlog)
-	}()
-	defer func() {
-		stopWorker()
-		if code := <-stopped; code != 0 {
-			t.Errorf("worker: exit %d\n%s", code, wlog.String())
-		}
-	}()
+	wlog := inProcessWorker(t, ctx, url, "--concurrency", "1")
 	args := append(sweepArgs(store, script, remote, 1), "--nats", url)
 	sctx, interrupt := context.WithCancel(ctx)
 	ended := make(chan struct{})
