@@ -53,20 +53,29 @@ func checkSharedWrite(t *testing.T, want, got, summary, script string) {
 	}
 }
 
+// writerSweeps writes the clean sweep script and the writer into a
+// directory and runs the clean one locally into want: the rows every
+// sweep of the writer must match outside the writer's own.
+func writerSweeps(t *testing.T) (store, dir, clean, writer, want string) {
+	store, dir = backtestStore(t), t.TempDir()
+	clean, writer, want = filepath.Join(dir, "clean.go"), filepath.Join(dir, "writer.go"), filepath.Join(dir, "want")
+	for path, src := range map[string]string{clean: sweepScript, writer: writerScript} {
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, se := runCLI(t, sweepArgs(store, clean, want, 1)...); code != 0 {
+		t.Fatalf("clean sweep: %s", se)
+	}
+	return store, dir, clean, writer, want
+}
+
 // A script that writes to the bars in a sweep fails those jobs with an
 // error naming it, the combination and the write; the other jobs read the
 // bars as they are in the store. A plain backtest has bars of its own and
 // may write to them.
 func TestSweepScriptWritingToSharedBars(t *testing.T) {
-	store := backtestStore(t)
-	dir := t.TempDir()
-	clean, writer := filepath.Join(dir, "clean.go"), filepath.Join(dir, "writer.go")
-	os.WriteFile(clean, []byte(sweepScript), 0o644)
-	os.WriteFile(writer, []byte(writerScript), 0o644)
-	want := filepath.Join(dir, "want")
-	if code, _, se := runCLI(t, sweepArgs(store, clean, want, 1)...); code != 0 {
-		t.Fatalf("clean sweep: %s", se)
-	}
+	store, dir, _, writer, want := writerSweeps(t)
 	// The same writer as a type NewStrategy returns.
 	typed := filepath.Join(dir, "typed.go")
 	os.WriteFile(typed, []byte(strings.Replace(writerScript, "func OnBar(", "func onBar(", 1)+`
@@ -98,15 +107,7 @@ func NewStrategy() paper.Strategy { return strategy{} }
 // the kept series unchanged.
 func TestNATSWorkerScriptWritingToSharedBars(t *testing.T) {
 	url := natstest.Start(t)
-	store := backtestStore(t)
-	dir := t.TempDir()
-	clean, writer := filepath.Join(dir, "clean.go"), filepath.Join(dir, "writer.go")
-	os.WriteFile(clean, []byte(sweepScript), 0o644)
-	os.WriteFile(writer, []byte(writerScript), 0o644)
-	want := filepath.Join(dir, "want")
-	if code, _, se := runCLI(t, sweepArgs(store, clean, want, 1)...); code != 0 {
-		t.Fatalf("local clean sweep: %s", se)
-	}
+	store, dir, clean, writer, want := writerSweeps(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	wlog := inProcessWorker(t, ctx, url, "--keep-series", "1")

@@ -14,17 +14,24 @@ import (
 	"workbench/internal/natstest"
 )
 
-// A job published twice is queued once; a job whose first handler fails
-// is retried; every result is collected once; blobs come back by hash.
-func TestQueue(t *testing.T) {
+// testQueue connects to a server of its own, with a second's ack wait,
+// for a minute at most.
+func testQueue(t *testing.T) (context.Context, *Queue, string) {
 	url := natstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	q, err := Connect(ctx, url, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer q.Close()
+	t.Cleanup(q.Close)
+	return ctx, q, url
+}
+
+// A job published twice is queued once; a job whose first handler fails
+// is retried; every result is collected once; blobs come back by hash.
+func TestQueue(t *testing.T) {
+	ctx, q, _ := testQueue(t)
 	h, err := q.PutBlob(ctx, []byte("bars"))
 	if err != nil {
 		t.Fatal(err)
@@ -193,14 +200,7 @@ func waitCount(t *testing.T, url, stream, subject string, n int) {
 // once however often they are published, and run. Jobs no worker takes and results go when their time to live
 // is up; those of a sweep kept without limit stay.
 func TestQueueLeavesNothingBehind(t *testing.T) {
-	url := natstest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	q, err := Connect(ctx, url, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	ctx, q, url := testQueue(t)
 	a, wantA := jobsOf("a", 5, 0)
 	b, _ := jobsOf("b", 4, 0)
 	if err := q.Publish(ctx, append(a, b...)); err != nil {
