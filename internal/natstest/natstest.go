@@ -41,19 +41,37 @@ func Start(t testing.TB) string {
 	return ns.ClientURL()
 }
 
-// Count returns how many messages of subject the stream on the server at
-// url holds, read with a client of its own.
-func Count(t testing.TB, url, stream, subject string) int {
+// JetStream is a JetStream client of its own on the server at url, closed
+// when the test ends.
+func JetStream(t testing.TB, url string) jetstream.JetStream {
+	t.Helper()
+	js, close := connect(t, url)
+	t.Cleanup(close)
+	return js
+}
+
+// connect is a JetStream client on the server at url and its closing.
+func connect(t testing.TB, url string) (jetstream.JetStream, func()) {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
+		nc.Close()
 		t.Fatal(err)
 	}
+	return js, nc.Close
+}
+
+// Count returns how many messages of subject the stream on the server at
+// url holds, read with a client of its own.
+func Count(t testing.TB, url, stream, subject string) int {
+	t.Helper()
+	// Closed at once: a test may poll it.
+	js, close := connect(t, url)
+	defer close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := js.Stream(ctx, stream)

@@ -267,15 +267,7 @@ func TestConnectUpdatesEarlierStreams(t *testing.T) {
 	url := natstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.JetStream(t, url)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: JobsStream, Subjects: []string{"wb.sweep.jobs"},
 		Retention: jetstream.WorkQueuePolicy, Duplicates: time.Hour}); err != nil {
 		t.Fatal(err)
