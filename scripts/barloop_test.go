@@ -115,18 +115,24 @@ func TestBarLoopMatchesPerCall(t *testing.T) {
 
 // A script's panic inside the loop ends the backtest with the error it
 // ends it with bar by bar, naming the same bar, and the interpreter's
-// report still names the script file and OnBar's first line.
+// report still names the script file and OnBar's first line: in a
+// statement that calls, and in one that calls nothing (the loop tells the
+// backtest its bar only before calls, and on the way out of a panic).
 func TestBarLoopPanicNamesScript(t *testing.T) {
 	cfg := loopConfig(t, 3000)
-	path := "testdata/strategy/panics.go"
-	_, _, wantErrs, want := run(t, cfg, path, nil, true)
-	_, _, gotErrs, got := run(t, cfg, path, nil, false)
-	if want == nil || got == nil || got.Error() != want.Error() || !strings.Contains(got.Error(), "index out of range") {
-		t.Fatalf("as a loop: %v; bar by bar: %v", got, want)
-	}
-	for _, errs := range []string{wantErrs, gotErrs} {
-		if !strings.Contains(errs, "panics.go:12:") {
-			t.Errorf("the interpreter's report %q does not name panics.go:12, OnBar's first line", errs)
+	for _, c := range []struct{ path, panic, line string }{
+		{"testdata/strategy/panics.go", "index out of range", "panics.go:12:"},
+		{"testdata/strategy/panics_quietly.go", "assignment to entry in nil map", "panics_quietly.go:16:"},
+	} {
+		_, _, wantErrs, want := run(t, cfg, c.path, nil, true)
+		_, _, gotErrs, got := run(t, cfg, c.path, nil, false)
+		if want == nil || got == nil || got.Error() != want.Error() || !strings.Contains(got.Error(), c.panic) {
+			t.Fatalf("%s as a loop: %v; bar by bar: %v", c.path, got, want)
+		}
+		for _, errs := range []string{wantErrs, gotErrs} {
+			if !strings.Contains(errs, c.line) {
+				t.Errorf("the interpreter's report %q does not name %s, OnBar's first line", errs, c.line)
+			}
 		}
 	}
 }
@@ -230,7 +236,7 @@ func TestBarLoopHoists(t *testing.T) {
 				on = fd
 			}
 		}
-		fn := loopDecl(on, in.hoistDefs(in.file, on))
+		fn := loopDecl(on, in.hoistDefs(in.file, on), true)
 		var defined []string
 		copies := false
 		ast.Inspect(fn.Body.List[len(fn.Body.List)-1], func(n ast.Node) bool {
