@@ -19,7 +19,7 @@ import (
 //
 //	func _wbOnBarLoop(c *paper.Context, _wbBars []feeds.BarEvent, _wbAt []int) {
 //		var _wbK int
-//		defer func() { if _wbP := recover(); _wbP != nil { _wbAt[0] = _wbK; panic(_wbP) } }()
+//		defer func() { _wbAt[0] = _wbK }()
 //		var ( _wbHoist1 float64; … ) // the body's local variables (see hoistDefs)
 //		var b feeds.BarEvent
 //	_wbBar:
@@ -63,10 +63,7 @@ func (in *Interp) onBarLoop(ctx context.Context) (paper.BarLoop, error) {
 	if err := inlinable(on); err != nil {
 		return nil, err
 	}
-	// A script of its own recover, panic or nil keeps at[0] set for every
-	// bar: the loop could not name the builtins it recovers with.
-	lazyAt := !in.defined["recover"] && !in.defined["panic"] && !in.defined["nil"]
-	fn := loopDecl(on, in.hoistDefs(f, on), lazyAt)
+	fn := loopDecl(on, in.hoistDefs(f, on))
 	prog, err := in.compile(ctx, &ast.File{Package: f.Package, Name: f.Name, Decls: []ast.Decl{fn}})
 	if err != nil {
 		return nil, err
@@ -154,7 +151,7 @@ func paramName(f *ast.Field) *ast.Ident {
 // its returns into continues, and declares hoisted before the loop (see
 // hoistDefs); new nodes take the position of the body's first statement,
 // where yaegi places a panic in the function.
-func loopDecl(on *ast.FuncDecl, hoisted []ast.Spec, lazyAt bool) *ast.FuncDecl {
+func loopDecl(on *ast.FuncDecl, hoisted []ast.Spec) *ast.FuncDecl {
 	body := on.Body
 	pos := body.Lbrace
 	if len(body.List) > 0 {
@@ -179,30 +176,23 @@ func loopDecl(on *ast.FuncDecl, hoisted []ast.Spec, lazyAt bool) *ast.FuncDecl {
 	params := on.Type.Params.List
 	// at[0] tells the backtest which bar the strategy is at, which only a
 	// call can ask (the Context is reached through calls alone): the loop
-	// sets it before each statement that calls, not for every bar, and on
-	// a panic, for the backtest's error to name the bar.
+	// sets it before each statement that calls, not for every bar, and as
+	// a panic passes, for the backtest's error to name the bar.
 	markAt := func() ast.Stmt {
 		return &ast.AssignStmt{Lhs: []ast.Expr{at("0")}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{k()}}
 	}
+	body.List = markCalls(body.List, markAt)
 	var list []ast.Stmt
-	decls := []ast.Stmt{&ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Specs: []ast.Spec{
-		&ast.ValueSpec{Names: []*ast.Ident{id("_wbK")}, Type: id("int")}}}}}
-	if lazyAt {
-		body.List = markCalls(body.List, markAt)
-		// defer func() { if _wbP := recover(); _wbP != nil { at[0] = k; panic(_wbP) } }()
-		decls = append(decls, &ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{Lparen: pos, Rparen: pos, Fun: &ast.FuncLit{
+	decls := []ast.Stmt{
+		&ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Specs: []ast.Spec{
+			&ast.ValueSpec{Names: []*ast.Ident{id("_wbK")}, Type: id("int")}}}},
+		// defer func() { _wbAt[0] = _wbK }(): deferred calls run as a
+		// panic passes, and the panic goes on untouched (a recover and a
+		// panic again would lose what the sweep's guard reads of it).
+		&ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{Lparen: pos, Rparen: pos, Fun: &ast.FuncLit{
 			Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}},
-			Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{&ast.IfStmt{If: pos,
-				Init: define(pos, "_wbP", &ast.CallExpr{Fun: id("recover"), Lparen: pos, Rparen: pos}),
-				Cond: &ast.BinaryExpr{X: id("_wbP"), OpPos: pos, Op: token.NEQ, Y: id("nil")},
-				Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{
-					markAt(),
-					&ast.ExprStmt{X: &ast.CallExpr{Fun: id("panic"), Lparen: pos, Args: []ast.Expr{id("_wbP")}, Rparen: pos}},
-				}},
-			}}},
-		}}})
-	} else {
-		list = append(list, markAt())
+			Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{markAt()}},
+		}}},
 	}
 	if len(hoisted) > 0 {
 		decls = append(decls, &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Lparen: pos, Specs: hoisted, Rparen: pos}})

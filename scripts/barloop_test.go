@@ -236,7 +236,7 @@ func TestBarLoopHoists(t *testing.T) {
 				on = fd
 			}
 		}
-		fn := loopDecl(on, in.hoistDefs(in.file, on), true)
+		fn := loopDecl(on, in.hoistDefs(in.file, on))
 		var defined []string
 		copies := false
 		ast.Inspect(fn.Body.List[len(fn.Body.List)-1], func(n ast.Node) bool {
