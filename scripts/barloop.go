@@ -18,15 +18,13 @@ import (
 // over a batch of bars,
 //
 //	func _wbOnBarLoop(c *paper.Context, _wbBars []feeds.BarEvent, _wbAt []int) {
-//		var _wbK int
-//		defer func() { _wbAt[0] = _wbK }()
 //		var ( _wbHoist1 float64; … ) // the body's local variables (see hoistDefs)
 //		var b feeds.BarEvent
 //	_wbBar:
-//		for _wbK = _wbAt[0]; _wbK < _wbAt[1]; _wbK++ {
+//		for _wbK := _wbAt[0]; _wbK < _wbAt[1]; _wbK++ {
+//			_wbAt[0] = _wbK
 //			b = _wbBars[_wbK]
-//			… OnBar's body, each return a continue _wbBar, and _wbAt[0] = _wbK
-//			  before each statement that makes a call (see markCalls) …
+//			… OnBar's body, each return a continue _wbBar …
 //		}
 //	}
 //
@@ -174,26 +172,8 @@ func loopDecl(on *ast.FuncDecl, hoisted []ast.Spec) *ast.FuncDecl {
 		return &ast.BranchStmt{TokPos: r.Pos(), Tok: token.CONTINUE, Label: ident(r.Pos(), label)}
 	})
 	params := on.Type.Params.List
-	// at[0] tells the backtest which bar the strategy is at, which only a
-	// call can ask (the Context is reached through calls alone): the loop
-	// sets it before each statement that calls, not for every bar, and as
-	// a panic passes, for the backtest's error to name the bar.
-	markAt := func() ast.Stmt {
-		return &ast.AssignStmt{Lhs: []ast.Expr{at("0")}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{k()}}
-	}
-	body.List = markCalls(body.List, markAt)
-	var list []ast.Stmt
-	decls := []ast.Stmt{
-		&ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Specs: []ast.Spec{
-			&ast.ValueSpec{Names: []*ast.Ident{id("_wbK")}, Type: id("int")}}}},
-		// defer func() { _wbAt[0] = _wbK }(): deferred calls run as a
-		// panic passes, and the panic goes on untouched (a recover and a
-		// panic again would lose what the sweep's guard reads of it).
-		&ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{Lparen: pos, Rparen: pos, Fun: &ast.FuncLit{
-			Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}},
-			Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{markAt()}},
-		}}},
-	}
+	list := []ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{at("0")}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{k()}}}
+	var decls []ast.Stmt
 	if len(hoisted) > 0 {
 		decls = append(decls, &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Lparen: pos, Specs: hoisted, Rparen: pos}})
 	}
@@ -208,7 +188,7 @@ func loopDecl(on *ast.FuncDecl, hoisted []ast.Spec) *ast.FuncDecl {
 	}
 	var loop ast.Stmt = &ast.ForStmt{
 		For:  pos,
-		Init: &ast.AssignStmt{Lhs: []ast.Expr{k()}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{at("0")}},
+		Init: define(pos, "_wbK", at("0")),
 		Cond: &ast.BinaryExpr{X: k(), OpPos: pos, Op: token.LSS, Y: at("1")},
 		Post: &ast.IncDecStmt{X: k(), TokPos: pos, Tok: token.INC},
 		Body: &ast.BlockStmt{Lbrace: pos, List: append(list, body.List...), Rbrace: body.Rbrace},
@@ -246,90 +226,4 @@ func typeName(x ast.Expr, pos token.Pos) ast.Expr {
 		}
 	}
 	return nil
-}
-
-// markCalls puts mark() before each statement of list, at any depth, that
-// makes a call of its own (outside the blocks nested in it, which get
-// their marks inside).
-func markCalls(list []ast.Stmt, mark func() ast.Stmt) []ast.Stmt {
-	out := make([]ast.Stmt, 0, len(list))
-	for _, s := range list {
-		own, nested := stmtParts(s)
-		for _, l := range nested {
-			*l = markCalls(*l, mark)
-		}
-		if anyCall(own) {
-			out = append(out, mark())
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// stmtParts splits a statement into what it evaluates itself (its own
-// expressions and simple statements, those of an else-if chain included)
-// and the statement lists nested in it.
-func stmtParts(s ast.Stmt) (own []ast.Node, nested []*[]ast.Stmt) {
-	switch x := s.(type) {
-	case *ast.LabeledStmt:
-		return stmtParts(x.Stmt)
-	case *ast.BlockStmt:
-		return nil, []*[]ast.Stmt{&x.List}
-	case *ast.IfStmt:
-		own, nested = []ast.Node{x.Init, x.Cond}, []*[]ast.Stmt{&x.Body.List}
-		switch e := x.Else.(type) {
-		case *ast.BlockStmt:
-			nested = append(nested, &e.List)
-		case *ast.IfStmt:
-			o, n := stmtParts(e)
-			own, nested = append(own, o...), append(nested, n...)
-		}
-		return own, nested
-	case *ast.ForStmt:
-		return []ast.Node{x.Init, x.Cond, x.Post}, []*[]ast.Stmt{&x.Body.List}
-	case *ast.RangeStmt:
-		return []ast.Node{x.Key, x.Value, x.X}, []*[]ast.Stmt{&x.Body.List}
-	case *ast.SwitchStmt:
-		own = []ast.Node{x.Init, x.Tag}
-		for _, c := range x.Body.List {
-			cc := c.(*ast.CaseClause)
-			for _, e := range cc.List {
-				own = append(own, e)
-			}
-			nested = append(nested, &cc.Body)
-		}
-		return own, nested
-	case *ast.TypeSwitchStmt:
-		own = []ast.Node{x.Init, x.Assign}
-		for _, c := range x.Body.List {
-			nested = append(nested, &c.(*ast.CaseClause).Body)
-		}
-		return own, nested
-	case *ast.SelectStmt:
-		for _, c := range x.Body.List {
-			cc := c.(*ast.CommClause)
-			own = append(own, cc.Comm)
-			nested = append(nested, &cc.Body)
-		}
-		return own, nested
-	}
-	return []ast.Node{s}, nil
-}
-
-// anyCall reports whether a call (a conversion or a builtin's too) is
-// among nodes.
-func anyCall(nodes []ast.Node) bool {
-	found := false
-	for _, n := range nodes {
-		if n == nil || reflect.ValueOf(n).IsNil() {
-			continue
-		}
-		ast.Inspect(n, func(c ast.Node) bool {
-			if _, ok := c.(*ast.CallExpr); ok {
-				found = true
-			}
-			return !found
-		})
-	}
-	return found
 }
