@@ -350,7 +350,6 @@ func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 	// The drawdown rides along: its comparisons overlap the sums' chains of
 	// additions, where a pass of its own would read the curve again.
 	drawdn := drawdown{peak: init, peakI: -1, mddPeak: init, mddPeakI: -1, trough: -1}
-	drawdn.bound()
 	for i, v := range eq.Value {
 		r := v/prev - 1
 		sum += r
@@ -421,31 +420,16 @@ type drawdown struct {
 	peakI            int
 	mdd, mddPeak     float64
 	mddPeakI, trough int
-	// above: a sample above it cannot deepen the largest drawdown, and add
-	// skips its division. With L = peak·(1−mdd) it is L + (|L|+peak)·1e-9,
-	// a margin millions of times the rounding of 1 − v/peak, so the samples
-	// skipped are exactly those whose division would not have won.
-	above float64
 }
 
 func (d *drawdown) add(i int, v float64) {
 	if v >= d.peak {
 		d.peak, d.peakI = v, i
-		d.bound()
-		return
-	}
-	if v > d.above {
 		return
 	}
 	if x := 1 - v/d.peak; x > d.mdd {
 		d.mdd, d.mddPeak, d.mddPeakI, d.trough = x, d.peak, d.peakI, i
-		d.bound()
 	}
-}
-
-func (d *drawdown) bound() {
-	l := d.peak * (1 - d.mdd)
-	d.above = l + (math.Abs(l)+d.peak)*1e-9
 }
 
 // result is the largest drawdown and its duration in seconds, for the curve
