@@ -295,7 +295,8 @@ func (r *runner) addFill(rep *Report) {
 	}
 	derived := rep.ticks >= 0 && r.e.cfg.Fees == nil
 	if !derived && rep.ticks >= 0 && r.e.intFees {
-		_, derived = r.e.intFee(m, rep.ticks, rep.lots, rep.Liquidity)
+		// intFee's test without its decimal: a lean fill has none.
+		_, _, derived = m.feeCoef(rep.ticks, rep.lots, rep.Liquidity)
 	}
 	if !derived {
 		r.fillDec = append(r.fillDec, fillDecimals{price: rep.Price, fee: rep.Fee})
@@ -494,6 +495,9 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	}
 	r.res.SkippedBars, r.res.Skipped = nskipped, skipped
 	e := r.e
+	// Nobody reads the fill reports of a StatsOnly backtest without a fill
+	// handler.
+	e.lean = cfg.StatsOnly && !handlesFills(s)
 	replay, err := feeds.NewReplay(rs...)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
@@ -527,11 +531,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 			return nil, err
 		}
 	} else if rows, fn := loopsOf(s); (rows != nil || fn != nil) && len(r.mk) == 1 && !ticks {
-		fills := r.fill != nil
-		if f, ok := s.(*Funcs); ok {
-			fills = f.FillFunc != nil
-		}
-		if err := r.runLoop(rows, fn, fills); err != nil {
+		if err := r.runLoop(rows, fn, handlesFills(s)); err != nil {
 			return nil, err
 		}
 	} else if len(r.mk) == 1 && !ticks {
@@ -586,6 +586,16 @@ func newRunner(ctx context.Context, cfg BacktestConfig, s Strategy, what string)
 	r.ctx = &Context{r: r}
 	r.fill, _ = s.(FillHandler)
 	return r, nil
+}
+
+// handlesFills says that s has fills to handle: a FillHandler, but of a
+// Funcs only one with a FillFunc.
+func handlesFills(s Strategy) bool {
+	if f, ok := s.(*Funcs); ok {
+		return f.FillFunc != nil
+	}
+	_, ok := s.(FillHandler)
+	return ok
 }
 
 // runOne replays a single series straight from its columns.

@@ -62,6 +62,12 @@ type Engine struct {
 	intFees bool
 	feeC    [2]int64 // by Liquidity: the rate's coefficient and exponent
 	feeE    [2]int32
+	// lean is set for a StatsOnly backtest without fill handlers, which
+	// reads no fill report: a fill whose cash and fee the runner can book
+	// from its ticks and lots gets no decimal price or fee (an allocation
+	// each, a tenth of such a backtest), and its order's average price is
+	// made from the ticks when asked for.
+	lean bool
 }
 
 type market struct {
@@ -103,19 +109,21 @@ type market struct {
 
 type order struct {
 	Order
-	seq      int
-	m        *market
-	lots     int64 // total size in lots
-	filled   int64
-	value    decimal.Decimal // Σ price·size of fills, from the second fill on
-	firstPx  decimal.Decimal // the first fill's price
-	px, stop float64
-	live     int64
-	touchBar int64 // bar counter of the last touch draw, and its result
-	blocked  int64 // bar counter of a bar with no volume left for this order
-	parent   *order
-	sl, tp   *order // active exits attached to this order
-	oco      *order // an exit's sibling
+	seq     int
+	m       *market
+	lots    int64 // total size in lots
+	filled  int64
+	value   decimal.Decimal // Σ price·size of fills, from the second fill on
+	firstPx decimal.Decimal // the first fill's price, unless firstTicks says it
+	// firstTicks+1, when not 0, is a lean first fill's price in ticks.
+	firstTicks int64
+	px, stop   float64
+	live       int64
+	touchBar   int64 // bar counter of the last touch draw, and its result
+	blocked    int64 // bar counter of a bar with no volume left for this order
+	parent     *order
+	sl, tp     *order // active exits attached to this order
+	oco        *order // an exit's sibling
 	// The small fields last, packed: a backtest keeps every order it made.
 	idx       int32 // in Engine.list
 	nFills    int32
@@ -702,7 +710,7 @@ func (o *order) info() OrderInfo {
 	}
 	switch {
 	case o.nFills == 1:
-		inf.AvgPrice = o.firstPx
+		inf.AvgPrice = o.firstPrice(o.m.priceOfUncached)
 	case o.nFills > 1:
 		inf.AvgPrice = o.value.Div(inf.Filled)
 	}
@@ -944,13 +952,18 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 		e.cancel(o, t, "no fill at "+priceProblem(price, m.maxPx))
 		return
 	}
-	pd, ticks := m.priceDecimal(price, o.Side)
+	var pd decimal.Decimal
+	ticks := m.ticksOf(price, o.Side)
+	lean := e.lean && e.leanFill(m, ticks, lots, liq)
+	if !lean {
+		pd = m.priceDecimal(ticks, price)
+	}
 	sd := o.Size
 	if lots != o.lots {
 		sd = m.sizeOf(lots)
 	}
 	fee := decimal.Zero
-	if e.cfg.Fees != nil {
+	if e.cfg.Fees != nil && !lean {
 		ok := false
 		if e.intFees && ticks >= 0 {
 			fee, ok = e.intFee(m, ticks, lots, liq)
@@ -960,13 +973,20 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 		}
 	}
 	o.nFills++
-	switch o.nFills {
-	case 1:
+	switch {
+	case o.nFills == 1 && lean:
+		o.firstTicks = ticks + 1
+	case o.nFills == 1:
 		o.firstPx = pd
-	case 2:
-		o.value = o.firstPx.Mul(m.sizeOf(o.filled)).Add(pd.Mul(sd))
 	default:
-		o.value = o.value.Add(pd.Mul(sd))
+		if lean {
+			pd = m.priceOf(ticks)
+		}
+		if o.nFills == 2 {
+			o.value = o.firstPrice(m.priceOf).Mul(m.sizeOf(o.filled)).Add(pd.Mul(sd))
+		} else {
+			o.value = o.value.Add(pd.Mul(sd))
+		}
 	}
 	o.filled += lots
 	if o.filled >= o.lots {
@@ -999,12 +1019,12 @@ func (e *Engine) fill(o *order, t int64, price float64, lots int64, liq Liquidit
 	}
 }
 
-// priceDecimal rounds a fill price to the market's tick, against the order
-// when it is off the tick (up for buys, down for sells).
-// It also returns the price in ticks, or -1 when the market has no tick.
-func (m *market) priceDecimal(p float64, side Side) (decimal.Decimal, int64) {
+// ticksOf rounds a fill price to the market's tick, against the order
+// when it is off the tick (up for buys, down for sells): the price in
+// ticks, or -1 when the market has no tick.
+func (m *market) ticksOf(p float64, side Side) int64 {
 	if m.tick <= 0 {
-		return decimal.NewFromFloat(p), -1
+		return -1
 	}
 	x := p / m.tick
 	n := math.Round(x)
@@ -1015,11 +1035,47 @@ func (m *market) priceDecimal(p float64, side Side) (decimal.Decimal, int64) {
 			n = math.Floor(x)
 		}
 	}
-	if int64(n) == m.lastTicks && m.lastTicks != 0 {
-		return m.lastPrice, m.lastTicks
+	return int64(n)
+}
+
+// priceDecimal is a fill's price: ticks (see ticksOf) as a decimal, or p
+// itself when the market has no tick.
+func (m *market) priceDecimal(ticks int64, p float64) decimal.Decimal {
+	if ticks < 0 {
+		return decimal.NewFromFloat(p)
 	}
-	m.lastTicks, m.lastPrice = int64(n), m.priceOf(int64(n))
-	return m.lastPrice, m.lastTicks
+	if ticks == m.lastTicks && m.lastTicks != 0 {
+		return m.lastPrice
+	}
+	m.lastTicks, m.lastPrice = ticks, m.priceOf(ticks)
+	return m.lastPrice
+}
+
+// leanFill says that a fill of lots at ticks can go without its decimals
+// (see Engine.lean): the runner books its size, price and fee as floats
+// from the integers (runner.fillFloats) and keeps it as ticks and lots
+// (runner.addFill).
+func (e *Engine) leanFill(m *market, ticks, lots int64, liq Liquidity) bool {
+	if ticks < 0 || !m.intTL {
+		return false
+	}
+	if e.cfg.Fees == nil {
+		return true
+	}
+	c, x, ok := m.feeCoef(ticks, lots, liq)
+	if ok {
+		_, ok = floatOf(c, x)
+	}
+	return ok
+}
+
+// firstPrice is the first fill's price, made by priceOf from its ticks
+// after a lean fill.
+func (o *order) firstPrice(priceOf func(int64) decimal.Decimal) decimal.Decimal {
+	if o.firstTicks != 0 {
+		return priceOf(o.firstTicks - 1)
+	}
+	return o.firstPx
 }
 
 type cachedFee struct {
@@ -1110,14 +1166,18 @@ func (m *market) priceOf(n int64) decimal.Decimal {
 	if c.ok && c.ticks == n {
 		return c.price
 	}
-	var p decimal.Decimal
-	if m.tickPow {
-		p = decimal.New(n, m.tickD.Exponent())
-	} else {
-		p = m.tickD.Mul(decimal.NewFromInt(n))
-	}
+	p := m.priceOfUncached(n)
 	*c = cachedPrice{ticks: n, price: p, ok: true}
 	return p
+}
+
+// priceOfUncached is priceOf without its cache, which concurrent readers
+// of the market may not share.
+func (m *market) priceOfUncached(n int64) decimal.Decimal {
+	if m.tickPow {
+		return decimal.New(n, m.tickD.Exponent())
+	}
+	return m.tickD.Mul(decimal.NewFromInt(n))
 }
 
 // sizeOf is n lots as a decimal size.

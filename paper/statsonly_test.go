@@ -6,7 +6,10 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"workbench/feeds"
 )
 
 // A StatsOnly backtest has the statistics and the equity curve of a full
@@ -88,6 +91,63 @@ func TestMulIntAgainstBig(t *testing.T) {
 			if c2, ok2 := mulInt(b, a); ok2 != ok || c2 != c {
 				t.Fatalf("mulInt(%d, %d) = %d, %v but mulInt(%d, %d) = %d, %v", a, b, c, ok, b, a, c2, ok2)
 			}
+		}
+	}
+}
+
+// A StatsOnly backtest's fills carry no decimals (Engine.lean), yet its
+// strategy sees every order as a full backtest's does: filled sizes and
+// average prices of orders filled in one piece and in several (a volume
+// cap splits them), with taker fees and without.
+func TestStatsOnlyOrdersLookTheSame(t *testing.T) {
+	s := Series{Market: testPair(t, testFQME, "0.01", "0.001"), Bars: randomWalkBars(3000)}
+	for _, fees := range []FeeModel{nil, BpsFees(2, 10)} {
+		var logs [2][]string
+		var stats [2]string
+		for k, statsOnly := range []bool{false, true} {
+			var ids []string
+			log := &logs[k]
+			on := func(c *Context, b feeds.BarEvent) {
+				fq := b.FQME
+				switch b.Index % 40 {
+				case 0:
+					ids = append(ids, c.Buy(fq, 2.5))
+				case 7:
+					ids = append(ids, c.Buy(fq, 0.5))
+				case 20:
+					if p := c.Position(fq); p > 0 {
+						ids = append(ids, c.Sell(fq, p))
+					}
+				}
+				for _, id := range ids[max(0, len(ids)-3):] {
+					if o, ok := c.Order(id); ok {
+						*log = append(*log, fmt.Sprint(b.Index, " ", id, " ", o.Status, " ", o.Filled, " ", o.AvgPrice))
+					}
+				}
+			}
+			cfg := BacktestConfig{Series: []Series{s}, Fees: fees, Fill: FillModel{VolumeShare: 0.01}, StatsOnly: statsOnly}
+			res, err := Backtest(cfg, &Funcs{BarFunc: on})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stats[k] = fmt.Sprintf("%+v", res.Stats)
+		}
+		full, only := strings.Join(logs[0], "\n"), strings.Join(logs[1], "\n")
+		if full != only {
+			t.Fatalf("fees %v: the strategy saw\n%s\nin full, but\n%s\nstats only", fees, firstDiff(full, only), firstDiff(only, full))
+		}
+		if stats[0] != stats[1] {
+			t.Fatalf("fees %v: stats\n%s\nin full, but\n%s\nstats only", fees, stats[0], stats[1])
+		}
+		// Orders filled in pieces, seen part-way.
+		partly := 0
+		for _, l := range logs[0] {
+			if f := strings.Fields(l); f[2] == "open" && f[3] != "0" {
+				partly++
+			}
+		}
+		if partly == 0 {
+			t.Fatalf("fees %v: no order seen partly filled:\n%.1000s", fees, full)
 		}
 	}
 }
