@@ -16,7 +16,6 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/shopspring/decimal"
 
-	"workbench/frames"
 	"workbench/fsp"
 	"workbench/internal/oracle"
 )
@@ -45,14 +44,7 @@ func TestBacktestExample(t *testing.T) {
 	if !strings.Contains(out, "report in "+dir) {
 		t.Fatalf("output does not name the report folder %s:\n%s", dir, out)
 	}
-	st, err := frames.OpenStore(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bars, err := st.Read(markets[0], 3600)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bars := storedHours(t, storeDir)
 	n := bars.Len()
 
 	// The fills the strategy must make: a change of the long state (or the

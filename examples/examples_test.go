@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -47,6 +48,41 @@ func testStore(t *testing.T) string {
 	return dir
 }
 
+// storedHours is the first market's hourly bars as testStore wrote them to
+// storeDir.
+func storedHours(t *testing.T, storeDir string) *frames.OHLCV {
+	t.Helper()
+	st, err := frames.OpenStore(storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bars, err := st.Read(markets[0], 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bars
+}
+
+// runNotebook runs the notebook at path as the kernel does, and fails
+// unless every code cell ran without an error.
+func runNotebook(t *testing.T, path string, opt scripts.NotebookOptions) *scripts.Notebook {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := scripts.ParseNotebook(path, src)
+	if err := nb.Run(context.Background(), opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range nb.Cells {
+		if c.Err != nil || (!c.Markdown && !c.Ran) {
+			t.Errorf("cell %q at line %d: ran %v, %v", c.Title, c.Line, c.Ran, c.Err)
+		}
+	}
+	return nb
+}
+
 // runExample runs a saved script as `workbench run` does and returns its
 // standard output.
 func runExample(t *testing.T, path string, args ...string) string {
@@ -70,14 +106,7 @@ func runExample(t *testing.T, path string, args ...string) string {
 // BTC minutes and a month of hours from the oracle, which between them take
 // both exits, the stop and the recovery.
 func TestRSIStrategyExample(t *testing.T) {
-	st, err := frames.OpenStore(testStore(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bars, err := st.Read(markets[0], 3600)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bars := storedHours(t, testStore(t))
 	_, hours := oracleStore(t, "binance_BTCUSDT_1h_2024-08", markets[0], 3600)
 	_, minutes := oracleStore(t, "binance_BTCUSDT_1m_2024-09-21", markets[0], 60)
 	var stops, recoveries int

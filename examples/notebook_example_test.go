@@ -2,7 +2,6 @@ package examples_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"workbench/frames"
 	"workbench/fsp"
 	"workbench/internal/oracle"
 	"workbench/scripts"
@@ -30,22 +28,10 @@ import (
 // (whose fills TestBacktestExample replays); each cell's chart is a PNG,
 // and the HTML report embeds all three.
 func TestNotebookExample(t *testing.T) {
-	storeDir := testStore(t)
-	src, err := os.ReadFile("notebook/report.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nb := scripts.ParseNotebook("notebook/report.go", src)
-	img := t.TempDir()
-	err = nb.Run(context.Background(), scripts.NotebookOptions{ImageDir: img, StoreDir: storeDir, Args: []string{markets[1] + "=crypto"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	storeDir, img := testStore(t), t.TempDir()
+	nb := runNotebook(t, "notebook/report.go", scripts.NotebookOptions{ImageDir: img, StoreDir: storeDir, Args: []string{markets[1] + "=crypto"}})
 	cells := map[string]*scripts.Cell{}
 	for _, c := range nb.Cells {
-		if c.Err != nil || (!c.Markdown && !c.Ran) {
-			t.Errorf("cell %q at line %d: ran %v, %v", c.Title, c.Line, c.Ran, c.Err)
-		}
 		cells[c.Title] = c
 	}
 	cell := func(title string) *scripts.Cell {
@@ -79,14 +65,7 @@ func TestNotebookExample(t *testing.T) {
 		}
 	}
 
-	st, err := frames.OpenStore(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bars, err := st.Read(markets[0], 3600)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bars := storedHours(t, storeDir)
 	last := bars.Len() - 1
 	mean := 0.0
 	for _, c := range bars.Close[last-19:] {

@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"context"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"workbench/frames"
 	"workbench/internal/chartpix"
 	"workbench/mkt"
 	"workbench/paper"
@@ -29,29 +27,9 @@ import (
 // backtest chart marks every fill of the same backtest run here at its bar
 // and price.
 func TestNotebookChartGallery(t *testing.T) {
-	storeDir := testStore(t)
-	src, err := os.ReadFile("notebook/gallery.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nb := scripts.ParseNotebook("notebook/gallery.go", src)
-	dir := t.TempDir()
-	if err := nb.Run(context.Background(), scripts.NotebookOptions{ImageDir: dir, StoreDir: storeDir}); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range nb.Cells {
-		if c.Err != nil || (!c.Markdown && !c.Ran) {
-			t.Errorf("cell %q at line %d: ran %v, %v", c.Title, c.Line, c.Ran, c.Err)
-		}
-	}
-	st, err := frames.OpenStore(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bars, err := st.Read(markets[0], 3600)
-	if err != nil {
-		t.Fatal(err)
-	}
+	storeDir, dir := testStore(t), t.TempDir()
+	runNotebook(t, "notebook/gallery.go", scripts.NotebookOptions{ImageDir: dir, StoreDir: storeDir})
+	bars := storedHours(t, storeDir)
 	load := func(name string) (image.Image, []plots.PaneLayout) {
 		t.Helper()
 		raw, err := os.ReadFile(filepath.Join(dir, name+".json"))
