@@ -8,29 +8,23 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// silenced runs fn with the process's stdout and stderr on /dev/null: a
-// replayed input's prints were seen the first time, and compiled code
-// writes to the descriptors directly.
-func silenced(fn func()) {
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		fn()
-		return
-	}
-	defer null.Close()
-	var saved [3]int
+// redirectOutput points the process's descriptors 1 and 2 at f (compiled
+// code writes to them directly) and returns what points them back; a
+// descriptor it cannot save stays as it was.
+func redirectOutput(f *os.File) (restore func()) {
+	var saved []int
 	for _, fd := range []int{1, 2} {
-		if saved[fd], err = unix.Dup(fd); err != nil {
-			fn()
-			return
+		s, err := unix.Dup(fd)
+		if err != nil {
+			break
 		}
-		defer unix.Close(saved[fd])
-		unix.Dup2(int(null.Fd()), fd)
+		saved = append(saved, s)
+		unix.Dup2(int(f.Fd()), fd)
 	}
-	defer func() {
-		for _, fd := range []int{1, 2} {
-			unix.Dup2(saved[fd], fd)
+	return func() {
+		for i, s := range saved {
+			unix.Dup2(s, i+1)
+			unix.Close(s)
 		}
-	}()
-	fn()
+	}
 }
