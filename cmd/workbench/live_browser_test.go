@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"math"
-	"sync"
 	"testing"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"workbench/fsp"
@@ -19,15 +17,7 @@ import (
 // so as synthetic bars stream in.
 func TestLiveCommandInBrowser(t *testing.T) {
 	ctx := headless.Context(t)
-	var mu sync.Mutex
-	var thrown []string
-	chromedp.ListenTarget(ctx, func(ev any) {
-		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
-			mu.Lock()
-			thrown = append(thrown, e.ExceptionDetails.Error())
-			mu.Unlock()
-		}
-	})
+	thrown := headless.Thrown(ctx)
 	url, _ := liveSession(t, "btcusdt.spot.synthetic", "--period", "1m", "--feed", "synthetic", "--every", "100ms",
 		"--bars", "600", "--store", t.TempDir(), "--ind", "sma(20),bbands(20,2),rsi(14),macd(12,26,9)")
 	if err := chromedp.Run(ctx, chromedp.Navigate(url),
@@ -46,11 +36,9 @@ func TestLiveCommandInBrowser(t *testing.T) {
 	    values: pd.series.map(s => s.raw.map(p => p.value === undefined ? null : p.value))})); })()`, &panes)); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	if len(thrown) > 0 {
-		t.Errorf("the page threw: %v", thrown)
+	if len(thrown()) > 0 {
+		t.Errorf("the page threw: %v", thrown())
 	}
-	mu.Unlock()
 	var names [][]string
 	for _, p := range panes {
 		names = append(names, p.Names)

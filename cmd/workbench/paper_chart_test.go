@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
 
@@ -34,15 +32,7 @@ func TestPaperChart(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	fills := 0
 	bctx := headless.Context(t)
-	var mu sync.Mutex
-	var thrown []string
-	chromedp.ListenTarget(bctx, func(ev any) {
-		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
-			mu.Lock()
-			thrown = append(thrown, e.ExceptionDetails.Error())
-			mu.Unlock()
-		}
-	})
+	thrown := headless.Thrown(bctx)
 	for fills < 6 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no chart with 6 fills: %s%s", out.String(), errb.String())
@@ -68,8 +58,7 @@ func TestPaperChart(t *testing.T) {
 	if err := chromedp.Run(bctx, chromedp.Poll(fmt.Sprintf(`(() => { if (!window.lw || !window.lw.charts[0].desc) return null; const s = window.lw.charts[0].desc.panes[0].series;
 	  const m = s[1].plugin.markers().concat(s[2].plugin.markers());
 	  return m.length >= %d ? m.map(x => [x.time, x.price, x.shape === 'arrowUp' ? 1 : -1]) : null; })()`, want), &page, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		mu.Lock()
-		t.Fatalf("page markers: %v; thrown: %v", err, thrown)
+		t.Fatalf("page markers: %v; thrown: %v", err, thrown())
 	}
 	cancel()
 	if code := <-done; code != 0 {
@@ -96,11 +85,9 @@ func TestPaperChart(t *testing.T) {
 			marks, j = append(marks, mark{s.Time[j], s.Values[j], false}), j+1
 		}
 	}
-	mu.Lock()
-	if len(thrown) > 0 {
-		t.Errorf("the page threw: %v", thrown)
+	if len(thrown()) > 0 {
+		t.Errorf("the page threw: %v", thrown())
 	}
-	mu.Unlock()
 	inPage := map[[3]float64]int{}
 	for _, p := range page {
 		inPage[p]++
