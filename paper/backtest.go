@@ -497,7 +497,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	e := r.e
 	// Nobody reads the fill reports of a StatsOnly backtest without a fill
 	// handler.
-	e.lean = cfg.StatsOnly && !handlesFills(s)
+	e.lean = cfg.StatsOnly && r.fill == nil
 	replay, err := feeds.NewReplay(rs...)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
@@ -531,7 +531,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 			return nil, err
 		}
 	} else if rows, fn := loopsOf(s); (rows != nil || fn != nil) && len(r.mk) == 1 && !ticks {
-		if err := r.runLoop(rows, fn, handlesFills(s)); err != nil {
+		if err := r.runLoop(rows, fn, r.fill != nil); err != nil {
 			return nil, err
 		}
 	} else if len(r.mk) == 1 && !ticks {
@@ -584,18 +584,12 @@ func newRunner(ctx context.Context, cfg BacktestConfig, s Strategy, what string)
 	}
 	r.e = e
 	r.ctx = &Context{r: r}
-	r.fill, _ = s.(FillHandler)
-	return r, nil
-}
-
-// handlesFills says that s has fills to handle: a FillHandler, but of a
-// Funcs only one with a FillFunc.
-func handlesFills(s Strategy) bool {
-	if f, ok := s.(*Funcs); ok {
-		return f.FillFunc != nil
+	// A Funcs is a FillHandler whatever it holds; one without a FillFunc
+	// has no fills to handle.
+	if f, ok := s.(*Funcs); !ok || f.FillFunc != nil {
+		r.fill, _ = s.(FillHandler)
 	}
-	_, ok := s.(FillHandler)
-	return ok
+	return r, nil
 }
 
 // runOne replays a single series straight from its columns.
