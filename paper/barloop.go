@@ -176,12 +176,6 @@ func validRows(f *frames.OHLCV, lo, end int, maxPx float64) int {
 	return end
 }
 
-// event is row k of the series as runOne hands it to OnBar.
-func (lp *barLoop) event(k int) feeds.BarEvent {
-	f := lp.m.bars
-	return feeds.BarEvent{FQME: lp.m.fqme, Period: f.Period, Bar: f.At(k), Time: (f.Time[k] + f.Period) * 1e9, Index: k}
-}
-
 // quiet reports that closing the next bar can fill nothing: no order
 // rests and nothing is scheduled.
 func (lp *barLoop) quiet() bool { return len(lp.em.orders) == 0 && len(lp.r.e.ops) == 0 }
@@ -210,7 +204,7 @@ func (lp *barLoop) closeTo(j int) {
 		// Before the engine runs: a fill handler calling the Context from
 		// inside it is at bar k already.
 		lp.closed = k + 1
-		b := lp.event(k)
+		b := feeds.NewBarEvent(m.fqme, m.bars, k)
 		if err := r.closeBar(m, lp.em, &b); err != nil {
 			lp.err = err
 			lp.at[1] = lp.at[0] + 1 // the batch ends with this bar; the backtest with err
