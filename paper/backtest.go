@@ -22,8 +22,11 @@ import (
 type Series struct {
 	Market mkt.MktPair
 	Bars   *frames.OHLCV
-	Quotes []feeds.Quote
-	Trades []feeds.Trade
+	// Checked, when it vouches for Bars (see CheckBars), spares the
+	// backtest its own checks of them.
+	Checked *CheckedBars
+	Quotes  []feeds.Quote
+	Trades  []feeds.Trade
 }
 
 // BacktestConfig describes a backtest. The same config, strategy and seed
@@ -120,7 +123,8 @@ type PositionSummary struct {
 type runMarket struct {
 	fqme          string
 	bars          *frames.OHLCV
-	next          int // bars[:next] have closed
+	next          int  // bars[:next] have closed
+	checked       bool // CheckBars vouched for bars
 	pos           float64
 	pendingMarket float64 // signed size still to come from open market orders
 	lot           float64
@@ -462,17 +466,21 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	// trades.
 	_, isTargets := s.(*Targets)
 	inLoop := !cfg.SkipInvalid && !isTargets
+	checked := make([]bool, len(cfg.Series))
 	for i := range cfg.Series {
 		sr := &cfg.Series[i]
 		fq := sr.Market.FQME()
 		if sr.Bars == nil || sr.Bars.Len() == 0 {
 			return nil, fmt.Errorf("backtest %s: no bars", fq)
 		}
+		rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
+		if checked[i] = sr.Checked.vouches(sr.Bars, priceLimit(sr.Market)); checked[i] {
+			continue
+		}
 		if inLoop {
 			if err := sr.Bars.CheckLengths(); err != nil {
 				return nil, fmt.Errorf("backtest %s bars: %w", fq, err)
 			}
-			rs[i] = feeds.ReplaySeries{FQME: fq, Bars: sr.Bars}
 			continue
 		}
 		bars, listed, n, err := checkSeries(fq, sr.Bars, priceLimit(sr.Market), cfg.SkipInvalid)
@@ -498,9 +506,22 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	// Nobody reads the fill reports of a StatsOnly backtest without a fill
 	// handler.
 	e.lean = cfg.StatsOnly && r.fill == nil
-	replay, err := feeds.NewReplay(rs...)
-	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
+	for i, m := range r.mk {
+		m.checked = checked[i]
+	}
+	_, isDriver := s.(*Driver)
+	ticks := false
+	for _, sr := range cfg.Series {
+		ticks = ticks || len(sr.Quotes) > 0 || len(sr.Trades) > 0
+	}
+	one := len(r.mk) == 1 && !ticks && !isDriver
+	// The replay checks the bars' times, which single-market runs trade
+	// straight from the columns without it; bars vouched for need no check.
+	var replay *feeds.Replay
+	if !one || slices.Contains(checked, false) {
+		if replay, err = feeds.NewReplay(rs...); err != nil {
+			return nil, fmt.Errorf("backtest: %w", err)
+		}
 	}
 	if t, ok := s.(*Targets); ok {
 		if err := t.prepare(cfg.Series); err != nil {
@@ -519,22 +540,20 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		}
 		r.drain()
 	}
-	ticks := false
 	for i, sr := range cfg.Series {
 		if err := checkTicks(r.mk[i].fqme, sr.Quotes, sr.Trades, priceLimit(sr.Market)); err != nil {
 			return nil, err
 		}
-		ticks = ticks || len(sr.Quotes) > 0 || len(sr.Trades) > 0
 	}
-	if d, ok := s.(*Driver); ok {
-		if err := r.runDriver(d, replay); err != nil {
+	if isDriver {
+		if err := r.runDriver(s.(*Driver), replay); err != nil {
 			return nil, err
 		}
-	} else if rows, fn := loopsOf(s); (rows != nil || fn != nil) && len(r.mk) == 1 && !ticks {
-		if err := r.runLoop(rows, fn, r.fill != nil); err != nil {
+	} else if rows, loop := loopsOf(s); (rows != nil || loop != nil) && one {
+		if err := r.runLoop(rows, loop, r.fill != nil); err != nil {
 			return nil, err
 		}
-	} else if len(r.mk) == 1 && !ticks {
+	} else if one {
 		if err := r.runOne(s); err != nil {
 			return nil, err
 		}

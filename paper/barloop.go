@@ -116,8 +116,10 @@ func (r *runner) runLoop(rows RowLoop, fn BarLoop, fills bool) error {
 		if fills && !lp.quiet() {
 			end = lo + 1
 		}
-		if end = validRows(f, lo, end, maxPx); end == lo {
-			return fmt.Errorf("backtest: %w", checkBar(m.fqme, f.At(lo), maxPx))
+		if !m.checked {
+			if end = validRows(f, lo, end, maxPx); end == lo {
+				return fmt.Errorf("backtest: %w", checkBar(m.fqme, f.At(lo), maxPx))
+			}
 		}
 		if rows != nil {
 			lp.lo, lp.at[0], lp.at[1] = 0, lo, end

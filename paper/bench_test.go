@@ -73,11 +73,19 @@ func BenchmarkBacktestSMACross(b *testing.B) {
 }
 
 // BenchmarkSweepJobSMACross is BenchmarkBacktestSMACross/1M as a sweep runs
-// it: StatsOnly, keeping the statistics and the equity curve only.
+// it: StatsOnly, keeping the statistics and the equity curve only, on bars
+// checked once for all jobs (CheckBars).
 func BenchmarkSweepJobSMACross(b *testing.B) { benchSMACross(b, 1_000_000, true) }
 
-func benchSMACross(b *testing.B, n int, statsOnly bool) {
+func benchSMACross(b *testing.B, n int, sweepJob bool) {
 	s := benchSeries(b, n)
+	statsOnly := sweepJob
+	if sweepJob {
+		var err error
+		if s.Checked, err = CheckBars(s.Bars); err != nil {
+			b.Fatal(err)
+		}
+	}
 	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto", StatsOnly: statsOnly}
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()

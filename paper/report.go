@@ -353,9 +353,11 @@ func rawEquityStats(res *Result, ppy float64, exposed int) (Stats, float64) {
 	for i, v := range eq.Value {
 		r := v/prev - 1
 		sum += r
-		if r < 0 {
-			down += r * r
-		}
+		// r where it is negative, else +0: a branch on its sign mispredicts
+		// about every other sample of a position's returns. (A NaN return
+		// may count here; it makes the mean, and so the ratio, NaN anyway.)
+		neg := math.Float64frombits(math.Float64bits(r) & uint64(int64(math.Float64bits(r))>>63))
+		down += neg * neg
 		prev = v
 		eqSum += v
 		drawdn.add(i, v)

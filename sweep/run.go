@@ -194,7 +194,7 @@ func Run(ctx context.Context, c *Config, done map[int]bool, store func(Row) erro
 		}
 		// Every job has returned once run does.
 		defer s.release()
-		sc.Series[i].Bars = s.bars
+		sc.Series[i].Bars, sc.Series[i].Checked = s.bars, s.checked
 	}
 	return run(ctx, &sc, done, store)
 }

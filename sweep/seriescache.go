@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"workbench/frames"
+	"workbench/paper"
 )
 
 // SeriesCache keeps the series a sweep worker used most recently: a
@@ -32,12 +33,13 @@ type cachedSeries struct {
 	dropped bool
 }
 
-// Get returns the series of blob hash with the given bar period, and the
-// function the caller calls once it is done with the bars (and every view
-// of them): until then they stay mapped, even if the cache drops them.
+// Get returns the series of blob hash with the given bar period (its bars,
+// and what vouches for them; the caller sets its market), and the function
+// the caller calls once it is done with the bars (and every view of them):
+// until then they stay mapped, even if the cache drops them.
 // Loads happen one at a time, under the lock, so that jobs wanting a
 // series that is being fetched wait for it instead of fetching it too.
-func (c *SeriesCache) Get(ctx context.Context, hash string, period int64) (*frames.OHLCV, func(), error) {
+func (c *SeriesCache) Get(ctx context.Context, hash string, period int64) (paper.Series, func(), error) {
 	key := hash + "/" + strconv.FormatInt(period, 10)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -52,12 +54,12 @@ func (c *SeriesCache) Get(ctx context.Context, hash string, period int64) (*fram
 	if e == nil {
 		b, err := c.Load(ctx, hash)
 		if err != nil {
-			return nil, nil, err
+			return paper.Series{}, nil, err
 		}
 		b.Period = period
 		s, err := share(b)
 		if err != nil {
-			return nil, nil, err
+			return paper.Series{}, nil, err
 		}
 		e = &cachedSeries{key: key, s: s}
 		c.used = append(c.used, e)
@@ -68,7 +70,7 @@ func (c *SeriesCache) Get(ctx context.Context, hash string, period int64) (*fram
 	}
 	e.refs++
 	var once sync.Once
-	return e.s.bars, func() {
+	return paper.Series{Bars: e.s.bars, Checked: e.s.checked}, func() {
 		once.Do(func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()

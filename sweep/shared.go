@@ -17,6 +17,10 @@ import (
 // the sweep reads. The columns stay valid until release.
 type sharedBars struct {
 	bars *frames.OHLCV
+	// checked vouches for bars to every job's backtest, which then skips
+	// its own checks of them; only read-only bars, which nothing can
+	// change between two jobs, are vouched for.
+	checked *paper.CheckedBars
 	// lo and hi bound the mapping (hi exclusive; both 0 without one).
 	lo, hi uintptr
 	unmap  func() error
@@ -42,6 +46,8 @@ func share(b *frames.OHLCV) (*sharedBars, error) {
 		return nil, fmt.Errorf("sharing the bars read-only: %w", err)
 	}
 	if s.unmap != nil {
+		// Bars with a problem are not vouched for: each job finds it.
+		s.checked, _ = paper.CheckBars(s.bars)
 		live.Lock()
 		if live.m == nil {
 			live.m = map[*sharedBars]bool{}

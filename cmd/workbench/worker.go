@@ -290,12 +290,13 @@ func (w *worker) handle(ctx context.Context, j natsq.Job) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
-	bars, done, err := w.series.Get(ctx, spec.Series, spec.Period)
+	series, done, err := w.series.Get(ctx, spec.Series, spec.Period)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	row, err := w.run(ctx, spec, base, paper.Series{Market: pair, Bars: bars})
+	series.Market = pair
+	row, err := w.run(ctx, spec, base, series)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -264,13 +264,13 @@ func TestWorkerKeepsRecentSeries(t *testing.T) {
 		return w.fetchSeries(ctx, hash)
 	}}
 	get := func(name string) {
-		b, done, err := c.Get(ctx, hashes[name], 3600)
+		s, done, err := c.Get(ctx, hashes[name], 3600)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer done()
-		if digest(b) != want[name] || b.Period != 3600 {
-			t.Errorf("series %s came back other than stored (period %d)", name, b.Period)
+		if digest(s.Bars) != want[name] || s.Bars.Period != 3600 {
+			t.Errorf("series %s came back other than stored (period %d)", name, s.Bars.Period)
 		}
 	}
 	// a b a: b is the least recent when c comes; then a stays and b returns.
