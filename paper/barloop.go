@@ -193,13 +193,12 @@ func (lp *barLoop) closeTo(j int) {
 		k := lp.closed
 		if quietBar(r.e, lp.em) {
 			// Nothing to match up to j: the account stands still, so these
-			// bars only take their samples and move the clock.
+			// bars only take their samples and move the clock, to bar j's
+			// close: the bars' times increase (the replay or CheckBars
+			// checked them).
 			lp.sampleTo(j)
-			now := r.e.now
-			for _, t := range m.bars.Time[k : j+1] {
-				now = max(now, (t+m.bars.Period)*1e9)
-			}
-			r.e.now, m.next, r.row, lp.closed = now, j+1, j+1, j+1
+			r.e.now = max(r.e.now, (m.bars.Time[j]+m.bars.Period)*1e9)
+			m.next, r.row, lp.closed = j+1, j+1, j+1
 			return
 		}
 		lp.sampleTo(k)
