@@ -185,8 +185,12 @@ func (q *Queue) Withdraw(ctx context.Context, sweep string) error {
 // calling got once per job ID (a job run twice is counted once) until
 // every ID in want has come, or ctx is done.
 func (q *Queue) Results(ctx context.Context, sweep string, want map[string]bool, got func(id string, data []byte) error) error {
+	// The consumer is deleted when collecting ends, or else dropped by the
+	// server soon after it is last read from (the process died), not five
+	// minutes after (the client's default): a process collecting sweep
+	// after sweep would pile them up.
 	cons, err := q.js.OrderedConsumer(ctx, ResultsStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{resultsPrefix + sweep}})
+		FilterSubjects: []string{resultsPrefix + sweep}, InactiveThreshold: 10 * time.Second})
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
@@ -194,7 +198,16 @@ func (q *Queue) Results(ctx context.Context, sweep string, want map[string]bool,
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	defer it.Stop()
+	defer func() {
+		it.Stop()
+		if info := cons.CachedInfo(); info != nil {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := q.js.DeleteConsumer(dctx, ResultsStream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				slog.Warn("sweep: deleting the results consumer", "consumer", info.Name, "err", err)
+			}
+		}
+	}()
 	go func() { <-ctx.Done(); it.Stop() }()
 	seen := map[string]bool{}
 	left := len(want)

@@ -156,7 +156,7 @@ func BenchmarkEmptyJobs(b *testing.B) {
 			}
 			select {
 			case m := <-results:
-				if got := m.Header.Get(jetstream.MsgIDHeader); got != id {
+				if got := m.Header.Get(jobHeader); got != id {
 					b.Fatalf("result of %s, want %s", got, id)
 				}
 			case <-time.After(10 * time.Second):
@@ -198,7 +198,8 @@ func waitCount(t *testing.T, url, stream, subject string, n int) {
 // A sweep's withdrawn jobs leave the queue, another sweep's stay, and the
 // withdrawn ones published again are queued (not taken for duplicates),
 // once however often they are published, and run. Jobs no worker takes and results go when their time to live
-// is up; those of a sweep kept without limit stay.
+// is up; those of a sweep kept without limit stay. Collecting results
+// leaves no consumer behind.
 func TestQueueLeavesNothingBehind(t *testing.T) {
 	ctx, q, url := testQueue(t)
 	a, wantA := jobsOf("a", 5, 0)
@@ -258,6 +259,19 @@ func TestQueueLeavesNothingBehind(t *testing.T) {
 	collect("d", wantD)
 	if n := natstest.Count(t, url, ResultsStream, resultsPrefix+"a"); n != 5 {
 		t.Fatalf("%d results of a sweep kept without limit, want 5", n)
+	}
+	// Collecting leaves no consumer on the server, cancelled too.
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := q.Results(cctx, "e", map[string]bool{"e-0": true}, nil); err == nil {
+		t.Fatal("collecting a result that never comes: no error when cancelled")
+	}
+	s, err := q.js.Stream(ctx, ResultsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := s.Info(ctx); err != nil || info.State.Consumers != 0 {
+		t.Fatalf("after collecting: %v consumers left on the results stream (%v)", info.State.Consumers, err)
 	}
 }
 
