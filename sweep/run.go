@@ -187,16 +187,46 @@ func (c *Config) describe(combo, series int) string {
 func Run(ctx context.Context, c *Config, done map[int]bool, store func(Row) error) error {
 	sc := *c
 	sc.Series = slices.Clone(c.Series)
-	for i := range sc.Series {
-		s, err := share(sc.Series[i].Bars)
-		if err != nil {
-			return fmt.Errorf("sweep %s: %w", sc.Series[i].Market.FQME(), err)
-		}
-		// Every job has returned once run does.
-		defer s.release()
-		sc.Series[i].Bars, sc.Series[i].Checked = s.bars, s.checked
+	release, err := shareSeries(sc.Series)
+	if err != nil {
+		return err
 	}
+	// Every job has returned once run does.
+	defer release()
 	return run(ctx, &sc, done, store)
+}
+
+// Share puts c's series into the memory a sweep's jobs share read-only
+// (see Run) now, in place of the caller's bars: once the caller holds no
+// other reference to its own copy, the sweep holds each series once, and
+// Run does not copy them again. release gives the memory back; c's bars
+// must not be read after it.
+func Share(c *Config) (release func(), err error) {
+	return shareSeries(c.Series)
+}
+
+// shareSeries replaces the bars of each series not shared yet with their
+// shared copy, and returns the function that releases those copies.
+func shareSeries(series []paper.Series) (release func(), err error) {
+	var own []*sharedBars
+	release = func() {
+		for _, s := range own {
+			s.release()
+		}
+	}
+	for i := range series {
+		if isShared(series[i].Bars) {
+			continue
+		}
+		s, err := share(series[i].Bars)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("sweep %s: %w", series[i].Market.FQME(), err)
+		}
+		own = append(own, s)
+		series[i].Bars, series[i].Checked = s.bars, s.checked
+	}
+	return release, nil
 }
 
 func run(ctx context.Context, c *Config, done map[int]bool, store func(Row) error) error {

@@ -76,6 +76,19 @@ func (s *sharedBars) release() {
 	}
 }
 
+// isShared reports whether b are bars shared read-only and not yet
+// released.
+func isShared(b *frames.OHLCV) bool {
+	live.RLock()
+	defer live.RUnlock()
+	for s := range live.m {
+		if s.bars == b {
+			return true
+		}
+	}
+	return false
+}
+
 // inShared reports whether addr lies in the columns of shared bars.
 func inShared(addr uintptr) bool {
 	live.RLock()

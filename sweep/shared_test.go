@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"unsafe"
 
 	"workbench/feeds"
 	"workbench/frames"
@@ -126,5 +128,54 @@ func TestSeriesCacheKeepsSeriesInUse(t *testing.T) {
 	}
 	if _, _, err := c.Get(ctx, "x", 60); err == nil {
 		t.Fatal("a series that fails to load: no error")
+	}
+}
+
+// Share puts the caller's series in read-only memory at once, and the
+// sweep's jobs read those very bars: the sweep holds each series once. Its
+// rows are those of a sweep of the caller's own bars; release empties them.
+func TestShareHoldsEachSeriesOnce(t *testing.T) {
+	want := runAll(t, testConfig(t, 2))
+	c := testConfig(t, 2)
+	orig := c.Series[0].Bars.Clone()
+	release, err := Share(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := c.Series[0].Bars
+	if !inShared(uintptr(unsafe.Pointer(&shared.Close[0]))) || c.Series[0].Checked == nil || digest(shared) != digest(orig) {
+		t.Fatal("Share left the series where they were, unvouched for, or changed")
+	}
+	var mu sync.Mutex
+	var seen []*float64
+	sma := c.Factory
+	c.Factory = func(ctx context.Context, set []paper.Setting) (paper.Strategy, error) {
+		s, err := sma(ctx, set)
+		if err != nil {
+			return nil, err
+		}
+		return &paper.Funcs{StartFunc: s.(paper.Starter).Start, BarFunc: func(pc *paper.Context, b feeds.BarEvent) {
+			if b.Index == 0 && b.FQME == c.Series[0].Market.FQME() {
+				mu.Lock()
+				seen = append(seen, &pc.Bars(b.FQME).Close[0])
+				mu.Unlock()
+			}
+			s.OnBar(pc, b)
+		}}, nil
+	}
+	if got := runAll(t, c); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("rows of the shared series differ:\n%v\nwant\n%v", got, want)
+	}
+	if len(seen) != c.Grid.Len() {
+		t.Fatalf("%d jobs of the first market, want %d", len(seen), c.Grid.Len())
+	}
+	for _, p := range seen {
+		if p != &shared.Close[0] {
+			t.Fatal("a job read a copy of the shared bars, not the bars Share made")
+		}
+	}
+	release()
+	if c.Series[0].Bars.Len() != 0 {
+		t.Fatalf("released shared bars still hold %d bars", c.Series[0].Bars.Len())
 	}
 }

@@ -247,6 +247,13 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg.Series = append(cfg.Series, series...)
+	// The jobs' read-only copy replaces the bars just read, so the sweep
+	// holds each series once.
+	release, err := sweep.Share(cfg)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// The re-run command and the sweep's identity carry the flags that
 	// shape the simulated exchange, as given.
 	rerun = append(rerun, "--fqme", "FQME", "--period", frames.FormatPeriod(period.secs))
