@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -248,12 +249,14 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 	}
 	cfg.Series = append(cfg.Series, series...)
 	// The jobs' read-only copy replaces the bars just read, so the sweep
-	// holds each series once.
+	// holds each series once: their memory goes back to the system now, not
+	// whenever the heap next doubles (the copy is outside the heap).
 	release, err := sweep.Share(cfg)
 	if err != nil {
 		return err
 	}
 	defer release()
+	debug.FreeOSMemory()
 	// The re-run command and the sweep's identity carry the flags that
 	// shape the simulated exchange, as given.
 	rerun = append(rerun, "--fqme", "FQME", "--period", frames.FormatPeriod(period.secs))
