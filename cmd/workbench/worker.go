@@ -96,7 +96,7 @@ type jobSpec struct {
 func publishSweep(ctx context.Context, q *natsq.Queue, cfg *sweep.Config, key string, spec jobSpec, script []byte,
 	keep time.Duration, done map[int]bool, store func(sweep.Row) error) error {
 	if script != nil {
-		h, err := q.PutBlob(ctx, script)
+		h, err := q.PutBlob(ctx, script, keep)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func publishSweep(ctx context.Context, q *natsq.Queue, cfg *sweep.Config, key st
 		if err := frames.WriteParquet(&buf, s.Bars); err != nil {
 			return err
 		}
-		h, err := q.PutBlob(ctx, buf.Bytes())
+		h, err := q.PutBlob(ctx, buf.Bytes(), keep)
 		if err != nil {
 			return err
 		}

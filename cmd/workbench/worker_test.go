@@ -245,7 +245,7 @@ func TestWorkerKeepsRecentSeries(t *testing.T) {
 		if err := frames.WriteParquet(&buf, b); err != nil {
 			t.Fatal(err)
 		}
-		if hashes[name], err = q.PutBlob(ctx, buf.Bytes()); err != nil {
+		if hashes[name], err = q.PutBlob(ctx, buf.Bytes(), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		want[name] = digest(b)

@@ -8,7 +8,9 @@
 //
 // Nothing a sweep leaves piles up: its jobs and results carry a time to
 // live (Job.Keep), long enough for a rerun to collect what workers
-// finished, and a coordinator that stops early withdraws its queued jobs.
+// finished, a coordinator that stops early withdraws its queued jobs, and
+// the object store drops a blob BlobTTL after it was last stored (a sweep
+// stores its blobs again when they would go before its jobs, see PutBlob).
 package natsq
 
 import (
@@ -40,6 +42,14 @@ const (
 	Consumer      = "wb-sweep-workers"
 )
 
+// BlobTTL is how long the object store keeps a blob after it was last
+// stored, unless a sweep kept longer raised it (see PutBlob).
+const BlobTTL = 7 * 24 * time.Hour
+
+// blobMargin is how much longer than its jobs a sweep wants its blobs:
+// publishing takes time, and the server's clock is not the coordinator's.
+const blobMargin = time.Hour
+
 // jobHeader carries a result's job ID.
 const jobHeader = "Wb-Job"
 
@@ -60,6 +70,8 @@ type Queue struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	obs jetstream.ObjectStore
+	// blobTTL and blobMargin are BlobTTL and blobMargin, shorter in tests.
+	blobTTL, blobMargin time.Duration
 	// AckWait is how long a worker holds a job before JetStream hands it
 	// to another; it is set when the queue creates the consumer.
 	ackWait time.Duration
@@ -73,7 +85,7 @@ func Connect(ctx context.Context, url string, ackWait time.Duration, opts ...nat
 	if err != nil {
 		return nil, fmt.Errorf("nats %s: %w", url, err)
 	}
-	q, err := setup(ctx, nc, ackWait)
+	q, err := setup(ctx, nc, ackWait, BlobTTL, blobMargin)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("nats %s: %w", url, err)
@@ -81,7 +93,7 @@ func Connect(ctx context.Context, url string, ackWait time.Duration, opts ...nat
 	return q, nil
 }
 
-func setup(ctx context.Context, nc *nats.Conn, ackWait time.Duration) (*Queue, error) {
+func setup(ctx context.Context, nc *nats.Conn, ackWait, blobTTL, margin time.Duration) (*Queue, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, err
@@ -98,22 +110,55 @@ func setup(ctx context.Context, nc *nats.Conn, ackWait time.Duration) (*Queue, e
 		AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait, MaxDeliver: -1}); err != nil {
 		return nil, fmt.Errorf("consumer: %w", err)
 	}
-	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: Bucket})
-	if err != nil {
-		return nil, fmt.Errorf("object store: %w", err)
+	q := &Queue{nc: nc, js: js, ackWait: ackWait, blobTTL: blobTTL, blobMargin: margin}
+	if err := q.blobsFor(ctx, blobTTL); err != nil {
+		return nil, err
 	}
-	return &Queue{nc: nc, js: js, obs: obs, ackWait: ackWait}, nil
+	return q, nil
+}
+
+// blobsFor opens the object store, its time to live raised to at least
+// ttl. It is never lowered: another sweep may be counting on it. (A bucket
+// an earlier workbench made keeps blobs forever: it gets one.)
+func (q *Queue) blobsFor(ctx context.Context, ttl time.Duration) error {
+	obs, err := q.js.ObjectStore(ctx, Bucket)
+	if err == nil {
+		st, err := obs.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("object store: %w", err)
+		}
+		if st.TTL() != 0 && st.TTL() >= ttl {
+			q.obs = obs
+			return nil
+		}
+	} else if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return fmt.Errorf("object store: %w", err)
+	}
+	if q.obs, err = q.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: Bucket, TTL: ttl}); err != nil {
+		return fmt.Errorf("object store: %w", err)
+	}
+	return nil
 }
 
 // Close closes the connection.
 func (q *Queue) Close() { q.nc.Close() }
 
-// PutBlob stores data under its content hash (unless it is there) and
-// returns the hash.
-func (q *Queue) PutBlob(ctx context.Context, data []byte) (string, error) {
+// PutBlob stores data under its content hash and returns the hash. The
+// blob is to stay for keep, as long as the jobs that read it: a blob stored
+// earlier that would go sooner is stored again, and the store's time to
+// live is raised to keep if it is shorter.
+func (q *Queue) PutBlob(ctx context.Context, data []byte, keep time.Duration) (string, error) {
 	sum := sha256.Sum256(data)
 	name := hex.EncodeToString(sum[:])
-	if _, err := q.obs.GetInfo(ctx, name); err == nil {
+	keep += q.blobMargin
+	if err := q.blobsFor(ctx, keep); err != nil {
+		return "", err
+	}
+	st, err := q.obs.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("object store: %w", err)
+	}
+	if info, err := q.obs.GetInfo(ctx, name); err == nil && time.Until(info.ModTime.Add(st.TTL())) >= keep {
 		return name, nil
 	}
 	if _, err := q.obs.PutBytes(ctx, name, data); err != nil {

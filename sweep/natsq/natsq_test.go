@@ -32,11 +32,11 @@ func testQueue(t *testing.T) (context.Context, *Queue, string) {
 // is retried; every result is collected once; blobs come back by hash.
 func TestQueue(t *testing.T) {
 	ctx, q, _ := testQueue(t)
-	h, err := q.PutBlob(ctx, []byte("bars"))
+	h, err := q.PutBlob(ctx, []byte("bars"), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h2, _ := q.PutBlob(ctx, []byte("bars")); h2 != h {
+	if h2, _ := q.PutBlob(ctx, []byte("bars"), time.Hour); h2 != h {
 		t.Fatalf("hashes %s %s", h, h2)
 	}
 	if b, err := q.Blob(ctx, h); err != nil || string(b) != "bars" {
@@ -276,7 +276,8 @@ func TestQueueLeavesNothingBehind(t *testing.T) {
 }
 
 // Streams an earlier workbench made (one jobs subject, no message TTLs)
-// are brought up to date in place, and serve a sweep.
+// and its object store (no time to live) are brought up to date in place,
+// and serve a sweep.
 func TestConnectUpdatesEarlierStreams(t *testing.T) {
 	url := natstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -290,11 +291,17 @@ func TestConnectUpdatesEarlierStreams(t *testing.T) {
 		Duplicates: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: Bucket}); err != nil {
+		t.Fatal(err)
+	}
 	q, err := Connect(ctx, url, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer q.Close()
+	if st, err := q.obs.Status(ctx); err != nil || st.TTL() != BlobTTL {
+		t.Fatalf("the earlier bucket, which kept blobs forever, keeps them %v now (%v), want %v", st.TTL(), err, BlobTTL)
+	}
 	jobs, want := jobsOf("s", 3, time.Minute)
 	if err := q.Publish(ctx, jobs); err != nil {
 		t.Fatal(err)
@@ -305,5 +312,70 @@ func TestConnectUpdatesEarlierStreams(t *testing.T) {
 	n := 0
 	if err := q.Results(ctx, "s", want, func(string, []byte) error { n++; return nil }); err != nil || n != 3 {
 		t.Fatalf("%d results of 3 (%v)", n, err)
+	}
+}
+
+// A blob goes BlobTTL after it was last stored; a sweep that uses it
+// stores it again when it would go before the sweep's jobs, and a sweep
+// kept longer than BlobTTL raises it (never lowers it).
+func TestBlobsAgeOut(t *testing.T) {
+	url := natstest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	const ttl = 3 * time.Second
+	q, err := setup(ctx, nc, time.Second, ttl, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("bars")
+	modTime := func(h string) time.Time {
+		t.Helper()
+		info, err := q.obs.GetInfo(ctx, h)
+		if err != nil {
+			t.Fatalf("blob %s: %v", h, err)
+		}
+		return info.ModTime
+	}
+	h, err := q.PutBlob(ctx, data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := modTime(h)
+	if _, err := q.PutBlob(ctx, data, time.Second); err != nil || !modTime(h).Equal(first) {
+		t.Fatalf("a blob that outlives the sweep was stored again (%v)", err)
+	}
+	time.Sleep(ttl - time.Second + 200*time.Millisecond)
+	if _, err := q.PutBlob(ctx, data, time.Second); err != nil || !modTime(h).After(first) {
+		t.Fatalf("a blob that would go before the sweep's jobs was not stored again (%v)", err)
+	}
+	// Past the first storing's time to live, the second keeps it.
+	time.Sleep(time.Second)
+	if _, err := q.Blob(ctx, h); err != nil {
+		t.Fatalf("a blob stored again went with the first storing: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, err := q.Blob(ctx, h); err == nil; _, err = q.Blob(ctx, h) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a blob nothing stored again for %v is still there", ttl)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A sweep kept for a minute raises the store's time to live; one kept
+	// for a second does not lower it again.
+	for _, keep := range []time.Duration{time.Minute, time.Second} {
+		if _, err := q.PutBlob(ctx, data, keep); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := q.obs.Status(ctx); err != nil || st.TTL() != time.Minute {
+			t.Fatalf("kept %v: the store keeps blobs %v (%v), want a minute", keep, st.TTL(), err)
+		}
+	}
+	if _, err := q.Blob(ctx, h); err != nil {
+		t.Fatalf("the blob stored again: %v", err)
 	}
 }
