@@ -293,7 +293,10 @@ func (cl *Client) session(ctx context.Context, attempt int, handle func([]byte) 
 				case <-done:
 					return
 				case <-t.C:
-					pctx, cancel := context.WithTimeout(ctx, cl.cfg.StallTimeout)
+					// Not ctx: a write whose context ends closes the socket
+					// abruptly, which would race the watchdog's normal
+					// closure at shutdown. Closing the socket ends a ping.
+					pctx, cancel := context.WithTimeout(context.Background(), cl.cfg.StallTimeout)
 					perr := ws.Ping(pctx)
 					cancel()
 					if perr != nil && ctx.Err() == nil {
