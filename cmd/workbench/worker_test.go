@@ -48,9 +48,9 @@ type natsSweep struct {
 }
 
 // startNATSSweep runs the sweep of a script that pauses ms milliseconds in
-// each job locally, then starts the same sweep on an embedded nats-server;
-// timeout bounds the NATS sweep.
-func startNATSSweep(t *testing.T, ms int, timeout time.Duration) *natsSweep {
+// each job locally, then starts the same sweep on an embedded nats-server
+// with the extra flags; timeout bounds the NATS sweep.
+func startNATSSweep(t *testing.T, ms int, timeout time.Duration, extra ...string) *natsSweep {
 	t.Helper()
 	s := &natsSweep{url: natstest.Start(t), done: make(chan struct{})}
 	store := backtestStore(t)
@@ -65,7 +65,7 @@ func startNATSSweep(t *testing.T, ms int, timeout time.Duration) *natsSweep {
 		defer close(s.done)
 		defer cancel()
 		var out, errb bytes.Buffer
-		s.code = run(ctx, append(sweepArgs(store, script, s.remote, 1), "--nats", s.url), strings.NewReader(""), &out, &errb)
+		s.code = run(ctx, append(append(sweepArgs(store, script, s.remote, 1), "--nats", s.url), extra...), strings.NewReader(""), &out, &errb)
 		s.stdout, s.stderr = out.String(), errb.String()
 	}()
 	t.Cleanup(func() { cancel(); <-s.done })
@@ -170,13 +170,14 @@ func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
 // SIGINT or SIGTERM stops a worker cleanly: with time to spare it finishes its
 // running jobs, with none (--grace 0s) it hands them back; either way it
 // exits 0 and the jobs it held go to the next worker at once, not after
-// the ack deadline (30 s, longer than the sweep may take here). Each job
-// pauses a second, so a job a worker is seen to start is still running
-// when the signal comes.
+// the ack deadline (10 minutes here, longer than the sweep may take, which
+// is a few seconds on a quiet machine and may be a minute on a loaded
+// one). Each job pauses a second, so a job a worker is seen to start is
+// still running when the signal comes.
 func TestWorkerStopsOnSignal(t *testing.T) {
-	s := startNATSSweep(t, 1000, 25*time.Second)
-	patient, plog := startWorker(t, s.url, "--concurrency", "2", "--grace", "30s")
-	hasty, hlog := startWorker(t, s.url, "--concurrency", "2", "--grace", "0s")
+	s := startNATSSweep(t, 1000, 2*time.Minute, "--ack-wait", "10m")
+	patient, plog := startWorker(t, s.url, "--concurrency", "2", "--grace", "30s", "--ack-wait", "10m")
+	hasty, hlog := startWorker(t, s.url, "--concurrency", "2", "--grace", "0s", "--ack-wait", "10m")
 	s.waitForJob(t, plog)
 	s.waitForJob(t, hlog)
 	// Ctrl-C and a supervisor's SIGTERM stop a worker alike.
