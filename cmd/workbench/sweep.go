@@ -409,7 +409,11 @@ func writeSweepSummary(w io.Writer, cfg *sweep.Config, rows []sweep.Row, k int, 
 		cells := cfg.Cells(r)
 		line := []string{}
 		for _, i := range show {
-			line = append(line, shortCell(cells[i]))
+			c := shortCell(cells[i])
+			if c == "" && i > nParams {
+				c = "n/a" // undefined, as the backtest report says it (see paper.Num)
+			}
+			line = append(line, c)
 		}
 		table = append(table, line)
 	}

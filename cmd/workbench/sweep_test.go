@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -434,5 +435,41 @@ func TestSweepWalkForwardResumes(t *testing.T) {
 		if err1 != nil || err2 != nil || len(a) == 0 || !bytes.Equal(a, b) {
 			t.Errorf("%s: the resumed walk-forward's differs from the uninterrupted one's (%v %v)", name, err1, err2)
 		}
+	}
+}
+
+// A statistic a backtest cannot state (CAGR over nine days) is an empty
+// cell in the files and n/a in the printed table, as in the backtest
+// report, not a blank a reader takes for a missing column.
+func TestSweepTableSaysNA(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sw")
+	code, stdout, stderr := runCLI(t, "sweep", "--strategy", "sma-cross", "--store", backtestStore(t), "--fqme", "btcusdt.spot.binance",
+		"--period", "1h", "--param", "fast=5,10", "--param", "slow=20", "--to", "2024-08-10", "--metric", "total_return", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(stdout, "\n")
+	var head []string
+	rows := 0
+	for i, l := range lines {
+		f := strings.Fields(l)
+		if len(f) > 0 && f[0] == "fast" {
+			head = f
+			for _, r := range lines[i+1 : i+3] {
+				cells := strings.Fields(r)
+				if len(cells) != len(head) || cells[slices.Index(head, "cagr")] != "n/a" {
+					t.Fatalf("row %q under %v: want n/a for cagr", r, head)
+				}
+				rows++
+			}
+		}
+	}
+	if rows != 2 {
+		t.Fatalf("no table of two rows in\n%s", stdout)
+	}
+	recs := readCSV(t, filepath.Join(out, "results.csv"))
+	k := slices.Index(recs[0], "cagr")
+	if k < 0 || recs[1][k] != "" || recs[2][k] != "" {
+		t.Fatalf("results.csv: cagr cells %v under %v, want empty", recs[1:], recs[0])
 	}
 }
