@@ -452,7 +452,13 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 			if b := r.lastBar(); r != nil && b.FQME != "" {
 				where = fmt.Sprintf("at %s bar %s", b.FQME, time.Unix(b.Bar.Time, 0).UTC().Format(time.RFC3339))
 			}
-			res, err = nil, fmt.Errorf("backtest: strategy panicked %s: %v", where, p)
+			// Wrapped, so that a caller may tell what the panic was (a
+			// sweep: a write to its read-only bars).
+			perr, ok := p.(error)
+			if !ok {
+				perr = fmt.Errorf("%v", p)
+			}
+			res, err = nil, fmt.Errorf("backtest: strategy panicked %s: %w", where, perr)
 		}
 	}()
 	rs := make([]feeds.ReplaySeries, len(cfg.Series))

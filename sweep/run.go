@@ -155,7 +155,7 @@ func Backtest(ctx context.Context, base paper.BacktestConfig, series paper.Serie
 	base.Series, base.StatsOnly = []paper.Series{series}, true
 	res, err := paper.BacktestContext(ctx, base, s)
 	if err != nil {
-		return Row{}, err
+		return Row{}, sharedWrite(err)
 	}
 	if blocks <= 0 {
 		blocks = DefaultBlocks

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -119,7 +120,8 @@ func (e *SharedWriteError) Error() string {
 // over: paper.Funcs, paper.Driver, paper.Targets, and a type whose only
 // method is OnBar (what a script's NewStrategy returns). Another strategy
 // comes back as it is: a wrapper would hide the optional interfaces it
-// implements. Such a write still fails its job, as a memory fault.
+// implements. Such a write still fails its job with a SharedWriteError
+// (see Backtest), which names no script.
 func Guard(name string, s paper.Strategy) paper.Strategy {
 	g := guard(name)
 	switch s := s.(type) {
@@ -175,6 +177,18 @@ type onBarOnly struct {
 }
 
 func (o onBarOnly) OnBar(c *paper.Context, b feeds.BarEvent) { defer o.g(); o.s.OnBar(c, b) }
+
+// sharedWrite is a backtest's error err, said to be a write to the shared
+// bars when it is one that no Guard named (a strategy of another shape):
+// the fault's own words speak of a nil pointer.
+func sharedWrite(err error) error {
+	var named *SharedWriteError
+	var fault interface{ Addr() uintptr }
+	if errors.As(err, &named) || !errors.As(err, &fault) || !inShared(fault.Addr()) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", &SharedWriteError{Strategy: "the strategy"}, err)
+}
 
 // guard returns the deferred call that turns a fault inside shared bars
 // into a *SharedWriteError; any other panic goes on as it was.
