@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"workbench/feeds"
 	"workbench/frames"
+	"workbench/internal/cputime"
 	"workbench/mkt"
 )
 
@@ -37,21 +37,14 @@ func randomWalkBars(n int) *frames.OHLCV {
 
 var benchBars = map[int]*frames.OHLCV{}
 
-// cpuTime is the process's user and system CPU time: on a machine other
-// work shares, bars per CPU second vary less than bars per wall second.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportBarsPerSecond reports bars per wall second and per CPU second
-// (the collector's CPU included) since start and cpu0.
+// (the collector's CPU included) since start and cpu0: on a machine other
+// work shares, bars per CPU second vary less than bars per wall second.
 func reportBarsPerSecond(b *testing.B, bars int, start time.Time, cpu0 time.Duration) {
 	b.ReportMetric(float64(bars)*float64(b.N)/time.Since(start).Seconds(), "bars/s")
-	b.ReportMetric(float64(bars)*float64(b.N)/(cpuTime()-cpu0).Seconds(), "bars/cpu-s")
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(bars)*float64(b.N)/cpu.Seconds(), "bars/cpu-s")
+	}
 }
 
 func benchSeries(b testing.TB, n int) Series {
@@ -88,7 +81,7 @@ func benchSMACross(b *testing.B, n int, sweepJob bool) {
 	}
 	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto", StatsOnly: statsOnly}
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	fills := 0
 	for i := 0; i < b.N; i++ {
 		res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1})
@@ -108,7 +101,7 @@ func BenchmarkBacktestLoop(b *testing.B) {
 	s := benchSeries(b, 10_000_000)
 	cfg := BacktestConfig{Series: []Series{s}, Fees: BpsFees(0, 10), Calendar: "crypto"}
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	for i := 0; i < b.N; i++ {
 		res, err := Backtest(cfg, &SMACross{Fast: 10, Slow: 30, Size: 1e-9})
 		if err != nil {

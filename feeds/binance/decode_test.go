@@ -6,13 +6,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"workbench/feeds"
 	"workbench/feeds/binance"
 	"workbench/feeds/binance/binancefake"
+	"workbench/internal/cputime"
 	"workbench/internal/oracle"
 )
 
@@ -259,7 +259,7 @@ func BenchmarkDecodeTrades(b *testing.B) {
 	var ev feeds.Event
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		if _, err := dec.Decode(msgs[i%len(msgs)], 0, &ev); err != nil {
 			b.Fatal(err)
@@ -291,7 +291,7 @@ func BenchmarkDecodeTradesStdJSON(b *testing.B) {
 	var tr feeds.Trade
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		env.Data = payload{}
 		if err := json.Unmarshal(msgs[i%len(msgs)], &env); err != nil {
@@ -320,18 +320,12 @@ func BenchmarkDecodeTradesStdJSON(b *testing.B) {
 	reportCPU(b, cpu0)
 }
 
-// cpuTime is the process's user+system CPU time. On a shared machine the
-// wall clock measures the neighbours too; CPU time per message does not.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportCPU adds messages per wall second and per CPU second.
+// reportCPU adds messages per wall second and per CPU second: on a shared
+// machine the wall clock measures the neighbours too; CPU time per message
+// does not.
 func reportCPU(b *testing.B, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "msgs/cpu-s")
 	}
 }

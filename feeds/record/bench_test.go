@@ -4,13 +4,13 @@ package record
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
 	"workbench/feeds"
 	"workbench/feeds/venuefake"
 	"workbench/frames"
+	"workbench/internal/cputime"
 )
 
 // pagesVenue serves precomputed bars in pages of 1000, so a benchmark
@@ -48,21 +48,13 @@ func BenchmarkFetch30DaysOfMinutes(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		c0 := cpuTime(b)
+		c0 := cputime.Process()
 		h := History{Venue: v, Store: st}
 		rep, err := h.Fetch(context.Background(), testFQME, 60, from, to)
-		cpu += cpuTime(b) - c0
+		cpu += cputime.Process() - c0
 		if err != nil || rep.Fetched != v.bars.Len() {
 			b.Fatalf("fetched %d of %d: %v", rep.Fetched, v.bars.Len(), err)
 		}
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(v.bars.Len())*1000, "cpu-ns/1000bars")
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
