@@ -300,6 +300,15 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
+	// A running job is reported in progress well within the ack deadline:
+	// the consumer's, which whoever connected last set and may be shorter
+	// than this queue's, and every 5 s at least, so that a deadline lowered
+	// while the worker runs (to 10 s or more) still finds its jobs kept.
+	every := q.ackWait
+	if w := cons.CachedInfo().Config.AckWait; w > 0 {
+		every = min(every, w)
+	}
+	every = min(every/2, 5*time.Second)
 	it, err := cons.Messages(jetstream.PullMaxMessages(concurrency))
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
@@ -363,7 +372,7 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 				<-sem
 				wg.Done()
 			}()
-			q.handle(jobCtx, jb, handle)
+			q.handle(jobCtx, jb, handle, every)
 		}()
 	}
 	it.Stop()
@@ -403,7 +412,8 @@ type job struct {
 // settle reports whether the caller is the one to ack or nak the job.
 func (j *job) settle() bool { return j.settled.CompareAndSwap(false, true) }
 
-func (q *Queue) handle(ctx context.Context, jb *job, handle Handler) {
+// handle runs a job, reporting it in progress every given interval.
+func (q *Queue) handle(ctx context.Context, jb *job, handle Handler, every time.Duration) {
 	m := jb.m
 	var j Job
 	if err := json.Unmarshal(m.Data(), &j); err != nil {
@@ -418,7 +428,7 @@ func (q *Queue) handle(ctx context.Context, jb *job, handle Handler) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
-		t := time.NewTicker(q.ackWait / 2)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -377,5 +378,43 @@ func TestBlobsAgeOut(t *testing.T) {
 	}
 	if _, err := q.Blob(ctx, h); err != nil {
 		t.Fatalf("the blob stored again: %v", err)
+	}
+}
+
+// A worker keeps a job that runs past the ack deadline by the consumer's
+// deadline, not its own: another queue connected last with a shorter one,
+// and the job, three times that long, still runs once.
+func TestWorkerKeepsJobsByTheConsumersDeadline(t *testing.T) {
+	url := natstest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	w, err := Connect(ctx, url, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	q, err := Connect(ctx, url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	var runs atomic.Int32
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go w.Work(wctx, 2, time.Second, func(_ context.Context, j Job) ([]byte, error) {
+		runs.Add(1)
+		time.Sleep(3 * time.Second)
+		return j.Payload, nil
+	})
+	jobs, want := jobsOf("slow", 1, time.Minute)
+	if err := q.Publish(ctx, jobs); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Results(ctx, "slow", want, func(string, []byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // a redelivered copy would have started by now
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("the job ran %d times: it went back to the queue while it ran", n)
 	}
 }
