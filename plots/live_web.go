@@ -277,7 +277,28 @@ function build(c, d) {
   const candles = c.series.find(s => s.raw[0] && s.raw[0].open !== undefined);
   c.series.forEach(s => { if (candles && s.kind === 'histogram' && s.name === 'volume') s.updown = t => { const k = find(candles.raw, t); return k < 0 || candles.raw[k].close >= candles.raw[k].open; }; });
   c.series.forEach(redraw);
+  gaps(c);
   show(c);
+}
+// gaps gives a chart on a linear time axis (desc.index false) a whitespace
+// point at every step of its axis that no point of its series falls on, so
+// that closed hours and minutes without trades take their room, as in the
+// exported image; on an index axis the bars stand side by side. A step is
+// the period of what the points stand for: bars, or bins of them.
+const maxGaps = 200000;
+function gaps(c) {
+  const d = c.desc;
+  if (!c.clock) c.clock = c.chart.addSeries(L.LineSeries, {priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false}, 0);
+  const ts = d.index || !(d.period > 0) ? [] : [...new Set(c.series.filter(s => s.api).flatMap(s => s.raw.map(p => p.time)))].sort((a, b) => a - b);
+  const ws = [];
+  for (let k = 1; k < ts.length; k++) gapTo(d, ts[k - 1], ts[k], ws);
+  c.clock.setData(ws);
+  c.last = ts.length ? ts[ts.length - 1] : Infinity;
+}
+function gapTo(d, a, b, out) {
+  const inside = a >= d.detail[0] && (!d.detail[1] || a < d.detail[1]);
+  const step = d.period * (inside ? d.bin : d.outer);
+  for (let t = a + step; t < b - step / 2 && out.length < maxGaps; t += step) out.push({time: t});
 }
 function redraw(s) {
   if (s.plugin) s.plugin.setMarkers(markersOf(s));
@@ -326,6 +347,12 @@ function apply(m) {
   if (m.seq <= c.seq) return;
   if (m.seq !== c.seq + 1 || m.reload || c.desc.bin > 1 || c.desc.outer > 1) { c.pending.push(m); load(m.chart); return; }
   c.seq = m.seq;
+  if (m.time > c.last) {
+    const ws = [];
+    gapTo(c.desc, c.last, m.time, ws);
+    ws.forEach(p => c.clock.update(p));
+    c.last = m.time;
+  }
   m.points.forEach(pm => {
     const s = c.series[c.desc.panes.slice(0, pm.p).reduce((n, pd) => n + pd.series.length, 0) + pm.s];
     const remap = pm.map && JSON.stringify(pm.map) !== JSON.stringify(s.map);

@@ -559,3 +559,71 @@ func TestLiveSetPeriodRefusesNonMultiple(t *testing.T) {
 		t.Fatal("a negative period was taken")
 	}
 }
+
+// On a linear time axis (Chart.Index false, as NewChart makes it) the live
+// window gives the minutes without bars their room, as the exported image
+// does, also after a gap a pushed bar opens; on an index axis the bars
+// stand side by side.
+func TestLiveWebLinearTime(t *testing.T) {
+	ctx := browser(t)
+	btc := readBars(t, "binance_BTCUSDT_1m_2024-09-21.csv")
+	f := btc.Rows(0, 30).Clone()
+	for k := 90; k < 150; k++ { // an hour (rows 30 to 89) missing
+		b := btc.At(k)
+		f.Add(b.Time, b.Open, b.High, b.Low, b.Close, b.Volume)
+	}
+	var charts []*Chart
+	for _, index := range []bool{false, true} {
+		c := NewChart(fmt.Sprint("index ", index))
+		c.Index, c.Width, c.Height = index, 800, 300
+		c.AddPane("price", 1).Candles("btc", f)
+		charts = append(charts, c)
+	}
+	l, err := NewLive(charts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := l.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	pollJS(t, ctx, `window.lw && window.lw.loads >= 2`, "page never loaded both charts")
+	// slots is how many bar widths lie between times a and b on chart i,
+	// measured against the bars at t0 and t1, a minute apart.
+	slots := func(i int, t0, t1, a, b int64) float64 {
+		t.Helper()
+		var x float64
+		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`(() => { const ts = window.lw.charts[%d].chart.timeScale(), x = t => ts.timeToCoordinate(t);
+		  return (x(%d) - x(%d)) / (x(%d) - x(%d)); })()`, i, b, a, t1, t0), &x)); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	check := func(when string, a, b int64) {
+		t.Helper()
+		want := float64(b-a) / 60
+		if got := slots(0, f.Time[0], f.Time[1], a, b); math.Abs(got-want) > 0.01 {
+			t.Errorf("%s, linear axis: %g bar widths across %g minutes", when, got, want)
+		}
+		if got := slots(1, f.Time[0], f.Time[1], a, b); math.Abs(got-1) > 0.01 {
+			t.Errorf("%s, index axis: %g bar widths between neighbouring bars, want 1", when, got)
+		}
+	}
+	check("loaded", f.Time[29], f.Time[30])
+	last := f.At(f.Len() - 1)
+	bar := frames.Bar{Time: last.Time + 20*60, Open: last.Close, High: last.Close + 10, Low: last.Close - 10, Close: last.Close + 1, Volume: 3}
+	if err := l.Append("btc", bar); err != nil {
+		t.Fatal(err)
+	}
+	pollJS(t, ctx, fmt.Sprintf(`window.lw.charts.every(c => { const r = c.desc.panes[0].series[0].raw; return r[r.length - 1].time === %d; })`, bar.Time),
+		"the pushed bar never reached both charts")
+	check("after a push", last.Time, bar.Time)
+	var loads int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.lw.loads`, &loads)); err != nil || loads != 2 {
+		t.Errorf("%d loads (%v): the push was not one update", loads, err)
+	}
+}

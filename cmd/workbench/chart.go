@@ -179,7 +179,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	overlay := fs.String("overlay", "", "overlay `METHOD`: pin (default for several markets), first or none")
 	percent := fs.Bool("percent", false, "draw an overlay as cumulative log returns in percent")
 	logScale := fs.Bool("log", false, "draw a single market's prices on a log scale (equal % moves, equal heights)")
-	timeAxis := fs.String("time-axis", "index", "`AXIS`: index places bars side by side so closed hours take no room; linear at their time")
+	timeAxis := addTimeAxisFlag(fs)
 	tz := fs.String("tz", "", "time `ZONE` of the time labels, e.g. America/New_York (default: the market's calendar's; UTC for crypto)")
 	from := fs.String("from", "", "first bar `T`ime (RFC 3339, YYYY-MM-DD or epoch seconds)")
 	to := fs.String("to", "", "end `T`ime, exclusive")
@@ -227,9 +227,6 @@ func runChart(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("chart --overlay %q: want pin, first or none", *overlay)
 	}
-	if *timeAxis != "index" && *timeAxis != "linear" {
-		return usagef("chart --time-axis %q: want index or linear", *timeAxis)
-	}
 	var loc *time.Location
 	if *tz != "" {
 		if loc, err = time.LoadLocation(*tz); err != nil {
@@ -276,7 +273,7 @@ func runChart(ctx context.Context, e *env, args []string) error {
 		bars[i], total = f, total+f.Len()
 	}
 	title := strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)
-	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, linear: *timeAxis == "linear", log: *logScale, loc: loc, title: title, ind: specs})
+	ch := marketChart(names, bars, chartOptions{overlay: *overlay, percent: *percent, linear: timeAxis.linear, log: *logScale, loc: loc, title: title, ind: specs})
 	ch.Width, ch.Height, ch.DPI = *width, *height, *dpi
 	panes, err := ch.SaveLayout(*out)
 	if err != nil {

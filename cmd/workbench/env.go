@@ -149,6 +149,32 @@ func (p *periodFlag) Set(s string) error {
 	return err
 }
 
+// timeAxisFlag is --time-axis of the commands that draw charts: index (the
+// default) or linear.
+type timeAxisFlag struct{ linear bool }
+
+// addTimeAxisFlag puts --time-axis on fs.
+func addTimeAxisFlag(fs *flag.FlagSet) *timeAxisFlag {
+	a := &timeAxisFlag{}
+	fs.Var(a, "time-axis", "`AXIS`: index places bars side by side so closed hours take no room; linear at their time (default index)")
+	return a
+}
+
+func (a *timeAxisFlag) String() string {
+	if a != nil && a.linear {
+		return "linear"
+	}
+	return "index"
+}
+
+func (a *timeAxisFlag) Set(s string) error {
+	if s != "index" && s != "linear" {
+		return fmt.Errorf("want index or linear")
+	}
+	a.linear = s == "linear"
+	return nil
+}
+
 // venueFlags are the flags of every command that talks to an exchange.
 type venueFlags struct {
 	feed, restURL, wsURL string

@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name: "live",
-		usage: "live F[,F…] --period P [--ind SPECS] [--overlay pin|first|none [--percent]] [--feed synthetic [--every DUR] | --feed binance|kraken [--rest-url U] [--ws-url U]] " +
+		usage: "live F[,F…] --period P [--ind SPECS] [--overlay pin|first|none [--percent]] [--time-axis index|linear] [--feed synthetic [--every DUR] | --feed binance|kraken [--rest-url U] [--ws-url U]] " +
 			"[--bars N] [--poll DUR] [--addr 127.0.0.1:PORT] [--no-browser]",
 		summary: "a live chart window in the browser (127.0.0.1, token-protected) that draws new bars as they reach the store, come from the synthetic generator, " +
 			"or form from an exchange's trades (--feed binance|kraken, also picked by the fqme's venue token: the stored history first, then the forming bar " +
@@ -43,6 +43,7 @@ func runLive(ctx context.Context, e *env, args []string) error {
 	ind := fs.String("ind", "", "indicator `SPECS` drawn on each market's chart, e.g. \"sma(20),rsi(14),macd(12,26,9)\"")
 	overlay := fs.String("overlay", "", "draw all markets in one chart, scaled by `METHOD`: pin, first or none")
 	percent := fs.Bool("percent", false, "draw the --overlay as cumulative log returns in percent")
+	timeAxis := addTimeAxisFlag(fs)
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -132,12 +133,12 @@ func runLive(ctx context.Context, e *env, args []string) error {
 		}
 		allBars[i] = f
 		if *overlay == "" {
-			c := marketChart([]string{fq}, []*frames.OHLCV{f}, chartOptions{title: fq + " " + frames.FormatPeriod(period.secs), ind: specs})
+			c := marketChart([]string{fq}, []*frames.OHLCV{f}, chartOptions{title: fq + " " + frames.FormatPeriod(period.secs), ind: specs, linear: timeAxis.linear})
 			charts, derive = append(charts, c), append(derive, indicatorRefresh(c, f, specs))
 		}
 	}
 	if *overlay != "" {
-		charts = append(charts, marketChart(names, allBars, chartOptions{overlay: *overlay, percent: *percent,
+		charts = append(charts, marketChart(names, allBars, chartOptions{overlay: *overlay, percent: *percent, linear: timeAxis.linear,
 			title: strings.Join(names, ", ") + " " + frames.FormatPeriod(period.secs)}))
 	}
 	l, err := plots.NewLive(charts...)

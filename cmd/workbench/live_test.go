@@ -38,7 +38,8 @@ func (l *lockedBuffer) String() string {
 }
 
 // live resamples as every other command does: hourly bars from a store
-// that holds only one-minute bars.
+// that holds only one-minute bars; and its time axis is an index one unless
+// --time-axis linear asks for bars at their time.
 func TestLiveDerivesPeriod(t *testing.T) {
 	store := t.TempDir()
 	st, err := frames.OpenStore(store)
@@ -52,42 +53,49 @@ func TestLiveDerivesPeriod(t *testing.T) {
 	if err := st.Write("abcusd.spot.test", f); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"live", "abcusd.spot.test", "--period", "1h", "--no-browser", "--store", store}, strings.NewReader(""), &out, &errb)
-	}()
-	urlRE := regexp.MustCompile(`chart window: (\S+)`)
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "watching") {
-		select {
-		case code := <-done:
-			cancel()
-			t.Fatalf("live ended with %d: %s%s", code, out.String(), errb.String())
-		default:
+	for _, axis := range [][]string{nil, {"--time-axis", "linear"}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb lockedBuffer
+		done := make(chan int, 1)
+		go func() {
+			args := append([]string{"live", "abcusd.spot.test", "--period", "1h", "--no-browser", "--store", store}, axis...)
+			done <- run(ctx, args, strings.NewReader(""), &out, &errb)
+		}()
+		urlRE := regexp.MustCompile(`chart window: (\S+)`)
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), "watching") {
+			select {
+			case code := <-done:
+				cancel()
+				t.Fatalf("live ended with %d: %s%s", code, out.String(), errb.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("live did not start: %s%s", out.String(), errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
+		m := urlRE.FindStringSubmatch(out.String())
+		if m == nil || !strings.Contains(out.String(), "new 1h bars") {
 			cancel()
-			t.Fatalf("live did not start: %s%s", out.String(), errb.String())
+			t.Fatalf("stdout %q", out.String())
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	m := urlRE.FindStringSubmatch(out.String())
-	if m == nil || !strings.Contains(out.String(), "new 1h bars") {
+		resp, err := http.Get(m[1])
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := liveDescription(t, m[1], 0)
 		cancel()
-		t.Fatalf("stdout %q", out.String())
-	}
-	resp, err := http.Get(m[1])
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	cancel()
-	if code := <-done; code != 0 || resp.StatusCode != 200 {
-		t.Fatalf("exit %d, page %d %.300q, stderr %q", code, resp.StatusCode, page, errb.String())
+		if code := <-done; code != 0 || resp.StatusCode != 200 {
+			t.Fatalf("exit %d, page %d %.300q, stderr %q", code, resp.StatusCode, page, errb.String())
+		}
+		if d.Period != 3600 || d.Index != (axis == nil) {
+			t.Errorf("%v: a chart of period %d, index axis %v", axis, d.Period, d.Index)
+		}
 	}
 }
 
