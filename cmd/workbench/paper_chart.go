@@ -41,6 +41,7 @@ func chartPaper(strat paper.Strategy, fqmes []string, period int64, w io.Writer)
 	for i, fq := range fqmes {
 		m := &chartedMarket{chart: i, bars: frames.New(period, 0)}
 		c := plots.NewChart("paper " + fq + " " + frames.FormatPeriod(period))
+		c.Index = true // bars side by side, as workbench live draws them by default
 		price := c.AddPane("price", 3)
 		price.Candles(fq, m.bars)
 		m.buys = price.Markers("buys", nil, nil, plots.ShapeUp)
