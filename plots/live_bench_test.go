@@ -70,15 +70,7 @@ func BenchmarkLiveWebBarLatency(b *testing.B) {
 func BenchmarkLiveWebDrag1M(b *testing.B) {
 	ctx := browser(b)
 	c, f := millionChart()
-	l, err := NewLive(c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
+	_, url := serve(b, c)
 	if err := chromedp.Run(ctx, chromedp.Navigate(url), chromedp.Poll(`window.lw && window.lw.loads >= 1`, nil, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 		b.Fatal(err)
 	}

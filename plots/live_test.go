@@ -22,6 +22,22 @@ import (
 // browser starts a real headless Chromium (see internal/chromium).
 func browser(t testing.TB) context.Context { return chromium.Context(t) }
 
+// serve serves charts in a live window until the test ends, and returns it
+// with its URL.
+func serve(tb testing.TB, charts ...*Chart) (*Live, string) {
+	tb.Helper()
+	l, err := NewLive(charts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	url, err := l.Start("127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	return l, url
+}
+
 func liveCharts(t *testing.T) (*Chart, *Chart, *frames.OHLCV) {
 	btc := readBars(t, "binance_BTCUSDT_1m_2024-09-21.csv")
 	xbt := readBars(t, "kraken_XBTUSDT_1m_rest.csv")
@@ -89,15 +105,7 @@ func TestLiveDefaultView(t *testing.T) {
 func TestLiveInBrowser(t *testing.T) {
 	ctx := browser(t)
 	a, b, btc := liveCharts(t)
-	l, err := NewLive(a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, url := serve(t, a, b)
 
 	version := func(i int) string {
 		var v string

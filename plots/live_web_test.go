@@ -128,16 +128,8 @@ func openWebCharts(tb testing.TB, ctx context.Context) (l *Live, a *Chart, btc, 
 	tb.Helper()
 	a, b, btc, xbt := webCharts(tb)
 	deriveIndicators(a, btc)()
-	l, err := NewLive(a, b)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	l, url := serve(tb, a, b)
 	l.Derive(0, deriveIndicators(a, btc))
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { l.Close() })
 	if err := chromedp.Run(ctx, chromedp.Navigate(url),
 		chromedp.Poll(`window.lw && window.lw.loads >= 2`, nil, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		tb.Fatalf("page never loaded both charts: %v", err)
@@ -393,15 +385,7 @@ func millionChart() (*Chart, *frames.OHLCV) {
 func TestLiveWebMillionBars(t *testing.T) {
 	ctx := browser(t)
 	c, f := millionChart()
-	l, err := NewLive(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	_, url := serve(t, c)
 	start := time.Now()
 	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
@@ -579,15 +563,7 @@ func TestLiveWebLinearTime(t *testing.T) {
 		c.AddPane("price", 1).Candles("btc", f)
 		charts = append(charts, c)
 	}
-	l, err := NewLive(charts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := l.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, url := serve(t, charts...)
 	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
 	}
