@@ -70,8 +70,8 @@ type Queue struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	obs jetstream.ObjectStore
-	// blobTTL and blobMargin are BlobTTL and blobMargin, shorter in tests.
-	blobTTL, blobMargin time.Duration
+	// blobMargin is blobMargin, shorter in tests.
+	blobMargin time.Duration
 	// AckWait is how long a worker holds a job before JetStream hands it
 	// to another; it is set when the queue creates the consumer.
 	ackWait time.Duration
@@ -110,7 +110,7 @@ func setup(ctx context.Context, nc *nats.Conn, ackWait, blobTTL, margin time.Dur
 		AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait, MaxDeliver: -1}); err != nil {
 		return nil, fmt.Errorf("consumer: %w", err)
 	}
-	q := &Queue{nc: nc, js: js, ackWait: ackWait, blobTTL: blobTTL, blobMargin: margin}
+	q := &Queue{nc: nc, js: js, ackWait: ackWait, blobMargin: margin}
 	if err := q.blobsFor(ctx, blobTTL); err != nil {
 		return nil, err
 	}
