@@ -300,15 +300,16 @@ func (q *Queue) Work(ctx context.Context, concurrency int, grace time.Duration, 
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	// A running job is reported in progress well within the ack deadline:
-	// the consumer's, which whoever connected last set and may be shorter
-	// than this queue's, and every 5 s at least, so that a deadline lowered
-	// while the worker runs (to 10 s or more) still finds its jobs kept.
+	// A running job is reported in progress three times within the ack
+	// deadline (a report may be late on a busy machine): the consumer's,
+	// which whoever connected last set and may be shorter than this
+	// queue's; and every 5 s at least, so that a deadline lowered while the
+	// worker runs (to 15 s or more) still finds its jobs kept.
 	every := q.ackWait
 	if w := cons.CachedInfo().Config.AckWait; w > 0 {
 		every = min(every, w)
 	}
-	every = min(every/2, 5*time.Second)
+	every = min(every/3, 5*time.Second)
 	it, err := cons.Messages(jetstream.PullMaxMessages(concurrency))
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
