@@ -107,15 +107,29 @@ func startWorker(t *testing.T, url string, args ...string) (*exec.Cmd, *syncBuff
 	return cmd, &buf
 }
 
-// waitForJob returns once the worker's log shows it has taken a job.
-func (s *natsSweep) waitForJob(t *testing.T, log *syncBuffer) {
+// waitForJob returns once one of the workers' logs shows it has taken a
+// job, with that worker's index.
+func (s *natsSweep) waitForJob(t *testing.T, logs ...*syncBuffer) int {
 	t.Helper()
-	for !strings.Contains(log.String(), "sweep worker: job") {
+	// A log line can trail the sweep's end: a second more to read it.
+	var ended time.Time
+	for {
+		for i, l := range logs {
+			if strings.Contains(l.String(), "sweep worker: job") {
+				return i
+			}
+		}
+		if !ended.IsZero() && time.Since(ended) > time.Second {
+			t.Fatalf("the sweep ended before the worker took a job: %s %s", s.stdout, s.stderr)
+		}
 		select {
 		case <-s.done:
-			t.Fatalf("the sweep ended before the worker took a job: %s %s", s.stdout, s.stderr)
-		case <-time.After(5 * time.Millisecond):
+			if ended.IsZero() {
+				ended = time.Now()
+			}
+		default:
 		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -141,22 +155,25 @@ func (s *natsSweep) finish(t *testing.T) {
 // redelivered after the ack deadline, and the results equal the local
 // sweep's byte for byte.
 func TestSweepOnNATSWithAKilledWorker(t *testing.T) {
-	s := startNATSSweep(t, 150, 2*time.Minute)
+	// The coordinator's deadline is the workers': whichever connects last
+	// sets the consumer's.
+	s := startNATSSweep(t, 150, 2*time.Minute, "--ack-wait", "1s")
 	var workers []*exec.Cmd
 	var logs []*syncBuffer
 	for range 3 {
 		w, log := startWorker(t, s.url, "--concurrency", "2", "--ack-wait", "1s")
 		workers, logs = append(workers, w), append(logs, log)
 	}
-	// Worker 0 has taken a job: each sleeps 150 ms in Start, so it dies
-	// holding it.
-	s.waitForJob(t, logs[0])
-	if err := workers[0].Process.Signal(syscall.SIGKILL); err != nil {
+	// The first worker to take a job is killed: each job sleeps 150 ms in
+	// Start, so it dies holding it. (Which one it is depends on how fast
+	// each process started.)
+	k := s.waitForJob(t, logs...)
+	if err := workers[k].Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	err := workers[0].Wait()
+	err := workers[k].Wait()
 	if ws, ok := err.(*exec.ExitError); !ok || ws.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("worker 0 ended with %v, not killed (log: %s)", err, logs[0])
+		t.Fatalf("worker %d ended with %v, not killed (log: %s)", k, err, logs[k])
 	}
 	s.finish(t)
 	// However often a job ran, each worker fetched the one series once.
