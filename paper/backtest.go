@@ -452,13 +452,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 			if b := r.lastBar(); r != nil && b.FQME != "" {
 				where = fmt.Sprintf("at %s bar %s", b.FQME, time.Unix(b.Bar.Time, 0).UTC().Format(time.RFC3339))
 			}
-			// Wrapped, so that a caller may tell what the panic was (a
-			// sweep: a write to its read-only bars).
-			perr, ok := p.(error)
-			if !ok {
-				perr = fmt.Errorf("%v", p)
-			}
-			res, err = nil, fmt.Errorf("backtest: strategy panicked %s: %w", where, perr)
+			res, err = nil, fmt.Errorf("backtest: %w", panicked(where, p))
 		}
 	}()
 	rs := make([]feeds.ReplaySeries, len(cfg.Series))
@@ -515,7 +509,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 	for i, m := range r.mk {
 		m.checked = checked[i]
 	}
-	_, isDriver := s.(*Driver)
+	driver, isDriver := s.(*Driver)
 	ticks := false
 	for _, sr := range cfg.Series {
 		ticks = ticks || len(sr.Quotes) > 0 || len(sr.Trades) > 0
@@ -552,7 +546,7 @@ func BacktestContext(ctx context.Context, cfg BacktestConfig, s Strategy) (res *
 		}
 	}
 	if isDriver {
-		if err := r.runDriver(s.(*Driver), replay); err != nil {
+		if err := r.runDriver(driver, replay); err != nil {
 			return nil, err
 		}
 	} else if rows, loop := loopsOf(s); (rows != nil || loop != nil) && one {

@@ -111,10 +111,21 @@ func (ss *Session) open(txs []Transaction) error {
 func (ss *Session) guard(where string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("strategy panicked %s: %v", where, p)
+			err = panicked(where, p)
 		}
 	}()
 	return f()
+}
+
+// panicked is the error of a strategy that panicked with p, where names
+// when. It wraps p's own error, so that a caller may tell what the panic
+// was (a sweep: a write to its read-only bars).
+func panicked(where string, p any) error {
+	perr, ok := p.(error)
+	if !ok {
+		perr = fmt.Errorf("%v", p)
+	}
+	return fmt.Errorf("strategy panicked %s: %w", where, perr)
 }
 
 // Push hands the session a closed bar of one of its markets: the engine
