@@ -111,33 +111,34 @@ func setup(ctx context.Context, nc *nats.Conn, ackWait, blobTTL, margin time.Dur
 		return nil, fmt.Errorf("consumer: %w", err)
 	}
 	q := &Queue{nc: nc, js: js, ackWait: ackWait, blobMargin: margin}
-	if err := q.blobsFor(ctx, blobTTL); err != nil {
+	if _, err := q.blobsFor(ctx, blobTTL); err != nil {
 		return nil, err
 	}
 	return q, nil
 }
 
 // blobsFor opens the object store, its time to live raised to at least
-// ttl. It is never lowered: another sweep may be counting on it. (A bucket
-// an earlier workbench made keeps blobs forever: it gets one.)
-func (q *Queue) blobsFor(ctx context.Context, ttl time.Duration) error {
+// ttl, and returns that time to live. It is never lowered: another sweep
+// may be counting on it. (A bucket an earlier workbench made keeps blobs
+// forever: it gets one.)
+func (q *Queue) blobsFor(ctx context.Context, ttl time.Duration) (time.Duration, error) {
 	obs, err := q.js.ObjectStore(ctx, Bucket)
 	if err == nil {
 		st, err := obs.Status(ctx)
 		if err != nil {
-			return fmt.Errorf("object store: %w", err)
+			return 0, fmt.Errorf("object store: %w", err)
 		}
-		if st.TTL() != 0 && st.TTL() >= ttl {
+		if have := st.TTL(); have != 0 && have >= ttl {
 			q.obs = obs
-			return nil
+			return have, nil
 		}
 	} else if !errors.Is(err, jetstream.ErrBucketNotFound) {
-		return fmt.Errorf("object store: %w", err)
+		return 0, fmt.Errorf("object store: %w", err)
 	}
 	if q.obs, err = q.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: Bucket, TTL: ttl}); err != nil {
-		return fmt.Errorf("object store: %w", err)
+		return 0, fmt.Errorf("object store: %w", err)
 	}
-	return nil
+	return ttl, nil
 }
 
 // Close closes the connection.
@@ -151,14 +152,11 @@ func (q *Queue) PutBlob(ctx context.Context, data []byte, keep time.Duration) (s
 	sum := sha256.Sum256(data)
 	name := hex.EncodeToString(sum[:])
 	keep += q.blobMargin
-	if err := q.blobsFor(ctx, keep); err != nil {
+	ttl, err := q.blobsFor(ctx, keep)
+	if err != nil {
 		return "", err
 	}
-	st, err := q.obs.Status(ctx)
-	if err != nil {
-		return "", fmt.Errorf("object store: %w", err)
-	}
-	if info, err := q.obs.GetInfo(ctx, name); err == nil && time.Until(info.ModTime.Add(st.TTL())) >= keep {
+	if info, err := q.obs.GetInfo(ctx, name); err == nil && time.Until(info.ModTime.Add(ttl)) >= keep {
 		return name, nil
 	}
 	if _, err := q.obs.PutBytes(ctx, name, data); err != nil {
